@@ -1,0 +1,160 @@
+//! Reference data a city's HQ hands to every device: the patrol grid (巡区网格), posts (驻点路口)
+//! with their duty windows, and patrol groups. The same types are the JSON of
+//! `patrol-hq city import` and of the incremental download, so both sides read one format.
+
+use crate::{CellId, GroupId, LatLon, PostId, Validation, ValidationError, validate_code};
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+/// A whole city's reference data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct City {
+    pub name: String,
+    /// IANA time zone of the city's local day, e.g. `Asia/Shanghai`.
+    pub timezone: String,
+    #[serde(default)]
+    pub cells: Vec<GridCell>,
+    #[serde(default)]
+    pub posts: Vec<Post>,
+    #[serde(default)]
+    pub groups: Vec<PatrolGroup>,
+}
+
+/// One patrol grid cell: an id and a closed polygon ring of (lat, lon) vertices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridCell {
+    pub id: CellId,
+    #[serde(default)]
+    pub name: String,
+    /// Outer ring, at least 3 distinct vertices; closing the ring is optional.
+    pub ring: Vec<LatLon>,
+}
+
+/// A post (checkpoint, intersection) held during its duty windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: PostId,
+    pub name: String,
+    pub location: LatLon,
+    /// Geofence radius in metres.
+    pub radius_m: f64,
+    /// Local-time windows when the post must be held, e.g. 06:00–09:00 and 17:00–21:00.
+    #[serde(default)]
+    pub duty_windows: Vec<DutyWindow>,
+}
+
+/// A daily window in the city's local time; `end` after `start` (no windows across midnight:
+/// split them in two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DutyWindow {
+    #[serde(with = "hhmm")]
+    pub start: NaiveTime,
+    #[serde(with = "hhmm")]
+    pub end: NaiveTime,
+}
+
+/// A patrol group (巡逻小组).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolGroup {
+    pub id: GroupId,
+    pub name: String,
+    /// `foot`, `car`, … as planned; the officer still chooses the mode at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<crate::PatrolMode>,
+    /// Cells this group is assigned to.
+    #[serde(default)]
+    pub cells: Vec<CellId>,
+}
+
+mod hhmm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &NaiveTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%H:%M").to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
+        let s = String::deserialize(d)?;
+        NaiveTime::parse_from_str(&s, "%H:%M")
+            .map_err(|_| serde::de::Error::custom(format!("`{s}` is not a time of day as HH:MM")))
+    }
+}
+
+impl DutyWindow {
+    pub fn new(start: NaiveTime, end: NaiveTime) -> Self {
+        Self { start, end }
+    }
+
+    pub fn validate(&self) -> Validation {
+        if self.end <= self.start {
+            return Err(ValidationError::new(
+                "duty_windows",
+                format!(
+                    "window {}–{} ends before it starts (split windows across midnight in two)",
+                    self.start.format("%H:%M"),
+                    self.end.format("%H:%M")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl City {
+    /// Check the whole city, naming the first offending item.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
+    pub fn validate(&self) -> Validation {
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ValidationError::new(
+                "timezone",
+                format!("`{}` is not an IANA time zone (e.g. Asia/Shanghai)", self.timezone),
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err(ValidationError::new("name", "must not be empty"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in self.cells.iter().enumerate() {
+            let at = format!("cells[{i}]");
+            validate_code("id", c.id.as_str()).map_err(|e| e.within(&at))?;
+            if !seen.insert(("cell", c.id.0.clone())) {
+                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", c.id)));
+            }
+            if c.ring.len() < 3 {
+                return Err(ValidationError::new(format!("{at}.ring"), "needs at least 3 vertices"));
+            }
+            for (j, p) in c.ring.iter().enumerate() {
+                p.validate().map_err(|e| e.within(&format!("{at}.ring[{j}]")))?;
+            }
+        }
+        for (i, p) in self.posts.iter().enumerate() {
+            let at = format!("posts[{i}]");
+            validate_code("id", p.id.as_str()).map_err(|e| e.within(&at))?;
+            if !seen.insert(("post", p.id.0.clone())) {
+                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", p.id)));
+            }
+            p.location.validate().map_err(|e| e.within(&format!("{at}.location")))?;
+            if !(p.radius_m.is_finite() && (5.0..=2_000.0).contains(&p.radius_m)) {
+                return Err(ValidationError::new(
+                    format!("{at}.radius_m"),
+                    format!("{} is outside [5, 2000] metres", p.radius_m),
+                ));
+            }
+            for w in &p.duty_windows {
+                w.validate().map_err(|e| e.within(&at))?;
+            }
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            let at = format!("groups[{i}]");
+            validate_code("id", g.id.as_str()).map_err(|e| e.within(&at))?;
+            if !seen.insert(("group", g.id.0.clone())) {
+                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", g.id)));
+            }
+        }
+        Ok(())
+    }
+}

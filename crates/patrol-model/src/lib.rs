@@ -1,0 +1,22 @@
+//! The domain model of the patrol companion, shared by the device and HQ: what an officer
+//! records ([`Record`]), how it is validated, how it becomes a hash-chained ledger [`Entry`], and
+//! the compact track codec. It depends on neither SQLite nor HTTP: storage and transport live in
+//! the crates that use it.
+
+mod city;
+mod entry;
+mod error;
+pub mod fix;
+mod ids;
+mod plate;
+mod record;
+mod track;
+
+pub use city::{City, DutyWindow, GridCell, PatrolGroup, Post};
+pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
+pub use error::{DecodeError, Validation, ValidationError};
+pub use fix::{LatLon, PositionFix};
+pub use ids::{CellId, DeviceId, EntryId, GroupId, PatrolId, PostId, validate_code};
+pub use plate::Plate;
+pub use record::*;
+pub use track::{MAX_FIXES_PER_SEGMENT, TrackSegment};

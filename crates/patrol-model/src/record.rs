@@ -1,0 +1,524 @@
+//! What an officer records: the payload of each ledger entry kind, with validation. Slugs
+//! (`no-helmet`, `e-bike`, `red-vest`, …) are an interface shared by the CLI, the JSON, HQ's
+//! statistics keys and the UI's translation keys: never rename one.
+
+use crate::{
+    EntryId, GroupId, LatLon, PatrolId, Plate, PostId, TrackSegment, Validation, ValidationError,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! slug_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $slug:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $slug)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn slug(self) -> &'static str {
+                match self { $($name::$variant => $slug),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.slug())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($slug => Ok($name::$variant),)+
+                    _ => Err(ValidationError::new(
+                        stringify!($name),
+                        format!(
+                            "unknown value `{s}` (expected one of: {})",
+                            [$($slug),+].join(", ")
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+
+slug_enum!(
+    /// How the patrol moves (车巡, 步巡, 铁骑, e-bike).
+    PatrolMode { Foot = "foot", Car = "car", Motorcycle = "motorcycle", EBike = "e-bike", Bicycle = "bicycle" }
+);
+
+slug_enum!(
+    /// Volunteer categories of the seed (群防力量).
+    VolunteerCategory {
+        PatrolTeam = "patrol-team",
+        RedVest = "red-vest",
+        CommunityCadre = "community-cadre",
+        GridWorker = "grid-worker",
+        PropertyStaff = "property-staff",
+        SecurityGuard = "security-guard",
+    }
+);
+
+slug_enum!(
+    /// Traffic violations tallied at posts and on patrol.
+    ViolationType {
+        DrunkDriving = "drunk-driving",
+        NoHelmet = "no-helmet",
+        IllegalPassenger = "illegal-passenger",
+        UmbrellaRig = "umbrella-rig",
+        RedLight = "red-light",
+        IllegalParking = "illegal-parking",
+        Jaywalking = "jaywalking",
+        OtherTraffic = "other-traffic",
+    }
+);
+
+slug_enum!(
+    VehicleKind {
+        Car = "car",
+        Suv = "suv",
+        Truck = "truck",
+        Bus = "bus",
+        Motorcycle = "motorcycle",
+        EBike = "e-bike",
+        Bicycle = "bicycle",
+        Tricycle = "tricycle",
+        Pedestrian = "pedestrian",
+        Other = "other",
+    }
+);
+
+slug_enum!(
+    AssistanceKind { MedicalEscort = "medical-escort", DisputeResolved = "dispute-resolved", OtherHelp = "other-help" }
+);
+
+slug_enum!(
+    IncidentKind { Theft = "theft", Other = "other" }
+);
+
+slug_enum!(
+    IncidentOutcome {
+        SuspectCaught = "suspect-caught",
+        PropertyRecovered = "property-recovered",
+        HandedToStation = "handed-to-station",
+        Open = "open",
+    }
+);
+
+slug_enum!(
+    LostPersonOutcome {
+        ReunitedWithFamily = "reunited-with-family",
+        HandedToStation = "handed-to-station",
+        EscortedHome = "escorted-home",
+        Ongoing = "ongoing",
+    }
+);
+
+slug_enum!(
+    AccidentOutcome {
+        CarsMoved = "cars-moved",
+        InsuranceAdvised = "insurance-advised",
+        SettledOnSite = "settled-on-site",
+        ReferredToTrafficUnit = "referred-to-traffic-unit",
+        AmbulanceCalled = "ambulance-called",
+    }
+);
+
+slug_enum!(
+    /// The guided photo checklist of a minor collision.
+    PhotoSlot { Front = "front", Rear = "rear", PointOfImpact = "point-of-impact", Plate = "plate", Scene = "scene", Other = "other" }
+);
+
+/// A photo file, named by its SHA-256; the bytes travel separately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    pub size: u64,
+    pub mime: String,
+}
+
+impl PhotoRef {
+    pub fn validate(&self) -> Validation {
+        if self.sha256.len() != 64 || !self.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            return Err(ValidationError::new("sha256", "must be 64 lower-case hex characters"));
+        }
+        if !matches!(self.mime.as_str(), "image/jpeg" | "image/png" | "image/webp" | "image/heic") {
+            return Err(ValidationError::new("mime", format!("`{}` is not a photo type (jpeg, png, webp, heic)", self.mime)));
+        }
+        if self.size == 0 || self.size > 50 * 1024 * 1024 {
+            return Err(ValidationError::new("size", "must be between 1 byte and 50 MiB"));
+        }
+        Ok(())
+    }
+}
+
+fn photos_ok(photos: &[PhotoRef], max: usize) -> Validation {
+    if photos.len() > max {
+        return Err(ValidationError::new("photos", format!("at most {max} photos, got {}", photos.len())));
+    }
+    for (i, p) in photos.iter().enumerate() {
+        p.validate().map_err(|e| e.within(&format!("photos[{i}]")))?;
+    }
+    Ok(())
+}
+
+fn text(field: &str, value: &str, required: bool, max_chars: usize) -> Validation {
+    if required && value.trim().is_empty() {
+        return Err(ValidationError::new(field, "is required"));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ValidationError::new(field, format!("is longer than {max_chars} characters")));
+    }
+    Ok(())
+}
+
+fn opt_text(field: &str, value: &Option<String>, max_chars: usize) -> Validation {
+    value.as_deref().map_or(Ok(()), |v| text(field, v, false, max_chars))
+}
+
+fn opt_at(at: &Option<LatLon>) -> Validation {
+    at.map_or(Ok(()), |p| p.validate().map_err(|e| e.within("at")))
+}
+
+/// A patrol begins (巡逻开始).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolStart {
+    pub patrol_id: PatrolId,
+    pub mode: PatrolMode,
+    pub group: GroupId,
+    /// Officers on this patrol (names or badge numbers).
+    #[serde(default)]
+    pub officers: Vec<String>,
+    /// Volunteers who joined, counted by category.
+    #[serde(default)]
+    pub volunteers: BTreeMap<VolunteerCategory, u32>,
+    /// The patrol car or motorcycle, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle_plate: Option<Plate>,
+}
+
+/// A patrol ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolStop {
+    pub patrol_id: PatrolId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One violation, recorded with one tap; details are optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViolationTally {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    #[serde(rename = "type")]
+    pub violation: ViolationType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate: Option<Plate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vehicle: Option<VehicleKind>,
+    /// Items seized on the spot (收缴), e.g. umbrella rigs.
+    #[serde(default)]
+    pub seized_items: u32,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LatLon>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A lost person found (e.g. an elder with a wristband carrying family contact).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostPersonReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub description: String,
+    /// Wristband number, ID card or any code that identifies the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifying_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_at: Option<LatLon>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_place: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_to: Option<String>,
+    /// RFC 3339 time of the hand-over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_over_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub outcome: LostPersonOutcome,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccidentVehicle {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plate: Option<Plate>,
+    pub kind: VehicleKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccidentPhoto {
+    pub slot: PhotoSlot,
+    #[serde(flatten)]
+    pub photo: PhotoRef,
+}
+
+/// The most photos an accident report carries (guided checklist plus extras).
+pub const MAX_ACCIDENT_PHOTOS: usize = 6;
+
+/// A traffic accident, usually a minor collision handled on the spot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrafficAccidentReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub vehicles: Vec<AccidentVehicle>,
+    #[serde(default)]
+    pub injuries: bool,
+    #[serde(default)]
+    pub photos: Vec<AccidentPhoto>,
+    #[serde(default)]
+    pub outcomes: Vec<AccidentOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LatLon>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Help given: a medical escort (绿色通道), a dispute mediated, other help.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssistanceRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub kind: AssistanceKind,
+    pub description: String,
+    #[serde(default = "one")]
+    pub people: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LatLon>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A theft or other incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub kind: IncidentKind,
+    pub description: String,
+    /// Value involved, whole yuan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_yuan: Option<u64>,
+    #[serde(default)]
+    pub video_reviewed: bool,
+    pub outcome: IncidentOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LatLon>,
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
+}
+
+/// How a post check-in or check-out was established.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct VisitEvidence {
+    /// `geofence` when derived from fixes, `manual` when the officer tapped.
+    pub source: String,
+    /// Fixes inside the fence that support the decision.
+    #[serde(default)]
+    pub fixes_inside: u32,
+    #[serde(default)]
+    pub dwell_s: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_accuracy_m: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<LatLon>,
+}
+
+/// Arrival at a post (checkpoint): the post is held from here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostArrival {
+    pub post_id: PostId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub evidence: VisitEvidence,
+}
+
+/// Leaving a post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostDeparture {
+    pub post_id: PostId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub evidence: VisitEvidence,
+}
+
+/// A correction or withdrawal of an earlier entry. Nothing is edited in place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supplement {
+    pub target_id: EntryId,
+    pub target_seq: u64,
+    pub reason: String,
+    /// The corrected record (same kind as the target); `None` withdraws the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Box<Record>>,
+}
+
+/// Every kind of thing that becomes a ledger entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum Record {
+    PatrolStarted(PatrolStart),
+    PatrolStopped(PatrolStop),
+    TrackSegment(TrackSegment),
+    Violation(ViolationTally),
+    LostPerson(LostPersonReport),
+    TrafficAccident(TrafficAccidentReport),
+    Assistance(AssistanceRecord),
+    Incident(IncidentReport),
+    PostArrived(PostArrival),
+    PostLeft(PostDeparture),
+    Supplement(Supplement),
+}
+
+impl Record {
+    /// The patrol this record belongs to, if any.
+    pub fn patrol_id(&self) -> Option<PatrolId> {
+        match self {
+            Record::PatrolStarted(r) => Some(r.patrol_id),
+            Record::PatrolStopped(r) => Some(r.patrol_id),
+            Record::TrackSegment(r) => Some(r.patrol_id),
+            Record::Violation(r) => r.patrol_id,
+            Record::LostPerson(r) => r.patrol_id,
+            Record::TrafficAccident(r) => r.patrol_id,
+            Record::Assistance(r) => r.patrol_id,
+            Record::Incident(r) => r.patrol_id,
+            Record::PostArrived(r) => r.patrol_id,
+            Record::PostLeft(r) => r.patrol_id,
+            Record::Supplement(_) => None,
+        }
+    }
+
+    /// Photos this record refers to.
+    pub fn photos(&self) -> Vec<&PhotoRef> {
+        match self {
+            Record::Violation(r) => r.photos.iter().collect(),
+            Record::LostPerson(r) => r.photos.iter().collect(),
+            Record::TrafficAccident(r) => r.photos.iter().map(|p| &p.photo).collect(),
+            Record::Incident(r) => r.photos.iter().collect(),
+            Record::Supplement(s) => s.correction.as_ref().map(|c| c.photos()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn validate(&self) -> Validation {
+        match self {
+            Record::PatrolStarted(r) => {
+                crate::validate_code("group", r.group.as_str())?;
+                if r.officers.len() > 20 {
+                    return Err(ValidationError::new("officers", "at most 20 officers on one patrol"));
+                }
+                for (i, o) in r.officers.iter().enumerate() {
+                    text(&format!("officers[{i}]"), o, true, 40)?;
+                }
+                for (cat, n) in &r.volunteers {
+                    if *n > 500 {
+                        return Err(ValidationError::new(
+                            format!("volunteers.{cat}"),
+                            format!("{n} is more than 500 volunteers on one patrol"),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Record::PatrolStopped(r) => opt_text("note", &r.note, 500),
+            Record::TrackSegment(s) => s.validate(),
+            Record::Violation(r) => {
+                if r.seized_items > 100 {
+                    return Err(ValidationError::new("seized_items", "more than 100 items seized in one tally"));
+                }
+                photos_ok(&r.photos, 6)?;
+                opt_at(&r.at)?;
+                opt_text("note", &r.note, 500)
+            }
+            Record::LostPerson(r) => {
+                text("description", &r.description, true, 1000)?;
+                opt_text("identifying_code", &r.identifying_code, 64)?;
+                opt_text("found_place", &r.found_place, 200)?;
+                opt_text("handed_to", &r.handed_to, 200)?;
+                r.found_at.map_or(Ok(()), |p| p.validate().map_err(|e| e.within("found_at")))?;
+                photos_ok(&r.photos, 6)
+            }
+            Record::TrafficAccident(r) => {
+                if r.vehicles.is_empty() {
+                    return Err(ValidationError::new("vehicles", "at least one vehicle is required"));
+                }
+                if r.vehicles.len() > 20 {
+                    return Err(ValidationError::new("vehicles", "at most 20 vehicles"));
+                }
+                if r.photos.len() > MAX_ACCIDENT_PHOTOS {
+                    return Err(ValidationError::new(
+                        "photos",
+                        format!("at most {MAX_ACCIDENT_PHOTOS} photos, got {}", r.photos.len()),
+                    ));
+                }
+                for (i, p) in r.photos.iter().enumerate() {
+                    p.photo.validate().map_err(|e| e.within(&format!("photos[{i}]")))?;
+                }
+                opt_at(&r.at)?;
+                opt_text("note", &r.note, 1000)
+            }
+            Record::Assistance(r) => {
+                text("description", &r.description, true, 1000)?;
+                if r.people == 0 || r.people > 1000 {
+                    return Err(ValidationError::new("people", "must be between 1 and 1000"));
+                }
+                opt_text("outcome", &r.outcome, 500)?;
+                opt_at(&r.at)
+            }
+            Record::Incident(r) => {
+                text("description", &r.description, true, 1000)?;
+                if r.value_yuan.is_some_and(|v| v > 100_000_000) {
+                    return Err(ValidationError::new("value_yuan", "is more than 100 million yuan"));
+                }
+                photos_ok(&r.photos, 6)?;
+                opt_at(&r.at)
+            }
+            Record::PostArrived(r) => {
+                crate::validate_code("post_id", r.post_id.as_str())?;
+                opt_at(&r.evidence.at).map_err(|e| e.within("evidence"))
+            }
+            Record::PostLeft(r) => {
+                crate::validate_code("post_id", r.post_id.as_str())?;
+                opt_at(&r.evidence.at).map_err(|e| e.within("evidence"))
+            }
+            Record::Supplement(s) => {
+                text("reason", &s.reason, true, 500)?;
+                if s.target_seq == 0 {
+                    return Err(ValidationError::new("target_seq", "must be 1 or more"));
+                }
+                if let Some(c) = &s.correction {
+                    if matches!(**c, Record::Supplement(_)) {
+                        return Err(ValidationError::new(
+                            "correction",
+                            "a supplement cannot be corrected; supplement the original entry",
+                        ));
+                    }
+                    c.validate().map_err(|e| e.within("correction"))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
