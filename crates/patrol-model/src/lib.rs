@@ -4,6 +4,7 @@
 //! the crates that use it.
 
 mod city;
+mod effective;
 mod entry;
 mod error;
 pub mod fix;
@@ -12,6 +13,7 @@ mod plate;
 mod record;
 mod track;
 
+pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use city::{City, DutyWindow, GridCell, PatrolGroup, Post};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
 pub use error::{DecodeError, Validation, ValidationError};

@@ -1,0 +1,58 @@
+//! The device core's one error type. Each variant has a stable [`Error::kind`] code so the CLI,
+//! the app's UI and logs can branch on it; messages are lower case and say what to do.
+
+use patrol_model::{ChainError, DecodeError, EntryId, PatrolId, ValidationError};
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid {0}")]
+    Invalid(#[from] ValidationError),
+    #[error("a patrol is already running ({0}); stop it first")]
+    PatrolAlreadyOpen(PatrolId),
+    #[error("no patrol is running; start one first")]
+    NoOpenPatrol,
+    #[error("no entry with seq {0} in this ledger")]
+    NoSuchEntry(u64),
+    #[error("cannot supplement seq {seq}: {reason}")]
+    BadSupplement { seq: u64, reason: String },
+    #[error("the ledger is broken at {0}; it will not be synced or repaired automatically")]
+    ChainBroken(ChainError),
+    #[error("stored data could not be decoded: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("database schema version {found} is newer than this app knows ({known}); update the app")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("no photo with sha256 {0} in the store")]
+    NoSuchPhoto(String),
+    #[error("entry {0} is not known")]
+    NoSuchEntryId(EntryId),
+}
+
+impl Error {
+    /// Stable machine-readable code.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid",
+            Error::PatrolAlreadyOpen(_) => "patrol_already_open",
+            Error::NoOpenPatrol => "no_open_patrol",
+            Error::NoSuchEntry(_) | Error::NoSuchEntryId(_) => "no_such_entry",
+            Error::BadSupplement { .. } => "bad_supplement",
+            Error::ChainBroken(_) => "chain_broken",
+            Error::Decode(_) => "decode",
+            Error::Sqlite(_) => "storage",
+            Error::Io { .. } => "io",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::NoSuchPhoto(_) => "no_such_photo",
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,279 @@
+//! Appending to and reading the ledger. An append validates the record, stamps the grid cell,
+//! chains and hashes the entry, and writes it with its outbox row in one `IMMEDIATE`
+//! transaction, so a concurrent writer can never take the same seq and a crash leaves either
+//! the whole entry or nothing.
+
+use super::Store;
+use crate::{Error, Result};
+use patrol_model::{
+    CellId, ChainError, ChainVerifier, Entry, EntryId, EntryKind, Hash, LatLon, Record,
+    UnsealedEntry,
+};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+
+/// Where and when (besides the clocks) a record was captured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Capture {
+    /// GNSS time of a recent fix, when known.
+    pub gnss_ms: Option<i64>,
+    /// Position used to stamp the grid cell.
+    pub position: Option<LatLon>,
+}
+
+/// Result of `PRAGMA quick_check` plus chain verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// `"ok"` or SQLite's first complaint.
+    pub integrity: String,
+    pub entries: u64,
+    pub head: (u64, Hash),
+    /// The first broken entry, if any.
+    pub broken: Option<ChainError>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.integrity == "ok" && self.broken.is_none()
+    }
+}
+
+/// Entries by sync state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub acked: u64,
+    pub quarantined: u64,
+}
+
+const COLUMNS: &str = "seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, prev_hash, hash";
+
+impl Store {
+    /// Validate and append one record. Returns the sealed entry once it is durably committed.
+    pub fn append(&mut self, record: &Record, capture: Capture) -> Result<Entry> {
+        Ok(self.append_all(&[record.clone()], capture)?.remove(0))
+    }
+
+    /// Append several records atomically: all are committed, or none.
+    pub fn append_all(&mut self, records: &[Record], capture: Capture) -> Result<Vec<Entry>> {
+        for r in records {
+            r.validate()?;
+        }
+        let tx = self.write_tx()?;
+        let entries = self.append_in(&tx, records, capture)?;
+        tx.commit()?;
+        Ok(entries)
+    }
+
+    /// Append inside a caller's transaction (records already validated).
+    pub(crate) fn append_in(
+        &self,
+        tx: &Transaction<'_>,
+        records: &[Record],
+        capture: Capture,
+    ) -> Result<Vec<Entry>> {
+        let (mut seq, mut prev) = head_in(tx)?;
+        let cell = self.cell_for(capture.position);
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            if let Record::Supplement(s) = record {
+                check_supplement_target(tx, s)?;
+            }
+            seq += 1;
+            let entry = UnsealedEntry {
+                device_id: self.device_id,
+                seq,
+                id: EntryId::new(),
+                kind: record.kind(),
+                wall_ms: self.clock.wall_ms(),
+                mono_ms: self.clock.mono_ms(),
+                gnss_ms: capture.gnss_ms,
+                cell: cell.clone(),
+                payload: record.encode_payload(),
+                prev_hash: prev,
+            }
+            .seal();
+            tx.execute(
+                &format!("INSERT INTO ledger ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                params![
+                    entry.seq as i64,
+                    entry.id.to_string(),
+                    entry.kind.as_str(),
+                    entry.wall_ms,
+                    entry.mono_ms,
+                    entry.gnss_ms,
+                    entry.cell.as_ref().map(|c| c.as_str()),
+                    entry.payload,
+                    &entry.prev_hash.0[..],
+                    &entry.hash.0[..],
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (seq, state, updated_ms) VALUES (?1, 'pending', ?2)",
+                params![entry.seq as i64, entry.wall_ms],
+            )?;
+            prev = entry.hash;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    fn cell_for(&self, position: Option<LatLon>) -> Option<CellId> {
+        let (grid, p) = (self.grid.as_ref()?, position?);
+        grid.cell_at(p).cloned()
+    }
+
+    /// Seq and hash of the newest entry (0 and the genesis hash when empty).
+    pub fn head(&self) -> Result<(u64, Hash)> {
+        head_in(&self.conn)
+    }
+
+    pub fn entry(&self, seq: u64) -> Result<Option<Entry>> {
+        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE seq = ?1");
+        let row = self.conn.query_row(&sql, [seq as i64], |r| Ok(read_row(r))).optional()?;
+        row.transpose().map(|o| o.map(|e| self.with_device(e)))
+    }
+
+    pub fn entry_by_id(&self, id: EntryId) -> Result<Entry> {
+        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE id = ?1");
+        let row = self.conn.query_row(&sql, [id.to_string()], |r| Ok(read_row(r))).optional()?;
+        row.transpose()?.map(|e| self.with_device(e)).ok_or(Error::NoSuchEntryId(id))
+    }
+
+    /// Entries with `seq >= from`, in seq order, at most `limit`.
+    pub fn entries(&self, from: u64, limit: usize) -> Result<Vec<Entry>> {
+        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+        self.query_entries(&sql, params![from as i64, limit as i64])
+    }
+
+    /// Every entry of the given kinds, in seq order.
+    pub fn entries_of(&self, kinds: &[EntryKind]) -> Result<Vec<Entry>> {
+        let list = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE kind IN ({list}) ORDER BY seq");
+        self.query_entries(&sql, [])
+    }
+
+    fn query_entries(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(p, |r| Ok(read_row(r)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(self.with_device(row??));
+        }
+        Ok(out)
+    }
+
+    fn with_device(&self, mut e: Entry) -> Entry {
+        e.device_id = self.device_id;
+        e
+    }
+
+    /// `PRAGMA quick_check`, then every entry's hash and link from seq 1 to the head.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let integrity: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let mut verifier = ChainVerifier::new(self.device_id);
+        let mut entries = 0;
+        let mut broken = None;
+        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let entry = match read_row(row) {
+                Ok(e) => self.with_device(e),
+                Err(err) => {
+                    let seq = row.get::<_, i64>(0)? as u64;
+                    broken = Some(ChainError::BadPayload { seq, reason: err.to_string() });
+                    break;
+                }
+            };
+            entries += 1;
+            if let Err(e) = verifier.push(&entry) {
+                broken = Some(e);
+                break;
+            }
+        }
+        Ok(VerifyReport { integrity, entries, head: verifier.head(), broken })
+    }
+
+    /// Refuse to go on (sync, for example) when the last check found the chain broken.
+    pub fn ensure_intact(&self) -> Result<()> {
+        let report = self.verify()?;
+        match report.broken {
+            Some(b) => Err(Error::ChainBroken(b)),
+            None => Ok(()),
+        }
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let mut counts = OutboxCounts::default();
+        let mut stmt = self.conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (state, n) = row?;
+            match state.as_str() {
+                "pending" => counts.pending = n as u64,
+                "acked" => counts.acked = n as u64,
+                _ => counts.quarantined = n as u64,
+            }
+        }
+        Ok(counts)
+    }
+}
+
+fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(match row {
+        Some((seq, hash)) => (seq as u64, to_hash(&hash)),
+        None => (0, Hash::GENESIS),
+    })
+}
+
+fn check_supplement_target(tx: &Transaction<'_>, s: &patrol_model::Supplement) -> Result<()> {
+    let bad = |reason: &str| Error::BadSupplement { seq: s.target_seq, reason: reason.into() };
+    let row: Option<(String, String)> = tx
+        .query_row("SELECT id, kind FROM ledger WHERE seq = ?1", [s.target_seq as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (id, kind) = row.ok_or(Error::NoSuchEntry(s.target_seq))?;
+    if id != s.target_id.to_string() {
+        return Err(bad("target_id does not match the entry at that seq"));
+    }
+    if kind == EntryKind::Supplement.as_str() {
+        return Err(bad("a supplement cannot be supplemented; supplement the original entry"));
+    }
+    if let Some(c) = &s.correction {
+        if c.kind().as_str() != kind {
+            return Err(bad(&format!("a correction must be a `{kind}`, not a `{}`", c.kind())));
+        }
+    }
+    Ok(())
+}
+
+fn to_hash(bytes: &[u8]) -> Hash {
+    let mut h = [0u8; 32];
+    let n = bytes.len().min(32);
+    h[..n].copy_from_slice(&bytes[..n]);
+    Hash(h)
+}
+
+/// Read one ledger row. The device id is filled in by the store (it is not repeated per row).
+fn read_row(r: &Row<'_>) -> Result<Entry> {
+    let id: String = r.get(1)?;
+    let kind: String = r.get(2)?;
+    Ok(Entry {
+        device_id: patrol_model::DeviceId(uuid::Uuid::nil()),
+        seq: r.get::<_, i64>(0)? as u64,
+        id: id.parse().map_err(Error::Invalid)?,
+        kind: kind.parse()?,
+        wall_ms: r.get(3)?,
+        mono_ms: r.get(4)?,
+        gnss_ms: r.get(5)?,
+        cell: r.get::<_, Option<String>>(6)?.map(CellId),
+        payload: r.get(7)?,
+        prev_hash: to_hash(&r.get::<_, Vec<u8>>(8)?),
+        hash: to_hash(&r.get::<_, Vec<u8>>(9)?),
+    })
+}

@@ -1,0 +1,153 @@
+//! The device store: one SQLite file (WAL, `synchronous=FULL`) in the device's data folder, plus
+//! photo files named by SHA-256. It owns the ledger and everything beside it (outbox, fix
+//! buffer, drafts, reference data). It must never update or delete a ledger row — SQLite
+//! triggers refuse it — and says "saved" only after the transaction committed.
+
+mod drafts;
+mod ledger;
+mod migrations;
+mod photos;
+mod recorder;
+mod queries;
+mod reference;
+
+pub use drafts::Draft;
+pub use ledger::{Capture, OutboxCounts, VerifyReport};
+pub use migrations::MIGRATIONS;
+pub use recorder::{FixOutcome, FlushPolicy};
+
+use crate::{Clock, Error, Result};
+use patrol_model::DeviceId;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const DB_FILE: &str = "device.sqlite";
+
+/// What happened when the store was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    /// The previous session did not close the store (crash, kill, battery).
+    pub unclean_shutdown: bool,
+    /// Integrity and chain check, run after an unclean shutdown.
+    pub check: Option<VerifyReport>,
+}
+
+/// The device's local store. One per data folder.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+    device_id: DeviceId,
+    clock: Arc<dyn Clock>,
+    open_report: OpenReport,
+    flush_policy: FlushPolicy,
+    grid: Option<patrol_geo::grid::GridIndex>,
+}
+
+impl Store {
+    /// Open (creating if needed) the store in `dir`. After an unclean shutdown this runs
+    /// `PRAGMA quick_check` and verifies the whole chain; a broken chain is reported in
+    /// [`Store::open_report`], never repaired.
+    pub fn open(dir: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(dir.join("photos")).map_err(|e| Error::io(&dir, e))?;
+        let path = dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn)?;
+
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let device_id = match get_meta(&tx, "device_id")? {
+            Some(s) => s.parse().map_err(Error::Invalid)?,
+            None => {
+                let id = DeviceId::new();
+                set_meta(&tx, "device_id", &id.to_string())?;
+                id
+            }
+        };
+        let unclean = get_meta(&tx, "open")?.is_some_and(|v| v == "1");
+        set_meta(&tx, "open", "1")?;
+        tx.commit()?;
+
+        let mut store = Store {
+            conn,
+            dir,
+            device_id,
+            clock,
+            open_report: OpenReport { unclean_shutdown: unclean, check: None },
+            flush_policy: FlushPolicy::default(),
+            grid: None,
+        };
+        store.grid = store.load_grid()?;
+        if unclean {
+            let report = store.verify()?;
+            store.open_report.check = Some(report);
+        }
+        if store.open_report.check.as_ref().is_none_or(|r| r.is_intact()) {
+            // A crash may have left buffered fixes of a patrol that was since stopped; seal them.
+            store.flush_stale_buffer()?;
+        }
+        Ok(store)
+    }
+
+    pub fn device_id(&self) -> DeviceId {
+        self.device_id
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn open_report(&self) -> &OpenReport {
+        &self.open_report
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn set_flush_policy(&mut self, policy: FlushPolicy) {
+        self.flush_policy = policy;
+    }
+
+    /// A key/value setting kept with the ledger (HQ address, language, enrolment).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        get_meta(&self.conn, &format!("setting.{key}"))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        set_meta(&self.conn, &format!("setting.{key}"), value)
+    }
+
+    /// A write transaction, `IMMEDIATE` so two writers never read the same head seq. It borrows
+    /// the connection shared, so store methods can call each other inside it.
+    pub(crate) fn write_tx(&self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Mark a clean shutdown. If this never runs (kill, crash), the next open checks the chain.
+        let _ = set_meta(&self.conn, "open", "0");
+    }
+}
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}

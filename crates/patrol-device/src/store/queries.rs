@@ -1,0 +1,51 @@
+//! Read-side helpers that feed the pure [`crate::views`] from the ledger.
+
+use super::Store;
+use crate::Result;
+use crate::views::{self, DayTally, PostDuty};
+use chrono::NaiveDate;
+use patrol_model::{Effective, EntryKind};
+
+/// Kinds that count in a day's tally.
+const TALLY_KINDS: &[EntryKind] = &[
+    EntryKind::PatrolStarted,
+    EntryKind::Violation,
+    EntryKind::LostPerson,
+    EntryKind::TrafficAccident,
+    EntryKind::Assistance,
+    EntryKind::Incident,
+    EntryKind::PostArrived,
+];
+
+impl Store {
+    /// Entries of `kinds` as they stand after supplements (withdrawn ones left out).
+    pub fn standing(&self, kinds: &[EntryKind]) -> Result<Vec<Effective>> {
+        let entries = self.entries_of(&patrol_model::with_supplements(kinds))?;
+        Ok(patrol_model::standing(&entries)?)
+    }
+
+    /// Every entry with supplements applied, withdrawn ones included (marked).
+    pub fn history(&self) -> Result<Vec<Effective>> {
+        let entries = self.entries(1, usize::MAX >> 1)?;
+        Ok(patrol_model::apply_supplements(&entries)?)
+    }
+
+    /// The local date of now, in the city's time zone.
+    pub fn today(&self) -> Result<NaiveDate> {
+        let tz = self.timezone()?;
+        Ok(chrono::TimeZone::timestamp_millis_opt(&tz, self.clock.wall_ms())
+            .single()
+            .map_or(NaiveDate::MIN, |t| t.date_naive()))
+    }
+
+    pub fn day_tally(&self, date: NaiveDate) -> Result<DayTally> {
+        Ok(views::day_tally(&self.standing(TALLY_KINDS)?, self.timezone()?, date))
+    }
+
+    /// Minutes on each post in its duty windows of `date` (empty without reference data).
+    pub fn post_duty(&self, date: NaiveDate) -> Result<Vec<PostDuty>> {
+        let Some(city) = self.city()? else { return Ok(Vec::new()) };
+        let standing = self.standing(&[EntryKind::PostArrived, EntryKind::PostLeft])?;
+        Ok(views::post_duty(&standing, &city, date, self.clock.wall_ms()))
+    }
+}

@@ -1,0 +1,175 @@
+//! The live patrol: start, fixes, stop. Fixes arrive one by one (1–60 s apart) and are kept in a
+//! durable buffer; the buffer is sealed into one track-segment entry when the [`FlushPolicy`]
+//! says so and always at stop — each time in the same transaction that empties the buffer, so a
+//! fix is never lost and never sealed twice.
+
+use super::{Capture, Store};
+use crate::{Error, Result, views};
+use patrol_model::{
+    Entry, EntryKind, LatLon, PatrolId, PatrolStart, PatrolStop, PositionFix, Record, TrackSegment,
+};
+use rusqlite::{Transaction, params};
+
+/// When buffered fixes become a track-segment entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushPolicy {
+    pub max_fixes: usize,
+    pub max_span_ms: i64,
+}
+
+impl Default for FlushPolicy {
+    fn default() -> Self {
+        // SPINE: every 10–30 s or every N fixes. 30 s keeps a crash's exposure tiny while a
+        // 1 Hz shift still makes only ~1,440 entries.
+        Self { max_fixes: 60, max_span_ms: 30_000 }
+    }
+}
+
+impl FlushPolicy {
+    /// Pure decision: seal now?
+    pub fn should_flush(&self, buffered: usize, first_ms: Option<i64>, last_ms: Option<i64>) -> bool {
+        buffered >= self.max_fixes
+            || matches!((first_ms, last_ms), (Some(a), Some(b)) if b - a >= self.max_span_ms)
+    }
+}
+
+/// What happened to one fix.
+#[derive(Debug, Clone)]
+pub struct FixOutcome {
+    pub patrol_id: PatrolId,
+    /// Fixes now waiting in the buffer.
+    pub buffered: usize,
+    /// The track segment sealed by this fix, if the policy flushed.
+    pub sealed: Option<Entry>,
+}
+
+/// Largest segment written by an import.
+const IMPORT_SEGMENT: usize = 600;
+
+impl Store {
+    /// The running patrol, derived from the ledger (never stored separately).
+    pub fn open_patrol(&self) -> Result<Option<views::OpenPatrol>> {
+        let entries = self.entries_of(&[EntryKind::PatrolStarted, EntryKind::PatrolStopped])?;
+        views::open_patrol(&entries)
+    }
+
+    pub fn start_patrol(&mut self, start: PatrolStart, capture: Capture) -> Result<Entry> {
+        if let Some(open) = self.open_patrol()? {
+            return Err(Error::PatrolAlreadyOpen(open.patrol_id));
+        }
+        self.append(&Record::PatrolStarted(start), capture)
+    }
+
+    /// Buffer one fix of the running patrol, sealing a segment when the policy says so.
+    pub fn record_fix(&mut self, fix: PositionFix) -> Result<FixOutcome> {
+        fix.validate()?;
+        let fix = fix.quantized();
+        let patrol_id = self.open_patrol()?.ok_or(Error::NoOpenPatrol)?.patrol_id;
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO fix_buffer (patrol_id, fix) VALUES (?1, ?2)",
+            params![patrol_id.to_string(), serde_json::to_string(&fix).expect("fix serializes")],
+        )?;
+        let buffer = read_buffer(&tx, patrol_id)?;
+        let times = buffer.iter().filter_map(|f| f.time_ms);
+        let (first, last) = (times.clone().min(), times.max());
+        let sealed = if self.flush_policy.should_flush(buffer.len(), first, last) {
+            self.seal_buffer(&tx, patrol_id, buffer)?
+        } else {
+            None
+        };
+        let buffered = if sealed.is_some() { 0 } else { count_buffer(&tx, patrol_id)? };
+        tx.commit()?;
+        Ok(FixOutcome { patrol_id, buffered, sealed })
+    }
+
+    /// Seal the buffer and stop the running patrol, atomically.
+    pub fn stop_patrol(&mut self, note: Option<String>, capture: Capture) -> Result<Vec<Entry>> {
+        let patrol_id = self.open_patrol()?.ok_or(Error::NoOpenPatrol)?.patrol_id;
+        let stop = Record::PatrolStopped(PatrolStop { patrol_id, note });
+        stop.validate()?;
+        let tx = self.write_tx()?;
+        let buffer = read_buffer(&tx, patrol_id)?;
+        let mut out: Vec<Entry> = self.seal_buffer(&tx, patrol_id, buffer)?.into_iter().collect();
+        out.extend(self.append_in(&tx, &[stop], capture)?);
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Record a finished patrol from an imported route (e.g. a GPX file): start, every fix in
+    /// segments, stop — all in one transaction, so a failed import writes nothing.
+    pub fn import_patrol(&mut self, start: PatrolStart, segments: &[Vec<PositionFix>]) -> Result<Vec<Entry>> {
+        let patrol_id = start.patrol_id;
+        let mut records = vec![Record::PatrolStarted(start)];
+        for seg in segments {
+            for chunk in seg.chunks(IMPORT_SEGMENT) {
+                records.push(Record::TrackSegment(TrackSegment::new(patrol_id, chunk.iter().copied())));
+            }
+        }
+        records.push(Record::PatrolStopped(PatrolStop { patrol_id, note: Some("imported".into()) }));
+        self.append_all(&records, Capture::default())
+    }
+
+    /// Fixes buffered but not yet sealed, for the running patrol's live view.
+    pub fn buffered_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
+        read_buffer(&self.conn, patrol_id)
+    }
+
+    fn seal_buffer(
+        &self,
+        tx: &Transaction<'_>,
+        patrol_id: PatrolId,
+        buffer: Vec<PositionFix>,
+    ) -> Result<Option<Entry>> {
+        let Some(last) = buffer.last().copied() else { return Ok(None) };
+        let segment = Record::TrackSegment(TrackSegment::new(patrol_id, buffer));
+        segment.validate()?;
+        let capture =
+            Capture { gnss_ms: last.gnss_ms, position: Some(LatLon { lat: last.lat, lon: last.lon }) };
+        let entry = self.append_in(tx, &[segment], capture)?.remove(0);
+        tx.execute("DELETE FROM fix_buffer WHERE patrol_id = ?1", [patrol_id.to_string()])?;
+        Ok(Some(entry))
+    }
+
+    /// After a crash, fixes of a patrol that is no longer running may remain; seal them.
+    pub(super) fn flush_stale_buffer(&mut self) -> Result<()> {
+        let open = self.open_patrol()?.map(|p| p.patrol_id.to_string());
+        let stale: Vec<String> = {
+            let mut stmt = self.conn.prepare("SELECT DISTINCT patrol_id FROM fix_buffer")?;
+            let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            ids.into_iter().filter(|id| Some(id) != open.as_ref()).collect()
+        };
+        for id in stale {
+            let patrol_id: PatrolId = id.parse()?;
+            let tx = self.write_tx()?;
+            let buffer = read_buffer(&tx, patrol_id)?;
+            self.seal_buffer(&tx, patrol_id, buffer)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn read_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
+    let mut stmt = conn.prepare_cached("SELECT fix FROM fix_buffer WHERE patrol_id = ?1 ORDER BY n")?;
+    let rows = stmt.query_map([patrol_id.to_string()], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let json = row?;
+        let fix = serde_json::from_str(&json).map_err(|source| patrol_model::DecodeError::Json {
+            kind: "fix_buffer",
+            source,
+        })?;
+        out.push(fix);
+    }
+    Ok(out)
+}
+
+fn count_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<usize> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM fix_buffer WHERE patrol_id = ?1",
+        [patrol_id.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
+}

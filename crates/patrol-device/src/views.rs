@@ -1,0 +1,149 @@
+//! Derived views for the officer's screens — the running patrol, today's tallies, minutes on
+//! post — computed from ledger entries every time. They are never stored: the ledger is the only
+//! source of truth, so a view can never disagree with the evidence.
+
+use crate::Result;
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use patrol_model::{
+    City, Effective, Entry, EntryKind, GroupId, PatrolId, PatrolMode, PostId, Record, ViolationType,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The running patrol.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenPatrol {
+    pub patrol_id: PatrolId,
+    pub started_seq: u64,
+    pub started_wall_ms: i64,
+    pub mode: PatrolMode,
+    pub group: GroupId,
+}
+
+/// The last started patrol that has not been stopped.
+pub fn open_patrol(entries: &[Entry]) -> Result<Option<OpenPatrol>> {
+    let mut open: Option<OpenPatrol> = None;
+    for e in entries {
+        match e.record()? {
+            Record::PatrolStarted(s) => {
+                open = Some(OpenPatrol {
+                    patrol_id: s.patrol_id,
+                    started_seq: e.seq,
+                    started_wall_ms: e.wall_ms,
+                    mode: s.mode,
+                    group: s.group,
+                })
+            }
+            Record::PatrolStopped(s) if open.as_ref().is_some_and(|o| o.patrol_id == s.patrol_id) => {
+                open = None
+            }
+            _ => {}
+        }
+    }
+    Ok(open)
+}
+
+/// Counts for one local day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DayTally {
+    pub date: NaiveDate,
+    /// Violations by type slug.
+    pub violations: BTreeMap<ViolationType, u32>,
+    pub seized_items: u32,
+    /// Standing entries by kind (reports, visits, patrols).
+    pub entries: BTreeMap<EntryKind, u32>,
+}
+
+/// The local day (in `tz`) an entry belongs to, by its event time.
+pub fn local_day(e: &Effective, tz: Tz) -> NaiveDate {
+    tz.timestamp_millis_opt(e.event_ms()).single().map_or(NaiveDate::MIN, |t| t.date_naive())
+}
+
+/// Tallies of one local day from standing entries (withdrawn ones excluded, corrections applied).
+pub fn day_tally(standing: &[Effective], tz: Tz, date: NaiveDate) -> DayTally {
+    let mut t = DayTally { date, ..DayTally::default() };
+    for e in standing.iter().filter(|e| e.withdrawn_by.is_none() && local_day(e, tz) == date) {
+        *t.entries.entry(e.entry.kind).or_default() += 1;
+        if let Record::Violation(v) = &e.record {
+            *t.violations.entry(v.violation).or_default() += 1;
+            t.seized_items += v.seized_items;
+        }
+    }
+    t
+}
+
+/// Time on one post during its duty windows of a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostDuty {
+    pub post_id: PostId,
+    pub name: String,
+    /// Arrived and not yet left.
+    pub on_post: bool,
+    pub windows: Vec<patrol_geo::duty::WindowMinutes>,
+}
+
+/// Visits from arrive/leave entries, paired per post in event-time order; a visit still open is
+/// counted up to `now_ms`.
+pub fn post_visits(standing: &[Effective], now_ms: i64) -> BTreeMap<PostId, Vec<(i64, i64)>> {
+    let mut events: Vec<(&Effective, &Record)> = standing
+        .iter()
+        .filter(|e| e.withdrawn_by.is_none())
+        .map(|e| (e, &e.record))
+        .filter(|(_, r)| matches!(r, Record::PostArrived(_) | Record::PostLeft(_)))
+        .collect();
+    events.sort_by_key(|(e, _)| (e.event_ms(), e.entry.seq));
+    let mut open: BTreeMap<PostId, i64> = BTreeMap::new();
+    let mut visits: BTreeMap<PostId, Vec<(i64, i64)>> = BTreeMap::new();
+    for (e, r) in events {
+        match r {
+            Record::PostArrived(a) => {
+                open.entry(a.post_id.clone()).or_insert(e.event_ms());
+            }
+            Record::PostLeft(l) => {
+                if let Some(start) = open.remove(&l.post_id) {
+                    visits.entry(l.post_id.clone()).or_default().push((start, e.event_ms()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (post, start) in open {
+        visits.entry(post).or_default().push((start, now_ms.max(start)));
+    }
+    visits
+}
+
+/// Minutes on each post with duty windows, for one local day.
+pub fn post_duty(standing: &[Effective], city: &City, date: NaiveDate, now_ms: i64) -> Vec<PostDuty> {
+    let visits = post_visits(standing, now_ms);
+    let open_posts = open_post_ids(standing);
+    let tz = city.tz();
+    city.posts
+        .iter()
+        .map(|p| {
+            let v = visits.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
+            PostDuty {
+                post_id: p.id.clone(),
+                name: p.name.clone(),
+                on_post: open_posts.contains(&p.id),
+                windows: patrol_geo::duty::minutes_on_post(v, &p.duty_windows, tz, date),
+            }
+        })
+        .collect()
+}
+
+/// Posts arrived at and not yet left.
+pub fn open_post_ids(standing: &[Effective]) -> Vec<PostId> {
+    let mut v: Vec<&Effective> = standing.iter().filter(|e| e.withdrawn_by.is_none()).collect();
+    v.sort_by_key(|e| (e.event_ms(), e.entry.seq));
+    let mut open: Vec<PostId> = Vec::new();
+    for e in v {
+        match &e.record {
+            Record::PostArrived(a) if !open.contains(&a.post_id) => open.push(a.post_id.clone()),
+            Record::PostLeft(l) => open.retain(|p| p != &l.post_id),
+            _ => {}
+        }
+    }
+    open
+}

@@ -1,0 +1,249 @@
+//! The device store against real SQLite files in a temp dir.
+
+mod common;
+use common::*;
+use patrol_device::{Capture, Error, FlushPolicy};
+use patrol_model::*;
+
+#[test]
+fn entries_chain_without_gaps_and_survive_reopen() {
+    let (dir, mut s, clock) = store();
+    for t in [ViolationType::NoHelmet, ViolationType::RedLight, ViolationType::UmbrellaRig] {
+        s.append(&violation(t), Capture::default()).unwrap();
+        clock.advance_ms(1000);
+    }
+    let (head, hash) = s.head().unwrap();
+    assert_eq!(head, 3);
+    drop(s);
+    let s = reopen(&dir, &clock);
+    assert!(!s.open_report().unclean_shutdown);
+    assert_eq!(s.head().unwrap(), (3, hash));
+    let all = s.entries(1, 100).unwrap();
+    assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(all[1].prev_hash, all[0].hash);
+    assert!(s.verify().unwrap().is_intact());
+    assert_eq!(s.outbox_counts().unwrap().pending, 3);
+}
+
+#[test]
+fn invalid_records_write_nothing() {
+    let (_dir, mut s, _) = store();
+    let bad = Record::LostPerson(LostPersonReport {
+        patrol_id: None,
+        description: "  ".into(),
+        identifying_code: None,
+        found_at: None,
+        found_place: None,
+        handed_to: None,
+        handed_over_at: None,
+        outcome: LostPersonOutcome::ReunitedWithFamily,
+        photos: vec![],
+    });
+    let err = s.append_all(&[violation(ViolationType::NoHelmet), bad], Capture::default()).unwrap_err();
+    assert!(matches!(&err, Error::Invalid(v) if v.field == "description"), "{err}");
+    assert_eq!(s.head().unwrap().0, 0, "a rejected batch writes nothing");
+}
+
+#[test]
+fn the_ledger_refuses_updates_and_deletes() {
+    let (dir, mut s, _) = store();
+    s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
+    let upd = conn.execute("UPDATE ledger SET kind = 'x' WHERE seq = 1", []).unwrap_err();
+    assert!(upd.to_string().contains("append-only"), "{upd}");
+    let del = conn.execute("DELETE FROM ledger WHERE seq = 1", []).unwrap_err();
+    assert!(del.to_string().contains("append-only"), "{del}");
+}
+
+#[test]
+fn tampering_with_one_payload_byte_names_that_seq() {
+    let (dir, mut s, clock) = store();
+    for _ in 0..5 {
+        s.append(&violation(ViolationType::IllegalParking), Capture::default()).unwrap();
+    }
+    drop(s);
+    {
+        // An attacker with the file: drop the guard and flip one byte of seq 3's payload.
+        let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
+        conn.execute_batch("DROP TRIGGER ledger_no_update").unwrap();
+        let mut payload: Vec<u8> =
+            conn.query_row("SELECT payload FROM ledger WHERE seq = 3", [], |r| r.get(0)).unwrap();
+        payload[12] ^= 0x01;
+        conn.execute("UPDATE ledger SET payload = ?1 WHERE seq = 3", [payload]).unwrap();
+    }
+    let s = reopen(&dir, &clock);
+    let report = s.verify().unwrap();
+    assert_eq!(report.broken.as_ref().map(ChainError::seq), Some(3), "{report:?}");
+    assert!(matches!(s.ensure_intact(), Err(Error::ChainBroken(ChainError::BadHash { seq: 3 }))));
+}
+
+#[test]
+fn an_unclean_shutdown_is_detected_and_checked() {
+    let (dir, mut s, clock) = store();
+    s.append(&violation(ViolationType::Jaywalking), Capture::default()).unwrap();
+    std::mem::forget(s); // no Drop: like a kill or a dead battery
+    let s = reopen(&dir, &clock);
+    assert!(s.open_report().unclean_shutdown);
+    let check = s.open_report().check.clone().expect("checked after unclean shutdown");
+    assert!(check.is_intact());
+    assert_eq!(check.entries, 1);
+}
+
+#[test]
+fn supplements_correct_and_withdraw_without_editing() {
+    let (_dir, mut s, _) = store();
+    let a = s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
+    let b = s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
+    let fix = |target: &Entry, correction: Option<Record>| {
+        Record::Supplement(Supplement {
+            target_id: target.id,
+            target_seq: target.seq,
+            reason: "录入错误".into(),
+            correction: correction.map(Box::new),
+        })
+    };
+    s.append(&fix(&a, Some(violation(ViolationType::RedLight))), Capture::default()).unwrap();
+    s.append(&fix(&b, None), Capture::default()).unwrap();
+    let today = s.today().unwrap();
+    let tally = s.day_tally(today).unwrap();
+    assert_eq!(tally.violations.get(&ViolationType::RedLight), Some(&1));
+    assert_eq!(tally.violations.get(&ViolationType::NoHelmet), None);
+    // The originals are untouched.
+    assert_eq!(s.entry(1).unwrap().unwrap(), a);
+
+    // Wrong kind, missing target, supplement of a supplement, mismatched id: refused.
+    let lost = Record::LostPerson(LostPersonReport {
+        patrol_id: None,
+        description: "老人".into(),
+        identifying_code: None,
+        found_at: None,
+        found_place: None,
+        handed_to: None,
+        handed_over_at: None,
+        outcome: LostPersonOutcome::Ongoing,
+        photos: vec![],
+    });
+    assert!(matches!(s.append(&fix(&a, Some(lost)), Capture::default()), Err(Error::BadSupplement { .. })));
+    let mut ghost = a.clone();
+    ghost.seq = 99;
+    assert!(matches!(s.append(&fix(&ghost, None), Capture::default()), Err(Error::NoSuchEntry(99))));
+    let sup = s.entry(3).unwrap().unwrap();
+    assert!(matches!(s.append(&fix(&sup, None), Capture::default()), Err(Error::BadSupplement { .. })));
+    let mut wrong_id = a.clone();
+    wrong_id.id = EntryId::new();
+    assert!(matches!(s.append(&fix(&wrong_id, None), Capture::default()), Err(Error::BadSupplement { .. })));
+    assert_eq!(s.head().unwrap().0, 4);
+}
+
+#[test]
+fn fixes_are_buffered_durably_and_sealed_into_segments() {
+    let (dir, mut s, clock) = store();
+    s.set_flush_policy(FlushPolicy { max_fixes: 5, max_span_ms: 60_000 });
+    assert!(matches!(s.record_fix(PositionFix::at(T0, 29.03, 111.69)), Err(Error::NoOpenPatrol)));
+    let p = s.start_patrol(start("G07"), Capture::default()).unwrap();
+    assert!(matches!(s.start_patrol(start("G08"), Capture::default()), Err(Error::PatrolAlreadyOpen(_))));
+    let mut sealed = 0;
+    for i in 0..12 {
+        let out = s.record_fix(PositionFix::at(T0 + i * 1000, 29.03 + i as f64 * 1e-5, 111.69)).unwrap();
+        sealed += out.sealed.is_some() as usize;
+    }
+    assert_eq!(sealed, 2);
+    // A crash now: the two buffered fixes are still there after reopening.
+    std::mem::forget(s);
+    let mut s = reopen(&dir, &clock);
+    let open = s.open_patrol().unwrap().unwrap();
+    assert_eq!(s.buffered_fixes(open.patrol_id).unwrap().len(), 2);
+    let stopped = s.stop_patrol(None, Capture::default()).unwrap();
+    assert_eq!(stopped.iter().map(|e| e.kind).collect::<Vec<_>>(), [EntryKind::TrackSegment, EntryKind::PatrolStopped]);
+    let fixes: usize = s
+        .entries_of(&[EntryKind::TrackSegment])
+        .unwrap()
+        .iter()
+        .map(|e| match e.record().unwrap() {
+            Record::TrackSegment(t) => t.fixes.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(fixes, 12, "every fix sealed exactly once");
+    assert!(s.open_patrol().unwrap().is_none());
+    assert_eq!(p.seq, 1);
+    // Invalid fix: nothing buffered.
+    s.start_patrol(start("G07"), Capture::default()).unwrap();
+    assert!(matches!(s.record_fix(PositionFix::at(T0, f64::NAN, 111.0)), Err(Error::Invalid(_))));
+}
+
+#[test]
+fn drafts_survive_restart_and_finalize_atomically() {
+    let (dir, s, clock) = store();
+    let body = serde_json::json!({"description": "穿灰色外套的老人", "identifying_code": "WB-0931"});
+    s.save_draft("lost-1", "lost_person", &body).unwrap();
+    drop(s);
+    let mut s = reopen(&dir, &clock);
+    assert_eq!(s.drafts().unwrap().len(), 1);
+    assert_eq!(s.draft("lost-1").unwrap().unwrap().body, body);
+    let record = Record::LostPerson(LostPersonReport {
+        patrol_id: None,
+        description: "穿灰色外套的老人".into(),
+        identifying_code: Some("WB-0931".into()),
+        found_at: Some(LatLon { lat: 29.03, lon: 111.69 }),
+        found_place: Some("光荣路口".into()),
+        handed_to: Some("家属".into()),
+        handed_over_at: None,
+        outcome: LostPersonOutcome::ReunitedWithFamily,
+        photos: vec![],
+    });
+    let e = s.finalize_draft("lost-1", &record, Capture::default()).unwrap();
+    assert_eq!(e.seq, 1);
+    assert!(s.drafts().unwrap().is_empty());
+    assert_eq!(e.record().unwrap(), record);
+}
+
+#[test]
+fn photos_are_files_named_by_sha256() {
+    let (_dir, s, _) = store();
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7u8; 100]].concat();
+    let p = s.add_photo(&jpeg).unwrap();
+    assert_eq!(p.mime, "image/jpeg");
+    assert_eq!(p.size, 104);
+    assert_eq!(s.add_photo(&jpeg).unwrap(), p, "idempotent");
+    assert_eq!(s.read_photo(&p.sha256).unwrap(), jpeg);
+    assert!(s.photo_path(&p.sha256).ends_with(&p.sha256));
+    assert!(matches!(s.add_photo(b"not an image"), Err(Error::Invalid(_))));
+}
+
+#[test]
+fn entries_are_stamped_with_their_grid_cell() {
+    let (_dir, mut s, _) = store();
+    s.set_city(&city(), None).unwrap();
+    let at = |lat, lon| Capture { gnss_ms: None, position: Some(LatLon { lat, lon }) };
+    let a = s.append(&violation(ViolationType::RedLight), at(29.02, 111.65)).unwrap();
+    let b = s.append(&violation(ViolationType::RedLight), at(29.02, 111.75)).unwrap();
+    let c = s.append(&violation(ViolationType::RedLight), at(28.0, 111.75)).unwrap();
+    assert_eq!(a.cell.as_ref().map(CellId::as_str), Some("WL-01"));
+    assert_eq!(b.cell.as_ref().map(CellId::as_str), Some("WL-02"));
+    assert_eq!(c.cell, None);
+}
+
+#[test]
+fn minutes_on_post_count_within_duty_windows() {
+    let (_dir, mut s, clock) = store();
+    s.set_city(&city(), None).unwrap();
+    let post = |arrive: bool| {
+        let evidence = VisitEvidence { source: "manual".into(), ..Default::default() };
+        if arrive {
+            Record::PostArrived(PostArrival { post_id: "P01".into(), patrol_id: None, evidence })
+        } else {
+            Record::PostLeft(PostDeparture { post_id: "P01".into(), patrol_id: None, evidence })
+        }
+    };
+    // 08:00 arrive, 08:45 leave (local): 45 minutes inside 06:00–09:00.
+    s.append(&post(true), Capture::default()).unwrap();
+    clock.advance_ms(45 * 60_000);
+    s.append(&post(false), Capture::default()).unwrap();
+    let duty = s.post_duty(s.today().unwrap()).unwrap();
+    assert_eq!(duty.len(), 1);
+    assert!(!duty[0].on_post);
+    assert!((duty[0].windows[0].minutes_on_post - 45.0).abs() < 1e-9, "{duty:?}");
+    assert_eq!(duty[0].windows[1].minutes_on_post, 0.0);
+}
