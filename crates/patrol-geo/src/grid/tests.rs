@@ -1,0 +1,98 @@
+use super::*;
+
+fn ll(lat: f64, lon: f64) -> LatLon {
+    LatLon { lat, lon }
+}
+
+/// A lat/lon box as a cell, ring open (not repeating the first vertex).
+fn square(id: &str, south: f64, west: f64, north: f64, east: f64) -> GridCell {
+    GridCell {
+        id: CellId::from(id),
+        name: String::new(),
+        ring: vec![
+            ll(south, west),
+            ll(south, east),
+            ll(north, east),
+            ll(north, west),
+        ],
+    }
+}
+
+/// Two cells side by side sharing the meridian 111.69, and an L-shaped cell to the north whose
+/// bounding box covers a notch that is not part of it.
+fn changde() -> Vec<GridCell> {
+    let l_shape = GridCell {
+        id: CellId::from("WL-L"),
+        name: "L".into(),
+        // closed ring this time
+        ring: vec![
+            ll(29.04, 111.68),
+            ll(29.04, 111.70),
+            ll(29.045, 111.70),
+            ll(29.045, 111.69),
+            ll(29.05, 111.69),
+            ll(29.05, 111.68),
+            ll(29.04, 111.68),
+        ],
+    };
+    vec![
+        square("WL-W", 29.02, 111.68, 29.04, 111.69),
+        square("WL-E", 29.02, 111.69, 29.04, 111.70),
+        l_shape,
+    ]
+}
+
+fn check(cells: &[GridCell], p: LatLon, expected: Option<&str>) {
+    let index = GridIndex::new(cells);
+    assert_eq!(
+        index.cell_at(p).map(CellId::as_str),
+        expected,
+        "point {p:?}"
+    );
+}
+
+#[test]
+fn cell_lookup_table() {
+    let grid = changde();
+    check(&grid, ll(29.03, 111.685), Some("WL-W"));
+    check(&grid, ll(29.03, 111.695), Some("WL-E"));
+    check(&grid, ll(29.042, 111.695), Some("WL-L"));
+    check(&grid, ll(29.048, 111.685), Some("WL-L"));
+    // Inside the L's bounding box but in its notch: the polygon decides, not the box.
+    check(&grid, ll(29.048, 111.695), None);
+    // Outside everything.
+    check(&grid, ll(29.01, 111.69), None);
+    check(&grid, ll(28.0, 110.0), None);
+    check(&grid, ll(29.03, 111.71), None);
+    // Outer boundary belongs to its cell.
+    check(&grid, ll(29.02, 111.685), Some("WL-W"));
+    check(&grid, ll(29.03, 111.70), Some("WL-E"));
+}
+
+#[test]
+fn shared_edges_go_to_the_first_cell_in_input_order() {
+    let grid = changde();
+    let edge = ll(29.03, 111.69);
+    let corner = ll(29.04, 111.69); // shared by all three cells
+    check(&grid, edge, Some("WL-W"));
+    check(&grid, corner, Some("WL-W"));
+    let reversed: Vec<GridCell> = grid.iter().rev().cloned().collect();
+    check(&reversed, edge, Some("WL-E"));
+    check(&reversed, corner, Some("WL-L"));
+    // The same grid answers the same way every time.
+    let index = GridIndex::new(&grid);
+    assert!((0..100).all(|_| index.cell_at(edge).map(CellId::as_str) == Some("WL-W")));
+}
+
+#[test]
+fn degenerate_cells_are_left_out() {
+    let mut sliver = square("SLIVER", 29.02, 111.68, 29.04, 111.69);
+    sliver.ring = vec![ll(29.02, 111.68), ll(29.04, 111.69), ll(29.02, 111.68)];
+    let mut grid = vec![sliver];
+    grid.extend(changde());
+    let index = GridIndex::new(&grid);
+    assert_eq!(index.len(), 3);
+    check(&grid, ll(29.03, 111.685), Some("WL-W"));
+    assert!(GridIndex::new(&[]).is_empty());
+    assert_eq!(GridIndex::new(&[]).cell_at(ll(29.03, 111.685)), None);
+}

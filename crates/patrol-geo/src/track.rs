@@ -1,0 +1,99 @@
+//! Routes: how long a patrol's track is, the event-time order every projection reads fixes in,
+//! and a simplified polyline for drawing the route on a map.
+//!
+//! Storage keeps every fix (the ledger is evidence); this module never decides what is stored.
+//! [`simplify_for_display`] is for drawing only, and its output must never be written back.
+
+use crate::plane::LocalPlane;
+use crate::point;
+use geo::{Distance, Geodesic, LineString, SimplifyIdx};
+use patrol_model::{LatLon, PositionFix};
+use std::cmp::Ordering;
+
+/// Geodesic length in metres of the route through `fixes` **in the order given**.
+///
+/// The order is the caller's: a track segment decoded from the ledger is already in capture
+/// order. For fixes of unknown order (merged segments, a late upload, an imported file) use
+/// [`length_m_by_time`]. Fewer than two fixes have length 0.
+pub fn length_m(fixes: &[PositionFix]) -> f64 {
+    fixes
+        .windows(2)
+        .map(|w| Geodesic.distance(point(lat_lon(&w[0])), point(lat_lon(&w[1]))))
+        .sum()
+}
+
+/// Geodesic length in metres of the route through `fixes` in event-time order (see
+/// [`event_order`]): fixes without a time are left out and exact duplicates count once, so the
+/// answer does not depend on the order fixes arrived in.
+pub fn length_m_by_time(fixes: &[PositionFix]) -> f64 {
+    length_m(&event_order(fixes))
+}
+
+/// The fixes in event-time order, as every projection reads them: fixes without `time_ms` are
+/// dropped, the rest sorted by time and exact duplicates (every field equal) kept once.
+///
+/// Fixes that share a time but differ are all kept, ordered by their remaining fields, so that
+/// any permutation of the same fixes gives the very same sequence. This is what makes a
+/// replayed or late upload give the same visits and lengths as the original.
+pub fn event_order(fixes: &[PositionFix]) -> Vec<PositionFix> {
+    let mut ordered: Vec<PositionFix> = fixes
+        .iter()
+        .filter(|f| f.time_ms.is_some())
+        .copied()
+        .collect();
+    ordered.sort_by(compare_fixes);
+    ordered.dedup_by(|a, b| compare_fixes(a, b).is_eq());
+    ordered
+}
+
+/// A total order over fixes: time first, then every other field (IEEE total order for floats).
+fn compare_fixes(a: &PositionFix, b: &PositionFix) -> Ordering {
+    fn opt(a: Option<f64>, b: Option<f64>) -> Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => a.is_some().cmp(&b.is_some()),
+        }
+    }
+    a.time_ms
+        .cmp(&b.time_ms)
+        .then(a.lat.total_cmp(&b.lat))
+        .then(a.lon.total_cmp(&b.lon))
+        .then(opt(a.accuracy_m, b.accuracy_m))
+        .then(opt(a.speed_mps, b.speed_mps))
+        .then(opt(a.heading_deg, b.heading_deg))
+        .then(opt(a.altitude_m, b.altitude_m))
+        .then(a.gnss_ms.cmp(&b.gnss_ms))
+}
+
+/// A lighter polyline of the route for drawing on a map, **display only**: the ledger keeps
+/// every fix and nothing simplified is ever stored or measured.
+///
+/// Ramer–Douglas–Peucker over the fixes in the order given: a fix is dropped when it lies within
+/// `tolerance_m` metres of the simplified line. The tolerance is applied in metres on a local
+/// flat projection around the route (equirectangular at the route's mean latitude; well under
+/// 1 % scale error across a city). The first and last fixes are always kept, and the points
+/// returned are the original coordinates of the kept fixes, never moved. A tolerance that is not
+/// a positive finite number returns every fix.
+pub fn simplify_for_display(fixes: &[PositionFix], tolerance_m: f64) -> Vec<LatLon> {
+    let points: Vec<LatLon> = fixes.iter().map(lat_lon).collect();
+    if points.len() < 3 || !tolerance_m.is_finite() || tolerance_m <= 0.0 {
+        return points;
+    }
+    let mean_lat = points.iter().map(|p| p.lat).sum::<f64>() / points.len() as f64;
+    let plane = LocalPlane::new(points[0], mean_lat);
+    let line: LineString<f64> = points.iter().map(|&p| plane.project(p)).collect();
+    line.simplify_idx(tolerance_m)
+        .into_iter()
+        .map(|i| points[i])
+        .collect()
+}
+
+fn lat_lon(f: &PositionFix) -> LatLon {
+    LatLon {
+        lat: f.lat,
+        lon: f.lon,
+    }
+}
+
+#[cfg(test)]
+mod tests;
