@@ -24,10 +24,17 @@ impl SystemClock {
     pub fn new() -> Self {
         let boot_offset_ms = std::fs::read_to_string("/proc/uptime")
             .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()))
+            .and_then(|s| {
+                s.split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
             .map(|secs| (secs * 1000.0) as i64)
             .unwrap_or(0);
-        Self { start: Instant::now(), boot_offset_ms }
+        Self {
+            start: Instant::now(),
+            boot_offset_ms,
+        }
     }
 }
 
@@ -39,7 +46,10 @@ impl Default for SystemClock {
 
 impl Clock for SystemClock {
     fn wall_ms(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
     }
 
     fn mono_ms(&self) -> i64 {
@@ -56,7 +66,10 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(wall_ms: i64) -> Self {
-        Self { wall: Arc::new(AtomicI64::new(wall_ms)), mono: Arc::new(AtomicI64::new(1_000)) }
+        Self {
+            wall: Arc::new(AtomicI64::new(wall_ms)),
+            mono: Arc::new(AtomicI64::new(1_000)),
+        }
     }
 
     pub fn advance_ms(&self, ms: i64) {

@@ -25,8 +25,13 @@ pub enum Error {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("database schema version {found} is newer than this app knows ({known}); update the app")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database schema version {found} is newer than this app knows ({known}); update the app"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     #[error("no photo with sha256 {0} in the store")]
     NoSuchPhoto(String),
@@ -53,6 +58,9 @@ impl Error {
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }

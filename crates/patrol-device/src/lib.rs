@@ -9,4 +9,6 @@ pub mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
-pub use store::{Capture, Draft, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Store, VerifyReport};
+pub use store::{
+    Capture, Draft, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Store, VerifyReport,
+};

@@ -35,7 +35,9 @@ pub fn open_patrol(entries: &[Entry]) -> Result<Option<OpenPatrol>> {
                     group: s.group,
                 })
             }
-            Record::PatrolStopped(s) if open.as_ref().is_some_and(|o| o.patrol_id == s.patrol_id) => {
+            Record::PatrolStopped(s)
+                if open.as_ref().is_some_and(|o| o.patrol_id == s.patrol_id) =>
+            {
                 open = None
             }
             _ => {}
@@ -57,13 +59,21 @@ pub struct DayTally {
 
 /// The local day (in `tz`) an entry belongs to, by its event time.
 pub fn local_day(e: &Effective, tz: Tz) -> NaiveDate {
-    tz.timestamp_millis_opt(e.event_ms()).single().map_or(NaiveDate::MIN, |t| t.date_naive())
+    tz.timestamp_millis_opt(e.event_ms())
+        .single()
+        .map_or(NaiveDate::MIN, |t| t.date_naive())
 }
 
 /// Tallies of one local day from standing entries (withdrawn ones excluded, corrections applied).
 pub fn day_tally(standing: &[Effective], tz: Tz, date: NaiveDate) -> DayTally {
-    let mut t = DayTally { date, ..DayTally::default() };
-    for e in standing.iter().filter(|e| e.withdrawn_by.is_none() && local_day(e, tz) == date) {
+    let mut t = DayTally {
+        date,
+        ..DayTally::default()
+    };
+    for e in standing
+        .iter()
+        .filter(|e| e.withdrawn_by.is_none() && local_day(e, tz) == date)
+    {
         *t.entries.entry(e.entry.kind).or_default() += 1;
         if let Record::Violation(v) = &e.record {
             *t.violations.entry(v.violation).or_default() += 1;
@@ -102,20 +112,31 @@ pub fn post_visits(standing: &[Effective], now_ms: i64) -> BTreeMap<PostId, Vec<
             }
             Record::PostLeft(l) => {
                 if let Some(start) = open.remove(&l.post_id) {
-                    visits.entry(l.post_id.clone()).or_default().push((start, e.event_ms()));
+                    visits
+                        .entry(l.post_id.clone())
+                        .or_default()
+                        .push((start, e.event_ms()));
                 }
             }
             _ => {}
         }
     }
     for (post, start) in open {
-        visits.entry(post).or_default().push((start, now_ms.max(start)));
+        visits
+            .entry(post)
+            .or_default()
+            .push((start, now_ms.max(start)));
     }
     visits
 }
 
 /// Minutes on each post with duty windows, for one local day.
-pub fn post_duty(standing: &[Effective], city: &City, date: NaiveDate, now_ms: i64) -> Vec<PostDuty> {
+pub fn post_duty(
+    standing: &[Effective],
+    city: &City,
+    date: NaiveDate,
+    now_ms: i64,
+) -> Vec<PostDuty> {
     let visits = post_visits(standing, now_ms);
     let open_posts = open_post_ids(standing);
     let tz = city.tz();
@@ -135,7 +156,10 @@ pub fn post_duty(standing: &[Effective], city: &City, date: NaiveDate, now_ms: i
 
 /// Posts arrived at and not yet left.
 pub fn open_post_ids(standing: &[Effective]) -> Vec<PostId> {
-    let mut v: Vec<&Effective> = standing.iter().filter(|e| e.withdrawn_by.is_none()).collect();
+    let mut v: Vec<&Effective> = standing
+        .iter()
+        .filter(|e| e.withdrawn_by.is_none())
+        .collect();
     v.sort_by_key(|e| (e.event_ms(), e.entry.seq));
     let mut open: Vec<PostId> = Vec::new();
     for e in v {

@@ -19,21 +19,36 @@ const KILLS: usize = 40;
 
 #[test]
 fn crash_writer() {
-    let Ok(dir) = std::env::var("CRASH_WRITER_DIR") else { return };
+    let Ok(dir) = std::env::var("CRASH_WRITER_DIR") else {
+        return;
+    };
     let mut store = Store::open(&dir, Arc::new(SystemClock::new())).unwrap();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if store.open_patrol().unwrap().is_none() {
-        store.start_patrol(common::start("G07"), Capture::default()).unwrap();
+        store
+            .start_patrol(common::start("G07"), Capture::default())
+            .unwrap();
     }
     let mut i = 0u64;
     loop {
         i += 1;
-        let entries = if i % 3 == 0 {
-            let fix = PositionFix::at(common::T0 + i as i64 * 1000, 29.03, 111.69 + (i % 1000) as f64 * 1e-5);
+        let entries = if i.is_multiple_of(3) {
+            let fix = PositionFix::at(
+                common::T0 + i as i64 * 1000,
+                29.03,
+                111.69 + (i % 1000) as f64 * 1e-5,
+            );
             store.record_fix(fix).unwrap().sealed.into_iter().collect()
         } else {
-            vec![store.append(&common::violation(ViolationType::NoHelmet), Capture::default()).unwrap()]
+            vec![
+                store
+                    .append(
+                        &common::violation(ViolationType::NoHelmet),
+                        Capture::default(),
+                    )
+                    .unwrap(),
+            ]
         };
         for e in entries {
             // Printed only after the commit returned: this line is the promise under test.
@@ -59,7 +74,10 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>()
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
         });
         let wait = Duration::from_millis(rng.random_range(20..400));
         let t = Instant::now();
@@ -79,10 +97,21 @@ fn sigkill_at_random_moments_loses_nothing_committed() {
         let report = store.verify().unwrap();
         assert!(report.is_intact(), "round {round}: {report:?}");
         for (seq, hash) in &promised {
-            let e = store.entry(*seq).unwrap().unwrap_or_else(|| panic!("round {round}: seq {seq} lost"));
+            let e = store
+                .entry(*seq)
+                .unwrap()
+                .unwrap_or_else(|| panic!("round {round}: seq {seq} lost"));
             assert_eq!(&e.hash.to_hex(), hash, "round {round}: seq {seq} altered");
         }
     }
-    assert!(promised.len() > KILLS, "the writer committed only {} entries", promised.len());
-    eprintln!("{} kills, {} committed entries all present", KILLS, promised.len());
+    assert!(
+        promised.len() > KILLS,
+        "the writer committed only {} entries",
+        promised.len()
+    );
+    eprintln!(
+        "{} kills, {} committed entries all present",
+        KILLS,
+        promised.len()
+    );
 }

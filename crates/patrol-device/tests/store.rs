@@ -8,7 +8,11 @@ use patrol_model::*;
 #[test]
 fn entries_chain_without_gaps_and_survive_reopen() {
     let (dir, mut s, clock) = store();
-    for t in [ViolationType::NoHelmet, ViolationType::RedLight, ViolationType::UmbrellaRig] {
+    for t in [
+        ViolationType::NoHelmet,
+        ViolationType::RedLight,
+        ViolationType::UmbrellaRig,
+    ] {
         s.append(&violation(t), Capture::default()).unwrap();
         clock.advance_ms(1000);
     }
@@ -39,20 +43,33 @@ fn invalid_records_write_nothing() {
         outcome: LostPersonOutcome::ReunitedWithFamily,
         photos: vec![],
     });
-    let err = s.append_all(&[violation(ViolationType::NoHelmet), bad], Capture::default()).unwrap_err();
-    assert!(matches!(&err, Error::Invalid(v) if v.field == "description"), "{err}");
+    let err = s
+        .append_all(
+            &[violation(ViolationType::NoHelmet), bad],
+            Capture::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(v) if v.field == "description"),
+        "{err}"
+    );
     assert_eq!(s.head().unwrap().0, 0, "a rejected batch writes nothing");
 }
 
 #[test]
 fn the_ledger_refuses_updates_and_deletes() {
     let (dir, mut s, _) = store();
-    s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
+    s.append(&violation(ViolationType::NoHelmet), Capture::default())
+        .unwrap();
     drop(s);
     let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
-    let upd = conn.execute("UPDATE ledger SET kind = 'x' WHERE seq = 1", []).unwrap_err();
+    let upd = conn
+        .execute("UPDATE ledger SET kind = 'x' WHERE seq = 1", [])
+        .unwrap_err();
     assert!(upd.to_string().contains("append-only"), "{upd}");
-    let del = conn.execute("DELETE FROM ledger WHERE seq = 1", []).unwrap_err();
+    let del = conn
+        .execute("DELETE FROM ledger WHERE seq = 1", [])
+        .unwrap_err();
     assert!(del.to_string().contains("append-only"), "{del}");
 }
 
@@ -60,32 +77,50 @@ fn the_ledger_refuses_updates_and_deletes() {
 fn tampering_with_one_payload_byte_names_that_seq() {
     let (dir, mut s, clock) = store();
     for _ in 0..5 {
-        s.append(&violation(ViolationType::IllegalParking), Capture::default()).unwrap();
+        s.append(
+            &violation(ViolationType::IllegalParking),
+            Capture::default(),
+        )
+        .unwrap();
     }
     drop(s);
     {
         // An attacker with the file: drop the guard and flip one byte of seq 3's payload.
         let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
         conn.execute_batch("DROP TRIGGER ledger_no_update").unwrap();
-        let mut payload: Vec<u8> =
-            conn.query_row("SELECT payload FROM ledger WHERE seq = 3", [], |r| r.get(0)).unwrap();
+        let mut payload: Vec<u8> = conn
+            .query_row("SELECT payload FROM ledger WHERE seq = 3", [], |r| r.get(0))
+            .unwrap();
         payload[12] ^= 0x01;
-        conn.execute("UPDATE ledger SET payload = ?1 WHERE seq = 3", [payload]).unwrap();
+        conn.execute("UPDATE ledger SET payload = ?1 WHERE seq = 3", [payload])
+            .unwrap();
     }
     let s = reopen(&dir, &clock);
     let report = s.verify().unwrap();
-    assert_eq!(report.broken.as_ref().map(ChainError::seq), Some(3), "{report:?}");
-    assert!(matches!(s.ensure_intact(), Err(Error::ChainBroken(ChainError::BadHash { seq: 3 }))));
+    assert_eq!(
+        report.broken.as_ref().map(ChainError::seq),
+        Some(3),
+        "{report:?}"
+    );
+    assert!(matches!(
+        s.ensure_intact(),
+        Err(Error::ChainBroken(ChainError::BadHash { seq: 3 }))
+    ));
 }
 
 #[test]
 fn an_unclean_shutdown_is_detected_and_checked() {
     let (dir, mut s, clock) = store();
-    s.append(&violation(ViolationType::Jaywalking), Capture::default()).unwrap();
+    s.append(&violation(ViolationType::Jaywalking), Capture::default())
+        .unwrap();
     std::mem::forget(s); // no Drop: like a kill or a dead battery
     let s = reopen(&dir, &clock);
     assert!(s.open_report().unclean_shutdown);
-    let check = s.open_report().check.clone().expect("checked after unclean shutdown");
+    let check = s
+        .open_report()
+        .check
+        .clone()
+        .expect("checked after unclean shutdown");
     assert!(check.is_intact());
     assert_eq!(check.entries, 1);
 }
@@ -93,8 +128,12 @@ fn an_unclean_shutdown_is_detected_and_checked() {
 #[test]
 fn supplements_correct_and_withdraw_without_editing() {
     let (_dir, mut s, _) = store();
-    let a = s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
-    let b = s.append(&violation(ViolationType::NoHelmet), Capture::default()).unwrap();
+    let a = s
+        .append(&violation(ViolationType::NoHelmet), Capture::default())
+        .unwrap();
+    let b = s
+        .append(&violation(ViolationType::NoHelmet), Capture::default())
+        .unwrap();
     let fix = |target: &Entry, correction: Option<Record>| {
         Record::Supplement(Supplement {
             target_id: target.id,
@@ -103,7 +142,11 @@ fn supplements_correct_and_withdraw_without_editing() {
             correction: correction.map(Box::new),
         })
     };
-    s.append(&fix(&a, Some(violation(ViolationType::RedLight))), Capture::default()).unwrap();
+    s.append(
+        &fix(&a, Some(violation(ViolationType::RedLight))),
+        Capture::default(),
+    )
+    .unwrap();
     s.append(&fix(&b, None), Capture::default()).unwrap();
     let today = s.today().unwrap();
     let tally = s.day_tally(today).unwrap();
@@ -124,28 +167,55 @@ fn supplements_correct_and_withdraw_without_editing() {
         outcome: LostPersonOutcome::Ongoing,
         photos: vec![],
     });
-    assert!(matches!(s.append(&fix(&a, Some(lost)), Capture::default()), Err(Error::BadSupplement { .. })));
+    assert!(matches!(
+        s.append(&fix(&a, Some(lost)), Capture::default()),
+        Err(Error::BadSupplement { .. })
+    ));
     let mut ghost = a.clone();
     ghost.seq = 99;
-    assert!(matches!(s.append(&fix(&ghost, None), Capture::default()), Err(Error::NoSuchEntry(99))));
+    assert!(matches!(
+        s.append(&fix(&ghost, None), Capture::default()),
+        Err(Error::NoSuchEntry(99))
+    ));
     let sup = s.entry(3).unwrap().unwrap();
-    assert!(matches!(s.append(&fix(&sup, None), Capture::default()), Err(Error::BadSupplement { .. })));
+    assert!(matches!(
+        s.append(&fix(&sup, None), Capture::default()),
+        Err(Error::BadSupplement { .. })
+    ));
     let mut wrong_id = a.clone();
     wrong_id.id = EntryId::new();
-    assert!(matches!(s.append(&fix(&wrong_id, None), Capture::default()), Err(Error::BadSupplement { .. })));
+    assert!(matches!(
+        s.append(&fix(&wrong_id, None), Capture::default()),
+        Err(Error::BadSupplement { .. })
+    ));
     assert_eq!(s.head().unwrap().0, 4);
 }
 
 #[test]
 fn fixes_are_buffered_durably_and_sealed_into_segments() {
     let (dir, mut s, clock) = store();
-    s.set_flush_policy(FlushPolicy { max_fixes: 5, max_span_ms: 60_000 });
-    assert!(matches!(s.record_fix(PositionFix::at(T0, 29.03, 111.69)), Err(Error::NoOpenPatrol)));
+    s.set_flush_policy(FlushPolicy {
+        max_fixes: 5,
+        max_span_ms: 60_000,
+    });
+    assert!(matches!(
+        s.record_fix(PositionFix::at(T0, 29.03, 111.69)),
+        Err(Error::NoOpenPatrol)
+    ));
     let p = s.start_patrol(start("G07"), Capture::default()).unwrap();
-    assert!(matches!(s.start_patrol(start("G08"), Capture::default()), Err(Error::PatrolAlreadyOpen(_))));
+    assert!(matches!(
+        s.start_patrol(start("G08"), Capture::default()),
+        Err(Error::PatrolAlreadyOpen(_))
+    ));
     let mut sealed = 0;
     for i in 0..12 {
-        let out = s.record_fix(PositionFix::at(T0 + i * 1000, 29.03 + i as f64 * 1e-5, 111.69)).unwrap();
+        let out = s
+            .record_fix(PositionFix::at(
+                T0 + i * 1000,
+                29.03 + i as f64 * 1e-5,
+                111.69,
+            ))
+            .unwrap();
         sealed += out.sealed.is_some() as usize;
     }
     assert_eq!(sealed, 2);
@@ -155,7 +225,10 @@ fn fixes_are_buffered_durably_and_sealed_into_segments() {
     let open = s.open_patrol().unwrap().unwrap();
     assert_eq!(s.buffered_fixes(open.patrol_id).unwrap().len(), 2);
     let stopped = s.stop_patrol(None, Capture::default()).unwrap();
-    assert_eq!(stopped.iter().map(|e| e.kind).collect::<Vec<_>>(), [EntryKind::TrackSegment, EntryKind::PatrolStopped]);
+    assert_eq!(
+        stopped.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [EntryKind::TrackSegment, EntryKind::PatrolStopped]
+    );
     let fixes: usize = s
         .entries_of(&[EntryKind::TrackSegment])
         .unwrap()
@@ -170,13 +243,17 @@ fn fixes_are_buffered_durably_and_sealed_into_segments() {
     assert_eq!(p.seq, 1);
     // Invalid fix: nothing buffered.
     s.start_patrol(start("G07"), Capture::default()).unwrap();
-    assert!(matches!(s.record_fix(PositionFix::at(T0, f64::NAN, 111.0)), Err(Error::Invalid(_))));
+    assert!(matches!(
+        s.record_fix(PositionFix::at(T0, f64::NAN, 111.0)),
+        Err(Error::Invalid(_))
+    ));
 }
 
 #[test]
 fn drafts_survive_restart_and_finalize_atomically() {
     let (dir, s, clock) = store();
-    let body = serde_json::json!({"description": "穿灰色外套的老人", "identifying_code": "WB-0931"});
+    let body =
+        serde_json::json!({"description": "穿灰色外套的老人", "identifying_code": "WB-0931"});
     s.save_draft("lost-1", "lost_person", &body).unwrap();
     drop(s);
     let mut s = reopen(&dir, &clock);
@@ -186,14 +263,19 @@ fn drafts_survive_restart_and_finalize_atomically() {
         patrol_id: None,
         description: "穿灰色外套的老人".into(),
         identifying_code: Some("WB-0931".into()),
-        found_at: Some(LatLon { lat: 29.03, lon: 111.69 }),
+        found_at: Some(LatLon {
+            lat: 29.03,
+            lon: 111.69,
+        }),
         found_place: Some("光荣路口".into()),
         handed_to: Some("家属".into()),
         handed_over_at: None,
         outcome: LostPersonOutcome::ReunitedWithFamily,
         photos: vec![],
     });
-    let e = s.finalize_draft("lost-1", &record, Capture::default()).unwrap();
+    let e = s
+        .finalize_draft("lost-1", &record, Capture::default())
+        .unwrap();
     assert_eq!(e.seq, 1);
     assert!(s.drafts().unwrap().is_empty());
     assert_eq!(e.record().unwrap(), record);
@@ -209,17 +291,29 @@ fn photos_are_files_named_by_sha256() {
     assert_eq!(s.add_photo(&jpeg).unwrap(), p, "idempotent");
     assert_eq!(s.read_photo(&p.sha256).unwrap(), jpeg);
     assert!(s.photo_path(&p.sha256).ends_with(&p.sha256));
-    assert!(matches!(s.add_photo(b"not an image"), Err(Error::Invalid(_))));
+    assert!(matches!(
+        s.add_photo(b"not an image"),
+        Err(Error::Invalid(_))
+    ));
 }
 
 #[test]
 fn entries_are_stamped_with_their_grid_cell() {
     let (_dir, mut s, _) = store();
     s.set_city(&city(), None).unwrap();
-    let at = |lat, lon| Capture { gnss_ms: None, position: Some(LatLon { lat, lon }) };
-    let a = s.append(&violation(ViolationType::RedLight), at(29.02, 111.65)).unwrap();
-    let b = s.append(&violation(ViolationType::RedLight), at(29.02, 111.75)).unwrap();
-    let c = s.append(&violation(ViolationType::RedLight), at(28.0, 111.75)).unwrap();
+    let at = |lat, lon| Capture {
+        gnss_ms: None,
+        position: Some(LatLon { lat, lon }),
+    };
+    let a = s
+        .append(&violation(ViolationType::RedLight), at(29.02, 111.65))
+        .unwrap();
+    let b = s
+        .append(&violation(ViolationType::RedLight), at(29.02, 111.75))
+        .unwrap();
+    let c = s
+        .append(&violation(ViolationType::RedLight), at(28.0, 111.75))
+        .unwrap();
     assert_eq!(a.cell.as_ref().map(CellId::as_str), Some("WL-01"));
     assert_eq!(b.cell.as_ref().map(CellId::as_str), Some("WL-02"));
     assert_eq!(c.cell, None);
@@ -230,11 +324,22 @@ fn minutes_on_post_count_within_duty_windows() {
     let (_dir, mut s, clock) = store();
     s.set_city(&city(), None).unwrap();
     let post = |arrive: bool| {
-        let evidence = VisitEvidence { source: "manual".into(), ..Default::default() };
+        let evidence = VisitEvidence {
+            source: "manual".into(),
+            ..Default::default()
+        };
         if arrive {
-            Record::PostArrived(PostArrival { post_id: "P01".into(), patrol_id: None, evidence })
+            Record::PostArrived(PostArrival {
+                post_id: "P01".into(),
+                patrol_id: None,
+                evidence,
+            })
         } else {
-            Record::PostLeft(PostDeparture { post_id: "P01".into(), patrol_id: None, evidence })
+            Record::PostLeft(PostDeparture {
+                post_id: "P01".into(),
+                patrol_id: None,
+                evidence,
+            })
         }
     };
     // 08:00 arrive, 08:45 leave (local): 45 minutes inside 06:00–09:00.
@@ -244,6 +349,9 @@ fn minutes_on_post_count_within_duty_windows() {
     let duty = s.post_duty(s.today().unwrap()).unwrap();
     assert_eq!(duty.len(), 1);
     assert!(!duty[0].on_post);
-    assert!((duty[0].windows[0].minutes_on_post - 45.0).abs() < 1e-9, "{duty:?}");
+    assert!(
+        (duty[0].windows[0].minutes_on_post - 45.0).abs() < 1e-9,
+        "{duty:?}"
+    );
     assert_eq!(duty[0].windows[1].minutes_on_post, 0.0);
 }

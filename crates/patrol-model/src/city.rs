@@ -111,7 +111,10 @@ impl City {
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ValidationError::new(
                 "timezone",
-                format!("`{}` is not an IANA time zone (e.g. Asia/Shanghai)", self.timezone),
+                format!(
+                    "`{}` is not an IANA time zone (e.g. Asia/Shanghai)",
+                    self.timezone
+                ),
             ));
         }
         if self.name.trim().is_empty() {
@@ -122,22 +125,34 @@ impl City {
             let at = format!("cells[{i}]");
             validate_code("id", c.id.as_str()).map_err(|e| e.within(&at))?;
             if !seen.insert(("cell", c.id.0.clone())) {
-                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", c.id)));
+                return Err(ValidationError::new(
+                    format!("{at}.id"),
+                    format!("`{}` appears twice", c.id),
+                ));
             }
             if c.ring.len() < 3 {
-                return Err(ValidationError::new(format!("{at}.ring"), "needs at least 3 vertices"));
+                return Err(ValidationError::new(
+                    format!("{at}.ring"),
+                    "needs at least 3 vertices",
+                ));
             }
             for (j, p) in c.ring.iter().enumerate() {
-                p.validate().map_err(|e| e.within(&format!("{at}.ring[{j}]")))?;
+                p.validate()
+                    .map_err(|e| e.within(&format!("{at}.ring[{j}]")))?;
             }
         }
         for (i, p) in self.posts.iter().enumerate() {
             let at = format!("posts[{i}]");
             validate_code("id", p.id.as_str()).map_err(|e| e.within(&at))?;
             if !seen.insert(("post", p.id.0.clone())) {
-                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", p.id)));
+                return Err(ValidationError::new(
+                    format!("{at}.id"),
+                    format!("`{}` appears twice", p.id),
+                ));
             }
-            p.location.validate().map_err(|e| e.within(&format!("{at}.location")))?;
+            p.location
+                .validate()
+                .map_err(|e| e.within(&format!("{at}.location")))?;
             if !(p.radius_m.is_finite() && (5.0..=2_000.0).contains(&p.radius_m)) {
                 return Err(ValidationError::new(
                     format!("{at}.radius_m"),
@@ -152,7 +167,10 @@ impl City {
             let at = format!("groups[{i}]");
             validate_code("id", g.id.as_str()).map_err(|e| e.within(&at))?;
             if !seen.insert(("group", g.id.0.clone())) {
-                return Err(ValidationError::new(format!("{at}.id"), format!("`{}` appears twice", g.id)));
+                return Err(ValidationError::new(
+                    format!("{at}.id"),
+                    format!("`{}` appears twice", g.id),
+                ));
             }
         }
         Ok(())

@@ -52,14 +52,22 @@ pub fn apply_supplements(entries: &[Entry]) -> Result<Vec<Effective>, DecodeErro
             continue;
         }
         index.insert(e.seq, out.len());
-        out.push(Effective { entry: e.clone(), record, corrected_by: vec![], withdrawn_by: None });
+        out.push(Effective {
+            entry: e.clone(),
+            record,
+            corrected_by: vec![],
+            withdrawn_by: None,
+        });
     }
     Ok(out)
 }
 
 /// Only the entries that still stand.
 pub fn standing(entries: &[Entry]) -> Result<Vec<Effective>, DecodeError> {
-    Ok(apply_supplements(entries)?.into_iter().filter(|e| e.withdrawn_by.is_none()).collect())
+    Ok(apply_supplements(entries)?
+        .into_iter()
+        .filter(|e| e.withdrawn_by.is_none())
+        .collect())
 }
 
 /// Kinds that supplements can act on when a view asks for `kinds`.

@@ -3,7 +3,7 @@
 //! must never change for `v1` entries (a fixed test vector guards it). The payload is hashed as
 //! the exact bytes stored — JSON for reports, the binary codec for track segments.
 
-use crate::{DecodeError, DeviceId, EntryId, Record, TrackSegment, CellId};
+use crate::{CellId, DecodeError, DeviceId, EntryId, Record, TrackSegment};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -45,7 +45,8 @@ impl FromStr for Hash {
     type Err = DecodeError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).map_err(|_| DecodeError::Hash(s.chars().take(80).collect()))?;
+        hex::decode_to_slice(s, &mut out)
+            .map_err(|_| DecodeError::Hash(s.chars().take(80).collect()))?;
         Ok(Hash(out))
     }
 }
@@ -167,7 +168,10 @@ impl Record {
 
     pub fn decode_payload(kind: EntryKind, bytes: &[u8]) -> Result<Record, DecodeError> {
         fn j<T: serde::de::DeserializeOwned>(kind: EntryKind, b: &[u8]) -> Result<T, DecodeError> {
-            serde_json::from_slice(b).map_err(|source| DecodeError::Json { kind: kind.as_str(), source })
+            serde_json::from_slice(b).map_err(|source| DecodeError::Json {
+                kind: kind.as_str(),
+                source,
+            })
         }
         Ok(match kind {
             EntryKind::TrackSegment => Record::TrackSegment(TrackSegment::decode(bytes)?),
@@ -264,7 +268,11 @@ pub enum ChainError {
     #[error("seq {seq}: prev_hash does not match the hash of seq {} (chain broken)", seq - 1)]
     BadLink { seq: u64 },
     #[error("seq {seq}: belongs to device {found}, not {expected}")]
-    WrongDevice { seq: u64, expected: DeviceId, found: DeviceId },
+    WrongDevice {
+        seq: u64,
+        expected: DeviceId,
+        found: DeviceId,
+    },
     #[error("seq {seq}: payload does not decode: {reason}")]
     BadPayload { seq: u64, reason: String },
 }
@@ -327,7 +335,10 @@ impl Entry {
     /// Check this entry against its predecessor's hash and its own contents.
     pub fn verify_link(&self, expected_seq: u64, prev: Hash) -> Result<(), ChainError> {
         if self.seq != expected_seq {
-            return Err(ChainError::Gap { seq: self.seq, expected: expected_seq });
+            return Err(ChainError::Gap {
+                seq: self.seq,
+                expected: expected_seq,
+            });
         }
         if self.compute_hash() != self.hash {
             return Err(ChainError::BadHash { seq: self.seq });
@@ -349,20 +360,35 @@ pub struct ChainVerifier {
 
 impl ChainVerifier {
     pub fn new(device_id: DeviceId) -> Self {
-        Self { device_id, next_seq: 1, prev: Hash::GENESIS }
+        Self {
+            device_id,
+            next_seq: 1,
+            prev: Hash::GENESIS,
+        }
     }
 
     /// Resume after `seq` whose hash is `hash` (e.g. from HQ's high-water mark).
     pub fn resume(device_id: DeviceId, seq: u64, hash: Hash) -> Self {
-        Self { device_id, next_seq: seq + 1, prev: hash }
+        Self {
+            device_id,
+            next_seq: seq + 1,
+            prev: hash,
+        }
     }
 
     pub fn push(&mut self, e: &Entry) -> Result<(), ChainError> {
         if e.device_id != self.device_id {
-            return Err(ChainError::WrongDevice { seq: e.seq, expected: self.device_id, found: e.device_id });
+            return Err(ChainError::WrongDevice {
+                seq: e.seq,
+                expected: self.device_id,
+                found: e.device_id,
+            });
         }
         e.verify_link(self.next_seq, self.prev)?;
-        e.record().map_err(|err| ChainError::BadPayload { seq: e.seq, reason: err.to_string() })?;
+        e.record().map_err(|err| ChainError::BadPayload {
+            seq: e.seq,
+            reason: err.to_string(),
+        })?;
         self.next_seq += 1;
         self.prev = e.hash;
         Ok(())
@@ -386,7 +412,9 @@ mod payload_b64 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
-        STANDARD.decode(s).map_err(|e| serde::de::Error::custom(format!("payload is not base64: {e}")))
+        STANDARD
+            .decode(s)
+            .map_err(|e| serde::de::Error::custom(format!("payload is not base64: {e}")))
     }
 }
 
@@ -404,7 +432,9 @@ mod tests {
             mode: PatrolMode::Foot,
             group: "G07".into(),
             officers: vec!["张警官".into()],
-            volunteers: [(crate::VolunteerCategory::RedVest, 3)].into_iter().collect(),
+            volunteers: [(crate::VolunteerCategory::RedVest, 3)]
+                .into_iter()
+                .collect(),
             vehicle_plate: None,
         });
         UnsealedEntry {
@@ -430,7 +460,10 @@ mod tests {
             String::from_utf8(e.payload.clone()).unwrap(),
             r#"{"patrol_id":"0193a000-0000-7000-8000-0000000000aa","mode":"foot","group":"G07","officers":["张警官"],"volunteers":{"red-vest":3}}"#
         );
-        assert_eq!(e.hash.to_hex(), "c8eec984f504517b228c7223273333115ea7a1dd460ff7ab1618b5f88b38e23e");
+        assert_eq!(
+            e.hash.to_hex(),
+            "c8eec984f504517b228c7223273333115ea7a1dd460ff7ab1618b5f88b38e23e"
+        );
     }
 
     #[test]
@@ -471,7 +504,13 @@ mod tests {
         assert_eq!(v.push(&tampered), Err(ChainError::BadHash { seq: 2 }));
 
         let mut v = ChainVerifier::new(first.device_id);
-        assert_eq!(v.push(&second), Err(ChainError::Gap { seq: 2, expected: 1 }));
+        assert_eq!(
+            v.push(&second),
+            Err(ChainError::Gap {
+                seq: 2,
+                expected: 1
+            })
+        );
 
         let json = serde_json::to_string(&second).unwrap();
         let back: Entry = serde_json::from_str(&json).unwrap();
@@ -482,7 +521,10 @@ mod tests {
     fn every_kind_round_trips_its_name() {
         for k in EntryKind::ALL {
             assert_eq!(k.as_str().parse::<EntryKind>().unwrap(), *k);
-            assert_eq!(serde_json::to_string(k).unwrap(), format!("\"{}\"", k.as_str()));
+            assert_eq!(
+                serde_json::to_string(k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
         }
     }
 }

@@ -14,7 +14,10 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), reason: reason.into() }
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Prefix the field path, used when a nested value is validated inside a parent.
@@ -42,7 +45,10 @@ pub enum DecodeError {
     #[error("unknown entry kind `{0}`")]
     UnknownKind(String),
     #[error("payload of a `{kind}` entry is not valid: {source}")]
-    Json { kind: &'static str, source: serde_json::Error },
+    Json {
+        kind: &'static str,
+        source: serde_json::Error,
+    },
     #[error("track segment encoding is not valid: {0}")]
     Track(String),
     #[error("hash must be 64 hex characters: {0}")]

@@ -84,10 +84,13 @@ impl PositionFix {
         // 150 m/s is 540 km/h: nothing an officer rides goes faster.
         check_range("speed_mps", self.speed_mps, 0.0, 150.0)?;
         check_range("altitude_m", self.altitude_m, -500.0, 9_000.0)?;
-        if let Some(h) = self.heading_deg {
-            if !h.is_finite() || !(0.0..360.0).contains(&h) {
-                return Err(ValidationError::new("heading_deg", format!("{h} is outside [0, 360)")));
-            }
+        if let Some(h) = self.heading_deg
+            && (!h.is_finite() || !(0.0..360.0).contains(&h))
+        {
+            return Err(ValidationError::new(
+                "heading_deg",
+                format!("{h} is outside [0, 360)"),
+            ));
         }
         check_time("time_ms", self.time_ms)?;
         check_time("gnss_ms", self.gnss_ms)?;
@@ -105,9 +108,10 @@ fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Validation {
     match v {
         Some(x) if x.is_nan() => Err(ValidationError::new(field, "is not a number (NaN)")),
         Some(x) if !x.is_finite() => Err(ValidationError::new(field, "is infinite")),
-        Some(x) if x < lo || x > hi => {
-            Err(ValidationError::new(field, format!("{x} is outside [{lo}, {hi}]")))
-        }
+        Some(x) if x < lo || x > hi => Err(ValidationError::new(
+            field,
+            format!("{x} is outside [{lo}, {hi}]"),
+        )),
         _ => Ok(()),
     }
 }
@@ -156,20 +160,87 @@ mod tests {
         let t = 1_764_400_000_000;
         let ok = PositionFix::at(t, 29.03, 111.69);
         check(ok, None);
-        check(PositionFix { lat: f64::NAN, ..ok }, Some("lat"));
+        check(
+            PositionFix {
+                lat: f64::NAN,
+                ..ok
+            },
+            Some("lat"),
+        );
         check(PositionFix { lat: 90.01, ..ok }, Some("lat"));
         check(PositionFix { lat: -91.0, ..ok }, Some("lat"));
         check(PositionFix { lon: 180.5, ..ok }, Some("lon"));
-        check(PositionFix { lon: f64::INFINITY, ..ok }, Some("lon"));
-        check(PositionFix { accuracy_m: Some(-1.0), ..ok }, Some("accuracy_m"));
-        check(PositionFix { accuracy_m: Some(f64::NAN), ..ok }, Some("accuracy_m"));
-        check(PositionFix { speed_mps: Some(400.0), ..ok }, Some("speed_mps"));
-        check(PositionFix { heading_deg: Some(360.0), ..ok }, Some("heading_deg"));
-        check(PositionFix { altitude_m: Some(20_000.0), ..ok }, Some("altitude_m"));
-        check(PositionFix { time_ms: Some(1_764_400_000), ..ok }, Some("time_ms"));
-        check(PositionFix { gnss_ms: Some(-5), ..ok }, Some("gnss_ms"));
-        check(PositionFix { time_ms: None, ..ok }, None);
-        check(PositionFix { lat: -90.0, lon: -180.0, ..ok }, None);
+        check(
+            PositionFix {
+                lon: f64::INFINITY,
+                ..ok
+            },
+            Some("lon"),
+        );
+        check(
+            PositionFix {
+                accuracy_m: Some(-1.0),
+                ..ok
+            },
+            Some("accuracy_m"),
+        );
+        check(
+            PositionFix {
+                accuracy_m: Some(f64::NAN),
+                ..ok
+            },
+            Some("accuracy_m"),
+        );
+        check(
+            PositionFix {
+                speed_mps: Some(400.0),
+                ..ok
+            },
+            Some("speed_mps"),
+        );
+        check(
+            PositionFix {
+                heading_deg: Some(360.0),
+                ..ok
+            },
+            Some("heading_deg"),
+        );
+        check(
+            PositionFix {
+                altitude_m: Some(20_000.0),
+                ..ok
+            },
+            Some("altitude_m"),
+        );
+        check(
+            PositionFix {
+                time_ms: Some(1_764_400_000),
+                ..ok
+            },
+            Some("time_ms"),
+        );
+        check(
+            PositionFix {
+                gnss_ms: Some(-5),
+                ..ok
+            },
+            Some("gnss_ms"),
+        );
+        check(
+            PositionFix {
+                time_ms: None,
+                ..ok
+            },
+            None,
+        );
+        check(
+            PositionFix {
+                lat: -90.0,
+                lon: -180.0,
+                ..ok
+            },
+            None,
+        );
     }
 
     #[test]

@@ -106,7 +106,9 @@ code_id!(
 pub fn validate_code(field: &str, code: &str) -> crate::Validation {
     let ok = !code.is_empty()
         && code.chars().count() <= 32
-        && code.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        && code
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {

@@ -13,8 +13,8 @@ mod plate;
 mod record;
 mod track;
 
-pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use city::{City, DutyWindow, GridCell, PatrolGroup, Post};
+pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
 pub use error::{DecodeError, Validation, ValidationError};
 pub use fix::{LatLon, PositionFix};

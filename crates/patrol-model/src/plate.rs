@@ -67,8 +67,10 @@ impl FromStr for Plate {
         let rest = &chars[2..];
         let ok = match rest.len() {
             // Regular: five alphanumerics, the last may be a special-use suffix.
-            5 => rest[..4].iter().all(|&c| alnum(c))
-                && (alnum(rest[4]) || SUFFIXES.contains(rest[4])),
+            5 => {
+                rest[..4].iter().all(|&c| alnum(c))
+                    && (alnum(rest[4]) || SUFFIXES.contains(rest[4]))
+            }
             // New energy, small car: D/F, then one alphanumeric and four digits.
             // New energy, large vehicle: five digits, then D/F.
             6 => {
@@ -123,7 +125,11 @@ mod tests {
             (Ok(p), Ok(want)) => assert_eq!(p.as_str(), want, "{input}"),
             (Err(e), Err(fragment)) => {
                 assert_eq!(e.field, "plate");
-                assert!(e.reason.contains(fragment), "{input}: `{}` lacks `{fragment}`", e.reason)
+                assert!(
+                    e.reason.contains(fragment),
+                    "{input}: `{}` lacks `{fragment}`",
+                    e.reason
+                )
             }
             (got, want) => panic!("{input}: got {got:?}, wanted {want:?}"),
         }

@@ -146,14 +146,34 @@ pub struct PhotoRef {
 
 impl PhotoRef {
     pub fn validate(&self) -> Validation {
-        if self.sha256.len() != 64 || !self.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-            return Err(ValidationError::new("sha256", "must be 64 lower-case hex characters"));
+        if self.sha256.len() != 64
+            || !self
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(ValidationError::new(
+                "sha256",
+                "must be 64 lower-case hex characters",
+            ));
         }
-        if !matches!(self.mime.as_str(), "image/jpeg" | "image/png" | "image/webp" | "image/heic") {
-            return Err(ValidationError::new("mime", format!("`{}` is not a photo type (jpeg, png, webp, heic)", self.mime)));
+        if !matches!(
+            self.mime.as_str(),
+            "image/jpeg" | "image/png" | "image/webp" | "image/heic"
+        ) {
+            return Err(ValidationError::new(
+                "mime",
+                format!(
+                    "`{}` is not a photo type (jpeg, png, webp, heic)",
+                    self.mime
+                ),
+            ));
         }
         if self.size == 0 || self.size > 50 * 1024 * 1024 {
-            return Err(ValidationError::new("size", "must be between 1 byte and 50 MiB"));
+            return Err(ValidationError::new(
+                "size",
+                "must be between 1 byte and 50 MiB",
+            ));
         }
         Ok(())
     }
@@ -161,10 +181,14 @@ impl PhotoRef {
 
 fn photos_ok(photos: &[PhotoRef], max: usize) -> Validation {
     if photos.len() > max {
-        return Err(ValidationError::new("photos", format!("at most {max} photos, got {}", photos.len())));
+        return Err(ValidationError::new(
+            "photos",
+            format!("at most {max} photos, got {}", photos.len()),
+        ));
     }
     for (i, p) in photos.iter().enumerate() {
-        p.validate().map_err(|e| e.within(&format!("photos[{i}]")))?;
+        p.validate()
+            .map_err(|e| e.within(&format!("photos[{i}]")))?;
     }
     Ok(())
 }
@@ -174,13 +198,18 @@ fn text(field: &str, value: &str, required: bool, max_chars: usize) -> Validatio
         return Err(ValidationError::new(field, "is required"));
     }
     if value.chars().count() > max_chars {
-        return Err(ValidationError::new(field, format!("is longer than {max_chars} characters")));
+        return Err(ValidationError::new(
+            field,
+            format!("is longer than {max_chars} characters"),
+        ));
     }
     Ok(())
 }
 
 fn opt_text(field: &str, value: &Option<String>, max_chars: usize) -> Validation {
-    value.as_deref().map_or(Ok(()), |v| text(field, v, false, max_chars))
+    value
+        .as_deref()
+        .map_or(Ok(()), |v| text(field, v, false, max_chars))
 }
 
 fn opt_at(at: &Option<LatLon>) -> Validation {
@@ -417,7 +446,11 @@ impl Record {
             Record::LostPerson(r) => r.photos.iter().collect(),
             Record::TrafficAccident(r) => r.photos.iter().map(|p| &p.photo).collect(),
             Record::Incident(r) => r.photos.iter().collect(),
-            Record::Supplement(s) => s.correction.as_ref().map(|c| c.photos()).unwrap_or_default(),
+            Record::Supplement(s) => s
+                .correction
+                .as_ref()
+                .map(|c| c.photos())
+                .unwrap_or_default(),
             _ => Vec::new(),
         }
     }
@@ -427,7 +460,10 @@ impl Record {
             Record::PatrolStarted(r) => {
                 crate::validate_code("group", r.group.as_str())?;
                 if r.officers.len() > 20 {
-                    return Err(ValidationError::new("officers", "at most 20 officers on one patrol"));
+                    return Err(ValidationError::new(
+                        "officers",
+                        "at most 20 officers on one patrol",
+                    ));
                 }
                 for (i, o) in r.officers.iter().enumerate() {
                     text(&format!("officers[{i}]"), o, true, 40)?;
@@ -446,7 +482,10 @@ impl Record {
             Record::TrackSegment(s) => s.validate(),
             Record::Violation(r) => {
                 if r.seized_items > 100 {
-                    return Err(ValidationError::new("seized_items", "more than 100 items seized in one tally"));
+                    return Err(ValidationError::new(
+                        "seized_items",
+                        "more than 100 items seized in one tally",
+                    ));
                 }
                 photos_ok(&r.photos, 6)?;
                 opt_at(&r.at)?;
@@ -457,12 +496,16 @@ impl Record {
                 opt_text("identifying_code", &r.identifying_code, 64)?;
                 opt_text("found_place", &r.found_place, 200)?;
                 opt_text("handed_to", &r.handed_to, 200)?;
-                r.found_at.map_or(Ok(()), |p| p.validate().map_err(|e| e.within("found_at")))?;
+                r.found_at
+                    .map_or(Ok(()), |p| p.validate().map_err(|e| e.within("found_at")))?;
                 photos_ok(&r.photos, 6)
             }
             Record::TrafficAccident(r) => {
                 if r.vehicles.is_empty() {
-                    return Err(ValidationError::new("vehicles", "at least one vehicle is required"));
+                    return Err(ValidationError::new(
+                        "vehicles",
+                        "at least one vehicle is required",
+                    ));
                 }
                 if r.vehicles.len() > 20 {
                     return Err(ValidationError::new("vehicles", "at most 20 vehicles"));
@@ -470,11 +513,16 @@ impl Record {
                 if r.photos.len() > MAX_ACCIDENT_PHOTOS {
                     return Err(ValidationError::new(
                         "photos",
-                        format!("at most {MAX_ACCIDENT_PHOTOS} photos, got {}", r.photos.len()),
+                        format!(
+                            "at most {MAX_ACCIDENT_PHOTOS} photos, got {}",
+                            r.photos.len()
+                        ),
                     ));
                 }
                 for (i, p) in r.photos.iter().enumerate() {
-                    p.photo.validate().map_err(|e| e.within(&format!("photos[{i}]")))?;
+                    p.photo
+                        .validate()
+                        .map_err(|e| e.within(&format!("photos[{i}]")))?;
                 }
                 opt_at(&r.at)?;
                 opt_text("note", &r.note, 1000)
@@ -490,7 +538,10 @@ impl Record {
             Record::Incident(r) => {
                 text("description", &r.description, true, 1000)?;
                 if r.value_yuan.is_some_and(|v| v > 100_000_000) {
-                    return Err(ValidationError::new("value_yuan", "is more than 100 million yuan"));
+                    return Err(ValidationError::new(
+                        "value_yuan",
+                        "is more than 100 million yuan",
+                    ));
                 }
                 photos_ok(&r.photos, 6)?;
                 opt_at(&r.at)

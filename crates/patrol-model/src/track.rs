@@ -33,17 +33,26 @@ pub struct TrackSegment {
 impl TrackSegment {
     /// Builds a segment, rounding every fix to the stored precision.
     pub fn new(patrol_id: PatrolId, fixes: impl IntoIterator<Item = PositionFix>) -> Self {
-        Self { patrol_id, fixes: fixes.into_iter().map(PositionFix::quantized).collect() }
+        Self {
+            patrol_id,
+            fixes: fixes.into_iter().map(PositionFix::quantized).collect(),
+        }
     }
 
     pub fn validate(&self) -> Validation {
         if self.fixes.is_empty() {
-            return Err(ValidationError::new("fixes", "a track segment needs at least one fix"));
+            return Err(ValidationError::new(
+                "fixes",
+                "a track segment needs at least one fix",
+            ));
         }
         if self.fixes.len() > MAX_FIXES_PER_SEGMENT {
             return Err(ValidationError::new(
                 "fixes",
-                format!("{} fixes is more than {MAX_FIXES_PER_SEGMENT} in one segment", self.fixes.len()),
+                format!(
+                    "{} fixes is more than {MAX_FIXES_PER_SEGMENT} in one segment",
+                    self.fixes.len()
+                ),
             ));
         }
         for (i, f) in self.fixes.iter().enumerate() {
@@ -104,13 +113,17 @@ impl TrackSegment {
         let mut r = Reader { bytes, pos: 0 };
         let version = r.byte()?;
         if version != VERSION {
-            return Err(DecodeError::Track(format!("unknown codec version {version}")));
+            return Err(DecodeError::Track(format!(
+                "unknown codec version {version}"
+            )));
         }
         let id: [u8; 16] = r.take(16)?.try_into().expect("16 bytes");
         let patrol_id = PatrolId(uuid::Uuid::from_bytes(id));
         let count = r.u()? as usize;
         if count > MAX_FIXES_PER_SEGMENT {
-            return Err(DecodeError::Track(format!("{count} fixes is over the limit")));
+            return Err(DecodeError::Track(format!(
+                "{count} fixes is over the limit"
+            )));
         }
         let mut fixes = Vec::with_capacity(count);
         let mut prev = Ints::default();
@@ -123,7 +136,11 @@ impl TrackSegment {
             cur.lat = prev.lat + r.i()?;
             cur.lon = prev.lon + r.i()?;
             let mut next = |bit: u8, base: i64| -> Result<Option<i64>, DecodeError> {
-                if flags & bit != 0 { Ok(Some(base + r.i()?)) } else { Ok(None) }
+                if flags & bit != 0 {
+                    Ok(Some(base + r.i()?))
+                } else {
+                    Ok(None)
+                }
             };
             let time = next(HAS_TIME, prev.time)?;
             let accuracy = next(HAS_ACCURACY, prev.accuracy)?;
@@ -149,7 +166,10 @@ impl TrackSegment {
             prev = cur;
         }
         if r.pos != bytes.len() {
-            return Err(DecodeError::Track(format!("{} trailing bytes", bytes.len() - r.pos)));
+            return Err(DecodeError::Track(format!(
+                "{} trailing bytes",
+                bytes.len() - r.pos
+            )));
         }
         Ok(Self { patrol_id, fixes })
     }
@@ -215,7 +235,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn byte(&mut self) -> Result<u8, DecodeError> {
-        let b = *self.bytes.get(self.pos).ok_or_else(|| DecodeError::Track("truncated".into()))?;
+        let b = *self
+            .bytes
+            .get(self.pos)
+            .ok_or_else(|| DecodeError::Track("truncated".into()))?;
         self.pos += 1;
         Ok(b)
     }
@@ -264,7 +287,9 @@ mod tests {
             speed_mps: maybe(rng, 0.0, 60.0),
             heading_deg: maybe(rng, 0.0, 359.9),
             altitude_m: maybe(rng, -400.0, 8000.0),
-            gnss_ms: rng.random_bool(0.5).then(|| t + rng.random_range(-5000..5000)),
+            gnss_ms: rng
+                .random_bool(0.5)
+                .then(|| t + rng.random_range(-5000..5000)),
         }
     }
 
@@ -306,12 +331,19 @@ mod tests {
             })
             .collect();
         let bytes = TrackSegment::new(PatrolId::new(), fixes).encode();
-        assert!(bytes.len() / 3600 <= 12, "{} bytes per fix", bytes.len() / 3600);
+        assert!(
+            bytes.len() / 3600 <= 12,
+            "{} bytes per fix",
+            bytes.len() / 3600
+        );
     }
 
     #[test]
     fn corrupt_bytes_are_errors_not_panics() {
-        let seg = TrackSegment::new(PatrolId::new(), vec![PositionFix::at(1_764_400_000_000, 29.0, 111.0)]);
+        let seg = TrackSegment::new(
+            PatrolId::new(),
+            vec![PositionFix::at(1_764_400_000_000, 29.0, 111.0)],
+        );
         let bytes = seg.encode();
         for cut in 0..bytes.len() {
             assert!(TrackSegment::decode(&bytes[..cut]).is_err());

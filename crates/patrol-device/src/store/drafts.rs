@@ -53,14 +53,19 @@ impl Store {
     }
 
     pub fn discard_draft(&self, id: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM drafts WHERE id = ?1", [id])? > 0)
+        Ok(self
+            .conn
+            .execute("DELETE FROM drafts WHERE id = ?1", [id])?
+            > 0)
     }
 
     /// Turn a draft into evidence: append `record` and delete the draft, atomically.
     pub fn finalize_draft(&mut self, id: &str, record: &Record, capture: Capture) -> Result<Entry> {
         record.validate()?;
         let tx = self.write_tx()?;
-        let entry = self.append_in(&tx, std::slice::from_ref(record), capture)?.remove(0);
+        let entry = self
+            .append_in(&tx, std::slice::from_ref(record), capture)?
+            .remove(0);
         tx.execute("DELETE FROM drafts WHERE id = ?1", [id])?;
         tx.commit()?;
         Ok(entry)

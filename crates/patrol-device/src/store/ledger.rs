@@ -50,7 +50,9 @@ const COLUMNS: &str = "seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, 
 impl Store {
     /// Validate and append one record. Returns the sealed entry once it is durably committed.
     pub fn append(&mut self, record: &Record, capture: Capture) -> Result<Entry> {
-        Ok(self.append_all(&[record.clone()], capture)?.remove(0))
+        Ok(self
+            .append_all(std::slice::from_ref(record), capture)?
+            .remove(0))
     }
 
     /// Append several records atomically: all are committed, or none.
@@ -129,14 +131,22 @@ impl Store {
 
     pub fn entry(&self, seq: u64) -> Result<Option<Entry>> {
         let sql = format!("SELECT {COLUMNS} FROM ledger WHERE seq = ?1");
-        let row = self.conn.query_row(&sql, [seq as i64], |r| Ok(read_row(r))).optional()?;
+        let row = self
+            .conn
+            .query_row(&sql, [seq as i64], |r| Ok(read_row(r)))
+            .optional()?;
         row.transpose().map(|o| o.map(|e| self.with_device(e)))
     }
 
     pub fn entry_by_id(&self, id: EntryId) -> Result<Entry> {
         let sql = format!("SELECT {COLUMNS} FROM ledger WHERE id = ?1");
-        let row = self.conn.query_row(&sql, [id.to_string()], |r| Ok(read_row(r))).optional()?;
-        row.transpose()?.map(|e| self.with_device(e)).ok_or(Error::NoSuchEntryId(id))
+        let row = self
+            .conn
+            .query_row(&sql, [id.to_string()], |r| Ok(read_row(r)))
+            .optional()?;
+        row.transpose()?
+            .map(|e| self.with_device(e))
+            .ok_or(Error::NoSuchEntryId(id))
     }
 
     /// Entries with `seq >= from`, in seq order, at most `limit`.
@@ -147,7 +157,11 @@ impl Store {
 
     /// Every entry of the given kinds, in seq order.
     pub fn entries_of(&self, kinds: &[EntryKind]) -> Result<Vec<Entry>> {
-        let list = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(",");
+        let list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
         let sql = format!("SELECT {COLUMNS} FROM ledger WHERE kind IN ({list}) ORDER BY seq");
         self.query_entries(&sql, [])
     }
@@ -169,18 +183,25 @@ impl Store {
 
     /// `PRAGMA quick_check`, then every entry's hash and link from seq 1 to the head.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let integrity: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         let mut verifier = ChainVerifier::new(self.device_id);
         let mut entries = 0;
         let mut broken = None;
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let entry = match read_row(row) {
                 Ok(e) => self.with_device(e),
                 Err(err) => {
                     let seq = row.get::<_, i64>(0)? as u64;
-                    broken = Some(ChainError::BadPayload { seq, reason: err.to_string() });
+                    broken = Some(ChainError::BadPayload {
+                        seq,
+                        reason: err.to_string(),
+                    });
                     break;
                 }
             };
@@ -190,7 +211,12 @@ impl Store {
                 break;
             }
         }
-        Ok(VerifyReport { integrity, entries, head: verifier.head(), broken })
+        Ok(VerifyReport {
+            integrity,
+            entries,
+            head: verifier.head(),
+            broken,
+        })
     }
 
     /// Refuse to go on (sync, for example) when the last check found the chain broken.
@@ -204,7 +230,9 @@ impl Store {
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts> {
         let mut counts = OutboxCounts::default();
-        let mut stmt = self.conn.prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (state, n) = row?;
@@ -220,9 +248,11 @@ impl Store {
 
 fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     Ok(match row {
         Some((seq, hash)) => (seq as u64, to_hash(&hash)),
@@ -231,23 +261,33 @@ fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
 }
 
 fn check_supplement_target(tx: &Transaction<'_>, s: &patrol_model::Supplement) -> Result<()> {
-    let bad = |reason: &str| Error::BadSupplement { seq: s.target_seq, reason: reason.into() };
+    let bad = |reason: &str| Error::BadSupplement {
+        seq: s.target_seq,
+        reason: reason.into(),
+    };
     let row: Option<(String, String)> = tx
-        .query_row("SELECT id, kind FROM ledger WHERE seq = ?1", [s.target_seq as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT id, kind FROM ledger WHERE seq = ?1",
+            [s.target_seq as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (id, kind) = row.ok_or(Error::NoSuchEntry(s.target_seq))?;
     if id != s.target_id.to_string() {
         return Err(bad("target_id does not match the entry at that seq"));
     }
     if kind == EntryKind::Supplement.as_str() {
-        return Err(bad("a supplement cannot be supplemented; supplement the original entry"));
+        return Err(bad(
+            "a supplement cannot be supplemented; supplement the original entry",
+        ));
     }
-    if let Some(c) = &s.correction {
-        if c.kind().as_str() != kind {
-            return Err(bad(&format!("a correction must be a `{kind}`, not a `{}`", c.kind())));
-        }
+    if let Some(c) = &s.correction
+        && c.kind().as_str() != kind
+    {
+        return Err(bad(&format!(
+            "a correction must be a `{kind}`, not a `{}`",
+            c.kind()
+        )));
     }
     Ok(())
 }

@@ -5,14 +5,20 @@ use crate::{Error, Result};
 use rusqlite::Connection;
 
 /// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql`.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_ledger.sql", include_str!("../../migrations/0001_ledger.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_ledger.sql",
+    include_str!("../../migrations/0001_ledger.sql"),
+)];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > known {
-        return Err(Error::SchemaTooNew { found: current, known });
+        return Err(Error::SchemaTooNew {
+            found: current,
+            known,
+        });
     }
     for (version, _name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction()?;
@@ -30,7 +36,10 @@ mod tests {
 
     /// SHA-256 of every shipped migration. A failing line means a shipped file was edited:
     /// revert it and add a new migration instead.
-    const SHIPPED: &[(&str, &str)] = &[("0001_ledger.sql", "ca628c6b112d8250185a76e756972fca0be79b07e0ab98ecdfabe08157999aeb")];
+    const SHIPPED: &[(&str, &str)] = &[(
+        "0001_ledger.sql",
+        "ca628c6b112d8250185a76e756972fca0be79b07e0ab98ecdfabe08157999aeb",
+    )];
 
     #[test]
     fn migrations_are_numbered_files_and_never_edited() {
@@ -42,12 +51,26 @@ mod tests {
             .collect();
         files.sort();
         let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.1).collect();
-        assert_eq!(files, embedded, "every file in migrations/ must be embedded, in order");
+        assert_eq!(
+            files, embedded,
+            "every file in migrations/ must be embedded, in order"
+        );
         for (i, (version, name, sql)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*version, i as i64 + 1, "versions are 1, 2, 3 … without gaps");
-            assert!(name.starts_with(&format!("{version:04}_")), "{name} must start with {version:04}_");
+            assert_eq!(
+                *version,
+                i as i64 + 1,
+                "versions are 1, 2, 3 … without gaps"
+            );
+            assert!(
+                name.starts_with(&format!("{version:04}_")),
+                "{name} must start with {version:04}_"
+            );
             if let Some((_, sha)) = SHIPPED.iter().find(|s| s.0 == *name) {
-                assert_eq!(hex::encode(Sha256::digest(sql.as_bytes())), *sha, "{name} was edited");
+                assert_eq!(
+                    hex::encode(Sha256::digest(sql.as_bytes())),
+                    *sha,
+                    "{name} was edited"
+                );
             }
         }
     }
@@ -57,9 +80,13 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         apply(&mut conn).unwrap();
         apply(&mut conn).unwrap();
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, MIGRATIONS.len() as i64);
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok");
     }
 
@@ -67,6 +94,9 @@ mod tests {
     fn a_newer_schema_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
-        assert!(matches!(apply(&mut conn), Err(Error::SchemaTooNew { found: 99, .. })));
+        assert!(matches!(
+            apply(&mut conn),
+            Err(Error::SchemaTooNew { found: 99, .. })
+        ));
     }
 }

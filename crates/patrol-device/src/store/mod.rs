@@ -7,8 +7,8 @@ mod drafts;
 mod ledger;
 mod migrations;
 mod photos;
-mod recorder;
 mod queries;
+mod recorder;
 mod reference;
 
 pub use drafts::Draft;
@@ -78,7 +78,10 @@ impl Store {
             dir,
             device_id,
             clock,
-            open_report: OpenReport { unclean_shutdown: unclean, check: None },
+            open_report: OpenReport {
+                unclean_shutdown: unclean,
+                check: None,
+            },
             flush_policy: FlushPolicy::default(),
             grid: None,
         };
@@ -87,7 +90,12 @@ impl Store {
             let report = store.verify()?;
             store.open_report.check = Some(report);
         }
-        if store.open_report.check.as_ref().is_none_or(|r| r.is_intact()) {
+        if store
+            .open_report
+            .check
+            .as_ref()
+            .is_none_or(|r| r.is_intact())
+        {
             // A crash may have left buffered fixes of a patrol that was since stopped; seal them.
             store.flush_stale_buffer()?;
         }
@@ -126,7 +134,10 @@ impl Store {
     /// A write transaction, `IMMEDIATE` so two writers never read the same head seq. It borrows
     /// the connection shared, so store methods can call each other inside it.
     pub(crate) fn write_tx(&self) -> Result<rusqlite::Transaction<'_>> {
-        Ok(rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?)
+        Ok(rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?)
     }
 }
 

@@ -15,8 +15,36 @@ pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
     match bytes {
         [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
         [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
-        [_, _, _, _, b'f', b't', b'y', b'p', b'h', b'e', b'i', b'c', ..] => Some("image/heic"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
+        [
+            _,
+            _,
+            _,
+            _,
+            b'f',
+            b't',
+            b'y',
+            b'p',
+            b'h',
+            b'e',
+            b'i',
+            b'c',
+            ..,
+        ] => Some("image/heic"),
         _ => None,
     }
 }
@@ -28,13 +56,19 @@ impl Store {
             patrol_model::ValidationError::new("photo", "is not a JPEG, PNG, WebP or HEIC image")
         })?;
         let sha = hex::encode(Sha256::digest(bytes));
-        let photo = PhotoRef { sha256: sha.clone(), size: bytes.len() as u64, mime: mime.into() };
+        let photo = PhotoRef {
+            sha256: sha.clone(),
+            size: bytes.len() as u64,
+            mime: mime.into(),
+        };
         photo.validate()?;
         let path = self.photo_path(&sha);
         if !path.exists() {
             let tmp = self.dir.join("photos").join(format!(".{sha}.tmp"));
             let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| Error::io(&tmp, e))?;
+            f.write_all(bytes)
+                .and_then(|_| f.sync_all())
+                .map_err(|e| Error::io(&tmp, e))?;
             std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
             if let Ok(d) = std::fs::File::open(self.dir.join("photos")) {
                 let _ = d.sync_all();
@@ -54,9 +88,17 @@ impl Store {
 
     pub fn photo(&self, sha256: &str) -> Result<PhotoRef> {
         self.conn
-            .query_row("SELECT sha256, size, mime FROM photos WHERE sha256 = ?1", [sha256], |r| {
-                Ok(PhotoRef { sha256: r.get(0)?, size: r.get::<_, i64>(1)? as u64, mime: r.get(2)? })
-            })
+            .query_row(
+                "SELECT sha256, size, mime FROM photos WHERE sha256 = ?1",
+                [sha256],
+                |r| {
+                    Ok(PhotoRef {
+                        sha256: r.get(0)?,
+                        size: r.get::<_, i64>(1)? as u64,
+                        mime: r.get(2)?,
+                    })
+                },
+            )
             .optional()?
             .ok_or_else(|| Error::NoSuchPhoto(sha256.into()))
     }
@@ -66,7 +108,10 @@ impl Store {
         let path = self.photo_path(sha256);
         let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
-            return Err(Error::io(&path, std::io::Error::other("photo file does not match its sha256")));
+            return Err(Error::io(
+                &path,
+                std::io::Error::other("photo file does not match its sha256"),
+            ));
         }
         Ok(bytes)
     }

@@ -33,19 +33,32 @@ impl Store {
     /// The local date of now, in the city's time zone.
     pub fn today(&self) -> Result<NaiveDate> {
         let tz = self.timezone()?;
-        Ok(chrono::TimeZone::timestamp_millis_opt(&tz, self.clock.wall_ms())
-            .single()
-            .map_or(NaiveDate::MIN, |t| t.date_naive()))
+        Ok(
+            chrono::TimeZone::timestamp_millis_opt(&tz, self.clock.wall_ms())
+                .single()
+                .map_or(NaiveDate::MIN, |t| t.date_naive()),
+        )
     }
 
     pub fn day_tally(&self, date: NaiveDate) -> Result<DayTally> {
-        Ok(views::day_tally(&self.standing(TALLY_KINDS)?, self.timezone()?, date))
+        Ok(views::day_tally(
+            &self.standing(TALLY_KINDS)?,
+            self.timezone()?,
+            date,
+        ))
     }
 
     /// Minutes on each post in its duty windows of `date` (empty without reference data).
     pub fn post_duty(&self, date: NaiveDate) -> Result<Vec<PostDuty>> {
-        let Some(city) = self.city()? else { return Ok(Vec::new()) };
+        let Some(city) = self.city()? else {
+            return Ok(Vec::new());
+        };
         let standing = self.standing(&[EntryKind::PostArrived, EntryKind::PostLeft])?;
-        Ok(views::post_duty(&standing, &city, date, self.clock.wall_ms()))
+        Ok(views::post_duty(
+            &standing,
+            &city,
+            date,
+            self.clock.wall_ms(),
+        ))
     }
 }

@@ -21,13 +21,21 @@ impl Default for FlushPolicy {
     fn default() -> Self {
         // SPINE: every 10–30 s or every N fixes. 30 s keeps a crash's exposure tiny while a
         // 1 Hz shift still makes only ~1,440 entries.
-        Self { max_fixes: 60, max_span_ms: 30_000 }
+        Self {
+            max_fixes: 60,
+            max_span_ms: 30_000,
+        }
     }
 }
 
 impl FlushPolicy {
     /// Pure decision: seal now?
-    pub fn should_flush(&self, buffered: usize, first_ms: Option<i64>, last_ms: Option<i64>) -> bool {
+    pub fn should_flush(
+        &self,
+        buffered: usize,
+        first_ms: Option<i64>,
+        last_ms: Option<i64>,
+    ) -> bool {
         buffered >= self.max_fixes
             || matches!((first_ms, last_ms), (Some(a), Some(b)) if b - a >= self.max_span_ms)
     }
@@ -68,7 +76,10 @@ impl Store {
         let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO fix_buffer (patrol_id, fix) VALUES (?1, ?2)",
-            params![patrol_id.to_string(), serde_json::to_string(&fix).expect("fix serializes")],
+            params![
+                patrol_id.to_string(),
+                serde_json::to_string(&fix).expect("fix serializes")
+            ],
         )?;
         let buffer = read_buffer(&tx, patrol_id)?;
         let times = buffer.iter().filter_map(|f| f.time_ms);
@@ -78,9 +89,17 @@ impl Store {
         } else {
             None
         };
-        let buffered = if sealed.is_some() { 0 } else { count_buffer(&tx, patrol_id)? };
+        let buffered = if sealed.is_some() {
+            0
+        } else {
+            count_buffer(&tx, patrol_id)?
+        };
         tx.commit()?;
-        Ok(FixOutcome { patrol_id, buffered, sealed })
+        Ok(FixOutcome {
+            patrol_id,
+            buffered,
+            sealed,
+        })
     }
 
     /// Seal the buffer and stop the running patrol, atomically.
@@ -90,7 +109,10 @@ impl Store {
         stop.validate()?;
         let tx = self.write_tx()?;
         let buffer = read_buffer(&tx, patrol_id)?;
-        let mut out: Vec<Entry> = self.seal_buffer(&tx, patrol_id, buffer)?.into_iter().collect();
+        let mut out: Vec<Entry> = self
+            .seal_buffer(&tx, patrol_id, buffer)?
+            .into_iter()
+            .collect();
         out.extend(self.append_in(&tx, &[stop], capture)?);
         tx.commit()?;
         Ok(out)
@@ -98,15 +120,25 @@ impl Store {
 
     /// Record a finished patrol from an imported route (e.g. a GPX file): start, every fix in
     /// segments, stop — all in one transaction, so a failed import writes nothing.
-    pub fn import_patrol(&mut self, start: PatrolStart, segments: &[Vec<PositionFix>]) -> Result<Vec<Entry>> {
+    pub fn import_patrol(
+        &mut self,
+        start: PatrolStart,
+        segments: &[Vec<PositionFix>],
+    ) -> Result<Vec<Entry>> {
         let patrol_id = start.patrol_id;
         let mut records = vec![Record::PatrolStarted(start)];
         for seg in segments {
             for chunk in seg.chunks(IMPORT_SEGMENT) {
-                records.push(Record::TrackSegment(TrackSegment::new(patrol_id, chunk.iter().copied())));
+                records.push(Record::TrackSegment(TrackSegment::new(
+                    patrol_id,
+                    chunk.iter().copied(),
+                )));
             }
         }
-        records.push(Record::PatrolStopped(PatrolStop { patrol_id, note: Some("imported".into()) }));
+        records.push(Record::PatrolStopped(PatrolStop {
+            patrol_id,
+            note: Some("imported".into()),
+        }));
         self.append_all(&records, Capture::default())
     }
 
@@ -121,13 +153,23 @@ impl Store {
         patrol_id: PatrolId,
         buffer: Vec<PositionFix>,
     ) -> Result<Option<Entry>> {
-        let Some(last) = buffer.last().copied() else { return Ok(None) };
+        let Some(last) = buffer.last().copied() else {
+            return Ok(None);
+        };
         let segment = Record::TrackSegment(TrackSegment::new(patrol_id, buffer));
         segment.validate()?;
-        let capture =
-            Capture { gnss_ms: last.gnss_ms, position: Some(LatLon { lat: last.lat, lon: last.lon }) };
+        let capture = Capture {
+            gnss_ms: last.gnss_ms,
+            position: Some(LatLon {
+                lat: last.lat,
+                lon: last.lon,
+            }),
+        };
         let entry = self.append_in(tx, &[segment], capture)?.remove(0);
-        tx.execute("DELETE FROM fix_buffer WHERE patrol_id = ?1", [patrol_id.to_string()])?;
+        tx.execute(
+            "DELETE FROM fix_buffer WHERE patrol_id = ?1",
+            [patrol_id.to_string()],
+        )?;
         Ok(Some(entry))
     }
 
@@ -135,9 +177,15 @@ impl Store {
     pub(super) fn flush_stale_buffer(&mut self) -> Result<()> {
         let open = self.open_patrol()?.map(|p| p.patrol_id.to_string());
         let stale: Vec<String> = {
-            let mut stmt = self.conn.prepare("SELECT DISTINCT patrol_id FROM fix_buffer")?;
-            let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
-            ids.into_iter().filter(|id| Some(id) != open.as_ref()).collect()
+            let mut stmt = self
+                .conn
+                .prepare("SELECT DISTINCT patrol_id FROM fix_buffer")?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            ids.into_iter()
+                .filter(|id| Some(id) != open.as_ref())
+                .collect()
         };
         for id in stale {
             let patrol_id: PatrolId = id.parse()?;
@@ -151,15 +199,17 @@ impl Store {
 }
 
 fn read_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
-    let mut stmt = conn.prepare_cached("SELECT fix FROM fix_buffer WHERE patrol_id = ?1 ORDER BY n")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT fix FROM fix_buffer WHERE patrol_id = ?1 ORDER BY n")?;
     let rows = stmt.query_map([patrol_id.to_string()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for row in rows {
         let json = row?;
-        let fix = serde_json::from_str(&json).map_err(|source| patrol_model::DecodeError::Json {
-            kind: "fix_buffer",
-            source,
-        })?;
+        let fix =
+            serde_json::from_str(&json).map_err(|source| patrol_model::DecodeError::Json {
+                kind: "fix_buffer",
+                source,
+            })?;
         out.push(fix);
     }
     Ok(out)

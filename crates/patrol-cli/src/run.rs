@@ -1,0 +1,273 @@
+//! Dispatch: one function per command, each a few calls into the device core.
+
+use crate::args::{
+    CityCommand, Cli, Command, ExportFormat, PhotoCommand, PostAction, TrackCommand,
+};
+use crate::{report, show};
+use anyhow::{Context, Result, bail};
+use patrol_device::{Capture, Store, SystemClock};
+use patrol_model::{
+    LatLon, PatrolId, PatrolStart, PositionFix, PostArrival, PostDeparture, Record, Supplement,
+    VisitEvidence,
+};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(dir) = cli.data else {
+        bail!("--data DIR is required (or set PATROL_DATA)");
+    };
+    let mut store = Store::open(&dir, Arc::new(SystemClock::new()))
+        .with_context(|| format!("cannot open the device store in {}", dir.display()))?;
+    if let Some(broken) = store
+        .open_report()
+        .check
+        .as_ref()
+        .and_then(|c| c.broken.as_ref())
+    {
+        eprintln!("patrol: warning: after an unclean shutdown the ledger check found: {broken}");
+    }
+    match cli.command {
+        Command::Start(a) => {
+            let start = PatrolStart {
+                patrol_id: PatrolId::new(),
+                mode: a.mode.parse()?,
+                group: patrol_model::GroupId(a.group.trim().to_owned()),
+                officers: a.officers,
+                volunteers: parse_volunteers(&a.volunteers)?,
+                vehicle_plate: a.vehicle.as_deref().map(str::parse).transpose()?,
+            };
+            let e = store.start_patrol(start.clone(), capture(&a.at))?;
+            println!("{}", start.patrol_id);
+            eprintln!("saved: seq {} patrol_started", e.seq);
+        }
+        Command::Stop { note } => {
+            let entries = store.stop_patrol(note, Capture::default())?;
+            for e in entries {
+                eprintln!("saved: seq {} {}", e.seq, e.kind);
+            }
+        }
+        Command::Fix(a) => {
+            let time_ms = match &a.at {
+                Some(t) => parse_time(t)?,
+                None => store.clock().wall_ms(),
+            };
+            let fix = PositionFix {
+                time_ms: Some(time_ms),
+                lat: a.lat,
+                lon: a.lon,
+                accuracy_m: a.accuracy,
+                speed_mps: a.speed,
+                heading_deg: a.heading,
+                altitude_m: a.altitude,
+                gnss_ms: None,
+            };
+            let out = store.record_fix(fix)?;
+            match out.sealed {
+                Some(e) => eprintln!("saved: seq {} track_segment", e.seq),
+                None => eprintln!(
+                    "buffered: {} fixes waiting for the next segment",
+                    out.buffered
+                ),
+            }
+        }
+        Command::Track(TrackCommand::Import { file, mode, group }) => {
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let gpx = patrol_gpx::read_gpx(std::io::BufReader::new(f))
+                .with_context(|| file.display().to_string())?;
+            let segments: Vec<Vec<PositionFix>> = gpx
+                .tracks
+                .into_iter()
+                .flat_map(|t| t.segments)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if segments.is_empty() {
+                bail!("{}: no track or route points to import", file.display());
+            }
+            let start = PatrolStart {
+                patrol_id: PatrolId::new(),
+                mode: mode.parse()?,
+                group: patrol_model::GroupId(group),
+                officers: vec![],
+                volunteers: BTreeMap::new(),
+                vehicle_plate: None,
+            };
+            let fixes: usize = segments.iter().map(Vec::len).sum();
+            let entries = store.import_patrol(start.clone(), &segments)?;
+            println!("{}", start.patrol_id);
+            eprintln!("saved: {fixes} fixes in {} entries", entries.len());
+        }
+        Command::Report(a) => {
+            let patrol = store.open_patrol()?.map(|p| p.patrol_id);
+            let record = match &a.json {
+                Some(path) => report::from_json(&a.kind, report::read_json(path)?, patrol, path)?,
+                None if a.kind == "violation" => report::violation_from_flags(&store, &a, patrol)?,
+                None if [
+                    "lost-person",
+                    "accident",
+                    "traffic-accident",
+                    "assistance",
+                    "dispute",
+                    "incident",
+                    "theft",
+                ]
+                .contains(&a.kind.as_str()) =>
+                {
+                    bail!("report {} needs --json FILE", a.kind)
+                }
+                None => bail!(
+                    "unknown report kind `{}` (expected one of: {})",
+                    a.kind,
+                    report::KINDS
+                ),
+            };
+            let e = store.append(&record, capture(&a.at))?;
+            println!("{}", e.seq);
+            eprintln!("saved: seq {} {}", e.seq, e.kind);
+        }
+        Command::Post { action, post, at } => {
+            let evidence = VisitEvidence {
+                source: "manual".into(),
+                at: self::at(&at),
+                ..VisitEvidence::default()
+            };
+            let patrol_id = store.open_patrol()?.map(|p| p.patrol_id);
+            let post_id = patrol_model::PostId(post);
+            let record = match action {
+                PostAction::Arrive => Record::PostArrived(PostArrival {
+                    post_id,
+                    patrol_id,
+                    evidence,
+                }),
+                PostAction::Leave => Record::PostLeft(PostDeparture {
+                    post_id,
+                    patrol_id,
+                    evidence,
+                }),
+            };
+            let e = store.append(&record, capture(&at))?;
+            println!("{}", e.seq);
+            eprintln!("saved: seq {} {}", e.seq, e.kind);
+        }
+        Command::Supplement(a) => {
+            let target = store
+                .entry(a.seq)?
+                .ok_or(patrol_device::Error::NoSuchEntry(a.seq))?;
+            let correction = match &a.json {
+                Some(path) => {
+                    let kind = match target.kind {
+                        patrol_model::EntryKind::TrafficAccident => "accident",
+                        patrol_model::EntryKind::LostPerson => "lost-person",
+                        k => k.as_str(),
+                    };
+                    Some(Box::new(report::from_json(
+                        kind,
+                        report::read_json(path)?,
+                        None,
+                        path,
+                    )?))
+                }
+                None if a.withdraw => None,
+                None => {
+                    bail!("supplement needs --withdraw or --json FILE with the corrected report")
+                }
+            };
+            let record = Record::Supplement(Supplement {
+                target_id: target.id,
+                target_seq: target.seq,
+                reason: a.reason,
+                correction,
+            });
+            let e = store.append(&record, Capture::default())?;
+            println!("{}", e.seq);
+            eprintln!("saved: seq {} supplement of seq {}", e.seq, a.seq);
+        }
+        Command::Photo(PhotoCommand::Add { file }) => {
+            let photo = report::add_photo(&store, &file)?;
+            println!("{}", serde_json::to_string(&photo)?);
+        }
+        Command::City(CityCommand::Import { file }) => {
+            let city: patrol_model::City = serde_json::from_value(report::read_json(&file)?)
+                .with_context(|| format!("{}: not a valid city file", file.display()))?;
+            store
+                .set_city(&city, None)
+                .with_context(|| file.display().to_string())?;
+            eprintln!(
+                "loaded {}: {} cells, {} posts, {} groups",
+                city.name,
+                city.cells.len(),
+                city.posts.len(),
+                city.groups.len()
+            );
+        }
+        Command::Log { json } => show::log(&store, json)?,
+        Command::Verify => {
+            let r = store.verify()?;
+            if r.integrity != "ok" {
+                eprintln!("patrol: integrity check failed: {}", r.integrity);
+                return Ok(ExitCode::from(3));
+            }
+            if let Some(b) = r.broken {
+                eprintln!("patrol: ledger broken: {b}");
+                return Ok(ExitCode::from(3));
+            }
+            println!(
+                "ok: {} entries, head seq {} hash {}",
+                r.entries, r.head.0, r.head.1
+            );
+        }
+        Command::Export { format, patrol } => {
+            let filter = patrol.as_deref().map(str::parse::<PatrolId>).transpose()?;
+            let tracks = show::export_tracks(&store, filter)?;
+            match format {
+                ExportFormat::Gpx => print!("{}", patrol_gpx::write_gpx(&tracks)),
+                ExportFormat::Geojson => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&patrol_gpx::write_geojson(&tracks))?
+                    )
+                }
+            }
+        }
+        Command::Status { json } => show::status(&store, json)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn at(a: &crate::args::AtArgs) -> Option<LatLon> {
+    Some(LatLon {
+        lat: a.lat?,
+        lon: a.lon?,
+    })
+}
+
+fn capture(a: &crate::args::AtArgs) -> Capture {
+    Capture {
+        gnss_ms: None,
+        position: at(a),
+    }
+}
+
+fn parse_time(s: &str) -> Result<i64> {
+    let t = chrono::DateTime::parse_from_rfc3339(s).with_context(|| {
+        format!("--at `{s}` is not an RFC 3339 time (e.g. 2026-11-29T08:30:00+08:00)")
+    })?;
+    Ok(t.timestamp_millis())
+}
+
+fn parse_volunteers(items: &[String]) -> Result<BTreeMap<patrol_model::VolunteerCategory, u32>> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let (cat, n) = item.split_once('=').with_context(|| {
+            format!("--volunteers `{item}` must be CATEGORY=COUNT, e.g. red-vest=3")
+        })?;
+        let n: u32 = n
+            .trim()
+            .parse()
+            .with_context(|| format!("--volunteers `{item}`: `{n}` is not a count"))?;
+        *out.entry(cat.trim().parse()?).or_default() += n;
+    }
+    Ok(out)
+}

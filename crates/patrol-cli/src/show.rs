@@ -1,0 +1,230 @@
+//! Printing the ledger, the status and route exports.
+
+use anyhow::{Result, bail};
+use chrono::TimeZone;
+use patrol_device::Store;
+use patrol_model::{EntryKind, PatrolId, PositionFix, Record};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub fn log(store: &Store, as_json: bool) -> Result<()> {
+    let tz = store.timezone()?;
+    let history = store.history()?;
+    let supplements = store.entries_of(&[EntryKind::Supplement])?;
+    if as_json {
+        let mut all: Vec<serde_json::Value> = history
+            .iter()
+            .map(|h| {
+                json!({
+                    "seq": h.entry.seq,
+                    "id": h.entry.id,
+                    "kind": h.entry.kind,
+                    "wall_ms": h.entry.wall_ms,
+                    "mono_ms": h.entry.mono_ms,
+                    "gnss_ms": h.entry.gnss_ms,
+                    "cell": h.entry.cell,
+                    "hash": h.entry.hash,
+                    "prev_hash": h.entry.prev_hash,
+                    "record": h.entry.record().ok(),
+                    "corrected_by": h.corrected_by,
+                    "withdrawn_by": h.withdrawn_by,
+                })
+            })
+            .collect();
+        for s in &supplements {
+            all.push(json!({
+                "seq": s.seq, "id": s.id, "kind": s.kind, "wall_ms": s.wall_ms, "mono_ms": s.mono_ms,
+                "gnss_ms": s.gnss_ms, "cell": s.cell, "hash": s.hash, "prev_hash": s.prev_hash,
+                "record": s.record().ok(),
+            }));
+        }
+        all.sort_by_key(|v| v["seq"].as_u64());
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    let mut lines: Vec<(u64, String)> = history
+        .iter()
+        .map(|h| {
+            let mut note = summary(&h.entry.record().ok());
+            if let Some(w) = h.withdrawn_by {
+                note.push_str(&format!("  [withdrawn by seq {w}]"));
+            } else if let Some(c) = h.corrected_by.last() {
+                note.push_str(&format!("  [corrected by seq {c}]"));
+            }
+            (
+                h.entry.seq,
+                line(
+                    h.entry.seq,
+                    h.entry.wall_ms,
+                    h.entry.kind,
+                    h.entry.cell.as_ref(),
+                    &note,
+                    tz,
+                ),
+            )
+        })
+        .collect();
+    for s in &supplements {
+        let note = match s.record() {
+            Ok(Record::Supplement(x)) => format!(
+                "{} seq {}: {}",
+                if x.correction.is_some() {
+                    "corrects"
+                } else {
+                    "withdraws"
+                },
+                x.target_seq,
+                x.reason
+            ),
+            _ => String::new(),
+        };
+        lines.push((
+            s.seq,
+            line(s.seq, s.wall_ms, s.kind, s.cell.as_ref(), &note, tz),
+        ));
+    }
+    lines.sort_by_key(|l| l.0);
+    for (_, l) in lines {
+        println!("{l}");
+    }
+    Ok(())
+}
+
+fn line(
+    seq: u64,
+    wall_ms: i64,
+    kind: EntryKind,
+    cell: Option<&patrol_model::CellId>,
+    note: &str,
+    tz: chrono_tz::Tz,
+) -> String {
+    let t = tz.timestamp_millis_opt(wall_ms).single().map_or_else(
+        || wall_ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    );
+    let cell = cell.map_or("-", |c| c.as_str());
+    format!("{seq:>6}  {t}  {:<16} {cell:<10} {note}", kind.as_str())
+}
+
+fn summary(r: &Option<Record>) -> String {
+    match r {
+        Some(Record::PatrolStarted(s)) => format!("{} {} patrol {}", s.group, s.mode, s.patrol_id),
+        Some(Record::PatrolStopped(s)) => format!("patrol {}", s.patrol_id),
+        Some(Record::TrackSegment(t)) => format!("{} fixes", t.fixes.len()),
+        Some(Record::Violation(v)) => {
+            let plate = v.plate.as_ref().map_or(String::new(), |p| format!(" {p}"));
+            format!("{}{plate}", v.violation)
+        }
+        Some(Record::LostPerson(l)) => format!("{}: {}", l.outcome, l.description),
+        Some(Record::TrafficAccident(a)) => format!("{} vehicles", a.vehicles.len()),
+        Some(Record::Assistance(a)) => format!("{}: {}", a.kind, a.description),
+        Some(Record::Incident(i)) => format!("{}: {}", i.kind, i.description),
+        Some(Record::PostArrived(p)) => format!("arrived {}", p.post_id),
+        Some(Record::PostLeft(p)) => format!("left {}", p.post_id),
+        Some(Record::Supplement(_)) => String::new(),
+        None => "(payload does not decode)".into(),
+    }
+}
+
+/// Every patrol's route as sealed in the ledger (withdrawn segments left out).
+pub fn export_tracks(
+    store: &Store,
+    only: Option<PatrolId>,
+) -> Result<Vec<patrol_gpx::ExportTrack>> {
+    let standing = store.standing(&[EntryKind::PatrolStarted, EntryKind::TrackSegment])?;
+    let mut order: Vec<PatrolId> = Vec::new();
+    let mut names: BTreeMap<PatrolId, String> = BTreeMap::new();
+    let mut fixes: BTreeMap<PatrolId, Vec<Vec<PositionFix>>> = BTreeMap::new();
+    for e in &standing {
+        match &e.record {
+            Record::PatrolStarted(s) => {
+                order.push(s.patrol_id);
+                names.insert(
+                    s.patrol_id,
+                    format!("{} {} {}", s.group, s.mode, s.patrol_id),
+                );
+            }
+            Record::TrackSegment(t) => fixes.entry(t.patrol_id).or_default().push(t.fixes.clone()),
+            _ => {}
+        }
+    }
+    if let Some(p) = only {
+        if !order.contains(&p) {
+            bail!("no patrol {p} in this ledger");
+        }
+        order.retain(|x| *x == p);
+    }
+    Ok(order
+        .into_iter()
+        .map(|p| patrol_gpx::ExportTrack {
+            name: names.remove(&p).unwrap_or_default(),
+            description: Some(format!("patrol {p}")),
+            segments: fixes.remove(&p).unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub fn status(store: &Store, as_json: bool) -> Result<()> {
+    let open = store.open_patrol()?;
+    let buffered = match &open {
+        Some(p) => store.buffered_fixes(p.patrol_id)?.len(),
+        None => 0,
+    };
+    let (head, hash) = store.head()?;
+    let outbox = store.outbox_counts()?;
+    let today = store.today()?;
+    let tally = store.day_tally(today)?;
+    let duty = store.post_duty(today)?;
+    if as_json {
+        let v = json!({
+            "device_id": store.device_id(),
+            "open_patrol": open,
+            "buffered_fixes": buffered,
+            "head": { "seq": head, "hash": hash },
+            "outbox": outbox,
+            "unsynced": outbox.pending,
+            "today": tally,
+            "post_duty": duty,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("device      {}", store.device_id());
+    match &open {
+        Some(p) => println!(
+            "patrol      {} ({} {}), {buffered} fixes buffered",
+            p.patrol_id, p.group, p.mode
+        ),
+        None => println!("patrol      none running"),
+    }
+    println!("ledger      {head} entries, head {}", &hash.to_hex()[..16]);
+    println!(
+        "unsynced    {} pending, {} acknowledged by HQ, {} quarantined",
+        outbox.pending, outbox.acked, outbox.quarantined
+    );
+    println!("today       {today}");
+    for (t, n) in &tally.violations {
+        println!("  {:<18} {n}", t.slug());
+    }
+    if tally.seized_items > 0 {
+        println!("  seized items       {}", tally.seized_items);
+    }
+    for d in duty
+        .iter()
+        .filter(|d| d.on_post || d.windows.iter().any(|w| w.minutes_on_post > 0.0))
+    {
+        let mins: Vec<String> = d
+            .windows
+            .iter()
+            .map(|w| format!("{:.0} min", w.minutes_on_post))
+            .collect();
+        println!(
+            "  post {} {}{}: {}",
+            d.post_id,
+            d.name,
+            if d.on_post { " (on post)" } else { "" },
+            mins.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `cargo bench -p patrol-device`: prints figures, asserts nothing (machines are shared).
+//!
+//! - appending fixes one by one through the durable buffer (each a committed transaction, as on
+//!   the phone at 1 Hz), and appending pre-built 30-fix track segments;
+//! - bytes per fix of the track codec against plain JSON and gzip'd JSON of the same fixes.
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use patrol_device::{Capture, ManualClock, Store};
+use patrol_model::*;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+const T0: i64 = 1_764_374_400_000;
+
+/// A plausible 1 Hz walk/drive: small steps, slowly varying speed and heading, GNSS times.
+fn shift(n: usize) -> Vec<PositionFix> {
+    let (mut lat, mut lon, mut heading) = (29.03_f64, 111.69_f64, 45.0_f64);
+    (0..n)
+        .map(|i| {
+            heading = (heading + ((i * 7919) % 11) as f64 - 5.0).rem_euclid(360.0);
+            let speed = 1.2 + ((i * 104_729) % 40) as f64 / 10.0;
+            lat += speed * heading.to_radians().cos() / 111_000.0;
+            lon += speed * heading.to_radians().sin() / 97_000.0;
+            PositionFix {
+                time_ms: Some(T0 + i as i64 * 1000),
+                lat,
+                lon,
+                accuracy_m: Some(3.0 + (i % 9) as f64 * 0.7),
+                speed_mps: Some(speed),
+                heading_deg: Some(heading),
+                altitude_m: Some(35.0 + (i % 13) as f64 * 0.1),
+                gnss_ms: Some(T0 + i as i64 * 1000 - 18),
+            }
+            .quantized()
+        })
+        .collect()
+}
+
+fn main() {
+    // cargo bench passes `--bench`; ignore arguments.
+    let fixes = shift(43_200);
+
+    // 1. Bytes per fix.
+    let patrol = PatrolId::new();
+    let codec: usize = fixes
+        .chunks(30)
+        .map(|c| TrackSegment::new(patrol, c.to_vec()).encode().len())
+        .sum();
+    let json = serde_json::to_vec(&fixes).unwrap();
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(&json).unwrap();
+    let gz = gz.finish().unwrap();
+    let per = |b: usize| b as f64 / fixes.len() as f64;
+    println!("bytes per fix ({} fixes, 1 Hz, all fields):", fixes.len());
+    println!("  track codec (30-fix segments) {:>7.2}", per(codec));
+    println!("  plain JSON                    {:>7.2}", per(json.len()));
+    println!("  gzip'd JSON                   {:>7.2}", per(gz.len()));
+
+    // 2. Appending pre-built segments (what a flush does), each its own committed transaction.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let mut store = Store::open(dir.path(), Arc::new(clock.clone())).unwrap();
+    let segments: Vec<Record> = fixes
+        .chunks(30)
+        .take(400)
+        .map(|c| Record::TrackSegment(TrackSegment::new(patrol, c.to_vec())))
+        .collect();
+    let t = Instant::now();
+    for s in &segments {
+        store.append(s, Capture::default()).unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("append 30-fix segments (synchronous=FULL, one commit each):");
+    println!(
+        "  {:.0} segments/s = {:.0} fixes/s ({} segments in {:.2} s)",
+        segments.len() as f64 / secs,
+        segments.len() as f64 * 30.0 / secs,
+        segments.len(),
+        secs
+    );
+
+    // 3. Fixes one by one through the durable buffer (flush every 30 s / 60 fixes).
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Arc::new(clock.clone())).unwrap();
+    store
+        .start_patrol(
+            PatrolStart {
+                patrol_id: PatrolId::new(),
+                mode: PatrolMode::Foot,
+                group: "G07".into(),
+                officers: vec![],
+                volunteers: Default::default(),
+                vehicle_plate: None,
+            },
+            Capture::default(),
+        )
+        .unwrap();
+    let n = 2_000;
+    let t = Instant::now();
+    for f in &fixes[..n] {
+        store.record_fix(*f).unwrap();
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!("record_fix one at a time (durable buffer, sealing every 30 s):");
+    println!(
+        "  {:.0} fixes/s ({n} fixes in {secs:.2} s; the phone needs 1/s)",
+        n as f64 / secs
+    );
+
+    let verify = Instant::now();
+    let report = store.verify().unwrap();
+    println!(
+        "verify chain: {} entries in {:.1} ms",
+        report.entries,
+        verify.elapsed().as_secs_f64() * 1e3
+    );
+}
