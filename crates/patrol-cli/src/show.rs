@@ -166,9 +166,12 @@ pub fn export_tracks(
 
 pub fn status(store: &Store, as_json: bool) -> Result<()> {
     let open = store.open_patrol()?;
-    let buffered = match &open {
-        Some(p) => store.buffered_fixes(p.patrol_id)?.len(),
-        None => 0,
+    let (buffered, distance_m) = match &open {
+        Some(p) => (
+            store.buffered_fixes(p.patrol_id)?.len(),
+            patrol_geo::track::length_m_by_time(&store.patrol_fixes(p.patrol_id)?),
+        ),
+        None => (0, 0.0),
     };
     let (head, hash) = store.head()?;
     let outbox = store.outbox_counts()?;
@@ -180,6 +183,7 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
             "device_id": store.device_id(),
             "open_patrol": open,
             "buffered_fixes": buffered,
+            "distance_m": distance_m,
             "head": { "seq": head, "hash": hash },
             "outbox": outbox,
             "unsynced": outbox.pending,

@@ -4,7 +4,7 @@ use super::Store;
 use crate::Result;
 use crate::views::{self, DayTally, PostDuty};
 use chrono::NaiveDate;
-use patrol_model::{Effective, EntryKind};
+use patrol_model::{Effective, EntryKind, PatrolId, PositionFix, Record};
 
 /// Kinds that count in a day's tally.
 const TALLY_KINDS: &[EntryKind] = &[
@@ -60,5 +60,19 @@ impl Store {
             date,
             self.clock.wall_ms(),
         ))
+    }
+
+    /// Every fix of a patrol so far: sealed segments (withdrawn ones left out), then the buffer.
+    pub fn patrol_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
+        let mut fixes: Vec<PositionFix> = Vec::new();
+        for e in self.standing(&[EntryKind::TrackSegment])? {
+            if let Record::TrackSegment(t) = e.record
+                && t.patrol_id == patrol_id
+            {
+                fixes.extend(t.fixes);
+            }
+        }
+        fixes.extend(self.buffered_fixes(patrol_id)?);
+        Ok(fixes)
     }
 }
