@@ -2,13 +2,12 @@
 //! Tauri. It owns the local [`Store`] (the append-only ledger in SQLite, drafts, photos,
 //! reference data) and the derived [`views`]. It never talks to the network itself.
 
-mod clock;
 mod error;
 pub mod store;
 pub mod views;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
+pub use patrol_model::{Clock, ManualClock, SystemClock};
 pub use store::{
     Capture, Draft, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Store, VerifyReport,
 };

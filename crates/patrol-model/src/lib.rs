@@ -4,6 +4,7 @@
 //! the crates that use it.
 
 mod city;
+mod clock;
 mod effective;
 mod entry;
 mod error;
@@ -12,8 +13,10 @@ mod ids;
 mod plate;
 mod record;
 mod track;
+pub mod v1;
 
 pub use city::{City, DutyWindow, GridCell, PatrolGroup, Post};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
 pub use error::{DecodeError, Validation, ValidationError};

@@ -1,5 +1,6 @@
-//! Time, injected. The core asks a [`Clock`] for wall and monotonic time so tests can set it;
-//! nothing else in the core reads the system clock.
+//! Time, injected. Device and HQ ask a [`Clock`] for wall and monotonic time so tests can set
+//! it; nothing else reads the system clock. (The trait lives here so both sides share it; the
+//! model's own functions never call a clock.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

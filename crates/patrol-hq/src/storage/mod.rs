@@ -1,0 +1,251 @@
+//! HQ's storage, behind one trait so the embedded SQLite file and PostgreSQL are interchangeable.
+//! Storage keeps rows; it decides nothing. Which entries are new, duplicate, conflicting or
+//! quarantined is decided by the pure [`crate::ingest`] planner, and storage commits the plan
+//! atomically — refusing it if the device's head moved meanwhile (another upload won the race).
+
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
+use patrol_model::{City, DeviceId, Entry, EntryKind, Hash, PatrolId};
+use serde::Serialize;
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The device's head is no longer what the plan was made against; plan again.
+    #[error("device head moved (expected seq {expected}, found {found})")]
+    HeadMoved { expected: u64, found: u64 },
+    #[error("enrolment code is not valid (unknown, already used or expired)")]
+    BadEnrollmentCode,
+    #[error("device {0} is already enrolled")]
+    DeviceExists(DeviceId),
+    #[error("upload offset {given} does not match HQ's offset {expected}")]
+    OffsetMismatch { given: u64, expected: u64 },
+    #[error("photo {0} was not announced")]
+    UnknownPhoto(String),
+    #[error("photo {0} is larger than announced")]
+    PhotoTooLarge(String),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        StorageError::Backend(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Active,
+    Revoked,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> StorageResult<Self> {
+        match s {
+            "active" => Ok(DeviceStatus::Active),
+            "revoked" => Ok(DeviceStatus::Revoked),
+            other => Err(StorageError::Corrupt(format!("device status `{other}`"))),
+        }
+    }
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRow {
+    pub id: DeviceId,
+    pub name: String,
+    /// SHA-256 (hex) of the device secret; never the secret itself.
+    #[serde(skip)]
+    pub secret_hash: String,
+    pub status: DeviceStatus,
+    pub enrolled_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub head: Head,
+    pub last_seen_ms: Option<i64>,
+    /// Latest estimate of the device clock's offset (device − HQ), ms.
+    pub skew_ms: i64,
+}
+
+/// A one-time enrolment code waiting to be redeemed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingEnrollment {
+    pub name: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// Why an entry is flagged (kept and counted, only flagged).
+pub mod flags {
+    /// The device's wall time is ahead of HQ's receipt time.
+    pub const FUTURE: &str = "future";
+    /// Wall time and GNSS time disagree by more than the tolerance.
+    pub const GNSS_MISMATCH: &str = "gnss_mismatch";
+    /// The device clock was off by more than the tolerance when this arrived.
+    pub const SKEWED_CLOCK: &str = "skewed_clock";
+}
+
+/// An entry as HQ stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEntry {
+    pub entry: Entry,
+    /// HQ's clock when the entry arrived.
+    pub received_ms: i64,
+    /// Best estimate of when it happened: GNSS time, else wall time corrected by the skew.
+    pub event_ms: i64,
+    pub patrol_id: Option<PatrolId>,
+    /// Clock flags, see [`flags`].
+    pub flags: Vec<String>,
+    /// Set when the entry is chained but kept out of projections.
+    pub quarantine: Option<EntryProblem>,
+}
+
+/// What the planner decided for one upload, to be committed atomically.
+#[derive(Debug, Clone, Default)]
+pub struct IngestPlan {
+    /// The head the plan was made against; storage refuses the plan if it moved.
+    pub expected_head: u64,
+    /// Entries to store, contiguous from `expected_head + 1`.
+    pub new: Vec<StoredEntry>,
+    /// Conflicts to keep aside (with the device's bytes).
+    pub conflicts: Vec<(Conflict, Entry)>,
+    pub skew_ms: i64,
+    pub seen_ms: i64,
+}
+
+/// A photo upload's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhotoRow {
+    pub sha256: String,
+    pub size: u64,
+    pub mime: String,
+    pub device_id: DeviceId,
+    pub offset: u64,
+    pub complete: bool,
+}
+
+/// What a city import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub added: u32,
+    pub changed: u32,
+    pub removed: u32,
+    pub unchanged: u32,
+    /// The reference cursor after the import.
+    pub cursor: u64,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// Create or upgrade the schema.
+    async fn migrate(&self) -> StorageResult<()>;
+
+    // --- identity ---------------------------------------------------------------------------
+    async fn create_enrollment(
+        &self,
+        code_hash: &str,
+        name: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StorageResult<()>;
+    /// Redeem a code (once, before it expires): the device becomes active with this secret hash.
+    async fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        device_id: DeviceId,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> StorageResult<DeviceRow>;
+    async fn pending_enrollments(&self, now_ms: i64) -> StorageResult<Vec<PendingEnrollment>>;
+    async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>>;
+    async fn devices(&self) -> StorageResult<Vec<DeviceRow>>;
+    /// Returns false when no such device.
+    async fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool>;
+    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()>;
+    /// The operator's name for a token hash.
+    async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
+
+    // --- ledger -----------------------------------------------------------------------------
+    /// Hashes HQ holds for `seqs` of a device (missing seqs are absent from the answer).
+    async fn hashes(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        to_seq: u64,
+    ) -> StorageResult<Vec<(u64, Hash)>>;
+    /// Commit a plan: insert `new` (unique per device and seq) and `conflicts`, move the head to
+    /// the last new entry, record skew and last-seen — all or nothing. Fails with
+    /// [`StorageError::HeadMoved`] when the head is not `plan.expected_head`.
+    async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head>;
+    /// A device's stored entries with `from_seq <= seq`, in seq order, at most `limit`.
+    async fn entries(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<StoredEntry>>;
+    /// All devices' entries with `from_ms <= event_ms < to_ms`, optionally of some kinds only,
+    /// ordered by device then seq.
+    async fn entries_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: Option<&[EntryKind]>,
+    ) -> StorageResult<Vec<StoredEntry>>;
+    /// Every entry of these patrols (all devices), ordered by device then seq.
+    async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>>;
+    /// Every supplement entry (they are few), ordered by device then seq.
+    async fn supplements(&self) -> StorageResult<Vec<StoredEntry>>;
+    async fn quarantined(
+        &self,
+        device: Option<DeviceId>,
+    ) -> StorageResult<Vec<(DeviceId, EntryProblem)>>;
+    async fn conflicts(&self, device: Option<DeviceId>)
+    -> StorageResult<Vec<(DeviceId, Conflict)>>;
+
+    // --- photos -----------------------------------------------------------------------------
+    async fn photo(&self, sha256: &str) -> StorageResult<Option<PhotoRow>>;
+    /// Announce a photo (idempotent: an existing row is returned as it is).
+    async fn begin_photo(
+        &self,
+        sha256: &str,
+        size: u64,
+        mime: &str,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> StorageResult<PhotoRow>;
+    /// Append bytes at `offset`, which must equal the stored offset.
+    async fn append_photo(
+        &self,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> StorageResult<PhotoRow>;
+    /// All bytes received so far.
+    async fn photo_bytes(&self, sha256: &str) -> StorageResult<Vec<u8>>;
+    /// Mark complete (after the caller verified the SHA-256), or reset to offset 0 when the bytes
+    /// did not match so the device sends them again.
+    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow>;
+    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>>;
+
+    // --- reference data ---------------------------------------------------------------------
+    /// Replace the city: changed items get a new version, missing ones a tombstone.
+    async fn import_city(&self, city: &City, now_ms: i64) -> StorageResult<ImportSummary>;
+    async fn city(&self) -> StorageResult<Option<City>>;
+    /// What changed after `cursor` (0 = everything).
+    async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>>;
+}
