@@ -1,0 +1,177 @@
+//! Patrols: one summary per patrol session, and its route for the map and for GPX/GeoJSON export.
+
+use super::standing;
+use crate::storage::StoredEntry;
+use patrol_gpx::ExportTrack;
+use patrol_model::{
+    DeviceId, GroupId, PatrolId, PatrolMode, PatrolStart, Plate, PositionFix, Record,
+    VolunteerCategory,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A route is split where no fix was taken for longer than this (10 minutes, the geofence's
+/// longest trusted gap): recording was interrupted there.
+pub const ROUTE_GAP_MS: i64 = 10 * 60 * 1000;
+
+/// One patrol session, from its `patrol_started` entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatrolSummary {
+    pub patrol_id: PatrolId,
+    pub device_id: DeviceId,
+    pub group: GroupId,
+    pub mode: PatrolMode,
+    pub officers: Vec<String>,
+    pub volunteers: BTreeMap<VolunteerCategory, u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vehicle_plate: Option<Plate>,
+    /// Event time of the start entry.
+    pub started_ms: i64,
+    /// Event time of the earliest standing stop entry; `None` while the patrol is open (as far as
+    /// the entries given show).
+    pub stopped_ms: Option<i64>,
+    /// Fixes of the route: timed fixes of every standing track segment, duplicates once.
+    pub fixes: usize,
+    /// Geodesic length through those fixes in event-time order, in km (rounded to the metre).
+    /// Gaps are bridged by a straight line, like the daily `km_patrolled`.
+    pub km: f64,
+}
+
+/// A patrol with its route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatrolRoute {
+    #[serde(flatten)]
+    pub summary: PatrolSummary,
+    /// The fixes in event-time order, split where the gap between two fixes exceeds
+    /// [`ROUTE_GAP_MS`]. Every fix is kept (simplify for display with
+    /// `patrol_geo::track::simplify_for_display`, never for storage).
+    pub segments: Vec<Vec<PositionFix>>,
+}
+
+/// Every patrol started among `entries`, sorted by start time (then device and patrol id).
+///
+/// A patrol is keyed by `(device_id, patrol_id)`: stops and track segments count only from the
+/// device that started it. A withdrawn start removes the patrol (its segments count nowhere); a
+/// corrected start shows the corrected mode, officers and volunteers. Segments or stops whose
+/// start is not among `entries` are left out: pass the whole patrol's entries.
+pub fn patrols(entries: &[StoredEntry], supplements: &[StoredEntry]) -> Vec<PatrolSummary> {
+    collect(entries, supplements)
+        .into_iter()
+        .map(|(summary, _)| summary)
+        .collect()
+}
+
+/// [`patrols`] with each patrol's route.
+pub fn patrol_routes(entries: &[StoredEntry], supplements: &[StoredEntry]) -> Vec<PatrolRoute> {
+    collect(entries, supplements)
+        .into_iter()
+        .map(|(summary, fixes)| PatrolRoute {
+            summary,
+            segments: split_at_gaps(fixes, ROUTE_GAP_MS),
+        })
+        .collect()
+}
+
+/// Routes as tracks for `patrol_gpx::write_gpx` / `write_geojson`: named by group and mode,
+/// described by patrol, device and officers; patrols without fixes are left out.
+pub fn route_tracks(routes: &[PatrolRoute]) -> Vec<ExportTrack> {
+    routes
+        .iter()
+        .filter(|r| r.segments.iter().any(|s| !s.is_empty()))
+        .map(|r| {
+            let s = &r.summary;
+            let mut description = format!("patrol {} · device {}", s.patrol_id, s.device_id);
+            if !s.officers.is_empty() {
+                description.push_str(" · ");
+                description.push_str(&s.officers.join("、"));
+            }
+            ExportTrack {
+                name: format!("{} {}", s.group, s.mode),
+                description: Some(description),
+                segments: r.segments.clone(),
+            }
+        })
+        .collect()
+}
+
+struct Acc {
+    start: PatrolStart,
+    started_ms: i64,
+    stopped_ms: Option<i64>,
+    fixes: Vec<PositionFix>,
+}
+
+/// Summaries with their fixes in event-time order.
+fn collect(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+) -> Vec<(PatrolSummary, Vec<PositionFix>)> {
+    let standing = standing(entries, supplements);
+    let mut acc: BTreeMap<(DeviceId, PatrolId), Acc> = BTreeMap::new();
+    // Starts first, so a stop or segment ordered before its start (clock trouble) still counts.
+    for e in &standing {
+        if let Record::PatrolStarted(p) = &e.record {
+            acc.entry((e.device_id(), p.patrol_id))
+                .or_insert_with(|| Acc {
+                    start: p.clone(),
+                    started_ms: e.event_ms(),
+                    stopped_ms: None,
+                    fixes: Vec::new(),
+                });
+        }
+    }
+    for e in &standing {
+        match &e.record {
+            Record::PatrolStopped(p) => {
+                if let Some(a) = acc.get_mut(&(e.device_id(), p.patrol_id)) {
+                    a.stopped_ms.get_or_insert(e.event_ms());
+                }
+            }
+            Record::TrackSegment(t) => {
+                if let Some(a) = acc.get_mut(&(e.device_id(), t.patrol_id)) {
+                    a.fixes.extend_from_slice(&t.fixes);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out: Vec<(PatrolSummary, Vec<PositionFix>)> = acc
+        .into_iter()
+        .map(|((device_id, patrol_id), a)| {
+            let fixes = patrol_geo::track::event_order(&a.fixes);
+            let metres = patrol_geo::track::length_m(&fixes);
+            let summary = PatrolSummary {
+                patrol_id,
+                device_id,
+                group: a.start.group,
+                mode: a.start.mode,
+                officers: a.start.officers,
+                volunteers: a.start.volunteers,
+                vehicle_plate: a.start.vehicle_plate,
+                started_ms: a.started_ms,
+                stopped_ms: a.stopped_ms,
+                fixes: fixes.len(),
+                km: metres.round() / 1000.0,
+            };
+            (summary, fixes)
+        })
+        .collect();
+    out.sort_by_key(|(s, _)| (s.started_ms, s.device_id, s.patrol_id));
+    out
+}
+
+/// Split fixes (in event-time order, all timed) where consecutive fixes are more than `gap_ms`
+/// apart. No fixes give no segments.
+fn split_at_gaps(fixes: Vec<PositionFix>, gap_ms: i64) -> Vec<Vec<PositionFix>> {
+    let mut segments: Vec<Vec<PositionFix>> = Vec::new();
+    let mut last_ms: Option<i64> = None;
+    for f in fixes {
+        let t = f.time_ms.unwrap_or_default();
+        match (segments.last_mut(), last_ms) {
+            (Some(seg), Some(prev)) if t - prev <= gap_ms => seg.push(f),
+            _ => segments.push(vec![f]),
+        }
+        last_ms = Some(t);
+    }
+    segments
+}

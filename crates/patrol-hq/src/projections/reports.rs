@@ -1,0 +1,188 @@
+//! The reports table as CSV: one row per standing report or post check-in/out.
+
+use super::{Standing, standing};
+use crate::storage::StoredEntry;
+use chrono::{SecondsFormat, TimeZone};
+use chrono_tz::Tz;
+use patrol_model::Record;
+
+/// The CSV header, in column order.
+///
+/// - `kind`: the entry kind (`violation`, `lost_person`, `traffic_accident`, `assistance`,
+///   `incident`, `post_arrived`, `post_left`).
+/// - `local_time`: the entry's event time, RFC 3339 with the offset of the time zone given.
+/// - `type`: the violation type, assistance or incident kind slug; for an accident the vehicle
+///   kinds, `;`-separated.
+/// - `post_id`: for check-ins and check-outs.
+/// - `plate`: the violation's plate; for an accident the plates, `;`-separated.
+/// - `summary`: the free text — note or description (with identifying code, place and hand-over
+///   for a lost person, the value for an incident, `injuries` for an accident with injuries,
+///   the evidence source for a post).
+/// - `outcome`: the outcome slug (lost person, incident), slugs `;`-separated (accident) or the
+///   officer's text (assistance).
+/// - `flags`: the clock flags, `;`-separated. `corrected`: `true` when a supplement corrected
+///   the entry (the row shows the corrected record).
+pub const REPORT_COLUMNS: [&str; 15] = [
+    "device_id",
+    "seq",
+    "entry_id",
+    "kind",
+    "local_time",
+    "cell",
+    "patrol_id",
+    "type",
+    "post_id",
+    "plate",
+    "summary",
+    "outcome",
+    "seized_items",
+    "flags",
+    "corrected",
+];
+
+/// Every standing report among `entries` as CSV (UTF-8, header first, rows in event-time order,
+/// times in `tz`). Withdrawn entries are left out; corrected ones show the corrected record.
+/// Patrol starts/stops and track segments are not reports and have no rows.
+///
+/// Text typed by officers that a spreadsheet would read as a formula (starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return) is prefixed with `'`. No byte-order mark is written: add
+/// one when serving the file to Excel.
+pub fn reports_csv(entries: &[StoredEntry], supplements: &[StoredEntry], tz: Tz) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(REPORT_COLUMNS)
+        .expect("writing CSV to memory cannot fail");
+    for e in standing(entries, supplements) {
+        if let Some(row) = row(&e, tz) {
+            w.write_record(&row)
+                .expect("writing CSV to memory cannot fail");
+        }
+    }
+    let bytes = w.into_inner().expect("writing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8")
+}
+
+/// Columns that differ by kind.
+#[derive(Default)]
+struct Detail {
+    kind_type: String,
+    post_id: String,
+    plate: String,
+    summary: String,
+    outcome: String,
+    seized_items: String,
+}
+
+fn row(e: &Standing<'_>, tz: Tz) -> Option<Vec<String>> {
+    let d = detail(&e.record)?;
+    let s = e.stored;
+    let local_time = tz
+        .timestamp_millis_opt(s.event_ms)
+        .single()
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    Some(vec![
+        s.entry.device_id.to_string(),
+        s.entry.seq.to_string(),
+        s.entry.id.to_string(),
+        s.entry.kind.as_str().to_owned(),
+        local_time,
+        safe(s.entry.cell.as_ref().map(|c| c.as_str()).unwrap_or("")),
+        e.record
+            .patrol_id()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        d.kind_type,
+        safe(&d.post_id),
+        safe(&d.plate),
+        safe(&d.summary),
+        safe(&d.outcome),
+        d.seized_items,
+        s.flags.join(";"),
+        e.corrected.to_string(),
+    ])
+}
+
+fn detail(record: &Record) -> Option<Detail> {
+    Some(match record {
+        Record::Violation(v) => Detail {
+            kind_type: v.violation.slug().to_owned(),
+            plate: v.plate.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            summary: v.note.clone().unwrap_or_default(),
+            seized_items: v.seized_items.to_string(),
+            ..Detail::default()
+        },
+        Record::LostPerson(l) => Detail {
+            summary: join(
+                " / ",
+                [
+                    Some(l.description.as_str()),
+                    l.identifying_code.as_deref(),
+                    l.found_place.as_deref(),
+                    l.handed_to.as_deref(),
+                ],
+            ),
+            outcome: l.outcome.slug().to_owned(),
+            ..Detail::default()
+        },
+        Record::TrafficAccident(a) => Detail {
+            kind_type: join(";", a.vehicles.iter().map(|v| Some(v.kind.slug()))),
+            plate: join(
+                ";",
+                a.vehicles
+                    .iter()
+                    .map(|v| v.plate.as_ref().map(|p| p.as_str())),
+            ),
+            summary: join(" / ", [a.injuries.then_some("injuries"), a.note.as_deref()]),
+            outcome: join(";", a.outcomes.iter().map(|o| Some(o.slug()))),
+            ..Detail::default()
+        },
+        Record::Assistance(a) => Detail {
+            kind_type: a.kind.slug().to_owned(),
+            summary: a.description.clone(),
+            outcome: a.outcome.clone().unwrap_or_default(),
+            ..Detail::default()
+        },
+        Record::Incident(i) => {
+            let value = i.value_yuan.map(|v| format!("{v} yuan"));
+            Detail {
+                kind_type: i.kind.slug().to_owned(),
+                summary: join(" / ", [Some(i.description.as_str()), value.as_deref()]),
+                outcome: i.outcome.slug().to_owned(),
+                ..Detail::default()
+            }
+        }
+        Record::PostArrived(p) => Detail {
+            post_id: p.post_id.to_string(),
+            summary: p.evidence.source.clone(),
+            ..Detail::default()
+        },
+        Record::PostLeft(p) => Detail {
+            post_id: p.post_id.to_string(),
+            summary: p.evidence.source.clone(),
+            ..Detail::default()
+        },
+        Record::PatrolStarted(_)
+        | Record::PatrolStopped(_)
+        | Record::TrackSegment(_)
+        | Record::Supplement(_) => return None,
+    })
+}
+
+/// The present, non-empty parts joined by `sep`.
+fn join<'a>(sep: &str, parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// Defuse spreadsheet formulas in free text (CSV injection).
+fn safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}

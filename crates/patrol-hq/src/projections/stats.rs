@@ -1,0 +1,120 @@
+//! Daily statistics in the seed's terms (警力人次, 警车台次, 群防力量, 救助, 纠纷, violations by type).
+
+use super::{local_date, standing};
+use crate::storage::StoredEntry;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use patrol_model::v1::DailyStats;
+use patrol_model::{AssistanceKind, City, IncidentKind, PatrolId, PatrolMode, PositionFix, Record};
+use std::collections::BTreeMap;
+
+/// Whether a patrol in this mode counts as a vehicle trip (警车台次): car, motorcycle and
+/// e-bike. Foot and bicycle patrols do not.
+pub(crate) fn is_vehicle(mode: PatrolMode) -> bool {
+    matches!(
+        mode,
+        PatrolMode::Car | PatrolMode::Motorcycle | PatrolMode::EBike
+    )
+}
+
+/// The figures of local day `date` in `tz`.
+///
+/// `window` holds the entries whose `event_ms` may fall on that day (a margin either side is
+/// fine: every entry is kept only when the local date of its `event_ms` is `date`), and
+/// `supplements` every supplement of the devices concerned. Withdrawn entries count nowhere; a
+/// corrected entry counts as corrected, on the day of the original entry. The definitions:
+///
+/// - `patrols`: `patrol_started` entries of the day — a patrol counts on the day it started.
+/// - `officer_trips` (警力人次): per patrol started that day, its officers, at least 1 (a patrol
+///   with no names is its one officer).
+/// - `vehicle_trips` (警车台次): patrols started that day in a car, on a motorcycle or an e-bike.
+/// - `volunteers_*`: summed from those patrols' start records, by category.
+/// - Reports count records (cases), not people: `assistance_cases` (救助) is assistance other
+///   than disputes plus lost persons; `medical_escorts`, `lost_persons`, `disputes_resolved`
+///   (纠纷) are their own kinds; `thefts` are incidents of kind theft and `incidents` all
+///   incidents; `traffic_accidents` accident reports.
+/// - `violations_by_type` counts tallies by type, `violations_total` all tallies and
+///   `seized_items` their seized items.
+/// - `km_patrolled`: the track segments of the day (by each segment entry's event time),
+///   grouped per patrol, the fixes in event-time order (untimed fixes left out, duplicates once)
+///   and measured geodesically; kilometres rounded to the metre. A patrol across midnight adds
+///   to each day the segments recorded that day (the stretch between the last fix before
+///   midnight and the first after is counted on neither).
+/// - `post_visits`: `post_arrived` entries of the day.
+/// - `flagged_entries`: standing entries of the day (supplements aside) carrying a clock flag.
+///
+/// `city` is accepted for the API's sake and does not change any figure (visits to posts since
+/// removed from the reference data still count); `timezone` is the IANA name of `tz`.
+pub fn daily_stats(
+    window: &[StoredEntry],
+    supplements: &[StoredEntry],
+    _city: Option<&City>,
+    tz: Tz,
+    date: NaiveDate,
+) -> DailyStats {
+    let mut s = DailyStats {
+        date,
+        timezone: tz.name().to_owned(),
+        ..DailyStats::default()
+    };
+    let mut tracks: BTreeMap<PatrolId, Vec<PositionFix>> = BTreeMap::new();
+    for e in standing(window, supplements)
+        .iter()
+        .filter(|e| local_date(e.event_ms(), tz) == Some(date))
+    {
+        if !e.stored.flags.is_empty() {
+            s.flagged_entries += 1;
+        }
+        match &e.record {
+            Record::PatrolStarted(p) => {
+                s.patrols += 1;
+                s.officer_trips += u32::try_from(p.officers.len()).unwrap_or(u32::MAX).max(1);
+                if is_vehicle(p.mode) {
+                    s.vehicle_trips += 1;
+                }
+                for (&category, &n) in p.volunteers.iter().filter(|(_, n)| **n > 0) {
+                    *s.volunteers_by_category.entry(category).or_default() += n;
+                    s.volunteers_total += n;
+                }
+            }
+            Record::TrackSegment(t) => {
+                tracks
+                    .entry(t.patrol_id)
+                    .or_default()
+                    .extend_from_slice(&t.fixes);
+            }
+            Record::Violation(v) => {
+                s.violations_total += 1;
+                *s.violations_by_type.entry(v.violation).or_default() += 1;
+                s.seized_items += v.seized_items;
+            }
+            Record::LostPerson(_) => {
+                s.lost_persons += 1;
+                s.assistance_cases += 1;
+            }
+            Record::TrafficAccident(_) => s.traffic_accidents += 1,
+            Record::Assistance(a) => match a.kind {
+                AssistanceKind::DisputeResolved => s.disputes_resolved += 1,
+                AssistanceKind::MedicalEscort => {
+                    s.medical_escorts += 1;
+                    s.assistance_cases += 1;
+                }
+                AssistanceKind::OtherHelp => s.assistance_cases += 1,
+            },
+            Record::Incident(i) => {
+                s.incidents += 1;
+                if i.kind == IncidentKind::Theft {
+                    s.thefts += 1;
+                }
+            }
+            Record::PostArrived(_) => s.post_visits += 1,
+            Record::PatrolStopped(_) | Record::PostLeft(_) | Record::Supplement(_) => {}
+        }
+    }
+    let metres: f64 = tracks
+        .values()
+        .map(|fixes| patrol_geo::track::length_m_by_time(fixes))
+        .sum();
+    s.km_patrolled = metres.round() / 1000.0;
+    s
+}

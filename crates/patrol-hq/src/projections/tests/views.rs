@@ -1,0 +1,237 @@
+use super::*;
+use crate::projections::{
+    REPORT_COLUMNS, patrol_routes, patrols, post_compliance, reports_csv, route_tracks,
+    unit_positions,
+};
+use ViolationType::*;
+use chrono::NaiveTime;
+use patrol_model::{City, DutyWindow, LostPersonOutcome, LostPersonReport, Post};
+
+#[test]
+fn patrol_summaries_and_routes() {
+    let mut a = Device::new(1);
+    let mut b = Device::new(2);
+    let (p1, p2) = (patrol(1), patrol(2));
+    let first = north_route(at(8, 0), 10, 500.0);
+    // 20 minutes without fixes, then 500 m more.
+    let second = north_route(at(8, 20), 10, 500.0);
+    let entries = vec![
+        b.push(at(9, 0), start(p2, PatrolMode::Foot, &[], &[])),
+        a.push(at(8, 0), start(p1, PatrolMode::Car, &["张警官"], &[])),
+        a.push(at(8, 1), segment(p1, &first)),
+        a.push(at(8, 21), segment(p1, &second)),
+        // Another device cannot add to or stop a patrol it did not start.
+        b.push(at(9, 1), segment(p1, &north_route(at(9, 1), 3, 900.0))),
+        b.push(at(9, 2), stop(p1)),
+        a.push(at(10, 0), stop(p1)),
+    ];
+    let s = patrols(&entries, &[]);
+    assert_eq!(s.len(), 2);
+    assert_eq!((s[0].patrol_id, s[0].mode), (p1, PatrolMode::Car));
+    assert_eq!(
+        (s[0].started_ms, s[0].stopped_ms),
+        (at(8, 0), Some(at(10, 0)))
+    );
+    assert_eq!(s[0].fixes, 22);
+    // 2 × 500 m of route, plus the straight line across the gap: the second run starts back at
+    // the origin, 500 m south of where the first ended.
+    assert!((s[0].km - 1.5).abs() < 0.015, "{} km", s[0].km);
+    assert_eq!((s[1].patrol_id, s[1].stopped_ms, s[1].fixes), (p2, None, 0));
+
+    let routes = patrol_routes(&entries, &[]);
+    assert_eq!(routes[0].summary, s[0]);
+    assert_eq!(
+        routes[0].segments.iter().map(Vec::len).collect::<Vec<_>>(),
+        [11, 11],
+        "split at the 20-minute gap"
+    );
+    let tracks = route_tracks(&routes);
+    assert_eq!(tracks.len(), 1, "the patrol without fixes has no track");
+    assert_eq!(tracks[0].name, "G07 car");
+    assert!(patrol_gpx::write_gpx(&tracks).contains("张警官"));
+
+    // A withdrawn start removes the patrol.
+    let w = b.supplement(at(11, 0), &entries[0], None);
+    assert_eq!(patrols(&entries, &[w]).len(), 1);
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[test]
+fn reports_csv_rows() {
+    let mut d = Device::new(1);
+    let p = patrol(1);
+    let mut helmet = match violation(NoHelmet, 0) {
+        Record::Violation(v) => v,
+        _ => unreachable!(),
+    };
+    helmet.plate = Some("湘J12345".parse().unwrap());
+    helmet.note = Some("=HYPERLINK(\"x\")".into());
+    let lost = Record::LostPerson(LostPersonReport {
+        patrol_id: Some(p),
+        description: "走失老人，佩戴手环".into(),
+        identifying_code: Some("SH-0042".into()),
+        found_at: None,
+        found_place: Some("洞庭大道".into()),
+        handed_to: None,
+        handed_over_at: None,
+        outcome: LostPersonOutcome::ReunitedWithFamily,
+        photos: vec![],
+    });
+    let entries = vec![
+        d.push(at(8, 0), start(p, PatrolMode::Foot, &[], &[])),
+        d.push(at(8, 5), Record::Violation(helmet)),
+        d.push(at(8, 10), lost),
+        d.push(at(8, 15), violation(RedLight, 0)),
+        d.push(at(8, 20), violation(DrunkDriving, 0)),
+        d.push(at(8, 30), arrive("P05")),
+    ];
+    let fix = d.supplement(at(9, 0), &entries[3], Some(violation(UmbrellaRig, 2)));
+    let gone = d.supplement(at(9, 1), &entries[4], None);
+    let text = reports_csv(&entries, &[fix, gone], TZ);
+
+    assert_eq!(text.lines().next().unwrap(), REPORT_COLUMNS.join(","));
+    let rows = csv_rows(&text);
+    let col = |name: &str| REPORT_COLUMNS.iter().position(|c| *c == name).unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|r| r[col("kind")].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["violation", "lost_person", "violation", "post_arrived"]
+    );
+
+    let helmet = &rows[0];
+    assert_eq!(helmet[col("local_time")], "2025-06-10T08:05:00+08:00");
+    assert_eq!(helmet[col("type")], "no-helmet");
+    assert_eq!(helmet[col("plate")], "湘J12345");
+    assert_eq!(
+        helmet[col("summary")],
+        "'=HYPERLINK(\"x\")",
+        "formula defused"
+    );
+    assert_eq!(helmet[col("cell")], "WL-03-07");
+
+    let lost = &rows[1];
+    assert_eq!(
+        lost[col("summary")],
+        "走失老人，佩戴手环 / SH-0042 / 洞庭大道"
+    );
+    assert_eq!(lost[col("outcome")], "reunited-with-family");
+    assert_eq!(lost[col("patrol_id")], p.to_string());
+
+    let corrected = &rows[2];
+    assert_eq!(corrected[col("type")], "umbrella-rig");
+    assert_eq!(corrected[col("seized_items")], "2");
+    assert_eq!(corrected[col("corrected")], "true");
+    assert_eq!(corrected[col("seq")], "4");
+    assert_eq!(rows[0][col("corrected")], "false");
+
+    assert_eq!(rows[3][col("post_id")], "P05");
+    assert_eq!(rows[3][col("summary")], "geofence");
+}
+
+fn city() -> City {
+    let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let post = |id: &str, name: &str, windows: Vec<DutyWindow>| Post {
+        id: PostId(id.into()),
+        name: name.into(),
+        location: near_post(),
+        radius_m: 30.0,
+        duty_windows: windows,
+    };
+    City {
+        name: "常德".into(),
+        timezone: "Asia/Shanghai".into(),
+        cells: vec![],
+        posts: vec![
+            post(
+                "P05",
+                "洞庭大道/光荣路",
+                vec![DutyWindow::new(hm(6, 0), hm(9, 0))],
+            ),
+            post("P06", "无值守", vec![]),
+            post("P07", "德山路口", vec![DutyWindow::new(hm(6, 0), hm(9, 0))]),
+        ],
+        groups: vec![],
+    }
+}
+
+#[test]
+fn post_compliance_minutes_in_the_morning_window() {
+    let (mut a, mut b, mut c, mut e) = (
+        Device::new(1),
+        Device::new(2),
+        Device::new(3),
+        Device::new(4),
+    );
+    let entries = vec![
+        // A 06:30–08:00 and B 07:30–08:30 overlap: held 06:30–08:30, 120 minutes.
+        a.push(at(6, 30), arrive("P05")),
+        a.push(at(8, 0), leave("P05")),
+        b.push(at(7, 30), arrive("P05")),
+        b.push(at(8, 30), leave("P05")),
+        // C outside the window: no minutes, not listed.
+        c.push(at(10, 0), arrive("P05")),
+        c.push(at(10, 30), leave("P05")),
+        // E arrives at P07 and has not left: counted to its last entry, 08:55.
+        e.push(at(8, 40), arrive("P07")),
+        // A departure with no arrival is ignored.
+        e.push(at(8, 50), leave("P06")),
+        e.push(at(8, 55), violation(NoHelmet, 0)),
+    ];
+    let table: [(&str, &[StoredEntry]); 2] = [
+        ("given", &entries),
+        ("twice", &[&entries[..], &entries[..]].concat()),
+    ];
+    for (name, given) in table {
+        let got = post_compliance(given, &[], &city(), day());
+        assert_eq!(got.len(), 3, "{name}");
+        let p05 = &got[0];
+        assert_eq!(p05.windows.len(), 1);
+        assert_eq!(p05.windows[0].start_ms, at(6, 0));
+        assert_eq!(p05.windows[0].on_post_ms, 120 * 60_000, "{name}");
+        assert!((p05.windows[0].held_fraction - 120.0 / 180.0).abs() < 1e-9);
+        assert_eq!(p05.devices, [a.id, b.id], "{name}");
+        assert!(got[1].windows.is_empty() && got[1].devices.is_empty());
+        assert_eq!(got[2].windows[0].minutes_on_post, 15.0, "{name}");
+        assert_eq!(got[2].devices, [e.id]);
+    }
+
+    // Withdrawing A's departure leaves A open until its last entry (08:00): still 120 minutes.
+    let w = a.supplement(at(12, 0), &entries[1], None);
+    let got = post_compliance(&entries, &[w], &city(), day());
+    assert_eq!(got[0].windows[0].on_post_ms, 120 * 60_000);
+}
+
+#[test]
+fn unit_positions_of_open_patrols() {
+    let (mut a, mut b, mut c) = (Device::new(1), Device::new(2), Device::new(3));
+    let route = north_route(at(8, 0), 20, 1_000.0);
+    let entries = vec![
+        a.push(at(8, 0), start(patrol(1), PatrolMode::Car, &[], &[])),
+        a.push(at(8, 0), segment(patrol(1), &route[..10])),
+        a.push(at(8, 1), segment(patrol(1), &route[10..])),
+        b.push(at(8, 0), start(patrol(2), PatrolMode::Foot, &[], &[])),
+        b.push(at(8, 1), segment(patrol(2), &route[..5])),
+        b.push(at(8, 2), stop(patrol(2))),
+        c.push(at(8, 0), start(patrol(3), PatrolMode::EBike, &[], &[])),
+        c.push(at(8, 1), segment(patrol(3), &route[..3])),
+        c.push(at(8, 2), stop(patrol(3))),
+    ];
+    let mut given = entries.clone();
+    // C's stop was a mistake: C is still out.
+    given.push(c.supplement(at(8, 3), &entries[8], None));
+    given.reverse();
+    let units = unit_positions(&given, at(8, 6));
+    let ids: Vec<_> = units.iter().map(|u| (u.device_id, u.patrol_id)).collect();
+    assert_eq!(ids, [(a.id, patrol(1)), (c.id, patrol(3))]);
+    assert_eq!(units[0].last_fix, route[20].quantized());
+    assert_eq!(units[0].mode, PatrolMode::Car);
+    assert_eq!((units[0].seen_ms, units[0].age_ms), (at(8, 1), 5 * 60_000));
+    assert_eq!(units[0].cell.as_ref().map(|c| c.as_str()), Some("WL-03-07"));
+    assert_eq!(units[1].last_fix, route[2].quantized());
+}
