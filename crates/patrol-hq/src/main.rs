@@ -1,1 +1,208 @@
-fn main() {}
+//! `patrol-hq`: run HQ and administer it. Every subcommand opens the same storage as `serve`
+//! (the SQLite file in `--data DIR`, or PostgreSQL with `--db`), so it works with HQ running.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use patrol_hq::storage::{Storage, postgres::PgStorage, sqlite::SqliteStorage};
+use patrol_hq::{AppState, auth, verify};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Patrol HQ: receives every device's ledger exactly once and serves the command centre.
+#[derive(Debug, Parser)]
+#[command(name = "patrol-hq", version, about)]
+struct Cli {
+    /// HQ's data folder (the embedded SQLite database lives here).
+    #[arg(long, global = true, env = "PATROL_HQ_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long, global = true, env = "PATROL_HQ_DB", value_name = "postgres://…")]
+    db: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+    },
+    /// Enrolled devices and enrolment codes.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// People who read HQ data.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// Reference data: patrol grid, posts with duty windows, groups.
+    #[command(subcommand)]
+    City(CityCommand),
+    /// Walk every device's chain; exit 3 naming any gap, reorder or altered entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCommand {
+    /// Print a one-time enrolment code for a new device (valid 24 hours).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Also write the code as a QR code PNG for the station screen.
+        #[arg(long, value_name = "FILE.png")]
+        qr: Option<PathBuf>,
+    },
+    List,
+    /// Revoke a device: it can no longer sync.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Print a new operator token (shown once).
+    Add { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum CityCommand {
+    Import { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let line = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("patrol-hq: {line} (see `patrol-hq --help`)");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+            eprintln!("patrol-hq: {}", msg.replace('\n', " "));
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
+    let storage: Arc<dyn Storage> = match &cli.db {
+        Some(url) => Arc::new(PgStorage::connect(url).await.context("cannot connect to PostgreSQL")?),
+        None => {
+            let Some(dir) = &cli.data else { bail!("--data DIR is required (or --db postgres://…)") };
+            Arc::new(SqliteStorage::open(dir).with_context(|| format!("cannot open HQ data in {}", dir.display()))?)
+        }
+    };
+    storage.migrate().await.context("cannot prepare the database schema")?;
+    Ok(storage)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let storage = open(&cli).await?;
+    let state = AppState::new(storage.clone());
+    match cli.command {
+        Command::Serve { listen } => {
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            eprintln!("patrol-hq: serving on http://{}", listener.local_addr()?);
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            axum::serve(listener, patrol_hq::router(state)).with_graceful_shutdown(shutdown).await?;
+        }
+        Command::Device(DeviceCommand::Add { name, qr }) => {
+            let code = patrol_hq::routes_api::new_enrollment(&state, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(path) = qr {
+                write_qr(&code.code, &path)?;
+                eprintln!("QR code written to {}", path.display());
+            }
+            println!("{}", code.code);
+            let expires = chrono::DateTime::from_timestamp_millis(code.expires_ms).map(|t| t.to_rfc3339());
+            eprintln!("enrolment code for `{}`, valid until {}", code.name, expires.unwrap_or_default());
+        }
+        Command::Device(DeviceCommand::List) => {
+            for d in storage.devices().await? {
+                println!(
+                    "{}  {:<8} head {:>6}  skew {:>+8} ms  {}",
+                    d.id,
+                    d.status.as_str(),
+                    d.head.seq,
+                    d.skew_ms,
+                    d.name
+                );
+            }
+            for p in storage.pending_enrollments(state.now_ms()).await? {
+                println!("(pending enrolment)  {}", p.name);
+            }
+        }
+        Command::Device(DeviceCommand::Revoke { id }) => {
+            let id: patrol_model::DeviceId = id.parse()?;
+            if !storage.revoke_device(id, state.now_ms()).await? {
+                bail!("no device {id}");
+            }
+            eprintln!("device {id} revoked");
+        }
+        Command::Operator(OperatorCommand::Add { name }) => {
+            let token = format!("op_{}", auth::random_secret(32));
+            storage.add_operator(&name, &auth::hash_secret(&token), state.now_ms()).await?;
+            println!("{token}");
+            eprintln!("operator token for `{name}` (shown once; send as Authorization: Bearer TOKEN)");
+        }
+        Command::City(CityCommand::Import { file }) => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let city: patrol_model::City =
+                serde_json::from_str(&text).with_context(|| format!("{}: not a valid city file", file.display()))?;
+            city.validate().map_err(|e| anyhow::anyhow!("{}: invalid {e}", file.display()))?;
+            let s = storage.import_city(&city, state.now_ms()).await?;
+            eprintln!(
+                "{}: {} cells, {} posts, {} groups ({} added, {} changed, {} removed, {} unchanged)",
+                city.name,
+                city.cells.len(),
+                city.posts.len(),
+                city.groups.len(),
+                s.added,
+                s.changed,
+                s.removed,
+                s.unchanged
+            );
+        }
+        Command::Verify => {
+            let reports = verify::verify_all(storage.as_ref()).await?;
+            let mut broken = 0;
+            for r in &reports {
+                match &r.problem {
+                    None => println!("ok      {}  {} entries  {}", r.device_id, r.entries, r.name),
+                    Some(p) => {
+                        broken += 1;
+                        println!("BROKEN  {}  {}  {}", r.device_id, p, r.name);
+                    }
+                }
+            }
+            if broken > 0 {
+                eprintln!("patrol-hq: {broken} of {} device chains are broken", reports.len());
+                return Ok(ExitCode::from(3));
+            }
+            eprintln!("all {} device chains intact", reports.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_qr(code: &str, path: &std::path::Path) -> Result<()> {
+    let qr = qrcode::QrCode::new(code.as_bytes())?;
+    let img = qr.render::<image::Luma<u8>>().min_dimensions(320, 320).build();
+    img.save(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -32,6 +32,7 @@ pub fn parse_device_token(token: &str) -> Option<(DeviceId, &str)> {
 
 /// Every error body: a stable `code` to branch on and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
@@ -39,6 +40,7 @@ pub struct ErrorBody {
 
 /// `GET /api/v1/hello`: who is there and which protocol it speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hello {
     pub protocol: u32,
     pub server: String,
@@ -49,15 +51,19 @@ pub struct Hello {
 
 /// `POST /api/v1/enroll`: redeem a one-time code shown at the station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollRequest {
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     #[serde(default)]
     pub app_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub device_name: String,
     /// The per-device secret. Shown once; HQ keeps only its hash.
@@ -68,22 +74,27 @@ pub struct EnrollResponse {
 
 /// HQ's high-water mark for one device: the highest contiguous seq it holds and its hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Head {
     pub seq: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hash: Hash,
 }
 
 /// `POST /api/v1/devices/{device_id}/entries`: a batch of entries in seq order, starting at or
 /// below HQ's `head.seq + 1` (re-sent entries are no-ops).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadRequest {
     /// The device's wall clock when it sent this batch, for HQ's skew estimate.
     pub device_now_ms: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub entries: Vec<Entry>,
 }
 
 /// One entry HQ did not take into the chain as a normal entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryProblem {
     pub seq: u64,
     /// Stable code: `bad_hash`, `bad_link`, `gap`, `invalid_payload`, `unknown_kind`, `wrong_device`.
@@ -93,13 +104,17 @@ pub struct EntryProblem {
 
 /// The same `(device, seq)` arrived with different bytes: HQ keeps its copy and sets this aside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub seq: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub hq_hash: Hash,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub device_hash: Hash,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadResponse {
     /// HQ's new high-water mark.
     pub head: Head,
@@ -121,6 +136,7 @@ pub struct UploadResponse {
 
 /// `POST /api/v1/photos`: announce a photo before sending its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoOffer {
     pub sha256: String,
     pub size: u64,
@@ -130,6 +146,7 @@ pub struct PhotoOffer {
 /// Where a photo upload stands. Resume by sending bytes from `offset`
 /// (`PATCH /api/v1/photos/{sha256}` with header `upload-offset`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoUpload {
     pub sha256: String,
     pub size: u64,
@@ -142,6 +159,7 @@ pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
 
 /// A removed reference item in an incremental download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemovedItem {
     /// `cell`, `post` or `group`.
     pub kind: String,
@@ -150,16 +168,20 @@ pub struct RemovedItem {
 
 /// `GET /api/v1/reference?cursor=C`: what changed since the cursor (everything when absent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReferenceChanges {
     /// Pass back as `cursor` next time.
     pub cursor: String,
     pub name: String,
     pub timezone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub cells: Vec<GridCell>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub posts: Vec<Post>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub groups: Vec<PatrolGroup>,
     #[serde(default)]
     pub removed: Vec<RemovedItem>,
@@ -218,7 +240,9 @@ impl ReferenceChanges {
 
 /// `GET /api/v1/devices/{device_id}/receipt`: what HQ holds of this device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub device_id: DeviceId,
     pub head: Head,
     /// HQ holds every seq from 1 to `head.seq` (0 = nothing yet).
@@ -236,6 +260,7 @@ pub struct Receipt {
 
 /// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: one local day of the city, in the seed's terms.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyStats {
     pub date: NaiveDate,
     pub timezone: String,
@@ -246,6 +271,7 @@ pub struct DailyStats {
     /// 警车台次: patrols in a vehicle (car, motorcycle, e-bike).
     pub vehicle_trips: u32,
     pub volunteers_total: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub volunteers_by_category: BTreeMap<VolunteerCategory, u32>,
     /// 救助: assistance other than disputes (medical escorts, other help) plus lost persons.
     pub assistance_cases: u32,
@@ -257,6 +283,7 @@ pub struct DailyStats {
     pub incidents: u32,
     pub traffic_accidents: u32,
     pub violations_total: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub violations_by_type: BTreeMap<ViolationType, u32>,
     pub seized_items: u32,
     pub km_patrolled: f64,

@@ -1,0 +1,104 @@
+//! Who is calling. Devices present `Bearer d1.<device_id>.<secret>`; people present an operator
+//! token. HQ stores only SHA-256 hashes of secrets and tokens and never logs them.
+
+use crate::error::ApiError;
+use crate::storage::{DeviceRow, DeviceStatus};
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use patrol_model::v1;
+use sha2::{Digest, Sha256};
+
+/// SHA-256 hex of a secret, token or code.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compare without leaking where the first difference is.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthenticated("missing Authorization: Bearer header".into()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("Authorization header is not text".into()))?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::Unauthenticated("Authorization must be `Bearer TOKEN`".into()))
+}
+
+/// An authenticated, active device.
+#[derive(Debug, Clone)]
+pub struct DeviceAuth(pub DeviceRow);
+
+impl FromRequestParts<AppState> for DeviceAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        let (id, secret) = v1::parse_device_token(token)
+            .ok_or_else(|| ApiError::Unauthenticated("not a device token (expected d1.<device_id>.<secret>)".into()))?;
+        let device = state.storage.device(id).await?;
+        let device = device
+            .filter(|d| same(&d.secret_hash, &hash_secret(secret)))
+            .ok_or_else(|| ApiError::Unauthenticated("unknown device or wrong secret; enrol the device again".into()))?;
+        if device.status == DeviceStatus::Revoked {
+            return Err(ApiError::forbidden(
+                "device_revoked",
+                format!("device {} was revoked by HQ; it can no longer sync — contact the station", device.id),
+            ));
+        }
+        Ok(DeviceAuth(device))
+    }
+}
+
+/// A person reading HQ data (command centre, scripts).
+#[derive(Debug, Clone)]
+pub struct OperatorAuth(pub String);
+
+impl FromRequestParts<AppState> for OperatorAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
+            return Err(ApiError::forbidden("operators_only", "devices cannot read HQ data; use an operator token"));
+        }
+        match state.storage.operator_by_token(&hash_secret(token)).await? {
+            Some(name) => Ok(OperatorAuth(name)),
+            None => Err(ApiError::Unauthenticated("unknown operator token".into())),
+        }
+    }
+}
+
+/// Random URL-safe secret of `bytes` random bytes.
+pub fn random_secret(bytes: usize) -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// A one-time enrolment code a person can type: `XXXX-XXXX` from 32 unambiguous characters.
+pub fn enrollment_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let mut code: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    code.insert(4, '-');
+    code
+}
+
+/// Codes are compared case- and dash-insensitively.
+pub fn normalize_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}

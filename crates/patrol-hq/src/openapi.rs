@@ -1,0 +1,48 @@
+//! The OpenAPI document, generated from the handlers' annotations and the v1 wire types, served
+//! at `/api/openapi.json`.
+
+use crate::routes;
+use axum::Json;
+use patrol_model::v1;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Patrol HQ", description = "Device sync (protocol v1) and the command centre's data."),
+    paths(
+        routes::device::hello, routes::device::enroll, routes::device::head, routes::device::upload,
+        routes::device::receipt, routes::photos::offer, routes::photos::append, routes::reference::changes,
+        routes::operator::devices, routes::operator::revoke, routes::operator::create_enrollment,
+        routes::operator::daily_stats, routes::operator::patrols, routes::operator::routes_geojson,
+        routes::operator::routes_gpx, routes::operator::reports_csv, routes::operator::post_compliance,
+        routes::operator::units, routes::operator::quarantine, routes::operator::conflicts,
+        routes::operator::verify, routes::operator::ledger, routes::operator::photo, routes::operator::city,
+        routes::operator::import_city,
+    ),
+    components(schemas(
+        v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,
+        v1::UploadResponse, v1::EntryProblem, v1::Conflict, v1::PhotoOffer, v1::PhotoUpload,
+        v1::ReferenceChanges, v1::RemovedItem, v1::Receipt, v1::DailyStats,
+    )),
+    modifiers(&Security),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        let bearer = |desc: &str| {
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(desc)).build())
+        };
+        components.add_security_scheme("device", bearer("d1.<device_id>.<secret>, issued at enrolment"));
+        components.add_security_scheme("operator", bearer("an operator token from `patrol-hq operator add NAME`"));
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

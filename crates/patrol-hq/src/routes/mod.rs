@@ -1,0 +1,41 @@
+//! The HTTP routes, by audience: devices (sync), photos, reference data, operators.
+
+pub(crate) mod device;
+mod json;
+pub(crate) mod operator;
+pub(crate) mod photos;
+pub(crate) mod reference;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, patch, post};
+
+pub use json::ApiJson;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(crate::openapi::document))
+        .route("/api/v1/hello", get(device::hello))
+        .route("/api/v1/enroll", post(device::enroll))
+        .route("/api/v1/devices/{device_id}/head", get(device::head))
+        .route("/api/v1/devices/{device_id}/entries", post(device::upload).get(operator::ledger))
+        .route("/api/v1/devices/{device_id}/receipt", get(device::receipt))
+        .route("/api/v1/photos", post(photos::offer))
+        .route("/api/v1/photos/{sha256}", patch(photos::append).get(operator::photo))
+        .route("/api/v1/reference", get(reference::changes))
+        .route("/api/v1/devices", get(operator::devices))
+        .route("/api/v1/devices/{device_id}/revoke", post(operator::revoke))
+        .route("/api/v1/enrollments", post(operator::create_enrollment))
+        .route("/api/v1/stats/daily", get(operator::daily_stats))
+        .route("/api/v1/patrols", get(operator::patrols))
+        .route("/api/v1/posts/compliance", get(operator::post_compliance))
+        .route("/api/v1/units", get(operator::units))
+        .route("/api/v1/export/routes.geojson", get(operator::routes_geojson))
+        .route("/api/v1/export/routes.gpx", get(operator::routes_gpx))
+        .route("/api/v1/export/reports.csv", get(operator::reports_csv))
+        .route("/api/v1/quarantine", get(operator::quarantine))
+        .route("/api/v1/conflicts", get(operator::conflicts))
+        .route("/api/v1/verify", get(operator::verify))
+        .route("/api/v1/city", get(operator::city).put(operator::import_city))
+}

@@ -1,0 +1,99 @@
+//! Test harness for end-to-end tests: the real HQ on `127.0.0.1:0` (bound before serving, so no
+//! test waits or sleeps for it), an operator token, enrolment codes, and a TCP [`proxy`] that
+//! injects network faults between a device and HQ.
+
+pub mod proxy;
+
+use patrol_hq::storage::{Storage, sqlite::SqliteStorage};
+use patrol_hq::{AppState, auth};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A running HQ on loopback with its own data folder.
+pub struct Hq {
+    pub addr: SocketAddr,
+    pub storage: Arc<dyn Storage>,
+    pub operator_token: String,
+    pub dir: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Hq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hq").field("addr", &self.addr).finish()
+    }
+}
+
+impl Hq {
+    /// A fresh HQ with the demo city loaded.
+    pub async fn start() -> Hq {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let mut hq = Hq::start_in(dir, None).await;
+        hq._tmp = Some(tmp);
+        let city = demo_city();
+        hq.storage.import_city(&city, 0).await.unwrap();
+        hq
+    }
+
+    /// HQ on an existing data folder (a restart), optionally on a given address.
+    pub async fn start_in(dir: PathBuf, addr: Option<SocketAddr>) -> Hq {
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir).unwrap());
+        storage.migrate().await.unwrap();
+        let operator_token = format!("op_{}", auth::random_secret(16));
+        storage.add_operator("test", &auth::hash_secret(&operator_token), 0).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = AppState::new(storage.clone());
+        let task = tokio::spawn(async move {
+            let _ = patrol_hq::serve(listener, state).await;
+        });
+        Hq { addr, storage, operator_token, dir, task, _tmp: None }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop serving (connections in flight are cut), keeping the data folder.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+
+    /// A one-time enrolment code, as `patrol-hq device add` makes.
+    pub async fn enrollment_code(&self, name: &str) -> String {
+        let state = AppState::new(self.storage.clone());
+        patrol_hq::routes_api::new_enrollment(&state, name).await.unwrap().code
+    }
+
+    /// GET an operator endpoint as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", self.url()))
+            .bearer_auth(&self.operator_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "GET {path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+}
+
+impl Drop for Hq {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn repo_file(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+pub fn demo_city() -> patrol_model::City {
+    let text = std::fs::read_to_string(repo_file("demo/changde-city.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
