@@ -1,0 +1,80 @@
+//! The layering ARCHITECTURE.md promises, checked from `cargo metadata` (direct dependencies):
+//! `tauri` only in the app shell, `axum` only in HQ, no network and no UI in the device core, a
+//! pure domain model, and default members that build without WebKit.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+fn metadata() -> Value {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Package name → names of its direct dependencies (all kinds but dev).
+fn deps(meta: &Value) -> BTreeMap<String, Vec<String>> {
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let names = p["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["kind"].as_str() != Some("dev"))
+                .map(|d| d["name"].as_str().unwrap().to_owned())
+                .collect();
+            (p["name"].as_str().unwrap().to_owned(), names)
+        })
+        .collect()
+}
+
+#[test]
+fn layering_holds() {
+    let meta = metadata();
+    let deps = deps(&meta);
+    let check = |package: &str, forbidden: &[&str]| {
+        let Some(d) = deps.get(package) else { panic!("no package {package}") };
+        for f in forbidden {
+            assert!(!d.iter().any(|x| x == f), "{package} must not depend on {f}");
+        }
+    };
+    check("patrol-model", &["rusqlite", "reqwest", "axum", "tauri", "tokio"]);
+    check("patrol-geo", &["rusqlite", "reqwest", "axum", "tauri"]);
+    check("patrol-gpx", &["rusqlite", "reqwest", "axum", "tauri"]);
+    check("patrol-device", &["reqwest", "axum", "tauri", "tokio"]);
+    check("patrol-sync", &["axum", "tauri"]);
+    for (package, d) in &deps {
+        if d.iter().any(|x| x == "tauri") {
+            assert_eq!(package, "patrol-app", "only the app shell depends on tauri");
+        }
+        if d.iter().any(|x| x == "axum") {
+            assert_eq!(package, "patrol-hq", "only HQ depends on axum");
+        }
+    }
+}
+
+#[test]
+fn default_members_build_without_webkit() {
+    let meta = metadata();
+    let by_id: BTreeMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let defaults: Vec<&str> = meta["workspace_default_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| by_id[id.as_str().unwrap()])
+        .collect();
+    assert!(defaults.contains(&"patrol-device") && defaults.contains(&"patrol-hq"));
+    assert!(!defaults.contains(&"patrol-app"), "the Tauri shell must not be a default member");
+}
