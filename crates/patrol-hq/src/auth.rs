@@ -1,9 +1,9 @@
 //! Who is calling. Devices present `Bearer d1.<device_id>.<secret>`; people present an operator
 //! token. HQ stores only SHA-256 hashes of secrets and tokens and never logs them.
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::storage::{DeviceRow, DeviceStatus};
-use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -17,7 +17,11 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// Compare without leaking where the first difference is.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -44,16 +48,26 @@ impl FromRequestParts<AppState> for DeviceAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
-        let (id, secret) = v1::parse_device_token(token)
-            .ok_or_else(|| ApiError::Unauthenticated("not a device token (expected d1.<device_id>.<secret>)".into()))?;
+        let (id, secret) = v1::parse_device_token(token).ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "not a device token (expected d1.<device_id>.<secret>)".into(),
+            )
+        })?;
         let device = state.storage.device(id).await?;
         let device = device
             .filter(|d| same(&d.secret_hash, &hash_secret(secret)))
-            .ok_or_else(|| ApiError::Unauthenticated("unknown device or wrong secret; enrol the device again".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "unknown device or wrong secret; enrol the device again".into(),
+                )
+            })?;
         if device.status == DeviceStatus::Revoked {
             return Err(ApiError::forbidden(
                 "device_revoked",
-                format!("device {} was revoked by HQ; it can no longer sync — contact the station", device.id),
+                format!(
+                    "device {} was revoked by HQ; it can no longer sync — contact the station",
+                    device.id
+                ),
             ));
         }
         Ok(DeviceAuth(device))
@@ -70,7 +84,10 @@ impl FromRequestParts<AppState> for OperatorAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
         if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
-            return Err(ApiError::forbidden("operators_only", "devices cannot read HQ data; use an operator token"));
+            return Err(ApiError::forbidden(
+                "operators_only",
+                "devices cannot read HQ data; use an operator token",
+            ));
         }
         match state.storage.operator_by_token(&hash_secret(token)).await? {
             Some(name) => Ok(OperatorAuth(name)),
@@ -93,12 +110,17 @@ pub fn enrollment_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    let mut code: String = (0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let mut code: String = (0..8)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     code.insert(4, '-');
     code
 }
 
 /// Codes are compared case- and dash-insensitively.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }

@@ -30,11 +30,17 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest { code, message: message.into() }
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError::Forbidden { code, message: message.into() }
+        ApiError::Forbidden {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -76,7 +82,14 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "HQ could not complete the request; retry later".into())
             }
         };
-        (status, Json(ErrorBody { code: code.into(), message })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                code: code.into(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }
 

@@ -27,14 +27,25 @@ pub struct Planned {
 }
 
 /// Plan one upload. `held` maps seqs ≤ `head.seq` present in the batch to HQ's hashes.
-pub fn plan(head: Head, held: &HashMap<u64, Hash>, entries: &[Entry], now_ms: i64, device_now_ms: i64) -> Planned {
+pub fn plan(
+    head: Head,
+    held: &HashMap<u64, Hash>,
+    entries: &[Entry],
+    now_ms: i64,
+    device_now_ms: i64,
+) -> Planned {
     let skew_ms = device_now_ms - now_ms;
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by_key(|e| e.seq);
     sorted.dedup_by(|a, b| a.seq == b.seq && a.hash == b.hash);
 
     let mut out = Planned {
-        plan: IngestPlan { expected_head: head.seq, skew_ms, seen_ms: now_ms, ..IngestPlan::default() },
+        plan: IngestPlan {
+            expected_head: head.seq,
+            skew_ms,
+            seen_ms: now_ms,
+            ..IngestPlan::default()
+        },
         duplicates: 0,
         quarantined: vec![],
         rejected: vec![],
@@ -44,12 +55,20 @@ pub fn plan(head: Head, held: &HashMap<u64, Hash>, entries: &[Entry], now_ms: i6
     for e in sorted {
         if e.seq < next {
             let ours = held.get(&e.seq).copied().or_else(|| {
-                out.plan.new.iter().find(|s| s.entry.seq == e.seq).map(|s| s.entry.hash)
+                out.plan
+                    .new
+                    .iter()
+                    .find(|s| s.entry.seq == e.seq)
+                    .map(|s| s.entry.hash)
             });
             match ours {
                 Some(h) if h == e.hash => out.duplicates += 1,
                 Some(h) => {
-                    let c = Conflict { seq: e.seq, hq_hash: h, device_hash: e.hash };
+                    let c = Conflict {
+                        seq: e.seq,
+                        hq_hash: h,
+                        device_hash: e.hash,
+                    };
                     out.conflicts.push(c.clone());
                     out.plan.conflicts.push((c, e.clone()));
                 }
@@ -58,13 +77,26 @@ pub fn plan(head: Head, held: &HashMap<u64, Hash>, entries: &[Entry], now_ms: i6
             }
             continue;
         }
-        let problem = |code: &str, reason: String| EntryProblem { seq: e.seq, code: code.into(), reason };
+        let problem = |code: &str, reason: String| EntryProblem {
+            seq: e.seq,
+            code: code.into(),
+            reason,
+        };
         if e.seq > next {
-            out.rejected.push(problem("gap", format!("expected seq {next} next, got {}; send from HQ's head", e.seq)));
+            out.rejected.push(problem(
+                "gap",
+                format!(
+                    "expected seq {next} next, got {}; send from HQ's head",
+                    e.seq
+                ),
+            ));
             break;
         }
         if e.compute_hash() != e.hash {
-            out.rejected.push(problem("bad_hash", "the entry's hash does not match its contents".into()));
+            out.rejected.push(problem(
+                "bad_hash",
+                "the entry's hash does not match its contents".into(),
+            ));
             break;
         }
         if e.prev_hash != prev {
@@ -98,7 +130,9 @@ fn stored_entry(e: &Entry, now_ms: i64, skew_ms: i64) -> StoredEntry {
     if e.wall_ms > now_ms + CLOCK_TOLERANCE_MS {
         f.push(flags::FUTURE.to_string());
     }
-    if e.gnss_ms.is_some_and(|g| (e.wall_ms - g).abs() > CLOCK_TOLERANCE_MS) {
+    if e.gnss_ms
+        .is_some_and(|g| (e.wall_ms - g).abs() > CLOCK_TOLERANCE_MS)
+    {
         f.push(flags::GNSS_MISMATCH.to_string());
     }
     let skewed = skew_ms.abs() > CLOCK_TOLERANCE_MS;
@@ -106,14 +140,22 @@ fn stored_entry(e: &Entry, now_ms: i64, skew_ms: i64) -> StoredEntry {
         f.push(flags::SKEWED_CLOCK.to_string());
     }
     // GNSS time when known; else the wall clock, corrected by the skew seen now when it is large.
-    let event_ms = e.gnss_ms.unwrap_or(if skewed { e.wall_ms - skew_ms } else { e.wall_ms });
+    let event_ms = e.gnss_ms.unwrap_or(if skewed {
+        e.wall_ms - skew_ms
+    } else {
+        e.wall_ms
+    });
     StoredEntry {
         entry: e.clone(),
         received_ms: now_ms,
         event_ms,
         patrol_id: record.as_ref().and_then(|r| r.patrol_id()),
         flags: f,
-        quarantine: quarantine.map(|(code, reason)| EntryProblem { seq: e.seq, code: code.into(), reason }),
+        quarantine: quarantine.map(|(code, reason)| EntryProblem {
+            seq: e.seq,
+            code: code.into(),
+            reason,
+        }),
     }
 }
 
@@ -166,7 +208,17 @@ mod tests {
     }
 
     fn head_of(entries: &[Entry], n: usize) -> Head {
-        if n == 0 { Head { seq: 0, hash: Hash::GENESIS } } else { Head { seq: n as u64, hash: entries[n - 1].hash } }
+        if n == 0 {
+            Head {
+                seq: 0,
+                hash: Hash::GENESIS,
+            }
+        } else {
+            Head {
+                seq: n as u64,
+                hash: entries[n - 1].hash,
+            }
+        }
     }
 
     fn held(entries: &[Entry], n: usize) -> HashMap<u64, Hash> {
@@ -180,7 +232,10 @@ mod tests {
         // HQ holds 1–3; the device re-sends 2–5.
         let p = plan(head_of(&e, 3), &held(&e, 3), &e[1..], NOW, NOW);
         assert_eq!(p.duplicates, 2);
-        assert_eq!(p.plan.new.iter().map(|s| s.entry.seq).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(
+            p.plan.new.iter().map(|s| s.entry.seq).collect::<Vec<_>>(),
+            [4, 5]
+        );
         assert!(p.rejected.is_empty() && p.conflicts.is_empty());
 
         // Same seq 3, different bytes: conflict, kept aside; 4 and 5 link to HQ's 3? No: they
@@ -189,7 +244,14 @@ mod tests {
         forged.payload = violation(ViolationType::RedLight).encode_payload();
         forged.hash = forged.compute_hash();
         let p = plan(head_of(&e, 3), &held(&e, 3), &[forged.clone()], NOW, NOW);
-        assert_eq!(p.conflicts, [Conflict { seq: 3, hq_hash: e[2].hash, device_hash: forged.hash }]);
+        assert_eq!(
+            p.conflicts,
+            [Conflict {
+                seq: 3,
+                hq_hash: e[2].hash,
+                device_hash: forged.hash
+            }]
+        );
         assert!(p.plan.new.is_empty());
     }
 
@@ -199,7 +261,12 @@ mod tests {
         let e = chain(d, 4);
         let check = |entries: Vec<Entry>, head: usize, code: &str, accepted: usize| {
             let p = plan(head_of(&e, head), &held(&e, head), &entries, NOW, NOW);
-            assert_eq!(p.rejected.first().map(|r| r.code.as_str()), Some(code), "{:?}", p.rejected);
+            assert_eq!(
+                p.rejected.first().map(|r| r.code.as_str()),
+                Some(code),
+                "{:?}",
+                p.rejected
+            );
             assert_eq!(p.plan.new.len(), accepted);
         };
         check(e[2..].to_vec(), 0, "gap", 0);
@@ -217,19 +284,44 @@ mod tests {
         let d = DeviceId::new();
         let bad_payload = br#"{"type":"no-helmet","at":{"lat":95.0,"lon":111.0}}"#.to_vec();
         let first = entry(d, 1, Hash::GENESIS, bad_payload, NOW);
-        let second = entry(d, 2, first.hash, violation(ViolationType::RedLight).encode_payload(), NOW);
-        let p = plan(Head { seq: 0, hash: Hash::GENESIS }, &HashMap::new(), &[first, second], NOW, NOW);
+        let second = entry(
+            d,
+            2,
+            first.hash,
+            violation(ViolationType::RedLight).encode_payload(),
+            NOW,
+        );
+        let p = plan(
+            Head {
+                seq: 0,
+                hash: Hash::GENESIS,
+            },
+            &HashMap::new(),
+            &[first, second],
+            NOW,
+            NOW,
+        );
         assert_eq!(p.plan.new.len(), 2);
         assert_eq!(p.quarantined.len(), 1);
         assert_eq!(p.quarantined[0].seq, 1);
-        assert!(p.quarantined[0].reason.contains("lat"), "{}", p.quarantined[0].reason);
+        assert!(
+            p.quarantined[0].reason.contains("lat"),
+            "{}",
+            p.quarantined[0].reason
+        );
         assert!(p.plan.new[1].quarantine.is_none());
     }
 
     #[test]
     fn clock_problems_are_flagged_not_dropped() {
         let d = DeviceId::new();
-        let mut future = entry(d, 1, Hash::GENESIS, violation(ViolationType::Jaywalking).encode_payload(), NOW + 3_600_000);
+        let mut future = entry(
+            d,
+            1,
+            Hash::GENESIS,
+            violation(ViolationType::Jaywalking).encode_payload(),
+            NOW + 3_600_000,
+        );
         future.gnss_ms = Some(NOW);
         let future = UnsealedEntry {
             device_id: d,
@@ -245,9 +337,21 @@ mod tests {
         }
         .seal();
         // The device says it is an hour ahead.
-        let p = plan(Head { seq: 0, hash: Hash::GENESIS }, &HashMap::new(), &[future], NOW, NOW + 3_600_000);
+        let p = plan(
+            Head {
+                seq: 0,
+                hash: Hash::GENESIS,
+            },
+            &HashMap::new(),
+            &[future],
+            NOW,
+            NOW + 3_600_000,
+        );
         let s = &p.plan.new[0];
-        assert_eq!(s.flags, [flags::FUTURE, flags::GNSS_MISMATCH, flags::SKEWED_CLOCK]);
+        assert_eq!(
+            s.flags,
+            [flags::FUTURE, flags::GNSS_MISMATCH, flags::SKEWED_CLOCK]
+        );
         assert_eq!(s.event_ms, NOW, "GNSS time wins");
         assert_eq!(p.plan.skew_ms, 3_600_000);
     }

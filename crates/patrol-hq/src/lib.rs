@@ -14,8 +14,8 @@ pub(crate) mod routes;
 pub mod routes_api {
     pub use crate::routes::operator::{EnrollmentCode, new_enrollment};
 }
-pub mod verify;
 pub mod storage;
+pub mod verify;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -41,7 +41,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(storage: Arc<dyn Storage>) -> Self {
-        Self { storage, clock: Arc::new(SystemClock::new()), max_body: MAX_BODY_BYTES }
+        Self {
+            storage,
+            clock: Arc::new(SystemClock::new()),
+            max_body: MAX_BODY_BYTES,
+        }
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -77,19 +81,32 @@ async fn protocol_header(req: Request, next: Next) -> Response {
             let message = format!(
                 "this HQ speaks protocol {}, the client speaks {theirs}: update {}",
                 v1::PROTOCOL,
-                if theirs.parse::<u32>().is_ok_and(|t| t > v1::PROTOCOL) { "HQ" } else { "the app" }
+                if theirs.parse::<u32>().is_ok_and(|t| t > v1::PROTOCOL) {
+                    "HQ"
+                } else {
+                    "the app"
+                }
             );
             let mut r = error::ApiError::bad("protocol_mismatch", message).into_response();
-            r.headers_mut().insert(v1::PROTOCOL_HEADER, HeaderValue::from(v1::PROTOCOL));
+            r.headers_mut()
+                .insert(v1::PROTOCOL_HEADER, HeaderValue::from(v1::PROTOCOL));
             return r;
         }
     }
     let mut response = next.run(req).await;
-    response.headers_mut().insert(v1::PROTOCOL_HEADER, HeaderValue::from(v1::PROTOCOL));
+    response
+        .headers_mut()
+        .insert(v1::PROTOCOL_HEADER, HeaderValue::from(v1::PROTOCOL));
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && !response.headers().get("content-type").is_some_and(|c| c.as_bytes().starts_with(b"application/json"))
+        && !response
+            .headers()
+            .get("content-type")
+            .is_some_and(|c| c.as_bytes().starts_with(b"application/json"))
     {
-        return error::ApiError::TooLarge { limit: MAX_BODY_BYTES }.into_response();
+        return error::ApiError::TooLarge {
+            limit: MAX_BODY_BYTES,
+        }
+        .into_response();
     }
     response
 }

@@ -55,7 +55,9 @@ enum DeviceCommand {
     },
     List,
     /// Revoke a device: it can no longer sync.
-    Revoke { id: String },
+    Revoke {
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,20 +80,30 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.render().to_string();
-            let line = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let line = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("patrol-hq: {line} (see `patrol-hq --help`)");
             return ExitCode::from(2);
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            let msg = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+            let msg = e
+                .chain()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ");
             eprintln!("patrol-hq: {}", msg.replace('\n', " "));
             ExitCode::from(1)
         }
@@ -100,13 +112,25 @@ fn main() -> ExitCode {
 
 async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
     let storage: Arc<dyn Storage> = match &cli.db {
-        Some(url) => Arc::new(PgStorage::connect(url).await.context("cannot connect to PostgreSQL")?),
+        Some(url) => Arc::new(
+            PgStorage::connect(url)
+                .await
+                .context("cannot connect to PostgreSQL")?,
+        ),
         None => {
-            let Some(dir) = &cli.data else { bail!("--data DIR is required (or --db postgres://…)") };
-            Arc::new(SqliteStorage::open(dir).with_context(|| format!("cannot open HQ data in {}", dir.display()))?)
+            let Some(dir) = &cli.data else {
+                bail!("--data DIR is required (or --db postgres://…)")
+            };
+            Arc::new(
+                SqliteStorage::open(dir)
+                    .with_context(|| format!("cannot open HQ data in {}", dir.display()))?,
+            )
         }
     };
-    storage.migrate().await.context("cannot prepare the database schema")?;
+    storage
+        .migrate()
+        .await
+        .context("cannot prepare the database schema")?;
     Ok(storage)
 }
 
@@ -115,22 +139,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let state = AppState::new(storage.clone());
     match cli.command {
         Command::Serve { listen } => {
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
             eprintln!("patrol-hq: serving on http://{}", listener.local_addr()?);
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            axum::serve(listener, patrol_hq::router(state)).with_graceful_shutdown(shutdown).await?;
+            axum::serve(listener, patrol_hq::router(state))
+                .with_graceful_shutdown(shutdown)
+                .await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {
-            let code = patrol_hq::routes_api::new_enrollment(&state, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let code = patrol_hq::routes_api::new_enrollment(&state, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if let Some(path) = qr {
                 write_qr(&code.code, &path)?;
                 eprintln!("QR code written to {}", path.display());
             }
             println!("{}", code.code);
-            let expires = chrono::DateTime::from_timestamp_millis(code.expires_ms).map(|t| t.to_rfc3339());
-            eprintln!("enrolment code for `{}`, valid until {}", code.name, expires.unwrap_or_default());
+            let expires =
+                chrono::DateTime::from_timestamp_millis(code.expires_ms).map(|t| t.to_rfc3339());
+            eprintln!(
+                "enrolment code for `{}`, valid until {}",
+                code.name,
+                expires.unwrap_or_default()
+            );
         }
         Command::Device(DeviceCommand::List) => {
             for d in storage.devices().await? {
@@ -156,15 +191,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Operator(OperatorCommand::Add { name }) => {
             let token = format!("op_{}", auth::random_secret(32));
-            storage.add_operator(&name, &auth::hash_secret(&token), state.now_ms()).await?;
+            storage
+                .add_operator(&name, &auth::hash_secret(&token), state.now_ms())
+                .await?;
             println!("{token}");
-            eprintln!("operator token for `{name}` (shown once; send as Authorization: Bearer TOKEN)");
+            eprintln!(
+                "operator token for `{name}` (shown once; send as Authorization: Bearer TOKEN)"
+            );
         }
         Command::City(CityCommand::Import { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let city: patrol_model::City =
-                serde_json::from_str(&text).with_context(|| format!("{}: not a valid city file", file.display()))?;
-            city.validate().map_err(|e| anyhow::anyhow!("{}: invalid {e}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let city: patrol_model::City = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a valid city file", file.display()))?;
+            city.validate()
+                .map_err(|e| anyhow::anyhow!("{}: invalid {e}", file.display()))?;
             let s = storage.import_city(&city, state.now_ms()).await?;
             eprintln!(
                 "{}: {} cells, {} posts, {} groups ({} added, {} changed, {} removed, {} unchanged)",
@@ -191,7 +232,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             if broken > 0 {
-                eprintln!("patrol-hq: {broken} of {} device chains are broken", reports.len());
+                eprintln!(
+                    "patrol-hq: {broken} of {} device chains are broken",
+                    reports.len()
+                );
                 return Ok(ExitCode::from(3));
             }
             eprintln!("all {} device chains intact", reports.len());
@@ -202,7 +246,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 fn write_qr(code: &str, path: &std::path::Path) -> Result<()> {
     let qr = qrcode::QrCode::new(code.as_bytes())?;
-    let img = qr.render::<image::Luma<u8>>().min_dimensions(320, 320).build();
-    img.save(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let img = qr
+        .render::<image::Luma<u8>>()
+        .min_dimensions(320, 320)
+        .build();
+    img.save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -36,10 +36,21 @@ impl Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
         let components = api.components.get_or_insert_with(Default::default);
         let bearer = |desc: &str| {
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some(desc)).build())
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(desc))
+                    .build(),
+            )
         };
-        components.add_security_scheme("device", bearer("d1.<device_id>.<secret>, issued at enrolment"));
-        components.add_security_scheme("operator", bearer("an operator token from `patrol-hq operator add NAME`"));
+        components.add_security_scheme(
+            "device",
+            bearer("d1.<device_id>.<secret>, issued at enrolment"),
+        );
+        components.add_security_scheme(
+            "operator",
+            bearer("an operator token from `patrol-hq operator add NAME`"),
+        );
     }
 }
 

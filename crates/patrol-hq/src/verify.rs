@@ -44,12 +44,23 @@ pub async fn verify_all(storage: &dyn Storage) -> StorageResult<Vec<ChainReport>
         }
         let entries = next - 1;
         if problem.is_none() && entries != d.head.seq {
-            problem = Some(format!("HQ's head says seq {} but the chain ends at seq {entries}", d.head.seq));
+            problem = Some(format!(
+                "HQ's head says seq {} but the chain ends at seq {entries}",
+                d.head.seq
+            ));
         }
         if problem.is_none() && prev != d.head.hash {
-            problem = Some(format!("seq {entries}: head hash does not match the stored entry"));
+            problem = Some(format!(
+                "seq {entries}: head hash does not match the stored entry"
+            ));
         }
-        out.push(ChainReport { device_id: d.id, name: d.name, entries, head_seq: d.head.seq, problem });
+        out.push(ChainReport {
+            device_id: d.id,
+            name: d.name,
+            entries,
+            head_seq: d.head.seq,
+            problem,
+        });
     }
     Ok(out)
 }

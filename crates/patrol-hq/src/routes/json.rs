@@ -15,13 +15,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::TooLarge { limit: crate::MAX_BODY_BYTES })
-            }
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(ApiError::bad("bad_json", "send the body as JSON with content-type: application/json"))
-            }
-            Err(r) => Err(ApiError::bad("bad_json", format!("request body is not valid: {}", r.body_text()))),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge {
+                limit: crate::MAX_BODY_BYTES,
+            }),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad(
+                "bad_json",
+                "send the body as JSON with content-type: application/json",
+            )),
+            Err(r) => Err(ApiError::bad(
+                "bad_json",
+                format!("request body is not valid: {}", r.body_text()),
+            )),
         }
     }
 }

@@ -19,10 +19,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/hello", get(device::hello))
         .route("/api/v1/enroll", post(device::enroll))
         .route("/api/v1/devices/{device_id}/head", get(device::head))
-        .route("/api/v1/devices/{device_id}/entries", post(device::upload).get(operator::ledger))
+        .route(
+            "/api/v1/devices/{device_id}/entries",
+            post(device::upload).get(operator::ledger),
+        )
         .route("/api/v1/devices/{device_id}/receipt", get(device::receipt))
         .route("/api/v1/photos", post(photos::offer))
-        .route("/api/v1/photos/{sha256}", patch(photos::append).get(operator::photo))
+        .route(
+            "/api/v1/photos/{sha256}",
+            patch(photos::append).get(operator::photo),
+        )
         .route("/api/v1/reference", get(reference::changes))
         .route("/api/v1/devices", get(operator::devices))
         .route("/api/v1/devices/{device_id}/revoke", post(operator::revoke))
@@ -31,11 +37,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/patrols", get(operator::patrols))
         .route("/api/v1/posts/compliance", get(operator::post_compliance))
         .route("/api/v1/units", get(operator::units))
-        .route("/api/v1/export/routes.geojson", get(operator::routes_geojson))
+        .route(
+            "/api/v1/export/routes.geojson",
+            get(operator::routes_geojson),
+        )
         .route("/api/v1/export/routes.gpx", get(operator::routes_gpx))
         .route("/api/v1/export/reports.csv", get(operator::reports_csv))
         .route("/api/v1/quarantine", get(operator::quarantine))
         .route("/api/v1/conflicts", get(operator::conflicts))
         .route("/api/v1/verify", get(operator::verify))
-        .route("/api/v1/city", get(operator::city).put(operator::import_city))
+        .route(
+            "/api/v1/city",
+            get(operator::city).put(operator::import_city),
+        )
 }

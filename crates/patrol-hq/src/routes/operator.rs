@@ -22,18 +22,29 @@ use serde::{Deserialize, Serialize};
 pub const ENROLLMENT_VALID_MS: i64 = 24 * 3600 * 1000;
 
 #[utoipa::path(get, path = "/api/v1/devices", tag = "operator", security(("operator" = [])), responses((status = 200, description = "enrolled devices"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn devices(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<DeviceRow>>> {
+pub async fn devices(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+) -> ApiResult<Json<Vec<DeviceRow>>> {
     Ok(Json(state.storage.devices().await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/revoke", tag = "operator", params(("device_id" = String, Path)), security(("operator" = [])), responses((status = 200, description = "revoked"), (status = 404, description = "no such device", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn revoke(State(state): State<AppState>, op: OperatorAuth, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
-    let id: DeviceId = id.parse().map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
+pub async fn revoke(
+    State(state): State<AppState>,
+    op: OperatorAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id: DeviceId = id
+        .parse()
+        .map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
     if !state.storage.revoke_device(id, state.now_ms()).await? {
         return Err(ApiError::NotFound(format!("no device {id}")));
     }
     tracing::warn!(device = %id, by = %op.0, "device revoked");
-    Ok(Json(serde_json::json!({ "device_id": id, "status": "revoked" })))
+    Ok(Json(
+        serde_json::json!({ "device_id": id, "status": "revoked" }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,8 +68,15 @@ pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<Enrollmen
     let code = enrollment_code();
     let now = state.now_ms();
     let expires_ms = now + ENROLLMENT_VALID_MS;
-    state.storage.create_enrollment(&hash_secret(&normalize_code(&code)), name, now, expires_ms).await?;
-    Ok(EnrollmentCode { code, name: name.into(), expires_ms })
+    state
+        .storage
+        .create_enrollment(&hash_secret(&normalize_code(&code)), name, now, expires_ms)
+        .await?;
+    Ok(EnrollmentCode {
+        code,
+        name: name.into(),
+        expires_ms,
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/enrollments", tag = "operator", security(("operator" = [])), responses((status = 200, description = "a one-time enrolment code"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
@@ -81,100 +99,193 @@ impl DateQuery {
         match &self.date {
             Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map_err(|_| ApiError::bad("bad_date", format!("date `{d}` must be YYYY-MM-DD"))),
-            None => Ok(tz.timestamp_millis_opt(now_ms).single().map(|t| t.date_naive()).unwrap_or_default()),
+            None => Ok(tz
+                .timestamp_millis_opt(now_ms)
+                .single()
+                .map(|t| t.date_naive())
+                .unwrap_or_default()),
         }
     }
 }
 
 /// The city (if any), its zone, and the UTC range of one local day.
-async fn day(state: &AppState, q: &DateQuery) -> ApiResult<(Option<City>, Tz, NaiveDate, i64, i64)> {
+async fn day(
+    state: &AppState,
+    q: &DateQuery,
+) -> ApiResult<(Option<City>, Tz, NaiveDate, i64, i64)> {
     let city = state.storage.city().await?;
     let tz = city.as_ref().map_or(chrono_tz::Asia::Shanghai, City::tz);
     let date = q.date(tz, state.now_ms())?;
     let start = patrol_geo::duty::local_to_utc_ms(tz, date.and_hms_opt(0, 0, 0).expect("midnight"));
-    let next = date.succ_opt().ok_or_else(|| ApiError::bad("bad_date", "date out of range"))?;
+    let next = date
+        .succ_opt()
+        .ok_or_else(|| ApiError::bad("bad_date", "date out of range"))?;
     let end = patrol_geo::duty::local_to_utc_ms(tz, next.and_hms_opt(0, 0, 0).expect("midnight"));
     Ok((city, tz, date, start, end))
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/daily", tag = "operator", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, local day of the city")), security(("operator" = [])), responses((status = 200, body = v1::DailyStats), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn daily_stats(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<Json<DailyStats>> {
+pub async fn daily_stats(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<Json<DailyStats>> {
     let (city, tz, date, start, end) = day(&state, &q).await?;
     let window = state.storage.entries_between(start, end, None).await?;
     let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::daily_stats(&window, &supplements, city.as_ref(), tz, date)))
+    Ok(Json(projections::daily_stats(
+        &window,
+        &supplements,
+        city.as_ref(),
+        tz,
+        date,
+    )))
 }
 
 /// Entries of every patrol started that day (their routes may run past midnight).
 async fn day_patrol_entries(state: &AppState, q: &DateQuery) -> ApiResult<Vec<StoredEntry>> {
     let (_, _, _, start, end) = day(state, q).await?;
-    let starts = state.storage.entries_between(start, end, Some(&[EntryKind::PatrolStarted])).await?;
+    let starts = state
+        .storage
+        .entries_between(start, end, Some(&[EntryKind::PatrolStarted]))
+        .await?;
     let mut ids: Vec<PatrolId> = starts.iter().filter_map(|s| s.patrol_id).collect();
     if let Some(p) = &q.patrol {
-        let p: PatrolId = p.parse().map_err(|_| ApiError::bad("bad_patrol", format!("`{p}` is not a patrol id")))?;
+        let p: PatrolId = p
+            .parse()
+            .map_err(|_| ApiError::bad("bad_patrol", format!("`{p}` is not a patrol id")))?;
         ids = vec![p];
     }
     Ok(state.storage.patrol_entries(&ids).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn patrols(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn patrols(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<impl IntoResponse> {
     let entries = day_patrol_entries(&state, &q).await?;
     let supplements = state.storage.supplements().await?;
     Ok(Json(projections::patrols(&entries, &supplements)))
 }
 
 #[utoipa::path(get, path = "/api/v1/export/routes.geojson", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "RFC 7946 FeatureCollection", content_type = "application/geo+json"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn routes_geojson(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn routes_geojson(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<impl IntoResponse> {
     let entries = day_patrol_entries(&state, &q).await?;
-    let tracks = projections::route_tracks(&projections::patrol_routes(&entries, &state.storage.supplements().await?));
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], patrol_gpx::write_geojson(&tracks).to_string()))
+    let tracks = projections::route_tracks(&projections::patrol_routes(
+        &entries,
+        &state.storage.supplements().await?,
+    ));
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        patrol_gpx::write_geojson(&tracks).to_string(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/export/routes.gpx", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "GPX 1.1", content_type = "application/gpx+xml"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn routes_gpx(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn routes_gpx(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<impl IntoResponse> {
     let entries = day_patrol_entries(&state, &q).await?;
-    let tracks = projections::route_tracks(&projections::patrol_routes(&entries, &state.storage.supplements().await?));
-    Ok(([(header::CONTENT_TYPE, "application/gpx+xml")], patrol_gpx::write_gpx(&tracks)))
+    let tracks = projections::route_tracks(&projections::patrol_routes(
+        &entries,
+        &state.storage.supplements().await?,
+    ));
+    Ok((
+        [(header::CONTENT_TYPE, "application/gpx+xml")],
+        patrol_gpx::write_gpx(&tracks),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/export/reports.csv", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "one row per standing report", content_type = "text/csv"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn reports_csv(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn reports_csv(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<impl IntoResponse> {
     let (_, tz, _, start, end) = day(&state, &q).await?;
     let window = state.storage.entries_between(start, end, None).await?;
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
-    let csv = format!("\u{FEFF}{}", projections::reports_csv(&window, &state.storage.supplements().await?, tz));
+    let csv = format!(
+        "\u{FEFF}{}",
+        projections::reports_csv(&window, &state.storage.supplements().await?, tz)
+    );
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }
 
 #[utoipa::path(get, path = "/api/v1/posts/compliance", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "minutes on post per duty window"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn post_compliance(State(state): State<AppState>, _op: OperatorAuth, Query(q): Query<DateQuery>) -> ApiResult<impl IntoResponse> {
+pub async fn post_compliance(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<impl IntoResponse> {
     let (city, _, date, start, end) = day(&state, &q).await?;
-    let Some(city) = city else { return Err(ApiError::NotFound("HQ has no city yet".into())) };
+    let Some(city) = city else {
+        return Err(ApiError::NotFound("HQ has no city yet".into()));
+    };
     let kinds = [EntryKind::PostArrived, EntryKind::PostLeft];
-    let window = state.storage.entries_between(start, end, Some(&kinds)).await?;
+    let window = state
+        .storage
+        .entries_between(start, end, Some(&kinds))
+        .await?;
     let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::post_compliance(&window, &supplements, &city, date)))
+    Ok(Json(projections::post_compliance(
+        &window,
+        &supplements,
+        &city,
+        date,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn units(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<impl IntoResponse> {
+pub async fn units(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+) -> ApiResult<impl IntoResponse> {
     let now = state.now_ms();
-    let kinds = [EntryKind::PatrolStarted, EntryKind::PatrolStopped, EntryKind::TrackSegment];
-    let recent = state.storage.entries_between(now - 24 * 3600 * 1000, now + 3600 * 1000, Some(&kinds)).await?;
+    let kinds = [
+        EntryKind::PatrolStarted,
+        EntryKind::PatrolStopped,
+        EntryKind::TrackSegment,
+    ];
+    let recent = state
+        .storage
+        .entries_between(now - 24 * 3600 * 1000, now + 3600 * 1000, Some(&kinds))
+        .await?;
     Ok(Json(projections::unit_positions(&recent, now)))
 }
 
 #[utoipa::path(get, path = "/api/v1/quarantine", tag = "operator", security(("operator" = [])), responses((status = 200, description = "entries kept out of the figures"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn quarantine(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<DeviceProblem<EntryProblem>>>> {
+pub async fn quarantine(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+) -> ApiResult<Json<Vec<DeviceProblem<EntryProblem>>>> {
     let rows = state.storage.quarantined(None).await?;
-    Ok(Json(rows.into_iter().map(|(device_id, problem)| DeviceProblem { device_id, problem }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|(device_id, problem)| DeviceProblem { device_id, problem })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/conflicts", tag = "operator", security(("operator" = [])), responses((status = 200, description = "same seq, different bytes: kept aside"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn conflicts(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<DeviceProblem<Conflict>>>> {
+pub async fn conflicts(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+) -> ApiResult<Json<Vec<DeviceProblem<Conflict>>>> {
     let rows = state.storage.conflicts(None).await?;
-    Ok(Json(rows.into_iter().map(|(device_id, problem)| DeviceProblem { device_id, problem }).collect()))
+    Ok(Json(
+        rows.into_iter()
+            .map(|(device_id, problem)| DeviceProblem { device_id, problem })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -185,7 +296,10 @@ pub struct DeviceProblem<T> {
 }
 
 #[utoipa::path(get, path = "/api/v1/verify", tag = "operator", security(("operator" = [])), responses((status = 200, description = "every device chain verified"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn verify(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<Vec<verify::ChainReport>>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+) -> ApiResult<Json<Vec<verify::ChainReport>>> {
     Ok(Json(verify::verify_all(state.storage.as_ref()).await?))
 }
 
@@ -205,14 +319,25 @@ pub async fn ledger(
     Path(id): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> ApiResult<Json<Vec<StoredEntry>>> {
-    let id: DeviceId = id.parse().map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
+    let id: DeviceId = id
+        .parse()
+        .map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
     let limit = q.limit.unwrap_or(500).min(5000);
-    Ok(Json(state.storage.entries(id, q.from.unwrap_or(1), limit).await?))
+    Ok(Json(
+        state
+            .storage
+            .entries(id, q.from.unwrap_or(1), limit)
+            .await?,
+    ))
 }
 
 /// A complete photo's bytes.
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "operator", params(("sha256" = String, Path)), security(("operator" = [])), responses((status = 200, description = "the photo bytes"), (status = 404, description = "no such complete photo", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn photo(State(state): State<AppState>, _op: OperatorAuth, Path(sha): Path<String>) -> ApiResult<impl IntoResponse> {
+pub async fn photo(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Path(sha): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     let row = state.storage.photo(&sha).await?.filter(|p| p.complete);
     let row = row.ok_or_else(|| ApiError::NotFound(format!("no complete photo {sha}")))?;
     let bytes = state.storage.photo_bytes(&sha).await?;
@@ -221,12 +346,24 @@ pub async fn photo(State(state): State<AppState>, _op: OperatorAuth, Path(sha): 
 
 #[utoipa::path(get, path = "/api/v1/city", tag = "operator", security(("operator" = [])), responses((status = 200, description = "the reference data"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn city(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<City>> {
-    state.storage.city().await?.map(Json).ok_or_else(|| ApiError::NotFound("HQ has no city yet".into()))
+    state
+        .storage
+        .city()
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("HQ has no city yet".into()))
 }
 
 /// Replace the reference data (same as `patrol-hq city import`).
 #[utoipa::path(put, path = "/api/v1/city", tag = "operator", security(("operator" = [])), responses((status = 200, description = "what changed"), (status = 400, description = "invalid city", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
-pub async fn import_city(State(state): State<AppState>, _op: OperatorAuth, ApiJson(city): ApiJson<City>) -> ApiResult<Json<ImportSummary>> {
-    city.validate().map_err(|e| ApiError::bad("bad_city", format!("invalid {e}")))?;
-    Ok(Json(state.storage.import_city(&city, state.now_ms()).await?))
+pub async fn import_city(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    ApiJson(city): ApiJson<City>,
+) -> ApiResult<Json<ImportSummary>> {
+    city.validate()
+        .map_err(|e| ApiError::bad("bad_city", format!("invalid {e}")))?;
+    Ok(Json(
+        state.storage.import_city(&city, state.now_ms()).await?,
+    ))
 }

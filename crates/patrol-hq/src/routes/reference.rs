@@ -1,8 +1,8 @@
 //! Reference data for devices, incrementally: what changed since the device's cursor.
 
+use crate::AppState;
 use crate::auth::DeviceAuth;
 use crate::error::{ApiError, ApiResult};
-use crate::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
 use patrol_model::v1::{self, ReferenceChanges};
@@ -22,10 +22,12 @@ pub async fn changes(
 ) -> ApiResult<Json<ReferenceChanges>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => 0,
-        Some(c) => c.parse().map_err(|_| ApiError::bad("bad_cursor", format!("cursor `{c}` is not one HQ gave out")))?,
+        Some(c) => c.parse().map_err(|_| {
+            ApiError::bad("bad_cursor", format!("cursor `{c}` is not one HQ gave out"))
+        })?,
     };
     let changes = state.storage.reference_since(cursor).await?;
-    changes
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("HQ has no city yet; run `patrol-hq city import FILE`".into()))
+    changes.map(Json).ok_or_else(|| {
+        ApiError::NotFound("HQ has no city yet; run `patrol-hq city import FILE`".into())
+    })
 }

@@ -4,6 +4,7 @@
 //! atomically — refusing it if the device's head moved meanwhile (another upload won the race).
 
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -1,1 +1,897 @@
-//! PostgreSQL storage (being written).
+//! PostgreSQL storage, for when one machine is not enough: the same tables and the same
+//! behaviour as the SQLite file (the storage suite runs one set of tests against both), through
+//! a `deadpool-postgres` pool without TLS. Schema from the numbered files in
+//! `migrations/postgres/`, tracked in a `schema_migrations` table. Writes that check before they
+//! write lock what they check (`SELECT … FOR UPDATE`, or an advisory lock for the city), so
+//! concurrent HQ processes cannot both pass the check.
+//!
+//! Row decoding, ingest plan checks and the reference data's version counter come from
+//! [`super::sqlite::shared`], so the two backends cannot drift apart.
+
+use super::shared::{
+    self, CityHeader, DeviceRaw, EntryRow, PhotoRaw, RefItem, check_plan, clamp_i64,
+    effective_cursor, to_i64,
+};
+use super::{
+    DeviceRow, ImportSummary, IngestPlan, PendingEnrollment, PhotoRow, Storage, StorageError,
+    StorageResult, StoredEntry,
+};
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
+use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
+use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
+use std::fmt;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{IsolationLevel, NoTls, Row};
+
+/// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql` in
+/// `migrations/postgres/`. Shipped files are never edited (the storage suite pins their SHA-256).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_hq.sql",
+    include_str!("../../migrations/postgres/0001_hq.sql"),
+)];
+
+/// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
+const MIGRATION_LOCK: i64 = 0x7061_7472_6f6c_0001;
+const REFERENCE_LOCK: i64 = 0x7061_7472_6f6c_0002;
+
+/// Connections per HQ process.
+const POOL_SIZE: usize = 16;
+
+/// HQ's storage in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStorage {
+    pool: Pool,
+}
+
+impl fmt::Debug for PgStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.pool.status();
+        f.debug_struct("PgStorage")
+            .field("pool_size", &status.size)
+            .field("pool_available", &status.available)
+            .finish()
+    }
+}
+
+/// Turn driver and pool errors into [`StorageError::Backend`] with the server's own message
+/// (the driver's `Display` alone says only "db error").
+trait PgResult<T> {
+    fn pg(self) -> StorageResult<T>;
+}
+
+impl<T> PgResult<T> for Result<T, tokio_postgres::Error> {
+    fn pg(self) -> StorageResult<T> {
+        self.map_err(|e| pg_error(&e))
+    }
+}
+
+impl<T> PgResult<T> for Result<T, PoolError> {
+    fn pg(self) -> StorageResult<T> {
+        self.map_err(|e| match e {
+            PoolError::Backend(e) => pg_error(&e),
+            other => StorageError::Backend(format!("postgres pool: {other}")),
+        })
+    }
+}
+
+fn pg_error(e: &tokio_postgres::Error) -> StorageError {
+    if let Some(db) = e.as_db_error() {
+        let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+        return StorageError::Backend(format!(
+            "postgres: {}{detail} [{}]",
+            db.message(),
+            db.code().code()
+        ));
+    }
+    match std::error::Error::source(e) {
+        Some(cause) => StorageError::Backend(format!("postgres: {e}: {cause}")),
+        None => StorageError::Backend(format!("postgres: {e}")),
+    }
+}
+
+impl PgStorage {
+    /// Connect to `url` (`postgres://user:password@host:port/database`, no TLS) and bring the
+    /// schema up to date, so the store is ready to use; [`Storage::migrate`] is then a no-op.
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        // Never echo the URL: it may hold a password.
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StorageError::Backend(format!("the PostgreSQL URL is not valid: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| StorageError::Backend(format!("postgres pool: {e}")))?;
+        let storage = Self { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
+        self.pool.get().await.pg()
+    }
+
+    async fn query_entries(
+        &self,
+        where_order: &str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> StorageResult<Vec<StoredEntry>> {
+        let client = self.client().await?;
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM entries {where_order}");
+        let stmt = client.prepare_cached(&sql).await.pg()?;
+        let rows = client.query(&stmt, args).await.pg()?;
+        rows.iter().map(|r| entry_row(r)?.into_stored()).collect()
+    }
+}
+
+const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, \
+     prev_hash, hash, received_ms, event_ms, patrol_id, flags, quarantine_code, quarantine_reason";
+const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoked_ms, head_seq, \
+     head_hash, last_seen_ms, skew_ms";
+const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
+
+fn entry_row(r: &Row) -> StorageResult<EntryRow> {
+    Ok(EntryRow {
+        device_id: r.try_get(0).pg()?,
+        seq: r.try_get(1).pg()?,
+        id: r.try_get(2).pg()?,
+        kind: r.try_get(3).pg()?,
+        wall_ms: r.try_get(4).pg()?,
+        mono_ms: r.try_get(5).pg()?,
+        gnss_ms: r.try_get(6).pg()?,
+        cell: r.try_get(7).pg()?,
+        payload: r.try_get(8).pg()?,
+        prev_hash: r.try_get(9).pg()?,
+        hash: r.try_get(10).pg()?,
+        received_ms: r.try_get(11).pg()?,
+        event_ms: r.try_get(12).pg()?,
+        patrol_id: r.try_get(13).pg()?,
+        flags: r.try_get(14).pg()?,
+        quarantine_code: r.try_get(15).pg()?,
+        quarantine_reason: r.try_get(16).pg()?,
+    })
+}
+
+fn device_row(r: &Row) -> StorageResult<DeviceRow> {
+    DeviceRaw {
+        id: r.try_get(0).pg()?,
+        name: r.try_get(1).pg()?,
+        secret_hash: r.try_get(2).pg()?,
+        status: r.try_get(3).pg()?,
+        enrolled_ms: r.try_get(4).pg()?,
+        revoked_ms: r.try_get(5).pg()?,
+        head_seq: r.try_get(6).pg()?,
+        head_hash: r.try_get(7).pg()?,
+        last_seen_ms: r.try_get(8).pg()?,
+        skew_ms: r.try_get(9).pg()?,
+    }
+    .into_row()
+}
+
+fn photo_row(r: &Row) -> StorageResult<PhotoRow> {
+    PhotoRaw {
+        sha256: r.try_get(0).pg()?,
+        size: r.try_get(1).pg()?,
+        mime: r.try_get(2).pg()?,
+        device_id: r.try_get(3).pg()?,
+        received_bytes: r.try_get(4).pg()?,
+        complete: r.try_get(5).pg()?,
+    }
+    .into_row()
+}
+
+async fn get_device(c: &impl GenericClient, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = $1");
+    c.query_opt(&sql, &[&id.to_string()])
+        .await
+        .pg()?
+        .as_ref()
+        .map(device_row)
+        .transpose()
+}
+
+/// The photo row, locked for the rest of the transaction when `lock`.
+async fn get_photo(
+    c: &impl GenericClient,
+    sha256: &str,
+    lock: bool,
+) -> StorageResult<Option<PhotoRow>> {
+    let sql = format!(
+        "SELECT {PHOTO_COLUMNS} FROM photos WHERE sha256 = $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    c.query_opt(&sql, &[&sha256])
+        .await
+        .pg()?
+        .as_ref()
+        .map(photo_row)
+        .transpose()
+}
+
+async fn load_reference(
+    c: &impl GenericClient,
+    min_version: i64,
+    with_deleted: bool,
+) -> StorageResult<(Option<CityHeader>, Vec<RefItem>)> {
+    let header = c
+        .query_opt(
+            "SELECT name, timezone, version, counter FROM reference_city WHERE id = 1",
+            &[],
+        )
+        .await
+        .pg()?
+        .map(|r| {
+            Ok::<_, StorageError>(CityHeader {
+                name: r.try_get(0).pg()?,
+                timezone: r.try_get(1).pg()?,
+                version: r.try_get(2).pg()?,
+                counter: r.try_get(3).pg()?,
+            })
+        })
+        .transpose()?;
+    let rows = c
+        .query(
+            "SELECT kind, id, body, version, deleted FROM reference_items
+             WHERE version > $1 AND ($2 OR NOT deleted) ORDER BY kind, id",
+            &[&min_version, &with_deleted],
+        )
+        .await
+        .pg()?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(RefItem {
+                kind: r.try_get(0).pg()?,
+                id: r.try_get(1).pg()?,
+                body: r.try_get(2).pg()?,
+                version: r.try_get(3).pg()?,
+                deleted: r.try_get(4).pg()?,
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok((header, items))
+}
+
+#[async_trait]
+impl Storage for PgStorage {
+    async fn migrate(&self) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        // Two HQ processes starting together: one migrates, the other waits and finds it done.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .pg()?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    BIGINT PRIMARY KEY,
+                 name       TEXT NOT NULL,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .pg()?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations",
+                &[],
+            )
+            .await
+            .pg()?
+            .try_get(0)
+            .pg()?;
+        let known = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > known {
+            return Err(shared::schema_too_new(current, known));
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            tx.batch_execute(sql)
+                .await
+                .map_err(|e| match pg_error(&e) {
+                    StorageError::Backend(m) => {
+                        StorageError::Backend(format!("migration {name} failed: {m}"))
+                    }
+                    other => other,
+                })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                &[version, name],
+            )
+            .await
+            .pg()?;
+        }
+        tx.commit().await.pg()
+    }
+
+    async fn create_enrollment(
+        &self,
+        code_hash: &str,
+        name: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO enrollment_codes (code_hash, name, created_ms, expires_ms)
+                 VALUES ($1, $2, $3, $4)",
+                &[&code_hash, &name, &now_ms, &expires_ms],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
+    async fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        device_id: DeviceId,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> StorageResult<DeviceRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let code = tx
+            .query_opt(
+                "SELECT name, expires_ms, used_ms FROM enrollment_codes WHERE code_hash = $1
+                 FOR UPDATE",
+                &[&code_hash],
+            )
+            .await
+            .pg()?
+            .map(|r| {
+                Ok::<_, StorageError>((r.try_get(0).pg()?, r.try_get(1).pg()?, r.try_get(2).pg()?))
+            })
+            .transpose()?;
+        let name = shared::redeemable(code, now_ms)?;
+        if get_device(&tx, device_id).await?.is_some() {
+            return Err(StorageError::DeviceExists(device_id));
+        }
+        let id = device_id.to_string();
+        tx.execute(
+            "UPDATE enrollment_codes SET used_ms = $1, device_id = $2 WHERE code_hash = $3",
+            &[&now_ms, &id, &code_hash],
+        )
+        .await
+        .pg()?;
+        let row = shared::new_device(device_id, name, secret_hash.to_owned(), now_ms);
+        let inserted = tx
+            .execute(
+                "INSERT INTO devices (id, name, secret_hash, status, enrolled_ms, head_seq,
+                                      head_hash, skew_ms)
+                 VALUES ($1, $2, $3, 'active', $4, 0, $5, 0)",
+                &[
+                    &id,
+                    &row.name,
+                    &row.secret_hash,
+                    &now_ms,
+                    &Hash::GENESIS.0.as_slice(),
+                ],
+            )
+            .await;
+        match inserted {
+            // Another code enrolled the same device id meanwhile.
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                return Err(StorageError::DeviceExists(device_id));
+            }
+            other => other.pg()?,
+        };
+        tx.commit().await.pg()?;
+        Ok(row)
+    }
+
+    async fn pending_enrollments(&self, now_ms: i64) -> StorageResult<Vec<PendingEnrollment>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT name, created_ms, expires_ms FROM enrollment_codes
+                 WHERE used_ms IS NULL AND expires_ms > $1
+                 ORDER BY created_ms, name COLLATE \"C\", code_hash",
+                &[&now_ms],
+            )
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingEnrollment {
+                    name: r.try_get(0).pg()?,
+                    created_ms: r.try_get(1).pg()?,
+                    expires_ms: r.try_get(2).pg()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
+        get_device(&self.client().await?, id).await
+    }
+
+    async fn devices(&self) -> StorageResult<Vec<DeviceRow>> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_ms, id");
+        let rows = self.client().await?.query(&sql, &[]).await.pg()?;
+        rows.iter().map(device_row).collect()
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE devices SET status = 'revoked', revoked_ms = COALESCE(revoked_ms, $2)
+                 WHERE id = $1",
+                &[&id.to_string(), &now_ms],
+            )
+            .await
+            .pg()?;
+        Ok(n > 0)
+    }
+
+    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO operators (token_hash, name, created_ms) VALUES ($1, $2, $3)
+                 ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name",
+                &[&token_hash, &name, &now_ms],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
+    async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {
+        self.client()
+            .await?
+            .query_opt(
+                "SELECT name FROM operators WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await
+            .pg()?
+            .map(|r| r.try_get(0).pg())
+            .transpose()
+    }
+
+    async fn hashes(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        to_seq: u64,
+    ) -> StorageResult<Vec<(u64, Hash)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, hash FROM entries
+                 WHERE device_id = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq",
+                &[
+                    &device.to_string(),
+                    &clamp_i64(from_seq),
+                    &clamp_i64(to_seq),
+                ],
+            )
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                let seq: i64 = r.try_get(0).pg()?;
+                let hash: Vec<u8> = r.try_get(1).pg()?;
+                Ok((shared::to_u64("seq", seq)?, shared::hash("hash", &hash)?))
+            })
+            .collect()
+    }
+
+    async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let id = device.to_string();
+        // The row lock serialises uploads of one device: the loser re-reads the moved head.
+        let row = tx
+            .query_opt(
+                "SELECT head_seq, head_hash FROM devices WHERE id = $1 FOR UPDATE",
+                &[&id],
+            )
+            .await
+            .pg()?
+            .ok_or_else(|| shared::not_enrolled(device))?;
+        let seq: i64 = row.try_get(0).pg()?;
+        let hash: Vec<u8> = row.try_get(1).pg()?;
+        let writes = check_plan(device, shared::head(seq, &hash)?, &plan)?;
+        if !writes.entries.is_empty() {
+            let insert = tx
+                .prepare_cached(&format!(
+                    "INSERT INTO entries ({ENTRY_COLUMNS})
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                             $16, $17)"
+                ))
+                .await
+                .pg()?;
+            for r in &writes.entries {
+                tx.execute(
+                    &insert,
+                    &[
+                        &r.device_id,
+                        &r.seq,
+                        &r.id,
+                        &r.kind,
+                        &r.wall_ms,
+                        &r.mono_ms,
+                        &r.gnss_ms,
+                        &r.cell,
+                        &r.payload,
+                        &r.prev_hash,
+                        &r.hash,
+                        &r.received_ms,
+                        &r.event_ms,
+                        &r.patrol_id,
+                        &r.flags,
+                        &r.quarantine_code,
+                        &r.quarantine_reason,
+                    ],
+                )
+                .await
+                .pg()?;
+            }
+        }
+        for k in &writes.conflicts {
+            tx.execute(
+                "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
+                                        received_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
+                &[
+                    &k.device_id,
+                    &k.seq,
+                    &k.hq_hash,
+                    &k.device_hash,
+                    &k.device_entry,
+                    &plan.seen_ms,
+                ],
+            )
+            .await
+            .pg()?;
+        }
+        let head = writes.head;
+        tx.execute(
+            "UPDATE devices SET head_seq = $2, head_hash = $3, skew_ms = $4, last_seen_ms = $5
+             WHERE id = $1",
+            &[
+                &id,
+                &to_i64("seq", head.seq)?,
+                &head.hash.0.as_slice(),
+                &plan.skew_ms,
+                &plan.seen_ms,
+            ],
+        )
+        .await
+        .pg()?;
+        tx.commit().await.pg()?;
+        Ok(head)
+    }
+
+    async fn entries(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        self.query_entries(
+            "WHERE device_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+            &[&device.to_string(), &clamp_i64(from_seq), &i64::from(limit)],
+        )
+        .await
+    }
+
+    async fn entries_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: Option<&[EntryKind]>,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        let kinds: Option<Vec<String>> =
+            kinds.map(|ks| ks.iter().map(|k| k.as_str().to_owned()).collect());
+        if kinds.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(vec![]);
+        }
+        self.query_entries(
+            "WHERE event_ms >= $1 AND event_ms < $2 AND ($3::TEXT[] IS NULL OR kind = ANY($3))
+             ORDER BY device_id, seq",
+            &[&from_ms, &to_ms, &kinds],
+        )
+        .await
+    }
+
+    async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>> {
+        if patrols.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<String> = patrols.iter().map(|p| p.to_string()).collect();
+        self.query_entries("WHERE patrol_id = ANY($1) ORDER BY device_id, seq", &[&ids])
+            .await
+    }
+
+    async fn supplements(&self) -> StorageResult<Vec<StoredEntry>> {
+        self.query_entries(
+            "WHERE kind = $1 ORDER BY device_id, seq",
+            &[&EntryKind::Supplement.as_str()],
+        )
+        .await
+    }
+
+    async fn quarantined(
+        &self,
+        device: Option<DeviceId>,
+    ) -> StorageResult<Vec<(DeviceId, EntryProblem)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, seq, quarantine_code, quarantine_reason FROM entries
+                 WHERE quarantine_code IS NOT NULL AND ($1::TEXT IS NULL OR device_id = $1)
+                 ORDER BY device_id, seq",
+                &[&device.map(|d| d.to_string())],
+            )
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                let device: String = r.try_get(0).pg()?;
+                shared::problem(
+                    &device,
+                    r.try_get(1).pg()?,
+                    r.try_get(2).pg()?,
+                    r.try_get(3).pg()?,
+                )
+            })
+            .collect()
+    }
+
+    async fn conflicts(
+        &self,
+        device: Option<DeviceId>,
+    ) -> StorageResult<Vec<(DeviceId, Conflict)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, seq, hq_hash, device_hash FROM conflicts
+                 WHERE $1::TEXT IS NULL OR device_id = $1
+                 ORDER BY device_id, seq, device_hash",
+                &[&device.map(|d| d.to_string())],
+            )
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                let device: String = r.try_get(0).pg()?;
+                let hq: Vec<u8> = r.try_get(2).pg()?;
+                let dev: Vec<u8> = r.try_get(3).pg()?;
+                shared::conflict(&device, r.try_get(1).pg()?, &hq, &dev)
+            })
+            .collect()
+    }
+
+    async fn photo(&self, sha256: &str) -> StorageResult<Option<PhotoRow>> {
+        get_photo(&self.client().await?, sha256, false).await
+    }
+
+    async fn begin_photo(
+        &self,
+        sha256: &str,
+        size: u64,
+        mime: &str,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> StorageResult<PhotoRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        tx.execute(
+            "INSERT INTO photos (sha256, size, mime, device_id, created_ms)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
+            &[
+                &sha256,
+                &to_i64("size", size)?,
+                &mime,
+                &device.to_string(),
+                &now_ms,
+            ],
+        )
+        .await
+        .pg()?;
+        let row = get_photo(&tx, sha256, false)
+            .await?
+            .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
+        tx.commit().await.pg()?;
+        Ok(row)
+    }
+
+    async fn append_photo(
+        &self,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> StorageResult<PhotoRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let row = get_photo(&tx, sha256, true)
+            .await?
+            .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
+        let end = shared::check_append(&row, offset, bytes.len())?;
+        if bytes.is_empty() {
+            return Ok(row);
+        }
+        tx.execute(
+            "INSERT INTO photo_chunks (sha256, chunk_start, bytes) VALUES ($1, $2, $3)",
+            &[&sha256, &to_i64("offset", offset)?, &bytes],
+        )
+        .await
+        .pg()?;
+        tx.execute(
+            "UPDATE photos SET received_bytes = $2 WHERE sha256 = $1",
+            &[&sha256, &to_i64("offset", end)?],
+        )
+        .await
+        .pg()?;
+        let row = get_photo(&tx, sha256, false)
+            .await?
+            .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
+        tx.commit().await.pg()?;
+        Ok(row)
+    }
+
+    async fn photo_bytes(&self, sha256: &str) -> StorageResult<Vec<u8>> {
+        let client = self.client().await?;
+        if get_photo(&client, sha256, false).await?.is_none() {
+            return Err(StorageError::UnknownPhoto(sha256.to_owned()));
+        }
+        let rows = client
+            .query(
+                "SELECT bytes FROM photo_chunks WHERE sha256 = $1 ORDER BY chunk_start",
+                &[&sha256],
+            )
+            .await
+            .pg()?;
+        let mut out = Vec::new();
+        for r in &rows {
+            out.extend_from_slice(r.try_get::<_, &[u8]>(0).pg()?);
+        }
+        Ok(out)
+    }
+
+    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        if get_photo(&tx, sha256, true).await?.is_none() {
+            return Err(StorageError::UnknownPhoto(sha256.to_owned()));
+        }
+        if verified {
+            tx.execute(
+                "UPDATE photos SET complete = TRUE WHERE sha256 = $1",
+                &[&sha256],
+            )
+            .await
+            .pg()?;
+        } else {
+            tx.execute("DELETE FROM photo_chunks WHERE sha256 = $1", &[&sha256])
+                .await
+                .pg()?;
+            tx.execute(
+                "UPDATE photos SET received_bytes = 0, complete = FALSE WHERE sha256 = $1",
+                &[&sha256],
+            )
+            .await
+            .pg()?;
+        }
+        let row = get_photo(&tx, sha256, false)
+            .await?
+            .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
+        tx.commit().await.pg()?;
+        Ok(row)
+    }
+
+    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
+        let sql = format!(
+            "SELECT {PHOTO_COLUMNS} FROM photos WHERE device_id = $1 ORDER BY created_ms, sha256"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&device.to_string()])
+            .await
+            .pg()?;
+        rows.iter().map(photo_row).collect()
+    }
+
+    async fn import_city(&self, city: &City, now_ms: i64) -> StorageResult<ImportSummary> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        // The counter is read, then bumped: two imports at once must take turns.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REFERENCE_LOCK])
+            .await
+            .pg()?;
+        let (header, items) = load_reference(&tx, i64::MIN, true).await?;
+        let plan = shared::plan_import(header.as_ref(), items, city)?;
+        let h = &plan.header;
+        tx.execute(
+            "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms)
+             VALUES (1, $1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                 timezone = excluded.timezone, version = excluded.version,
+                 counter = excluded.counter, imported_ms = excluded.imported_ms",
+            &[&h.name, &h.timezone, &h.version, &h.counter, &now_ms],
+        )
+        .await
+        .pg()?;
+        if !plan.writes.is_empty() {
+            let upsert = tx
+                .prepare_cached(
+                    "INSERT INTO reference_items (kind, id, body, version, deleted)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body,
+                         version = excluded.version, deleted = excluded.deleted",
+                )
+                .await
+                .pg()?;
+            for it in &plan.writes {
+                tx.execute(
+                    &upsert,
+                    &[&it.kind, &it.id, &it.body, &it.version, &it.deleted],
+                )
+                .await
+                .pg()?;
+            }
+        }
+        tx.commit().await.pg()?;
+        Ok(plan.summary)
+    }
+
+    async fn city(&self) -> StorageResult<Option<City>> {
+        let mut client = self.client().await?;
+        // One snapshot for header and items, even if an import commits meanwhile.
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .pg()?;
+        let (header, items) = load_reference(&tx, i64::MIN, false).await?;
+        tx.commit().await.pg()?;
+        header.map(|h| shared::city(&h, items)).transpose()
+    }
+
+    async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .pg()?;
+        let counter: Option<i64> = tx
+            .query_opt("SELECT counter FROM reference_city WHERE id = 1", &[])
+            .await
+            .pg()?
+            .map(|r| r.try_get(0).pg())
+            .transpose()?;
+        let Some(counter) = counter else {
+            return Ok(None);
+        };
+        let (header, items) = load_reference(&tx, effective_cursor(cursor, counter), true).await?;
+        tx.commit().await.pg()?;
+        let header = header.ok_or_else(|| {
+            StorageError::Corrupt("the city vanished while it was being read".into())
+        })?;
+        shared::changes(&header, items).map(Some)
+    }
+}

@@ -1,1 +1,817 @@
-//! SQLite storage (being written).
+//! SQLite storage, HQ's zero-setup default: one file `hq.sqlite` in the data folder (WAL,
+//! `synchronous=FULL`, foreign keys on), schema from the numbered files in
+//! `migrations/sqlite/`, tracked by `PRAGMA user_version`. The connection is blocking, so every
+//! call runs on tokio's blocking pool behind one mutex; writes take `BEGIN IMMEDIATE`, so a
+//! head check and the insert it guards never interleave with another writer.
+//!
+//! The [`shared`] module holds what both backends must do alike (row decoding, the reference
+//! data version counter): `postgres.rs` uses it too, so the two cannot drift apart.
+
+use super::shared::{
+    self, CityHeader, DeviceRaw, EntryRow, PhotoRaw, RefItem, check_plan, clamp_i64,
+    effective_cursor, to_i64,
+};
+use super::{
+    DeviceRow, ImportSummary, IngestPlan, PendingEnrollment, PhotoRow, Storage, StorageError,
+    StorageResult, StoredEntry,
+};
+use async_trait::async_trait;
+use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
+use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// The database file inside HQ's data folder.
+pub const DB_FILE: &str = "hq.sqlite";
+
+/// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql` in `migrations/sqlite/`.
+/// Shipped files are never edited (the storage suite pins their SHA-256).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_hq.sql",
+    include_str!("../../migrations/sqlite/0001_hq.sql"),
+)];
+
+/// HQ's storage in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl SqliteStorage {
+    /// Open (creating the folder and file if needed) `dir/hq.sqlite` and bring its schema up to
+    /// date, so the store is ready to use; [`Storage::migrate`] is then a no-op.
+    pub fn open(dir: &Path) -> StorageResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StorageError::Backend(format!(
+                "cannot create the data folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "SQLite refused WAL journal mode");
+        }
+        Self::setup(conn, Some(path))
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn open_in_memory() -> StorageResult<Self> {
+        Self::setup(Connection::open_in_memory()?, None)
+    }
+
+    fn setup(mut conn: Connection, path: Option<PathBuf>) -> StorageResult<Self> {
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        apply_migrations(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Run `f` on the connection on tokio's blocking pool.
+    async fn call<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic mid-call rolled its transaction back when it unwound; the connection
+            // itself is still sound.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("storage task failed: {e}")))?
+    }
+}
+
+fn apply_migrations(conn: &mut Connection) -> StorageResult<()> {
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if current > known {
+            return Err(shared::schema_too_new(current, known));
+        }
+        if current >= *version {
+            continue;
+        }
+        tx.execute_batch(sql)
+            .map_err(|e| StorageError::Backend(format!("migration {name} failed: {e}")))?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, \
+     prev_hash, hash, received_ms, event_ms, patrol_id, flags, quarantine_code, quarantine_reason";
+const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoked_ms, head_seq, \
+     head_hash, last_seen_ms, skew_ms";
+const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
+
+fn entry_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok(EntryRow {
+        device_id: r.get(0)?,
+        seq: r.get(1)?,
+        id: r.get(2)?,
+        kind: r.get(3)?,
+        wall_ms: r.get(4)?,
+        mono_ms: r.get(5)?,
+        gnss_ms: r.get(6)?,
+        cell: r.get(7)?,
+        payload: r.get(8)?,
+        prev_hash: r.get(9)?,
+        hash: r.get(10)?,
+        received_ms: r.get(11)?,
+        event_ms: r.get(12)?,
+        patrol_id: r.get(13)?,
+        flags: r.get(14)?,
+        quarantine_code: r.get(15)?,
+        quarantine_reason: r.get(16)?,
+    })
+}
+
+fn device_raw(r: &Row<'_>) -> rusqlite::Result<DeviceRaw> {
+    Ok(DeviceRaw {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        secret_hash: r.get(2)?,
+        status: r.get(3)?,
+        enrolled_ms: r.get(4)?,
+        revoked_ms: r.get(5)?,
+        head_seq: r.get(6)?,
+        head_hash: r.get(7)?,
+        last_seen_ms: r.get(8)?,
+        skew_ms: r.get(9)?,
+    })
+}
+
+fn photo_raw(r: &Row<'_>) -> rusqlite::Result<PhotoRaw> {
+    Ok(PhotoRaw {
+        sha256: r.get(0)?,
+        size: r.get(1)?,
+        mime: r.get(2)?,
+        device_id: r.get(3)?,
+        received_bytes: r.get(4)?,
+        complete: r.get::<_, i64>(5)? != 0,
+    })
+}
+
+fn query_entries(
+    conn: &Connection,
+    where_order: &str,
+    args: Vec<Value>,
+) -> StorageResult<Vec<StoredEntry>> {
+    let sql = format!("SELECT {ENTRY_COLUMNS} FROM entries {where_order}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), entry_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(EntryRow::into_stored).collect()
+}
+
+/// `?first, ?first+1, …` for an `IN (…)` list of `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn get_device(conn: &Connection, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
+    conn.query_row(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+        [id.to_string()],
+        device_raw,
+    )
+    .optional()?
+    .map(DeviceRaw::into_row)
+    .transpose()
+}
+
+fn get_photo(conn: &Connection, sha256: &str) -> StorageResult<Option<PhotoRow>> {
+    conn.query_row(
+        &format!("SELECT {PHOTO_COLUMNS} FROM photos WHERE sha256 = ?1"),
+        [sha256],
+        photo_raw,
+    )
+    .optional()?
+    .map(PhotoRaw::into_row)
+    .transpose()
+}
+
+fn load_reference(
+    conn: &Connection,
+    min_version: i64,
+    with_deleted: bool,
+) -> StorageResult<(Option<CityHeader>, Vec<RefItem>)> {
+    let header = conn
+        .query_row(
+            "SELECT name, timezone, version, counter FROM reference_city WHERE id = 1",
+            [],
+            |r| {
+                Ok(CityHeader {
+                    name: r.get(0)?,
+                    timezone: r.get(1)?,
+                    version: r.get(2)?,
+                    counter: r.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, id, body, version, deleted FROM reference_items
+         WHERE version > ?1 AND (?2 OR deleted = 0) ORDER BY kind, id",
+    )?;
+    let items = stmt
+        .query_map(params![min_version, with_deleted], |r| {
+            Ok(RefItem {
+                kind: r.get(0)?,
+                id: r.get(1)?,
+                body: r.get(2)?,
+                version: r.get(3)?,
+                deleted: r.get::<_, i64>(4)? != 0,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((header, items))
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn migrate(&self) -> StorageResult<()> {
+        self.call(apply_migrations).await
+    }
+
+    async fn create_enrollment(
+        &self,
+        code_hash: &str,
+        name: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StorageResult<()> {
+        let (code_hash, name) = (code_hash.to_owned(), name.to_owned());
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO enrollment_codes (code_hash, name, created_ms, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![code_hash, name, now_ms, expires_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_enrollment(
+        &self,
+        code_hash: &str,
+        device_id: DeviceId,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> StorageResult<DeviceRow> {
+        let (code_hash, secret_hash) = (code_hash.to_owned(), secret_hash.to_owned());
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let code: Option<(String, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT name, expires_ms, used_ms FROM enrollment_codes WHERE code_hash = ?1",
+                    [&code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let name = shared::redeemable(code, now_ms)?;
+            if get_device(&tx, device_id)?.is_some() {
+                return Err(StorageError::DeviceExists(device_id));
+            }
+            tx.execute(
+                "UPDATE enrollment_codes SET used_ms = ?1, device_id = ?2 WHERE code_hash = ?3",
+                params![now_ms, device_id.to_string(), code_hash],
+            )?;
+            let row = shared::new_device(device_id, name, secret_hash, now_ms);
+            tx.execute(
+                "INSERT INTO devices (id, name, secret_hash, status, enrolled_ms, head_seq,
+                                      head_hash, skew_ms)
+                 VALUES (?1, ?2, ?3, 'active', ?4, 0, ?5, 0)",
+                params![
+                    device_id.to_string(),
+                    row.name,
+                    row.secret_hash,
+                    now_ms,
+                    Hash::GENESIS.0.to_vec()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn pending_enrollments(&self, now_ms: i64) -> StorageResult<Vec<PendingEnrollment>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT name, created_ms, expires_ms FROM enrollment_codes
+                 WHERE used_ms IS NULL AND expires_ms > ?1
+                 ORDER BY created_ms, name, code_hash",
+            )?;
+            let rows = stmt
+                .query_map([now_ms], |r| {
+                    Ok(PendingEnrollment {
+                        name: r.get(0)?,
+                        created_ms: r.get(1)?,
+                        expires_ms: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
+        self.call(move |c| get_device(c, id)).await
+    }
+
+    async fn devices(&self) -> StorageResult<Vec<DeviceRow>> {
+        self.call(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_ms, id"
+            ))?;
+            let raws = stmt
+                .query_map([], device_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(DeviceRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool> {
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET status = 'revoked', revoked_ms = COALESCE(revoked_ms, ?2)
+                 WHERE id = ?1",
+                params![id.to_string(), now_ms],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()> {
+        let (name, token_hash) = (name.to_owned(), token_hash.to_owned());
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO operators (token_hash, name, created_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name",
+                params![token_hash, name, now_ms],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {
+        let token_hash = token_hash.to_owned();
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT name FROM operators WHERE token_hash = ?1",
+                [token_hash],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn hashes(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        to_seq: u64,
+    ) -> StorageResult<Vec<(u64, Hash)>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, hash FROM entries
+                 WHERE device_id = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq",
+            )?;
+            let rows = stmt
+                .query_map(
+                    params![device.to_string(), clamp_i64(from_seq), clamp_i64(to_seq)],
+                    |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(seq, hash)| Ok((shared::to_u64("seq", seq)?, shared::hash("hash", &hash)?)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let head: Option<(i64, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT head_seq, head_hash FROM devices WHERE id = ?1",
+                    [device.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (seq, hash) = head.ok_or_else(|| shared::not_enrolled(device))?;
+            let head = shared::head(seq, &hash)?;
+            let writes = check_plan(device, head, &plan)?;
+            {
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT INTO entries ({ENTRY_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17)"
+                ))?;
+                for r in &writes.entries {
+                    insert.execute(params![
+                        r.device_id,
+                        r.seq,
+                        r.id,
+                        r.kind,
+                        r.wall_ms,
+                        r.mono_ms,
+                        r.gnss_ms,
+                        r.cell,
+                        r.payload,
+                        r.prev_hash,
+                        r.hash,
+                        r.received_ms,
+                        r.event_ms,
+                        r.patrol_id,
+                        r.flags,
+                        r.quarantine_code,
+                        r.quarantine_reason
+                    ])?;
+                }
+                let mut conflict = tx.prepare_cached(
+                    "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
+                                            received_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
+                )?;
+                for k in &writes.conflicts {
+                    conflict.execute(params![
+                        k.device_id,
+                        k.seq,
+                        k.hq_hash,
+                        k.device_hash,
+                        k.device_entry,
+                        plan.seen_ms
+                    ])?;
+                }
+            }
+            let new_head = writes.head;
+            tx.execute(
+                "UPDATE devices SET head_seq = ?2, head_hash = ?3, skew_ms = ?4, last_seen_ms = ?5
+                 WHERE id = ?1",
+                params![
+                    device.to_string(),
+                    to_i64("seq", new_head.seq)?,
+                    new_head.hash.0.to_vec(),
+                    plan.skew_ms,
+                    plan.seen_ms
+                ],
+            )?;
+            tx.commit()?;
+            Ok(new_head)
+        })
+        .await
+    }
+
+    async fn entries(
+        &self,
+        device: DeviceId,
+        from_seq: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        self.call(move |c| {
+            query_entries(
+                c,
+                "WHERE device_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+                vec![
+                    Value::Text(device.to_string()),
+                    Value::Integer(clamp_i64(from_seq)),
+                    Value::Integer(i64::from(limit)),
+                ],
+            )
+        })
+        .await
+    }
+
+    async fn entries_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: Option<&[EntryKind]>,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        let kinds: Option<Vec<Value>> =
+            kinds.map(|ks| ks.iter().map(|k| Value::Text(k.as_str().into())).collect());
+        self.call(move |c| {
+            let mut args = vec![Value::Integer(from_ms), Value::Integer(to_ms)];
+            let filter = match kinds {
+                None => String::new(),
+                Some(ks) if ks.is_empty() => return Ok(vec![]),
+                Some(ks) => {
+                    let f = format!("AND kind IN ({})", placeholders(3, ks.len()));
+                    args.extend(ks);
+                    f
+                }
+            };
+            query_entries(
+                c,
+                &format!("WHERE event_ms >= ?1 AND event_ms < ?2 {filter} ORDER BY device_id, seq"),
+                args,
+            )
+        })
+        .await
+    }
+
+    async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>> {
+        let args: Vec<Value> = patrols.iter().map(|p| Value::Text(p.to_string())).collect();
+        if args.is_empty() {
+            return Ok(vec![]);
+        }
+        self.call(move |c| {
+            query_entries(
+                c,
+                &format!(
+                    "WHERE patrol_id IN ({}) ORDER BY device_id, seq",
+                    placeholders(1, args.len())
+                ),
+                args,
+            )
+        })
+        .await
+    }
+
+    async fn supplements(&self) -> StorageResult<Vec<StoredEntry>> {
+        self.call(|c| {
+            query_entries(
+                c,
+                "WHERE kind = ?1 ORDER BY device_id, seq",
+                vec![Value::Text(EntryKind::Supplement.as_str().into())],
+            )
+        })
+        .await
+    }
+
+    async fn quarantined(
+        &self,
+        device: Option<DeviceId>,
+    ) -> StorageResult<Vec<(DeviceId, EntryProblem)>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, seq, quarantine_code, quarantine_reason FROM entries
+                 WHERE quarantine_code IS NOT NULL AND (?1 IS NULL OR device_id = ?1)
+                 ORDER BY device_id, seq",
+            )?;
+            let rows = stmt
+                .query_map([device.map(|d| d.to_string())], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(d, seq, code, reason)| shared::problem(&d, seq, code, reason))
+                .collect()
+        })
+        .await
+    }
+
+    async fn conflicts(
+        &self,
+        device: Option<DeviceId>,
+    ) -> StorageResult<Vec<(DeviceId, Conflict)>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, seq, hq_hash, device_hash FROM conflicts
+                 WHERE ?1 IS NULL OR device_id = ?1
+                 ORDER BY device_id, seq, device_hash",
+            )?;
+            let rows = stmt
+                .query_map([device.map(|d| d.to_string())], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(d, seq, hq, dev)| shared::conflict(&d, seq, &hq, &dev))
+                .collect()
+        })
+        .await
+    }
+
+    async fn photo(&self, sha256: &str) -> StorageResult<Option<PhotoRow>> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| get_photo(c, &sha256)).await
+    }
+
+    async fn begin_photo(
+        &self,
+        sha256: &str,
+        size: u64,
+        mime: &str,
+        device: DeviceId,
+        now_ms: i64,
+    ) -> StorageResult<PhotoRow> {
+        let (sha256, mime) = (sha256.to_owned(), mime.to_owned());
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO photos (sha256, size, mime, device_id, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+                params![
+                    sha256,
+                    to_i64("size", size)?,
+                    mime,
+                    device.to_string(),
+                    now_ms
+                ],
+            )?;
+            let row = get_photo(&tx, &sha256)?
+                .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
+            tx.commit()?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn append_photo(
+        &self,
+        sha256: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> StorageResult<PhotoRow> {
+        let (sha256, bytes) = (sha256.to_owned(), bytes.to_vec());
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row = get_photo(&tx, &sha256)?
+                .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
+            let end = shared::check_append(&row, offset, bytes.len())?;
+            if bytes.is_empty() {
+                return Ok(row);
+            }
+            tx.execute(
+                "INSERT INTO photo_chunks (sha256, chunk_start, bytes) VALUES (?1, ?2, ?3)",
+                params![sha256, to_i64("offset", offset)?, bytes],
+            )?;
+            tx.execute(
+                "UPDATE photos SET received_bytes = ?2 WHERE sha256 = ?1",
+                params![sha256, to_i64("offset", end)?],
+            )?;
+            let row = get_photo(&tx, &sha256)?
+                .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
+            tx.commit()?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn photo_bytes(&self, sha256: &str) -> StorageResult<Vec<u8>> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| {
+            if get_photo(c, &sha256)?.is_none() {
+                return Err(StorageError::UnknownPhoto(sha256));
+            }
+            let mut stmt = c.prepare_cached(
+                "SELECT bytes FROM photo_chunks WHERE sha256 = ?1 ORDER BY chunk_start",
+            )?;
+            let mut out = Vec::new();
+            let mut rows = stmt.query([&sha256])?;
+            while let Some(r) = rows.next()? {
+                out.extend_from_slice(&r.get::<_, Vec<u8>>(0)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if get_photo(&tx, &sha256)?.is_none() {
+                return Err(StorageError::UnknownPhoto(sha256));
+            }
+            if verified {
+                tx.execute(
+                    "UPDATE photos SET complete = 1 WHERE sha256 = ?1",
+                    [&sha256],
+                )?;
+            } else {
+                tx.execute("DELETE FROM photo_chunks WHERE sha256 = ?1", [&sha256])?;
+                tx.execute(
+                    "UPDATE photos SET received_bytes = 0, complete = 0 WHERE sha256 = ?1",
+                    [&sha256],
+                )?;
+            }
+            let row = get_photo(&tx, &sha256)?
+                .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
+            tx.commit()?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {PHOTO_COLUMNS} FROM photos WHERE device_id = ?1
+                 ORDER BY created_ms, sha256"
+            ))?;
+            let raws = stmt
+                .query_map([device.to_string()], photo_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(PhotoRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn import_city(&self, city: &City, now_ms: i64) -> StorageResult<ImportSummary> {
+        let city = city.clone();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (header, items) = load_reference(&tx, i64::MIN, true)?;
+            let plan = shared::plan_import(header.as_ref(), items, &city)?;
+            let h = &plan.header;
+            tx.execute(
+                "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                     timezone = excluded.timezone, version = excluded.version,
+                     counter = excluded.counter, imported_ms = excluded.imported_ms",
+                params![h.name, h.timezone, h.version, h.counter, now_ms],
+            )?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO reference_items (kind, id, body, version, deleted)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body,
+                         version = excluded.version, deleted = excluded.deleted",
+                )?;
+                for it in &plan.writes {
+                    upsert.execute(params![it.kind, it.id, it.body, it.version, it.deleted])?;
+                }
+            }
+            tx.commit()?;
+            Ok(plan.summary)
+        })
+        .await
+    }
+
+    async fn city(&self) -> StorageResult<Option<City>> {
+        self.call(|c| {
+            let (header, items) = load_reference(c, i64::MIN, false)?;
+            header.map(|h| shared::city(&h, items)).transpose()
+        })
+        .await
+    }
+
+    async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let counter: Option<i64> = tx
+                .query_row("SELECT counter FROM reference_city WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(counter) = counter else {
+                return Ok(None);
+            };
+            let (header, items) = load_reference(&tx, effective_cursor(cursor, counter), true)?;
+            let header = header.ok_or_else(|| {
+                StorageError::Corrupt("the city vanished while it was being read".into())
+            })?;
+            shared::changes(&header, items).map(Some)
+        })
+        .await
+    }
+}

@@ -1,0 +1,534 @@
+//! Row logic both storage backends share, so SQLite and PostgreSQL cannot drift apart: decoding
+//! rows, the checks of an ingest plan, enrolment and photo rules, the reference version counter.
+
+use super::{
+    DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, StorageError, StorageResult,
+    StoredEntry,
+};
+use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
+use patrol_model::{City, DeviceId, Entry, EntryId, Hash, PatrolId};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("{what} `{value}`"))
+}
+
+pub fn schema_too_new(found: i64, known: i64) -> StorageError {
+    StorageError::Corrupt(format!(
+        "the database schema is version {found}, newer than this HQ knows ({known}): \
+         upgrade HQ"
+    ))
+}
+
+pub fn not_enrolled(device: DeviceId) -> StorageError {
+    StorageError::Backend(format!("device {device} is not enrolled"))
+}
+
+/// A `u64` for a column that is `i64` in both databases.
+pub fn to_i64(what: &str, v: u64) -> StorageResult<i64> {
+    i64::try_from(v).map_err(|_| StorageError::Backend(format!("{what} {v} is too large to store")))
+}
+
+/// A bound of a range query: anything beyond `i64::MAX` means "no bound".
+pub fn clamp_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+pub fn to_u64(what: &str, v: i64) -> StorageResult<u64> {
+    u64::try_from(v).map_err(|_| corrupt(what, v))
+}
+
+pub fn hash(what: &str, bytes: &[u8]) -> StorageResult<Hash> {
+    <[u8; 32]>::try_from(bytes)
+        .map(Hash)
+        .map_err(|_| corrupt(what, hex::encode(bytes)))
+}
+
+pub fn device_id(s: &str) -> StorageResult<DeviceId> {
+    s.parse().map_err(|_| corrupt("device id", s))
+}
+
+pub fn head(seq: i64, hash_bytes: &[u8]) -> StorageResult<Head> {
+    Ok(Head {
+        seq: to_u64("head seq", seq)?,
+        hash: hash("head hash", hash_bytes)?,
+    })
+}
+
+/// An entry as both databases store it (one column per field).
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub device_id: String,
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub wall_ms: i64,
+    pub mono_ms: i64,
+    pub gnss_ms: Option<i64>,
+    pub cell: Option<String>,
+    pub payload: Vec<u8>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub received_ms: i64,
+    pub event_ms: i64,
+    pub patrol_id: Option<String>,
+    /// JSON array of flag names.
+    pub flags: String,
+    pub quarantine_code: Option<String>,
+    pub quarantine_reason: Option<String>,
+}
+
+impl EntryRow {
+    pub fn from_stored(s: &StoredEntry) -> StorageResult<Self> {
+        let e = &s.entry;
+        Ok(Self {
+            device_id: e.device_id.to_string(),
+            seq: to_i64("seq", e.seq)?,
+            id: e.id.to_string(),
+            kind: e.kind.as_str().to_owned(),
+            wall_ms: e.wall_ms,
+            mono_ms: e.mono_ms,
+            gnss_ms: e.gnss_ms,
+            cell: e.cell.as_ref().map(|c| c.0.clone()),
+            payload: e.payload.clone(),
+            prev_hash: e.prev_hash.0.to_vec(),
+            hash: e.hash.0.to_vec(),
+            received_ms: s.received_ms,
+            event_ms: s.event_ms,
+            patrol_id: s.patrol_id.map(|p| p.to_string()),
+            flags: serde_json::to_string(&s.flags)
+                .map_err(|e| StorageError::Backend(format!("flags: {e}")))?,
+            quarantine_code: s.quarantine.as_ref().map(|q| q.code.clone()),
+            quarantine_reason: s.quarantine.as_ref().map(|q| q.reason.clone()),
+        })
+    }
+
+    pub fn into_stored(self) -> StorageResult<StoredEntry> {
+        let seq = to_u64("entry seq", self.seq)?;
+        let entry = Entry {
+            device_id: device_id(&self.device_id)?,
+            seq,
+            id: self
+                .id
+                .parse::<EntryId>()
+                .map_err(|_| corrupt("entry id", &self.id))?,
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| corrupt("entry kind", &self.kind))?,
+            wall_ms: self.wall_ms,
+            mono_ms: self.mono_ms,
+            gnss_ms: self.gnss_ms,
+            cell: self.cell.map(|c| c.as_str().into()),
+            payload: self.payload,
+            prev_hash: hash("prev_hash", &self.prev_hash)?,
+            hash: hash("hash", &self.hash)?,
+        };
+        let patrol_id = self
+            .patrol_id
+            .map(|p| p.parse::<PatrolId>().map_err(|_| corrupt("patrol id", &p)))
+            .transpose()?;
+        let flags: Vec<String> =
+            serde_json::from_str(&self.flags).map_err(|_| corrupt("flags", &self.flags))?;
+        Ok(StoredEntry {
+            entry,
+            received_ms: self.received_ms,
+            event_ms: self.event_ms,
+            patrol_id,
+            flags,
+            quarantine: self.quarantine_code.map(|code| EntryProblem {
+                seq,
+                code,
+                reason: self.quarantine_reason.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+/// A conflict row ready to insert.
+#[derive(Debug, Clone)]
+pub struct ConflictRow {
+    pub device_id: String,
+    pub seq: i64,
+    pub hq_hash: Vec<u8>,
+    pub device_hash: Vec<u8>,
+    pub device_entry: String,
+}
+
+/// What to write for a plan that passed [`check_plan`].
+#[derive(Debug, Clone)]
+pub struct IngestWrites {
+    pub entries: Vec<EntryRow>,
+    pub conflicts: Vec<ConflictRow>,
+    /// The head after the commit.
+    pub head: Head,
+}
+
+/// Refuse a plan made against another head ([`StorageError::HeadMoved`]) or whose new
+/// entries are not this device's, contiguous from the head ([`StorageError::Corrupt`]);
+/// otherwise say what to write.
+pub fn check_plan(device: DeviceId, head: Head, plan: &IngestPlan) -> StorageResult<IngestWrites> {
+    if head.seq != plan.expected_head {
+        return Err(StorageError::HeadMoved {
+            expected: plan.expected_head,
+            found: head.seq,
+        });
+    }
+    let mut new_head = head;
+    let mut entries = Vec::with_capacity(plan.new.len());
+    for (i, s) in plan.new.iter().enumerate() {
+        let want = plan.expected_head + 1 + i as u64;
+        if s.entry.seq != want {
+            return Err(StorageError::Corrupt(format!(
+                "ingest plan is not contiguous: seq {} where {want} was due",
+                s.entry.seq
+            )));
+        }
+        if s.entry.device_id != device {
+            return Err(StorageError::Corrupt(format!(
+                "ingest plan for device {device} holds seq {} of device {}",
+                s.entry.seq, s.entry.device_id
+            )));
+        }
+        entries.push(EntryRow::from_stored(s)?);
+        new_head = Head {
+            seq: s.entry.seq,
+            hash: s.entry.hash,
+        };
+    }
+    let conflicts = plan
+        .conflicts
+        .iter()
+        .map(|(c, e)| {
+            Ok(ConflictRow {
+                device_id: device.to_string(),
+                seq: to_i64("seq", c.seq)?,
+                hq_hash: c.hq_hash.0.to_vec(),
+                device_hash: c.device_hash.0.to_vec(),
+                device_entry: serde_json::to_string(e)
+                    .map_err(|e| StorageError::Backend(format!("conflicting entry: {e}")))?,
+            })
+        })
+        .collect::<StorageResult<Vec<_>>>()?;
+    Ok(IngestWrites {
+        entries,
+        conflicts,
+        head: new_head,
+    })
+}
+
+pub fn problem(
+    device: &str,
+    seq: i64,
+    code: String,
+    reason: Option<String>,
+) -> StorageResult<(DeviceId, EntryProblem)> {
+    Ok((
+        device_id(device)?,
+        EntryProblem {
+            seq: to_u64("entry seq", seq)?,
+            code,
+            reason: reason.unwrap_or_default(),
+        },
+    ))
+}
+
+pub fn conflict(
+    device: &str,
+    seq: i64,
+    hq_hash: &[u8],
+    device_hash: &[u8],
+) -> StorageResult<(DeviceId, Conflict)> {
+    Ok((
+        device_id(device)?,
+        Conflict {
+            seq: to_u64("conflict seq", seq)?,
+            hq_hash: hash("hq_hash", hq_hash)?,
+            device_hash: hash("device_hash", device_hash)?,
+        },
+    ))
+}
+
+// --- devices ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct DeviceRaw {
+    pub id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub status: String,
+    pub enrolled_ms: i64,
+    pub revoked_ms: Option<i64>,
+    pub head_seq: i64,
+    pub head_hash: Vec<u8>,
+    pub last_seen_ms: Option<i64>,
+    pub skew_ms: i64,
+}
+
+impl DeviceRaw {
+    pub fn into_row(self) -> StorageResult<DeviceRow> {
+        Ok(DeviceRow {
+            id: device_id(&self.id)?,
+            name: self.name,
+            secret_hash: self.secret_hash,
+            status: DeviceStatus::parse(&self.status)?,
+            enrolled_ms: self.enrolled_ms,
+            revoked_ms: self.revoked_ms,
+            head: head(self.head_seq, &self.head_hash)?,
+            last_seen_ms: self.last_seen_ms,
+            skew_ms: self.skew_ms,
+        })
+    }
+}
+
+/// The code's name if `(name, expires_ms, used_ms)` can be redeemed at `now_ms`.
+pub fn redeemable(code: Option<(String, i64, Option<i64>)>, now_ms: i64) -> StorageResult<String> {
+    match code {
+        Some((name, expires_ms, None)) if now_ms < expires_ms => Ok(name),
+        _ => Err(StorageError::BadEnrollmentCode),
+    }
+}
+
+pub fn new_device(id: DeviceId, name: String, secret_hash: String, now_ms: i64) -> DeviceRow {
+    DeviceRow {
+        id,
+        name,
+        secret_hash,
+        status: DeviceStatus::Active,
+        enrolled_ms: now_ms,
+        revoked_ms: None,
+        head: Head {
+            seq: 0,
+            hash: Hash::GENESIS,
+        },
+        last_seen_ms: None,
+        skew_ms: 0,
+    }
+}
+
+// --- photos -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct PhotoRaw {
+    pub sha256: String,
+    pub size: i64,
+    pub mime: String,
+    pub device_id: String,
+    pub received_bytes: i64,
+    pub complete: bool,
+}
+
+impl PhotoRaw {
+    pub fn into_row(self) -> StorageResult<PhotoRow> {
+        Ok(PhotoRow {
+            size: to_u64("photo size", self.size)?,
+            offset: to_u64("photo offset", self.received_bytes)?,
+            device_id: device_id(&self.device_id)?,
+            sha256: self.sha256,
+            mime: self.mime,
+            complete: self.complete,
+        })
+    }
+}
+
+/// The new offset after appending `len` bytes at `offset`, if that is allowed.
+pub fn check_append(row: &PhotoRow, offset: u64, len: usize) -> StorageResult<u64> {
+    if offset != row.offset {
+        return Err(StorageError::OffsetMismatch {
+            given: offset,
+            expected: row.offset,
+        });
+    }
+    match offset.checked_add(len as u64) {
+        Some(end) if end <= row.size => Ok(end),
+        _ => Err(StorageError::PhotoTooLarge(row.sha256.clone())),
+    }
+}
+
+// --- reference data ---------------------------------------------------------------------
+
+/// The stored city header and the global version counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CityHeader {
+    pub name: String,
+    pub timezone: String,
+    /// Counter value when name or time zone last changed.
+    pub version: i64,
+    pub counter: i64,
+}
+
+/// One stored grid cell, post or group (`body` is its JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefItem {
+    pub kind: String,
+    pub id: String,
+    pub body: String,
+    pub version: i64,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    pub header: CityHeader,
+    /// Items to upsert (added, changed, resurrected or newly tombstoned).
+    pub writes: Vec<RefItem>,
+    pub summary: ImportSummary,
+}
+
+fn body(kind: &str, id: &str, item: &impl Serialize) -> StorageResult<(String, String, String)> {
+    let json = serde_json::to_string(item)
+        .map_err(|e| StorageError::Backend(format!("{kind} `{id}` does not serialize: {e}")))?;
+    Ok((kind.to_owned(), id.to_owned(), json))
+}
+
+/// Diff a new city against what is stored. Every added or changed item, every new tombstone
+/// and a changed name or time zone take the next counter value; unchanged items keep
+/// theirs, so importing the same city twice changes nothing. Versions are handed out in a
+/// fixed order (header, then items by kind and id), so both backends agree exactly.
+pub fn plan_import(
+    current: Option<&CityHeader>,
+    stored: Vec<RefItem>,
+    city: &City,
+) -> StorageResult<ImportPlan> {
+    let mut counter = current.map_or(0, |h| h.counter);
+    let header = match current {
+        Some(h) if h.name == city.name && h.timezone == city.timezone => h.clone(),
+        _ => {
+            counter += 1;
+            CityHeader {
+                name: city.name.clone(),
+                timezone: city.timezone.clone(),
+                version: counter,
+                counter,
+            }
+        }
+    };
+    let mut incoming = Vec::new();
+    for c in &city.cells {
+        incoming.push(body("cell", c.id.as_str(), c)?);
+    }
+    for p in &city.posts {
+        incoming.push(body("post", p.id.as_str(), p)?);
+    }
+    for g in &city.groups {
+        incoming.push(body("group", g.id.as_str(), g)?);
+    }
+    incoming.sort();
+    let mut seen = HashSet::new();
+    for (kind, id, _) in &incoming {
+        if !seen.insert((kind.as_str(), id.as_str())) {
+            return Err(StorageError::Backend(format!(
+                "the city lists {kind} `{id}` twice: validate it before importing"
+            )));
+        }
+    }
+    let mut stored: HashMap<(String, String), RefItem> = stored
+        .into_iter()
+        .map(|it| ((it.kind.clone(), it.id.clone()), it))
+        .collect();
+    let mut summary = ImportSummary::default();
+    let mut writes = Vec::new();
+    for (kind, id, json) in incoming {
+        let old = stored.remove(&(kind.clone(), id.clone()));
+        match old {
+            Some(o) if !o.deleted && o.body == json => {
+                summary.unchanged += 1;
+                continue;
+            }
+            Some(o) if !o.deleted => summary.changed += 1,
+            _ => summary.added += 1,
+        }
+        counter += 1;
+        writes.push(RefItem {
+            kind,
+            id,
+            body: json,
+            version: counter,
+            deleted: false,
+        });
+    }
+    let mut gone: Vec<RefItem> = stored.into_values().filter(|it| !it.deleted).collect();
+    gone.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+    for mut it in gone {
+        counter += 1;
+        summary.removed += 1;
+        it.version = counter;
+        it.deleted = true;
+        writes.push(it);
+    }
+    summary.cursor = to_u64("reference counter", counter)?;
+    Ok(ImportPlan {
+        header: CityHeader { counter, ..header },
+        writes,
+        summary,
+    })
+}
+
+/// Items newer than this version answer `reference_since(cursor)`. A cursor from the future
+/// (HQ's database was replaced) cannot be trusted: the device gets everything again.
+pub fn effective_cursor(cursor: u64, counter: i64) -> i64 {
+    match i64::try_from(cursor) {
+        Ok(c) if c <= counter => c,
+        _ => 0,
+    }
+}
+
+/// The header's city holding the live `items` (sorted by id), and the tombstones.
+fn sort_into(
+    header: &CityHeader,
+    mut items: Vec<RefItem>,
+) -> StorageResult<(City, Vec<RemovedItem>)> {
+    items.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+    let mut city = City {
+        name: header.name.clone(),
+        timezone: header.timezone.clone(),
+        cells: vec![],
+        posts: vec![],
+        groups: vec![],
+    };
+    let mut removed = Vec::new();
+    for it in items {
+        if it.deleted {
+            removed.push(RemovedItem {
+                kind: it.kind,
+                id: it.id,
+            });
+            continue;
+        }
+        let bad =
+            |e: serde_json::Error| StorageError::Corrupt(format!("{} `{}`: {e}", it.kind, it.id));
+        match it.kind.as_str() {
+            "cell" => city
+                .cells
+                .push(serde_json::from_str(&it.body).map_err(bad)?),
+            "post" => city
+                .posts
+                .push(serde_json::from_str(&it.body).map_err(bad)?),
+            "group" => city
+                .groups
+                .push(serde_json::from_str(&it.body).map_err(bad)?),
+            other => return Err(corrupt("reference kind", other)),
+        }
+    }
+    Ok((city, removed))
+}
+
+/// The city from its stored header and live items (items sorted by id).
+pub fn city(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<City> {
+    Ok(sort_into(header, items)?.0)
+}
+
+/// An incremental download: `items` are those newer than the cursor, tombstones included.
+pub fn changes(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<ReferenceChanges> {
+    let (city, removed) = sort_into(header, items)?;
+    Ok(ReferenceChanges {
+        cursor: header.counter.to_string(),
+        name: city.name,
+        timezone: city.timezone,
+        cells: city.cells,
+        posts: city.posts,
+        groups: city.groups,
+        removed,
+    })
+}

@@ -1,0 +1,1126 @@
+//! One conformance suite for HQ's storage, run against the SQLite file and a real PostgreSQL:
+//! every case is an `async fn(&dyn Storage)`, and [`conformance!`] turns each into
+//! `sqlite::<case>` and `postgres::<case>`. Both backends must pass the same assertions — that
+//! is what "behind the same trait" means. PostgreSQL comes from `PATROL_TEST_PG` or a throwaway
+//! cluster (see `pg/mod.rs`); without PostgreSQL the `postgres::` tests fail, they never skip.
+
+mod pg;
+
+use chrono::NaiveTime;
+use patrol_hq::storage::postgres::PgStorage;
+use patrol_hq::storage::sqlite::SqliteStorage;
+use patrol_hq::storage::{
+    DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, Storage, StorageError,
+    StoredEntry, flags,
+};
+use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
+use patrol_model::{
+    City, DeviceId, DutyWindow, Entry, EntryId, EntryKind, GridCell, Hash, LatLon, PatrolGroup,
+    PatrolId, PatrolMode, PatrolStart, Post, Record, UnsealedEntry, VolunteerCategory,
+};
+use uuid::Uuid;
+
+const NOW: i64 = 1_764_400_000_000;
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    // A real file in a temp dir, as HQ runs it.
+                    let dir = tempfile::tempdir().unwrap();
+                    let s = super::SqliteStorage::open(dir.path()).unwrap();
+                    super::$case(&s).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = super::pg::TestDb::create().await;
+                    let s = super::PgStorage::connect(&db.url).await.unwrap();
+                    super::$case(&s).await;
+                    drop(s);
+                    drop(db);
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrate_is_idempotent,
+    enrolment_happy_path,
+    enrolment_code_expires,
+    enrolment_code_is_single_use,
+    revoke_device,
+    operator_token_lookup,
+    commit_ingest_moves_the_head,
+    commit_ingest_keeps_conflicts_once,
+    concurrent_commits_one_wins,
+    hashes_of_a_range,
+    entry_queries_filter_and_order,
+    quarantine_and_flags_round_trip,
+    payload_bytes_round_trip,
+    photos_chunked_upload,
+    photos_failed_verification_resets,
+    import_city_versions_and_tombstones,
+);
+
+// --- helpers ----------------------------------------------------------------------------------
+
+fn device(n: u128) -> DeviceId {
+    DeviceId(Uuid::from_u128(0x0193a000_0000_7000_8000_000000000000 | n))
+}
+
+fn patrol(n: u128) -> PatrolId {
+    PatrolId(Uuid::from_u128(0x0193a000_0000_7000_8000_00000000aa00 | n))
+}
+
+async fn enrol(s: &dyn Storage, id: DeviceId) -> DeviceRow {
+    let code = format!("code-hash-{id}");
+    s.create_enrollment(&code, &format!("phone {id}"), NOW, NOW + 600_000)
+        .await
+        .unwrap();
+    s.redeem_enrollment(&code, id, &format!("secret-hash-{id}"), NOW)
+        .await
+        .unwrap()
+}
+
+/// Builds a device's hash chain one entry at a time.
+struct Chain {
+    device: DeviceId,
+    prev: Hash,
+    next: u64,
+}
+
+impl Chain {
+    fn new(device: DeviceId) -> Self {
+        Self {
+            device,
+            prev: Hash::GENESIS,
+            next: 1,
+        }
+    }
+
+    fn push(&mut self, kind: EntryKind, payload: Vec<u8>) -> Entry {
+        let e = UnsealedEntry {
+            device_id: self.device,
+            seq: self.next,
+            id: EntryId::new(),
+            kind,
+            wall_ms: NOW + self.next as i64 * 1000,
+            mono_ms: 5_000 + self.next as i64 * 1000,
+            gnss_ms: None,
+            cell: None,
+            payload,
+            prev_hash: self.prev,
+        }
+        .seal();
+        self.prev = e.hash;
+        self.next += 1;
+        e
+    }
+}
+
+fn stored(entry: Entry, event_ms: i64, patrol_id: Option<PatrolId>) -> StoredEntry {
+    StoredEntry {
+        entry,
+        received_ms: NOW + 60_000,
+        event_ms,
+        patrol_id,
+        flags: vec![],
+        quarantine: None,
+    }
+}
+
+fn plan(expected_head: u64, new: Vec<StoredEntry>) -> IngestPlan {
+    IngestPlan {
+        expected_head,
+        new,
+        seen_ms: NOW,
+        ..IngestPlan::default()
+    }
+}
+
+/// `(device, seq)` of each entry, to compare orderings.
+fn keys(entries: &[StoredEntry]) -> Vec<(DeviceId, u64)> {
+    entries
+        .iter()
+        .map(|s| (s.entry.device_id, s.entry.seq))
+        .collect()
+}
+
+fn moved(e: StorageError) -> (u64, u64) {
+    match e {
+        StorageError::HeadMoved { expected, found } => (expected, found),
+        other => panic!("expected HeadMoved, got {other:?}"),
+    }
+}
+
+// --- schema -----------------------------------------------------------------------------------
+
+async fn migrate_is_idempotent(s: &dyn Storage) {
+    // The constructors migrated already; running it again changes nothing.
+    s.migrate().await.unwrap();
+    s.migrate().await.unwrap();
+    assert!(s.devices().await.unwrap().is_empty());
+}
+
+// --- identity ---------------------------------------------------------------------------------
+
+async fn enrolment_happy_path(s: &dyn Storage) {
+    let id = device(1);
+    s.create_enrollment("h-code", "Patrol car 7", NOW, NOW + 600_000)
+        .await
+        .unwrap();
+    let pending = s.pending_enrollments(NOW + 1).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (
+            pending[0].name.as_str(),
+            pending[0].created_ms,
+            pending[0].expires_ms
+        ),
+        ("Patrol car 7", NOW, NOW + 600_000)
+    );
+
+    let row = s
+        .redeem_enrollment("h-code", id, "h-secret", NOW + 10)
+        .await
+        .unwrap();
+    let want = DeviceRow {
+        id,
+        name: "Patrol car 7".into(),
+        secret_hash: "h-secret".into(),
+        status: DeviceStatus::Active,
+        enrolled_ms: NOW + 10,
+        revoked_ms: None,
+        head: Head {
+            seq: 0,
+            hash: Hash::GENESIS,
+        },
+        last_seen_ms: None,
+        skew_ms: 0,
+    };
+    assert_eq!(row, want);
+    assert_eq!(s.device(id).await.unwrap(), Some(want.clone()));
+    assert_eq!(s.devices().await.unwrap(), vec![want]);
+    assert!(s.pending_enrollments(NOW + 20).await.unwrap().is_empty());
+    assert_eq!(s.device(device(2)).await.unwrap(), None);
+}
+
+async fn enrolment_code_expires(s: &dyn Storage) {
+    s.create_enrollment("h-late", "Kiosk", NOW, NOW + 1_000)
+        .await
+        .unwrap();
+    assert_eq!(s.pending_enrollments(NOW + 999).await.unwrap().len(), 1);
+    assert!(s.pending_enrollments(NOW + 1_000).await.unwrap().is_empty());
+    let err = s
+        .redeem_enrollment("h-late", device(1), "h-secret", NOW + 1_000)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::BadEnrollmentCode), "{err:?}");
+    let err = s
+        .redeem_enrollment("h-unknown", device(1), "h-secret", NOW)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::BadEnrollmentCode), "{err:?}");
+    assert_eq!(s.device(device(1)).await.unwrap(), None);
+    // Just before expiry it still works.
+    s.redeem_enrollment("h-late", device(1), "h-secret", NOW + 999)
+        .await
+        .unwrap();
+}
+
+async fn enrolment_code_is_single_use(s: &dyn Storage) {
+    for code in ["h-a", "h-b"] {
+        s.create_enrollment(code, code, NOW, NOW + 600_000)
+            .await
+            .unwrap();
+    }
+    s.redeem_enrollment("h-a", device(1), "s1", NOW)
+        .await
+        .unwrap();
+    let err = s
+        .redeem_enrollment("h-a", device(2), "s2", NOW)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::BadEnrollmentCode), "{err:?}");
+
+    // A valid code for an enrolled device id is refused and not used up.
+    let err = s
+        .redeem_enrollment("h-b", device(1), "s3", NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::DeviceExists(d) if d == device(1)),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.device(device(1)).await.unwrap().unwrap().secret_hash,
+        "s1"
+    );
+    let row = s
+        .redeem_enrollment("h-b", device(2), "s2", NOW)
+        .await
+        .unwrap();
+    assert_eq!(row.name, "h-b");
+    let ids: Vec<DeviceId> = s.devices().await.unwrap().iter().map(|d| d.id).collect();
+    assert_eq!(ids, vec![device(1), device(2)]);
+}
+
+async fn revoke_device(s: &dyn Storage) {
+    let id = device(1);
+    enrol(s, id).await;
+    assert!(s.revoke_device(id, NOW + 5).await.unwrap());
+    let row = s.device(id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status, row.revoked_ms),
+        (DeviceStatus::Revoked, Some(NOW + 5))
+    );
+    // Revoking again keeps the first time.
+    assert!(s.revoke_device(id, NOW + 9).await.unwrap());
+    assert_eq!(
+        s.device(id).await.unwrap().unwrap().revoked_ms,
+        Some(NOW + 5)
+    );
+    assert!(!s.revoke_device(device(2), NOW).await.unwrap());
+}
+
+async fn operator_token_lookup(s: &dyn Storage) {
+    s.add_operator("duty desk", "h-token-1", NOW).await.unwrap();
+    s.add_operator("commander", "h-token-2", NOW).await.unwrap();
+    s.add_operator("duty desk", "h-token-3", NOW).await.unwrap();
+    for (token, name) in [
+        ("h-token-1", Some("duty desk")),
+        ("h-token-2", Some("commander")),
+        ("h-token-3", Some("duty desk")),
+        ("h-token-4", None),
+    ] {
+        assert_eq!(
+            s.operator_by_token(token).await.unwrap().as_deref(),
+            name,
+            "{token}"
+        );
+    }
+}
+
+// --- ledger -----------------------------------------------------------------------------------
+
+async fn commit_ingest_moves_the_head(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let mut chain = Chain::new(d);
+    let e1 = chain.push(EntryKind::Violation, b"{\"n\":1}".to_vec());
+    let e2 = chain.push(EntryKind::Violation, b"{\"n\":2}".to_vec());
+    let head = s
+        .commit_ingest(
+            d,
+            IngestPlan {
+                expected_head: 0,
+                new: vec![stored(e1, NOW, None), stored(e2.clone(), NOW, None)],
+                conflicts: vec![],
+                skew_ms: 1_234,
+                seen_ms: NOW + 5,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        head,
+        Head {
+            seq: 2,
+            hash: e2.hash
+        }
+    );
+    let row = s.device(d).await.unwrap().unwrap();
+    assert_eq!(
+        (row.head, row.skew_ms, row.last_seen_ms),
+        (head, 1_234, Some(NOW + 5))
+    );
+
+    // A plan made against an older head is refused whole.
+    let e3 = chain.push(EntryKind::Incident, b"{\"n\":3}".to_vec());
+    let e4 = chain.push(EntryKind::Incident, b"{\"n\":4}".to_vec());
+    let err = s
+        .commit_ingest(d, plan(0, vec![stored(e3.clone(), NOW, None)]))
+        .await
+        .unwrap_err();
+    assert_eq!(moved(err), (0, 2));
+    // So is one with a gap, or another device's entry.
+    let err = s
+        .commit_ingest(d, plan(2, vec![stored(e4.clone(), NOW, None)]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+    let foreign = Chain::new(device(2)).push(EntryKind::Incident, vec![]);
+    let mut foreign_at_3 = foreign.clone();
+    foreign_at_3.seq = 3;
+    let err = s
+        .commit_ingest(d, plan(2, vec![stored(foreign_at_3, NOW, None)]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+    assert_eq!(keys(&s.entries(d, 1, 100).await.unwrap()), [(d, 1), (d, 2)]);
+    assert_eq!(s.device(d).await.unwrap().unwrap().head, head);
+
+    // Nothing new: skew and last-seen still move, the head does not.
+    let same = s
+        .commit_ingest(
+            d,
+            IngestPlan {
+                expected_head: 2,
+                skew_ms: -50,
+                seen_ms: NOW + 9,
+                ..IngestPlan::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, head);
+    let row = s.device(d).await.unwrap().unwrap();
+    assert_eq!(
+        (row.head, row.skew_ms, row.last_seen_ms),
+        (head, -50, Some(NOW + 9))
+    );
+
+    let head = s
+        .commit_ingest(
+            d,
+            plan(
+                2,
+                vec![stored(e3, NOW, None), stored(e4.clone(), NOW, None)],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        head,
+        Head {
+            seq: 4,
+            hash: e4.hash
+        }
+    );
+    assert_eq!(s.entries(d, 1, 100).await.unwrap().len(), 4);
+
+    // An unknown device is an error, not a panic and not a new row.
+    assert!(s.commit_ingest(device(9), plan(0, vec![])).await.is_err());
+    assert_eq!(s.device(device(9)).await.unwrap(), None);
+}
+
+async fn commit_ingest_keeps_conflicts_once(s: &dyn Storage) {
+    let (a, b) = (device(1), device(2));
+    let mut ours = Vec::new();
+    for d in [b, a] {
+        enrol(s, d).await;
+        let e = Chain::new(d).push(EntryKind::Violation, b"{\"hq\":true}".to_vec());
+        s.commit_ingest(d, plan(0, vec![stored(e.clone(), NOW, None)]))
+            .await
+            .unwrap();
+        ours.push(e);
+    }
+    let (b1, a1) = (&ours[0], &ours[1]);
+    let theirs = |d: DeviceId, body: &str| Chain::new(d).push(EntryKind::Violation, body.into());
+    let conflict = |hq: &Entry, dev: &Entry| Conflict {
+        seq: 1,
+        hq_hash: hq.hash,
+        device_hash: dev.hash,
+    };
+    let (x, y, z) = (theirs(a, "x"), theirs(a, "y"), theirs(b, "z"));
+    let with = |cs: Vec<(Conflict, Entry)>| IngestPlan {
+        expected_head: 1,
+        conflicts: cs,
+        seen_ms: NOW,
+        ..IngestPlan::default()
+    };
+    // The same conflict reported by two uploads is kept once.
+    for _ in 0..2 {
+        s.commit_ingest(a, with(vec![(conflict(a1, &x), x.clone())]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        s.conflicts(Some(a)).await.unwrap(),
+        vec![(a, conflict(a1, &x))]
+    );
+    // Other bytes for the same seq are another conflict.
+    s.commit_ingest(a, with(vec![(conflict(a1, &y), y.clone())]))
+        .await
+        .unwrap();
+    s.commit_ingest(b, with(vec![(conflict(b1, &z), z.clone())]))
+        .await
+        .unwrap();
+
+    let mut want = vec![
+        (a, conflict(a1, &x)),
+        (a, conflict(a1, &y)),
+        (b, conflict(b1, &z)),
+    ];
+    want.sort_by_key(|(d, c)| (*d, c.seq, c.device_hash));
+    assert_eq!(s.conflicts(None).await.unwrap(), want);
+    assert_eq!(
+        s.conflicts(Some(b)).await.unwrap(),
+        vec![(b, conflict(b1, &z))]
+    );
+    assert!(s.conflicts(Some(device(3))).await.unwrap().is_empty());
+    // Conflicts never touch HQ's own entries or head.
+    assert_eq!(s.entries(a, 1, 10).await.unwrap()[0].entry, *a1);
+    assert_eq!(s.device(a).await.unwrap().unwrap().head.hash, a1.hash);
+}
+
+/// Two uploads of one device planned against the same head: one commits, the other is told
+/// to plan again — never a database error, never both. Several rounds, so the two transactions
+/// really overlap at least once.
+async fn concurrent_commits_one_wins(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let mut chain = Chain::new(d);
+    for round in 0..8u64 {
+        let mut rival = Chain {
+            device: d,
+            prev: chain.prev,
+            next: chain.next,
+        };
+        let ours = chain.push(EntryKind::Incident, b"ours".to_vec());
+        let theirs = rival.push(EntryKind::Incident, b"theirs".to_vec());
+        let (x, y) = tokio::join!(
+            s.commit_ingest(d, plan(round, vec![stored(ours.clone(), NOW, None)])),
+            s.commit_ingest(d, plan(round, vec![stored(theirs.clone(), NOW, None)])),
+        );
+        let (head, lost, winner) = match (x, y) {
+            (Ok(h), Err(e)) => (h, e, ours),
+            (Err(e), Ok(h)) => (h, e, theirs),
+            other => panic!("round {round}: exactly one commit must win: {other:?}"),
+        };
+        assert_eq!(moved(lost), (round, round + 1));
+        assert_eq!(head.hash, winner.hash);
+        let held = s.entries(d, round + 1, 10).await.unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].entry, winner);
+        // The next round builds on whichever entry won.
+        chain.prev = winner.hash;
+    }
+}
+
+async fn hashes_of_a_range(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let mut chain = Chain::new(d);
+    let entries: Vec<Entry> = (0..4)
+        .map(|i| chain.push(EntryKind::Incident, vec![i]))
+        .collect();
+    let new = entries
+        .iter()
+        .map(|e| stored(e.clone(), NOW, None))
+        .collect();
+    s.commit_ingest(d, plan(0, new)).await.unwrap();
+    let h = |seq: u64| (seq, entries[seq as usize - 1].hash);
+    assert_eq!(s.hashes(d, 2, 3).await.unwrap(), vec![h(2), h(3)]);
+    assert_eq!(s.hashes(d, 3, 9).await.unwrap(), vec![h(3), h(4)]);
+    assert_eq!(
+        s.hashes(d, 1, u64::MAX).await.unwrap(),
+        vec![h(1), h(2), h(3), h(4)]
+    );
+    assert!(s.hashes(d, 5, 9).await.unwrap().is_empty());
+    assert!(s.hashes(d, 3, 2).await.unwrap().is_empty());
+    assert!(s.hashes(device(2), 1, 9).await.unwrap().is_empty());
+}
+
+async fn entry_queries_filter_and_order(s: &dyn Storage) {
+    let (a, b) = (device(1), device(2));
+    let (p1, p2, p3) = (patrol(1), patrol(2), patrol(3));
+    use EntryKind::*;
+    // Device b uploads first, so storage order differs from (device, seq) order.
+    let uploads = [
+        (
+            b,
+            vec![
+                (PatrolStarted, 1_500, Some(p3)),
+                (Supplement, 2_500, None),
+                (Violation, 500, Some(p1)),
+            ],
+        ),
+        (
+            a,
+            vec![
+                (PatrolStarted, 1_000, Some(p1)),
+                (TrackSegment, 2_000, Some(p1)),
+                (Supplement, 3_000, None),
+                (Violation, 4_000, Some(p2)),
+            ],
+        ),
+    ];
+    for (d, specs) in uploads {
+        enrol(s, d).await;
+        let mut chain = Chain::new(d);
+        let new = specs
+            .into_iter()
+            .map(|(kind, at, p)| stored(chain.push(kind, vec![1, 2, 3]), NOW + at, p))
+            .collect();
+        s.commit_ingest(d, plan(0, new)).await.unwrap();
+    }
+
+    let all_a = s.entries(a, 1, 100).await.unwrap();
+    assert_eq!(keys(&all_a), [(a, 1), (a, 2), (a, 3), (a, 4)]);
+    assert_eq!(all_a[1].entry.kind, TrackSegment);
+    assert_eq!(all_a[1].patrol_id, Some(p1));
+    assert_eq!(all_a[1].event_ms, NOW + 2_000);
+    assert_eq!(keys(&s.entries(a, 2, 2).await.unwrap()), [(a, 2), (a, 3)]);
+    assert!(s.entries(a, 5, 10).await.unwrap().is_empty());
+    assert!(s.entries(device(3), 1, 10).await.unwrap().is_empty());
+
+    // from <= event_ms < to, ordered by device then seq.
+    let between = s
+        .entries_between(NOW + 1_000, NOW + 3_000, None)
+        .await
+        .unwrap();
+    assert_eq!(keys(&between), [(a, 1), (a, 2), (b, 1), (b, 2)]);
+    let some_kinds = s
+        .entries_between(NOW, NOW + 10_000, Some(&[Supplement, Violation]))
+        .await
+        .unwrap();
+    assert_eq!(keys(&some_kinds), [(a, 3), (a, 4), (b, 2), (b, 3)]);
+    assert!(
+        s.entries_between(NOW, NOW + 10_000, Some(&[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.entries_between(NOW + 10_000, NOW, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(
+        keys(&s.patrol_entries(&[p1]).await.unwrap()),
+        [(a, 1), (a, 2), (b, 3)]
+    );
+    assert_eq!(
+        keys(&s.patrol_entries(&[p3, p1]).await.unwrap()),
+        [(a, 1), (a, 2), (b, 1), (b, 3)]
+    );
+    assert!(s.patrol_entries(&[]).await.unwrap().is_empty());
+    assert!(s.patrol_entries(&[patrol(9)]).await.unwrap().is_empty());
+
+    assert_eq!(keys(&s.supplements().await.unwrap()), [(a, 3), (b, 2)]);
+}
+
+async fn quarantine_and_flags_round_trip(s: &dyn Storage) {
+    let (a, b) = (device(1), device(2));
+    let problem = |seq| EntryProblem {
+        seq,
+        code: "invalid_payload".into(),
+        reason: "invalid plate: 车牌 `湘J` is too short".into(),
+    };
+    let mut kept = Vec::new();
+    for d in [b, a] {
+        enrol(s, d).await;
+        let mut chain = Chain::new(d);
+        let bad = chain.push(EntryKind::Violation, b"{not json".to_vec());
+        let q = StoredEntry {
+            entry: bad,
+            received_ms: NOW + 7,
+            event_ms: NOW - 3,
+            patrol_id: None,
+            flags: vec![flags::FUTURE.into(), flags::SKEWED_CLOCK.into()],
+            quarantine: Some(problem(1)),
+        };
+        let ok = StoredEntry {
+            flags: vec![flags::GNSS_MISMATCH.into()],
+            ..stored(
+                chain.push(EntryKind::PatrolStopped, b"{}".to_vec()),
+                NOW,
+                Some(patrol(4)),
+            )
+        };
+        s.commit_ingest(d, plan(0, vec![q.clone(), ok.clone()]))
+            .await
+            .unwrap();
+        kept.push((d, vec![q, ok]));
+    }
+    for (d, want) in &kept {
+        assert_eq!(&s.entries(*d, 1, 10).await.unwrap(), want);
+    }
+    assert_eq!(s.quarantined(Some(a)).await.unwrap(), vec![(a, problem(1))]);
+    assert_eq!(
+        s.quarantined(None).await.unwrap(),
+        vec![(a, problem(1)), (b, problem(1))]
+    );
+    assert!(s.quarantined(Some(device(3))).await.unwrap().is_empty());
+}
+
+async fn payload_bytes_round_trip(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let start = Record::PatrolStarted(PatrolStart {
+        patrol_id: patrol(1),
+        mode: PatrolMode::Foot,
+        group: "G07".into(),
+        officers: vec!["张警官".into()],
+        volunteers: [(VolunteerCategory::RedVest, 3)].into_iter().collect(),
+        vehicle_plate: None,
+    });
+    let json = UnsealedEntry {
+        device_id: d,
+        seq: 1,
+        id: EntryId::new(),
+        kind: start.kind(),
+        wall_ms: NOW,
+        mono_ms: 123_456,
+        gnss_ms: Some(NOW + 250),
+        cell: Some("WL-03-07".into()),
+        payload: start.encode_payload(),
+        prev_hash: Hash::GENESIS,
+    }
+    .seal();
+    let binary = UnsealedEntry {
+        seq: 2,
+        id: EntryId::new(),
+        kind: EntryKind::TrackSegment,
+        gnss_ms: None,
+        cell: None,
+        // Every byte value, NULs and invalid UTF-8 included.
+        payload: (0..=255u8).chain([0, 0, 0xff, 0xfe]).collect(),
+        prev_hash: json.hash,
+        device_id: d,
+        wall_ms: i64::MAX,
+        mono_ms: i64::MIN,
+    }
+    .seal();
+    let empty = UnsealedEntry {
+        seq: 3,
+        id: EntryId::new(),
+        kind: EntryKind::Incident,
+        gnss_ms: Some(-1),
+        cell: Some("格子-1".into()),
+        payload: vec![],
+        prev_hash: binary.hash,
+        device_id: d,
+        wall_ms: 0,
+        mono_ms: 0,
+    }
+    .seal();
+    let sent = vec![json, binary, empty];
+    let new = sent
+        .iter()
+        .map(|e| stored(e.clone(), NOW, Some(patrol(1))))
+        .collect();
+    s.commit_ingest(d, plan(0, new)).await.unwrap();
+
+    let back: Vec<Entry> = s
+        .entries(d, 1, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.entry)
+        .collect();
+    assert_eq!(back, sent);
+    for e in &back {
+        assert_eq!(e.compute_hash(), e.hash, "seq {} no longer verifies", e.seq);
+    }
+    assert_eq!(back[0].record().unwrap(), start);
+}
+
+// --- photos -----------------------------------------------------------------------------------
+
+async fn photos_chunked_upload(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let bytes = b"helloworld";
+    let sha = Hash::of(bytes).to_hex();
+    assert_eq!(s.photo(&sha).await.unwrap(), None);
+    let fresh = PhotoRow {
+        sha256: sha.clone(),
+        size: 10,
+        mime: "image/jpeg".into(),
+        device_id: d,
+        offset: 0,
+        complete: false,
+    };
+    assert_eq!(
+        s.begin_photo(&sha, 10, "image/jpeg", d, NOW).await.unwrap(),
+        fresh
+    );
+    // Announcing again returns the row as it is.
+    assert_eq!(
+        s.begin_photo(&sha, 99, "image/png", d, NOW + 1)
+            .await
+            .unwrap(),
+        fresh
+    );
+
+    assert_eq!(s.append_photo(&sha, 0, b"hello").await.unwrap().offset, 5);
+    match s.append_photo(&sha, 3, b"lo").await.unwrap_err() {
+        StorageError::OffsetMismatch { given, expected } => assert_eq!((given, expected), (3, 5)),
+        other => panic!("expected OffsetMismatch, got {other:?}"),
+    }
+    let err = s.append_photo(&sha, 5, b"world!").await.unwrap_err();
+    assert!(
+        matches!(&err, StorageError::PhotoTooLarge(h) if *h == sha),
+        "{err:?}"
+    );
+    assert_eq!(s.photo(&sha).await.unwrap().unwrap().offset, 5);
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), b"hello");
+
+    let row = s.append_photo(&sha, 5, b"world").await.unwrap();
+    assert_eq!((row.offset, row.complete), (10, false));
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
+    let done = s.finish_photo(&sha, true).await.unwrap();
+    assert_eq!(
+        done,
+        PhotoRow {
+            offset: 10,
+            complete: true,
+            ..fresh.clone()
+        }
+    );
+    assert_eq!(s.photo(&sha).await.unwrap(), Some(done.clone()));
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
+
+    let other = Hash::of(b"other").to_hex();
+    s.begin_photo(&other, 5, "image/jpeg", d, NOW + 2)
+        .await
+        .unwrap();
+    let listed: Vec<(String, bool)> = s
+        .photos_of(d)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.sha256, p.complete))
+        .collect();
+    assert_eq!(listed, vec![(sha.clone(), true), (other, false)]);
+    assert!(s.photos_of(device(2)).await.unwrap().is_empty());
+
+    let unknown = Hash::of(b"nobody").to_hex();
+    for err in [
+        s.append_photo(&unknown, 0, b"x").await.unwrap_err(),
+        s.finish_photo(&unknown, true).await.unwrap_err(),
+        s.photo_bytes(&unknown).await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(&err, StorageError::UnknownPhoto(h) if *h == unknown),
+            "{err:?}"
+        );
+    }
+}
+
+async fn photos_failed_verification_resets(s: &dyn Storage) {
+    let d = device(1);
+    enrol(s, d).await;
+    let sha = Hash::of(b"abcdef").to_hex();
+    s.begin_photo(&sha, 6, "image/jpeg", d, NOW).await.unwrap();
+    s.append_photo(&sha, 0, b"abc").await.unwrap();
+    s.append_photo(&sha, 3, b"XYZ").await.unwrap();
+    let reset = s.finish_photo(&sha, false).await.unwrap();
+    assert_eq!((reset.offset, reset.complete), (0, false));
+    assert!(s.photo_bytes(&sha).await.unwrap().is_empty());
+    // The device starts again from 0.
+    let err = s.append_photo(&sha, 6, b"").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StorageError::OffsetMismatch {
+                given: 6,
+                expected: 0
+            }
+        ),
+        "{err:?}"
+    );
+    s.append_photo(&sha, 0, b"abcd").await.unwrap();
+    s.append_photo(&sha, 4, b"ef").await.unwrap();
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), b"abcdef");
+    assert!(s.finish_photo(&sha, true).await.unwrap().complete);
+}
+
+// --- reference data ---------------------------------------------------------------------------
+
+fn ll(lat: f64, lon: f64) -> LatLon {
+    LatLon { lat, lon }
+}
+
+fn cell(id: &str, name: &str) -> GridCell {
+    GridCell {
+        id: id.into(),
+        name: name.into(),
+        ring: vec![
+            ll(27.8291, 113.1402),
+            ll(27.8302, 113.1402),
+            ll(27.8302, 113.1419),
+        ],
+    }
+}
+
+fn hm(h: u32, m: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(h, m, 0).unwrap()
+}
+
+fn city_v1() -> City {
+    City {
+        name: "株洲".into(),
+        timezone: "Asia/Shanghai".into(),
+        // Deliberately not sorted: storage answers in id order.
+        cells: vec![cell("WL-02", "二号网格"), cell("WL-01", "一号网格")],
+        posts: vec![Post {
+            id: "P05".into(),
+            name: "建设路口".into(),
+            location: ll(27.8295, 113.141),
+            radius_m: 50.0,
+            duty_windows: vec![
+                DutyWindow::new(hm(6, 0), hm(9, 0)),
+                DutyWindow::new(hm(17, 0), hm(21, 0)),
+            ],
+        }],
+        groups: vec![PatrolGroup {
+            id: "G07".into(),
+            name: "第七组".into(),
+            mode: Some(PatrolMode::Foot),
+            cells: vec!["WL-01".into(), "WL-02".into()],
+        }],
+    }
+}
+
+fn sorted(mut c: City) -> City {
+    c.cells.sort_by(|a, b| a.id.cmp(&b.id));
+    c.posts.sort_by(|a, b| a.id.cmp(&b.id));
+    c.groups.sort_by(|a, b| a.id.cmp(&b.id));
+    c
+}
+
+fn summary(added: u32, changed: u32, removed: u32, unchanged: u32, cursor: u64) -> ImportSummary {
+    ImportSummary {
+        added,
+        changed,
+        removed,
+        unchanged,
+        cursor,
+    }
+}
+
+async fn import_city_versions_and_tombstones(s: &dyn Storage) {
+    assert_eq!(s.city().await.unwrap(), None);
+    assert_eq!(s.reference_since(0).await.unwrap(), None);
+
+    let v1 = city_v1();
+    let first = s.import_city(&v1, NOW).await.unwrap();
+    let c1 = first.cursor;
+    assert!(c1 >= 4, "{first:?}");
+    assert_eq!(first, summary(4, 0, 0, 0, c1));
+    assert_eq!(s.city().await.unwrap(), Some(sorted(v1.clone())));
+    let everything = s.reference_since(0).await.unwrap().unwrap();
+    assert_eq!(everything.apply_to(None), sorted(v1.clone()));
+    assert_eq!(everything.cursor, c1.to_string());
+    assert!(everything.removed.is_empty());
+
+    // The same city again changes nothing, not even the cursor.
+    assert_eq!(
+        s.import_city(&v1, NOW + 1).await.unwrap(),
+        summary(0, 0, 0, 4, c1)
+    );
+
+    // One cell renamed, the post gone.
+    let mut v2 = v1.clone();
+    v2.cells[1].name = "一号网格（扩）".into();
+    v2.posts.clear();
+    let second = s.import_city(&v2, NOW + 2).await.unwrap();
+    let c2 = c1 + 2;
+    assert_eq!(second, summary(0, 1, 1, 2, c2));
+    let since_c1 = s.reference_since(c1).await.unwrap().unwrap();
+    assert_eq!(
+        since_c1,
+        ReferenceChanges {
+            cursor: c2.to_string(),
+            name: "株洲".into(),
+            timezone: "Asia/Shanghai".into(),
+            cells: vec![v2.cells[1].clone()],
+            posts: vec![],
+            groups: vec![],
+            removed: vec![RemovedItem {
+                kind: "post".into(),
+                id: "P05".into()
+            }],
+        }
+    );
+    // A device holding v1 that applies the changes holds v2.
+    assert_eq!(
+        since_c1.apply_to(Some(sorted(v1.clone()))),
+        sorted(v2.clone())
+    );
+    assert_eq!(s.city().await.unwrap(), Some(sorted(v2.clone())));
+    let nothing = s.reference_since(c2).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            nothing.cursor.as_str(),
+            nothing.cells.len() + nothing.posts.len() + nothing.groups.len(),
+            nothing.removed.len()
+        ),
+        (c2.to_string().as_str(), 0, 0)
+    );
+    let all = s.reference_since(0).await.unwrap().unwrap();
+    assert_eq!(all.apply_to(None), sorted(v2.clone()));
+
+    // The post comes back and the time zone changes: both bump the counter.
+    let mut v3 = v2.clone();
+    v3.posts = v1.posts.clone();
+    v3.timezone = "Asia/Urumqi".into();
+    let third = s.import_city(&v3, NOW + 3).await.unwrap();
+    let c3 = c2 + 2;
+    assert_eq!(third, summary(1, 0, 0, 3, c3));
+    let since_c2 = s.reference_since(c2).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            since_c2.cursor.clone(),
+            since_c2.timezone.as_str(),
+            since_c2.posts.clone(),
+            since_c2.removed.len()
+        ),
+        (c3.to_string(), "Asia/Urumqi", v1.posts.clone(), 0)
+    );
+    assert_eq!(since_c2.apply_to(Some(sorted(v2))), sorted(v3.clone()));
+    // A cursor HQ never handed out (its database was replaced) gets everything.
+    assert_eq!(
+        s.reference_since(c3 + 100).await.unwrap(),
+        s.reference_since(0).await.unwrap()
+    );
+}
+
+// --- backend-specific -------------------------------------------------------------------------
+
+/// SHA-256 of every shipped migration. A failing line means a shipped file was edited: revert
+/// it and add a new numbered migration instead.
+const SQLITE_SHIPPED: &[(&str, &str)] = &[(
+    "0001_hq.sql",
+    "1b28ff7487fa759f772cee45b80a195cadeeae136a2ad7981d92f7dabf796af2",
+)];
+const POSTGRES_SHIPPED: &[(&str, &str)] = &[(
+    "0001_hq.sql",
+    "3c4da9d41c8bbf8c71d7e1860abf3b9987a73a242ac9259743cb9902016579a9",
+)];
+
+fn check_migrations(backend: &str, embedded: &[(i64, &str, &str)], shipped: &[(&str, &str)]) {
+    use sha2::{Digest, Sha256};
+    let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let names: Vec<&str> = embedded.iter().map(|m| m.1).collect();
+    assert_eq!(
+        files, names,
+        "every file in {dir} must be embedded, in order"
+    );
+    for (i, (version, name, sql)) in embedded.iter().enumerate() {
+        assert_eq!(
+            *version,
+            i as i64 + 1,
+            "versions are 1, 2, 3 … without gaps"
+        );
+        assert!(
+            name.starts_with(&format!("{version:04}_")),
+            "{name} must start with {version:04}_"
+        );
+        let on_disk = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        assert_eq!(
+            &on_disk, sql,
+            "{backend}/{name} differs from what is embedded"
+        );
+        let (_, sha) = shipped
+            .iter()
+            .find(|s| s.0 == *name)
+            .unwrap_or_else(|| panic!("pin {backend}/{name}'s SHA-256 in this test"));
+        assert_eq!(
+            hex::encode(Sha256::digest(sql.as_bytes())),
+            *sha,
+            "{backend}/{name} was edited after it shipped"
+        );
+    }
+}
+
+#[test]
+fn migrations_are_numbered_files_and_never_edited() {
+    check_migrations(
+        "sqlite",
+        patrol_hq::storage::sqlite::MIGRATIONS,
+        SQLITE_SHIPPED,
+    );
+    check_migrations(
+        "postgres",
+        patrol_hq::storage::postgres::MIGRATIONS,
+        POSTGRES_SHIPPED,
+    );
+}
+
+#[tokio::test]
+async fn sqlite_file_is_durable_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested/hq");
+    let s = SqliteStorage::open(&data).unwrap();
+    assert_eq!(s.path(), Some(data.join("hq.sqlite").as_path()));
+    enrol(&s, device(1)).await;
+    drop(s);
+
+    let raw = rusqlite::Connection::open(data.join("hq.sqlite")).unwrap();
+    let mode: String = raw
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        (mode.as_str(), version),
+        ("wal", patrol_hq::storage::sqlite::MIGRATIONS.len() as i64)
+    );
+    drop(raw);
+
+    let s = SqliteStorage::open(&data).unwrap();
+    assert!(s.device(device(1)).await.unwrap().is_some());
+    let mem = SqliteStorage::open_in_memory().unwrap();
+    assert_eq!(mem.path(), None);
+    assert!(mem.devices().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SqliteStorage::open(dir.path()).unwrap());
+    let raw = rusqlite::Connection::open(dir.path().join("hq.sqlite")).unwrap();
+    raw.pragma_update(None, "user_version", 99).unwrap();
+    drop(raw);
+    let err = SqliteStorage::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn postgres_refuses_a_newer_schema() {
+    let db = pg::TestDb::create().await;
+    drop(PgStorage::connect(&db.url).await.unwrap());
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let task = tokio::spawn(conn);
+    client
+        .batch_execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (99, '0099_future.sql')",
+        )
+        .await
+        .unwrap();
+    drop(client);
+    let _ = task.await;
+    let err = PgStorage::connect(&db.url).await.unwrap_err();
+    assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn postgres_unreachable_is_an_error() {
+    // Port 1 on localhost: nothing listens there.
+    let err = PgStorage::connect("postgres://nobody@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Backend(_)), "{err:?}");
+}
