@@ -62,11 +62,25 @@ pub enum Command {
         #[arg(long)]
         patrol: Option<String>,
     },
-    /// This device: running patrol, unsynced entries, today's tallies, post duty.
+    /// This device: running patrol, unsynced entries, today's tallies, post duty, enrolment
+    /// and the last receipt from HQ.
     Status {
         #[arg(long)]
         json: bool,
     },
+    /// Enrol this device with HQ using a one-time code from the station.
+    Enroll {
+        /// HQ's address, e.g. https://hq.example or http://10.1.2.3:8787.
+        #[arg(long, value_name = "URL")]
+        hq: String,
+        /// The one-time code shown at the station.
+        #[arg(long)]
+        code: String,
+    },
+    /// Send HQ everything it lacks and print its receipt. Exit 0 when HQ holds everything,
+    /// 1 when the sync failed or left something behind, 3 when the ledger is broken, 4 when
+    /// the queue is stuck.
+    Sync,
 }
 
 #[derive(Debug, Args)]

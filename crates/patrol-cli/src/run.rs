@@ -232,6 +232,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Status { json } => show::status(&store, json)?,
+        Command::Enroll { hq, code } => {
+            let resp = patrol_sync::blocking::enroll(&mut store, &hq, &code)?;
+            let hq = store.hq_url()?.unwrap_or(hq);
+            println!("{}", resp.device_name);
+            eprintln!(
+                "enrolled: device {} as {} with HQ {hq}",
+                resp.device_id, resp.device_name
+            );
+        }
+        Command::Sync => return show::sync(&mut store),
     }
     Ok(ExitCode::SUCCESS)
 }

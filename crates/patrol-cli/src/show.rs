@@ -1,4 +1,4 @@
-//! Printing the ledger, the status and route exports.
+//! Printing the ledger, the status, route exports and the receipt of a sync.
 
 use anyhow::{Result, bail};
 use chrono::TimeZone;
@@ -6,6 +6,7 @@ use patrol_device::Store;
 use patrol_model::{EntryKind, PatrolId, PositionFix, Record};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::process::ExitCode;
 
 pub fn log(store: &Store, as_json: bool) -> Result<()> {
     let tz = store.timezone()?;
@@ -98,12 +99,16 @@ fn line(
     note: &str,
     tz: chrono_tz::Tz,
 ) -> String {
-    let t = tz.timestamp_millis_opt(wall_ms).single().map_or_else(
-        || wall_ms.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
-    );
+    let t = local_time(wall_ms, tz);
     let cell = cell.map_or("-", |c| c.as_str());
     format!("{seq:>6}  {t}  {:<16} {cell:<10} {note}", kind.as_str())
+}
+
+fn local_time(wall_ms: i64, tz: chrono_tz::Tz) -> String {
+    tz.timestamp_millis_opt(wall_ms).single().map_or_else(
+        || wall_ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 fn summary(r: &Option<Record>) -> String {
@@ -178,6 +183,9 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
     let today = store.today()?;
     let tally = store.day_tally(today)?;
     let duty = store.post_duty(today)?;
+    let enrollment = store.enrollment()?;
+    let receipt = patrol_sync::last_receipt(store)?;
+    let quarantined = store.quarantined()?;
     if as_json {
         let v = json!({
             "device_id": store.device_id(),
@@ -189,6 +197,14 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
             "unsynced": outbox.pending,
             "today": tally,
             "post_duty": duty,
+            "enrollment": {
+                "enrolled": enrollment.is_some(),
+                "hq_url": enrollment.as_ref().map(|e| &e.hq_url),
+                "device_name": enrollment.as_ref().map(|e| &e.device_name),
+            },
+            "last_receipt": receipt.as_ref().map(|r| &r.0),
+            "last_sync_ms": receipt.as_ref().map(|r| r.1),
+            "quarantined": quarantined,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -206,6 +222,21 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
         "unsynced    {} pending, {} acknowledged by HQ, {} quarantined",
         outbox.pending, outbox.acked, outbox.quarantined
     );
+    for q in &quarantined {
+        println!("  quarantined seq {} ({}): {}", q.seq, q.code, q.reason);
+    }
+    match &enrollment {
+        Some(e) => println!("hq          {} (enrolled as {})", e.hq_url, e.device_name),
+        None => println!("hq          not enrolled (patrol enroll --hq URL --code CODE)"),
+    }
+    match &receipt {
+        Some((r, at)) => println!(
+            "last sync   {}: {}",
+            local_time(*at, store.timezone()?),
+            patrol_sync::receipt_summary(r)
+        ),
+        None => println!("last sync   never"),
+    }
     println!("today       {today}");
     for (t, n) in &tally.violations {
         println!("  {:<18} {n}", t.slug());
@@ -231,4 +262,60 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `patrol sync`: the receipt on stdout, progress and counts on stderr. Exit 0 when HQ holds
+/// everything, 1 when the sync failed or left something behind, 3 when the ledger is broken, 4
+/// when the queue is stuck.
+pub fn sync(store: &mut Store) -> Result<ExitCode> {
+    let result = patrol_sync::blocking::sync(store, |p| match p {
+        patrol_sync::Progress::Retrying { wait, error, .. } => {
+            eprintln!("retrying in {:.1} s: {error}", wait.as_secs_f64())
+        }
+        patrol_sync::Progress::Reference {
+            cells,
+            posts,
+            groups,
+            removed,
+        } => eprintln!(
+            "reference data updated: {cells} cells, {posts} posts, {groups} groups, {removed} removed"
+        ),
+        _ => {}
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let pending = store.outbox_counts()?.pending;
+            eprintln!("patrol: sync failed: {e}");
+            let last = match patrol_sync::last_receipt(store)? {
+                Some((r, at)) => format!(
+                    "last receipt {}: {}",
+                    local_time(at, store.timezone()?),
+                    patrol_sync::receipt_summary(&r)
+                ),
+                None => "no receipt from HQ yet".into(),
+            };
+            let wait = if pending == 1 {
+                "entry waits"
+            } else {
+                "entries wait"
+            };
+            println!("not synced: {pending} {wait} on this device; {last}");
+            let code = if e.kind() == "chain_broken" { 3 } else { 1 };
+            return Ok(ExitCode::from(code));
+        }
+    };
+    println!("{report}");
+    eprintln!(
+        "sent: {} new entries, {} already at HQ, {} photos; {} requests, {} retried",
+        report.uploaded, report.duplicates, report.photos_uploaded, report.attempts, report.retries
+    );
+    Ok(if report.stuck.is_some() {
+        ExitCode::from(4)
+    } else if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        // Problems, or entries or photos still waiting.
+        ExitCode::from(1)
+    })
 }

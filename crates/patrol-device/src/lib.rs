@@ -9,5 +9,6 @@ pub mod views;
 pub use error::{Error, Result};
 pub use patrol_model::{Clock, ManualClock, SystemClock};
 pub use store::{
-    Capture, Draft, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Store, VerifyReport,
+    Capture, Draft, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Quarantined,
+    SavedReceipt, Store, VerifyReport,
 };

@@ -6,6 +6,7 @@
 mod drafts;
 mod ledger;
 mod migrations;
+mod outbox;
 mod photos;
 mod queries;
 mod recorder;
@@ -14,6 +15,7 @@ mod reference;
 pub use drafts::Draft;
 pub use ledger::{Capture, OutboxCounts, VerifyReport};
 pub use migrations::MIGRATIONS;
+pub use outbox::{Enrollment, Quarantined, SavedReceipt};
 pub use recorder::{FixOutcome, FlushPolicy};
 
 use crate::{Clock, Error, Result};

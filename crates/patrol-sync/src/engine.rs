@@ -1,0 +1,352 @@
+//! The sync engine: does the HTTP and the store updates around the pure decisions of
+//! [`crate::plan`]. One sync = verify the local chain, hello, reference data, HQ's head, entries,
+//! photos, receipt. It holds the store only between network calls (through [`StoreAccess`]), so
+//! the app can keep recording while a sync waits on the network; it never writes a ledger row.
+//!
+//! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
+//! settings, which is what the CLI uses. The app keeps the secret in the OS keystore instead and
+//! passes it in with [`SyncEngine::sync_with`].
+
+use crate::client::{self, Failure, Hq};
+use crate::plan::{self, BatchLimits, Outcome};
+use crate::report::{Progress, SyncReport};
+use crate::{Error, Result};
+use patrol_device::Store;
+use patrol_model::DeviceId;
+use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Head, Receipt, ReferenceChanges};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Knobs of a sync; the defaults suit a phone on a patchy mobile network.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub batch: BatchLimits,
+    /// Photo bytes per PATCH (HQ takes at most 1 MiB).
+    pub chunk_bytes: u64,
+    /// Tries of one request before a transient failure ends the sync (reset by any success).
+    pub max_attempts: u32,
+    /// Failed attempts on the same first entry, with HQ answering, before the queue is stuck.
+    pub stuck_after: u32,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch: BatchLimits::default(),
+            chunk_bytes: 256 * 1024,
+            max_attempts: 6,
+            stuck_after: plan::STUCK_AFTER,
+            backoff_base: plan::BACKOFF_BASE,
+            backoff_cap: plan::BACKOFF_CAP,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Brief, exclusive access to the device store. The engine calls it between network calls and
+/// never across one, so a sync does not block the officer from saving.
+pub trait StoreAccess {
+    fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R;
+}
+
+impl StoreAccess for Mutex<Store> {
+    fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+impl StoreAccess for Mutex<&mut Store> {
+    fn with_store<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// Where and as whom to sync.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub hq_url: String,
+    pub secret: String,
+}
+
+impl Credentials {
+    /// The enrolment kept in the store's settings (the CLI's way).
+    pub fn from_store(store: &Store) -> Result<Credentials> {
+        match (store.hq_url()?, store.device_secret()?) {
+            (Some(hq_url), Some(secret)) => Ok(Credentials { hq_url, secret }),
+            _ => Err(Error::NotEnrolled),
+        }
+    }
+}
+
+/// The device's sync client. Cheap to clone; one per app is enough.
+#[derive(Debug, Clone)]
+pub struct SyncEngine {
+    http: reqwest::Client,
+    options: SyncOptions,
+}
+
+impl SyncEngine {
+    pub fn new() -> Result<Self> {
+        Self::with_options(SyncOptions::default())
+    }
+
+    pub fn with_options(options: SyncOptions) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .user_agent(concat!("patrol-device/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
+        Ok(Self { http, options })
+    }
+
+    pub fn options(&self) -> &SyncOptions {
+        &self.options
+    }
+
+    /// Who is at `hq_url`, checking it speaks this device's protocol.
+    pub async fn hello(&self, hq_url: &str) -> Result<v1::Hello> {
+        let hq = Hq::new(self.http.clone(), client::normalize_hq_url(hq_url)?, None);
+        let hello = client::hello(&hq).await.map_err(Failure::into_error)?;
+        if hello.protocol != v1::PROTOCOL {
+            return Err(Error::mismatch(hello.protocol));
+        }
+        Ok(hello)
+    }
+
+    /// Redeem a one-time code from the station and keep the enrolment in the store's settings
+    /// (HQ address, device name, secret). Enrolling again replaces the previous enrolment.
+    pub async fn enroll(
+        &self,
+        store: &impl StoreAccess,
+        hq_url: &str,
+        code: &str,
+    ) -> Result<EnrollResponse> {
+        let base = client::normalize_hq_url(hq_url)?;
+        self.hello(&base).await?;
+        let device_id = store.with_store(|s| s.device_id());
+        let request = EnrollRequest {
+            code: code.trim().to_owned(),
+            device_id,
+            app_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        };
+        let hq = Hq::new(self.http.clone(), base.clone(), None);
+        let resp: EnrollResponse = hq
+            .send(hq.request(Method::POST, "/api/v1/enroll").json(&request))
+            .await
+            .map_err(Failure::into_error)?;
+        if resp.device_id != device_id {
+            return Err(Error::Rejected {
+                status: 200,
+                code: "wrong_device".into(),
+                message: format!(
+                    "HQ enrolled device {} but this device is {device_id}",
+                    resp.device_id
+                ),
+            });
+        }
+        store.with_store(|s| s.save_enrollment(&base, &resp.device_name, &resp.secret))?;
+        Ok(resp)
+    }
+
+    /// Sync with the enrolment kept in the store.
+    pub async fn sync(
+        &self,
+        store: &impl StoreAccess,
+        progress: impl FnMut(Progress),
+    ) -> Result<SyncReport> {
+        let creds = store.with_store(|s| Credentials::from_store(s))?;
+        self.sync_with(store, &creds, progress).await
+    }
+
+    /// One whole sync; ends with HQ's receipt. An `Err` means HQ could not be reached or would
+    /// not talk to this device; trouble with single entries or photos is in the report.
+    pub async fn sync_with(
+        &self,
+        store: &impl StoreAccess,
+        creds: &Credentials,
+        progress: impl FnMut(Progress),
+    ) -> Result<SyncReport> {
+        let base = client::normalize_hq_url(&creds.hq_url)?;
+        let (device_id, entries) = store.with_store(|s| -> Result<_> {
+            let report = s.verify()?;
+            if let Some(b) = report.broken {
+                return Err(Error::ChainBroken(b));
+            }
+            Ok((s.device_id(), report.entries))
+        })?;
+        let token = v1::device_token(device_id, &creds.secret);
+        let mut session = Session {
+            hq: Hq::new(self.http.clone(), base, Some(token)),
+            store,
+            options: &self.options,
+            progress,
+            device_id,
+            requests: 0,
+            retries: 0,
+            problems: Vec::new(),
+        };
+        (session.progress)(Progress::Checked { entries });
+        session.run().await
+    }
+}
+
+/// One sync in progress.
+pub(crate) struct Session<'a, S, P> {
+    pub hq: Hq,
+    pub store: &'a S,
+    pub options: &'a SyncOptions,
+    pub progress: P,
+    pub device_id: DeviceId,
+    pub requests: u32,
+    pub retries: u32,
+    pub problems: Vec<String>,
+}
+
+impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
+    async fn run(&mut self) -> Result<SyncReport> {
+        let hello: v1::Hello = self
+            .call(|hq| hq.request(Method::GET, "/api/v1/hello"))
+            .await
+            .map_err(Failure::into_error)?;
+        if hello.protocol != v1::PROTOCOL {
+            return Err(Error::mismatch(hello.protocol));
+        }
+        (self.progress)(Progress::Connected {
+            server: hello.server,
+            version: hello.version,
+        });
+        self.pull_reference().await?;
+
+        let device = self.device_id;
+        let head: Head = self
+            .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/head")))
+            .await
+            .map_err(Failure::into_error)?;
+        let upload = self.upload_entries(head).await?;
+        let photos = self.upload_photos().await?;
+
+        let receipt: Receipt = self
+            .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/receipt")))
+            .await
+            .map_err(Failure::into_error)?;
+        (self.progress)(Progress::Receipt {
+            head: receipt.head.seq,
+        });
+        self.finish(head, upload, photos, receipt)
+    }
+
+    /// Download what changed in the reference data since the stored cursor and save it.
+    async fn pull_reference(&mut self) -> Result<()> {
+        let cursor = self.store.with_store(|s| s.reference_cursor())?;
+        let answer: Result<ReferenceChanges, Failure> = self
+            .call(|hq| match &cursor {
+                Some(c) => hq.request_query(Method::GET, "/api/v1/reference", &[("cursor", c)]),
+                None => hq.request(Method::GET, "/api/v1/reference"),
+            })
+            .await;
+        let changes = match answer {
+            Ok(c) => c,
+            // HQ has no city yet (`no_city`): nothing to download.
+            Err(f) if f.status == Some(404) => return Ok(()),
+            Err(f) if f.outcome == Outcome::Rejected => {
+                self.problems
+                    .push(format!("reference data not updated: {}", f.message));
+                return Ok(());
+            }
+            Err(f) => return Err(f.into_error()),
+        };
+        let changed = !(changes.cells.is_empty()
+            && changes.posts.is_empty()
+            && changes.groups.is_empty()
+            && changes.removed.is_empty());
+        if !changed && cursor.as_deref() == Some(changes.cursor.as_str()) {
+            return Ok(());
+        }
+        let saved = self.store.with_store(|s| -> patrol_device::Result<()> {
+            // Without a cursor HQ sent everything: replace, do not merge into a hand import.
+            let base = if cursor.is_some() { s.city()? } else { None };
+            let city = changes.apply_to(base);
+            s.set_city(&city, Some(&changes.cursor))
+        });
+        match saved {
+            Ok(()) => (self.progress)(Progress::Reference {
+                cells: changes.cells.len(),
+                posts: changes.posts.len(),
+                groups: changes.groups.len(),
+                removed: changes.removed.len(),
+            }),
+            // Bad reference data must not keep evidence from reaching HQ.
+            Err(patrol_device::Error::Invalid(e)) => self
+                .problems
+                .push(format!("reference data from HQ not saved: invalid {e}")),
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Send one request, retrying transient failures with backoff and full jitter. Any success
+    /// resets the count, so a long sync over a flaky network keeps going while it moves.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &mut self,
+        make: impl Fn(&Hq) -> reqwest::RequestBuilder,
+    ) -> Result<T, Failure> {
+        let mut failures = 0u32;
+        loop {
+            self.requests += 1;
+            match self.hq.send(make(&self.hq)).await {
+                Ok(v) => return Ok(v),
+                Err(f)
+                    if f.outcome == Outcome::Transient
+                        && failures + 1 < self.options.max_attempts =>
+                {
+                    let wait = backoff_wait(self.options, failures);
+                    failures += 1;
+                    self.retries += 1;
+                    (self.progress)(Progress::Retrying {
+                        attempt: failures,
+                        wait,
+                        error: f.message.clone(),
+                    });
+                    tokio::time::sleep(wait).await;
+                }
+                Err(f) => return Err(f),
+            }
+        }
+    }
+}
+
+fn backoff_wait(options: &SyncOptions, attempt: u32) -> Duration {
+    plan::backoff_with(
+        attempt,
+        options.backoff_base,
+        options.backoff_cap,
+        &mut rand::rng(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The app runs syncs on a multi-threaded runtime: the future must be `Send`.
+    #[allow(dead_code)]
+    fn sync_future_is_send<'a>(
+        engine: &'a SyncEngine,
+        store: &'a Mutex<Store>,
+    ) -> impl std::future::Future<Output = Result<SyncReport>> + Send + 'a {
+        engine.sync(store, |_| {})
+    }
+}

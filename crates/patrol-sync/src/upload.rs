@@ -1,0 +1,151 @@
+//! Uploading entries: from HQ's head + 1, in the batches [`plan::batches`] picks, halving on 413,
+//! recording each answer in the outbox. It stops — without quarantining anything HQ did not name —
+//! when HQ refuses, and counts the failed attempt on the first waiting entry so a queue that
+//! never moves is reported as stuck.
+
+use crate::engine::{Session, StoreAccess};
+use crate::plan::{self, HeadCheck, Outcome};
+use crate::report::Progress;
+use crate::{Error, Result};
+use patrol_model::v1::{Head, UploadRequest, UploadResponse};
+use reqwest::Method;
+
+/// What the upload step did.
+#[derive(Debug, Default)]
+pub(crate) struct Uploaded {
+    pub accepted: u32,
+    pub duplicates: u32,
+    /// Retrying cannot help: HQ refused an entry, or the heads do not fit together.
+    pub refused: Option<String>,
+    /// The last failure that left entries waiting.
+    pub last_error: Option<String>,
+}
+
+impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
+    pub(crate) async fn upload_entries(&mut self, head: Head) -> Result<Uploaded> {
+        let mut out = Uploaded::default();
+        let local_head = self.store.with_store(|s| s.head())?.0;
+        let mut hq_head = head.seq;
+        match self.check(head, local_head)? {
+            HeadCheck::Behind { .. } => {}
+            HeadCheck::UpToDate => return Ok(out),
+            bad => {
+                out.refused = bad.problem();
+                return Ok(out);
+            }
+        }
+        let first = hq_head + 1;
+        let sizes = self
+            .store
+            .with_store(|s| s.payload_sizes(first, local_head))?;
+        let wire_bytes = |seq: u64| {
+            let payload = seq
+                .checked_sub(first)
+                .and_then(|i| sizes.get(i as usize))
+                .copied()
+                .unwrap_or(0);
+            plan::entry_wire_bytes(payload)
+        };
+        let mut limits = self.options.batch;
+        let device = self.device_id;
+        let path = format!("/api/v1/devices/{device}/entries");
+
+        while hq_head < local_head {
+            let Some(range) = plan::batches(hq_head, local_head, limits, wire_bytes)
+                .into_iter()
+                .next()
+            else {
+                break;
+            };
+            let (from, to) = (*range.start(), *range.end());
+            let len = (to - from + 1) as usize;
+            let request = self.store.with_store(|s| -> patrol_device::Result<_> {
+                Ok(UploadRequest {
+                    device_now_ms: s.clock().wall_ms(),
+                    entries: s.entries(from, len)?,
+                })
+            })?;
+            let answer: Result<UploadResponse, _> = self
+                .call(|hq| hq.request(Method::POST, &path).json(&request))
+                .await;
+            let resp = match answer {
+                Ok(resp) => resp,
+                Err(f) => {
+                    let reason = match f.outcome {
+                        Outcome::TooLarge if len > 1 => {
+                            limits.max_entries = len / 2;
+                            continue;
+                        }
+                        Outcome::TooLarge => {
+                            format!("seq {from} is larger than HQ accepts: {}", f.message)
+                        }
+                        Outcome::Auth | Outcome::ProtocolMismatch => return Err(f.into_error()),
+                        // HQ never answered: nothing to learn about the entries.
+                        Outcome::Transient if f.status.is_none() => return Err(f.into_error()),
+                        Outcome::Transient => {
+                            // HQ answers but keeps failing on this batch: stop the upload, still
+                            // fetch the receipt, and count it against the first entry.
+                            let msg = format!("HQ failed on seq {from}–{to}: {}", f.message);
+                            self.bump(hq_head + 1, &msg)?;
+                            out.last_error = Some(msg);
+                            break;
+                        }
+                        Outcome::Rejected | Outcome::Conflict | Outcome::Ok => {
+                            format!("HQ refused seq {from}–{to}: {} ({})", f.message, f.code)
+                        }
+                    };
+                    self.bump(hq_head + 1, &reason)?;
+                    out.refused = Some(reason);
+                    break;
+                }
+            };
+
+            out.accepted += resp.accepted;
+            out.duplicates += resp.duplicates;
+            let update = plan::upload_update(hq_head, &resp);
+            self.store
+                .with_store(|s| s.record_upload(update.acked_through, &update.quarantine))?;
+            let before = hq_head;
+            hq_head = resp.head.seq;
+            (self.progress)(Progress::Uploaded {
+                through: hq_head,
+                of: local_head,
+            });
+            match self.check(resp.head, local_head)? {
+                HeadCheck::Behind { .. } | HeadCheck::UpToDate => {}
+                bad => {
+                    out.refused = bad.problem();
+                    break;
+                }
+            }
+            if let Some(reason) = update.refused {
+                self.bump(hq_head + 1, &reason)?;
+                out.refused = Some(reason);
+                break;
+            }
+            if !update.advanced {
+                let msg = format!(
+                    "HQ answered seq {from}–{to} but its head stayed at seq {hq_head} (was {before})"
+                );
+                self.bump(hq_head + 1, &msg)?;
+                out.last_error = Some(msg);
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Compare HQ's head with the local ledger.
+    fn check(&self, head: Head, local_head: u64) -> Result<HeadCheck> {
+        let local_hash = match head.seq {
+            0 => None,
+            seq if seq <= local_head => self.store.with_store(|s| s.entry(seq))?.map(|e| e.hash),
+            _ => None,
+        };
+        Ok(plan::check_head(head, local_head, local_hash))
+    }
+
+    fn bump(&self, seq: u64, reason: &str) -> Result<u32, Error> {
+        Ok(self.store.with_store(|s| s.bump_attempts(seq, reason))?)
+    }
+}

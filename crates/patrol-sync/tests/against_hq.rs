@@ -1,0 +1,434 @@
+//! The sync engine against the real HQ on `127.0.0.1:0`: enrolment, a full sync with photos and
+//! reference data, the receipt, credentials, a flaky network that loses answers, 413 halving,
+//! photo resume, a restored device and a broken local chain.
+
+mod common;
+use common::*;
+use patrol_model::v1;
+use patrol_sync::{Error, SyncOptions, SyncReport, blocking};
+use std::time::Duration;
+
+fn fast() -> SyncOptions {
+    SyncOptions {
+        backoff_base: Duration::from_millis(1),
+        backoff_cap: Duration::from_millis(5),
+        timeout: Duration::from_secs(20),
+        ..SyncOptions::default()
+    }
+}
+
+fn sync(d: &mut Device, options: SyncOptions) -> patrol_sync::Result<SyncReport> {
+    blocking::sync_with_options(&mut d.store, options, |_| {})
+}
+
+fn enrolled(hq: &Hq) -> Device {
+    let mut d = Device::new();
+    let resp = blocking::enroll(&mut d.store, &hq.url, &hq.code("巡逻终端 07")).unwrap();
+    assert_eq!(resp.device_id, d.store.device_id());
+    d
+}
+
+#[test]
+fn enroll_sync_and_receipt() {
+    let hq = Hq::start(None);
+    let mut d = Device::new();
+    let resp = blocking::enroll(
+        &mut d.store,
+        &format!("{}/", hq.url),
+        &hq.code("巡逻终端 07"),
+    )
+    .unwrap();
+    assert_eq!(resp.device_name, "巡逻终端 07");
+    let enrollment = d.store.enrollment().unwrap().unwrap();
+    assert_eq!(enrollment.hq_url, hq.url, "kept without the trailing slash");
+    assert!(d.store.device_secret().unwrap().is_some());
+
+    let (photo, bytes) = d.photo(600 * 1024, 1); // three chunks of 256 KiB
+    let (_draft_photo, _) = d.photo(1000, 2); // named by no entry: stays on the device
+    d.violations(3);
+    d.violation(vec![photo.clone()]);
+    d.violations(2);
+
+    let mut steps = Vec::new();
+    let report = blocking::sync_with_options(&mut d.store, fast(), |p| steps.push(p)).unwrap();
+    assert_eq!(report.receipt.head.seq, 6);
+    assert_eq!(report.receipt.head.hash, d.store.head().unwrap().1);
+    assert_eq!(report.receipt.photos, std::slice::from_ref(&photo.sha256));
+    assert_eq!((report.uploaded, report.duplicates), (6, 0));
+    assert_eq!(
+        (
+            report.pending,
+            report.photos_pending,
+            report.photos_uploaded
+        ),
+        (0, 0, 1)
+    );
+    assert!(report.quarantined.is_empty() && report.problems.is_empty());
+    assert_eq!(report.stuck, None);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(
+        report.to_string(),
+        "HQ holds seq 1–6 (6 entries), 1 photo; pending 0; quarantined 0"
+    );
+    assert!(
+        steps
+            .iter()
+            .any(|p| matches!(p, patrol_sync::Progress::Reference { cells: 1, .. }))
+    );
+
+    // The device now holds HQ's reference data, the receipt, and a settled outbox.
+    assert_eq!(d.store.city().unwrap().unwrap().name, "常德 (sync test)");
+    assert!(d.store.reference_cursor().unwrap().is_some());
+    let outbox = d.store.outbox_counts().unwrap();
+    assert_eq!((outbox.pending, outbox.acked), (0, 6));
+    assert_eq!(
+        d.store.pending_photos().unwrap().len(),
+        1,
+        "only the draft's photo"
+    );
+    let (saved, _) = patrol_sync::last_receipt(&d.store).unwrap().unwrap();
+    assert_eq!(saved, report.receipt);
+    let stored = hq
+        .rt
+        .block_on(hq.storage().photo_bytes(&photo.sha256))
+        .unwrap();
+    assert!(stored == bytes, "HQ holds the photo byte for byte");
+
+    // Nothing new: nothing sent. Then one more entry: just that one.
+    let again = sync(&mut d, fast()).unwrap();
+    assert_eq!(
+        (again.uploaded, again.duplicates, again.photos_uploaded),
+        (0, 0, 0)
+    );
+    d.violation(vec![]);
+    let more = sync(&mut d, fast()).unwrap();
+    assert_eq!(
+        (more.uploaded, more.receipt.head.seq, more.pending),
+        (1, 7, 0)
+    );
+}
+
+#[test]
+fn enrolment_and_credentials_are_checked() {
+    let hq = Hq::start(None);
+    let mut d = Device::new();
+    d.violations(1);
+    assert!(matches!(sync(&mut d, fast()), Err(Error::NotEnrolled)));
+
+    let err = blocking::enroll(&mut d.store, &hq.url, "AAAA-BBBB").unwrap_err();
+    assert!(
+        matches!(&err, Error::Rejected { code, .. } if code == "bad_code"),
+        "{err}"
+    );
+    let err = blocking::enroll(&mut d.store, "hq.example", "AAAA-BBBB").unwrap_err();
+    assert_eq!(err.kind(), "invalid_url");
+
+    blocking::enroll(&mut d.store, &hq.url, &hq.code("A")).unwrap();
+    let secret = d.store.device_secret().unwrap().unwrap();
+    d.store.save_enrollment(&hq.url, "A", "wrong").unwrap();
+    let err = sync(&mut d, fast()).unwrap_err();
+    assert_eq!(err.kind(), "auth", "{err}");
+    assert_eq!(d.store.outbox_counts().unwrap().pending, 1, "nothing lost");
+
+    d.store.save_enrollment(&hq.url, "A", &secret).unwrap();
+    sync(&mut d, fast()).unwrap();
+    let id = d.store.device_id();
+    assert!(hq.rt.block_on(hq.storage().revoke_device(id, T0)).unwrap());
+    let err = sync(&mut d, fast()).unwrap_err();
+    assert_eq!(err.kind(), "auth", "{err}");
+    assert!(err.to_string().contains("revoked"), "{err}");
+}
+
+#[test]
+fn a_flaky_network_loses_nothing_and_duplicates_nothing() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    let chaos = hq.chaos();
+    d.store
+        .save_enrollment(
+            &chaos.url,
+            "via chaos",
+            &d.store.device_secret().unwrap().unwrap(),
+        )
+        .unwrap();
+    let (photo, _) = d.photo(40 * 1024, 3);
+    d.violations(4);
+    d.violation(vec![photo.clone()]);
+    d.violations(4);
+
+    chaos.inject("GET /api/v1/hello", Fault::Unavailable);
+    chaos.inject("/entries", Fault::Unavailable);
+    // HQ stores the first batch but the answer is lost; so is the answer to the re-send.
+    chaos.inject("/entries", Fault::LoseAnswer);
+    chaos.inject("/entries", Fault::LoseAnswer);
+    // HQ stores the first chunk, the answer is lost; the re-send gets a 409 saying where HQ is.
+    chaos.inject("PATCH /api/v1/photos/", Fault::LoseAnswer);
+    chaos.inject("/receipt", Fault::Unavailable);
+    let options = SyncOptions {
+        batch: patrol_sync::plan::BatchLimits {
+            max_entries: 3,
+            max_bytes: 1 << 20,
+        },
+        chunk_bytes: 16 * 1024,
+        ..fast()
+    };
+    let report = sync(&mut d, options).unwrap();
+    let seen = chaos.seen().join("\n");
+    assert!(report.is_clean(), "{report}\n{seen}");
+    assert_eq!(report.receipt.head.seq, 9, "{seen}");
+    // HQ stored the first batch from a request whose answer was lost, so the device heard of 6
+    // new entries and of the first 3 again, as duplicates, from the re-send that was answered.
+    assert_eq!((report.uploaded, report.duplicates), (6, 3), "{seen}");
+    assert!(report.receipt.conflicts.is_empty());
+    assert_eq!(report.receipt.photos, [photo.sha256]);
+    assert_eq!(report.retries, 6, "{seen}");
+    // Lost answer, 409 with HQ's offset, then the two remaining chunks.
+    assert_eq!(seen.matches("PATCH").count(), 4, "{seen}");
+}
+
+#[test]
+fn a_batch_too_large_for_hq_is_halved() {
+    let hq = Hq::start(Some(16 * 1024));
+    let mut d = enrolled(&hq);
+    d.violations(40); // about 25 KB as one batch
+    let report = sync(&mut d, fast()).unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!((report.receipt.head.seq, report.uploaded), (40, 40));
+    assert!(
+        report.attempts >= 6,
+        "hello, reference, head, 413, two halves, receipt"
+    );
+}
+
+#[test]
+fn a_photo_upload_resumes_where_hq_stands() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    let (photo, bytes) = d.photo(100 * 1024, 4);
+    d.violation(vec![photo.clone()]);
+    // An earlier sync sent the first 40 000 bytes and was cut off.
+    let token = v1::device_token(
+        d.store.device_id(),
+        &d.store.device_secret().unwrap().unwrap(),
+    );
+    hq.rt.block_on(async {
+        let http = reqwest::Client::new();
+        let offer = v1::PhotoOffer {
+            sha256: photo.sha256.clone(),
+            size: photo.size,
+            mime: photo.mime.clone(),
+        };
+        let r = http
+            .post(format!("{}/api/v1/photos", hq.url))
+            .bearer_auth(&token)
+            .json(&offer)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        let r = http
+            .patch(format!("{}/api/v1/photos/{}", hq.url, photo.sha256))
+            .bearer_auth(&token)
+            .header(v1::UPLOAD_OFFSET_HEADER, "0")
+            .body(bytes[..40_000].to_vec())
+            .send()
+            .await
+            .unwrap();
+        let at: v1::PhotoUpload = r.json().await.unwrap();
+        assert_eq!(at.offset, 40_000);
+    });
+    let mut sent = Vec::new();
+    let options = SyncOptions {
+        chunk_bytes: 32 * 1024,
+        ..fast()
+    };
+    let report = blocking::sync_with_options(&mut d.store, options, |p| {
+        if let patrol_sync::Progress::Photo { sent: s, .. } = p {
+            sent.push(s)
+        }
+    })
+    .unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(
+        sent,
+        [72_768, 102_400],
+        "resumed from HQ's offset, not from 0"
+    );
+    let stored = hq
+        .rt
+        .block_on(hq.storage().photo_bytes(&photo.sha256))
+        .unwrap();
+    assert!(stored == bytes);
+}
+
+#[test]
+fn a_restored_device_reports_a_stuck_queue() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    d.violations(2);
+    sync(&mut d, fast()).unwrap();
+    // Back up the data folder, then record and sync two more entries.
+    let backup = tempfile::tempdir().unwrap();
+    d.closed(|dir| copy_store(dir, backup.path()));
+    d.violations(2);
+    assert_eq!(sync(&mut d, fast()).unwrap().receipt.head.seq, 4);
+
+    // Restore the backup: HQ holds seq 1–4, the device only 1–2.
+    d.closed(|dir| copy_store(backup.path(), dir));
+    assert_eq!(d.head(), 2);
+    let report = sync(&mut d, fast()).unwrap();
+    let stuck = report.stuck.clone().expect("stuck");
+    assert!(
+        stuck.contains("HQ holds seq 1–4 but this device has only 2"),
+        "{stuck}"
+    );
+    assert!(report.to_string().contains("\n  STUCK: "), "{report}");
+
+    // New entries on the restored device take seqs HQ already holds differently.
+    d.violations(3);
+    let report = sync(&mut d, fast()).unwrap();
+    let stuck = report.stuck.clone().expect("stuck");
+    assert!(stuck.contains("seq 4 is not this device's"), "{stuck}");
+    assert_eq!(
+        report.uploaded, 0,
+        "nothing chained onto a different history"
+    );
+    assert_eq!(report.pending, 3, "the three new entries still wait");
+    assert_eq!(d.store.outbox_counts().unwrap().pending, 3);
+}
+
+#[test]
+fn a_broken_local_chain_is_never_sent() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    d.violations(3);
+    let db = rusqlite::Connection::open(d.dir.path().join("device.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER ledger_no_update;
+         UPDATE ledger SET wall_ms = wall_ms + 1 WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(db);
+    let err = sync(&mut d, fast()).unwrap_err();
+    assert!(
+        matches!(&err, Error::ChainBroken(c) if c.seq() == 2),
+        "{err}"
+    );
+    let id = d.store.device_id();
+    let head = hq
+        .rt
+        .block_on(hq.storage().device(id))
+        .unwrap()
+        .unwrap()
+        .head;
+    assert_eq!(head.seq, 0, "not one entry sent");
+}
+
+#[test]
+fn a_protocol_mismatch_names_both_versions() {
+    let hq = Hq::start(None);
+    let chaos = hq.chaos();
+    chaos.inject(
+        "GET /api/v1/hello",
+        Fault::Answer(
+            200,
+            2,
+            r#"{"protocol":2,"server":"patrol-hq","version":"9.0.0"}"#.into(),
+        ),
+    );
+    let mut d = Device::new();
+    let err = blocking::enroll(&mut d.store, &chaos.url, "AAAA-BBBB").unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.kind(), "protocol_mismatch");
+    assert!(
+        text.contains("v1") && text.contains("v2") && text.contains("update the app"),
+        "{text}"
+    );
+    assert!(d.store.enrollment().unwrap().is_none());
+}
+
+#[test]
+fn reference_data_follows_hq_incrementally() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    // A hand-imported city is replaced by HQ's on the first full download.
+    let mut kiosk = city();
+    kiosk.name = "kiosk copy".into();
+    kiosk
+        .groups
+        .push(serde_json::from_value(serde_json::json!({"id": "G99", "name": "old"})).unwrap());
+    d.store.set_city(&kiosk, None).unwrap();
+    sync(&mut d, fast()).unwrap();
+    let c = d.store.city().unwrap().unwrap();
+    assert_eq!((c.name.as_str(), c.groups.len()), ("常德 (sync test)", 1));
+    let first_cursor = d.store.reference_cursor().unwrap().unwrap();
+
+    // HQ adds a post: the next sync brings just that change.
+    let mut changed = city();
+    let mut post = changed.posts[0].clone();
+    post.id = patrol_model::PostId("P02".into());
+    post.name = "人民路口".into();
+    changed.posts.push(post);
+    hq.rt
+        .block_on(hq.storage().import_city(&changed, T0 + 1000))
+        .unwrap();
+    let mut steps = Vec::new();
+    blocking::sync_with_options(&mut d.store, fast(), |p| steps.push(p)).unwrap();
+    assert!(
+        steps.contains(&patrol_sync::Progress::Reference {
+            cells: 0,
+            posts: 1,
+            groups: 0,
+            removed: 0
+        }),
+        "{steps:?}"
+    );
+    let c = d.store.city().unwrap().unwrap();
+    assert_eq!(c.posts.len(), 2);
+    assert_ne!(d.store.reference_cursor().unwrap().unwrap(), first_cursor);
+}
+
+#[test]
+fn a_queue_hq_never_moves_is_reported_stuck_after_three_tries() {
+    let hq = Hq::start(None);
+    let mut d = enrolled(&hq);
+    let chaos = hq.chaos();
+    let secret = d.store.device_secret().unwrap().unwrap();
+    d.store
+        .save_enrollment(&chaos.url, "via chaos", &secret)
+        .unwrap();
+    d.violations(2);
+    // HQ answers every upload but takes nothing (a bug on HQ's side).
+    let nothing = v1::UploadResponse {
+        head: v1::Head {
+            seq: 0,
+            hash: patrol_model::Hash::GENESIS,
+        },
+        accepted: 0,
+        duplicates: 0,
+        quarantined: vec![],
+        rejected: vec![],
+        conflicts: vec![],
+        skew_ms: 0,
+    };
+    let body = serde_json::to_string(&nothing).unwrap();
+    for attempt in 1..=3 {
+        chaos.inject("/entries", Fault::Answer(200, 1, body.clone()));
+        let report = sync(&mut d, fast()).unwrap();
+        assert_eq!(report.pending, 2);
+        if attempt < 3 {
+            assert_eq!(report.stuck, None, "attempt {attempt}");
+            let waiting = report.waiting.expect("waiting");
+            assert!(waiting.contains("seq 1 waits"), "{waiting}");
+        } else {
+            let stuck = report.stuck.expect("stuck");
+            assert!(
+                stuck.contains("HQ has not taken seq 1 after 3 attempts"),
+                "{stuck}"
+            );
+        }
+    }
+    // HQ fixed: the queue drains.
+    let report = sync(&mut d, fast()).unwrap();
+    assert!(report.is_clean(), "{report}");
+}
