@@ -1,0 +1,50 @@
+//! The typed api over a Transport: one method per contract command, every rejection normalized
+//! to `ApiError`. Screens import `api` from `./index` and never see the transport.
+
+import { toApiError } from './errors';
+import type { Transport, Unlisten } from './transport';
+import type { Command, Commands, EventName, Events, Receipt, SyncProgress } from './types';
+
+export type Api = ReturnType<typeof makeApi>;
+
+export function makeApi(t: Transport) {
+  async function call<C extends Command>(cmd: C, args?: Commands[C]['args']): Promise<Commands[C]['ret']> {
+    try {
+      return (await t.invoke(cmd, args as Record<string, unknown> | undefined)) as Commands[C]['ret'];
+    } catch (e) {
+      throw toApiError(e);
+    }
+  }
+  return {
+    backend: t.name,
+    call,
+    home: () => call('home'),
+    reference: () => call('reference'),
+    enroll: (a: Commands['enroll']['args']) => call('enroll', a),
+    startPatrol: (a: Commands['start_patrol']['args']) => call('start_patrol', a),
+    stopPatrol: () => call('stop_patrol'),
+    livePatrol: () => call('live_patrol'),
+    recordViolation: (a: Commands['record_violation']['args']) => call('record_violation', a),
+    addViolationDetails: (a: Commands['add_violation_details']['args']) => call('add_violation_details', a),
+    submitReport: (a: Commands['submit_report']['args']) => call('submit_report', a),
+    addPhoto: (data_base64: string) => call('add_photo', { data_base64 }),
+    saveDraft: (a: Commands['save_draft']['args']) => call('save_draft', a),
+    drafts: () => call('drafts'),
+    discardDraft: (id: string) => call('discard_draft', { id }),
+    postDuty: () => call('post_duty'),
+    postArrive: (post_id: string) => call('post_arrive', { post_id }),
+    postLeave: (post_id: string) => call('post_leave', { post_id }),
+    history: (limit?: number) => call('history', limit === undefined ? {} : { limit }),
+    supplement: (a: Commands['supplement']['args']) => call('supplement', a),
+    syncNow: (onProgress: (p: SyncProgress) => void): Promise<Receipt> =>
+      call('sync_now', { on_progress: t.channel<SyncProgress>(onProgress) }),
+    syncStatus: () => call('sync_status'),
+    getSettings: () => call('get_settings'),
+    setSettings: (s: Commands['set_settings']['args']) => call('set_settings', s),
+    startPositionSource: (a: Commands['start_position_source']['args']) => call('start_position_source', a),
+    on<E extends EventName>(event: E, handler: (payload: Events[E]) => void): Promise<Unlisten> {
+      return t.listen(event, handler);
+    },
+    appVersion: () => t.appVersion().catch(() => __APP_VERSION__),
+  };
+}

@@ -1,0 +1,135 @@
+//! The fake backend's state: an append-only list of entries (seq 1, 2, 3 …), drafts, photo
+//! metadata, settings and the open patrol — serializable so `npm run dev` keeps it across
+//! reloads like the real app keeps its SQLite file. Corrections never edit an entry: a
+//! supplement is appended and `effective()` applies it when reading.
+
+import type { Draft, EntryKind, Fix, Language, PositionSource, Reference, Receipt, SyncState } from './types';
+
+export type FakeEntry = {
+  seq: number;
+  id: string;
+  kind: EntryKind;
+  wall_ms: number;
+  cell: string | null;
+  record: Record<string, unknown>;
+  sync: SyncState;
+  quarantine?: { code: string; reason: string };
+};
+
+export type FakeOpenPatrol = {
+  patrol_id: string;
+  group: string;
+  mode: string;
+  started_ms: number;
+  distance_m: number;
+  fixes: number;
+  cell: string | null;
+  route: Fix[];
+  unsealed: number;
+};
+
+export type FakeState = {
+  version: 1;
+  device_id: string;
+  device_name: string | null;
+  enrolled: boolean;
+  hq_url: string | null;
+  language: Language;
+  reference: Reference | null;
+  entries: FakeEntry[];
+  drafts: Draft[];
+  photos: Record<string, { size: number; mime: string; synced: boolean }>;
+  open: FakeOpenPatrol | null;
+  last_receipt: Receipt | null;
+  last_sync_ms: number | null;
+  position_source: PositionSource;
+  sim_progress_m: number;
+};
+
+let counter = 0;
+
+/** A UUIDv7-shaped id (time-ordered), as the Rust side uses. */
+export function uuid7(now: number): string {
+  const hex = (n: number, len: number) => n.toString(16).padStart(len, '0').slice(-len);
+  const rand = (len: number) => {
+    const bytes = new Uint8Array(Math.ceil(len / 2));
+    globalThis.crypto.getRandomValues(bytes);
+    return [...bytes].map((b) => hex(b, 2)).join('').slice(0, len);
+  };
+  counter = (counter + 1) & 0xfff;
+  const t = hex(now, 12);
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${hex(counter, 3)}-${hex(0x8 | (Math.random() * 4), 1)}${rand(3)}-${rand(12)}`;
+}
+
+export function newState(now: number): FakeState {
+  return {
+    version: 1,
+    device_id: uuid7(now),
+    device_name: null,
+    enrolled: false,
+    hq_url: null,
+    language: 'zh-CN',
+    reference: null,
+    entries: [],
+    drafts: [],
+    photos: {},
+    open: null,
+    last_receipt: null,
+    last_sync_ms: null,
+    position_source: 'simulated',
+    sim_progress_m: 0,
+  };
+}
+
+export function loadState(storage: Storage | null | undefined, key: string): FakeState | null {
+  if (!storage) return null;
+  try {
+    const raw = storage.getItem(key);
+    const parsed = raw ? (JSON.parse(raw) as FakeState) : null;
+    return parsed && parsed.version === 1 ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveState(storage: Storage | null | undefined, key: string, s: FakeState): void {
+  if (!storage) return;
+  try {
+    storage.setItem(key, JSON.stringify(s));
+  } catch {
+    // storage full or unavailable: the fake still works in memory
+  }
+}
+
+type Supp = { target_seq: number; reason: string; correction?: { kind: string; body: Record<string, unknown> } };
+
+export function supplementsOf(entries: FakeEntry[], seq: number): FakeEntry[] {
+  return entries.filter((e) => e.kind === 'supplement' && (e.record as Supp).target_seq === seq);
+}
+
+export function withdrawnBy(entries: FakeEntry[], seq: number): number | null {
+  const w = supplementsOf(entries, seq).find((e) => !(e.record as Supp).correction);
+  return w ? w.seq : null;
+}
+
+export function correctedBy(entries: FakeEntry[], seq: number): number[] {
+  return supplementsOf(entries, seq)
+    .filter((e) => (e.record as Supp).correction)
+    .map((e) => e.seq);
+}
+
+/** The record as it stands: the last correction's body, or the original. */
+export function effective(entries: FakeEntry[], e: FakeEntry): Record<string, unknown> {
+  const corr = supplementsOf(entries, e.seq).filter((s) => (s.record as Supp).correction);
+  const last = corr[corr.length - 1];
+  return last ? (last.record as Supp).correction!.body : e.record;
+}
+
+/** Entries that count: not supplements, not withdrawn. */
+export function standing(entries: FakeEntry[]): FakeEntry[] {
+  return entries.filter((e) => e.kind !== 'supplement' && withdrawnBy(entries, e.seq) === null);
+}
+
+export function clone<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}

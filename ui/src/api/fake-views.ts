@@ -1,0 +1,60 @@
+//! What the fake derives from its entries, never stores: the home summary with today's
+//! tallies (withdrawn entries excluded, corrections applied) and post visits.
+
+import type { FakeCtx } from './fake-commands';
+import type { Visit } from './fake-duty';
+import { effective, standing } from './fake-ledger';
+import type { DayTally, Home } from './types';
+import { localDate } from '../lib/time';
+
+export const tz = (ctx: FakeCtx) => ctx.s.reference?.timezone ?? 'Asia/Shanghai';
+
+export function visits(ctx: FakeCtx): Visit[] {
+  const out: Visit[] = [];
+  for (const e of standing(ctx.s.entries)) {
+    const id = e.record.post_id as string;
+    if (e.kind === 'post_arrived') out.push({ post_id: id, start: e.wall_ms, end: null });
+    if (e.kind === 'post_left') {
+      const v = out.find((x) => x.post_id === id && x.end === null);
+      if (v) v.end = e.wall_ms;
+    }
+  }
+  return out;
+}
+
+function today(ctx: FakeCtx): DayTally {
+  const date = localDate(ctx.now(), tz(ctx));
+  const t: DayTally = { date, violations: {}, seized_items: 0, entries: {} };
+  for (const e of standing(ctx.s.entries)) {
+    if (localDate(e.wall_ms, tz(ctx)) !== date) continue;
+    t.entries[e.kind] = (t.entries[e.kind] ?? 0) + 1;
+    if (e.kind === 'violation') {
+      const r = effective(ctx.s.entries, e);
+      t.violations[r.type as string] = (t.violations[r.type as string] ?? 0) + 1;
+      t.seized_items += Number(r.seized_items ?? 0);
+    }
+  }
+  return t;
+}
+
+export function home(ctx: FakeCtx): Home {
+  const s = ctx.s;
+  const o = s.open;
+  return {
+    device_id: s.device_id,
+    enrolled: s.enrolled,
+    hq_url: s.hq_url,
+    device_name: s.device_name,
+    open_patrol: o && {
+      patrol_id: o.patrol_id, group: o.group, mode: o.mode, started_ms: o.started_ms,
+      distance_m: Math.round(o.distance_m), fixes: o.fixes, cell: o.cell, last_fix: o.route[o.route.length - 1] ?? null,
+    },
+    unsynced: s.entries.filter((e) => e.sync === 'pending').length,
+    quarantined: s.entries.filter((e) => e.sync === 'quarantined').length,
+    today: today(ctx),
+    drafts: s.drafts.length,
+    last_sync_ms: s.last_sync_ms,
+    city_loaded: s.reference !== null,
+    position_source: s.position_source,
+  };
+}

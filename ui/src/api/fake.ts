@@ -1,0 +1,209 @@
+//! The in-memory backend: implements every command and event of docs/app-api.md so the UI
+//! runs in a plain browser (`npm run dev`), in unit tests and for screenshots. A simulated
+//! position source drives the open patrol around a loop in the demo city; a fake HQ acks
+//! uploads. In the browser the state is kept in localStorage, so drafts survive a reload
+//! the way the real app's drafts survive a restart.
+
+import { ApiError } from './errors';
+import { DEMO_LOOP } from './fake-city';
+import { handlers, type FakeCtx } from './fake-commands';
+import { home } from './fake-views';
+import { loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
+import type { FakeChannel } from './fake-sync';
+import type { Transport, Unlisten } from './transport';
+import type { Command, EventName, Events, Fix } from './types';
+import { cellAt, distanceM } from '../lib/geo';
+
+export type FakeOptions = {
+  /** Wall clock; tests pass a controllable one. */
+  now?: () => number;
+  /** Milliseconds between simulated fixes; null = no timer (tests call `feedFix`). */
+  tickMs?: number | null;
+  /** Simulated seconds of movement per tick (time-lapse for demos and screenshots). */
+  speed?: number;
+  /** Delay of each command and sync phase, to feel like IPC and a network. */
+  latencyMs?: number;
+  /** Where to keep the state between page loads; null keeps it in memory only. */
+  storage?: Storage | null;
+  storageKey?: string;
+  /** Start already enrolled, with the demo city loaded. */
+  enrolled?: boolean;
+};
+
+export type FakeTransport = Transport & {
+  feedFix(fix: Fix): void;
+  setOnline(online: boolean): void;
+  setQuarantine(fn: FakeCtx['quarantine']): void;
+  setStuck(text: string | null): void;
+  state(): FakeState;
+  dispose(): void;
+};
+
+const SPEED_MPS: Record<string, number> = { foot: 1.4, bicycle: 4, 'e-bike': 5, motorcycle: 8, car: 9 };
+const SEAL_EVERY = 30;
+
+/** Point at `m` metres along the closed demo loop, with its heading. */
+function alongLoop(m: number): { lat: number; lon: number; heading: number } {
+  const legs = DEMO_LOOP.slice(1).map((b, i) => {
+    const a = DEMO_LOOP[i];
+    return { a, b, len: distanceM({ lat: a[0], lon: a[1] }, { lat: b[0], lon: b[1] }) };
+  });
+  const total = legs.reduce((s, l) => s + l.len, 0);
+  let rest = ((m % total) + total) % total;
+  for (const l of legs) {
+    if (rest <= l.len) {
+      const f = rest / l.len;
+      const lat = l.a[0] + (l.b[0] - l.a[0]) * f;
+      const lon = l.a[1] + (l.b[1] - l.a[1]) * f;
+      const heading = (Math.atan2(l.b[1] - l.a[1], l.b[0] - l.a[0]) * 180) / Math.PI;
+      // a little GNSS jitter so the line looks like a real track
+      const j = () => (Math.random() - 0.5) * 0.00004;
+      return { lat: lat + j(), lon: lon + j(), heading: (heading + 360) % 360 };
+    }
+    rest -= l.len;
+  }
+  return { lat: DEMO_LOOP[0][0], lon: DEMO_LOOP[0][1], heading: 90 };
+}
+
+export function createFake(opts: FakeOptions = {}): FakeTransport {
+  const now = opts.now ?? (() => Date.now());
+  const key = opts.storageKey ?? 'patrol-ui-fake-v1';
+  const s: FakeState = loadState(opts.storage, key) ?? newState(now());
+  const listeners = new Map<EventName, Set<(p: unknown) => void>>();
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => {
+    for (const h of listeners.get(event) ?? []) h(JSON.parse(JSON.stringify(payload)));
+  };
+  const latency = () =>
+    opts.latencyMs ? new Promise<void>((r) => setTimeout(r, opts.latencyMs)) : Promise.resolve();
+
+  const ctx: FakeCtx = {
+    s,
+    now,
+    online: true,
+    latency,
+    quarantine: null,
+    stuck: null,
+    commit(kind, record) {
+      const f = s.open?.route[s.open.route.length - 1];
+      const cells = s.reference?.cells ?? [];
+      const e: FakeEntry = {
+        seq: s.entries.length + 1,
+        id: uuid7(now()),
+        kind,
+        wall_ms: now(),
+        cell: f ? (cellAt(f, cells)?.id ?? null) : null,
+        record: JSON.parse(JSON.stringify(record)),
+        sync: 'pending',
+      };
+      s.entries.push(e);
+      ctx.changed();
+      return e;
+    },
+    persist() {
+      saveState(opts.storage, key, s);
+    },
+    changed() {
+      saveState(opts.storage, key, s);
+      const h = home(ctx);
+      emit('ledger-changed', { head: s.entries.length, unsynced: h.unsynced, open_patrol: s.open !== null });
+    },
+    startSim() {
+      if (timer !== null || !opts.tickMs || s.position_source !== 'simulated') return;
+      timer = setInterval(tick, opts.tickMs);
+    },
+    sealTrack() {
+      const o = s.open;
+      if (!o || o.unsealed === 0) return null;
+      const pts = o.route.slice(-o.unsealed);
+      o.unsealed = 0;
+      return ctx.commit('track_segment', {
+        patrol_id: o.patrol_id,
+        fixes: pts.length,
+        first_ms: pts[0].time_ms,
+        last_ms: pts[pts.length - 1].time_ms,
+      });
+    },
+  };
+
+  function feedFix(fix: Fix) {
+    const o = s.open;
+    if (o) {
+      const prev = o.route[o.route.length - 1];
+      if (prev) o.distance_m += distanceM(prev, fix);
+      o.route.push(fix);
+      o.fixes++;
+      o.unsealed++;
+      o.cell = cellAt(fix, s.reference?.cells ?? [])?.id ?? null;
+      if (o.unsealed >= SEAL_EVERY) ctx.sealTrack();
+      else saveState(opts.storage, key, s);
+    }
+    emit('position', fix);
+  }
+
+  function tick() {
+    const o = s.open;
+    if (!o) {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      return;
+    }
+    const step = (SPEED_MPS[o.mode] ?? 5) * ((opts.tickMs ?? 1000) / 1000) * (opts.speed ?? 1);
+    s.sim_progress_m += step;
+    const p = alongLoop(s.sim_progress_m);
+    feedFix({ time_ms: now(), lat: p.lat, lon: p.lon, accuracy_m: 4 + Math.random() * 4, speed_mps: step, heading_deg: p.heading });
+  }
+
+  if (s.open) ctx.startSim();
+  if (opts.enrolled && !s.enrolled) {
+    void handlers.enroll(ctx, { hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+  }
+
+  return {
+    name: 'fake',
+    async invoke(cmd: Command, args?: Record<string, unknown>) {
+      const h = handlers[cmd];
+      if (!h) throw new ApiError('not_found', `unknown command ${cmd}`);
+      if (cmd !== 'sync_now' && cmd !== 'enroll') await latency();
+      const out = await h(ctx, args ?? {});
+      return out === undefined ? null : JSON.parse(JSON.stringify(out));
+    },
+    channel<T>(onMessage: (msg: T) => void): FakeChannel {
+      return { __fake_channel: onMessage as (p: unknown) => void } as FakeChannel;
+    },
+    async listen<E extends EventName>(event: E, handler: (payload: Events[E]) => void): Promise<Unlisten> {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      const h = handler as (p: unknown) => void;
+      set.add(h);
+      return () => set.delete(h);
+    },
+    appVersion: async () => __APP_VERSION__,
+    feedFix,
+    setOnline: (online) => (ctx.online = online),
+    setQuarantine: (fn) => (ctx.quarantine = fn),
+    setStuck: (text) => (ctx.stuck = text),
+    state: () => s,
+    dispose() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      listeners.clear();
+    },
+  };
+}
+
+/** Options for the browser: state in localStorage, a fix a second, `?fake-speed=N` time-lapse,
+ * `?fake-reset` to start from a fresh device. */
+export function fakeOptionsFromUrl(): FakeOptions {
+  const q = new URLSearchParams(globalThis.location?.search ?? '');
+  const storage = typeof localStorage === 'undefined' ? null : localStorage;
+  if (q.has('fake-reset')) storage?.removeItem('patrol-ui-fake-v1');
+  return {
+    tickMs: 1000,
+    speed: Number(q.get('fake-speed') ?? 1) || 1,
+    latencyMs: 40,
+    storage,
+    enrolled: q.has('fake-enrolled'),
+  };
+}

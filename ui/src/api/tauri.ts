@@ -1,0 +1,21 @@
+//! The real backend: Tauri v2 IPC. Argument keys are the contract's snake_case names, so the
+//! shell's commands must be declared with `#[tauri::command(rename_all = "snake_case")]`.
+
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import { getVersion } from '@tauri-apps/api/app';
+import type { Transport } from './transport';
+
+export const tauriTransport: Transport = {
+  name: 'tauri',
+  invoke: (cmd, args) => invoke(cmd, args ?? {}),
+  channel<T>(onMessage: (msg: T) => void) {
+    const ch = new Channel<T>();
+    ch.onmessage = onMessage;
+    return ch;
+  },
+  async listen(event, handler) {
+    return listen(event, (e) => handler(e.payload as never));
+  },
+  appVersion: () => getVersion(),
+};

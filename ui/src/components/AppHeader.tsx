@@ -1,0 +1,38 @@
+//! The persistent header on every screen: back, the screen title, and the unsynced-count badge
+//! (tap → sync). The badge is the officer's reassurance that nothing is lost: always visible.
+
+import { goBack, navigate } from '../router';
+import { useApp } from '../state/store';
+import { t } from '../i18n';
+
+export function AppHeader(props: { title: string; back?: boolean }) {
+  const home = useApp((s) => s.home);
+  const unsynced = home?.unsynced ?? 0;
+  const simulated = home !== null && home.position_source !== 'gnss';
+  return (
+    <header class="appbar">
+      {props.back !== false ? (
+        <button type="button" class="appbar-back" onClick={goBack}>
+          <span aria-hidden="true" class="chev" />
+          {t('common.back')}
+        </button>
+      ) : (
+        <span class="appbar-spacer" />
+      )}
+      <h1 class="appbar-title">{props.title}</h1>
+      {simulated && home?.open_patrol ? (
+        <span class="chip-sim" title={t('header.simulated')}>
+          {t('header.simulated')}
+        </span>
+      ) : null}
+      <button
+        type="button"
+        class={'badge-unsynced' + (unsynced === 0 ? ' is-zero' : '')}
+        data-testid="unsynced-badge"
+        onClick={() => navigate('/sync')}
+      >
+        {unsynced === 0 ? t('header.all_synced') : t('header.unsynced', { n: unsynced })}
+      </button>
+    </header>
+  );
+}

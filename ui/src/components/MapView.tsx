@@ -1,0 +1,58 @@
+//! The route on an inline SVG: a flat local projection of the route polyline, the outlines of
+//! the grid cells near it (the current one shaded), posts as squares. No tiles, no network.
+
+import type { GridCell, LatLon, Post } from '../api/types';
+import { bbox, intersects, viewport } from '../lib/geo';
+
+const W = 400;
+
+export function MapView(p: {
+  route: [number, number][];
+  cells: GridCell[];
+  posts: Post[];
+  currentCell: string | null;
+  label: string;
+  /** 4:3 (tablet column) instead of 2:1 (phone). */
+  tall?: boolean;
+}) {
+  const H = p.tall ? 300 : 200;
+  const pts: LatLon[] = p.route.map(([lat, lon]) => ({ lat, lon }));
+  const { project, box } = viewport(pts, W, H, 2400);
+  const cells = p.cells.filter((c) => {
+    const b = bbox(c.ring);
+    return b !== null && intersects(b, box);
+  });
+  const posts = p.posts.filter((x) => intersects({ minLat: x.location.lat, maxLat: x.location.lat, minLon: x.location.lon, maxLon: x.location.lon }, box));
+  const path = pts.map((q) => project(q).map((n) => n.toFixed(1)).join(',')).join(' ');
+  const last = pts[pts.length - 1];
+  const first = pts[0];
+  return (
+    <svg class={p.tall ? 'map map-tall' : 'map'} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={p.label} preserveAspectRatio="xMidYMid meet">
+      <rect x="0" y="0" width={W} height={H} class="map-bg" />
+      {cells.map((c) => {
+        const ring = c.ring.map((q) => project(q).map((n) => n.toFixed(1)).join(',')).join(' ');
+        const [cx, cy] = project({
+          lat: c.ring.reduce((s, q) => s + q.lat, 0) / c.ring.length,
+          lon: c.ring.reduce((s, q) => s + q.lon, 0) / c.ring.length,
+        });
+        const on = c.id === p.currentCell;
+        return (
+          <g key={c.id}>
+            <polygon points={ring} class={on ? 'map-cell on' : 'map-cell'} />
+            <text x={cx.toFixed(1)} y={cy.toFixed(1)} class="map-cell-label" text-anchor="middle">
+              {c.id}
+            </text>
+          </g>
+        );
+      })}
+      {posts.map((x) => {
+        const [px, py] = project(x.location);
+        return <rect key={x.id} x={px - 5} y={py - 5} width="10" height="10" class="map-post" />;
+      })}
+      {pts.length > 1 ? <polyline points={path} class="map-route-halo" /> : null}
+      {pts.length > 1 ? <polyline points={path} class="map-route" /> : null}
+      {first ? <circle cx={project(first)[0]} cy={project(first)[1]} r="6" class="map-start" /> : null}
+      {last ? <circle cx={project(last)[0]} cy={project(last)[1]} r="9" class="map-here" /> : null}
+    </svg>
+  );
+}

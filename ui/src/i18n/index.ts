@@ -1,0 +1,120 @@
+//! Every visible string goes through here. zh-CN is the default; English is switchable and
+//! the choice is persisted by Rust (`set_settings`). Errors are translated from their `kind`
+//! and `field` so a form says which field is wrong and why, in the officer's language.
+
+import type { ApiError } from '../api/errors';
+import type { Language } from '../api/types';
+import type { Issue } from '../lib/validate';
+import { reasonCode } from '../lib/validate';
+import en from './en';
+import zh from './zh-CN';
+
+export type Key = keyof typeof zh;
+export type Params = Record<string, string | number>;
+
+export const LANGUAGES: Language[] = ['zh-CN', 'en'];
+export const DICTIONARIES: Record<Language, Record<Key, string>> = { 'zh-CN': zh, en };
+
+let lang: Language = 'zh-CN';
+const listeners = new Set<(l: Language) => void>();
+
+export function language(): Language {
+  return lang;
+}
+
+export function setLanguage(l: Language): void {
+  if (!LANGUAGES.includes(l) || l === lang) return;
+  lang = l;
+  if (typeof document !== 'undefined') document.documentElement.lang = l;
+  for (const f of listeners) f(l);
+}
+
+export function onLanguage(f: (l: Language) => void): () => void {
+  listeners.add(f);
+  return () => listeners.delete(f);
+}
+
+function fill(s: string, params?: Params): string {
+  return params ? s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m)) : s;
+}
+
+export function t(key: Key, params?: Params): string {
+  return fill(DICTIONARIES[lang][key] ?? zh[key] ?? key, params);
+}
+
+export function has(key: string): key is Key {
+  return key in zh;
+}
+
+/** A key built at run time (`violation.type.${slug}`); falls back to `fallback` or the key. */
+export function tk(key: string, params?: Params, fallback?: string): string {
+  return has(key) ? t(key, params) : (fallback ?? key);
+}
+
+/** `vehicles[1].plate` → "车辆 2 · 车牌号"; `volunteers.red-vest` → "群防力量 · 红袖章/红马甲". */
+export function tField(path: string): string {
+  const parts: string[] = [];
+  const segs = path.replace(/^correction\./, '').split('.');
+  segs.forEach((seg, i) => {
+    const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(seg);
+    const name = m ? m[1] : seg;
+    const idx = m && m[2] ? [...m[2].matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]) + 1) : [];
+    const prev = segs[i - 1];
+    let label = tk(`field.${name}`, undefined, '');
+    if (!label && prev === 'volunteers') label = tk(`volunteer.category.${name}`, undefined, name);
+    if (!label) label = name;
+    parts.push(idx.length ? t('field.indexed', { label, n: idx.join('.') }) : label);
+  });
+  return parts.join(' · ');
+}
+
+/** The reason part of a validation problem, in the user's language. */
+export function tIssue(issue: Pick<Issue, 'code' | 'params' | 'message'>): string {
+  return tk(`validation.${issue.code}`, issue.params, issue.message);
+}
+
+/** One line for an error: what kind, and for `invalid` which field and why. */
+export function tError(err: ApiError): { title: string; reason: string | null; detail: string } {
+  const title = tk(`error.kind.${err.kind}`, undefined, t('error.kind.unknown'));
+  if (err.kind !== 'invalid') return { title, reason: null, detail: err.message };
+  const raw = err.field ? err.message.replace(new RegExp(`^${escapeRe(err.field)}:\\s*`), '') : err.message;
+  const code = reasonCode(raw);
+  const reason = code ? tk(`validation.${code}`, { max: num(raw, /(?:than|most) (\d+)/), min: 1 }, raw) : raw;
+  return { title: err.field ? tField(err.field) : title, reason, detail: err.message };
+}
+
+function num(s: string, re: RegExp): string {
+  return re.exec(s)?.[1] ?? '';
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+// ---- formatting ----
+
+const locale = () => (lang === 'zh-CN' ? 'zh-CN' : 'en-GB');
+
+export function fmtDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return t('format.duration', { h: Math.floor(s / 3600), mm: pad(Math.floor(s / 60) % 60), ss: pad(s % 60) });
+}
+
+export function fmtDistance(m: number): string {
+  return m < 1000 ? t('format.m', { m: Math.round(m) }) : t('format.km', { km: (m / 1000).toFixed(2) });
+}
+
+export function fmtTime(ms: number, tz?: string): string {
+  return new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: tz }).format(ms);
+}
+
+export function fmtDateTime(ms: number, tz?: string): string {
+  return new Intl.DateTimeFormat(locale(), {
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: tz,
+  }).format(ms);
+}
+
+export function fmtSeq(seq: number): string {
+  return t('format.seq', { seq });
+}

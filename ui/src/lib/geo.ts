@@ -1,0 +1,76 @@
+//! Small geometry for display: distances, point-in-ring, and a local flat projection for the
+//! inline SVG map. Nothing here is evidence; Rust computes the recorded figures.
+
+import type { GridCell, LatLon } from '../api/types';
+
+const R = 6_371_008.8;
+const rad = (d: number) => (d * Math.PI) / 180;
+
+/** Great-circle distance in metres. */
+export function distanceM(a: LatLon, b: LatLon): number {
+  const dLat = rad(b.lat - a.lat);
+  const dLon = rad(b.lon - a.lon);
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLon / 2) ** 2;
+  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Ray casting; the ring may or may not repeat its first vertex. */
+export function inRing(p: LatLon, ring: LatLon[]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const a = ring[i];
+    const b = ring[j];
+    if (a.lat > p.lat !== b.lat > p.lat && p.lon < ((b.lon - a.lon) * (p.lat - a.lat)) / (b.lat - a.lat) + a.lon) {
+      inside = !inside;
+    }
+  }
+  return inside;
+}
+
+export function cellAt(p: LatLon, cells: GridCell[]): GridCell | null {
+  return cells.find((c) => inRing(p, c.ring)) ?? null;
+}
+
+export type Box = { minLat: number; maxLat: number; minLon: number; maxLon: number };
+
+export function bbox(points: LatLon[]): Box | null {
+  if (points.length === 0) return null;
+  const b = { minLat: Infinity, maxLat: -Infinity, minLon: Infinity, maxLon: -Infinity };
+  for (const p of points) {
+    b.minLat = Math.min(b.minLat, p.lat);
+    b.maxLat = Math.max(b.maxLat, p.lat);
+    b.minLon = Math.min(b.minLon, p.lon);
+    b.maxLon = Math.max(b.maxLon, p.lon);
+  }
+  return b;
+}
+
+export function intersects(a: Box, b: Box): boolean {
+  return a.minLat <= b.maxLat && b.minLat <= a.maxLat && a.minLon <= b.maxLon && b.minLon <= a.maxLon;
+}
+
+/**
+ * A viewport around `points`, at least `minSpanM` across and padded, with the aspect of a
+ * `width`×`height` drawing. Returns a projector to SVG user units (north up).
+ */
+export function viewport(points: LatLon[], width: number, height: number, minSpanM = 800) {
+  const b = bbox(points) ?? { minLat: 29.03, maxLat: 29.03, minLon: 111.69, maxLon: 111.69 };
+  const lat0 = (b.minLat + b.maxLat) / 2;
+  const lon0 = (b.minLon + b.maxLon) / 2;
+  const k = Math.cos(rad(lat0));
+  const mPerDeg = (Math.PI * R) / 180;
+  // extent in metres, padded 15% each side
+  let wM = Math.max((b.maxLon - b.minLon) * k * mPerDeg * 1.3, minSpanM);
+  let hM = Math.max((b.maxLat - b.minLat) * mPerDeg * 1.3, minSpanM * (height / width));
+  if (wM / hM > width / height) hM = (wM * height) / width;
+  else wM = (hM * width) / height;
+  const scale = width / wM;
+  const project = (p: LatLon): [number, number] => [
+    width / 2 + (p.lon - lon0) * k * mPerDeg * scale,
+    height / 2 - (p.lat - lat0) * mPerDeg * scale,
+  ];
+  const halfLat = hM / 2 / mPerDeg;
+  const halfLon = wM / 2 / (k * mPerDeg);
+  const box: Box = { minLat: lat0 - halfLat, maxLat: lat0 + halfLat, minLon: lon0 - halfLon, maxLon: lon0 + halfLon };
+  return { project, box, metresPerUnit: 1 / scale };
+}

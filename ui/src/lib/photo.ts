@@ -1,0 +1,26 @@
+//! Camera files → base64 for `add_photo`, and object-URL previews (never data: URLs in the
+//! DOM) remembered by SHA-256 for the session. The bytes live in Rust once added.
+
+const previews = new Map<string, string>();
+
+export function fileToBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onerror = () => reject(r.error ?? new Error('read failed'));
+    r.onload = () => {
+      const s = String(r.result ?? '');
+      resolve(s.slice(s.indexOf(',') + 1));
+    };
+    r.readAsDataURL(file);
+  });
+}
+
+export function rememberPreview(sha256: string, file: Blob): void {
+  if (!previews.has(sha256) && typeof URL.createObjectURL === 'function') {
+    previews.set(sha256, URL.createObjectURL(file));
+  }
+}
+
+export function previewUrl(sha256: string): string | undefined {
+  return previews.get(sha256);
+}

@@ -1,0 +1,114 @@
+//! The validation of each record body, mirrored from patrol-model's `Record::validate` (same
+//! order, same field paths). Forms run it before sending; the fake backend rejects with it.
+
+import type {
+  AssistanceRecord,
+  IncidentReport,
+  LostPersonReport,
+  PhotoRef,
+  ReportKind,
+  StartPatrolArgs,
+  TrafficAccidentReport,
+  ViolationDetails,
+} from '../api/types';
+import { MAX_PHOTOS } from '../api/types';
+import { countIssue, first, plateIssue, rangeIssue, textIssue, type Issue } from './validate';
+
+function photoIssue(p: PhotoRef, field: string): Issue | null {
+  if (!/^[0-9a-f]{64}$/.test(p.sha256)) {
+    return { field: `${field}.sha256`, code: 'format', message: 'must be 64 lower-case hex characters' };
+  }
+  if (!['image/jpeg', 'image/png', 'image/webp', 'image/heic'].includes(p.mime)) {
+    return {
+      field: `${field}.mime`,
+      code: 'photo_type',
+      message: `\`${p.mime}\` is not a photo type (jpeg, png, webp, heic)`,
+    };
+  }
+  return null;
+}
+
+function photosIssue(photos: PhotoRef[] | undefined, max = MAX_PHOTOS): Issue | null {
+  const list = photos ?? [];
+  return first(countIssue('photos', list.length, max), ...list.map((p, i) => photoIssue(p, `photos[${i}]`)));
+}
+
+const optPlate = (v: string | undefined, field = 'plate') =>
+  v === undefined || v === '' ? null : plateIssue(v, field);
+
+export function violationIssue(d: ViolationDetails): Issue | null {
+  return first(
+    optPlate(d.plate),
+    rangeIssue('seized_items', d.seized_items, 0, 100),
+    photosIssue(d.photos),
+    textIssue('note', d.note, false, 500),
+  );
+}
+
+export function lostPersonIssue(r: LostPersonReport): Issue | null {
+  return first(
+    textIssue('description', r.description, true, 1000),
+    textIssue('identifying_code', r.identifying_code, false, 64),
+    textIssue('found_place', r.found_place, false, 200),
+    textIssue('handed_to', r.handed_to, false, 200),
+    photosIssue(r.photos),
+  );
+}
+
+export function accidentIssue(r: TrafficAccidentReport): Issue | null {
+  const vehicles = r.vehicles ?? [];
+  if (vehicles.length === 0) {
+    return { field: 'vehicles', code: 'required', message: 'at least one vehicle is required' };
+  }
+  return first(
+    countIssue('vehicles', vehicles.length, 20),
+    ...vehicles.map((v, i) => optPlate(v.plate, `vehicles[${i}].plate`)),
+    photosIssue(r.photos),
+    textIssue('note', r.note, false, 1000),
+  );
+}
+
+export function assistanceIssue(r: AssistanceRecord): Issue | null {
+  return first(
+    textIssue('description', r.description, true, 1000),
+    rangeIssue('people', r.people ?? 1, 1, 1000),
+    textIssue('outcome', r.outcome, false, 500),
+  );
+}
+
+export function incidentIssue(r: IncidentReport): Issue | null {
+  return first(
+    textIssue('description', r.description, true, 1000),
+    rangeIssue('value_yuan', r.value_yuan, 0, 100_000_000),
+    photosIssue(r.photos),
+  );
+}
+
+export function reportIssue(kind: ReportKind, body: unknown): Issue | null {
+  switch (kind) {
+    case 'lost_person':
+      return lostPersonIssue(body as LostPersonReport);
+    case 'traffic_accident':
+      return accidentIssue(body as TrafficAccidentReport);
+    case 'assistance':
+      return assistanceIssue(body as AssistanceRecord);
+    case 'incident':
+      return incidentIssue(body as IncidentReport);
+  }
+}
+
+const CODE_RE = /^[\p{L}\p{N}_-]{1,32}$/u;
+
+export function startPatrolIssue(a: StartPatrolArgs): Issue | null {
+  if (!CODE_RE.test(a.group ?? '')) {
+    return a.group
+      ? { field: 'group', code: 'code', message: `\`${a.group}\` is not a valid code (1–32 letters, digits, \`-\` or \`_\`)` }
+      : { field: 'group', code: 'required', message: 'is required' };
+  }
+  return first(
+    countIssue('officers', a.officers.length, 20),
+    ...a.officers.map((o, i) => textIssue(`officers[${i}]`, o, true, 40)),
+    ...Object.entries(a.volunteers).map(([cat, n]) => rangeIssue(`volunteers.${cat}`, n, 0, 500)),
+    optPlate(a.vehicle_plate, 'vehicle_plate'),
+  );
+}

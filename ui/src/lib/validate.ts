@@ -1,0 +1,122 @@
+//! Client-side mirrors of the obvious rules of patrol-model (required text, lengths, plates,
+//! counts). They give instant hints; Rust's answer stays authoritative. The fake backend uses
+//! the same functions so it rejects what Rust would reject, with the same `field` paths.
+
+export type Issue = {
+  /** Dotted path as Rust names it, e.g. `vehicles[1].plate`. */
+  field: string;
+  /** A stable reason code, translated as `validation.<code>`. */
+  code: string;
+  params?: Record<string, string | number>;
+  /** English text in the style of Rust's messages (what the fake rejects with). */
+  message: string;
+};
+
+const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+const SUFFIXES = '挂学警港澳';
+
+const plateLetter = (c: string) => /^[A-HJ-NP-Z]$/.test(c);
+const alnum = (c: string) => plateLetter(c) || /^[0-9]$/.test(c);
+const digit = (c: string) => /^[0-9]$/.test(c);
+
+/** Spacing, separators and case removed, as Rust normalizes before checking. */
+export function normalizePlate(raw: string): string {
+  return raw.replace(/[\s·•\-.・]/g, '').toUpperCase();
+}
+
+/** Check a Chinese plate the way `patrol_model::Plate` does. Returns null when valid. */
+export function plateIssue(raw: string, field = 'plate'): Issue | null {
+  const chars = [...normalizePlate(raw)];
+  const issue = (code: string, message: string): Issue => ({ field, code, message, params: { value: raw } });
+  if (chars.length === 0) return issue('required', 'is empty');
+  if (!PROVINCES.includes(chars[0])) {
+    return issue('plate_province', `\`${raw}\` must start with a province abbreviation such as 湘 or 京`);
+  }
+  if (chars.length < 2 || !plateLetter(chars[1])) {
+    return issue(
+      'plate_office',
+      `\`${raw}\`: the second character must be the issuing-office letter A–Z (not I or O)`,
+    );
+  }
+  const rest = chars.slice(2);
+  let ok: boolean;
+  if (rest.length === 5) {
+    ok = rest.slice(0, 4).every(alnum) && (alnum(rest[4]) || SUFFIXES.includes(rest[4]));
+  } else if (rest.length === 6) {
+    const small = 'DF'.includes(rest[0]) && alnum(rest[1]) && rest.slice(2).every(digit);
+    const large = rest.slice(0, 5).every(digit) && 'DF'.includes(rest[5]);
+    ok = small || large;
+  } else {
+    return {
+      ...issue(
+        'plate_length',
+        `\`${raw}\` has ${chars.length} characters; a plate has 7 (湘J12345) or 8 for new energy (湘JD12345)`,
+      ),
+      params: { value: raw, n: chars.length },
+    };
+  }
+  return ok
+    ? null
+    : issue('plate_format', `\`${raw}\` is not a valid plate number (e.g. 湘J12345, or 湘JD12345 for new energy)`);
+}
+
+/** Required / maximum length of a text field (characters, not bytes). */
+export function textIssue(field: string, value: string | undefined, required: boolean, max: number): Issue | null {
+  const v = value ?? '';
+  if (required && v.trim() === '') return { field, code: 'required', message: 'is required' };
+  if ([...v].length > max) {
+    return { field, code: 'too_long', params: { max }, message: `is longer than ${max} characters` };
+  }
+  return null;
+}
+
+export function rangeIssue(field: string, n: number | undefined, min: number, max: number): Issue | null {
+  if (n === undefined) return null;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    return { field, code: 'range', params: { min, max }, message: `must be between ${min} and ${max}` };
+  }
+  return null;
+}
+
+export function countIssue(field: string, n: number, max: number): Issue | null {
+  return n > max ? { field, code: 'too_many', params: { max }, message: `at most ${max}, got ${n}` } : null;
+}
+
+/** The HQ address as typed at enrolment: http(s) with a host. */
+export function hqUrlIssue(raw: string): Issue | null {
+  const v = raw.trim();
+  if (v === '') return { field: 'hq_url', code: 'required', message: 'is required' };
+  try {
+    const u = new URL(v);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '') return null;
+  } catch {
+    // fall through
+  }
+  return { field: 'hq_url', code: 'url', message: `\`${v}\` is not an http(s) address` };
+}
+
+/** The first issue of a list of checks, or null. */
+export function first(...issues: (Issue | null)[]): Issue | null {
+  return issues.find((i) => i !== null) ?? null;
+}
+
+/**
+ * Guess a reason code from one of Rust's English messages, so a server-side rejection can be
+ * shown in the officer's language; unknown messages are shown as they came.
+ */
+export function reasonCode(message: string): string | null {
+  const rules: [RegExp, string][] = [
+    [/is required|is empty|at least one/, 'required'],
+    [/province abbreviation/, 'plate_province'],
+    [/issuing-office letter/, 'plate_office'],
+    [/a plate has 7/, 'plate_length'],
+    [/not a valid plate/, 'plate_format'],
+    [/longer than/, 'too_long'],
+    [/must be between|more than|must be 1 or more/, 'range'],
+    [/at most/, 'too_many'],
+    [/not a valid code/, 'code'],
+    [/not a photo type/, 'photo_type'],
+  ];
+  for (const [re, code] of rules) if (re.test(message)) return code;
+  return null;
+}

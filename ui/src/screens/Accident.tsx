@@ -1,0 +1,159 @@
+//! Traffic accident (刮擦事故): a guided photo checklist — front, rear, point of impact, then
+//! extras up to six — the vehicles (plate + kind), injuries, what was done on the spot.
+
+import { useState } from 'preact/hooks';
+import {
+  ACCIDENT_OUTCOMES, MAX_PHOTOS, REQUIRED_ACCIDENT_SLOTS, VEHICLE_KINDS,
+  type AccidentOutcome, type AccidentPhoto, type PhotoSlot, type TrafficAccidentReport, type VehicleKind,
+} from '../api/types';
+import { Choice, MultiChoice, Toggle } from '../components/Choice';
+import { Field, TextArea, TextInput } from '../components/Field';
+import { CaptureButton, PhotoThumb } from '../components/PhotoPicker';
+import { PositionNote, ReportShell } from '../components/ReportShell';
+import { t, tk } from '../i18n';
+import { accidentIssue } from '../lib/rules';
+import type { Route } from '../router';
+import { useReportForm, type FormSpec } from '../state/report-form';
+import { useApp } from '../state/store';
+
+type Vehicle = { plate: string; kind: VehicleKind };
+type Form = { vehicles: Vehicle[]; injuries: boolean; photos: AccidentPhoto[]; outcomes: AccidentOutcome[]; note: string };
+const EXTRA_SLOTS = ['plate', 'scene', 'other'] as const;
+
+export const accidentSpec: FormSpec<Form> = {
+  kind: 'traffic_accident',
+  positionKey: 'at',
+  empty: () => ({ vehicles: [{ plate: '', kind: 'car' }, { plate: '', kind: 'car' }], injuries: false, photos: [], outcomes: [], note: '' }),
+  toBody: (f): TrafficAccidentReport => ({
+    vehicles: f.vehicles.map((v) => (v.plate.trim() ? { plate: v.plate.trim(), kind: v.kind } : { kind: v.kind })),
+    injuries: f.injuries,
+    photos: f.photos,
+    outcomes: f.outcomes,
+    ...(f.note.trim() ? { note: f.note.trim() } : {}),
+  }),
+  fromBody: (b) => ({
+    vehicles: ((b.vehicles as { plate?: string; kind: VehicleKind }[]) ?? []).map((v) => ({ plate: v.plate ?? '', kind: v.kind })),
+    injuries: Boolean(b.injuries),
+    photos: (b.photos as AccidentPhoto[]) ?? [],
+    outcomes: (b.outcomes as AccidentOutcome[]) ?? [],
+    note: String(b.note ?? ''),
+  }),
+  validate: (b) => accidentIssue(b as TrafficAccidentReport),
+};
+
+function PhotoChecklist(p: { photos: AccidentPhoto[]; onChange: (v: AccidentPhoto[]) => void; error: string | null }) {
+  const [extraSlot, setExtraSlot] = useState<PhotoSlot>('scene');
+  const [err, setErr] = useState<string | null>(null);
+  const full = p.photos.length >= MAX_PHOTOS;
+  const nextRequired = REQUIRED_ACCIDENT_SLOTS.find((s) => !p.photos.some((x) => x.slot === s));
+  const extras = p.photos.filter((x) => !REQUIRED_ACCIDENT_SLOTS.includes(x.slot));
+  const remove = (ph: AccidentPhoto) => p.onChange(p.photos.filter((x) => x !== ph));
+  const add = (slot: PhotoSlot) => (ref: { sha256: string; size: number; mime: string }) => {
+    setErr(null);
+    p.onChange([...p.photos, { slot, ...ref }]);
+  };
+  return (
+    <div class="checklist" data-field="photos">
+      <p class="field-hint">
+        {t('accident.photos_hint')} · {t('accident.photo_count', { n: p.photos.length, max: MAX_PHOTOS })}
+      </p>
+      <ol class="checklist-steps">
+        {REQUIRED_ACCIDENT_SLOTS.map((slot, i) => {
+          const ph = p.photos.find((x) => x.slot === slot);
+          return (
+            <li key={slot} class={'check-step' + (ph ? ' done' : '')}>
+              <span class="check-num" aria-hidden="true">{ph ? '✓' : i + 1}</span>
+              {ph ? (
+                <PhotoThumb photo={ph} n={i + 1} caption={tk(`accident.slot.${slot}`)} onRemove={() => remove(ph)} />
+              ) : (
+                <CaptureButton
+                  id={`photo-${slot}`}
+                  label={t('accident.take', { slot: tk(`accident.slot.${slot}`) })}
+                  primary={slot === nextRequired}
+                  disabled={full}
+                  onPhoto={add(slot)}
+                  onError={setErr}
+                />
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {extras.length ? (
+        <div class="thumbs">
+          {extras.map((ph, i) => (
+            <PhotoThumb key={ph.sha256 + i} photo={ph} n={REQUIRED_ACCIDENT_SLOTS.length + i + 1} caption={tk(`accident.slot.${ph.slot}`)} onRemove={() => remove(ph)} />
+          ))}
+        </div>
+      ) : null}
+      {!full ? (
+        <div class="extra-photo">
+          <Choice id="extra-slot" options={EXTRA_SLOTS} value={extraSlot as (typeof EXTRA_SLOTS)[number]} onChange={setExtraSlot} labelPrefix="accident.slot" columns={3} />
+          <CaptureButton id="photo-extra" label={t('accident.add_more')} onPhoto={add(extraSlot)} onError={setErr} />
+        </div>
+      ) : null}
+      {err || p.error ? <p class="field-error" role="alert">{err ?? p.error}</p> : null}
+    </div>
+  );
+}
+
+export function Accident(p: { route: Route }) {
+  const f = useReportForm(accidentSpec, p.route);
+  const fix = useApp((s) => s.home?.open_patrol?.last_fix);
+  const e = f.errorOf;
+  const vehicles = f.form.vehicles;
+  const setVehicle = (i: number, patch: Partial<Vehicle>) => f.update({ vehicles: vehicles.map((v, k) => (k === i ? { ...v, ...patch } : v)) });
+  return (
+    <ReportShell title={t('accident.title')} route={p.route} f={f}>
+      <div>
+        <fieldset class="fieldset">
+          <legend class="field-label">{t('accident.photos')}</legend>
+          <PhotoChecklist photos={f.form.photos} onChange={(v) => f.update({ photos: v })} error={e('photos')} />
+        </fieldset>
+        <div class="field" data-field="injuries">
+          <Toggle id="injuries" label={t('accident.injuries')} value={f.form.injuries} onChange={(v) => f.update({ injuries: v })} />
+        </div>
+        <Field id="outcomes" label={t('accident.outcomes')} error={e('outcomes')} optional>
+          <MultiChoice id="outcomes" options={ACCIDENT_OUTCOMES} value={f.form.outcomes} onChange={(v) => f.update({ outcomes: v })} labelPrefix="accident.outcome" />
+        </Field>
+      </div>
+      <div>
+        <fieldset class="fieldset" data-field="vehicles">
+          <legend class="field-label">{t('accident.vehicles')}</legend>
+          {vehicles.map((v, i) => (
+            <div class="vehicle" key={i}>
+              <p class="vehicle-title">{t('accident.vehicle_n', { n: i + 1 })}</p>
+              <Field id={`vehicles[${i}].plate`} label={t('details.plate')} hint={t('details.plate_hint')} error={e(`vehicles[${i}].plate`)} optional>
+                <TextInput id={`vehicles[${i}].plate`} value={v.plate} onInput={(x) => setVehicle(i, { plate: x })} invalid={!!e(`vehicles[${i}].plate`)} autoCapitalize="characters" maxLength={12} />
+              </Field>
+              <Field id={`vehicles[${i}].kind`} label={t('details.vehicle')} error={e(`vehicles[${i}].kind`)}>
+                <select id={`vehicles[${i}].kind`} value={v.kind} onChange={(x) => setVehicle(i, { kind: (x.currentTarget as HTMLSelectElement).value as VehicleKind })}>
+                  {VEHICLE_KINDS.map((k) => (
+                    <option key={k} value={k}>
+                      {t(`vehicle.kind.${k}`)}
+                    </option>
+                  ))}
+                </select>
+              </Field>
+              {vehicles.length > 1 ? (
+                <button type="button" class="btn btn-secondary btn-small" onClick={() => f.update({ vehicles: vehicles.filter((_, k) => k !== i) })}>
+                  {t('accident.remove_vehicle', { n: i + 1 })}
+                </button>
+              ) : null}
+            </div>
+          ))}
+          {e('vehicles') && !vehicles.some((_, i) => e(`vehicles[${i}].plate`)) ? <p class="field-error">{e('vehicles')}</p> : null}
+          {vehicles.length < 20 ? (
+            <button type="button" class="btn btn-secondary btn-block" onClick={() => f.update({ vehicles: [...vehicles, { plate: '', kind: 'car' }] })}>
+              {t('accident.add_vehicle')}
+            </button>
+          ) : null}
+        </fieldset>
+        <Field id="note" label={t('accident.note')} error={e('note')} optional>
+          <TextArea id="note" value={f.form.note} onInput={(v) => f.update({ note: v })} invalid={!!e('note')} rows={2} maxLength={1000} />
+        </Field>
+        <PositionNote fix={fix} />
+      </div>
+    </ReportShell>
+  );
+}

@@ -1,0 +1,130 @@
+//! History, newest first: each entry with its sync badge; supplements show as "已被 #n 更正" /
+//! "已撤回". Actions never edit: 更正 opens the form prefilled and submits a supplement with a
+//! required reason; 撤回 appends a withdrawal with a required reason.
+
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, toApiError } from '../api';
+import { REPORT_KINDS, type HistoryItem } from '../api/types';
+import { AppHeader } from '../components/AppHeader';
+import { ConfirmDialog } from '../components/Dialog';
+import { fmtDateTime, fmtSeq, t, tError, tk } from '../i18n';
+import { navigate } from '../router';
+import { errorToast, toast, useApp, useLedger } from '../state/store';
+import { REPORT_PATHS } from './ReportMenu';
+import { standingOf, summarize } from './history-summary';
+
+const CORRECTABLE = new Set<string>([...REPORT_KINDS, 'violation']);
+const WITHDRAWABLE = new Set<string>([...REPORT_KINDS, 'violation', 'post_arrived', 'post_left']);
+
+function correctPath(item: HistoryItem): string {
+  return item.kind === 'violation' ? `/violation/${item.seq}?correct=1` : `${REPORT_PATHS[item.kind]}?correct=${item.seq}`;
+}
+
+function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: HistoryItem) => void }) {
+  const { item } = p;
+  const ref = useApp((s) => s.reference);
+  const withdrawn = item.withdrawn_by !== null;
+  const supp = item.kind === 'supplement' ? item.record : null;
+  return (
+    <li class={'card entry' + (withdrawn ? ' is-withdrawn' : '')} data-seq={item.seq}>
+      <div class="entry-head">
+        <p class="entry-title">
+          <span class="entry-seq">{fmtSeq(item.seq)}</span> {tk(`entry.kind.${item.kind}`)}
+        </p>
+        <span class={`sync-badge sync-${item.sync}`}>{tk(`history.sync.${item.sync}`)}</span>
+      </div>
+      <p class="entry-meta">
+        {fmtDateTime(item.wall_ms)}
+        {item.cell ? ` · ${t('history.cell', { cell: item.cell })}` : ''}
+      </p>
+      {supp ? (
+        <p class="entry-note">{supp.correction ? t('history.correction_of', { seq: fmtSeq(supp.target_seq) }) : t('history.withdrawal_of', { seq: fmtSeq(supp.target_seq) })}</p>
+      ) : null}
+      <p class="entry-summary">{summarize(item.kind, standingOf(item, p.all), ref)}</p>
+      {item.corrected_by.length > 0 ? (
+        <p class="entry-note">{t('history.corrected_by', { seqs: item.corrected_by.map(fmtSeq).join(', ') })}</p>
+      ) : null}
+      {withdrawn ? <p class="entry-note entry-withdrawn">{t('history.withdrawn', { seq: fmtSeq(item.withdrawn_by!) })}</p> : null}
+      {!withdrawn && (CORRECTABLE.has(item.kind) || WITHDRAWABLE.has(item.kind)) ? (
+        <div class="row-actions">
+          {CORRECTABLE.has(item.kind) ? (
+            <button type="button" class="btn btn-secondary" onClick={() => navigate(correctPath(item))}>
+              {t('history.correct')}
+            </button>
+          ) : null}
+          {WITHDRAWABLE.has(item.kind) ? (
+            <button type="button" class="btn btn-secondary" onClick={() => p.onWithdraw(item)}>
+              {t('history.withdraw')}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+export function History() {
+  const [items, setItems] = useState<HistoryItem[] | null>(null);
+  const [withdraw, setWithdraw] = useState<HistoryItem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [dialogErr, setDialogErr] = useState<string | null>(null);
+  const load = useCallback(() => {
+    void api()
+      .history(300)
+      .then(setItems)
+      .catch((e) => errorToast(e, (x) => tError(x).title));
+  }, []);
+  useEffect(load, [load]);
+  useLedger(load);
+
+  const doWithdraw = async (reason: string) => {
+    if (!withdraw) return;
+    setBusy(true);
+    try {
+      await api().supplement({ seq: withdraw.seq, reason, correction: null });
+      toast(t('history.withdrawn_toast', { seq: fmtSeq(withdraw.seq) }));
+      setWithdraw(null);
+      setDialogErr(null);
+      load();
+    } catch (e) {
+      const te = tError(toApiError(e));
+      setDialogErr(te.reason ?? te.title);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = (items ?? []).filter((i) => i.kind !== 'track_segment');
+  const hidden = (items ?? []).length - shown.length;
+  return (
+    <>
+      <AppHeader title={t('history.title')} />
+      <main class="screen">
+        {items === null ? <p class="muted">{t('common.loading')}</p> : null}
+        {items && shown.length === 0 ? <p class="lead">{t('history.empty')}</p> : null}
+        <ul class="entry-list">
+          {shown.map((i) => (
+            <Item key={i.seq} item={i} all={items ?? []} onWithdraw={setWithdraw} />
+          ))}
+        </ul>
+        {hidden > 0 ? <p class="muted small">{t('history.hidden_tracks', { n: hidden })}</p> : null}
+      </main>
+      {withdraw ? (
+        <ConfirmDialog
+          title={t('history.withdraw_title', { seq: fmtSeq(withdraw.seq) })}
+          body={t('history.withdraw_body')}
+          confirmLabel={t('history.withdraw_confirm')}
+          reasonLabel={t('history.withdraw_reason')}
+          danger
+          busy={busy}
+          error={dialogErr}
+          onCancel={() => {
+            setWithdraw(null);
+            setDialogErr(null);
+          }}
+          onConfirm={(r) => void doWithdraw(r)}
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,107 @@
+//! Home: the current patrol at a glance, today's tallies, and the big buttons. The primary
+//! action (start / continue patrol) sits lowest, under the thumb.
+
+import { AppHeader } from '../components/AppHeader';
+import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
+import { navigate } from '../router';
+import { useApp } from '../state/store';
+import { useNow } from '../lib/hooks';
+
+export function Home() {
+  const home = useApp((s) => s.home);
+  const ref = useApp((s) => s.reference);
+  const now = useNow();
+  if (!home) return null;
+  const p = home.open_patrol;
+  const today = home.today;
+  const violations = Object.values(today.violations).reduce((a, b) => a + b, 0);
+  const reports = ['lost_person', 'traffic_accident', 'assistance', 'incident'].reduce((a, k) => a + (today.entries[k] ?? 0), 0);
+  const groupName = (id: string) => ref?.groups.find((g) => g.id === id)?.name ?? id;
+
+  return (
+    <>
+      <AppHeader title={t('app.title')} back={false} />
+      <main class="screen home">
+        <div class="home-top">
+          <section class={'card patrol-card' + (p ? ' is-live' : '')} aria-live="polite">
+            {p ? (
+              <>
+                <p class="card-kicker">{t('home.patrol_running')}</p>
+                <p class="card-title">
+                  {groupName(p.group)} · {tk(`patrol.mode.${p.mode}`)}
+                </p>
+                <dl class="stats">
+                  <div class="stat">
+                    <dt>{t('live.elapsed')}</dt>
+                    <dd>{fmtDuration(now - p.started_ms)}</dd>
+                  </div>
+                  <div class="stat">
+                    <dt>{t('live.distance')}</dt>
+                    <dd>{fmtDistance(p.distance_m)}</dd>
+                  </div>
+                  <div class="stat">
+                    <dt>{t('live.cell')}</dt>
+                    <dd>{p.cell ?? t('live.cell_none')}</dd>
+                  </div>
+                </dl>
+              </>
+            ) : (
+              <p class="card-title">{t('home.patrol_none')}</p>
+            )}
+          </section>
+          <section class="card today">
+            <h2 class="card-kicker">
+              {t('home.today')} · {today.date}
+            </h2>
+            <dl class="stats">
+              <div class="stat">
+                <dt>{t('home.today_violations')}</dt>
+                <dd data-testid="today-violations">{violations}</dd>
+              </div>
+              <div class="stat">
+                <dt>{t('home.today_reports')}</dt>
+                <dd>{reports}</dd>
+              </div>
+              <div class="stat">
+                <dt>{t('home.today_seized')}</dt>
+                <dd>{today.seized_items}</dd>
+              </div>
+            </dl>
+            <p class="muted small">
+              {home.last_sync_ms ? t('home.last_sync', { time: fmtDateTime(home.last_sync_ms) }) : t('home.never_synced')}
+            </p>
+          </section>
+          {!home.city_loaded ? <div class="banner banner-warn">{t('home.no_city')}</div> : null}
+          {home.quarantined > 0 ? <div class="banner banner-warn">{t('home.quarantined', { n: home.quarantined })}</div> : null}
+          {home.drafts > 0 ? (
+            <button type="button" class="banner banner-info banner-button" onClick={() => navigate('/report')}>
+              {t('home.drafts', { n: home.drafts })}
+            </button>
+          ) : null}
+        </div>
+        <nav class="home-actions" aria-label={t('home.title')}>
+          <div class="home-grid">
+            <button type="button" class="btn btn-tile" onClick={() => navigate('/report')}>
+              {t('home.report')}
+            </button>
+            <button type="button" class="btn btn-tile" onClick={() => navigate('/posts')}>
+              {t('home.post_duty')}
+            </button>
+            <button type="button" class="btn btn-tile" onClick={() => navigate('/history')}>
+              {t('home.history')}
+            </button>
+            <button type="button" class="btn btn-tile" onClick={() => navigate('/sync')}>
+              {t('home.sync')}
+            </button>
+            <button type="button" class="btn btn-tile span-2-mobile" onClick={() => navigate('/settings')}>
+              {t('home.settings')}
+            </button>
+          </div>
+          <button type="button" class="btn btn-primary" onClick={() => navigate(p ? '/patrol/live' : '/patrol/start')}>
+            {p ? t('home.continue_patrol') : t('home.start_patrol')}
+          </button>
+        </nav>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,67 @@
+//! One line saying what an entry is about, from its record body (as corrected), for history.
+
+import type { HistoryItem, Reference } from '../api/types';
+import { t, tk } from '../i18n';
+
+type Body = Record<string, any>;
+
+const clip = (s: unknown, n = 60) => {
+  const v = typeof s === 'string' ? s : '';
+  return v.length > n ? v.slice(0, n) + '…' : v;
+};
+
+export function summarize(kind: string, b: Body | null | undefined, ref: Reference | null): string {
+  if (!b) return '';
+  switch (kind) {
+    case 'violation':
+      return [
+        tk(`violation.type.${b.type}`),
+        b.plate,
+        b.vehicle ? tk(`vehicle.kind.${b.vehicle}`) : null,
+        b.seized_items ? t('history.seized', { n: b.seized_items }) : null,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+    case 'lost_person':
+      return [clip(b.description), b.outcome ? tk(`lost.outcome.${b.outcome}`) : null].filter(Boolean).join(' · ');
+    case 'traffic_accident':
+      return [
+        ((b.vehicles ?? []) as Body[]).map((v) => v.plate || tk(`vehicle.kind.${v.kind}`)).join(' / '),
+        ((b.outcomes ?? []) as string[]).map((o) => tk(`accident.outcome.${o}`)).join(t('format.list_sep')),
+      ]
+        .filter(Boolean)
+        .join(' · ');
+    case 'assistance':
+      return [tk(`assist.kind.${b.kind}`), clip(b.description), b.people ? t('history.people', { n: b.people }) : null].filter(Boolean).join(' · ');
+    case 'incident':
+      return [tk(`incident.kind.${b.kind}`), clip(b.description), tk(`incident.outcome.${b.outcome}`)].filter(Boolean).join(' · ');
+    case 'post_arrived':
+    case 'post_left':
+      return ref?.posts.find((p) => p.id === b.post_id)?.name ?? String(b.post_id ?? '');
+    case 'patrol_started': {
+      const vol = Object.values((b.volunteers ?? {}) as Record<string, number>).reduce((a, n) => a + n, 0);
+      return [
+        ref?.groups.find((g) => g.id === b.group)?.name ?? b.group,
+        tk(`patrol.mode.${b.mode}`),
+        t('history.officers', { n: (b.officers ?? []).length }),
+        vol ? t('history.volunteers', { n: vol }) : null,
+        b.vehicle_plate,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+    }
+    case 'track_segment':
+      return b.fixes ? t('history.fixes', { n: b.fixes }) : '';
+    case 'supplement':
+      return t('history.reason', { reason: clip(b.reason, 80) });
+    default:
+      return '';
+  }
+}
+
+/** The body as it stands: the newest correction's, else the original. */
+export function standingOf(item: HistoryItem, all: HistoryItem[]): Body {
+  const last = Math.max(0, ...item.corrected_by);
+  const corr = last ? all.find((i) => i.seq === last)?.record?.correction : null;
+  return (corr?.body ?? item.record) as Body;
+}

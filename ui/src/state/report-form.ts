@@ -1,0 +1,211 @@
+//! The life of a report form: start empty, from a draft (`?draft=ID`) or from an entry being
+//! corrected (`?correct=SEQ`); autosave to Rust (`save_draft`, debounced); validate like Rust;
+//! submit with `submit_report` (which deletes the draft in the same transaction) or, for a
+//! correction, with `supplement` and a required reason. Errors land under their field.
+
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, errorFor, toApiError } from '../api';
+import type { Draft, ReportBody, ReportKind } from '../api/types';
+import { t, tError, tField, tIssue } from '../i18n';
+import type { Issue } from '../lib/validate';
+import { navigate, type Route } from '../router';
+import { getState, toast } from './store';
+
+export type FormSpec<F> = {
+  kind: ReportKind;
+  empty: () => F;
+  toBody: (f: F) => ReportBody;
+  fromBody: (b: Record<string, unknown>) => F;
+  validate: (b: ReportBody) => Issue | null;
+  /** Where the current position goes in the body. */
+  positionKey: 'at' | 'found_at';
+};
+
+type DraftBody<F> = { v: 1; form: F; correct_seq?: number; reason?: string };
+export type DraftStatus = { state: 'idle' | 'saving' | 'saved' | 'failed'; at?: number; error?: string };
+
+const AUTOSAVE_MS = 700;
+
+export function newDraftId(kind: string): string {
+  const rnd = Math.random().toString(36).slice(2, 10);
+  return `${kind.slice(0, 8)}-${Date.now().toString(36)}-${rnd}`.slice(0, 32);
+}
+
+/** The record as it stands now: the newest correction of `seq`, else the original. */
+export async function standingBody(seq: number): Promise<{ kind: string; body: Record<string, unknown> } | null> {
+  const items = await api().history(1000);
+  const item = items.find((i) => i.seq === seq);
+  if (!item) return null;
+  const last = Math.max(0, ...item.corrected_by);
+  const corr = last ? items.find((i) => i.seq === last)?.record?.correction : null;
+  return { kind: item.kind, body: (corr?.body ?? item.record) as Record<string, unknown> };
+}
+
+export function useReportForm<F extends object>(spec: FormSpec<F>, route: Route) {
+  const draftParam = route.params.get('draft');
+  const correctParam = Number(route.params.get('correct')) || null;
+  const [form, setForm] = useState<F>(spec.empty);
+  const [loading, setLoading] = useState(Boolean(draftParam || correctParam));
+  const [correctSeq, setCorrectSeq] = useState<number | null>(correctParam);
+  const [reason, setReasonState] = useState('');
+  const [issue, setIssue] = useState<Issue | null>(null);
+  const [apiErr, setApiErr] = useState<ApiError | null>(null);
+  const [draft, setDraft] = useState<DraftStatus>({ state: 'idle' });
+  const [otherDrafts, setOtherDrafts] = useState<Draft[]>([]);
+  const [submitting, setSubmitting] = useState(false);
+  const draftId = useRef<string | null>(draftParam);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const inflight = useRef<Promise<unknown> | null>(null);
+  const latest = useRef({ form, reason, correctSeq });
+  latest.current = { form, reason, correctSeq };
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      try {
+        if (draftParam) {
+          const d = (await api().drafts()).find((x) => x.id === draftParam);
+          const body = d?.body as DraftBody<F> | undefined;
+          if (live && body?.form) {
+            setForm({ ...spec.empty(), ...body.form });
+            setCorrectSeq(body.correct_seq ?? null);
+            setReasonState(body.reason ?? '');
+            toast(t('report.draft_resumed'), { tone: 'info' });
+          }
+        } else if (correctParam) {
+          const found = await standingBody(correctParam);
+          if (live && found) setForm({ ...spec.empty(), ...spec.fromBody(found.body) });
+        } else {
+          const mine = (await api().drafts()).filter((d) => d.kind === spec.kind);
+          if (live) setOtherDrafts(mine);
+        }
+      } catch (e) {
+        if (live) setApiErr(toApiError(e));
+      } finally {
+        if (live) setLoading(false);
+      }
+    })();
+    return () => {
+      live = false;
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [draftParam, correctParam]);
+
+  const saveDraft = () => {
+    timer.current = null;
+    const { form: f, reason: r, correctSeq: c } = latest.current;
+    const id = (draftId.current ??= newDraftId(spec.kind));
+    const body: DraftBody<F> = { v: 1, form: f };
+    if (c) Object.assign(body, { correct_seq: c, reason: r });
+    setDraft({ state: 'saving' });
+    const p = api()
+      .saveDraft({ id, kind: spec.kind, body })
+      .then((d) => setDraft({ state: 'saved', at: d.updated_ms }))
+      .catch((e) => setDraft({ state: 'failed', error: tError(toApiError(e)).title }));
+    inflight.current = p;
+    return p;
+  };
+
+  const schedule = () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void saveDraft(), AUTOSAVE_MS);
+  };
+
+  const clearErrorsFor = (keys: string[]) => {
+    const hit = (f?: string) => f !== undefined && keys.some((k) => f.replace(/^correction\./, '').startsWith(k));
+    if (issue && hit(issue.field)) setIssue(null);
+    if (apiErr && (hit(apiErr.field) || !apiErr.field)) setApiErr(null);
+  };
+
+  const update = (patch: Partial<F>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    clearErrorsFor(Object.keys(patch));
+    schedule();
+  };
+
+  const setReason = (r: string) => {
+    setReasonState(r);
+    clearErrorsFor(['reason']);
+    schedule();
+  };
+
+  /** The translated error for a field (client check first, then Rust's answer). */
+  const errorOf = (field: string): string | null => {
+    const strip = (f: string) => f.replace(/^correction\./, '');
+    if (issue && (strip(issue.field) === field || strip(issue.field).startsWith(field + '.') || strip(issue.field).startsWith(field + '['))) {
+      return tIssue(issue);
+    }
+    if (apiErr?.field) {
+      const e = errorFor(new ApiError(apiErr.kind, apiErr.message, strip(apiErr.field)), field);
+      if (e) return tError(e).reason ?? tError(e).title;
+    }
+    return null;
+  };
+
+  const banner = (): { title: string; detail: string | null } | null => {
+    if (issue) return { title: t('report.fix_errors'), detail: t('format.label_value', { label: tField(issue.field), value: tIssue(issue) }) };
+    if (!apiErr) return null;
+    const te = tError(apiErr);
+    return apiErr.kind === 'invalid' && apiErr.field
+      ? { title: t('report.fix_errors'), detail: t('format.label_value', { label: te.title, value: te.reason ?? '' }) }
+      : { title: te.title, detail: t('common.detail', { message: te.detail }) };
+  };
+
+  const submit = async () => {
+    if (submitting) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    await inflight.current?.catch(() => undefined);
+    const body = spec.toBody(form) as unknown as Record<string, unknown>;
+    const fix = getState().home?.open_patrol?.last_fix;
+    if (fix && body[spec.positionKey] === undefined && !correctSeq) body[spec.positionKey] = { lat: fix.lat, lon: fix.lon };
+    const found =
+      spec.validate(body as unknown as ReportBody) ??
+      (correctSeq && !reason.trim() ? ({ field: 'reason', code: 'required', message: 'is required' } as Issue) : null);
+    setIssue(found);
+    setApiErr(null);
+    if (found) return focusField(found.field);
+    setSubmitting(true);
+    const here = location.hash;
+    try {
+      let seq: number;
+      if (correctSeq) {
+        seq = (await api().supplement({ seq: correctSeq, reason: reason.trim(), correction: body })).seq;
+        if (draftId.current) await api().discardDraft(draftId.current).catch(() => false);
+        toast(t('report.corrected', { seq: '#' + correctSeq }));
+      } else {
+        const saved = await api().submitReport({ kind: spec.kind, body: body as unknown as ReportBody, draft_id: draftId.current ?? undefined });
+        seq = saved.seq;
+        toast(t('report.submitted', { seq: '#' + seq }));
+      }
+      draftId.current = null;
+      // Leave the form only if the officer has not already gone elsewhere meanwhile.
+      if (location.hash === here) navigate(correctSeq ? '/history' : getState().home?.open_patrol ? '/patrol/live' : '/', { replace: true });
+    } catch (e) {
+      const err = toApiError(e);
+      setApiErr(err);
+      if (err.field) focusField(err.field.replace(/^correction\./, ''));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return { form, update, loading, correctSeq, reason, setReason, errorOf, banner, draft, otherDrafts, submitting, submit };
+}
+
+/** Scroll the field named by a (possibly nested) path into view and focus it. */
+export function focusField(path: string): void {
+  if (typeof document === 'undefined') return;
+  let p = path;
+  for (;;) {
+    const el = document.querySelector<HTMLElement>(`[data-field="${CSS.escape(p)}"]`);
+    if (el) {
+      el.scrollIntoView({ block: 'center' });
+      el.querySelector<HTMLElement>('input, textarea, select, button')?.focus({ preventScroll: true });
+      return;
+    }
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    if (cut <= 0) return;
+    p = p.slice(0, cut);
+  }
+}

@@ -1,0 +1,104 @@
+//! App-wide state derived from Rust: the `home` summary (unsynced count, open patrol, today's
+//! tallies), the reference data, the language, and transient toasts. Refreshed on every
+//! `ledger-changed` event; screens read it with `useApp`.
+
+import { useEffect, useState } from 'preact/hooks';
+import { api, type ApiError, toApiError } from '../api';
+import type { Home, LedgerChanged, Reference } from '../api/types';
+import { language, setLanguage } from '../i18n';
+
+export type Toast = { id: number; text: string; tone: 'ok' | 'error' | 'info' };
+export type AppState = {
+  home: Home | null;
+  reference: Reference | null;
+  language: string;
+  toasts: Toast[];
+  appVersion: string;
+};
+
+let state: AppState = { home: null, reference: null, language: language(), toasts: [], appVersion: '' };
+const listeners = new Set<() => void>();
+const ledgerListeners = new Set<(e: LedgerChanged) => void>();
+
+export function getState(): AppState {
+  return state;
+}
+
+export function setState(patch: Partial<AppState>): void {
+  state = { ...state, ...patch };
+  for (const f of listeners) f();
+}
+
+/** Subscribe a component to a slice of the app state. */
+export function useApp<T>(select: (s: AppState) => T): T {
+  const [value, setValue] = useState(() => select(state));
+  useEffect(() => {
+    const on = () => setValue(() => select(state));
+    listeners.add(on);
+    on();
+    return () => void listeners.delete(on);
+  }, []);
+  return value;
+}
+
+/** Run `f` after every ledger change (a commit or a sync), e.g. to refetch a list. */
+export function useLedger(f: (e: LedgerChanged) => void): void {
+  useEffect(() => {
+    ledgerListeners.add(f);
+    return () => void ledgerListeners.delete(f);
+  }, [f]);
+}
+
+export async function refreshHome(): Promise<Home | null> {
+  try {
+    const home = await api().home();
+    setState({ home });
+    return home;
+  } catch {
+    return state.home;
+  }
+}
+
+export async function refreshReference(): Promise<void> {
+  try {
+    setState({ reference: await api().reference() });
+  } catch {
+    // keep what we had; screens show "sync first" when there is none
+  }
+}
+
+let toastId = 0;
+export function toast(text: string, opts: { tone?: Toast['tone']; ms?: number } = {}): number {
+  const id = ++toastId;
+  const item: Toast = { id, text, tone: opts.tone ?? 'ok' };
+  setState({ toasts: [...state.toasts.filter((x) => x.tone === 'error'), item].slice(-2) });
+  setTimeout(() => dismissToast(id), opts.ms ?? (item.tone === 'error' ? 8000 : 3500));
+  return id;
+}
+
+export function dismissToast(id: number): void {
+  if (state.toasts.some((x) => x.id === id)) setState({ toasts: state.toasts.filter((x) => x.id !== id) });
+}
+
+export function errorToast(e: unknown, describe: (err: ApiError) => string): void {
+  toast(describe(toApiError(e)), { tone: 'error', ms: 6000 });
+}
+
+/** Wire the store to Rust: first load, settings, and the ledger-changed event. */
+export async function startStore(): Promise<void> {
+  const a = api();
+  try {
+    const settings = await a.getSettings();
+    setLanguage(settings.language);
+  } catch {
+    // default language
+  }
+  setState({ language: language(), appVersion: await a.appVersion() });
+  await Promise.all([refreshHome(), refreshReference()]);
+  await a.on('ledger-changed', (e) => {
+    if (state.home) setState({ home: { ...state.home, unsynced: e.unsynced } });
+    void refreshHome();
+    if (!state.reference) void refreshReference();
+    for (const f of ledgerListeners) f(e);
+  });
+}

@@ -1,0 +1,325 @@
+// The fake backend through the real api client: every command of the contract, its errors
+// (kind + field, like Rust), and the events — so the screens, the screen test and `npm run
+// dev` run against something that behaves like the shell.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { makeApi, type Api } from '../src/api/client';
+import { ApiError } from '../src/api/errors';
+import { createFake, type FakeTransport } from '../src/api/fake';
+import type { LedgerChanged, SyncProgress } from '../src/api/types';
+
+// 1x1 PNG
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+
+let clock: number;
+let fake: FakeTransport;
+let api: Api;
+let events: LedgerChanged[];
+
+async function rejects(p: Promise<unknown>, kind: string, field?: string): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    const err = e as ApiError;
+    expect(err.kind, err.message).toBe(kind);
+    if (field !== undefined) expect(err.field).toBe(field);
+    return err;
+  }
+  throw new Error(`expected a ${kind} rejection`);
+}
+
+async function enrolled() {
+  await api.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+}
+
+async function patrol() {
+  await enrolled();
+  await api.startPatrol({ mode: 'car', group: 'G03', officers: ['张伟'], volunteers: { 'red-vest': 2 } });
+}
+
+function walk(n: number) {
+  for (let i = 0; i < n; i++) {
+    clock += 1000;
+    fake.feedFix({ time_ms: clock, lat: 29.0071, lon: 111.6722 + i * 0.0001, accuracy_m: 5 });
+  }
+}
+
+beforeEach(async () => {
+  clock = Date.parse('2026-11-29T07:30:00+08:00');
+  fake = createFake({ now: () => clock, tickMs: null, storage: null });
+  api = makeApi(fake);
+  events = [];
+  await api.on('ledger-changed', (e) => events.push(e));
+});
+
+describe('home, enrolment, reference, settings', () => {
+  it('starts unenrolled with nothing to sync', async () => {
+    const h = await api.home();
+    expect(h).toMatchObject({ enrolled: false, unsynced: 0, open_patrol: null, city_loaded: false, drafts: 0 });
+    expect(h.device_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await api.reference()).toBeNull();
+  });
+
+  it('rejects a bad address and a bad code by field', async () => {
+    await rejects(api.enroll({ hq_url: 'hq.example.cn', code: 'DEMO-1' }), 'invalid', 'hq_url');
+    await rejects(api.enroll({ hq_url: 'https://hq.example.cn', code: '' }), 'invalid', 'code');
+    await rejects(api.enroll({ hq_url: 'https://hq.example.cn', code: 'EXPIRED' }), 'auth');
+    fake.setOnline(false);
+    await rejects(api.enroll({ hq_url: 'https://hq.example.cn', code: 'DEMO-1' }), 'network');
+  });
+
+  it('enrols and loads the demo city', async () => {
+    const r = await api.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+    expect(r).toEqual({ device_name: 'CD-0001', city: '常德市 (演示)' });
+    const ref = (await api.reference())!;
+    expect(ref.timezone).toBe('Asia/Shanghai');
+    expect(ref.groups.length).toBeGreaterThan(5);
+    expect(ref.posts[0]).toMatchObject({ id: 'P01', radius_m: 60, duty_windows: [{ start: '06:00', end: '09:00' }, { start: '17:00', end: '21:00' }] });
+    expect(ref.cells!.length).toBe(80);
+    expect((await api.home()).city_loaded).toBe(true);
+  });
+
+  it('keeps settings', async () => {
+    expect(await api.getSettings()).toEqual({ language: 'zh-CN', hq_url: null });
+    expect(await api.setSettings({ language: 'en', hq_url: 'https://hq.example.cn' })).toEqual({ language: 'en', hq_url: 'https://hq.example.cn' });
+    expect((await api.getSettings()).language).toBe('en');
+    await rejects(api.setSettings({ language: 'fr' as never, hq_url: null }), 'invalid', 'language');
+  });
+
+  it('starts the simulated position source, refuses gpx replay without a file', async () => {
+    expect(await api.startPositionSource({ kind: 'simulated' })).toBeNull();
+    expect((await api.home()).position_source).toBe('simulated');
+    await rejects(api.startPositionSource({ kind: 'gpx-replay' }), 'invalid', 'gpx_path');
+  });
+});
+
+describe('patrols', () => {
+  it('starts, records the route, stops with the sealed track', async () => {
+    await patrol();
+    await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: {} }), 'patrol_already_open');
+    const positions: unknown[] = [];
+    await api.on('position', (f) => positions.push(f));
+    walk(40);
+    expect(positions.length).toBe(40);
+    const live = (await api.livePatrol())!;
+    expect(live.route.length).toBe(40);
+    expect(live.patrol.distance_m).toBeGreaterThan(300);
+    expect(live.patrol.cell).toBe('WL-02-04'); // 111.6761° E: the fourth column of row 2
+    expect(live.patrol.fixes).toBe(40);
+    const home = await api.home();
+    expect(home.open_patrol).toMatchObject({ group: 'G03', mode: 'car' });
+    const stopped = await api.stopPatrol();
+    expect(stopped.map((s) => s.kind)).toEqual(['track_segment', 'patrol_stopped']);
+    expect(await api.livePatrol()).toBeNull();
+    await rejects(api.stopPatrol(), 'no_open_patrol');
+  });
+
+  it('validates the start like Rust', async () => {
+    await rejects(api.startPatrol({ mode: 'boat' as never, group: 'G01', officers: [], volunteers: {} }), 'invalid', 'mode');
+    await rejects(api.startPatrol({ mode: 'foot', group: '', officers: [], volunteers: {} }), 'invalid', 'group');
+    await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: ['a', ''], volunteers: {} }), 'invalid', 'officers[1]');
+    await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: { 'red-vest': 900 } }), 'invalid', 'volunteers.red-vest');
+    await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: {}, vehicle_plate: 'ABC' }), 'invalid', 'vehicle_plate');
+  });
+
+  it('emits ledger-changed after each commit with the unsynced count', async () => {
+    await patrol();
+    expect(events.at(-1)).toEqual({ head: 1, unsynced: 1, open_patrol: true });
+  });
+});
+
+describe('violations', () => {
+  it('one tap, then details as a supplement; tallies follow', async () => {
+    await patrol();
+    const saved = await api.recordViolation({ type: 'umbrella-rig' });
+    expect(saved).toMatchObject({ seq: 2, kind: 'violation' });
+    await rejects(api.recordViolation({ type: 'speeding' as never }), 'invalid', 'type');
+    await rejects(api.addViolationDetails({ seq: saved.seq, plate: 'ABC' }), 'invalid', 'correction.plate');
+    const d = await api.addViolationDetails({ seq: saved.seq, plate: '湘j 12345', vehicle: 'e-bike', seized_items: 2 });
+    expect(d.kind).toBe('supplement');
+    await rejects(api.addViolationDetails({ seq: 1 }), 'bad_supplement');
+    await rejects(api.addViolationDetails({ seq: 99 }), 'no_such_entry');
+    const h = await api.home();
+    expect(h.today.violations).toEqual({ 'umbrella-rig': 1 });
+    expect(h.today.seized_items).toBe(2);
+    const hist = await api.history();
+    const v = hist.find((i) => i.seq === saved.seq)!;
+    expect(v.corrected_by).toEqual([d.seq]);
+    expect(hist.find((i) => i.seq === d.seq)!.record.correction.body).toMatchObject({ plate: '湘J12345', vehicle: 'e-bike' });
+  });
+
+  it('a withdrawal needs a reason and removes the tally', async () => {
+    await patrol();
+    const s = await api.recordViolation({ type: 'no-helmet' });
+    await rejects(api.supplement({ seq: s.seq, reason: ' ', correction: null }), 'invalid', 'reason');
+    const w = await api.supplement({ seq: s.seq, reason: '误触', correction: null });
+    expect((await api.home()).today.violations).toEqual({});
+    expect((await api.history()).find((i) => i.seq === s.seq)!.withdrawn_by).toBe(w.seq);
+    await rejects(api.supplement({ seq: s.seq, reason: 'again', correction: null }), 'bad_supplement');
+    await rejects(api.supplement({ seq: w.seq, reason: 'x', correction: null }), 'bad_supplement');
+  });
+});
+
+describe('reports, photos, drafts', () => {
+  it('submits a lost-person report and deletes its draft', async () => {
+    await patrol();
+    walk(3);
+    await api.saveDraft({ id: 'lost_per-abc', kind: 'lost_person', body: { v: 1, form: { description: '老人' } } });
+    expect((await api.home()).drafts).toBe(1);
+    await rejects(api.submitReport({ kind: 'lost_person', body: { description: '', outcome: 'ongoing' } }), 'invalid', 'description');
+    await rejects(api.submitReport({ kind: 'lost_person', body: { description: 'x', outcome: 'lost' as never } }), 'invalid', 'outcome');
+    const s = await api.submitReport({
+      kind: 'lost_person',
+      body: { description: '七旬老人', outcome: 'reunited-with-family', handed_over_at: '2026-11-29T08:40:00+08:00' },
+      draft_id: 'lost_per-abc',
+    });
+    expect(s.kind).toBe('lost_person');
+    expect(await api.drafts()).toEqual([]);
+    const item = (await api.history(1))[0];
+    expect(item.record.patrol_id).toBeTruthy();
+    expect(item.record.found_at).toBeTruthy();
+    expect(item.cell).toBe('WL-02-03');
+  });
+
+  it('checks accident vehicles by index and unknown photos', async () => {
+    await enrolled();
+    await rejects(api.submitReport({ kind: 'traffic_accident', body: { vehicles: [] } }), 'invalid', 'vehicles');
+    await rejects(
+      api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car', plate: '湘J12345' }, { kind: 'car', plate: 'ABC123' }] } }),
+      'invalid',
+      'vehicles[1].plate',
+    );
+    const ghost = { sha256: 'a'.repeat(64), size: 10, mime: 'image/png', slot: 'front' as const };
+    await rejects(api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car' }], photos: [ghost] } }), 'no_such_photo');
+    const photo = await api.addPhoto(PNG);
+    expect(photo).toMatchObject({ mime: 'image/png', size: 69 });
+    expect(photo.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const s = await api.submitReport({
+      kind: 'traffic_accident',
+      body: { vehicles: [{ kind: 'car', plate: '湘jd12345' }], photos: [{ ...photo, slot: 'front' }], outcomes: ['cars-moved'] },
+    });
+    expect((await api.history(1))[0].record.vehicles[0].plate).toBe('湘JD12345');
+    expect(s.seq).toBe(1);
+  });
+
+  it('rejects what is not a photo', async () => {
+    await rejects(api.addPhoto(btoa('hello')), 'invalid', 'mime');
+    await rejects(api.addPhoto(''), 'invalid', 'data_base64');
+  });
+
+  it('assistance and incident', async () => {
+    await rejects(api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: 'x', people: 0 } }), 'invalid', 'people');
+    await api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: '劝解', people: 2 } });
+    await rejects(api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '', outcome: 'open' } }), 'invalid', 'description');
+    await api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '电动车被盗', outcome: 'suspect-caught', value_yuan: 2600 } });
+    await rejects(api.submitReport({ kind: 'parade' as never, body: {} as never }), 'invalid', 'kind');
+    expect((await api.home()).today.entries).toEqual({ assistance: 1, incident: 1 });
+  });
+
+  it('drafts: save, replace, list newest first, discard', async () => {
+    await rejects(api.saveDraft({ id: 'has space', kind: 'incident', body: {} }), 'invalid', 'id');
+    const a = await api.saveDraft({ id: 'a1', kind: 'incident', body: { v: 1 } });
+    clock += 5000;
+    await api.saveDraft({ id: 'b2', kind: 'assistance', body: { v: 1 } });
+    clock += 5000;
+    const a2 = await api.saveDraft({ id: 'a1', kind: 'incident', body: { v: 2 } });
+    expect(a2.created_ms).toBe(a.created_ms);
+    expect(a2.updated_ms).toBeGreaterThan(a.updated_ms);
+    expect((await api.drafts()).map((d) => d.id)).toEqual(['a1', 'b2']);
+    expect(await api.discardDraft('a1')).toBe(true);
+    expect(await api.discardDraft('a1')).toBe(false);
+    expect(events).toEqual([]); // drafts are not ledger commits
+  });
+
+  it('corrects a report with a supplement, never in place', async () => {
+    const s = await api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '初报', outcome: 'open' } });
+    await rejects(api.supplement({ seq: s.seq, reason: '补充', correction: { kind: 'theft', description: '', outcome: 'open' } }), 'invalid', 'correction.description');
+    const c = await api.supplement({ seq: s.seq, reason: '补充', correction: { kind: 'theft', description: '嫌疑人已抓获', outcome: 'suspect-caught' } });
+    const hist = await api.history();
+    expect(hist.map((i) => i.seq)).toEqual([c.seq, s.seq]);
+    expect(hist[1].record.description).toBe('初报');
+    expect(hist[1].corrected_by).toEqual([c.seq]);
+  });
+});
+
+describe('post duty', () => {
+  it('arrive and leave; minutes on post in the current window', async () => {
+    await enrolled();
+    await api.postArrive('P01');
+    await rejects(api.postArrive('P01'), 'invalid', 'post_id');
+    await rejects(api.postArrive('P99'), 'not_found', 'post_id');
+    clock += 25 * 60_000;
+    let p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
+    expect(p01.on_post).toBe(true);
+    expect(p01.current_window).toMatchObject({ minutes_on_post: 25 });
+    expect(p01.windows[0].window).toEqual({ start: '06:00', end: '09:00' });
+    expect(p01.windows[0].held_fraction).toBeCloseTo(25 / 180, 3);
+    await api.postLeave('P01');
+    await rejects(api.postLeave('P01'), 'invalid', 'post_id');
+    clock += 10 * 60_000;
+    p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
+    expect(p01.on_post).toBe(false);
+    expect(p01.current_window!.minutes_on_post).toBe(25);
+  });
+
+  it('has no current window at noon', async () => {
+    clock = Date.parse('2026-11-29T12:00:00+08:00');
+    await enrolled();
+    expect((await api.postDuty())[0].current_window).toBeNull();
+  });
+});
+
+describe('sync', () => {
+  it('needs enrolment', async () => {
+    await rejects(api.syncNow(() => undefined), 'not_enrolled');
+  });
+
+  it('reports progress over the channel and returns the receipt', async () => {
+    await patrol();
+    await api.recordViolation({ type: 'red-light' });
+    await api.addPhoto(PNG);
+    const progress: SyncProgress[] = [];
+    const r = await api.syncNow((p) => progress.push(p));
+    expect(progress[0].phase).toBe('connecting');
+    expect(progress.at(-1)).toMatchObject({ phase: 'done' });
+    expect(new Set(progress.map((p) => p.phase))).toEqual(new Set(['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done']));
+    expect(r).toMatchObject({ hq_head_seq: 2, entries_held: 2, photos_held: 1, pending: 0, quarantined: [], stuck: null });
+    expect(await api.syncStatus()).toEqual(r);
+    const h = await api.home();
+    expect(h.unsynced).toBe(0);
+    expect(h.last_sync_ms).toBe(clock);
+    expect((await api.history()).every((i) => i.sync === 'acked')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ unsynced: 0 });
+  });
+
+  it('keeps entries when offline, and lists quarantined entries with reasons', async () => {
+    await patrol();
+    fake.setOnline(false);
+    await rejects(api.syncNow(() => undefined), 'network');
+    expect((await api.home()).unsynced).toBe(1);
+    fake.setOnline(true);
+    await api.recordViolation({ type: 'jaywalking' });
+    fake.setQuarantine((e) => (e.kind === 'violation' ? { code: 'outside_city', reason: 'position is outside the city' } : null));
+    fake.setStuck('seq 2 quarantined; later entries wait');
+    const r = await api.syncNow(() => undefined);
+    expect(r.quarantined).toEqual([{ seq: 2, code: 'outside_city', reason: 'position is outside the city' }]);
+    expect(r.stuck).toContain('seq 2');
+    expect((await api.home()).quarantined).toBe(1);
+    expect((await api.history(1))[0].sync).toBe('quarantined');
+  });
+});
+
+describe('persistence', () => {
+  it('keeps the state in the given storage, like the app keeps its SQLite file', async () => {
+    const mem = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => mem.get(k) ?? null,
+      setItem: (k: string, v: string) => void mem.set(k, v),
+      removeItem: (k: string) => void mem.delete(k),
+    } as unknown as Storage;
+    const a = makeApi(createFake({ now: () => clock, tickMs: null, storage }));
+    await a.saveDraft({ id: 'keep-me', kind: 'incident', body: { v: 1 } });
+    const b = makeApi(createFake({ now: () => clock, tickMs: null, storage }));
+    expect((await b.drafts()).map((d) => d.id)).toEqual(['keep-me']);
+  });
+});

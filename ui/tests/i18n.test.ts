@@ -1,0 +1,109 @@
+// i18n completeness: both languages have the same keys, none empty, the same {placeholders};
+// every slug of the contract has its label; errors say which field and why in both languages.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../src/api/errors';
+import {
+  ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, ENTRY_KINDS, ERROR_KINDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
+  PATROL_MODES, PHOTO_SLOTS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
+} from '../src/api/types';
+import { DICTIONARIES, LANGUAGES, has, setLanguage, t, tError, tField } from '../src/i18n';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+afterEach(() => setLanguage('zh-CN'));
+
+describe('dictionaries', () => {
+  const zh = DICTIONARIES['zh-CN'];
+  const en = DICTIONARIES.en;
+
+  it('have exactly the same keys', () => {
+    expect(Object.keys(en).sort()).toEqual(Object.keys(zh).sort());
+  });
+
+  it.each(LANGUAGES)('%s has no empty string', (lang) => {
+    const empty = Object.entries(DICTIONARIES[lang]).filter(([, v]) => v.trim() === '');
+    expect(empty).toEqual([]);
+  });
+
+  it('use the same placeholders in both languages', () => {
+    const diff = Object.keys(zh).filter((k) => placeholders(zh[k as keyof typeof zh]).join() !== placeholders(en[k as keyof typeof en]).join());
+    expect(diff).toEqual([]);
+  });
+
+  it('English has no Chinese except where it names the other language or a plate example', () => {
+    const allowed = new Set(['settings.lang.zh-CN', 'settings.language', 'settings.position.simulated', 'details.plate_hint',
+      'validation.plate_province', 'validation.plate_length', 'validation.plate_format']);
+    const cjk = Object.entries(en).filter(([k, v]) => !allowed.has(k) && /[\u3400-\u9fff]/.test(v));
+    expect(cjk).toEqual([]);
+  });
+});
+
+describe('every slug of the contract has a label', () => {
+  const families: [string, readonly string[]][] = [
+    ['violation.type', VIOLATION_TYPES],
+    ['vehicle.kind', VEHICLE_KINDS],
+    ['volunteer.category', VOLUNTEER_CATEGORIES],
+    ['patrol.mode', PATROL_MODES],
+    ['assist.kind', ASSISTANCE_KINDS],
+    ['incident.kind', INCIDENT_KINDS],
+    ['incident.outcome', INCIDENT_OUTCOMES],
+    ['lost.outcome', LOST_PERSON_OUTCOMES],
+    ['accident.outcome', ACCIDENT_OUTCOMES],
+    ['accident.slot', PHOTO_SLOTS],
+    ['entry.kind', ENTRY_KINDS],
+    ['error.kind', ERROR_KINDS],
+    ['history.sync', ['pending', 'acked', 'quarantined']],
+    ['sync.phase', ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done']],
+    ['settings.position', ['gnss', 'simulated', 'gpx-replay', 'none']],
+    ['settings.lang', LANGUAGES],
+    ['assist.description_hint', ASSISTANCE_KINDS],
+  ];
+  it.each(families)('%s.*', (prefix, slugs) => {
+    expect(slugs.filter((s) => !has(`${prefix}.${s}`))).toEqual([]);
+  });
+});
+
+describe('field names and errors in the user language', () => {
+  it.each([
+    ['description', '描述', 'Description'],
+    ['vehicles[1].plate', '车辆 2 · 车牌号', 'Vehicle 2 · Plate'],
+    ['correction.description', '描述', 'Description'],
+    ['photos[0].sha256', '照片 1 · 校验值', 'Photo 1 · Checksum'],
+    ['volunteers.red-vest', '群防力量 · 红袖章/红马甲', 'Volunteers · Red armband/vest'],
+    ['officers[2]', '参巡民警 3', 'Officer 3'],
+    ['mystery_field', 'mystery_field', 'mystery_field'],
+  ])('%s', (path, zh, en) => {
+    expect(tField(path)).toBe(zh);
+    setLanguage('en');
+    expect(tField(path)).toBe(en);
+  });
+
+  it('an invalid plate says which field and why, in both languages', () => {
+    const err = new ApiError('invalid', 'vehicles[1].plate: `ABC` must start with a province abbreviation such as 湘 or 京', 'vehicles[1].plate');
+    expect(tError(err)).toMatchObject({ title: '车辆 2 · 车牌号', reason: '车牌须以省份简称开头，如“湘”' });
+    setLanguage('en');
+    expect(tError(err)).toMatchObject({ title: 'Vehicle 2 · Plate', reason: 'A plate starts with a province abbreviation, e.g. 湘' });
+  });
+
+  it('a too-long text keeps its limit', () => {
+    const err = new ApiError('invalid', 'description: is longer than 1000 characters', 'description');
+    expect(tError(err).reason).toBe('不能超过 1000 个字');
+  });
+
+  it('an unknown reason is shown as Rust said it', () => {
+    const err = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat');
+    expect(tError(err)).toMatchObject({ title: '发现位置 · 纬度', reason: 'latitude 95 is out of range' });
+  });
+
+  it('other kinds are translated and keep the message as detail', () => {
+    expect(tError(new ApiError('network', 'could not reach hq'))).toEqual({ title: '无法连接指挥中心', reason: null, detail: 'could not reach hq' });
+    setLanguage('en');
+    expect(tError(new ApiError('no_open_patrol', 'x')).title).toBe('No patrol is running');
+  });
+
+  it('interpolates parameters', () => {
+    expect(t('header.unsynced', { n: 3 })).toBe('3 条待同步');
+    setLanguage('en');
+    expect(t('header.unsynced', { n: 3 })).toBe('3 unsynced');
+  });
+});
