@@ -43,16 +43,27 @@ impl Hq {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir).unwrap());
         storage.migrate().await.unwrap();
         let operator_token = format!("op_{}", auth::random_secret(16));
-        storage.add_operator("test", &auth::hash_secret(&operator_token), 0).await.unwrap();
-        let listener = tokio::net::TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
+        storage
+            .add_operator("test", &auth::hash_secret(&operator_token), 0)
             .await
             .unwrap();
+        let listener =
+            tokio::net::TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
+                .await
+                .unwrap();
         let addr = listener.local_addr().unwrap();
         let state = AppState::new(storage.clone());
         let task = tokio::spawn(async move {
             let _ = patrol_hq::serve(listener, state).await;
         });
-        Hq { addr, storage, operator_token, dir, task, _tmp: None }
+        Hq {
+            addr,
+            storage,
+            operator_token,
+            dir,
+            task,
+            _tmp: None,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -67,7 +78,10 @@ impl Hq {
     /// A one-time enrolment code, as `patrol-hq device add` makes.
     pub async fn enrollment_code(&self, name: &str) -> String {
         let state = AppState::new(self.storage.clone());
-        patrol_hq::routes_api::new_enrollment(&state, name).await.unwrap().code
+        patrol_hq::routes_api::new_enrollment(&state, name)
+            .await
+            .unwrap()
+            .code
     }
 
     /// GET an operator endpoint as JSON.
@@ -90,7 +104,9 @@ impl Drop for Hq {
 }
 
 pub fn repo_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
 }
 
 pub fn demo_city() -> patrol_model::City {

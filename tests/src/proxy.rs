@@ -37,7 +37,12 @@ impl Proxy {
         let upstream = Arc::new(Mutex::new(upstream));
         let responses_dropped = Arc::new(AtomicU64::new(0));
         let connections_dropped = Arc::new(AtomicU64::new(0));
-        let (f, u, rd, cd) = (faults.clone(), upstream.clone(), responses_dropped.clone(), connections_dropped.clone());
+        let (f, u, rd, cd) = (
+            faults.clone(),
+            upstream.clone(),
+            responses_dropped.clone(),
+            connections_dropped.clone(),
+        );
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let target = *u.lock().unwrap();
@@ -59,7 +64,14 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, faults, upstream, responses_dropped, connections_dropped, task }
+        Proxy {
+            addr,
+            faults,
+            upstream,
+            responses_dropped,
+            connections_dropped,
+            task,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -71,8 +83,12 @@ impl Proxy {
     }
 
     pub fn set_faults(&self, drop_connection_pct: u32, drop_response_pct: u32) {
-        self.faults.drop_connection_pct.store(drop_connection_pct, Ordering::Relaxed);
-        self.faults.drop_response_pct.store(drop_response_pct, Ordering::Relaxed);
+        self.faults
+            .drop_connection_pct
+            .store(drop_connection_pct, Ordering::Relaxed);
+        self.faults
+            .drop_response_pct
+            .store(drop_response_pct, Ordering::Relaxed);
     }
 }
 
@@ -82,7 +98,12 @@ impl Drop for Proxy {
     }
 }
 
-async fn pipe(mut client: TcpStream, target: SocketAddr, drop_response: bool, dropped: &AtomicU64) -> std::io::Result<()> {
+async fn pipe(
+    mut client: TcpStream,
+    target: SocketAddr,
+    drop_response: bool,
+    dropped: &AtomicU64,
+) -> std::io::Result<()> {
     let mut server = TcpStream::connect(target).await?;
     if !drop_response {
         tokio::io::copy_bidirectional(&mut client, &mut server).await?;

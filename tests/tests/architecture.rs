@@ -8,11 +8,21 @@ use std::process::Command;
 
 fn metadata() -> Value {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -40,12 +50,20 @@ fn layering_holds() {
     let meta = metadata();
     let deps = deps(&meta);
     let check = |package: &str, forbidden: &[&str]| {
-        let Some(d) = deps.get(package) else { panic!("no package {package}") };
+        let Some(d) = deps.get(package) else {
+            panic!("no package {package}")
+        };
         for f in forbidden {
-            assert!(!d.iter().any(|x| x == f), "{package} must not depend on {f}");
+            assert!(
+                !d.iter().any(|x| x == f),
+                "{package} must not depend on {f}"
+            );
         }
     };
-    check("patrol-model", &["rusqlite", "reqwest", "axum", "tauri", "tokio"]);
+    check(
+        "patrol-model",
+        &["rusqlite", "reqwest", "axum", "tauri", "tokio"],
+    );
     check("patrol-geo", &["rusqlite", "reqwest", "axum", "tauri"]);
     check("patrol-gpx", &["rusqlite", "reqwest", "axum", "tauri"]);
     check("patrol-device", &["reqwest", "axum", "tauri", "tokio"]);
@@ -76,5 +94,8 @@ fn default_members_build_without_webkit() {
         .map(|id| by_id[id.as_str().unwrap()])
         .collect();
     assert!(defaults.contains(&"patrol-device") && defaults.contains(&"patrol-hq"));
-    assert!(!defaults.contains(&"patrol-app"), "the Tauri shell must not be a default member");
+    assert!(
+        !defaults.contains(&"patrol-app"),
+        "the Tauri shell must not be a default member"
+    );
 }

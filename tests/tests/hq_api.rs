@@ -24,32 +24,49 @@ impl Device {
         let code = hq.enrollment_code(name).await;
         let r = http()
             .post(format!("{}/api/v1/enroll", hq.url()))
-            .json(&EnrollRequest { code, device_id: store.device_id(), app_version: None })
+            .json(&EnrollRequest {
+                code,
+                device_id: store.device_id(),
+                app_version: None,
+            })
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let e: EnrollResponse = r.json().await.unwrap();
-        Device { _dir: dir, token: v1::device_token(e.device_id, &e.secret), store }
+        Device {
+            _dir: dir,
+            token: v1::device_token(e.device_id, &e.secret),
+            store,
+        }
     }
 
     fn record(&mut self, n: usize) -> Vec<Entry> {
         for i in 0..n {
             let t = ViolationType::ALL[i % ViolationType::ALL.len()];
-            self.store.append(&violation(t), Capture::default()).unwrap();
+            self.store
+                .append(&violation(t), Capture::default())
+                .unwrap();
         }
         self.store.entries(1, 100_000).unwrap()
     }
 
     fn entries_url(&self, hq: &Hq) -> String {
-        format!("{}/api/v1/devices/{}/entries", hq.url(), self.store.device_id())
+        format!(
+            "{}/api/v1/devices/{}/entries",
+            hq.url(),
+            self.store.device_id()
+        )
     }
 
     async fn upload(&self, hq: &Hq, entries: &[Entry]) -> reqwest::Response {
         http()
             .post(self.entries_url(hq))
             .bearer_auth(&self.token)
-            .json(&UploadRequest { device_now_ms: T0, entries: entries.to_vec() })
+            .json(&UploadRequest {
+                device_now_ms: T0,
+                entries: entries.to_vec(),
+            })
             .send()
             .await
             .unwrap()
@@ -76,7 +93,11 @@ fn violation(t: ViolationType) -> Record {
 async fn error_code(r: reqwest::Response) -> (StatusCode, String, String) {
     let status = r.status();
     let body: Value = r.json().await.unwrap();
-    (status, body["code"].as_str().unwrap_or_default().into(), body["message"].as_str().unwrap_or_default().into())
+    (
+        status,
+        body["code"].as_str().unwrap_or_default().into(),
+        body["message"].as_str().unwrap_or_default().into(),
+    )
 }
 
 #[tokio::test]
@@ -105,7 +126,11 @@ async fn uploads_are_idempotent_and_conflicts_are_kept_aside() {
     let listed = hq.get_json("/api/v1/conflicts").await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
 
-    let ledger = hq.storage.entries(d.store.device_id(), 1, 100).await.unwrap();
+    let ledger = hq
+        .storage
+        .entries(d.store.device_id(), 1, 100)
+        .await
+        .unwrap();
     assert_eq!(ledger.len(), 6);
     let verify = hq.get_json("/api/v1/verify").await;
     assert!(verify[0]["problem"].is_null(), "{verify}");
@@ -121,44 +146,96 @@ async fn every_request_is_authenticated() {
     let head_url = format!("{}/api/v1/devices/{}/head", hq.url(), a.store.device_id());
 
     let (s, code, _) = error_code(http().get(&head_url).send().await.unwrap()).await;
-    assert_eq!((s, code.as_str()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
     let wrong = v1::device_token(a.store.device_id(), "not-the-secret");
-    let (s, _, msg) = error_code(http().get(&head_url).bearer_auth(wrong).send().await.unwrap()).await;
+    let (s, _, msg) = error_code(
+        http()
+            .get(&head_url)
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{msg}");
-    let (s, _, _) = error_code(http().get(&head_url).bearer_auth("op_forged").send().await.unwrap()).await;
+    let (s, _, _) = error_code(
+        http()
+            .get(&head_url)
+            .bearer_auth("op_forged")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // Device B writing (or reading) A's ledger.
     let r = http()
         .post(a.entries_url(&hq))
         .bearer_auth(&b.token)
-        .json(&UploadRequest { device_now_ms: T0, entries: b_entries.clone() })
+        .json(&UploadRequest {
+            device_now_ms: T0,
+            entries: b_entries.clone(),
+        })
         .send()
         .await
         .unwrap();
     let (s, code, _) = error_code(r).await;
-    assert_eq!((s, code.as_str()), (StatusCode::FORBIDDEN, "not_your_ledger"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::FORBIDDEN, "not_your_ledger")
+    );
     // B sending A's entries on its own path.
     let (s, code, _) = error_code(b.upload_as(&hq, &a_entries).await).await;
-    assert_eq!((s, code.as_str()), (StatusCode::FORBIDDEN, "not_your_ledger"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::FORBIDDEN, "not_your_ledger")
+    );
     // Devices cannot read operator data; operators need a token.
-    let (s, code, _) =
-        error_code(http().get(format!("{}/api/v1/devices", hq.url())).bearer_auth(&a.token).send().await.unwrap()).await;
-    assert_eq!((s, code.as_str()), (StatusCode::FORBIDDEN, "operators_only"));
-    let (s, _, _) = error_code(http().get(format!("{}/api/v1/stats/daily", hq.url())).send().await.unwrap()).await;
+    let (s, code, _) = error_code(
+        http()
+            .get(format!("{}/api/v1/devices", hq.url()))
+            .bearer_auth(&a.token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::FORBIDDEN, "operators_only")
+    );
+    let (s, _, _) = error_code(
+        http()
+            .get(format!("{}/api/v1/stats/daily", hq.url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // Revoked: a clear 403.
     assert_eq!(a.upload(&hq, &a_entries).await.status(), StatusCode::OK);
     let r = http()
-        .post(format!("{}/api/v1/devices/{}/revoke", hq.url(), a.store.device_id()))
+        .post(format!(
+            "{}/api/v1/devices/{}/revoke",
+            hq.url(),
+            a.store.device_id()
+        ))
         .bearer_auth(&hq.operator_token)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let (s, code, msg) = error_code(a.upload(&hq, &a_entries).await).await;
-    assert_eq!((s, code.as_str()), (StatusCode::FORBIDDEN, "device_revoked"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::FORBIDDEN, "device_revoked")
+    );
     assert!(msg.contains("revoked"), "{msg}");
 
     // A code works once.
@@ -166,7 +243,11 @@ async fn every_request_is_authenticated() {
     let enroll = |code: String| {
         http()
             .post(format!("{}/api/v1/enroll", hq.url()))
-            .json(&EnrollRequest { code, device_id: DeviceId::new(), app_version: None })
+            .json(&EnrollRequest {
+                code,
+                device_id: DeviceId::new(),
+                app_version: None,
+            })
             .send()
     };
     assert_eq!(enroll(code.clone()).await.unwrap().status(), StatusCode::OK);
@@ -195,24 +276,37 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
     };
 
     let (s, code, msg) = error_code(post_raw(b"{ not json".to_vec()).await.unwrap()).await;
-    assert_eq!((s, code.as_str()), (StatusCode::BAD_REQUEST, "bad_json"), "{msg}");
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::BAD_REQUEST, "bad_json"),
+        "{msg}"
+    );
 
     // An unknown entry kind (from a newer app or a forger).
-    let mut body = serde_json::to_value(UploadRequest { device_now_ms: T0, entries: entries.clone() }).unwrap();
+    let mut body = serde_json::to_value(UploadRequest {
+        device_now_ms: T0,
+        entries: entries.clone(),
+    })
+    .unwrap();
     body["entries"][1]["kind"] = json!("teleport");
     let (s, _, msg) = error_code(post_raw(body.to_string().into_bytes()).await.unwrap()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(msg.contains("teleport"), "{msg}");
 
     // NaN is not JSON: refused as a whole.
-    let nan = body.to_string().replace("\"device_now_ms\":", "\"device_now_ms\":NaN,\"x\":");
+    let nan = body
+        .to_string()
+        .replace("\"device_now_ms\":", "\"device_now_ms\":NaN,\"x\":");
     let (s, _, _) = error_code(post_raw(nan.into_bytes()).await.unwrap()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // Oversize body: 413, stated clearly.
     let big = vec![b' '; patrol_hq::MAX_BODY_BYTES + 10];
     let (s, code, _) = error_code(post_raw(big).await.unwrap()).await;
-    assert_eq!((s, code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
 
     // Protocol mismatch.
     let r = http()
@@ -222,10 +316,21 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
         .await
         .unwrap();
     let (s, code, msg) = error_code(r).await;
-    assert_eq!((s, code.as_str()), (StatusCode::BAD_REQUEST, "protocol_mismatch"));
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::BAD_REQUEST, "protocol_mismatch")
+    );
     assert!(msg.contains("update HQ"), "{msg}");
 
-    assert_eq!(hq.storage.entries(d.store.device_id(), 1, 10).await.unwrap().len(), 0, "nothing half-stored");
+    assert_eq!(
+        hq.storage
+            .entries(d.store.device_id(), 1, 10)
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "nothing half-stored"
+    );
 
     // Out-of-range coordinates inside a correctly chained entry: kept (evidence is never
     // dropped), quarantined out of the figures, and named to the device; the queue moves on.
@@ -267,7 +372,11 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
     assert_eq!(r.head.seq, 5);
     assert_eq!(r.quarantined.len(), 1);
     assert_eq!(r.quarantined[0].seq, 4);
-    assert!(r.quarantined[0].reason.contains("lat"), "{:?}", r.quarantined);
+    assert!(
+        r.quarantined[0].reason.contains("lat"),
+        "{:?}",
+        r.quarantined
+    );
 
     // A tampered entry cannot be chained: rejected, head stays below it.
     let mut d2 = Device::enrolled(&hq, "E").await;
@@ -278,15 +387,35 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
     assert_eq!(r.rejected[0].code, "bad_hash");
 
     // HQ keeps serving.
-    assert_eq!(http().get(format!("{}/api/v1/hello", hq.url())).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        http()
+            .get(format!("{}/api/v1/hello", hq.url()))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn openapi_document_lists_the_api() {
     let hq = Hq::start().await;
-    let doc: Value = http().get(format!("{}/api/openapi.json", hq.url())).send().await.unwrap().json().await.unwrap();
+    let doc: Value = http()
+        .get(format!("{}/api/openapi.json", hq.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/enroll", "/api/v1/devices/{device_id}/entries", "/api/v1/stats/daily", "/api/v1/photos/{sha256}"] {
+    for p in [
+        "/api/v1/enroll",
+        "/api/v1/devices/{device_id}/entries",
+        "/api/v1/stats/daily",
+        "/api/v1/photos/{sha256}",
+    ] {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["schemas"]["UploadResponse"].is_object());

@@ -1,0 +1,382 @@
+// End-to-end test of the real app: the debug binary driven through tauri-driver + WebKitWebDriver
+// (W3C WebDriver over plain fetch, no client library), against the real HQ binary on
+// 127.0.0.1:0. It builds nothing; run.sh builds first. Run under a display (xvfb-run -a).
+//
+//   node run.mjs [--app PATH] [--hq PATH]
+//   env: APP_BIN, HQ_BIN, TAURI_DRIVER, NATIVE_DRIVER, E2E_ARTIFACTS, E2E_KEEP=1 (keep temp dirs)
+//
+// Steps: enrol (type HQ URL + code), start a patrol, tap two violations, file a lost-person
+// report, sync; check through HQ's operator API that HQ holds them; quit, start the app again
+// and check the history still lists them. Screenshots of each screen go to artifacts/e2e/.
+// Elements are found by `data-testid` first (see SELECTORS.md), then by the UI's current
+// ids/classes, so the test survives while the UI adds test ids.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const arg = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const APP_BIN = resolve(arg('app') ?? process.env.APP_BIN ?? join(repo, 'target/debug/patrol-app'));
+const HQ_BIN = resolve(arg('hq') ?? process.env.HQ_BIN ?? join(repo, 'target/debug/patrol-hq'));
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
+const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? '/usr/bin/WebKitWebDriver';
+const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? join(repo, 'artifacts/e2e'));
+const TIMEOUT_MS = 20_000;
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+// ---------- bookkeeping ----------
+
+let passed = 0;
+let failed = 0;
+const children = [];
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name}${detail ? `: ${detail}` : ''}`);
+  }
+  return ok;
+}
+function must(name, ok, detail) {
+  if (!check(name, ok, detail)) throw new Error(`step failed: ${name}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, fn, timeout = TIMEOUT_MS) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (${last.message})` : ''}`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+// ---------- HQ ----------
+
+function hqCli(data, ...args) {
+  const r = spawnSync(HQ_BIN, ['--data', data, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`patrol-hq ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function startHq() {
+  const data = mkdtempSync(join(tmpdir(), 'e2e-hq-'));
+  hqCli(data, 'city', 'import', join(repo, 'demo/changde-city.json'));
+  const token = hqCli(data, 'operator', 'add', 'e2e').split('\n').pop();
+  const code = hqCli(data, 'device', 'add', '--name', 'CD-E2E-01').split('\n').pop();
+  const proc = spawn(HQ_BIN, ['--data', data, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(proc);
+  const log = createWriteStream(join(ARTIFACTS, 'hq.log'));
+  let seen = '';
+  const url = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`HQ did not say where it serves: ${seen}`)), TIMEOUT_MS);
+    proc.stderr.on('data', (chunk) => {
+      log.write(chunk);
+      seen += chunk;
+      const m = /serving on (http:\/\/[^\s]+)/.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    proc.on('exit', (c) => rej(new Error(`HQ exited (${c}): ${seen}`)));
+  });
+  return { url, token, code, data };
+}
+
+async function hqGet(hq, path) {
+  const r = await fetch(`${hq.url}${path}`, { headers: { authorization: `Bearer ${hq.token}` } });
+  if (!r.ok) throw new Error(`GET ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+// ---------- WebDriver ----------
+
+let driverUrl = '';
+/** The open session, for a screenshot and the page text when a step fails. */
+let current = null;
+async function wd(method, path, body) {
+  const r = await fetch(`${driverUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  }
+  if (!r.ok || (json.value && json.value.error)) {
+    throw new Error(`${method} ${path}: ${json.value?.error ?? r.status}: ${json.value?.message ?? text}`);
+  }
+  return json.value;
+}
+
+async function startDriver(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const proc = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', NATIVE_DRIVER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(proc);
+  const log = createWriteStream(join(ARTIFACTS, 'tauri-driver.log'), { flags: 'a' });
+  proc.stdout.pipe(log);
+  proc.stderr.pipe(log);
+  driverUrl = `http://127.0.0.1:${port}`;
+  await until('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
+  return proc;
+}
+
+class Session {
+  static async open() {
+    const v = await wd('POST', '/session', {
+      capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: APP_BIN } } },
+    });
+    const s = new Session(v.sessionId);
+    current = s;
+    await until('the UI to load', () => s.js('return document.readyState === "complete" && !!document.querySelector("#app > *")'));
+    return s;
+  }
+  constructor(id) {
+    this.id = id;
+  }
+  cmd(method, path, body) {
+    return wd(method, `/session/${this.id}${path}`, body);
+  }
+  js(script, args = []) {
+    return this.cmd('POST', '/execute/sync', { script, args });
+  }
+  /** The first selector that matches, waiting for one. */
+  async find(selectors, what = selectors[0]) {
+    return until(what, async () => {
+      for (const value of selectors) {
+        const found = await this.cmd('POST', '/elements', { using: 'css selector', value });
+        if (found.length > 0) return found[0][ELEMENT];
+      }
+      return null;
+    });
+  }
+  async count(selectors) {
+    for (const value of selectors) {
+      const found = await this.cmd('POST', '/elements', { using: 'css selector', value });
+      if (found.length > 0) return found.length;
+    }
+    return 0;
+  }
+  async click(selectors, what) {
+    const el = await this.find(selectors, what);
+    await this.cmd('POST', `/element/${el}/click`, {});
+  }
+  async type(selectors, text, what) {
+    const el = await this.find(selectors, what);
+    await this.cmd('POST', `/element/${el}/clear`, {});
+    await this.cmd('POST', `/element/${el}/value`, { text });
+  }
+  async text(selectors, what) {
+    const el = await this.find(selectors, what);
+    return this.cmd('GET', `/element/${el}/text`);
+  }
+  /** Choose a `<select>` option as the change a person's pick makes. */
+  async select(selectors, value, what) {
+    const el = await this.find(selectors, what);
+    await this.js(
+      'const s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event("change", { bubbles: true })); return s.value;',
+      [{ [ELEMENT]: el }, value],
+    );
+  }
+  /** Go to a screen by its hash route (for screens not reached by a tested button). */
+  go(route) {
+    return this.js('location.hash = arguments[0]; return true;', [route]);
+  }
+  async shot(name) {
+    await sleep(400); // let transitions settle
+    const png = await this.cmd('GET', '/screenshot');
+    writeFileSync(join(ARTIFACTS, `${name}.png`), Buffer.from(png, 'base64'));
+  }
+  close() {
+    current = null;
+    return wd('DELETE', `/session/${this.id}`).catch(() => {});
+  }
+}
+
+// Preferred `data-testid` first (SELECTORS.md), then what the UI has today.
+const T = (id, ...fallback) => [`[data-testid="${id}"]`, ...fallback];
+const S = {
+  hqUrl: T('enrol-hq-url', '#hq_url'),
+  code: T('enrol-code', '#code'),
+  enrolSubmit: T('enrol-submit', 'form button[type="submit"]'),
+  startPatrol: T('home-start-patrol', '.home-actions > .btn-primary'),
+  group: T('start-group', 'select#group'),
+  mode: (m) => T(`start-mode-${m}`, `#mode [data-value="${m}"]`),
+  startSubmit: T('start-submit', 'form button[type="submit"]'),
+  violation: (v) => T(`violation-${v}`, `button[data-violation="${v}"]`),
+  count: (v) => [`[data-testid="count-${v}"]`],
+  todayViolations: ['[data-testid="today-violations"]'],
+  lostDescription: T('lost-description', '#description'),
+  lostOutcome: (o) => T(`lost-outcome-${o}`, `#outcome [data-value="${o}"]`),
+  reportSubmit: T('report-submit', 'form button[type="submit"]'),
+  syncNow: ['[data-testid="sync-now"]'],
+  receipt: ['[data-testid="receipt"]'],
+  historyItem: T('history-item', 'li.entry[data-seq]'),
+};
+
+// ---------- the test ----------
+
+async function main() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const appData = mkdtempSync(join(tmpdir(), 'e2e-app-'));
+  const hq = await startHq();
+  console.log(`HQ on ${hq.url}; app data in ${appData}`);
+  await startDriver({
+    PATROL_APP_DATA: appData,
+    PATROL_POSITION_SOURCE: 'simulated',
+    PATROL_FIX_INTERVAL_MS: '1000',
+  });
+
+  let s = await Session.open();
+  try {
+    // Enrol, typed as the officer would.
+    await s.shot('01-enrol');
+    await s.type(S.hqUrl, hq.url, 'the HQ address field');
+    await s.type(S.code, hq.code, 'the enrolment code field');
+    await s.click(S.enrolSubmit, 'the enrol button');
+    await s.find(S.startPatrol, 'the home screen after enrolment');
+    must('enrolled with HQ', true);
+    await s.shot('02-home');
+
+    // Start a foot patrol of group G07.
+    await s.click(S.startPatrol, 'start patrol');
+    await s.select(S.group, 'G07', 'the group list');
+    await s.click(S.mode('foot'), 'the foot mode');
+    await s.shot('03-start-patrol');
+    await s.click(S.startSubmit, 'the start button');
+    await s.find(S.violation('no-helmet'), 'the live patrol screen');
+    must('patrol started', true);
+
+    // Two one-tap violation tallies.
+    await s.click(S.violation('no-helmet'));
+    await until('the first tally', async () => /\b1\b/.test(await s.text(S.count('no-helmet'))));
+    await s.click(S.violation('umbrella-rig'));
+    await until('the second tally', async () => /\b1\b/.test(await s.text(S.count('umbrella-rig'))));
+    check('two violations tallied on screen', true);
+    await sleep(3000); // a few simulated fixes for the route on the map
+    await s.shot('04-live-patrol');
+
+    // A lost-person report.
+    await s.go('#/report/lost-person');
+    await s.type(S.lostDescription, '老人，约75岁，戴蓝色手环 CD-0042', 'the description');
+    await s.click(S.lostOutcome('reunited-with-family'), 'the outcome');
+    await s.shot('05-lost-person');
+    await s.click(S.reportSubmit, 'submit report');
+    await until('the report to be saved', async () => !(await s.js('return location.hash')).includes('lost-person'));
+    check('lost-person report submitted', true);
+
+    // Sync.
+    await s.go('#/sync');
+    await s.click(S.syncNow, 'sync now');
+    const hqDevice = await until(
+      'HQ to hold the entries',
+      async () => {
+        const devices = await hqGet(hq, '/api/v1/devices');
+        const d = devices.find((x) => x.name === 'CD-E2E-01');
+        return d && d.head.seq >= 4 ? d : null;
+      },
+      30_000,
+    );
+    await until('the sync to finish on screen', async () => {
+      const enabled = await s.js('const b = document.querySelector(\'[data-testid="sync-now"]\'); return !!b && !b.disabled;');
+      return enabled && /\d/.test(await s.text(S.receipt));
+    });
+    await s.shot('06-sync');
+    check('HQ holds the device chain', hqDevice.head.seq >= 4, `head ${hqDevice.head.seq}`);
+
+    const date = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const stats = await hqGet(hq, `/api/v1/stats/daily?date=${date}`);
+    check('HQ counts two violations', stats.violations_total === 2, JSON.stringify(stats.violations_by_type));
+    check('HQ counts the no-helmet and umbrella-rig tallies', stats.violations_by_type?.['no-helmet'] === 1 && stats.violations_by_type?.['umbrella-rig'] === 1);
+    check('HQ counts one lost person', stats.lost_persons === 1, String(stats.lost_persons));
+    check('HQ counts the patrol', stats.patrols === 1, String(stats.patrols));
+
+    // Home shows today's tally and nothing unsynced.
+    await s.go('#/');
+    const tally = await s.text(S.todayViolations);
+    check('home shows two violations today', tally.trim() === '2', tally);
+  } finally {
+    await s.close();
+  }
+
+  // Quit and start again on the same data folder: the history is still there.
+  s = await Session.open();
+  try {
+    await s.go('#/history');
+    const n = await until('history items', async () => {
+      const c = await s.count(S.historyItem);
+      return c >= 4 ? c : 0;
+    });
+    const text = await s.js('return document.body.innerText');
+    check('history lists the entries after a restart', n >= 4, `${n} items`);
+    check('history shows the entries as synced', !/待同步|pending/i.test(text) || /已同步|synced|acked/i.test(text));
+    await s.shot('07-history-after-restart');
+  } finally {
+    await s.close();
+  }
+  if (process.env.E2E_KEEP !== '1') {
+    rmSync(appData, { recursive: true, force: true });
+    rmSync(hq.data, { recursive: true, force: true });
+  }
+}
+
+let error = null;
+try {
+  await main();
+} catch (e) {
+  error = e;
+  failed += 1;
+  console.log(`FAIL ${e.message}`);
+  if (current) {
+    try {
+      await current.shot('99-failure');
+      const text = await current.js('return location.hash + "\\n" + document.body.innerText');
+      writeFileSync(join(ARTIFACTS, '99-failure.txt'), text);
+      console.log(`page at failure (${join(ARTIFACTS, '99-failure.txt')}):\n${text.slice(0, 600)}`);
+    } catch {
+      // the app is gone: nothing more to show
+    }
+    await current.close();
+  }
+} finally {
+  for (const c of children.reverse()) c.kill('SIGTERM');
+}
+console.log(`screenshots in ${ARTIFACTS}`);
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(error || failed > 0 ? 1 : 0);
