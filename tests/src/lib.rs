@@ -75,6 +75,12 @@ impl Hq {
         self.task.abort();
     }
 
+    /// Stop serving and hand over the data folder (and its temp-dir guard) for a restart.
+    pub fn shut_down(mut self) -> (PathBuf, Option<tempfile::TempDir>) {
+        self.task.abort();
+        (self.dir.clone(), self._tmp.take())
+    }
+
     /// A one-time enrolment code, as `patrol-hq device add` makes.
     pub async fn enrollment_code(&self, name: &str) -> String {
         let state = AppState::new(self.storage.clone());

@@ -12,9 +12,9 @@ use tokio::net::{TcpListener, TcpStream};
 /// Fault rates in percent, changeable while running.
 #[derive(Debug, Default)]
 pub struct Faults {
-    /// Close the client's connection at once.
+    /// Hang up on a request before HQ sees it.
     pub drop_connection_pct: AtomicU32,
-    /// Forward the request, let HQ answer, then close without passing the answer on.
+    /// Forward a request, let HQ answer, then hang up without passing the answer on.
     pub drop_response_pct: AtomicU32,
 }
 
@@ -23,8 +23,9 @@ pub struct Proxy {
     pub addr: SocketAddr,
     pub faults: Arc<Faults>,
     upstream: Arc<Mutex<SocketAddr>>,
-    /// Connections whose response was dropped after HQ answered.
+    /// Answers dropped after HQ had answered.
     pub responses_dropped: Arc<AtomicU64>,
+    /// Requests dropped before HQ saw them.
     pub connections_dropped: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -46,21 +47,9 @@ impl Proxy {
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let target = *u.lock().unwrap();
-                let (drop_conn, drop_resp) = {
-                    let mut rng = rand::rng();
-                    (
-                        rng.random_range(0..100) < f.drop_connection_pct.load(Ordering::Relaxed),
-                        rng.random_range(0..100) < f.drop_response_pct.load(Ordering::Relaxed),
-                    )
-                };
-                if drop_conn {
-                    cd.fetch_add(1, Ordering::Relaxed);
-                    drop(client);
-                    continue;
-                }
-                let rd = rd.clone();
+                let (f, rd, cd) = (f.clone(), rd.clone(), cd.clone());
                 tokio::spawn(async move {
-                    let _ = pipe(client, target, drop_resp, &rd).await;
+                    let _ = pipe(client, target, f, rd, cd).await;
                 });
             }
         });
@@ -98,42 +87,52 @@ impl Drop for Proxy {
     }
 }
 
+/// Forward both ways, rolling the dice once per request (drop the connection before HQ sees it)
+/// and once per answer (let HQ commit, then hang up before the answer reaches the client). Done
+/// per request rather than per connection because HTTP clients keep connections alive.
 async fn pipe(
     mut client: TcpStream,
     target: SocketAddr,
-    drop_response: bool,
-    dropped: &AtomicU64,
+    faults: Arc<Faults>,
+    dropped: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
     let mut server = TcpStream::connect(target).await?;
-    if !drop_response {
-        tokio::io::copy_bidirectional(&mut client, &mut server).await?;
-        return Ok(());
-    }
-    // Pass the client's bytes on until HQ starts answering, then hang up on the client.
     let (mut cr, mut cw) = client.split();
     let (mut sr, mut sw) = server.split();
-    let forward = async {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            let n = cr.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<_, std::io::Error>(());
+    let (mut cbuf, mut sbuf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
+    // A request is in flight: the next bytes from HQ start its answer.
+    let mut awaiting_answer = false;
+    loop {
+        tokio::select! {
+            n = cr.read(&mut cbuf) => {
+                let n = n?;
+                if n == 0 {
+                    return Ok(());
+                }
+                if !awaiting_answer && roll(&faults.drop_connection_pct) {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                awaiting_answer = true;
+                sw.write_all(&cbuf[..n]).await?;
             }
-            sw.write_all(&buf[..n]).await?;
-        }
-    };
-    let first_answer = async {
-        let mut buf = [0u8; 1];
-        sr.read(&mut buf).await
-    };
-    tokio::select! {
-        _ = forward => {}
-        r = first_answer => {
-            if r.is_ok() {
-                dropped.fetch_add(1, Ordering::Relaxed);
+            n = sr.read(&mut sbuf) => {
+                let n = n?;
+                if n == 0 {
+                    return Ok(());
+                }
+                if awaiting_answer && roll(&faults.drop_response_pct) {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                awaiting_answer = false;
+                cw.write_all(&sbuf[..n]).await?;
             }
         }
     }
-    let _ = cw.shutdown().await;
-    Ok(())
+}
+
+fn roll(pct: &AtomicU32) -> bool {
+    rand::rng().random_range(0..100) < pct.load(Ordering::Relaxed)
 }

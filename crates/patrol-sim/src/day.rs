@@ -85,7 +85,12 @@ impl SimDevice {
     fn open(dir: &Path, start_ms: i64, skew_ms: i64) -> Result<SimDevice> {
         let clock = ManualClock::new(start_ms + skew_ms);
         let store = Store::open(dir, Arc::new(clock.clone()))?;
-        Ok(SimDevice { store: Mutex::new(store), clock, skew_ms, now_ms: start_ms })
+        Ok(SimDevice {
+            store: Mutex::new(store),
+            clock,
+            skew_ms,
+            now_ms: start_ms,
+        })
     }
 
     /// Move true time to `t` (never backwards).
@@ -97,7 +102,10 @@ impl SimDevice {
     }
 
     fn append(&self, record: Record, at: LatLon) -> Result<()> {
-        let capture = Capture { gnss_ms: Some(self.now_ms), position: Some(at) };
+        let capture = Capture {
+            gnss_ms: Some(self.now_ms),
+            position: Some(at),
+        };
         self.store.lock().expect("store").append(&record, capture)?;
         Ok(())
     }
@@ -134,16 +142,30 @@ pub async fn simulate(plan: &DayPlan<'_>, hq: &Hq, data: &Path) -> Result<Totals
     Ok(totals)
 }
 
-async fn enroll(engine: &patrol_sync::SyncEngine, hq: &Hq, dev: &SimDevice, name: &str) -> Result<()> {
+async fn enroll(
+    engine: &patrol_sync::SyncEngine,
+    hq: &Hq,
+    dev: &SimDevice,
+    name: &str,
+) -> Result<()> {
     let code = hq.enrollment_code(name).await?;
-    engine.enroll(&dev.store, &hq.url, &code).await.map_err(|e| anyhow::anyhow!("enrol {name}: {e}"))?;
+    engine
+        .enroll(&dev.store, &hq.url, &code)
+        .await
+        .map_err(|e| anyhow::anyhow!("enrol {name}: {e}"))?;
     // The first sync brings the reference data, so entries get their grid cell.
-    engine.sync(&dev.store, |_| {}).await.map_err(|e| anyhow::anyhow!("first sync of {name}: {e}"))?;
+    engine
+        .sync(&dev.store, |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("first sync of {name}: {e}"))?;
     Ok(())
 }
 
 async fn sync(engine: &patrol_sync::SyncEngine, dev: &SimDevice) -> Result<u64> {
-    let report = engine.sync(&dev.store, |_| {}).await.map_err(|e| anyhow::anyhow!("sync: {e}"))?;
+    let report = engine
+        .sync(&dev.store, |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("sync: {e}"))?;
     if let Some(stuck) = &report.stuck {
         anyhow::bail!("a simulated device's queue is stuck: {stuck}");
     }
@@ -171,13 +193,28 @@ fn cadence(mode: PatrolMode) -> (f64, i64) {
 
 /// The bounding box (min lat, min lon, max lat, max lon) of a group's cells.
 fn area(city: &City, group: &PatrolGroup) -> (f64, f64, f64, f64) {
-    let cells: Vec<&GridCell> = city.cells.iter().filter(|c| group.cells.contains(&c.id)).collect();
-    let cells = if cells.is_empty() { city.cells.iter().take(1).collect() } else { cells };
+    let cells: Vec<&GridCell> = city
+        .cells
+        .iter()
+        .filter(|c| group.cells.contains(&c.id))
+        .collect();
+    let cells = if cells.is_empty() {
+        city.cells.iter().take(1).collect()
+    } else {
+        cells
+    };
     let pts = cells.iter().flat_map(|c| c.ring.iter());
-    pts.fold((90.0, 180.0, -90.0, -180.0), |(a, b, c, d), p| (a.min(p.lat), b.min(p.lon), c.max(p.lat), d.max(p.lon)))
+    pts.fold((90.0, 180.0, -90.0, -180.0), |(a, b, c, d), p| {
+        (a.min(p.lat), b.min(p.lon), c.max(p.lat), d.max(p.lon))
+    })
 }
 
-fn patrol_group_day(plan: &DayPlan<'_>, group: &PatrolGroup, dev: &mut SimDevice, rng: &mut StdRng) -> Result<u64> {
+fn patrol_group_day(
+    plan: &DayPlan<'_>,
+    group: &PatrolGroup,
+    dev: &mut SimDevice,
+    rng: &mut StdRng,
+) -> Result<u64> {
     let mode = group.mode.unwrap_or(PatrolMode::Foot);
     let (speed, every_s) = cadence(mode);
     let (lat0, lon0, lat1, lon1) = area(plan.city, group);
@@ -204,11 +241,21 @@ fn patrol_group_day(plan: &DayPlan<'_>, group: &PatrolGroup, dev: &mut SimDevice
             group: group.id.clone(),
             officers,
             volunteers,
-            vehicle_plate: (mode == PatrolMode::Car).then(|| format!("湘J{:05}警", rng.random_range(0..99999)))
+            vehicle_plate: (mode == PatrolMode::Car)
+                .then(|| format!("湘J{:05}警", rng.random_range(0..99999)))
                 .and_then(|p| p.replace('警', "").parse().ok()),
         };
-        let mut pos = LatLon { lat: rng.random_range(lat0..lat1), lon: rng.random_range(lon0..lon1) };
-        dev.store.lock().expect("store").start_patrol(start_record, Capture { gnss_ms: Some(dev.now_ms), position: Some(pos) })?;
+        let mut pos = LatLon {
+            lat: rng.random_range(lat0..lat1),
+            lon: rng.random_range(lon0..lon1),
+        };
+        dev.store.lock().expect("store").start_patrol(
+            start_record,
+            Capture {
+                gnss_ms: Some(dev.now_ms),
+                position: Some(pos),
+            },
+        )?;
         // Walk the streets: the grid lines run north-south and east-west.
         let mut heading = rng.random_range(0..4) * 90;
         let mut t = dev.now_ms;
@@ -225,12 +272,22 @@ fn patrol_group_day(plan: &DayPlan<'_>, group: &PatrolGroup, dev: &mut SimDevice
                 180 => (-step / 111_320.0, 0.0),
                 _ => (0.0, -step / (111_320.0 * pos.lat.to_radians().cos())),
             };
-            pos = LatLon { lat: pos.lat + dlat, lon: pos.lon + dlon };
+            pos = LatLon {
+                lat: pos.lat + dlat,
+                lon: pos.lon + dlon,
+            };
             if !(lat0..lat1).contains(&pos.lat) || !(lon0..lon1).contains(&pos.lon) {
                 heading = (heading + 180) % 360;
-                pos = LatLon { lat: pos.lat.clamp(lat0, lat1), lon: pos.lon.clamp(lon0, lon1) };
+                pos = LatLon {
+                    lat: pos.lat.clamp(lat0, lat1),
+                    lon: pos.lon.clamp(lon0, lon1),
+                };
             }
-            let accuracy = if rng.random_bool(0.03) { rng.random_range(25.0..60.0) } else { rng.random_range(3.0..9.0) };
+            let accuracy = if rng.random_bool(0.03) {
+                rng.random_range(25.0..60.0)
+            } else {
+                rng.random_range(3.0..9.0)
+            };
             let fix = PositionFix {
                 time_ms: Some(t + dev.skew_ms),
                 lat: pos.lat,
@@ -253,7 +310,13 @@ fn patrol_group_day(plan: &DayPlan<'_>, group: &PatrolGroup, dev: &mut SimDevice
             }
         }
         dev.at(end);
-        dev.store.lock().expect("store").stop_patrol(None, Capture { gnss_ms: Some(dev.now_ms), position: Some(pos) })?;
+        dev.store.lock().expect("store").stop_patrol(
+            None,
+            Capture {
+                gnss_ms: Some(dev.now_ms),
+                position: Some(pos),
+            },
+        )?;
     }
     Ok(fixes)
 }
@@ -261,13 +324,21 @@ fn patrol_group_day(plan: &DayPlan<'_>, group: &PatrolGroup, dev: &mut SimDevice
 fn violation(rng: &mut StdRng, at: LatLon) -> Record {
     let t = pick(rng, VIOLATIONS);
     let vehicle = match t {
-        ViolationType::NoHelmet | ViolationType::UmbrellaRig | ViolationType::IllegalPassenger => Some(VehicleKind::EBike),
-        ViolationType::IllegalParking | ViolationType::DrunkDriving | ViolationType::RedLight => Some(VehicleKind::Car),
+        ViolationType::NoHelmet | ViolationType::UmbrellaRig | ViolationType::IllegalPassenger => {
+            Some(VehicleKind::EBike)
+        }
+        ViolationType::IllegalParking | ViolationType::DrunkDriving | ViolationType::RedLight => {
+            Some(VehicleKind::Car)
+        }
         ViolationType::Jaywalking => Some(VehicleKind::Pedestrian),
         ViolationType::OtherTraffic => None,
     };
     let plate = (vehicle == Some(VehicleKind::Car) && rng.random_bool(0.6))
-        .then(|| format!("湘J{:05}", rng.random_range(10000..99999)).parse().ok())
+        .then(|| {
+            format!("湘J{:05}", rng.random_range(10000..99999))
+                .parse()
+                .ok()
+        })
         .flatten();
     Record::Violation(ViolationTally {
         patrol_id: None,
@@ -323,22 +394,48 @@ fn report(rng: &mut StdRng, at: LatLon) -> Record {
         _ => Record::TrafficAccident(TrafficAccidentReport {
             patrol_id: None,
             vehicles: vec![
-                AccidentVehicle { plate: format!("湘J{:05}", rng.random_range(10000..99999)).parse().ok(), kind: VehicleKind::Car },
-                AccidentVehicle { plate: None, kind: VehicleKind::EBike },
+                AccidentVehicle {
+                    plate: format!("湘J{:05}", rng.random_range(10000..99999))
+                        .parse()
+                        .ok(),
+                    kind: VehicleKind::Car,
+                },
+                AccidentVehicle {
+                    plate: None,
+                    kind: VehicleKind::EBike,
+                },
             ],
             injuries: false,
             photos: vec![],
-            outcomes: vec![AccidentOutcome::CarsMoved, AccidentOutcome::InsuranceAdvised],
+            outcomes: vec![
+                AccidentOutcome::CarsMoved,
+                AccidentOutcome::InsuranceAdvised,
+            ],
             at: Some(at),
             note: Some("轻微刮擦，拍照取证后挪车".into()),
         }),
     }
 }
 
-fn post_duty_day(plan: &DayPlan<'_>, post: &Post, dev: &mut SimDevice, rng: &mut StdRng) -> Result<()> {
+fn post_duty_day(
+    plan: &DayPlan<'_>,
+    post: &Post,
+    dev: &mut SimDevice,
+    rng: &mut StdRng,
+) -> Result<()> {
     for w in &post.duty_windows {
-        let open = local_ms(plan.city, plan.date, chrono::Timelike::hour(&w.start), chrono::Timelike::minute(&w.start));
-        let close = local_ms(plan.city, plan.date, chrono::Timelike::hour(&w.end), chrono::Timelike::minute(&w.end));
+        let open = local_ms(
+            plan.city,
+            plan.date,
+            chrono::Timelike::hour(&w.start),
+            chrono::Timelike::minute(&w.start),
+        );
+        let close = local_ms(
+            plan.city,
+            plan.date,
+            chrono::Timelike::hour(&w.end),
+            chrono::Timelike::minute(&w.end),
+        );
         let arrive = open + rng.random_range(-600_000..900_000);
         if arrive >= plan.until_ms {
             break;
@@ -352,7 +449,11 @@ fn post_duty_day(plan: &DayPlan<'_>, post: &Post, dev: &mut SimDevice, rng: &mut
             best_accuracy_m: Some(4.0),
             at: Some(post.location),
         };
-        let arrival = PostArrival { post_id: post.id.clone(), patrol_id: None, evidence: evidence(120) };
+        let arrival = PostArrival {
+            post_id: post.id.clone(),
+            patrol_id: None,
+            evidence: evidence(120),
+        };
         dev.append(Record::PostArrived(arrival), post.location)?;
         // Every vehicle checked (逢车必查): tallies through the window.
         let mut t = arrive;
@@ -367,8 +468,13 @@ fn post_duty_day(plan: &DayPlan<'_>, post: &Post, dev: &mut SimDevice, rng: &mut
         if leave < plan.until_ms {
             dev.at(leave);
             let dwell = ((leave - arrive) / 1000) as u32;
-            let departure = PostDeparture { post_id: post.id.clone(), patrol_id: None, evidence: evidence(dwell) };
-            dev.append(Record::PostLeft(departure), post.location).context("post left")?;
+            let departure = PostDeparture {
+                post_id: post.id.clone(),
+                patrol_id: None,
+                evidence: evidence(dwell),
+            };
+            dev.append(Record::PostLeft(departure), post.location)
+                .context("post left")?;
         }
     }
     Ok(())

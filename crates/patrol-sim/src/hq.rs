@@ -15,13 +15,26 @@ pub struct Hq {
 impl Hq {
     pub fn new(url: &str, token: &str) -> Result<Hq> {
         let url = patrol_sync::normalize_hq_url(url).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(Hq { url, token: token.to_owned(), http: reqwest::Client::new() })
+        Ok(Hq {
+            url,
+            token: token.to_owned(),
+            http: reqwest::Client::new(),
+        })
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let r = self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await?;
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
         if !r.status().is_success() {
-            bail!("GET {path}: {} {}", r.status(), r.text().await.unwrap_or_default());
+            bail!(
+                "GET {path}: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
         }
         Ok(r.json().await?)
     }
@@ -43,9 +56,16 @@ impl Hq {
             .send()
             .await?;
         if !r.status().is_success() {
-            bail!("cannot create an enrolment code: {} {}", r.status(), r.text().await.unwrap_or_default());
+            bail!(
+                "cannot create an enrolment code: {} {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            );
         }
         let v: serde_json::Value = r.json().await?;
-        v["code"].as_str().map(str::to_owned).context("HQ's answer has no code")
+        v["code"]
+            .as_str()
+            .map(str::to_owned)
+            .context("HQ's answer has no code")
     }
 }

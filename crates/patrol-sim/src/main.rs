@@ -40,7 +40,11 @@ struct Args {
 #[tokio::main]
 async fn main() {
     if let Err(e) = run(Args::parse()).await {
-        let msg = e.chain().map(ToString::to_string).collect::<Vec<_>>().join(": ");
+        let msg = e
+            .chain()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
         eprintln!("patrol-sim: {msg}");
         std::process::exit(1);
     }
@@ -48,15 +52,26 @@ async fn main() {
 
 async fn run(args: Args) -> Result<()> {
     let hq = hq::Hq::new(&args.hq, &args.operator_token)?;
-    let city = hq.city().await.context("cannot read the city from HQ (import one first)")?;
+    let city = hq
+        .city()
+        .await
+        .context("cannot read the city from HQ (import one first)")?;
     let tz = city.tz();
     let now_ms = chrono::Utc::now().timestamp_millis();
     let date = match &args.date {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").with_context(|| format!("--date `{d}` must be YYYY-MM-DD"))?,
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .with_context(|| format!("--date `{d}` must be YYYY-MM-DD"))?,
         None => {
-            let local = tz.timestamp_millis_opt(now_ms).single().context("clock out of range")?;
+            let local = tz
+                .timestamp_millis_opt(now_ms)
+                .single()
+                .context("clock out of range")?;
             let today = local.date_naive();
-            if local.time() < chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time") { today.pred_opt().unwrap_or(today) } else { today }
+            if local.time() < chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time") {
+                today.pred_opt().unwrap_or(today)
+            } else {
+                today
+            }
         }
     };
     let tmp;
@@ -71,11 +86,17 @@ async fn run(args: Args) -> Result<()> {
         city: &city,
         date,
         until_ms: now_ms,
-        groups: args.groups.unwrap_or(city.groups.len()).min(city.groups.len()),
+        groups: args
+            .groups
+            .unwrap_or(city.groups.len())
+            .min(city.groups.len()),
         posts: args.posts.unwrap_or(city.posts.len()).min(city.posts.len()),
         seed: args.seed,
     };
-    eprintln!("patrol-sim: simulating {date} in {} with {} groups and {} posts", city.name, plan.groups, plan.posts);
+    eprintln!(
+        "patrol-sim: simulating {date} in {} with {} groups and {} posts",
+        city.name, plan.groups, plan.posts
+    );
     let started = std::time::Instant::now();
     let totals = day::simulate(&plan, &hq, &data).await?;
     eprintln!(
