@@ -159,6 +159,16 @@ async fn day_patrol_entries(state: &AppState, q: &DateQuery) -> ApiResult<Vec<St
     Ok(state.storage.patrol_entries(&ids).await?)
 }
 
+/// Routes of the patrols started that day (or of `patrol`), ready for GPX or GeoJSON.
+async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx::ExportTrack>> {
+    let entries = day_patrol_entries(state, q).await?;
+    let supplements = state.storage.supplements().await?;
+    Ok(projections::route_tracks(&projections::patrol_routes(
+        &entries,
+        &supplements,
+    )))
+}
+
 #[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn patrols(
     State(state): State<AppState>,
@@ -176,11 +186,7 @@ pub async fn routes_geojson(
     _op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let entries = day_patrol_entries(&state, &q).await?;
-    let tracks = projections::route_tracks(&projections::patrol_routes(
-        &entries,
-        &state.storage.supplements().await?,
-    ));
+    let tracks = day_tracks(&state, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/geo+json")],
         patrol_gpx::write_geojson(&tracks).to_string(),
@@ -193,11 +199,7 @@ pub async fn routes_gpx(
     _op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let entries = day_patrol_entries(&state, &q).await?;
-    let tracks = projections::route_tracks(&projections::patrol_routes(
-        &entries,
-        &state.storage.supplements().await?,
-    ));
+    let tracks = day_tracks(&state, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/gpx+xml")],
         patrol_gpx::write_gpx(&tracks),
