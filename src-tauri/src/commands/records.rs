@@ -1,0 +1,261 @@
+//! Recording evidence: a one-tap violation, details added later (a supplement), reports from
+//! forms, photos, and corrections. The shell fills in what only it knows — the running patrol,
+//! where the officer is — and the core validates and commits.
+
+use super::{from_json, non_blank, slug};
+use crate::dto::Saved;
+use crate::error::{CmdResult, CommandError};
+use crate::state::AppState;
+use base64::Engine as _;
+use patrol_device::Store;
+use patrol_model::{
+    EntryKind, LatLon, PhotoRef, Plate, Record, Supplement, VehicleKind, ViolationTally,
+};
+use tauri::{AppHandle, Runtime, State};
+
+/// Reports `submit_report` takes (`kind` → the record of patrol-model).
+const REPORT_KINDS: &[&str] = &["lost_person", "traffic_accident", "assistance", "incident"];
+
+fn plate(field: &str, value: Option<String>) -> CmdResult<Option<Plate>> {
+    non_blank(value)
+        .map(|p| p.parse::<Plate>())
+        .transpose()
+        .map_err(|e| CommandError::invalid(field, e.reason))
+}
+
+/// Every photo named must already be in the store (added with `add_photo`).
+fn photos_held(store: &Store, photos: &[&PhotoRef]) -> patrol_device::Result<()> {
+    photos
+        .iter()
+        .try_for_each(|p| store.photo(&p.sha256).map(drop))
+}
+
+fn here(state: &AppState) -> Option<LatLon> {
+    state.capture().position
+}
+
+#[tauri::command(rename_all = "snake_case")]
+#[allow(clippy::too_many_arguments)] // the contract's fields, each optional
+pub fn record_violation<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    r#type: String,
+    plate: Option<String>,
+    vehicle: Option<String>,
+    seized_items: Option<u32>,
+    note: Option<String>,
+    photos: Option<Vec<PhotoRef>>,
+) -> CmdResult<Saved> {
+    let capture = state.capture();
+    let mut tally = ViolationTally {
+        patrol_id: None,
+        violation: slug("type", &r#type)?,
+        plate: self::plate("plate", plate)?,
+        vehicle: non_blank(vehicle)
+            .map(|v| slug::<VehicleKind>("vehicle", &v))
+            .transpose()?,
+        seized_items: seized_items.unwrap_or(0),
+        photos: photos.unwrap_or_default(),
+        at: capture.position,
+        note: non_blank(note),
+    };
+    let entry = state.commit(&app, |s| -> CmdResult<_> {
+        tally.patrol_id = s.open_patrol()?.map(|p| p.patrol_id);
+        photos_held(s, &tally.photos.iter().collect::<Vec<_>>())?;
+        Ok(s.append(&Record::Violation(tally), capture)?)
+    })?;
+    Ok(entry.into())
+}
+
+/// Details for a violation already tallied: a supplement whose correction is the tally as it
+/// stands with the given fields replaced.
+#[tauri::command(rename_all = "snake_case")]
+#[allow(clippy::too_many_arguments)] // the contract's fields, each optional
+pub fn add_violation_details<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    seq: u64,
+    plate: Option<String>,
+    vehicle: Option<String>,
+    seized_items: Option<u32>,
+    note: Option<String>,
+    photos: Option<Vec<PhotoRef>>,
+) -> CmdResult<Saved> {
+    let plate = self::plate("plate", plate)?;
+    let vehicle = non_blank(vehicle)
+        .map(|v| slug::<VehicleKind>("vehicle", &v))
+        .transpose()?;
+    let entry = state.commit(&app, |s| -> CmdResult<_> {
+        let current = s
+            .standing(&[EntryKind::Violation])?
+            .into_iter()
+            .find(|e| e.entry.seq == seq);
+        let Some(current) = current else {
+            let target = s
+                .entry(seq)?
+                .ok_or(patrol_device::Error::NoSuchEntry(seq))?;
+            return Err(patrol_device::Error::BadSupplement {
+                seq,
+                reason: format!(
+                    "it is a {} (or withdrawn), not a standing violation",
+                    target.kind
+                ),
+            }
+            .into());
+        };
+        let Record::Violation(mut tally) = current.record else {
+            unreachable!("standing(&[Violation]) returns violations")
+        };
+        tally.plate = plate.or(tally.plate);
+        tally.vehicle = vehicle.or(tally.vehicle);
+        tally.seized_items = seized_items.unwrap_or(tally.seized_items);
+        tally.note = non_blank(note).or(tally.note);
+        if let Some(photos) = photos {
+            tally.photos = photos;
+        }
+        photos_held(s, &tally.photos.iter().collect::<Vec<_>>())?;
+        let supplement = Record::Supplement(Supplement {
+            target_id: current.entry.id,
+            target_seq: seq,
+            reason: "details added".into(),
+            correction: Some(Box::new(Record::Violation(tally))),
+        });
+        Ok(s.append(&supplement, patrol_device::Capture::default())?)
+    })?;
+    Ok(entry.into())
+}
+
+/// Turn a report body into its record: the running patrol and the current position are filled
+/// in when the form left them out.
+fn report_record(
+    kind: &str,
+    body: serde_json::Value,
+    within: &str,
+    patrol: Option<patrol_model::PatrolId>,
+    at: Option<LatLon>,
+) -> CmdResult<Record> {
+    let record = match kind {
+        "lost_person" => {
+            let mut r: patrol_model::LostPersonReport = from_json(body, within)?;
+            r.patrol_id = r.patrol_id.or(patrol);
+            r.found_at = r.found_at.or(at);
+            Record::LostPerson(r)
+        }
+        "traffic_accident" => {
+            let mut r: patrol_model::TrafficAccidentReport = from_json(body, within)?;
+            r.patrol_id = r.patrol_id.or(patrol);
+            r.at = r.at.or(at);
+            Record::TrafficAccident(r)
+        }
+        "assistance" => {
+            let mut r: patrol_model::AssistanceRecord = from_json(body, within)?;
+            r.patrol_id = r.patrol_id.or(patrol);
+            r.at = r.at.or(at);
+            Record::Assistance(r)
+        }
+        "incident" => {
+            let mut r: patrol_model::IncidentReport = from_json(body, within)?;
+            r.patrol_id = r.patrol_id.or(patrol);
+            r.at = r.at.or(at);
+            Record::Incident(r)
+        }
+        other => {
+            return Err(CommandError::invalid(
+                "kind",
+                format!(
+                    "unknown report kind `{other}` (expected one of: {})",
+                    REPORT_KINDS.join(", ")
+                ),
+            ));
+        }
+    };
+    Ok(record)
+}
+
+/// A finished report (`draft_id`: the draft is deleted in the entry's transaction).
+#[tauri::command(rename_all = "snake_case")]
+pub fn submit_report<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    kind: String,
+    body: serde_json::Value,
+    draft_id: Option<String>,
+) -> CmdResult<Saved> {
+    let capture = state.capture();
+    let at = here(&state);
+    let entry = state.commit(&app, |s| -> CmdResult<_> {
+        let patrol = s.open_patrol()?.map(|p| p.patrol_id);
+        let record = report_record(kind.trim(), body, "", patrol, at)?;
+        photos_held(s, &record.photos())?;
+        Ok(match non_blank(draft_id) {
+            Some(id) => s.finalize_draft(&id, &record, capture)?,
+            None => s.append(&record, capture)?,
+        })
+    })?;
+    Ok(entry.into())
+}
+
+/// Keep a photo (JPEG, PNG, WebP or HEIC) by its SHA-256; idempotent.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_photo(state: State<'_, AppState>, data_base64: String) -> CmdResult<PhotoRef> {
+    let b64 = data_base64
+        .split_once(";base64,")
+        .map_or(data_base64.as_str(), |(_, data)| data);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| CommandError::invalid("data_base64", format!("is not base64: {e}")))?;
+    state.with_store(|s| s.add_photo(&bytes))
+}
+
+/// Correct (`correction`: the whole corrected body) or withdraw (`null`) an earlier entry.
+#[tauri::command(rename_all = "snake_case")]
+pub fn supplement<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    seq: u64,
+    reason: String,
+    correction: Option<serde_json::Value>,
+) -> CmdResult<Saved> {
+    let entry = state.commit(&app, |s| -> CmdResult<_> {
+        let target = s
+            .entry(seq)?
+            .ok_or(patrol_device::Error::NoSuchEntry(seq))?;
+        let correction = match correction {
+            None | Some(serde_json::Value::Null) => None,
+            Some(body) => Some(Box::new(correction_record(target.kind, body)?)),
+        };
+        if let Some(c) = &correction {
+            photos_held(s, &c.photos())?;
+        }
+        let record = Record::Supplement(Supplement {
+            target_id: target.id,
+            target_seq: seq,
+            reason: reason.trim().to_owned(),
+            correction,
+        });
+        Ok(s.append(&record, patrol_device::Capture::default())?)
+    })?;
+    Ok(entry.into())
+}
+
+/// The corrected record of an entry of `kind`, from the body the UI sent.
+fn correction_record(kind: EntryKind, body: serde_json::Value) -> CmdResult<Record> {
+    if REPORT_KINDS.contains(&kind.as_str()) {
+        // A correction states the report whole; nothing is filled in.
+        return report_record(kind.as_str(), body, "correction", None, None);
+    }
+    from_json(
+        serde_json::json!({ "kind": kind.as_str(), "body": body }),
+        "",
+    )
+    .map_err(|mut e| {
+        // Say `correction.plate`, not the `body.plate` of the tagged record.
+        let rename = |s: &str| match s.strip_prefix("body") {
+            Some(rest) => format!("correction{rest}"),
+            None => s.to_owned(),
+        };
+        e.field = e.field.as_deref().map(rename);
+        e.message = rename(&e.message);
+        e
+    })
+}

@@ -1,0 +1,122 @@
+//! Enrolment and sync with HQ. The engine holds the store only between network calls, so the
+//! officer keeps recording while a sync waits on the network; `ledger-changed` follows every
+//! sync, since acknowledgements and reference data change what the screens show.
+
+use crate::dto::{Receipt, SyncProgress};
+use crate::error::{CmdResult, CommandError};
+use crate::events;
+use crate::secrets;
+use crate::state::AppState;
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolled {
+    pub device_name: String,
+    pub city: Option<String>,
+}
+
+/// Redeem a one-time code from the station, then sync once so the city's reference data (groups,
+/// posts, grid) is on the device before the first patrol. A failure of that first sync does not
+/// undo the enrolment: the next sync tries again.
+pub async fn enroll_device<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    hq_url: &str,
+    code: &str,
+) -> CmdResult<Enrolled> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(CommandError::invalid("code", "is required"));
+    }
+    if hq_url.trim().is_empty() {
+        return Err(CommandError::invalid("hq_url", "is required"));
+    }
+    let resp = {
+        let _gate = state.sync_gate.lock().await;
+        let resp = state.engine.enroll(&*state.store, hq_url, code).await?;
+        if let Err(e) = sync_once(state, |_| {}).await {
+            eprintln!("patrol-app: enrolled, but the first sync failed: {e}");
+        }
+        resp
+    };
+    announce(app, state);
+    Ok(Enrolled {
+        device_name: resp.device_name,
+        city: resp.city,
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    hq_url: String,
+    code: String,
+) -> CmdResult<Enrolled> {
+    enroll_device(&app, &state, &hq_url, &code).await
+}
+
+async fn sync_once(
+    state: &AppState,
+    mut progress: impl FnMut(SyncProgress) + Send,
+) -> CmdResult<patrol_sync::SyncReport> {
+    let creds = state.with_store(|s| secrets::credentials(s))?;
+    let report = state
+        .engine
+        .sync_with(&*state.store, &creds, |p| {
+            if let Some(p) = SyncProgress::of(&p) {
+                progress(p);
+            }
+        })
+        .await?;
+    Ok(report)
+}
+
+fn announce<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    match state.with_store(|s| events::ledger_changed_of(s)) {
+        Ok(changed) => events::emit_ledger_changed(app, changed),
+        Err(e) => eprintln!("patrol-app: {e}"),
+    }
+}
+
+/// One whole sync, reporting progress on `on_progress`; ends with HQ's receipt.
+pub async fn sync_device<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    progress: impl FnMut(SyncProgress) + Send,
+) -> CmdResult<Receipt> {
+    let result = {
+        let _gate = state.sync_gate.lock().await;
+        sync_once(state, progress).await
+    };
+    // Even a failed sync may have delivered some entries.
+    announce(app, state);
+    Ok(Receipt::from(&result?))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_now<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    on_progress: Channel<SyncProgress>,
+) -> CmdResult<Receipt> {
+    let send = |p: SyncProgress| {
+        // A closed window stops listening; the sync goes on.
+        let _ = on_progress.send(p);
+    };
+    let receipt = sync_device(&app, &state, send).await?;
+    let _ = on_progress.send(SyncProgress {
+        phase: "done",
+        sent: receipt.entries_held,
+        total: receipt.entries_held + receipt.pending,
+    });
+    Ok(receipt)
+}
+
+/// The receipt of the last sync, with the outbox as it is now.
+#[tauri::command(rename_all = "snake_case")]
+pub fn sync_status(state: State<'_, AppState>) -> CmdResult<Option<Receipt>> {
+    state.with_store(|s| Receipt::last(s))
+}

@@ -1,0 +1,314 @@
+//! The JSON the web view receives, shaped as docs/app-api.md's types (`Saved`, `Home`,
+//! `HistoryItem`, `Receipt`, …), and the conversions from the core's types. Conversions only:
+//! every figure here was computed by the core (`views`, `patrol-geo`, `patrol-sync`).
+
+use patrol_device::views::DayTally;
+use patrol_device::{Quarantined, Store};
+use patrol_model::{
+    CellId, Effective, Entry, EntryId, EntryKind, GroupId, PatrolId, PatrolMode, PositionFix,
+    Record,
+};
+use patrol_sync::{Progress, SyncReport};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Returned once the commit returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub seq: u64,
+    pub kind: EntryKind,
+    pub id: EntryId,
+}
+
+impl From<&Entry> for Saved {
+    fn from(e: &Entry) -> Self {
+        Saved {
+            seq: e.seq,
+            kind: e.kind,
+            id: e.id,
+        }
+    }
+}
+
+impl From<Entry> for Saved {
+    fn from(e: Entry) -> Self {
+        Saved::from(&e)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenPatrol {
+    pub patrol_id: PatrolId,
+    pub group: GroupId,
+    pub mode: PatrolMode,
+    pub started_ms: i64,
+    /// Geodesic length of the route so far, event-time order.
+    pub distance_m: f64,
+    pub fixes: usize,
+    /// Grid cell of the latest fix.
+    pub cell: Option<CellId>,
+    pub last_fix: Option<PositionFix>,
+}
+
+impl OpenPatrol {
+    /// The running patrol with its route figures, or `None`.
+    pub fn of(store: &Store) -> patrol_device::Result<Option<(OpenPatrol, Vec<PositionFix>)>> {
+        let Some(open) = store.open_patrol()? else {
+            return Ok(None);
+        };
+        let fixes = store.patrol_fixes(open.patrol_id)?;
+        let last_fix = fixes.last().copied();
+        let cell = match (last_fix, store.city()?) {
+            (Some(f), Some(city)) => patrol_geo::grid::GridIndex::new(&city.cells)
+                .cell_at(patrol_model::LatLon {
+                    lat: f.lat,
+                    lon: f.lon,
+                })
+                .cloned(),
+            _ => None,
+        };
+        let view = OpenPatrol {
+            patrol_id: open.patrol_id,
+            group: open.group,
+            mode: open.mode,
+            started_ms: open.started_wall_ms,
+            distance_m: (patrol_geo::track::length_m_by_time(&fixes) * 10.0).round() / 10.0,
+            fixes: fixes.len(),
+            cell,
+            last_fix,
+        };
+        Ok(Some((view, fixes)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Home {
+    pub device_id: patrol_model::DeviceId,
+    pub enrolled: bool,
+    pub hq_url: Option<String>,
+    pub device_name: Option<String>,
+    pub open_patrol: Option<OpenPatrol>,
+    pub unsynced: u64,
+    pub quarantined: u64,
+    pub today: DayTally,
+    pub drafts: usize,
+    pub last_sync_ms: Option<i64>,
+    pub city_loaded: bool,
+    pub position_source: &'static str,
+    /// Added to the contract: what the check after an unclean shutdown found, if anything.
+    pub ledger_problem: Option<String>,
+}
+
+/// The live map: the running patrol and its route simplified for drawing (never stored).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LivePatrol {
+    pub patrol: OpenPatrol,
+    pub route: Vec<[f64; 2]>,
+}
+
+/// Route simplification tolerance for the live map, metres.
+pub const DISPLAY_TOLERANCE_M: f64 = 5.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Pending,
+    Acked,
+    Quarantined,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryItem {
+    pub seq: u64,
+    pub id: EntryId,
+    pub kind: EntryKind,
+    pub wall_ms: i64,
+    pub cell: Option<CellId>,
+    /// The record body as it stands (corrections applied). Track segments are summarized
+    /// (`fixes` is a count) so a long shift does not ship every fix to the list.
+    pub record: serde_json::Value,
+    pub corrected_by: Vec<u64>,
+    pub withdrawn_by: Option<u64>,
+    pub sync: SyncState,
+}
+
+/// Where HQ stands: entries at or below the last receipt's head are held unless quarantined.
+#[derive(Debug, Clone, Default)]
+pub struct SyncMarks {
+    pub hq_head: u64,
+    pub quarantined: BTreeSet<u64>,
+}
+
+impl SyncMarks {
+    pub fn of(store: &Store) -> patrol_sync::Result<SyncMarks> {
+        let hq_head = patrol_sync::last_receipt(store)?.map_or(0, |(r, _)| r.head.seq);
+        let quarantined = store.quarantined()?.into_iter().map(|q| q.seq).collect();
+        Ok(SyncMarks {
+            hq_head,
+            quarantined,
+        })
+    }
+
+    pub fn state(&self, seq: u64) -> SyncState {
+        if self.quarantined.contains(&seq) {
+            SyncState::Quarantined
+        } else if seq <= self.hq_head {
+            SyncState::Acked
+        } else {
+            SyncState::Pending
+        }
+    }
+}
+
+/// The body of a record as the UI reads it (`Record` minus its `kind` tag).
+pub fn record_body(record: &Record) -> serde_json::Value {
+    if let Record::TrackSegment(t) = record {
+        let times = t.fixes.iter().filter_map(|f| f.time_ms);
+        return serde_json::json!({
+            "patrol_id": t.patrol_id,
+            "fixes": t.fixes.len(),
+            "first_ms": times.clone().min(),
+            "last_ms": times.max(),
+        });
+    }
+    let mut v = serde_json::to_value(record).expect("records serialize");
+    v.get_mut("body").map(serde_json::Value::take).unwrap_or(v)
+}
+
+impl HistoryItem {
+    pub fn standing(e: &Effective, marks: &SyncMarks) -> HistoryItem {
+        HistoryItem {
+            seq: e.entry.seq,
+            id: e.entry.id,
+            kind: e.entry.kind,
+            wall_ms: e.entry.wall_ms,
+            cell: e.entry.cell.clone(),
+            record: record_body(&e.record),
+            corrected_by: e.corrected_by.clone(),
+            withdrawn_by: e.withdrawn_by,
+            sync: marks.state(e.entry.seq),
+        }
+    }
+
+    /// A supplement entry itself (the core's `history` folds supplements into their targets).
+    pub fn supplement(
+        e: &Entry,
+        marks: &SyncMarks,
+    ) -> Result<HistoryItem, patrol_model::DecodeError> {
+        Ok(HistoryItem {
+            seq: e.seq,
+            id: e.id,
+            kind: e.kind,
+            wall_ms: e.wall_ms,
+            cell: e.cell.clone(),
+            record: record_body(&e.record()?),
+            corrected_by: Vec::new(),
+            withdrawn_by: None,
+            sync: marks.state(e.seq),
+        })
+    }
+}
+
+/// docs/app-api.md's `Receipt`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Receipt {
+    pub hq_head_seq: u64,
+    pub entries_held: u64,
+    pub photos_held: usize,
+    pub pending: u64,
+    pub quarantined: Vec<Quarantined>,
+    pub stuck: Option<String>,
+    pub hq_time_ms: i64,
+    /// One-line summary in English, for logs.
+    pub text: String,
+}
+
+impl From<&SyncReport> for Receipt {
+    fn from(r: &SyncReport) -> Self {
+        Receipt {
+            hq_head_seq: r.receipt.head.seq,
+            entries_held: r.receipt.entries_held,
+            photos_held: r.receipt.photos.len(),
+            pending: r.pending,
+            quarantined: r.quarantined.clone(),
+            stuck: r.stuck.clone(),
+            hq_time_ms: r.receipt.hq_time_ms,
+            text: r.to_string().lines().next().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+impl Receipt {
+    /// The last receipt as saved on the device, with today's outbox figures.
+    pub fn last(store: &Store) -> patrol_sync::Result<Option<Receipt>> {
+        let Some((r, _)) = patrol_sync::last_receipt(store)? else {
+            return Ok(None);
+        };
+        let pending = store.outbox_counts()?.pending;
+        let quarantined = store.quarantined()?;
+        let text = format!(
+            "{}; pending {pending}; quarantined {}",
+            patrol_sync::receipt_summary(&r),
+            quarantined.len()
+        );
+        Ok(Some(Receipt {
+            hq_head_seq: r.head.seq,
+            entries_held: r.entries_held,
+            photos_held: r.photos.len(),
+            pending,
+            quarantined,
+            stuck: None,
+            hq_time_ms: r.hq_time_ms,
+            text,
+        }))
+    }
+}
+
+/// docs/app-api.md's `SyncProgress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    pub phase: &'static str,
+    pub sent: u64,
+    pub total: u64,
+}
+
+impl SyncProgress {
+    pub fn phase(phase: &'static str) -> Self {
+        SyncProgress {
+            phase,
+            sent: 0,
+            total: 0,
+        }
+    }
+
+    /// The engine's step as the UI's progress; `None` for steps that change nothing on screen
+    /// (a retry keeps the current phase showing).
+    pub fn of(p: &Progress) -> Option<SyncProgress> {
+        Some(match p {
+            Progress::Checked { .. } | Progress::Connected { .. } => Self::phase("connecting"),
+            Progress::Reference { .. } => Self::phase("reference"),
+            Progress::Uploaded { through, of } => SyncProgress {
+                phase: "uploading",
+                sent: *through,
+                total: *of,
+            },
+            Progress::Photo { sent, size, .. } => SyncProgress {
+                phase: "photos",
+                sent: *sent,
+                total: *size,
+            },
+            Progress::Receipt { .. } => Self::phase("receipt"),
+            Progress::Retrying { .. } => return None,
+        })
+    }
+}
+
+/// docs/app-api.md's `Settings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub language: String,
+    pub hq_url: Option<String>,
+}
+
+pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
+pub const LANGUAGE_KEY: &str = "language";

@@ -1,0 +1,130 @@
+//! The one error every command rejects with, serialized as `{kind, message, field}` exactly as
+//! docs/app-api.md says. `kind` comes from the core's stable codes (`patrol_device::Error::kind`,
+//! `patrol_sync::Error::kind`), `field` from `ValidationError.field`; the shell never invents a
+//! message the core already says better.
+
+use patrol_model::ValidationError;
+use serde::Serialize;
+
+/// What the web view receives when a command fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommandError {
+    /// Stable code the UI branches on (`invalid`, `no_open_patrol`, `network`, …).
+    pub kind: String,
+    /// For people (and logs): lower case, says what to do.
+    pub message: String,
+    /// For `invalid`: the dotted path of the field at fault, e.g. `vehicles[1].plate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+pub type CmdResult<T> = Result<T, CommandError>;
+
+impl CommandError {
+    pub fn new(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// An `invalid` error naming `field`; the message reads `field: reason` like the core's.
+    pub fn invalid(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        ValidationError::new(field, reason.to_string()).into()
+    }
+
+    pub fn not_found(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new("not_found", message)
+        }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+impl From<ValidationError> for CommandError {
+    fn from(e: ValidationError) -> Self {
+        Self {
+            kind: "invalid".into(),
+            message: e.to_string(),
+            field: Some(e.field),
+        }
+    }
+}
+
+impl From<patrol_device::Error> for CommandError {
+    fn from(e: patrol_device::Error) -> Self {
+        match e {
+            patrol_device::Error::Invalid(v) => v.into(),
+            e => Self::new(e.kind(), e.to_string()),
+        }
+    }
+}
+
+impl From<patrol_sync::Error> for CommandError {
+    fn from(e: patrol_sync::Error) -> Self {
+        match e {
+            // The device core's own errors keep their codes (`storage`, `invalid`, …).
+            patrol_sync::Error::Store(inner) => inner.into(),
+            patrol_sync::Error::InvalidUrl(_) => Self {
+                kind: "invalid".into(),
+                message: format!("hq_url: {e}"),
+                field: Some("hq_url".into()),
+            },
+            e => Self::new(e.kind(), e.to_string()),
+        }
+    }
+}
+
+impl From<patrol_model::DecodeError> for CommandError {
+    fn from(e: patrol_model::DecodeError) -> Self {
+        patrol_device::Error::from(e).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(e: impl Into<CommandError>, expected: serde_json::Value) {
+        assert_eq!(serde_json::to_value(e.into()).unwrap(), expected);
+    }
+
+    #[test]
+    fn errors_serialize_as_the_contract_says() {
+        check(
+            patrol_device::Error::Invalid(ValidationError::new("plate", "`ABC` is wrong")),
+            serde_json::json!({"kind": "invalid", "message": "plate: `ABC` is wrong", "field": "plate"}),
+        );
+        check(
+            patrol_device::Error::NoOpenPatrol,
+            serde_json::json!({"kind": "no_open_patrol", "message": "no patrol is running; start one first"}),
+        );
+        check(
+            patrol_sync::Error::NotEnrolled,
+            serde_json::json!({"kind": "not_enrolled", "message": patrol_sync::Error::NotEnrolled.to_string()}),
+        );
+        check(
+            patrol_sync::Error::Network("timed out".into()),
+            serde_json::json!({"kind": "network", "message": "cannot reach HQ: timed out"}),
+        );
+        let url = CommandError::from(patrol_sync::Error::InvalidUrl("ftp://x".into()));
+        assert_eq!(
+            (url.kind.as_str(), url.field.as_deref()),
+            ("invalid", Some("hq_url"))
+        );
+        let store = CommandError::from(patrol_sync::Error::Store(
+            patrol_device::Error::NoSuchEntry(9),
+        ));
+        assert_eq!(store.kind, "no_such_entry");
+    }
+}

@@ -1,0 +1,279 @@
+//! Where fixes come from and where they go. A source (the simulated route or a GPX replay on
+//! desktop; GNSS through the patrol-location plugin on phones) hands each fix to
+//! [`PositionHub::deliver`], which keeps it as the latest position, emits `position`, and — only
+//! while a patrol is open — records it with `Store::record_fix` (every fix is kept; the store
+//! seals them into track segments). Desktop sources run on a thread of their own and are marked
+//! in `Home.position_source`, so the UI never mistakes a simulation for the officer's GNSS.
+
+pub mod replay;
+pub mod simulated;
+
+use crate::events;
+use crate::state::AppState;
+use patrol_device::Store;
+use patrol_model::{PatrolMode, PositionFix};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_patrol_location::{NativeFix, PatrolLocationExt, Started, TrackingRequest};
+
+/// Produces fixes one after another. `next_fix` returns the fix for `now_ms` and how long to
+/// wait before asking again, or `None` when the source has ended.
+pub trait FixSource: Send + std::fmt::Debug {
+    fn next_fix(
+        &mut self,
+        now_ms: i64,
+        mode: Option<PatrolMode>,
+    ) -> Option<(PositionFix, Duration)>;
+}
+
+/// Sampling per patrol mode (MOBILE.md): foot ~5 s, bicycle/e-bike ~3 s, car ~2 s,
+/// motorcycle 1 s; 5 s while no patrol runs.
+pub fn cadence(mode: Option<PatrolMode>) -> Duration {
+    Duration::from_millis(match mode {
+        Some(PatrolMode::Foot) | None => 5_000,
+        Some(PatrolMode::Bicycle | PatrolMode::EBike) => 3_000,
+        Some(PatrolMode::Car) => 2_000,
+        Some(PatrolMode::Motorcycle) => 1_000,
+    })
+}
+
+/// Which source feeds the app, as `Home.position_source` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceKind {
+    #[default]
+    None,
+    Gnss,
+    Simulated,
+    GpxReplay,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::None => "none",
+            SourceKind::Gnss => "gnss",
+            SourceKind::Simulated => "simulated",
+            SourceKind::GpxReplay => "gpx-replay",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    kind: SourceKind,
+    last_fix: Option<PositionFix>,
+    /// Stop flag of the running desktop source thread.
+    running: Option<Arc<AtomicBool>>,
+}
+
+/// The latest position and the running source.
+#[derive(Debug, Default)]
+pub struct PositionHub {
+    inner: Mutex<Inner>,
+}
+
+impl PositionHub {
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn kind(&self) -> SourceKind {
+        self.inner().kind
+    }
+
+    pub fn set_kind(&self, kind: SourceKind) {
+        self.inner().kind = kind;
+    }
+
+    pub fn last_fix(&self) -> Option<PositionFix> {
+        self.inner().last_fix
+    }
+
+    /// Stop the running desktop source, if any (its thread ends within ~100 ms).
+    pub fn stop(&self) {
+        let mut inner = self.inner();
+        if let Some(flag) = inner.running.take() {
+            flag.store(true, Ordering::Relaxed);
+        }
+        inner.kind = SourceKind::None;
+    }
+
+    /// Replace the running source with `source` on a thread of its own.
+    pub fn start<R: Runtime>(
+        self: &Arc<Self>,
+        app: AppHandle<R>,
+        store: Arc<Mutex<Store>>,
+        kind: SourceKind,
+        mut source: Box<dyn FixSource>,
+    ) {
+        self.stop();
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let mut inner = self.inner();
+            inner.kind = kind;
+            inner.running = Some(stop.clone());
+        }
+        let hub = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("position-{}", kind.as_str()))
+            .spawn(move || {
+                let mut mode = hub.open_mode(&store);
+                while !stop.load(Ordering::Relaxed) {
+                    let now = {
+                        let s = store
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        s.clock().wall_ms()
+                    };
+                    let Some((fix, wait)) = source.next_fix(now, mode) else {
+                        break;
+                    };
+                    mode = hub.deliver(&app, &store, fix);
+                    sleep_unless_stopped(wait, &stop);
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("patrol-app: cannot start the position source: {e}");
+            self.stop();
+        }
+    }
+
+    /// One fix from any source: keep it, show it, and record it while a patrol is open.
+    /// Returns the running patrol's mode (sources pace themselves by it).
+    pub fn deliver<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        store: &Mutex<Store>,
+        fix: PositionFix,
+    ) -> Option<PatrolMode> {
+        self.inner().last_fix = Some(fix);
+        events::emit_position(app, &fix);
+        let mut s = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let open = match s.open_patrol() {
+            Ok(open) => open?,
+            Err(e) => {
+                eprintln!("patrol-app: cannot read the running patrol: {e}");
+                return None;
+            }
+        };
+        match s.record_fix(fix) {
+            Ok(outcome) if outcome.sealed.is_some() => match events::ledger_changed_of(&s) {
+                Ok(changed) => {
+                    drop(s);
+                    events::emit_ledger_changed(app, changed);
+                }
+                Err(e) => eprintln!("patrol-app: {e}"),
+            },
+            Ok(_) => {}
+            // A fix the core refuses (NaN, absurd values) is reported and skipped: the source
+            // goes on, and the next good fix is kept.
+            Err(e) => eprintln!("patrol-app: fix not recorded: {e}"),
+        }
+        Some(open.mode)
+    }
+
+    fn open_mode(&self, store: &Mutex<Store>) -> Option<PatrolMode> {
+        let s = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.open_patrol().ok().flatten().map(|p| p.mode)
+    }
+}
+
+fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
+    let step = Duration::from_millis(100);
+    let mut left = total;
+    while !left.is_zero() && !stop.load(Ordering::Relaxed) {
+        let d = left.min(step);
+        std::thread::sleep(d);
+        left -= d;
+    }
+}
+
+/// A source ready to start, and how `Home.position_source` names it.
+pub type Source = (SourceKind, Box<dyn FixSource>);
+
+/// The desktop source chosen at startup: `PATROL_POSITION_SOURCE` = `simulated` (default),
+/// `none`, or `gpx-replay:PATH`; `PATROL_FIX_INTERVAL_MS` fixes the simulated cadence.
+pub fn source_from_env() -> Result<Option<Source>, String> {
+    let spec = std::env::var("PATROL_POSITION_SOURCE").unwrap_or_else(|_| "simulated".into());
+    let interval = std::env::var("PATROL_FIX_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis);
+    parse_source(&spec, interval)
+}
+
+pub fn parse_source(spec: &str, interval: Option<Duration>) -> Result<Option<Source>, String> {
+    match spec.trim() {
+        "" | "none" => Ok(None),
+        "simulated" => Ok(Some((
+            SourceKind::Simulated,
+            Box::new(simulated::Simulated::new(interval)),
+        ))),
+        other => match other.strip_prefix("gpx-replay:") {
+            Some(path) => Ok(Some((
+                SourceKind::GpxReplay,
+                Box::new(replay::GpxReplay::open(std::path::Path::new(path))?),
+            ))),
+            None => Err(format!(
+                "PATROL_POSITION_SOURCE `{other}`: expected simulated, none or gpx-replay:PATH"
+            )),
+        },
+    }
+}
+
+/// After this long without movement the native tracker slows to a heartbeat (MOBILE.md).
+const STATIONARY_AFTER_MS: u64 = 180_000;
+
+/// Start native background tracking for a patrol just started (phones). On desktop the plugin
+/// answers `Unavailable` and the running simulated or replay source goes on feeding fixes.
+pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: PatrolMode) {
+    let request = TrackingRequest {
+        mode: mode.slug().to_owned(),
+        interval_ms: cadence(Some(mode)).as_millis() as u64,
+        stationary_after_ms: STATIONARY_AFTER_MS,
+        notification_title: "巡逻中 · On patrol".into(),
+        notification_text: "记录巡逻轨迹 · Recording the patrol route".into(),
+    };
+    let (hub, store, handle) = (state.position.clone(), state.store.clone(), app.clone());
+    let on_fix = move |fix: NativeFix| {
+        hub.deliver(&handle, &store, from_native(fix));
+    };
+    match app.patrol_location().start(request, on_fix) {
+        Ok(Started::Native) => {
+            state.position.stop();
+            state.position.set_kind(SourceKind::Gnss);
+        }
+        Ok(Started::Unavailable) => {}
+        // The patrol is saved either way; the officer sees `position_source` and no fixes.
+        Err(e) => eprintln!("patrol-app: background location not started: {e}"),
+    }
+}
+
+pub fn native_stop<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
+    if state.position.kind() == SourceKind::Gnss
+        && let Err(e) = app.patrol_location().stop()
+    {
+        eprintln!("patrol-app: background location not stopped: {e}");
+    }
+}
+
+pub fn from_native(f: NativeFix) -> PositionFix {
+    PositionFix {
+        time_ms: Some(f.time_ms),
+        lat: f.lat,
+        lon: f.lon,
+        accuracy_m: f.accuracy_m,
+        speed_mps: f.speed_mps,
+        heading_deg: f.heading_deg,
+        altitude_m: f.altitude_m,
+        gnss_ms: f.gnss_ms,
+    }
+}

@@ -1,0 +1,119 @@
+//! What the shell keeps while it runs: the device [`Store`] behind a mutex (shared with the
+//! position source and the sync engine, which takes it only between network calls), the
+//! [`SyncEngine`], and the position hub. Also where the data folder comes from: Tauri's
+//! `app_data_dir`, or `PATROL_APP_DATA` for tests and demos.
+
+use crate::error::{CmdResult, CommandError};
+use crate::events;
+use crate::position::PositionHub;
+use patrol_device::{Capture, Clock, Store, SystemClock};
+use patrol_model::LatLon;
+use patrol_sync::SyncEngine;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tauri::{AppHandle, Runtime};
+
+/// A fix older than this is not used to stamp where a record was captured.
+const FRESH_FIX_MS: i64 = 120_000;
+
+/// The app's state, managed by Tauri (`State<'_, AppState>` in commands).
+#[derive(Debug)]
+pub struct AppState {
+    pub store: Arc<Mutex<Store>>,
+    pub engine: SyncEngine,
+    /// One sync at a time; a second `sync_now` waits for the first.
+    pub sync_gate: tokio::sync::Mutex<()>,
+    pub position: Arc<PositionHub>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Open (or create) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<AppState, String> {
+        Self::open_with_clock(dir, Arc::new(SystemClock::new()))
+    }
+
+    /// Open with a given clock (tests pass a `ManualClock`).
+    pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<AppState, String> {
+        let store = Store::open(dir, clock.clone())
+            .map_err(|e| format!("cannot open the device store in {}: {e}", dir.display()))?;
+        if let Some(broken) = ledger_problem(&store) {
+            eprintln!("patrol-app: warning: {broken}");
+        }
+        let engine = SyncEngine::new().map_err(|e| e.to_string())?;
+        Ok(AppState {
+            store: Arc::new(Mutex::new(store)),
+            engine,
+            sync_gate: tokio::sync::Mutex::new(()),
+            position: Arc::new(PositionHub::default()),
+            clock,
+        })
+    }
+
+    /// Run one core call on the store. A poisoned lock is taken over: the store's own
+    /// transactions keep the data consistent, so a panic elsewhere must not lock the officer out.
+    pub fn with_store<T, E: Into<CommandError>>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> CmdResult<T> {
+        let mut store = self
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut store).map_err(Into::into)
+    }
+
+    /// Like [`AppState::with_store`] for a call that commits: announces `ledger-changed` after.
+    pub fn commit<R: Runtime, T, E: Into<CommandError>>(
+        &self,
+        app: &AppHandle<R>,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> CmdResult<T> {
+        let (out, changed) = self.with_store(|s| -> CmdResult<_> {
+            let out = f(s).map_err(Into::into)?;
+            Ok((out, events::ledger_changed_of(s)?))
+        })?;
+        events::emit_ledger_changed(app, changed);
+        Ok(out)
+    }
+
+    /// Where a record is being captured: the latest fix, when it is fresh.
+    pub fn capture(&self) -> Capture {
+        let Some(fix) = self.position.last_fix() else {
+            return Capture::default();
+        };
+        let fresh = fix
+            .time_ms
+            .is_some_and(|t| self.clock.wall_ms() - t <= FRESH_FIX_MS);
+        if !fresh {
+            return Capture::default();
+        }
+        Capture {
+            gnss_ms: fix.gnss_ms,
+            position: Some(LatLon {
+                lat: fix.lat,
+                lon: fix.lon,
+            }),
+        }
+    }
+}
+
+/// What the check after an unclean shutdown found, said in one line (`None` when intact).
+pub fn ledger_problem(store: &Store) -> Option<String> {
+    let check = store.open_report().check.as_ref()?;
+    if check.integrity != "ok" {
+        return Some(format!("database integrity check: {}", check.integrity));
+    }
+    check
+        .broken
+        .as_ref()
+        .map(|b| format!("the ledger is broken at {b}; it will not be synced"))
+}
+
+/// The data folder when `PATROL_APP_DATA` is not set: Tauri's `app_data_dir`.
+pub fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, String> {
+    use tauri::Manager;
+    app.path()
+        .app_data_dir()
+        .map_err(|e| format!("cannot find the app data folder: {e}"))
+}

@@ -1,0 +1,505 @@
+//! The commands of docs/app-api.md through Tauri's mock runtime: real IPC dispatch (argument
+//! names, error shape), a real store in a temp dir, and the real HQ on 127.0.0.1:0.
+
+mod common;
+
+use common::{Hq, TestApp, channel};
+use serde_json::{Value, json};
+
+#[track_caller]
+fn check_invalid(app: &TestApp, cmd: &str, args: Value, field: &str) {
+    let e = app.err(cmd, args);
+    assert_eq!(e["kind"], "invalid", "{cmd}: {e}");
+    assert_eq!(e["field"], field, "{cmd}: {e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{field}: ")),
+        "{cmd}: {e}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_naming_the_field() {
+    let app = TestApp::new();
+    let e = app.err(
+        "record_violation",
+        json!({"type": "no-helmet", "plate": "ABC"}),
+    );
+    assert_eq!(
+        e,
+        json!({
+            "kind": "invalid",
+            "message": "plate: `ABC` must start with a province abbreviation such as 湘 or 京",
+            "field": "plate"
+        })
+    );
+    check_invalid(&app, "record_violation", json!({"type": "no-hat"}), "type");
+    check_invalid(
+        &app,
+        "record_violation",
+        json!({"type": "no-helmet", "vehicle": "tank"}),
+        "vehicle",
+    );
+    check_invalid(
+        &app,
+        "start_patrol",
+        json!({"mode": "jet", "group": "G07", "officers": [], "volunteers": {}}),
+        "mode",
+    );
+    check_invalid(
+        &app,
+        "start_patrol",
+        json!({"mode": "foot", "group": "G 7", "officers": [], "volunteers": {}}),
+        "group",
+    );
+    check_invalid(
+        &app,
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": [], "volunteers": {"aliens": 2}}),
+        "volunteers",
+    );
+    check_invalid(
+        &app,
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": [], "volunteers": {}, "vehicle_plate": "X1"}),
+        "vehicle_plate",
+    );
+    check_invalid(
+        &app,
+        "submit_report",
+        json!({"kind": "lost_person", "body": {"outcome": "ongoing"}}),
+        "description",
+    );
+    check_invalid(
+        &app,
+        "submit_report",
+        json!({"kind": "lost_person", "body": {"description": " ", "outcome": "ongoing"}}),
+        "description",
+    );
+    check_invalid(
+        &app,
+        "submit_report",
+        json!({"kind": "traffic_accident", "body": {"vehicles": [{"kind": "car"}, {"kind": "car", "plate": "ABC"}]}}),
+        "vehicles[1].plate",
+    );
+    check_invalid(
+        &app,
+        "submit_report",
+        json!({"kind": "parking", "body": {}}),
+        "kind",
+    );
+    check_invalid(
+        &app,
+        "add_photo",
+        json!({"data_base64": "not base64!"}),
+        "data_base64",
+    );
+    check_invalid(
+        &app,
+        "add_photo",
+        json!({"data_base64": "aGVsbG8="}),
+        "photo",
+    );
+    check_invalid(
+        &app,
+        "set_settings",
+        json!({"language": "fr", "hq_url": null}),
+        "language",
+    );
+    check_invalid(
+        &app,
+        "set_settings",
+        json!({"language": "en", "hq_url": "ftp://hq"}),
+        "hq_url",
+    );
+    check_invalid(
+        &app,
+        "enroll",
+        json!({"hq_url": "http://127.0.0.1:9", "code": " "}),
+        "code",
+    );
+    check_invalid(
+        &app,
+        "start_position_source",
+        json!({"kind": "gpx-replay"}),
+        "gpx_path",
+    );
+    check_invalid(
+        &app,
+        "start_position_source",
+        json!({"kind": "teleport"}),
+        "kind",
+    );
+    let e = app.err(
+        "start_position_source",
+        json!({"kind": "gpx-replay", "gpx_path": "/nonexistent.gpx"}),
+    );
+    assert_eq!(e["kind"], "io", "{e}");
+
+    assert_eq!(app.err("stop_patrol", json!({}))["kind"], "no_open_patrol");
+    assert_eq!(
+        app.err(
+            "supplement",
+            json!({"seq": 9, "reason": "typo", "correction": null})
+        )["kind"],
+        "no_such_entry"
+    );
+    assert_eq!(
+        app.err("sync_now", json!({"on_progress": channel()}))["kind"],
+        "not_enrolled"
+    );
+    assert_eq!(app.ok("sync_status", json!({})), Value::Null);
+    // Nothing was written by any of it (the failed sync still announced the ledger as it is).
+    assert_eq!(app.ok("home", json!({}))["unsynced"], 0);
+    let events = app.ledger_events.lock().unwrap().clone();
+    assert!(events.iter().all(|e| e["head"] == 0), "{events:?}");
+}
+
+#[test]
+fn a_patrol_with_violations_and_a_report_is_kept_and_listed() {
+    let app = TestApp::new();
+    let home = app.ok("home", json!({}));
+    assert_eq!(home["enrolled"], false);
+    assert_eq!(home["open_patrol"], Value::Null);
+    assert_eq!(home["position_source"], "none");
+
+    let started = app.ok(
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": ["张伟", "李娜"],
+               "volunteers": {"red-vest": 2}, "vehicle_plate": null}),
+    );
+    assert_eq!(
+        (started["seq"].as_u64(), started["kind"].as_str()),
+        (Some(1), Some("patrol_started"))
+    );
+    let again = app.err(
+        "start_patrol",
+        json!({"mode": "car", "group": "G07", "officers": [], "volunteers": {}}),
+    );
+    assert_eq!(again["kind"], "patrol_already_open");
+
+    let first = app.ok("record_violation", json!({"type": "no-helmet"}));
+    let second = app.ok(
+        "record_violation",
+        json!({"type": "umbrella-rig", "seized_items": 1, "plate": "湘j 12345"}),
+    );
+    assert_eq!(
+        (first["seq"].as_u64(), second["seq"].as_u64()),
+        (Some(2), Some(3))
+    );
+    let details = app.ok(
+        "add_violation_details",
+        json!({"seq": 2, "plate": "湘J54321", "vehicle": "e-bike"}),
+    );
+    assert_eq!(details["kind"], "supplement");
+    let bad = app.err(
+        "add_violation_details",
+        json!({"seq": 1, "plate": "湘J54321"}),
+    );
+    assert_eq!(bad["kind"], "bad_supplement", "{bad}");
+
+    app.ok(
+        "save_draft",
+        json!({"id": "lost-1", "kind": "lost_person", "body": {"description": "老人"}}),
+    );
+    assert_eq!(app.ok("drafts", json!({})).as_array().unwrap().len(), 1);
+    let report = app.ok(
+        "submit_report",
+        json!({"kind": "lost_person", "draft_id": "lost-1",
+               "body": {"description": "老人，戴手环", "identifying_code": "CD-0042", "outcome": "reunited-with-family"}}),
+    );
+    assert_eq!(report["kind"], "lost_person");
+    assert_eq!(
+        app.ok("drafts", json!({})),
+        json!([]),
+        "the draft went with the report"
+    );
+
+    let home = app.ok("home", json!({}));
+    let open = &home["open_patrol"];
+    assert_eq!(
+        (open["group"].as_str(), open["mode"].as_str()),
+        (Some("G07"), Some("foot"))
+    );
+    assert_eq!(
+        home["today"]["violations"],
+        json!({"no-helmet": 1, "umbrella-rig": 1})
+    );
+    assert_eq!(home["today"]["seized_items"], 1);
+    assert_eq!(home["today"]["entries"]["lost_person"], 1);
+    assert_eq!(home["unsynced"], 5);
+    assert!(
+        app.ok("live_patrol", json!({}))["route"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let stopped = app.ok("stop_patrol", json!({}));
+    assert_eq!(
+        stopped.as_array().unwrap().last().unwrap()["kind"],
+        "patrol_stopped"
+    );
+    assert_eq!(app.ok("live_patrol", json!({})), Value::Null);
+
+    let history = app.ok("history", json!({}));
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "patrol_stopped",
+            "lost_person",
+            "supplement",
+            "violation",
+            "violation",
+            "patrol_started"
+        ]
+    );
+    let tally = &history[4];
+    assert_eq!(tally["seq"], 2);
+    assert_eq!(
+        tally["record"]["plate"], "湘J54321",
+        "the details are applied"
+    );
+    assert_eq!(tally["record"]["vehicle"], "e-bike");
+    assert_eq!(tally["corrected_by"], json!([4]));
+    assert_eq!(tally["sync"], "pending");
+    assert_eq!(
+        history[3]["record"]["plate"], "湘J12345",
+        "plates are normalized"
+    );
+    assert_eq!(
+        app.ok("history", json!({"limit": 2}))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Withdraw the lost-person report: it stays in history, marked, and leaves the tally.
+    app.ok(
+        "supplement",
+        json!({"seq": 5, "reason": "entered twice", "correction": null}),
+    );
+    let history = app.ok("history", json!({"limit": 3}));
+    assert_eq!(history[2]["withdrawn_by"], 7);
+    assert_eq!(
+        app.ok("home", json!({}))["today"]["entries"].get("lost_person"),
+        None
+    );
+    let e = app.err(
+        "supplement",
+        json!({"seq": 2, "reason": "fix", "correction": {"type": "no-helmet", "plate": "ABC"}}),
+    );
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("invalid"), Some("correction")),
+        "{e}"
+    );
+
+    // Every commit announced itself exactly once (the refused supplement did not); the last one
+    // says what the screens need.
+    let events = app.ledger_events.lock().unwrap().clone();
+    let heads: Vec<u64> = events.iter().map(|e| e["head"].as_u64().unwrap()).collect();
+    assert_eq!(heads, (1..=7).collect::<Vec<_>>(), "{events:?}");
+    assert_eq!(
+        events.last().unwrap(),
+        &json!({"head": 7, "unsynced": 7, "open_patrol": false})
+    );
+}
+
+#[test]
+fn settings_photos_and_posts() {
+    let app = TestApp::new();
+    assert_eq!(
+        app.ok("get_settings", json!({})),
+        json!({"language": "zh-CN", "hq_url": null})
+    );
+    assert_eq!(
+        app.ok(
+            "set_settings",
+            json!({"language": "en", "hq_url": "http://hq.example:8080/"})
+        ),
+        json!({"language": "en", "hq_url": "http://hq.example:8080"})
+    );
+    // A 1×1 PNG.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+    let photo = app.ok(
+        "add_photo",
+        json!({"data_base64": format!("data:image/png;base64,{png}")}),
+    );
+    assert_eq!(photo["mime"], "image/png");
+    let saved = app.ok(
+        "record_violation",
+        json!({"type": "red-light", "photos": [photo]}),
+    );
+    assert_eq!(saved["seq"], 1);
+    let missing = json!({"sha256": "ab".repeat(32), "size": 10, "mime": "image/jpeg"});
+    assert_eq!(
+        app.err(
+            "record_violation",
+            json!({"type": "red-light", "photos": [missing]})
+        )["kind"],
+        "no_such_photo"
+    );
+
+    // Without reference data there are no posts to show, but a manual check-in still works.
+    assert_eq!(app.ok("post_duty", json!({})), json!([]));
+    assert_eq!(app.ok("reference", json!({})), Value::Null);
+    app.ok("post_arrive", json!({"post_id": "P09"}));
+    check_invalid(&app, "post_arrive", json!({"post_id": "P09"}), "post_id");
+    app.ok("post_leave", json!({"post_id": "P09"}));
+    check_invalid(&app, "post_leave", json!({"post_id": "P09"}), "post_id");
+}
+
+#[test]
+fn fixes_are_recorded_only_while_a_patrol_runs() {
+    use patrol_app_lib::state::AppState;
+    use tauri::Manager;
+    let app = TestApp::new();
+    let handle = app.app.handle().clone();
+    let state = app.app.state::<AppState>();
+    let now = state.clock.wall_ms();
+    let fix = |i: i64| patrol_model::PositionFix {
+        accuracy_m: Some(5.0),
+        ..patrol_model::PositionFix::at(now + i * 1000, 29.024 + i as f64 * 1e-4, 111.688)
+    };
+    assert_eq!(state.position.deliver(&handle, &state.store, fix(0)), None);
+    app.ok(
+        "start_patrol",
+        json!({"mode": "car", "group": "G03", "officers": [], "volunteers": {}}),
+    );
+    for i in 1..=3 {
+        assert_eq!(
+            state.position.deliver(&handle, &state.store, fix(i)),
+            Some(patrol_model::PatrolMode::Car)
+        );
+    }
+    let live = app.ok("live_patrol", json!({}));
+    assert_eq!(
+        live["patrol"]["fixes"], 3,
+        "the fix before the patrol is not part of it"
+    );
+    assert_eq!(
+        live["route"].as_array().unwrap().len(),
+        2,
+        "a straight line simplifies to its ends"
+    );
+    let d = live["patrol"]["distance_m"].as_f64().unwrap();
+    assert!((20.0..25.0).contains(&d), "{d}");
+    assert_eq!(app.position_events.lock().unwrap().len(), 4);
+    // The violation is stamped with where the officer is.
+    app.ok("record_violation", json!({"type": "red-light"}));
+    let history = app.ok("history", json!({"limit": 1}));
+    assert_eq!(history[0]["record"]["at"]["lat"], json!(29.0243));
+    let stopped = app.ok("stop_patrol", json!({}));
+    let kinds: Vec<&str> = stopped
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["track_segment", "patrol_stopped"]);
+}
+
+#[test]
+fn enrol_record_and_sync_with_the_real_hq_then_restart() {
+    let hq = Hq::start();
+    let app = TestApp::new();
+    let code = hq.enrollment_code("CD-TEST-01");
+    let bad = app.err("enroll", json!({"hq_url": hq.url, "code": "WRONG-CODE"}));
+    assert_eq!(bad["kind"], "rejected", "{bad}");
+    let enrolled = app.ok("enroll", json!({"hq_url": hq.url, "code": code}));
+    assert_eq!(enrolled["device_name"], "CD-TEST-01");
+    let home = app.ok("home", json!({}));
+    assert_eq!(home["enrolled"], true);
+    assert_eq!(
+        home["city_loaded"], true,
+        "enrolment pulls the reference data"
+    );
+    let reference = app.ok("reference", json!({}));
+    assert!(
+        reference["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == "G07")
+    );
+    assert!(
+        !app.ok("post_duty", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let unknown = app.err("post_arrive", json!({"post_id": "P99"}));
+    assert_eq!(
+        (unknown["kind"].as_str(), unknown["field"].as_str()),
+        (Some("not_found"), Some("post_id"))
+    );
+    // The secret never reaches the web view.
+    let everything = format!("{home}{}{}", app.ok("get_settings", json!({})), enrolled);
+    assert!(!everything.contains("secret"), "{everything}");
+
+    app.ok(
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": ["张伟"], "volunteers": {}}),
+    );
+    app.ok("record_violation", json!({"type": "no-helmet"}));
+    app.ok("record_violation", json!({"type": "no-helmet"}));
+    app.ok("submit_report", json!({"kind": "lost_person", "body": {"description": "迷路老人", "outcome": "handed-to-station"}}));
+    app.ok("stop_patrol", json!({}));
+
+    let receipt = app.ok("sync_now", json!({"on_progress": channel()}));
+    assert_eq!(receipt["hq_head_seq"], 5, "{receipt}");
+    assert_eq!(receipt["pending"], 0);
+    assert_eq!(receipt["quarantined"], json!([]));
+    assert!(
+        receipt["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("HQ holds seq 1–5"),
+        "{receipt}"
+    );
+    let status = app.ok("sync_status", json!({}));
+    assert_eq!(status["hq_head_seq"], 5);
+    let home = app.ok("home", json!({}));
+    assert_eq!(home["unsynced"], 0);
+    assert!(home["last_sync_ms"].is_i64());
+    assert!(
+        app.ok("history", json!({}))
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["sync"] == "acked")
+    );
+    assert_eq!(
+        app.ledger_events.lock().unwrap().last().unwrap()["unsynced"],
+        0
+    );
+
+    // HQ holds them, by its operator API.
+    let devices = hq.get_json("/api/v1/devices");
+    assert_eq!(devices[0]["head"]["seq"], 5, "{devices}");
+    let date = home["today"]["date"].as_str().unwrap();
+    let stats = hq.get_json(&format!("/api/v1/stats/daily?date={date}"));
+    assert_eq!(stats["violations_total"], 2, "{stats}");
+    assert_eq!(stats["lost_persons"], 1, "{stats}");
+
+    // Restart on the same data folder: everything is still there, still synced.
+    let dir = app.close();
+    let app = TestApp::in_dir(dir);
+    let home = app.ok("home", json!({}));
+    assert_eq!(
+        (home["enrolled"].as_bool(), home["unsynced"].as_u64()),
+        (Some(true), Some(0))
+    );
+    assert_eq!(home["ledger_problem"], Value::Null, "a clean shutdown");
+    assert_eq!(app.ok("history", json!({})).as_array().unwrap().len(), 5);
+}

@@ -1,0 +1,187 @@
+//! Test harness: the app on Tauri's mock runtime (real commands, real store in a temp dir, no
+//! window) and the real HQ on 127.0.0.1:0 — bound before serving, so nothing waits or sleeps.
+
+#![allow(dead_code)]
+
+use patrol_app_lib::{Options, configure};
+use patrol_hq::storage::{Storage, sqlite::SqliteStorage};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewWindow};
+
+/// The app with one `main` window, on a fresh data folder.
+pub struct TestApp {
+    pub app: tauri::App<MockRuntime>,
+    pub webview: WebviewWindow<MockRuntime>,
+    /// Payloads of every `ledger-changed` event, in order.
+    pub ledger_events: Arc<Mutex<Vec<Value>>>,
+    pub position_events: Arc<Mutex<Vec<Value>>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        Self::in_dir(tempfile::tempdir().unwrap())
+    }
+
+    /// The app on an existing data folder (a restart).
+    pub fn in_dir(dir: tempfile::TempDir) -> TestApp {
+        let options = Options {
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Options::default()
+        };
+        let app = configure(mock_builder(), options)
+            .unwrap()
+            .build(mock_context(noop_assets()))
+            .expect("the app builds on the mock runtime");
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .unwrap();
+        let collect = |event: &str| {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let sink = seen.clone();
+            app.listen_any(event, move |e| {
+                sink.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(e.payload()).unwrap());
+            });
+            seen
+        };
+        let ledger_events = collect("ledger-changed");
+        let position_events = collect("position");
+        TestApp {
+            app,
+            webview,
+            ledger_events,
+            position_events,
+            dir,
+        }
+    }
+
+    /// Invoke a command as the web view would; `Err` is the rejection's JSON.
+    pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    #[track_caller]
+    pub fn ok(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => v,
+            Err(e) => panic!("{cmd} failed: {e}"),
+        }
+    }
+
+    #[track_caller]
+    pub fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => panic!("{cmd} should fail, returned {v}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Close the app cleanly (the store marks a clean shutdown) and keep its data folder.
+    pub fn close(self) -> tempfile::TempDir {
+        let TestApp {
+            app, webview, dir, ..
+        } = self;
+        drop(webview);
+        app.cleanup_before_exit();
+        drop(app);
+        dir
+    }
+}
+
+/// The real HQ with the demo city, serving on 127.0.0.1:0 from its own runtime.
+pub struct Hq {
+    pub url: String,
+    pub storage: Arc<dyn Storage>,
+    pub operator_token: String,
+    pub rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Hq {
+    pub fn start() -> Hq {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
+        let operator_token = format!("op_{}", patrol_hq::auth::random_secret(16));
+        let url = rt.block_on(async {
+            storage.migrate().await.unwrap();
+            let city = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../demo/changde-city.json"
+            ))
+            .unwrap();
+            storage
+                .import_city(&serde_json::from_str(&city).unwrap(), 0)
+                .await
+                .unwrap();
+            storage
+                .add_operator("test", &patrol_hq::auth::hash_secret(&operator_token), 0)
+                .await
+                .unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let state = patrol_hq::AppState::new(storage.clone());
+            tokio::spawn(async move {
+                let _ = patrol_hq::serve(listener, state).await;
+            });
+            format!("http://{addr}")
+        });
+        Hq {
+            url,
+            storage,
+            operator_token,
+            rt,
+            _dir: dir,
+        }
+    }
+
+    /// A one-time enrolment code, as `patrol-hq device add` makes.
+    pub fn enrollment_code(&self, name: &str) -> String {
+        let state = patrol_hq::AppState::new(self.storage.clone());
+        self.rt
+            .block_on(patrol_hq::routes_api::new_enrollment(&state, name))
+            .unwrap()
+            .code
+    }
+
+    /// GET an operator endpoint as JSON.
+    pub fn get_json(&self, path: &str) -> Value {
+        self.rt.block_on(async {
+            let r = reqwest::Client::new()
+                .get(format!("{}{path}", self.url))
+                .bearer_auth(&self.operator_token)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "GET {path}: {}", r.status());
+            r.json().await.unwrap()
+        })
+    }
+}
+
+/// A channel argument as the JS `Channel` serializes it; on the mock runtime its messages go
+/// nowhere, which is all a command needs.
+pub fn channel() -> Value {
+    json!("__CHANNEL__:7")
+}
