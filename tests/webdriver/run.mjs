@@ -127,6 +127,10 @@ async function wd(method, path, body) {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    // A request the driver never answers fails the step instead of the whole run.
+    signal: AbortSignal.timeout(path === '/session' ? 120_000 : path.endsWith('/screenshot') ? 10_000 : 30_000),
+  }).catch((e) => {
+    throw new Error(`${method} ${path}: ${e.message}`);
   });
   const text = await r.text();
   let json;
@@ -153,7 +157,9 @@ async function startDriver(env) {
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
   driverUrl = `http://127.0.0.1:${port}`;
-  await until('tauri-driver', async () => (await fetch(`${driverUrl}/status`)).ok);
+  // No probing: a request that reaches tauri-driver before its native driver is up can leave
+  // the session request hanging. Give both a moment to start, as their own docs do.
+  await sleep(2000);
   return proc;
 }
 
@@ -164,6 +170,8 @@ class Session {
     });
     const s = new Session(v.sessionId);
     current = s;
+    // A script sent while the first page is still loading can hang WebKitWebDriver: wait first.
+    await sleep(4000);
     await until('the UI to load', () => s.js('return document.readyState === "complete" && !!document.querySelector("#app > *")'));
     return s;
   }
@@ -218,10 +226,18 @@ class Session {
   go(route) {
     return this.js('location.hash = arguments[0]; return true;', [route]);
   }
+  /** Best effort: WebKitWebDriver under Xvfb sometimes never answers a screenshot. */
   async shot(name) {
     await sleep(400); // let transitions settle
-    const png = await this.cmd('GET', '/screenshot');
-    writeFileSync(join(ARTIFACTS, `${name}.png`), Buffer.from(png, 'base64'));
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      try {
+        const png = await this.cmd('GET', '/screenshot');
+        writeFileSync(join(ARTIFACTS, `${name}.png`), Buffer.from(png, 'base64'));
+        return;
+      } catch (e) {
+        if (attempt === 2) console.log(`(no screenshot ${name}: ${e.message})`);
+      }
+    }
   }
   close() {
     current = null;

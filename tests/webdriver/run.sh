@@ -40,7 +40,6 @@ echo "== e2e under Xvfb"
 export APP_BIN="$repo/target/debug/patrol-app"
 export HQ_BIN="$repo/target/debug/patrol-hq"
 export TAURI_DRIVER="$(command -v tauri-driver)"
-# WebKitGTK under Xvfb: no GPU; software rendering avoids a blank compositor.
-export WEBKIT_DISABLE_COMPOSITING_MODE=1
+# WebKitGTK under Xvfb: no GPU, no DMA-BUF renderer.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1
 exec xvfb-run -a -s "-screen 0 1280x1024x24" node "$here/run.mjs"
