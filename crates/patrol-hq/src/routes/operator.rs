@@ -270,11 +270,7 @@ pub async fn quarantine(
     _op: OperatorAuth,
 ) -> ApiResult<Json<Vec<DeviceProblem<EntryProblem>>>> {
     let rows = state.storage.quarantined(None).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|(device_id, problem)| DeviceProblem { device_id, problem })
-            .collect(),
-    ))
+    Ok(by_device(rows))
 }
 
 #[utoipa::path(get, path = "/api/v1/conflicts", tag = "operator", security(("operator" = [])), responses((status = 200, description = "same seq, different bytes: kept aside"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
@@ -283,11 +279,15 @@ pub async fn conflicts(
     _op: OperatorAuth,
 ) -> ApiResult<Json<Vec<DeviceProblem<Conflict>>>> {
     let rows = state.storage.conflicts(None).await?;
-    Ok(Json(
+    Ok(by_device(rows))
+}
+
+fn by_device<T>(rows: Vec<(DeviceId, T)>) -> Json<Vec<DeviceProblem<T>>> {
+    Json(
         rows.into_iter()
             .map(|(device_id, problem)| DeviceProblem { device_id, problem })
             .collect(),
-    ))
+    )
 }
 
 #[derive(Debug, Serialize)]
