@@ -1,25 +1,109 @@
 //! One HQ, over HTTP: builds requests with the protocol header and the device's bearer token,
 //! and turns every answer into either the expected v1 body or a [`Failure`] classified by
 //! [`plan::classify`]. It does not retry and does not touch the store; the engine does both.
+//!
+//! What it guards on the wire: HQ is reached over HTTPS (plain HTTP only on this machine's own
+//! loopback address), redirects are never followed (the secret and the evidence go to the
+//! address the device was enrolled with and nowhere else), a connection where HQ goes silent is
+//! given up after [`SyncOptions::silence`](crate::SyncOptions) instead of the whole-request
+//! timeout, and no answer is read past [`MAX_ANSWER_BYTES`].
 
 use crate::plan::{self, Outcome};
 use crate::{Error, Result};
 use patrol_model::v1::{self, ErrorBody, PROTOCOL, PROTOCOL_HEADER};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+
+/// The most of one answer the device reads. HQ's biggest answer is the full reference data on
+/// a first sync (every grid cell, post and group of the city): a large city is a few MiB of
+/// JSON, so 8 MiB leaves room to grow, while a proxy, captive portal or broken HQ streaming
+/// without end cannot fill a phone's memory or burn its data plan.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+
+/// Requests with a body up to this size leave the phone at once (they fit in the socket's send
+/// buffer), so their answer is due within the silence limit. Bigger ones (entry batches, photo
+/// chunks) may take minutes to upload on a slow link, so they only have the whole-request limit
+/// until HQ answers: reqwest's read timeout counts from the start of the request, not from the
+/// last byte sent.
+const QUICK_BODY_BYTES: usize = 16 * 1024;
 
 /// Check an HQ address and return it without a trailing slash (a path prefix is kept).
+///
+/// `https://` is required, except on this machine's loopback (`127.0.0.0/8`, `::1`,
+/// `localhost`) where the tests, the demo and a station kiosk reach an HQ on the same machine:
+/// over plain `http://` the device secret and police evidence would cross the network in clear
+/// text, readable and alterable by anyone on the path.
 pub fn normalize_hq_url(url: &str) -> Result<String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let parsed = Url::parse(trimmed).map_err(|_| Error::InvalidUrl(url.into()))?;
+    let not_an_address = || {
+        Error::InvalidUrl(format!(
+            "`{}` is not an HQ address (expected https://…)",
+            url.trim()
+        ))
+    };
+    let parsed = Url::parse(trimmed).map_err(|_| not_an_address())?;
     let ok = matches!(parsed.scheme(), "http" | "https")
         && parsed.host_str().is_some_and(|h| !h.is_empty())
         && parsed.query().is_none()
         && parsed.fragment().is_none();
     if !ok {
-        return Err(Error::InvalidUrl(url.into()));
+        return Err(not_an_address());
+    }
+    if parsed.scheme() == "http" && !is_loopback(&parsed) {
+        return Err(Error::InvalidUrl(format!(
+            "`{trimmed}` uses http://, which would carry the device secret and police evidence \
+             in clear text; use the https:// address of HQ (http:// is only for this machine: \
+             127.0.0.1, ::1, localhost)"
+        )));
     }
     Ok(trimmed.to_owned())
+}
+
+/// `127.0.0.0/8`, `::1` or `localhost`: traffic that never leaves this machine.
+fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The HTTP clients of one engine and the limits they were built with.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    /// For requests without a big body: gives up when HQ sends nothing for `silence`.
+    quick: reqwest::Client,
+    /// For big uploads: only the whole-request limit until HQ answers.
+    bulk: reqwest::Client,
+    silence: Duration,
+    timeout: Duration,
+}
+
+impl Transport {
+    pub fn new(silence: Duration, timeout: Duration, connect_timeout: Duration) -> Result<Self> {
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(connect_timeout)
+                // HQ's API never redirects. Following one would send the evidence (a 307
+                // re-sends the body) to a host the device was not enrolled with, perhaps over
+                // plain http; a 3xx is reported instead (a captive portal, usually).
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("patrol-device/", env!("CARGO_PKG_VERSION")))
+        };
+        let build = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))
+        };
+        Ok(Self {
+            quick: build(builder().read_timeout(silence))?,
+            bulk: build(builder())?,
+            silence,
+            timeout,
+        })
+    }
 }
 
 /// Why a request did not give the expected body.
@@ -70,14 +154,18 @@ impl Failure {
 /// The HTTP side of one HQ for one device.
 #[derive(Debug, Clone)]
 pub(crate) struct Hq {
-    http: reqwest::Client,
+    transport: Transport,
     base: String,
     token: Option<String>,
 }
 
 impl Hq {
-    pub fn new(http: reqwest::Client, base: String, token: Option<String>) -> Self {
-        Self { http, base, token }
+    pub fn new(transport: Transport, base: String, token: Option<String>) -> Self {
+        Self {
+            transport,
+            base,
+            token,
+        }
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -105,7 +193,8 @@ impl Hq {
 
     fn request_url(&self, method: Method, url: &str) -> RequestBuilder {
         let rb = self
-            .http
+            .transport
+            .quick
             .request(method, url)
             .header(PROTOCOL_HEADER, PROTOCOL.to_string());
         match &self.token {
@@ -116,21 +205,30 @@ impl Hq {
 
     /// Send once and read the answer as `T`.
     pub async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, Failure> {
-        let resp = rb
-            .send()
+        let started = Instant::now();
+        let request = rb
+            .build()
+            .map_err(|e| Failure::network(self.describe(&e, started)))?;
+        let body_len = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map_or(0, <[u8]>::len);
+        let client = if body_len > QUICK_BODY_BYTES {
+            &self.transport.bulk
+        } else {
+            &self.transport.quick
+        };
+        let mut resp = client
+            .execute(request)
             .await
-            .map_err(|e| Failure::network(describe(&e, &self.base)))?;
+            .map_err(|e| Failure::network(self.describe(&e, started)))?;
         let status = resp.status().as_u16();
         let hq_protocol = resp
             .headers()
             .get(PROTOCOL_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u32>().ok());
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| Failure::network(describe(&e, &self.base)))?
-            .to_vec();
+        let body = self.read_capped(&mut resp, status, started).await?;
         if let Some(p) = hq_protocol.filter(|p| *p != PROTOCOL) {
             return Err(Failure {
                 outcome: Outcome::ProtocolMismatch,
@@ -177,25 +275,98 @@ impl Hq {
     }
 }
 
+impl Hq {
+    /// Read the answer's body in chunks, at most [`MAX_ANSWER_BYTES`], giving up when HQ sends
+    /// nothing for the silence limit. Past the cap it stops reading (the connection is dropped,
+    /// not drained) and fails as `Rejected`: the same request would bring the same flood, so
+    /// retrying at once only burns the data plan; the reference download is skipped as a
+    /// problem and entries still go, and the next sync tries again.
+    async fn read_capped(
+        &self,
+        resp: &mut reqwest::Response,
+        status: u16,
+        started: Instant,
+    ) -> Result<Vec<u8>, Failure> {
+        let too_large = || Failure {
+            outcome: Outcome::Rejected,
+            status: Some(status),
+            code: "answer_too_large".into(),
+            message: format!(
+                "HQ's answer (status {status}) is larger than the {} MiB this device reads; \
+                 nothing past that was read; is a proxy or captive portal in the way?",
+                MAX_ANSWER_BYTES / (1024 * 1024)
+            ),
+            body: Vec::new(),
+            hq_protocol: None,
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            // reqwest's read timeout covers the quick client's bodies; this one also covers
+            // the answers to big uploads.
+            let chunk = match tokio::time::timeout(self.transport.silence, resp.chunk()).await {
+                Err(_) => return Err(Failure::network(self.silent())),
+                Ok(Err(e)) => return Err(Failure::network(self.describe(&e, started))),
+                Ok(Ok(None)) => return Ok(body),
+                Ok(Ok(Some(chunk))) => chunk,
+            };
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+    }
+
+    /// A reqwest error as one line: what failed, then its root cause ("connection refused").
+    fn describe(&self, e: &reqwest::Error, started: Instant) -> String {
+        let base = &self.base;
+        let what = if e.is_connect() {
+            format!("cannot connect to HQ at {base}")
+        } else if e.is_timeout() && started.elapsed() < self.transport.timeout {
+            // Before the whole-request limit, a timeout is the silence limit.
+            return self.silent();
+        } else if e.is_timeout() {
+            format!(
+                "HQ at {base} did not finish answering within {}",
+                seconds(self.transport.timeout)
+            )
+        } else {
+            format!("the connection to HQ at {base} failed")
+        };
+        let mut root: &dyn std::error::Error = e;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        format!("{what}: {root}")
+    }
+
+    fn silent(&self) -> String {
+        format!(
+            "HQ at {} accepted the connection but sent nothing for {}; the network or HQ is \
+             stalled; entries stay queued, try again later",
+            self.base,
+            seconds(self.transport.silence)
+        )
+    }
+}
+
+/// `15 s`, `0.3 s`.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 /// `GET /api/v1/hello` once, without credentials or retries, checking the protocol.
 pub(crate) async fn hello(hq: &Hq) -> Result<v1::Hello, Failure> {
     hq.send(hq.request(Method::GET, "/api/v1/hello")).await
-}
-
-/// A reqwest error as one line: what failed, then its root cause ("connection refused").
-fn describe(e: &reqwest::Error, base: &str) -> String {
-    let what = if e.is_timeout() {
-        format!("HQ at {base} did not answer in time")
-    } else if e.is_connect() {
-        format!("cannot connect to HQ at {base}")
-    } else {
-        format!("the connection to HQ at {base} failed")
-    };
-    let mut root: &dyn std::error::Error = e;
-    while let Some(next) = root.source() {
-        root = next;
-    }
-    format!("{what}: {root}")
 }
 
 fn snippet(body: &[u8]) -> String {
@@ -214,19 +385,43 @@ mod tests {
 
     #[test]
     fn hq_addresses_are_checked() {
-        #[track_caller]
-        fn check(input: &str, expected: Option<&str>) {
-            assert_eq!(normalize_hq_url(input).ok().as_deref(), expected, "{input}");
+        // (input, accepted as, or a word the refusal must contain)
+        let table: &[(&str, Result<&str, &str>)] = &[
+            ("https://hq.example/", Ok("https://hq.example")),
+            (
+                " https://hq.example/patrol/ ",
+                Ok("https://hq.example/patrol"),
+            ),
+            ("https://203.0.113.7:8443", Ok("https://203.0.113.7:8443")),
+            // Loopback: tests, the demo, a station kiosk on the same machine.
+            ("http://127.0.0.1:8080", Ok("http://127.0.0.1:8080")),
+            ("http://127.8.9.10:8080/", Ok("http://127.8.9.10:8080")),
+            ("http://[::1]:8080", Ok("http://[::1]:8080")),
+            ("http://localhost:8787", Ok("http://localhost:8787")),
+            ("http://LOCALHOST", Ok("http://LOCALHOST")),
+            // Plain http over a network: the secret and evidence would travel in clear text.
+            ("http://hq.example", Err("clear text")),
+            ("http://hq.example:8080/", Err("clear text")),
+            ("http://10.0.0.5", Err("clear text")),
+            ("http://[::ffff:10.0.0.5]", Err("clear text")),
+            ("http://localhost.hq.example", Err("clear text")),
+            ("http://128.0.0.1", Err("clear text")),
+            // Not addresses at all.
+            ("hq.example", Err("not an HQ address")),
+            ("ftp://hq.example", Err("not an HQ address")),
+            ("https://hq.example/?x=1", Err("not an HQ address")),
+            ("https://hq.example/#top", Err("not an HQ address")),
+            ("", Err("not an HQ address")),
+        ];
+        for (input, expected) in table {
+            match (normalize_hq_url(input), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(&got, want, "{input}"),
+                (Err(e), Err(word)) => {
+                    assert_eq!(e.kind(), "invalid_url", "{input}");
+                    assert!(e.to_string().contains(word), "{input}: {e}");
+                }
+                (got, _) => panic!("{input}: expected {expected:?}, got {got:?}"),
+            }
         }
-        check("http://127.0.0.1:8080", Some("http://127.0.0.1:8080"));
-        check("https://hq.example/", Some("https://hq.example"));
-        check(
-            " https://hq.example/patrol/ ",
-            Some("https://hq.example/patrol"),
-        );
-        check("hq.example", None);
-        check("ftp://hq.example", None);
-        check("https://hq.example/?x=1", None);
-        check("", None);
     }
 }

@@ -5,9 +5,11 @@
 //!
 //! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
 //! settings, which is what the CLI uses. The app keeps the secret in the OS keystore instead and
-//! passes it in with [`SyncEngine::sync_with`].
+//! passes it in with [`SyncEngine::sync_with`]. Either way the store keeps the HQ address the
+//! secret was issued for, and a sync refuses, before sending anything, credentials naming any
+//! other address: the secret only ever goes to the HQ that issued it.
 
-use crate::client::{self, Failure, Hq};
+use crate::client::{self, Failure, Hq, Transport};
 use crate::plan::{self, BatchLimits, Outcome};
 use crate::report::{Progress, SyncReport};
 use crate::{Error, Result};
@@ -31,9 +33,14 @@ pub struct SyncOptions {
     pub stuck_after: u32,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
-    /// Whole-request timeout.
+    /// Whole-request limit, from connecting to the last byte of the answer. Generous: a big
+    /// photo chunk or entry batch on a slow link takes its time while bytes keep moving.
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// How long HQ may send nothing at all before the attempt is given up (a connection HQ
+    /// accepted but never answers: a stalled proxy, a dead HQ behind a live load balancer).
+    /// Requests with a big body only have [`SyncOptions::timeout`] until HQ starts answering.
+    pub silence: Duration,
 }
 
 impl Default for SyncOptions {
@@ -45,8 +52,10 @@ impl Default for SyncOptions {
             stuck_after: plan::STUCK_AFTER,
             backoff_base: plan::BACKOFF_BASE,
             backoff_cap: plan::BACKOFF_CAP,
-            timeout: Duration::from_secs(60),
+            // A 256 KiB photo chunk at 3 KiB/s (a weak 2G link) still fits.
+            timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
+            silence: Duration::from_secs(15),
         }
     }
 }
@@ -81,9 +90,10 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// The enrolment kept in the store's settings (the CLI's way).
+    /// The enrolment kept in the store's settings (the CLI's way): the secret and the HQ
+    /// address it was issued for.
     pub fn from_store(store: &Store) -> Result<Credentials> {
-        match (store.hq_url()?, store.device_secret()?) {
+        match (store.enrolled_hq_url()?, store.device_secret()?) {
             (Some(hq_url), Some(secret)) => Ok(Credentials { hq_url, secret }),
             _ => Err(Error::NotEnrolled),
         }
@@ -93,7 +103,7 @@ impl Credentials {
 /// The device's sync client. Cheap to clone; one per app is enough.
 #[derive(Debug, Clone)]
 pub struct SyncEngine {
-    http: reqwest::Client,
+    transport: Transport,
     options: SyncOptions,
 }
 
@@ -103,13 +113,8 @@ impl SyncEngine {
     }
 
     pub fn with_options(options: SyncOptions) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .user_agent(concat!("patrol-device/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Network(format!("cannot set up HTTP: {e}")))?;
-        Ok(Self { http, options })
+        let transport = Transport::new(options.silence, options.timeout, options.connect_timeout)?;
+        Ok(Self { transport, options })
     }
 
     pub fn options(&self) -> &SyncOptions {
@@ -118,7 +123,11 @@ impl SyncEngine {
 
     /// Who is at `hq_url`, checking it speaks this device's protocol.
     pub async fn hello(&self, hq_url: &str) -> Result<v1::Hello> {
-        let hq = Hq::new(self.http.clone(), client::normalize_hq_url(hq_url)?, None);
+        let hq = Hq::new(
+            self.transport.clone(),
+            client::normalize_hq_url(hq_url)?,
+            None,
+        );
         let hello = client::hello(&hq).await.map_err(Failure::into_error)?;
         if hello.protocol != v1::PROTOCOL {
             return Err(Error::mismatch(hello.protocol));
@@ -127,7 +136,8 @@ impl SyncEngine {
     }
 
     /// Redeem a one-time code from the station and keep the enrolment in the store's settings
-    /// (HQ address, device name, secret). Enrolling again replaces the previous enrolment.
+    /// (HQ address, device name, secret). Enrolling again replaces the previous enrolment, and
+    /// is the one way to move a device to another HQ.
     pub async fn enroll(
         &self,
         store: &impl StoreAccess,
@@ -142,7 +152,7 @@ impl SyncEngine {
             device_id,
             app_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         };
-        let hq = Hq::new(self.http.clone(), base.clone(), None);
+        let hq = Hq::new(self.transport.clone(), base.clone(), None);
         let resp: EnrollResponse = hq
             .send(hq.request(Method::POST, "/api/v1/enroll").json(&request))
             .await
@@ -173,6 +183,10 @@ impl SyncEngine {
 
     /// One whole sync; ends with HQ's receipt. An `Err` means HQ could not be reached or would
     /// not talk to this device; trouble with single entries or photos is in the report.
+    ///
+    /// `creds.hq_url` must be the address the store says the secret was issued for
+    /// ([`Store::enrolled_hq_url`]); anything else is refused with [`Error::WrongHq`] before a
+    /// single byte is sent.
     pub async fn sync_with(
         &self,
         store: &impl StoreAccess,
@@ -180,6 +194,16 @@ impl SyncEngine {
         progress: impl FnMut(Progress),
     ) -> Result<SyncReport> {
         let base = client::normalize_hq_url(&creds.hq_url)?;
+        let enrolled = store
+            .with_store(|s| s.enrolled_hq_url())?
+            .ok_or(Error::NotEnrolled)?;
+        // Compared as checked addresses, so a trailing slash is not a different HQ.
+        if client::normalize_hq_url(&enrolled).ok().as_deref() != Some(base.as_str()) {
+            return Err(Error::WrongHq {
+                enrolled,
+                requested: creds.hq_url.clone(),
+            });
+        }
         let (device_id, entries) = store.with_store(|s| -> Result<_> {
             let report = s.verify()?;
             if let Some(b) = report.broken {
@@ -189,7 +213,7 @@ impl SyncEngine {
         })?;
         let token = v1::device_token(device_id, &creds.secret);
         let mut session = Session {
-            hq: Hq::new(self.http.clone(), base, Some(token)),
+            hq: Hq::new(self.transport.clone(), base, Some(token)),
             store,
             options: &self.options,
             progress,

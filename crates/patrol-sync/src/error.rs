@@ -39,8 +39,16 @@ pub enum Error {
     /// The local ledger does not verify: it is never sent, and never repaired automatically.
     #[error("the ledger is broken at {0}; nothing was sent; report this device to HQ")]
     ChainBroken(ChainError),
-    #[error("`{0}` is not an HQ address (expected http://… or https://…)")]
+    /// An HQ address the device will not use; the text says why and what would be accepted.
+    #[error("{0}")]
     InvalidUrl(String),
+    /// The credentials name another HQ than the one that issued the secret. Nothing was sent:
+    /// the secret only ever goes to the HQ it was issued by.
+    #[error(
+        "the device secret was issued by HQ at {enrolled}, not {requested}; nothing was sent; \
+         enrol again with a code from that HQ to sync with it"
+    )]
+    WrongHq { enrolled: String, requested: String },
 }
 
 impl Error {
@@ -55,6 +63,7 @@ impl Error {
             Error::Store(_) => "store",
             Error::ChainBroken(_) => "chain_broken",
             Error::InvalidUrl(_) => "invalid_url",
+            Error::WrongHq { .. } => "wrong_hq",
         }
     }
 

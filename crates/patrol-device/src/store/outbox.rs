@@ -2,6 +2,11 @@
 //! quarantined, which photos it holds, the last receipt, and the enrolment (HQ address and the
 //! device secret). It only records what the sync engine learned from HQ; it never decides what
 //! to send (that is `patrol-sync`'s pure planning) and never touches a ledger row.
+//!
+//! The device secret is bound to the HQ that issued it: [`Store::save_enrollment`] keeps that
+//! address outside the settings, where no settings screen can reach it, and
+//! [`Store::set_hq_url`] refuses another address on an enrolled device. Only a new enrolment (a
+//! new one-time code) moves a device to another HQ, so the secret is never sent anywhere else.
 
 use super::{Store, get_meta, set_meta};
 use crate::{Error, Result};
@@ -12,6 +17,9 @@ const HQ_URL: &str = "hq_url";
 const DEVICE_NAME: &str = "device_name";
 /// Kept in the store for the CLI; the app keeps it in the OS keystore instead.
 const DEVICE_SECRET: &str = "device_secret";
+/// The HQ address the secret was issued for. A `meta` key, not a `setting.` one, so the generic
+/// [`Store::set_setting`] cannot move it.
+const ENROLLED_HQ_URL: &str = "enrollment.hq_url";
 const RECEIPT: &str = "sync.receipt";
 const RECEIPT_MS: &str = "sync.receipt_ms";
 
@@ -211,10 +219,12 @@ impl Store {
         Ok(Some(SavedReceipt { json, saved_ms }))
     }
 
-    /// Remember the enrolment HQ granted, in one transaction. The CLI keeps the secret here;
-    /// the app keeps it in the OS keystore and passes it to the sync engine instead.
+    /// Remember the enrolment HQ granted, in one transaction, binding the secret to `hq_url`.
+    /// The CLI keeps the secret here; the app keeps it in the OS keystore and passes it to the
+    /// sync engine instead. Enrolling again (a new one-time code) is the one way to change HQ.
     pub fn save_enrollment(&self, hq_url: &str, device_name: &str, secret: &str) -> Result<()> {
         let tx = self.write_tx()?;
+        set_meta(&tx, ENROLLED_HQ_URL, hq_url)?;
         self.set_setting(HQ_URL, hq_url)?;
         self.set_setting(DEVICE_NAME, device_name)?;
         self.set_setting(DEVICE_SECRET, secret)?;
@@ -224,7 +234,7 @@ impl Store {
 
     /// The HQ this device is enrolled with, if any.
     pub fn enrollment(&self) -> Result<Option<Enrollment>> {
-        let Some(hq_url) = self.hq_url()? else {
+        let Some(hq_url) = self.enrolled_hq_url()? else {
             return Ok(None);
         };
         Ok(Some(Enrollment {
@@ -233,8 +243,42 @@ impl Store {
         }))
     }
 
+    /// The HQ address the device secret was issued for: the only address a sync may send it
+    /// to. `None` when the device was never enrolled.
+    pub fn enrolled_hq_url(&self) -> Result<Option<String>> {
+        if let Some(url) = get_meta(&self.conn, ENROLLED_HQ_URL)? {
+            return Ok(Some(url));
+        }
+        // Enrolled before the address was bound: the address it has synced with is the best
+        // record there is, and `set_hq_url` keeps it from moving from now on.
+        if self.device_secret()?.is_some() {
+            return self.setting(HQ_URL);
+        }
+        Ok(None)
+    }
+
+    /// The HQ address to show and to enrol with: the enrolled one, else the one the officer
+    /// typed before enrolling.
     pub fn hq_url(&self) -> Result<Option<String>> {
-        self.setting(HQ_URL)
+        match self.enrolled_hq_url()? {
+            Some(url) => Ok(Some(url)),
+            None => self.setting(HQ_URL),
+        }
+    }
+
+    /// Change the HQ address in the settings (`hq_url` already checked by the caller). On an
+    /// enrolled device only the enrolled address is accepted: the secret was issued by that
+    /// HQ and must not travel to another host, so moving HQ takes a new enrolment.
+    pub fn set_hq_url(&self, hq_url: &str) -> Result<()> {
+        if let Some(enrolled) = self.enrolled_hq_url()?
+            && enrolled != hq_url
+        {
+            return Err(Error::Invalid(patrol_model::ValidationError::new(
+                HQ_URL,
+                format!("enrolled with HQ {enrolled}; enrol again to change HQ"),
+            )));
+        }
+        self.set_setting(HQ_URL, hq_url)
     }
 
     pub fn device_secret(&self) -> Result<Option<String>> {
