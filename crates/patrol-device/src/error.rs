@@ -1,7 +1,7 @@
 //! The device core's one error type. Each variant has a stable [`Error::kind`] code so the CLI,
 //! the app's UI and logs can branch on it; messages are lower case and say what to do.
 
-use patrol_model::{ChainError, DecodeError, EntryId, PatrolId, ValidationError};
+use patrol_model::{ChainError, DecodeError, EncodeError, EntryId, PatrolId, ValidationError};
 use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -22,6 +22,8 @@ pub enum Error {
     ChainBroken(ChainError),
     #[error("stored data could not be decoded: {0}")]
     Decode(#[from] DecodeError),
+    #[error("the entry cannot be encoded: {0}")]
+    Encode(#[from] EncodeError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{path}: {source}")]
@@ -50,6 +52,7 @@ impl Error {
             Error::BadSupplement { .. } => "bad_supplement",
             Error::ChainBroken(_) => "chain_broken",
             Error::Decode(_) => "decode",
+            Error::Encode(_) => "encode",
             Error::Sqlite(_) => "storage",
             Error::Io { .. } => "io",
             Error::SchemaTooNew { .. } => "schema_too_new",

@@ -3,7 +3,7 @@
 //! must never change for `v1` entries (a fixed test vector guards it). The payload is hashed as
 //! the exact bytes stored — JSON for reports, the binary codec for track segments.
 
-use crate::{CellId, DecodeError, DeviceId, EntryId, Record, TrackSegment};
+use crate::{CellId, DecodeError, DeviceId, EncodeError, EntryId, Record, TrackSegment};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -239,7 +239,9 @@ pub struct UnsealedEntry {
 }
 
 impl UnsealedEntry {
-    pub fn seal(self) -> Entry {
+    /// Compute the hash and seal the entry. Fails only when a variable part is too long for its
+    /// length prefix (see [`Entry::canonical_bytes`]): such an entry cannot exist in a ledger.
+    pub fn seal(self) -> Result<Entry, EncodeError> {
         let mut e = Entry {
             device_id: self.device_id,
             seq: self.seq,
@@ -253,8 +255,8 @@ impl UnsealedEntry {
             prev_hash: self.prev_hash,
             hash: Hash::GENESIS,
         };
-        e.hash = e.compute_hash();
-        e
+        e.hash = e.compute_hash()?;
+        Ok(e)
     }
 }
 
@@ -275,6 +277,9 @@ pub enum ChainError {
     },
     #[error("seq {seq}: payload does not decode: {reason}")]
     BadPayload { seq: u64, reason: String },
+    /// A field too long for its length prefix: the entry has no canonical bytes, so no hash.
+    #[error("seq {seq}: cannot be encoded: {reason}")]
+    Unencodable { seq: u64, reason: String },
 }
 
 impl ChainError {
@@ -284,7 +289,8 @@ impl ChainError {
             | ChainError::BadHash { seq }
             | ChainError::BadLink { seq }
             | ChainError::WrongDevice { seq, .. }
-            | ChainError::BadPayload { seq, .. } => *seq,
+            | ChainError::BadPayload { seq, .. }
+            | ChainError::Unencodable { seq, .. } => *seq,
         }
     }
 }
@@ -292,14 +298,18 @@ impl ChainError {
 impl Entry {
     /// The canonical bytes hashed into `hash`: a domain tag, then every field but `hash` in a
     /// fixed order with fixed-width big-endian integers and length-prefixed variable parts.
-    pub fn canonical_bytes(&self) -> Vec<u8> {
+    ///
+    /// Every length prefix is checked, never truncated: a kind or cell longer than 65,535 bytes
+    /// or a payload of 4 GiB or more is refused ([`EncodeError`]). A truncated prefix would let
+    /// two different entries share one byte string, and so one hash.
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, EncodeError> {
         let mut b = Vec::with_capacity(DOMAIN.len() + 160 + self.payload.len());
         b.extend_from_slice(DOMAIN);
         b.extend_from_slice(self.device_id.as_bytes());
         b.extend_from_slice(&self.seq.to_be_bytes());
         b.extend_from_slice(self.id.as_bytes());
         let kind = self.kind.as_str().as_bytes();
-        b.extend_from_slice(&(kind.len() as u16).to_be_bytes());
+        b.extend_from_slice(&len_u16("kind", kind.len())?.to_be_bytes());
         b.extend_from_slice(kind);
         b.extend_from_slice(&self.wall_ms.to_be_bytes());
         b.extend_from_slice(&self.mono_ms.to_be_bytes());
@@ -314,18 +324,24 @@ impl Entry {
             None => b.push(0),
             Some(c) => {
                 b.push(1);
-                b.extend_from_slice(&(c.0.len() as u16).to_be_bytes());
+                b.extend_from_slice(&len_u16("cell", c.0.len())?.to_be_bytes());
                 b.extend_from_slice(c.0.as_bytes());
             }
         }
-        b.extend_from_slice(&(self.payload.len() as u32).to_be_bytes());
+        let payload_len = u32::try_from(self.payload.len()).map_err(|_| EncodeError::TooLong {
+            field: "payload",
+            len: self.payload.len(),
+            max: u32::MAX as usize,
+        })?;
+        b.extend_from_slice(&payload_len.to_be_bytes());
         b.extend_from_slice(&self.payload);
         b.extend_from_slice(&self.prev_hash.0);
-        b
+        Ok(b)
     }
 
-    pub fn compute_hash(&self) -> Hash {
-        Hash::of(&self.canonical_bytes())
+    /// SHA-256 of [`Entry::canonical_bytes`].
+    pub fn compute_hash(&self) -> Result<Hash, EncodeError> {
+        Ok(Hash::of(&self.canonical_bytes()?))
     }
 
     pub fn record(&self) -> Result<Record, DecodeError> {
@@ -340,8 +356,15 @@ impl Entry {
                 expected: expected_seq,
             });
         }
-        if self.compute_hash() != self.hash {
-            return Err(ChainError::BadHash { seq: self.seq });
+        match self.compute_hash() {
+            Ok(h) if h == self.hash => {}
+            Ok(_) => return Err(ChainError::BadHash { seq: self.seq }),
+            Err(e) => {
+                return Err(ChainError::Unencodable {
+                    seq: self.seq,
+                    reason: e.to_string(),
+                });
+            }
         }
         if self.prev_hash != prev {
             return Err(ChainError::BadLink { seq: self.seq });
@@ -400,6 +423,15 @@ impl ChainVerifier {
     }
 }
 
+/// A length as a `u16` prefix, refusing what does not fit.
+fn len_u16(field: &'static str, len: usize) -> Result<u16, EncodeError> {
+    u16::try_from(len).map_err(|_| EncodeError::TooLong {
+        field,
+        len,
+        max: u16::MAX as usize,
+    })
+}
+
 mod payload_b64 {
     //! Payload bytes travel as standard base64 in JSON so they arrive exactly as hashed.
     use base64::Engine;
@@ -450,6 +482,7 @@ mod tests {
             prev_hash: Hash::GENESIS,
         }
         .seal()
+        .unwrap()
     }
 
     /// If this vector changes, every stored ledger stops verifying: never update it for v1.
@@ -464,6 +497,48 @@ mod tests {
             e.hash.to_hex(),
             "c8eec984f504517b228c7223273333115ea7a1dd460ff7ab1618b5f88b38e23e"
         );
+    }
+
+    /// The cell's length prefix is 16 bits. At the boundary the hash is pinned (cross-checked in
+    /// Python); one byte more is refused, where it used to wrap to a short prefix and let two
+    /// different entries share one byte string.
+    #[test]
+    fn length_prefixes_are_checked_at_the_boundary() {
+        let mut e = fixed_entry();
+        e.cell = Some(CellId("a".repeat(65_535)));
+        assert_eq!(
+            e.compute_hash().unwrap().to_hex(),
+            "6f71a090e9ace822a304f234f2f61eef48130e828840b12c8ea6593f50423aa6"
+        );
+        e.cell = Some(CellId("a".repeat(65_536)));
+        assert_eq!(
+            e.compute_hash(),
+            Err(EncodeError::TooLong {
+                field: "cell",
+                len: 65_536,
+                max: 65_535
+            })
+        );
+        // 65,536 + 8 bytes used to encode with the prefix of 8: the same bytes as a cell of
+        // 8 followed by 65,536 bytes of whatever came next. Now it cannot be sealed at all.
+        let unsealed = UnsealedEntry {
+            device_id: e.device_id,
+            seq: 1,
+            id: e.id,
+            kind: e.kind,
+            wall_ms: e.wall_ms,
+            mono_ms: e.mono_ms,
+            gnss_ms: e.gnss_ms,
+            cell: Some(CellId(format!("{}WL-03-07", "a".repeat(65_536)))),
+            payload: e.payload.clone(),
+            prev_hash: Hash::GENESIS,
+        };
+        assert!(unsealed.seal().is_err());
+        e.hash = Hash([7; 32]);
+        assert!(matches!(
+            e.verify_link(1, Hash::GENESIS),
+            Err(ChainError::Unencodable { seq: 1, .. })
+        ));
     }
 
     #[test]
@@ -491,7 +566,8 @@ mod tests {
             gnss_ms: None,
             cell: None,
         }
-        .seal();
+        .seal()
+        .unwrap();
         let mut v = ChainVerifier::new(first.device_id);
         v.push(&first).unwrap();
         v.push(&second.clone()).unwrap();

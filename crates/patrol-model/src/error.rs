@@ -39,6 +39,18 @@ impl fmt::Display for ValidationError {
 
 pub type Validation = Result<(), ValidationError>;
 
+/// An entry that has no canonical encoding: a variable part longer than its length prefix
+/// can say. Refused, never truncated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("{field} is {len} bytes long, more than the {max} its length prefix can hold")]
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
+}
+
 /// Errors decoding stored or received bytes (payloads, track segments, hashes).
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {

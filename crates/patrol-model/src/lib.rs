@@ -19,7 +19,7 @@ pub use city::{City, DutyWindow, GridCell, PatrolGroup, Post};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
-pub use error::{DecodeError, Validation, ValidationError};
+pub use error::{DecodeError, EncodeError, Validation, ValidationError};
 pub use fix::{LatLon, PositionFix};
 pub use ids::{CellId, DeviceId, EntryId, GroupId, PatrolId, PostId, validate_code};
 pub use plate::Plate;

@@ -93,7 +93,7 @@ impl Store {
                 payload: record.encode_payload(),
                 prev_hash: prev,
             }
-            .seal();
+            .seal()?;
             tx.execute(
                 &format!("INSERT INTO ledger ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
                 params![
