@@ -116,13 +116,20 @@ fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Validation {
     }
 }
 
-/// Times between 2000-01-01 and 2100-01-01: anything else is a broken clock or a unit mistake
+/// The times anyone believes, ms since the Unix epoch: 2000-01-01 up to 2100-01-01. Anything
+/// else is a broken clock (a phone that lost its battery boots in 1970) or a unit mistake
 /// (seconds instead of milliseconds).
+pub const PLAUSIBLE_TIME_MS: std::ops::Range<i64> = 946_684_800_000..4_102_444_800_000;
+
+/// Whether `ms` lies in [`PLAUSIBLE_TIME_MS`].
+pub fn plausible_time(ms: i64) -> bool {
+    PLAUSIBLE_TIME_MS.contains(&ms)
+}
+
+/// Times between 2000-01-01 and 2100-01-01 ([`PLAUSIBLE_TIME_MS`]).
 pub fn check_time(field: &str, t: Option<i64>) -> Validation {
-    const Y2000: i64 = 946_684_800_000;
-    const Y2100: i64 = 4_102_444_800_000;
     match t {
-        Some(ms) if !(Y2000..Y2100).contains(&ms) => Err(ValidationError::new(
+        Some(ms) if !plausible_time(ms) => Err(ValidationError::new(
             field,
             format!("{ms} is not a plausible time in ms since 1970 (expected years 2000–2099)"),
         )),

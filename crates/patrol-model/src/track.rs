@@ -7,6 +7,11 @@
 //! of [`crate::fix`] — lat/lon in 1e-7°, time in ms, accuracy and altitude in 0.1 m, speed in
 //! 0.01 m/s, heading in 0.1° — and the GNSS time as an offset from the fix time. At 1 Hz a fix
 //! costs about 8–12 bytes. Decoding yields exactly the quantized fixes that were encoded.
+//!
+//! Deltas are taken and applied in wrapping (two's complement) arithmetic: for every value a
+//! real fix can have this is ordinary subtraction, and for bytes from anywhere — a hostile
+//! upload, a corrupt file — it can never overflow or panic, in debug or release. What such
+//! bytes decode to is then refused by [`TrackSegment::validate`].
 
 use crate::fix::scale;
 use crate::{DecodeError, PatrolId, PositionFix, Validation, ValidationError};
@@ -84,25 +89,25 @@ impl TrackSegment {
                 }
             }
             out.push(flags);
-            put_i(&mut out, cur.lat - prev.lat);
-            put_i(&mut out, cur.lon - prev.lon);
+            put_i(&mut out, cur.lat.wrapping_sub(prev.lat));
+            put_i(&mut out, cur.lon.wrapping_sub(prev.lon));
             if let Some(t) = f.time_ms {
-                put_i(&mut out, t - prev.time);
+                put_i(&mut out, t.wrapping_sub(prev.time));
             }
             if f.accuracy_m.is_some() {
-                put_i(&mut out, cur.accuracy - prev.accuracy);
+                put_i(&mut out, cur.accuracy.wrapping_sub(prev.accuracy));
             }
             if f.speed_mps.is_some() {
-                put_i(&mut out, cur.speed - prev.speed);
+                put_i(&mut out, cur.speed.wrapping_sub(prev.speed));
             }
             if f.heading_deg.is_some() {
-                put_i(&mut out, cur.heading - prev.heading);
+                put_i(&mut out, cur.heading.wrapping_sub(prev.heading));
             }
             if f.altitude_m.is_some() {
-                put_i(&mut out, cur.altitude - prev.altitude);
+                put_i(&mut out, cur.altitude.wrapping_sub(prev.altitude));
             }
             if let Some(g) = f.gnss_ms {
-                put_i(&mut out, g - f.time_ms.unwrap_or(0));
+                put_i(&mut out, g.wrapping_sub(f.time_ms.unwrap_or(0)));
             }
             prev = prev.advance(&cur, flags);
         }
@@ -133,11 +138,11 @@ impl TrackSegment {
                 return Err(DecodeError::Track(format!("unknown flags {flags:#04x}")));
             }
             let mut cur = prev;
-            cur.lat = prev.lat + r.i()?;
-            cur.lon = prev.lon + r.i()?;
+            cur.lat = prev.lat.wrapping_add(r.i()?);
+            cur.lon = prev.lon.wrapping_add(r.i()?);
             let mut next = |bit: u8, base: i64| -> Result<Option<i64>, DecodeError> {
                 if flags & bit != 0 {
-                    Ok(Some(base + r.i()?))
+                    Ok(Some(base.wrapping_add(r.i()?)))
                 } else {
                     Ok(None)
                 }
@@ -336,6 +341,25 @@ mod tests {
             "{} bytes per fix",
             bytes.len() / 3600
         );
+    }
+
+    /// Deltas that overflow i64 (only a forger writes them) decode without a panic, and the
+    /// absurd fixes they give are refused by validation rather than wrapped into believable ones.
+    #[test]
+    fn overflowing_deltas_never_panic() {
+        let mut bytes = vec![VERSION];
+        bytes.extend_from_slice(PatrolId::new().as_bytes());
+        put_u(&mut bytes, 3);
+        for _ in 0..3 {
+            bytes.push(HAS_TIME | HAS_GNSS);
+            put_i(&mut bytes, i64::MAX);
+            put_i(&mut bytes, i64::MIN);
+            put_i(&mut bytes, i64::MAX);
+            put_i(&mut bytes, i64::MIN);
+        }
+        let seg = TrackSegment::decode(&bytes).expect("well-formed bytes decode");
+        assert_eq!(seg.fixes.len(), 3);
+        assert!(seg.validate().is_err());
     }
 
     #[test]
