@@ -117,7 +117,7 @@ async fn uploads_are_idempotent_and_conflicts_are_kept_aside() {
     // Same seq, different bytes: a conflict, flagged; HQ keeps its original.
     let mut forged = entries[1].clone();
     forged.payload = violation(ViolationType::DrunkDriving).encode_payload();
-    forged.hash = forged.compute_hash();
+    forged.hash = forged.compute_hash().expect("test entries encode");
     let r: UploadResponse = d.upload(&hq, &[forged.clone()]).await.json().await.unwrap();
     assert_eq!(r.conflicts.len(), 1);
     assert_eq!(r.conflicts[0].hq_hash, entries[1].hash);
@@ -347,7 +347,8 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
         payload: br#"{"type":"no-helmet","at":{"lat":95.0,"lon":111.69}}"#.to_vec(),
         prev_hash: entries[2].hash,
     }
-    .seal();
+    .seal()
+    .expect("test entries encode");
     let next = UnsealedEntry {
         seq: 5,
         id: EntryId::new(),
@@ -366,7 +367,8 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
             prev_hash: Hash::GENESIS,
         }
     }
-    .seal();
+    .seal()
+    .expect("test entries encode");
     let all = [entries.clone(), vec![bad, next]].concat();
     let r: UploadResponse = d.upload(&hq, &all).await.json().await.unwrap();
     assert_eq!(r.head.seq, 5);
@@ -419,4 +421,101 @@ async fn openapi_document_lists_the_api() {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(doc["components"]["schemas"]["UploadResponse"].is_object());
+}
+
+/// Issue "evidence you can trust", its integrity defects, over real HTTP: a forged conflict
+/// (hash not recomputed) fills nothing, a cell too long for its prefix is refused and a bad cell
+/// quarantined, forged extreme clocks neither panic nor wrap, and far dates answer 400.
+#[tokio::test]
+async fn integrity_defects_stay_closed() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq, "巡逻组 G08").await;
+    let entries = d.record(2);
+    let r: UploadResponse = d.upload(&hq, &entries).await.json().await.unwrap();
+    assert_eq!(r.head.seq, 2);
+
+    // Other bytes, but the original's hash: before the fix this was stored as a conflict.
+    let mut forged = entries[1].clone();
+    forged.payload = violation(ViolationType::DrunkDriving).encode_payload();
+    let r: UploadResponse = d.upload(&hq, &[forged]).await.json().await.unwrap();
+    assert!(r.conflicts.is_empty(), "{r:?}");
+    assert_eq!(r.rejected[0].code, "bad_hash");
+    assert!(
+        hq.get_json("/api/v1/conflicts")
+            .await
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Next entries by hand: a cell of 65,536 bytes (no canonical encoding) and a bad cell.
+    let next = |prev: &Entry, cell: String, wall_ms: i64| {
+        let rec = violation(ViolationType::NoHelmet);
+        let mut e = Entry {
+            device_id: prev.device_id,
+            seq: prev.seq + 1,
+            id: EntryId::new(),
+            kind: rec.kind(),
+            wall_ms,
+            mono_ms: 1,
+            gnss_ms: None,
+            cell: Some(CellId(cell)),
+            payload: rec.encode_payload(),
+            prev_hash: prev.hash,
+            hash: Hash::GENESIS,
+        };
+        e.hash = e.compute_hash().unwrap_or(Hash([1; 32]));
+        e
+    };
+    let huge = next(&entries[1], "a".repeat(65_536), T0);
+    let r: UploadResponse = d.upload(&hq, &[huge]).await.json().await.unwrap();
+    assert_eq!(
+        (r.head.seq, r.rejected[0].code.as_str()),
+        (2, "bad_encoding")
+    );
+
+    let bad_cell = next(&entries[1], "x".repeat(40), T0);
+    let r: UploadResponse = d
+        .upload(&hq, std::slice::from_ref(&bad_cell))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r.head.seq, 3);
+    assert_eq!(r.quarantined[0].code, "invalid_cell");
+
+    // A forged device clock and a 1970 wall clock: stored, flagged, no panic, no wrap.
+    let old = next(&bad_cell, "WL-01-01".into(), 5_000);
+    let body = json!({ "device_now_ms": i64::MIN, "entries": [old] });
+    let r = http()
+        .post(d.entries_url(&hq))
+        .bearer_auth(&d.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r: UploadResponse = r.json().await.unwrap();
+    assert_eq!((r.head.seq, r.skew_ms), (4, i64::MIN));
+    let stored = hq.storage.entries(d.store.device_id(), 4, 1).await.unwrap();
+    let flags: Vec<&str> = stored[0].flags.iter().map(|f| f.as_str()).collect();
+    assert_eq!(flags, ["implausible_time", "skewed_clock"]);
+
+    // Far dates are a 400 naming the range, never a dropped connection.
+    for date in ["-262143-01-01", "+262142-12-31", "1969-12-31", "2100-01-01"] {
+        let r = http()
+            .get(format!("{}/api/v1/stats/daily?date={date}", hq.url()))
+            .bearer_auth(&hq.operator_token)
+            .send()
+            .await
+            .unwrap();
+        let (status, code, message) = error_code(r).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::BAD_REQUEST, "bad_date"),
+            "{date}: {message}"
+        );
+    }
+    let verify = hq.get_json("/api/v1/verify").await;
+    assert!(verify[0]["problem"].is_null(), "{verify}");
 }

@@ -96,6 +96,23 @@ impl FromRequestParts<AppState> for OperatorAuth {
     }
 }
 
+/// The address a request came from, when HQ was served with connect info ([`crate::serve`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 /// Random URL-safe secret of `bytes` random bytes.
 pub fn random_secret(bytes: usize) -> String {
     use base64::Engine;
@@ -105,16 +122,19 @@ pub fn random_secret(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
-/// A one-time enrolment code a person can type: `XXXX-XXXX` from 32 unambiguous characters.
+/// A one-time enrolment code a person can type: `XXXX-XXXX-XXXX`, 12 of 32 unambiguous
+/// characters (60 bits; with the per-address limits, guessing one is hopeless).
 pub fn enrollment_code() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    let mut code: String = (0..8)
+    let raw: Vec<char> = (0..crate::service::CODE_LEN)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect();
-    code.insert(4, '-');
-    code
+    raw.chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Codes are compared case- and dash-insensitively.

@@ -22,6 +22,12 @@ pub enum ApiError {
     /// A conflict whose current state the client needs (e.g. the photo offset to resume from).
     #[error("conflict")]
     ConflictWith(serde_json::Value),
+    /// Too many attempts (enrolment): 429 + Retry-After.
+    #[error("{0}")]
+    TooMany(&'static str),
+    /// Contention that waiting resolves (e.g. one device's uploads racing): 503 + Retry-After.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("{0}")]
@@ -57,6 +63,31 @@ impl IntoResponse for ApiError {
                 format!("request body is larger than {limit} bytes; send smaller batches"),
             ),
             ApiError::ConflictWith(body) => return (StatusCode::CONFLICT, Json(body)).into_response(),
+            ApiError::TooMany(m) => {
+                let body = ErrorBody {
+                    code: "too_many_attempts".into(),
+                    message: m.into(),
+                };
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(axum::http::header::RETRY_AFTER, "60")],
+                    Json(body),
+                )
+                    .into_response();
+            }
+            ApiError::Busy(m) => {
+                tracing::warn!(error = %m, "busy");
+                let body = ErrorBody {
+                    code: "busy".into(),
+                    message: "HQ is busy with this device; retry in a few seconds".into(),
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, RETRY_AFTER_S)],
+                    Json(body),
+                )
+                    .into_response();
+            }
             ApiError::Storage(StorageError::BadEnrollmentCode) => (
                 StatusCode::BAD_REQUEST,
                 "bad_code",
@@ -66,6 +97,11 @@ impl IntoResponse for ApiError {
                 StatusCode::CONFLICT,
                 "device_exists",
                 format!("device {id} is already enrolled; reset the app's data to enrol again"),
+            ),
+            ApiError::Storage(StorageError::Revoked(id)) => (
+                StatusCode::FORBIDDEN,
+                "device_revoked",
+                format!("device {id} was revoked by HQ; it can no longer sync — contact the station"),
             ),
             ApiError::Storage(StorageError::UnknownPhoto(sha)) => {
                 (StatusCode::NOT_FOUND, "unknown_photo", format!("photo {sha} was not announced; POST /api/v1/photos first"))
@@ -94,3 +130,25 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Seconds a client waits after a 503 before it tries again.
+pub const RETRY_AFTER_S: &str = "2";
+
+/// The answer when a handler panicked: a bug, logged in full, answered 500 with the usual
+/// `{code, message}` body instead of a dropped connection.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %detail, "a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(ErrorBody {
+            code: "internal".into(),
+            message: "HQ could not complete the request; retry later".into(),
+        }),
+    )
+        .into_response()
+}

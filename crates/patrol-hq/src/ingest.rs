@@ -1,21 +1,31 @@
 //! Pure planning of an upload: given HQ's head for a device, the hashes it already holds and a
 //! batch of entries, decide what is new, duplicate, conflicting, quarantined or rejected. No I/O
-//! — the handler feeds it from storage and commits the resulting [`IngestPlan`] atomically.
+//! — [`crate::service`] feeds it from storage and commits the resulting [`IngestPlan`]
+//! atomically.
 //!
 //! Rules (SPINE.md): a re-sent entry with the same hash is a no-op; the same seq with another
-//! hash is a conflict, kept aside, never overwriting; the next seq must hash correctly and link
-//! to the head, or it is rejected and the upload stops there (HQ cannot chain past it); an entry
-//! that chains but whose record does not decode or validate is stored *quarantined*: it holds its
-//! seq so the queue moves on, and stays out of every figure. Clock problems are flagged, never
-//! dropped.
+//! hash is a conflict, kept aside, never overwriting — but only once HQ has recomputed that the
+//! device's bytes really hash to what it claims, so no device can fill the operators' conflict
+//! list with forged rows (and storage keeps at most [`MAX_CONFLICTS_PER_DEVICE`] per device);
+//! the next seq must hash correctly and link to the head, or it is rejected and the upload
+//! stops there (HQ cannot chain past it); an entry that chains but whose record does not decode
+//! or validate, or whose grid cell is not a valid cell code, is stored *quarantined*: it holds
+//! its seq so the queue moves on, and stays out of every figure. Clock problems are flagged,
+//! never dropped; every sum and difference of device-supplied times is checked, so a forged
+//! `i64::MIN` can neither panic HQ nor wrap into a believable time.
 
-use crate::storage::{IngestPlan, StoredEntry, flags};
+use crate::model::{Flag, IngestPlan, StoredEntry};
+use patrol_model::fix::plausible_time;
 use patrol_model::v1::{Conflict, EntryProblem, Head};
 use patrol_model::{Entry, Hash};
 use std::collections::HashMap;
 
 /// Beyond this difference between clocks an entry is flagged.
 pub const CLOCK_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
+/// Conflicts HQ keeps per device. A real fork (a cloned or restored phone) shows within a few;
+/// beyond this the device is misbehaving and more rows would only bury the operators' list.
+pub const MAX_CONFLICTS_PER_DEVICE: u32 = 64;
 
 #[derive(Debug, Clone)]
 pub struct Planned {
@@ -26,15 +36,40 @@ pub struct Planned {
     pub conflicts: Vec<Conflict>,
 }
 
-/// Plan one upload. `held` maps seqs ≤ `head.seq` present in the batch to HQ's hashes.
+/// What HQ makes of the device's clock at this upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceClock {
+    /// Device − HQ, ms; saturating, so a forged `device_now_ms` cannot overflow it.
+    pub skew_ms: i64,
+    /// `device_now_ms` was a plausible time; otherwise the skew means nothing.
+    pub plausible: bool,
+}
+
+impl DeviceClock {
+    pub fn estimate(now_ms: i64, device_now_ms: i64) -> Self {
+        Self {
+            skew_ms: device_now_ms.saturating_sub(now_ms),
+            plausible: plausible_time(device_now_ms),
+        }
+    }
+
+    /// Off by more than the tolerance (or not a believable clock at all).
+    pub fn skewed(&self) -> bool {
+        !self.plausible || self.skew_ms.unsigned_abs() > CLOCK_TOLERANCE_MS.unsigned_abs()
+    }
+}
+
+/// Plan one upload. `held` maps seqs ≤ `head.seq` present in the batch to HQ's hashes;
+/// `conflicts_held` is how many conflicts HQ already keeps for this device.
 pub fn plan(
     head: Head,
     held: &HashMap<u64, Hash>,
     entries: &[Entry],
     now_ms: i64,
     device_now_ms: i64,
+    conflicts_held: u32,
 ) -> Planned {
-    let skew_ms = device_now_ms - now_ms;
+    let clock = DeviceClock::estimate(now_ms, device_now_ms);
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by_key(|e| e.seq);
     sorted.dedup_by(|a, b| a.seq == b.seq && a.hash == b.hash);
@@ -42,8 +77,9 @@ pub fn plan(
     let mut out = Planned {
         plan: IngestPlan {
             expected_head: head.seq,
-            skew_ms,
+            skew_ms: clock.skew_ms,
             seen_ms: now_ms,
+            max_conflicts: MAX_CONFLICTS_PER_DEVICE,
             ..IngestPlan::default()
         },
         duplicates: 0,
@@ -51,8 +87,32 @@ pub fn plan(
         rejected: vec![],
         conflicts: vec![],
     };
-    let (mut next, mut prev) = (head.seq + 1, head.hash);
+    let mut conflict_room = MAX_CONFLICTS_PER_DEVICE.saturating_sub(conflicts_held);
+    let (mut next, mut prev) = (head.seq.saturating_add(1), head.hash);
     for e in sorted {
+        let problem = |code: &str, reason: String| EntryProblem {
+            seq: e.seq,
+            code: code.into(),
+            reason,
+        };
+        // The device's claimed hash is believed only once recomputed from its bytes.
+        let hash_ok = match e.compute_hash() {
+            Ok(h) => h == e.hash,
+            Err(err) => {
+                out.rejected.push(problem(
+                    "bad_encoding",
+                    format!("the entry has no canonical encoding: {err}"),
+                ));
+                break;
+            }
+        };
+        if !hash_ok {
+            out.rejected.push(problem(
+                "bad_hash",
+                "the entry's hash does not match its contents".into(),
+            ));
+            break;
+        }
         if e.seq < next {
             let ours = held.get(&e.seq).copied().or_else(|| {
                 out.plan
@@ -70,18 +130,16 @@ pub fn plan(
                         device_hash: e.hash,
                     };
                     out.conflicts.push(c.clone());
-                    out.plan.conflicts.push((c, e.clone()));
+                    if conflict_room > 0 {
+                        conflict_room -= 1;
+                        out.plan.conflicts.push((c, e.clone()));
+                    }
                 }
                 // Below the head but not handed to us: the caller always passes them.
                 None => out.duplicates += 1,
             }
             continue;
         }
-        let problem = |code: &str, reason: String| EntryProblem {
-            seq: e.seq,
-            code: code.into(),
-            reason,
-        };
         if e.seq > next {
             out.rejected.push(problem(
                 "gap",
@@ -92,65 +150,97 @@ pub fn plan(
             ));
             break;
         }
-        if e.compute_hash() != e.hash {
-            out.rejected.push(problem(
-                "bad_hash",
-                "the entry's hash does not match its contents".into(),
-            ));
-            break;
-        }
         if e.prev_hash != prev {
             out.rejected.push(problem(
                 "bad_link",
-                format!("prev_hash does not match HQ's hash of seq {}", e.seq - 1),
+                format!(
+                    "prev_hash does not match HQ's hash of seq {}",
+                    e.seq.saturating_sub(1)
+                ),
             ));
             break;
         }
-        let stored = stored_entry(e, now_ms, skew_ms);
+        let stored = stored_entry(e, now_ms, clock);
         if let Some(q) = &stored.quarantine {
             out.quarantined.push(q.clone());
         }
         prev = e.hash;
-        next += 1;
+        next = next.saturating_add(1);
         out.plan.new.push(stored);
     }
     out
 }
 
-/// The stored form of a chained entry: event time, patrol, clock flags, quarantine.
-fn stored_entry(e: &Entry, now_ms: i64, skew_ms: i64) -> StoredEntry {
-    let (record, quarantine) = match e.record() {
-        Ok(r) => match r.validate() {
-            Ok(()) => (Some(r), None),
-            Err(v) => (None, Some(("invalid_payload", format!("invalid {v}")))),
-        },
-        Err(err) => (None, Some(("invalid_payload", err.to_string()))),
-    };
-    let mut f = Vec::new();
-    if e.wall_ms > now_ms + CLOCK_TOLERANCE_MS {
-        f.push(flags::FUTURE.to_string());
-    }
-    if e.gnss_ms
-        .is_some_and(|g| (e.wall_ms - g).abs() > CLOCK_TOLERANCE_MS)
+/// Why a chained entry stays out of the figures, if it does.
+fn quarantine_reason(e: &Entry) -> Option<(&'static str, String)> {
+    if let Some(cell) = &e.cell
+        && let Err(v) = patrol_model::validate_code("cell", cell.as_str())
     {
-        f.push(flags::GNSS_MISMATCH.to_string());
+        let mut shown: String = v.reason.chars().take(120).collect();
+        if shown.len() < v.reason.len() {
+            shown.push('…');
+        }
+        return Some(("invalid_cell", format!("invalid cell: {shown}")));
     }
-    let skewed = skew_ms.abs() > CLOCK_TOLERANCE_MS;
+    match e.record() {
+        Ok(r) => match r.validate() {
+            Ok(()) => None,
+            Err(v) => Some(("invalid_payload", format!("invalid {v}"))),
+        },
+        Err(err) => Some(("invalid_payload", err.to_string())),
+    }
+}
+
+/// The flags and the event time of a chained entry. Times are believed only when plausible:
+/// GNSS time first; else the wall clock, corrected by the skew when the clock is off; at worst
+/// HQ's receipt time, flagged.
+fn clock_of(e: &Entry, now_ms: i64, clock: DeviceClock) -> (Vec<Flag>, i64) {
+    let mut flags = Vec::new();
+    let wall_ok = plausible_time(e.wall_ms);
+    let gnss = e.gnss_ms.filter(|g| plausible_time(*g));
+    if !wall_ok || e.gnss_ms.is_some_and(|g| !plausible_time(g)) || !clock.plausible {
+        flags.push(Flag::ImplausibleTime);
+    }
+    if wall_ok && e.wall_ms > now_ms.saturating_add(CLOCK_TOLERANCE_MS) {
+        flags.push(Flag::Future);
+    }
+    if let Some(g) = gnss
+        && wall_ok
+        && e.wall_ms.abs_diff(g) > CLOCK_TOLERANCE_MS.unsigned_abs()
+    {
+        flags.push(Flag::GnssMismatch);
+    }
+    let skewed = clock.skewed();
     if skewed {
-        f.push(flags::SKEWED_CLOCK.to_string());
+        flags.push(Flag::SkewedClock);
     }
-    // GNSS time when known; else the wall clock, corrected by the skew seen now when it is large.
-    let event_ms = e.gnss_ms.unwrap_or(if skewed {
-        e.wall_ms - skew_ms
+    // The skew is worth applying even to a clock reset to 1970: what the device said at
+    // upload is off by the same amount as what it stamped at capture (unless it was reset in
+    // between, which no estimate can see).
+    let corrected = if skewed {
+        e.wall_ms.checked_sub(clock.skew_ms)
     } else {
-        e.wall_ms
-    });
+        Some(e.wall_ms)
+    }
+    .filter(|t| plausible_time(*t));
+    let event_ms = gnss.or(corrected).unwrap_or(now_ms);
+    (flags, event_ms)
+}
+
+/// The stored form of a chained entry: event time, patrol, clock flags, quarantine.
+fn stored_entry(e: &Entry, now_ms: i64, clock: DeviceClock) -> StoredEntry {
+    let quarantine = quarantine_reason(e);
+    let patrol_id = match quarantine {
+        None => e.record().ok().and_then(|r| r.patrol_id()),
+        Some(_) => None,
+    };
+    let (flags, event_ms) = clock_of(e, now_ms, clock);
     StoredEntry {
         entry: e.clone(),
         received_ms: now_ms,
         event_ms,
-        patrol_id: record.as_ref().and_then(|r| r.patrol_id()),
-        flags: f,
+        patrol_id,
+        flags,
         quarantine: quarantine.map(|(code, reason)| EntryProblem {
             seq: e.seq,
             code: code.into(),
@@ -162,6 +252,7 @@ fn stored_entry(e: &Entry, now_ms: i64, skew_ms: i64) -> StoredEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::flags;
     use patrol_model::{DeviceId, EntryId, Record, UnsealedEntry, ViolationTally, ViolationType};
 
     const NOW: i64 = 1_764_374_400_000;
@@ -205,6 +296,7 @@ mod tests {
             prev_hash: prev,
         }
         .seal()
+        .expect("test entries encode")
     }
 
     fn head_of(entries: &[Entry], n: usize) -> Head {
@@ -230,7 +322,7 @@ mod tests {
         let d = DeviceId::new();
         let e = chain(d, 5);
         // HQ holds 1–3; the device re-sends 2–5.
-        let p = plan(head_of(&e, 3), &held(&e, 3), &e[1..], NOW, NOW);
+        let p = plan(head_of(&e, 3), &held(&e, 3), &e[1..], NOW, NOW, 0);
         assert_eq!(p.duplicates, 2);
         assert_eq!(
             p.plan.new.iter().map(|s| s.entry.seq).collect::<Vec<_>>(),
@@ -242,8 +334,8 @@ mod tests {
         // link to the device's original 3, which is HQ's — still fine.
         let mut forged = e[2].clone();
         forged.payload = violation(ViolationType::RedLight).encode_payload();
-        forged.hash = forged.compute_hash();
-        let p = plan(head_of(&e, 3), &held(&e, 3), &[forged.clone()], NOW, NOW);
+        forged.hash = forged.compute_hash().expect("test entries encode");
+        let p = plan(head_of(&e, 3), &held(&e, 3), &[forged.clone()], NOW, NOW, 0);
         assert_eq!(
             p.conflicts,
             [Conflict {
@@ -260,7 +352,7 @@ mod tests {
         let d = DeviceId::new();
         let e = chain(d, 4);
         let check = |entries: Vec<Entry>, head: usize, code: &str, accepted: usize| {
-            let p = plan(head_of(&e, head), &held(&e, head), &entries, NOW, NOW);
+            let p = plan(head_of(&e, head), &held(&e, head), &entries, NOW, NOW, 0);
             assert_eq!(
                 p.rejected.first().map(|r| r.code.as_str()),
                 Some(code),
@@ -275,7 +367,7 @@ mod tests {
         check(vec![e[0].clone(), tampered, e[2].clone()], 0, "bad_hash", 1);
         let mut relinked = e[1].clone();
         relinked.prev_hash = Hash([9; 32]);
-        relinked.hash = relinked.compute_hash();
+        relinked.hash = relinked.compute_hash().expect("test entries encode");
         check(vec![e[0].clone(), relinked], 0, "bad_link", 1);
     }
 
@@ -300,6 +392,7 @@ mod tests {
             &[first, second],
             NOW,
             NOW,
+            0,
         );
         assert_eq!(p.plan.new.len(), 2);
         assert_eq!(p.quarantined.len(), 1);
@@ -335,7 +428,8 @@ mod tests {
             payload: future.payload,
             prev_hash: Hash::GENESIS,
         }
-        .seal();
+        .seal()
+        .expect("test entries encode");
         // The device says it is an hour ahead.
         let p = plan(
             Head {
@@ -346,6 +440,7 @@ mod tests {
             &[future],
             NOW,
             NOW + 3_600_000,
+            0,
         );
         let s = &p.plan.new[0];
         assert_eq!(
@@ -354,5 +449,149 @@ mod tests {
         );
         assert_eq!(s.event_ms, NOW, "GNSS time wins");
         assert_eq!(p.plan.skew_ms, 3_600_000);
+    }
+
+    fn genesis() -> Head {
+        Head {
+            seq: 0,
+            hash: Hash::GENESIS,
+        }
+    }
+
+    /// A device claiming a conflict must send bytes that really hash to what it claims, or
+    /// nothing is kept aside; and no more than the cap is ever kept per device.
+    #[test]
+    fn conflicts_are_recomputed_and_capped() {
+        let d = DeviceId::new();
+        let e = chain(d, 3);
+        let mut forged = e[1].clone();
+        forged.payload = violation(ViolationType::RedLight).encode_payload();
+        // The hash of the original, not of the new bytes: a forged conflict row.
+        let p = plan(head_of(&e, 3), &held(&e, 3), &[forged.clone()], NOW, NOW, 0);
+        assert!(p.conflicts.is_empty() && p.plan.conflicts.is_empty());
+        assert_eq!(p.rejected[0].code, "bad_hash");
+
+        forged.hash = forged.compute_hash().expect("encodes");
+        let p = plan(head_of(&e, 3), &held(&e, 3), &[forged.clone()], NOW, NOW, 0);
+        assert_eq!(p.plan.conflicts.len(), 1);
+        assert_eq!(p.plan.max_conflicts, MAX_CONFLICTS_PER_DEVICE);
+        let full = plan(
+            head_of(&e, 3),
+            &held(&e, 3),
+            &[forged],
+            NOW,
+            NOW,
+            MAX_CONFLICTS_PER_DEVICE,
+        );
+        assert_eq!(full.conflicts.len(), 1, "still reported to the device");
+        assert!(
+            full.plan.conflicts.is_empty(),
+            "but not stored past the cap"
+        );
+    }
+
+    /// Forged extreme times neither panic nor wrap into believable ones: the skew saturates,
+    /// the entry is flagged, and its event time falls back to what HQ can believe.
+    #[test]
+    fn extreme_device_times_are_flagged_with_checked_arithmetic() {
+        #[track_caller]
+        fn check(
+            wall_ms: i64,
+            gnss_ms: Option<i64>,
+            device_now_ms: i64,
+            want: &[Flag],
+            event: i64,
+        ) {
+            let d = DeviceId::new();
+            let r = violation(ViolationType::NoHelmet);
+            let e = UnsealedEntry {
+                device_id: d,
+                seq: 1,
+                id: EntryId::new(),
+                kind: r.kind(),
+                wall_ms,
+                mono_ms: i64::MIN,
+                gnss_ms,
+                cell: None,
+                payload: r.encode_payload(),
+                prev_hash: Hash::GENESIS,
+            }
+            .seal()
+            .expect("encodes");
+            let p = plan(genesis(), &HashMap::new(), &[e], NOW, device_now_ms, 0);
+            let s = &p.plan.new[0];
+            assert_eq!(
+                s.flags, want,
+                "wall {wall_ms} gnss {gnss_ms:?} now {device_now_ms}"
+            );
+            assert_eq!(s.event_ms, event);
+        }
+        use Flag::*;
+        check(NOW, None, NOW, &[], NOW);
+        check(NOW, None, i64::MIN, &[ImplausibleTime, SkewedClock], NOW);
+        check(
+            i64::MIN,
+            None,
+            i64::MIN,
+            &[ImplausibleTime, SkewedClock],
+            NOW,
+        );
+        check(
+            i64::MAX,
+            Some(i64::MIN),
+            i64::MAX,
+            &[ImplausibleTime, SkewedClock],
+            NOW,
+        );
+        check(i64::MIN, Some(NOW - 5), NOW, &[ImplausibleTime], NOW - 5);
+        // A phone that lost its battery and booted in 1970: the skew corrects its clock.
+        let boot = 60_000;
+        check(
+            boot,
+            None,
+            boot + 1_000,
+            &[ImplausibleTime, SkewedClock],
+            NOW - 1_000,
+        );
+        // An hour slow but believable: corrected by the skew.
+        check(NOW - 3_600_000, None, NOW - 3_600_000, &[SkewedClock], NOW);
+        let p = plan(genesis(), &HashMap::new(), &[], NOW, i64::MIN, 0);
+        assert_eq!(p.plan.skew_ms, i64::MIN);
+    }
+
+    /// A cell that is no cell code (too long, control characters) is quarantined: the entry
+    /// chains, keeps its seq, and stays out of every figure.
+    #[test]
+    fn a_bad_cell_is_quarantined() {
+        let d = DeviceId::new();
+        let r = violation(ViolationType::NoHelmet);
+        let make = |seq: u64, prev: Hash, cell: &str| {
+            UnsealedEntry {
+                device_id: d,
+                seq,
+                id: EntryId::new(),
+                kind: r.kind(),
+                wall_ms: NOW,
+                mono_ms: 1,
+                gnss_ms: None,
+                cell: Some(patrol_model::CellId(cell.into())),
+                payload: r.encode_payload(),
+                prev_hash: prev,
+            }
+            .seal()
+            .expect("encodes")
+        };
+        let long = make(1, Hash::GENESIS, &"x".repeat(70));
+        let ctrl = make(2, long.hash, "WL\u{202e}01");
+        let good = make(3, ctrl.hash, "WL-03-07");
+        let p = plan(genesis(), &HashMap::new(), &[long, ctrl, good], NOW, NOW, 0);
+        assert_eq!(p.plan.new.len(), 3);
+        let codes: Vec<_> = p
+            .quarantined
+            .iter()
+            .map(|q| (q.seq, q.code.as_str()))
+            .collect();
+        assert_eq!(codes, [(1, "invalid_cell"), (2, "invalid_cell")]);
+        assert!(p.plan.new[2].quarantine.is_none());
     }
 }

@@ -6,9 +6,13 @@
 pub mod auth;
 pub mod error;
 pub mod ingest;
+pub mod limits;
+pub mod model;
 pub mod openapi;
 pub mod projections;
 pub(crate) mod routes;
+pub mod server;
+pub mod service;
 
 /// Operations shared by the HTTP API and the `patrol-hq` command line.
 pub mod routes_api {
@@ -19,13 +23,14 @@ pub mod verify;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use patrol_model::v1;
 use patrol_model::{Clock, SystemClock};
 use std::sync::Arc;
 use storage::Storage;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body HQ reads (an upload batch or a photo chunk).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -37,6 +42,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Body limit in bytes (413 beyond it).
     pub max_body: usize,
+    /// Enrolment attempts per address and overall.
+    pub enrol_limiter: Arc<limits::EnrolLimiter>,
 }
 
 impl AppState {
@@ -45,6 +52,7 @@ impl AppState {
             storage,
             clock: Arc::new(SystemClock::new()),
             max_body: MAX_BODY_BYTES,
+            enrol_limiter: Arc::default(),
         }
     }
 
@@ -60,17 +68,39 @@ impl AppState {
 
 /// The whole HTTP API.
 pub fn router(state: AppState) -> Router {
+    with_layers(routes::routes(), state)
+}
+
+/// `routes` with what every HQ answer goes through: the body limit, the protocol header, the
+/// panic catcher and the request log.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let limit = state.max_body;
-    routes::routes()
+    routes
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(protocol_header))
+        // A bug in a handler answers 500 with a body instead of dropping the connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        // Every answer is police data: no browser guesses a photo or an export into HTML, and
+        // no cache along the way keeps a copy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serve on a listener the caller already bound (tests bind `127.0.0.1:0` first).
+/// Serve on a listener the caller already bound (tests bind `127.0.0.1:0` first), with the
+/// limits of [`server::ServeOptions::default`] and each connection's address known to handlers
+/// (enrolment limits count per address).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    server::serve_forever(listener, router(state)).await
 }
 
 /// Refuse a client speaking another protocol version, and say ours on every response.
@@ -109,4 +139,46 @@ async fn protocol_header(req: Request, next: Next) -> Response {
         .into_response();
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A handler that panics answers 500 with the usual body; the connection is not dropped and
+    /// the server keeps serving.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500() {
+        let storage = Arc::new(storage::sqlite::SqliteStorage::open_in_memory().unwrap());
+        let app = with_layers(
+            Router::new()
+                .route(
+                    "/boom",
+                    get(|| async {
+                        let v: Vec<u8> = Vec::new();
+                        // An out-of-bounds index: a bug, as a real one would be.
+                        v[usize::from(v.is_empty())].to_string()
+                    }),
+                )
+                .route("/ok", get(|| async { "ok" })),
+            AppState::new(storage),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        async fn get_raw(addr: std::net::SocketAddr, path: &str) -> String {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let req = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            s.write_all(req.as_bytes()).await.unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.unwrap();
+            out
+        }
+        let boom = get_raw(addr, "/boom").await;
+        assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
+        assert!(boom.contains(r#""code":"internal""#), "{boom}");
+        assert!(get_raw(addr, "/ok").await.starts_with("HTTP/1.1 200"));
+    }
 }

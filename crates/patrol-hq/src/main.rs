@@ -54,6 +54,11 @@ enum DeviceCommand {
         qr: Option<PathBuf>,
     },
     List,
+    /// Make an unredeemed enrolment code unusable at once (a code shown to the wrong person).
+    CancelCode {
+        /// The code, as printed by `device add` (dashes and case do not matter).
+        code: String,
+    },
     /// Revoke a device: it can no longer sync.
     Revoke {
         id: String,
@@ -146,9 +151,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            axum::serve(listener, patrol_hq::router(state))
-                .with_graceful_shutdown(shutdown)
-                .await?;
+            patrol_hq::server::serve_with(
+                listener,
+                patrol_hq::router(state),
+                patrol_hq::server::ServeOptions::default(),
+                shutdown,
+            )
+            .await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {
             let code = patrol_hq::routes_api::new_enrollment(&state, &name)
@@ -181,6 +190,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for p in storage.pending_enrollments(state.now_ms()).await? {
                 println!("(pending enrolment)  {}", p.name);
             }
+        }
+        Command::Device(DeviceCommand::CancelCode { code }) => {
+            let hash = auth::hash_secret(&auth::normalize_code(&code));
+            if !storage.cancel_enrollment(&hash, state.now_ms()).await? {
+                bail!("no pending enrolment code matches (already used, expired or mistyped)");
+            }
+            eprintln!("enrolment code cancelled");
         }
         Command::Device(DeviceCommand::Revoke { id }) => {
             let id: patrol_model::DeviceId = id.parse()?;

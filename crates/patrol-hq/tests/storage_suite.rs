@@ -66,6 +66,7 @@ conformance!(
     payload_bytes_round_trip,
     photos_chunked_upload,
     photos_failed_verification_resets,
+    photos_cannot_be_squatted,
     import_city_versions_and_tombstones,
 );
 
@@ -118,7 +119,8 @@ impl Chain {
             payload,
             prev_hash: self.prev,
         }
-        .seal();
+        .seal()
+        .expect("test entries encode");
         self.prev = e.hash;
         self.next += 1;
         e
@@ -325,6 +327,7 @@ async fn commit_ingest_moves_the_head(s: &dyn Storage) {
                 conflicts: vec![],
                 skew_ms: 1_234,
                 seen_ms: NOW + 5,
+                ..IngestPlan::default()
             },
         )
         .await
@@ -469,6 +472,21 @@ async fn commit_ingest_keeps_conflicts_once(s: &dyn Storage) {
     // Conflicts never touch HQ's own entries or head.
     assert_eq!(s.entries(a, 1, 10).await.unwrap()[0].entry, *a1);
     assert_eq!(s.device(a).await.unwrap().unwrap().head.hash, a1.hash);
+
+    // Storage keeps no more than the plan's cap per device, whatever the plan holds: `a` has
+    // two already, so of three more only one is kept under a cap of 3; `b` is not affected.
+    let more: Vec<_> = ["p", "q", "r"].iter().map(|t| theirs(a, t)).collect();
+    s.commit_ingest(
+        a,
+        IngestPlan {
+            max_conflicts: 3,
+            ..with(more.iter().map(|e| (conflict(a1, e), e.clone())).collect())
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.conflicts(Some(a)).await.unwrap().len(), 3);
+    assert_eq!(s.conflicts(Some(b)).await.unwrap().len(), 1);
 }
 
 /// Two uploads of one device planned against the same head: one commits, the other is told
@@ -627,11 +645,11 @@ async fn quarantine_and_flags_round_trip(s: &dyn Storage) {
             received_ms: NOW + 7,
             event_ms: NOW - 3,
             patrol_id: None,
-            flags: vec![flags::FUTURE.into(), flags::SKEWED_CLOCK.into()],
+            flags: vec![flags::FUTURE, flags::SKEWED_CLOCK],
             quarantine: Some(problem(1)),
         };
         let ok = StoredEntry {
-            flags: vec![flags::GNSS_MISMATCH.into()],
+            flags: vec![flags::GNSS_MISMATCH],
             ..stored(
                 chain.push(EntryKind::PatrolStopped, b"{}".to_vec()),
                 NOW,
@@ -677,7 +695,8 @@ async fn payload_bytes_round_trip(s: &dyn Storage) {
         payload: start.encode_payload(),
         prev_hash: Hash::GENESIS,
     }
-    .seal();
+    .seal()
+    .expect("test entries encode");
     let binary = UnsealedEntry {
         seq: 2,
         id: EntryId::new(),
@@ -691,7 +710,8 @@ async fn payload_bytes_round_trip(s: &dyn Storage) {
         wall_ms: i64::MAX,
         mono_ms: i64::MIN,
     }
-    .seal();
+    .seal()
+    .expect("test entries encode");
     let empty = UnsealedEntry {
         seq: 3,
         id: EntryId::new(),
@@ -704,7 +724,8 @@ async fn payload_bytes_round_trip(s: &dyn Storage) {
         wall_ms: 0,
         mono_ms: 0,
     }
-    .seal();
+    .seal()
+    .expect("test entries encode");
     let sent = vec![json, binary, empty];
     let new = sent
         .iter()
@@ -721,18 +742,58 @@ async fn payload_bytes_round_trip(s: &dyn Storage) {
         .collect();
     assert_eq!(back, sent);
     for e in &back {
-        assert_eq!(e.compute_hash(), e.hash, "seq {} no longer verifies", e.seq);
+        assert_eq!(
+            e.compute_hash().ok(),
+            Some(e.hash),
+            "seq {} no longer verifies",
+            e.seq
+        );
     }
     assert_eq!(back[0].record().unwrap(), start);
 }
 
 // --- photos -----------------------------------------------------------------------------------
 
+/// Commit, as `d`'s next entries from seq `head + 1`, one violation naming each of `shas`, so
+/// the device may upload those photos.
+async fn name_photos(s: &dyn Storage, d: DeviceId, chain: &mut Chain, head: u64, shas: &[&str]) {
+    let new: Vec<StoredEntry> = shas
+        .iter()
+        .map(|sha| {
+            let r = Record::Violation(patrol_model::ViolationTally {
+                patrol_id: None,
+                violation: patrol_model::ViolationType::UmbrellaRig,
+                plate: None,
+                vehicle: None,
+                seized_items: 1,
+                photos: vec![patrol_model::PhotoRef {
+                    sha256: (*sha).to_owned(),
+                    size: 10,
+                    mime: "image/jpeg".into(),
+                }],
+                at: None,
+                note: None,
+            });
+            stored(
+                chain.push(EntryKind::Violation, r.encode_payload()),
+                NOW,
+                None,
+            )
+        })
+        .collect();
+    s.commit_ingest(d, plan(head, new)).await.unwrap();
+}
+
 async fn photos_chunked_upload(s: &dyn Storage) {
     let d = device(1);
     enrol(s, d).await;
     let bytes = b"helloworld";
     let sha = Hash::of(bytes).to_hex();
+    let other = Hash::of(b"other").to_hex();
+    assert!(!s.photo_referenced(d, &sha).await.unwrap());
+    name_photos(s, d, &mut Chain::new(d), 0, &[&sha, &other]).await;
+    assert!(s.photo_referenced(d, &sha).await.unwrap());
+    assert!(!s.photo_referenced(device(2), &sha).await.unwrap());
     assert_eq!(s.photo(&sha).await.unwrap(), None);
     let fresh = PhotoRow {
         sha256: sha.clone(),
@@ -746,31 +807,41 @@ async fn photos_chunked_upload(s: &dyn Storage) {
         s.begin_photo(&sha, 10, "image/jpeg", d, NOW).await.unwrap(),
         fresh
     );
-    // Announcing again returns the row as it is.
+    // Announcing again returns the upload as it is.
     assert_eq!(
         s.begin_photo(&sha, 99, "image/png", d, NOW + 1)
             .await
             .unwrap(),
         fresh
     );
+    assert_eq!(s.photo_upload(d, &sha).await.unwrap(), Some(fresh.clone()));
+    assert_eq!(s.uploads_pending_bytes(d).await.unwrap(), 10);
 
-    assert_eq!(s.append_photo(&sha, 0, b"hello").await.unwrap().offset, 5);
-    match s.append_photo(&sha, 3, b"lo").await.unwrap_err() {
+    assert_eq!(
+        s.append_photo(d, &sha, 0, b"hello").await.unwrap().offset,
+        5
+    );
+    match s.append_photo(d, &sha, 3, b"lo").await.unwrap_err() {
         StorageError::OffsetMismatch { given, expected } => assert_eq!((given, expected), (3, 5)),
         other => panic!("expected OffsetMismatch, got {other:?}"),
     }
-    let err = s.append_photo(&sha, 5, b"world!").await.unwrap_err();
+    let err = s.append_photo(d, &sha, 5, b"world!").await.unwrap_err();
     assert!(
         matches!(&err, StorageError::PhotoTooLarge(h) if *h == sha),
         "{err:?}"
     );
-    assert_eq!(s.photo(&sha).await.unwrap().unwrap().offset, 5);
-    assert_eq!(s.photo_bytes(&sha).await.unwrap(), b"hello");
+    assert_eq!(s.photo_upload(d, &sha).await.unwrap().unwrap().offset, 5);
+    assert_eq!(s.upload_bytes(d, &sha).await.unwrap(), b"hello");
+    assert_eq!(
+        s.photo(&sha).await.unwrap(),
+        None,
+        "not a photo before it completes"
+    );
 
-    let row = s.append_photo(&sha, 5, b"world").await.unwrap();
+    let row = s.append_photo(d, &sha, 5, b"world").await.unwrap();
     assert_eq!((row.offset, row.complete), (10, false));
-    assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
-    let done = s.finish_photo(&sha, true).await.unwrap();
+    assert_eq!(s.upload_bytes(d, &sha).await.unwrap(), bytes);
+    let done = s.finish_photo(d, &sha, true).await.unwrap();
     assert_eq!(
         done,
         PhotoRow {
@@ -781,8 +852,16 @@ async fn photos_chunked_upload(s: &dyn Storage) {
     );
     assert_eq!(s.photo(&sha).await.unwrap(), Some(done.clone()));
     assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
+    assert_eq!(s.photo_upload(d, &sha).await.unwrap(), None);
+    assert_eq!(s.uploads_pending_bytes(d).await.unwrap(), 0);
+    // Announcing a complete photo answers the photo.
+    assert_eq!(
+        s.begin_photo(&sha, 10, "image/jpeg", d, NOW + 2)
+            .await
+            .unwrap(),
+        done
+    );
 
-    let other = Hash::of(b"other").to_hex();
     s.begin_photo(&other, 5, "image/jpeg", d, NOW + 2)
         .await
         .unwrap();
@@ -793,14 +872,15 @@ async fn photos_chunked_upload(s: &dyn Storage) {
         .into_iter()
         .map(|p| (p.sha256, p.complete))
         .collect();
-    assert_eq!(listed, vec![(sha.clone(), true), (other, false)]);
+    assert_eq!(listed, vec![(sha.clone(), true)], "complete photos only");
     assert!(s.photos_of(device(2)).await.unwrap().is_empty());
 
     let unknown = Hash::of(b"nobody").to_hex();
     for err in [
-        s.append_photo(&unknown, 0, b"x").await.unwrap_err(),
-        s.finish_photo(&unknown, true).await.unwrap_err(),
+        s.append_photo(d, &unknown, 0, b"x").await.unwrap_err(),
+        s.finish_photo(d, &unknown, true).await.unwrap_err(),
         s.photo_bytes(&unknown).await.unwrap_err(),
+        s.upload_bytes(d, &unknown).await.unwrap_err(),
     ] {
         assert!(
             matches!(&err, StorageError::UnknownPhoto(h) if *h == unknown),
@@ -814,13 +894,14 @@ async fn photos_failed_verification_resets(s: &dyn Storage) {
     enrol(s, d).await;
     let sha = Hash::of(b"abcdef").to_hex();
     s.begin_photo(&sha, 6, "image/jpeg", d, NOW).await.unwrap();
-    s.append_photo(&sha, 0, b"abc").await.unwrap();
-    s.append_photo(&sha, 3, b"XYZ").await.unwrap();
-    let reset = s.finish_photo(&sha, false).await.unwrap();
+    s.append_photo(d, &sha, 0, b"abc").await.unwrap();
+    s.append_photo(d, &sha, 3, b"XYZ").await.unwrap();
+    let reset = s.finish_photo(d, &sha, false).await.unwrap();
     assert_eq!((reset.offset, reset.complete), (0, false));
-    assert!(s.photo_bytes(&sha).await.unwrap().is_empty());
+    assert!(s.upload_bytes(d, &sha).await.unwrap().is_empty());
+    assert_eq!(s.photo(&sha).await.unwrap(), None);
     // The device starts again from 0.
-    let err = s.append_photo(&sha, 6, b"").await.unwrap_err();
+    let err = s.append_photo(d, &sha, 6, b"").await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -831,10 +912,55 @@ async fn photos_failed_verification_resets(s: &dyn Storage) {
         ),
         "{err:?}"
     );
-    s.append_photo(&sha, 0, b"abcd").await.unwrap();
-    s.append_photo(&sha, 4, b"ef").await.unwrap();
-    assert_eq!(s.photo_bytes(&sha).await.unwrap(), b"abcdef");
-    assert!(s.finish_photo(&sha, true).await.unwrap().complete);
+    s.append_photo(d, &sha, 0, b"abcd").await.unwrap();
+    s.append_photo(d, &sha, 4, b"ef").await.unwrap();
+    assert_eq!(s.upload_bytes(d, &sha).await.unwrap(), b"abcdef");
+    assert!(s.finish_photo(d, &sha, true).await.unwrap().complete);
+}
+
+/// A device that announces another's photo first (with a wrong size) and never finishes blocks
+/// nobody: each device uploads its own copy, and the first complete, verified one wins. The
+/// second device's receipt lists the photo even though the other device completed it.
+async fn photos_cannot_be_squatted(s: &dyn Storage) {
+    let (honest, squatter) = (device(1), device(2));
+    enrol(s, honest).await;
+    enrol(s, squatter).await;
+    let bytes = b"0123456789";
+    let sha = Hash::of(bytes).to_hex();
+    name_photos(s, honest, &mut Chain::new(honest), 0, &[&sha]).await;
+    name_photos(s, squatter, &mut Chain::new(squatter), 0, &[&sha]).await;
+
+    let squat = s
+        .begin_photo(&sha, 3, "image/png", squatter, NOW)
+        .await
+        .unwrap();
+    assert_eq!((squat.size, squat.device_id), (3, squatter));
+    let mine = s
+        .begin_photo(&sha, 10, "image/jpeg", honest, NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!((mine.size, mine.offset, mine.device_id), (10, 0, honest));
+    s.append_photo(honest, &sha, 0, bytes).await.unwrap();
+    let done = s.finish_photo(honest, &sha, true).await.unwrap();
+    assert!(done.complete);
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
+
+    // The squatter's upload finishing later changes nothing about the photo.
+    s.append_photo(squatter, &sha, 0, b"abc").await.unwrap();
+    let after = s.finish_photo(squatter, &sha, true).await.unwrap();
+    assert_eq!(after, done);
+    assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
+    assert_eq!(s.photo_upload(squatter, &sha).await.unwrap(), None);
+    for d in [honest, squatter] {
+        let held: Vec<String> = s
+            .photos_of(d)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.sha256)
+            .collect();
+        assert_eq!(held, vec![sha.clone()]);
+    }
 }
 
 // --- reference data ---------------------------------------------------------------------------
@@ -992,14 +1118,26 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
 
 /// SHA-256 of every shipped migration. A failing line means a shipped file was edited: revert
 /// it and add a new numbered migration instead.
-const SQLITE_SHIPPED: &[(&str, &str)] = &[(
-    "0001_hq.sql",
-    "1b28ff7487fa759f772cee45b80a195cadeeae136a2ad7981d92f7dabf796af2",
-)];
-const POSTGRES_SHIPPED: &[(&str, &str)] = &[(
-    "0001_hq.sql",
-    "3c4da9d41c8bbf8c71d7e1860abf3b9987a73a242ac9259743cb9902016579a9",
-)];
+const SQLITE_SHIPPED: &[(&str, &str)] = &[
+    (
+        "0001_hq.sql",
+        "1b28ff7487fa759f772cee45b80a195cadeeae136a2ad7981d92f7dabf796af2",
+    ),
+    (
+        "0002_photos_per_device.sql",
+        "325d736b75522bf1c36dabc465dee3c2fad41a204a5b8233ea97aadefba49209",
+    ),
+];
+const POSTGRES_SHIPPED: &[(&str, &str)] = &[
+    (
+        "0001_hq.sql",
+        "3c4da9d41c8bbf8c71d7e1860abf3b9987a73a242ac9259743cb9902016579a9",
+    ),
+    (
+        "0002_photos_per_device.sql",
+        "9656ad42bccebe2c3e776db6ad41c1326a1cf44b38994829711318ddb0b4306e",
+    ),
+];
 
 fn check_migrations(backend: &str, embedded: &[(i64, &str, &str)], shipped: &[(&str, &str)]) {
     use sha2::{Digest, Sha256};
@@ -1094,6 +1232,61 @@ async fn sqlite_refuses_a_newer_schema() {
     drop(raw);
     let err = SqliteStorage::open(dir.path()).unwrap_err();
     assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+}
+
+/// A database of schema 1 with a photo half uploaded, a complete one and an entry naming it
+/// moves to schema 2 whole: the half upload becomes that device's upload, the complete photo
+/// stays, and the entry's reference is found.
+#[tokio::test]
+async fn sqlite_upgrades_photos_to_per_device_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = device(1);
+    let done = Hash::of(b"done").to_hex();
+    let half = Hash::of(b"half-of-it").to_hex();
+    {
+        let raw = rusqlite::Connection::open(dir.path().join("hq.sqlite")).unwrap();
+        raw.execute_batch(patrol_hq::storage::sqlite::MIGRATIONS[0].2)
+            .unwrap();
+        raw.pragma_update(None, "user_version", 1).unwrap();
+        raw.execute(
+            "INSERT INTO devices (id, name, secret_hash, status, enrolled_ms, head_seq, head_hash)
+             VALUES (?1, 'd', 'x', 'active', 0, 0, zeroblob(32))",
+            [d.to_string()],
+        )
+        .unwrap();
+        for (sha, got, complete) in [(&done, 4, 1), (&half, 4, 0)] {
+            raw.execute(
+                "INSERT INTO photos (sha256, size, mime, device_id, created_ms, received_bytes,
+                                     complete) VALUES (?1, 10, 'image/jpeg', ?2, 0, ?3, ?4)",
+                rusqlite::params![sha, d.to_string(), got, complete],
+            )
+            .unwrap();
+            raw.execute(
+                "INSERT INTO photo_chunks (sha256, chunk_start, bytes) VALUES (?1, 0, x'00010203')",
+                [sha],
+            )
+            .unwrap();
+        }
+        let payload = format!(
+            r#"{{"type":"umbrella-rig","photos":[{{"sha256":"{done}","size":4,"mime":"image/jpeg"}}]}}"#
+        );
+        raw.execute(
+            "INSERT INTO entries (device_id, seq, id, kind, wall_ms, mono_ms, payload, prev_hash,
+                                  hash, received_ms, event_ms)
+             VALUES (?1, 1, 'e1', 'violation', 0, 0, ?2, zeroblob(32), zeroblob(32), 0, 0)",
+            rusqlite::params![d.to_string(), payload.as_bytes()],
+        )
+        .unwrap();
+    }
+    let s = SqliteStorage::open(dir.path()).unwrap();
+    assert!(s.photo(&done).await.unwrap().unwrap().complete);
+    assert_eq!(s.photo_bytes(&done).await.unwrap(), [0, 1, 2, 3]);
+    assert_eq!(s.photo(&half).await.unwrap(), None);
+    let up = s.photo_upload(d, &half).await.unwrap().unwrap();
+    assert_eq!((up.offset, up.complete), (4, false));
+    assert_eq!(s.upload_bytes(d, &half).await.unwrap(), [0, 1, 2, 3]);
+    assert!(s.photo_referenced(d, &done).await.unwrap());
+    assert!(!s.photo_referenced(d, &half).await.unwrap());
 }
 
 #[tokio::test]

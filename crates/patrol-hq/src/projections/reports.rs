@@ -97,7 +97,11 @@ fn row(e: &Standing<'_>, tz: Tz) -> Option<Vec<String>> {
         safe(&d.summary),
         safe(&d.outcome),
         d.seized_items,
-        s.flags.join(";"),
+        s.flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         e.corrected.to_string(),
     ])
 }

@@ -61,20 +61,27 @@ pub struct EnrollmentCode {
 
 /// Create a one-time enrolment code (shared with `patrol-hq device add`).
 pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<EnrollmentCode> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::bad("bad_name", "device name: 1–64 characters"));
+    let name = crate::service::check_label("device name", name, 64)?;
+    let now = state.now_ms();
+    let pending = state.storage.pending_enrollments(now).await?.len();
+    if pending >= crate::service::MAX_PENDING_CODES {
+        return Err(ApiError::bad(
+            "too_many_codes",
+            format!(
+                "{pending} enrolment codes are waiting unredeemed; cancel unused ones \
+                 (`patrol-hq device cancel-code`) or let them expire"
+            ),
+        ));
     }
     let code = enrollment_code();
-    let now = state.now_ms();
     let expires_ms = now + ENROLLMENT_VALID_MS;
     state
         .storage
-        .create_enrollment(&hash_secret(&normalize_code(&code)), name, now, expires_ms)
+        .create_enrollment(&hash_secret(&normalize_code(&code)), &name, now, expires_ms)
         .await?;
     Ok(EnrollmentCode {
         code,
-        name: name.into(),
+        name,
         expires_ms,
     })
 }
@@ -97,14 +104,33 @@ pub struct DateQuery {
 impl DateQuery {
     fn date(&self, tz: Tz, now_ms: i64) -> ApiResult<NaiveDate> {
         match &self.date {
-            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| ApiError::bad("bad_date", format!("date `{d}` must be YYYY-MM-DD"))),
+            Some(d) => parse_day(d),
             None => Ok(tz
                 .timestamp_millis_opt(now_ms)
                 .single()
                 .map(|t| t.date_naive())
                 .unwrap_or_default()),
         }
+    }
+}
+
+/// The first and last day HQ answers for: the years its time checks believe (2000–2099).
+pub const FIRST_DAY: (i32, u32, u32) = (2000, 1, 1);
+pub const LAST_DAY: (i32, u32, u32) = (2099, 12, 31);
+
+/// A `YYYY-MM-DD` day parameter, within [`FIRST_DAY`]..=[`LAST_DAY`]. Far dates
+/// (`-262143-01-01`) are refused here, before any time-zone arithmetic could overflow on them.
+pub fn parse_day(d: &str) -> ApiResult<NaiveDate> {
+    let shown: String = d.chars().take(40).collect();
+    let day = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .map_err(|_| ApiError::bad("bad_date", format!("date `{shown}` must be YYYY-MM-DD")))?;
+    let ymd = |(y, m, dd): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, dd);
+    match (ymd(FIRST_DAY), ymd(LAST_DAY)) {
+        (Some(first), Some(last)) if (first..=last).contains(&day) => Ok(day),
+        _ => Err(ApiError::bad(
+            "bad_date",
+            format!("date `{shown}` is outside 2000-01-01 … 2099-12-31"),
+        )),
     }
 }
 
@@ -163,9 +189,11 @@ async fn day_patrol_entries(state: &AppState, q: &DateQuery) -> ApiResult<Vec<St
 async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx::ExportTrack>> {
     let entries = day_patrol_entries(state, q).await?;
     let supplements = state.storage.supplements().await?;
+    let city = state.storage.city().await?;
     Ok(projections::route_tracks(&projections::patrol_routes(
         &entries,
         &supplements,
+        city.as_ref(),
     )))
 }
 
@@ -177,7 +205,13 @@ pub async fn patrols(
 ) -> ApiResult<impl IntoResponse> {
     let entries = day_patrol_entries(&state, &q).await?;
     let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::patrols(&entries, &supplements)))
+    // The city's accuracy gate decides which fixes count in `km`.
+    let city = state.storage.city().await?;
+    Ok(Json(projections::patrols(
+        &entries,
+        &supplements,
+        city.as_ref(),
+    )))
 }
 
 #[utoipa::path(get, path = "/api/v1/export/routes.geojson", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "RFC 7946 FeatureCollection", content_type = "application/geo+json"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]

@@ -2,6 +2,10 @@
 //! reports (`PATCH /api/v1/photos/{sha256}` with `upload-offset`). When the last byte arrives HQ
 //! checks the SHA-256: a match completes the photo, a mismatch discards the bytes so the device
 //! sends them again.
+//!
+//! Each device uploads into its own upload, keyed by (device, sha256), and only photos that its
+//! stored entries name, within a quota of bytes in flight; the first complete, verified upload
+//! becomes the photo. So no device can squat another's photo by announcing it first.
 
 use super::ApiJson;
 use crate::AppState;
@@ -15,6 +19,10 @@ use axum::http::HeaderMap;
 use patrol_model::PhotoRef;
 use patrol_model::v1::{self, PhotoOffer, PhotoUpload, UPLOAD_OFFSET_HEADER};
 use sha2::{Digest, Sha256};
+
+/// Bytes of photos one device may have uploading at once (announced, not yet complete).
+/// Complete photos do not count: they are evidence its entries name, verified by hash.
+pub const PHOTO_UPLOAD_QUOTA_BYTES: u64 = 512 * 1024 * 1024;
 
 fn view(row: &PhotoRow) -> PhotoUpload {
     PhotoUpload {
@@ -39,13 +47,46 @@ pub async fn offer(
     photo
         .validate()
         .map_err(|e| ApiError::bad("bad_photo", format!("invalid photo {e}")))?;
+    let device = auth.0.id;
+    // Only photos this device's stored entries name: HQ is no drop box.
+    if !state
+        .storage
+        .photo_referenced(device, &offer.sha256)
+        .await?
+    {
+        return Err(ApiError::bad(
+            "photo_not_referenced",
+            format!(
+                "no entry of this device that HQ holds names photo {}; upload the entries first",
+                offer.sha256
+            ),
+        ));
+    }
+    let fresh = state.storage.photo(&offer.sha256).await?.is_none()
+        && state
+            .storage
+            .photo_upload(device, &offer.sha256)
+            .await?
+            .is_none();
+    if fresh {
+        let pending = state.storage.uploads_pending_bytes(device).await?;
+        if pending.saturating_add(offer.size) > PHOTO_UPLOAD_QUOTA_BYTES {
+            return Err(ApiError::bad(
+                "photo_quota",
+                format!(
+                    "this device has {pending} bytes of photos still uploading; finish those \
+                     first (at most {PHOTO_UPLOAD_QUOTA_BYTES} bytes at once)"
+                ),
+            ));
+        }
+    }
     let row = state
         .storage
         .begin_photo(
             &offer.sha256,
             offer.size,
             &offer.mime,
-            auth.0.id,
+            device,
             state.now_ms(),
         )
         .await?;
@@ -76,28 +117,26 @@ pub async fn append(
                 format!("header `{UPLOAD_OFFSET_HEADER}: N` is required"),
             )
         })?;
-    let row = state
+    let device = auth.0.id;
+    // Complete already (this device's upload or another's): nothing more to send.
+    if let Some(done) = state.storage.photo(&sha).await? {
+        return Ok(Json(view(&done)));
+    }
+    let row = match state
         .storage
-        .photo(&sha)
-        .await?
-        .ok_or_else(|| StorageError::UnknownPhoto(sha.clone()))?;
-    if row.complete {
-        return Ok(Json(view(&row)));
-    }
-    if row.device_id != auth.0.id {
-        return Err(ApiError::forbidden(
-            "not_your_photo",
-            "this photo upload was started by another device",
-        ));
-    }
-    let row = match state.storage.append_photo(&sha, offset, &body).await {
+        .append_photo(device, &sha, offset, &body)
+        .await
+    {
         Ok(row) => row,
         Err(StorageError::OffsetMismatch { .. }) => {
-            let current = state
-                .storage
-                .photo(&sha)
-                .await?
-                .ok_or_else(|| StorageError::UnknownPhoto(sha.clone()))?;
+            let current = match state.storage.photo(&sha).await? {
+                Some(done) => done,
+                None => state
+                    .storage
+                    .photo_upload(device, &sha)
+                    .await?
+                    .ok_or_else(|| StorageError::UnknownPhoto(sha.clone()))?,
+            };
             return Err(ApiError::ConflictWith(
                 serde_json::to_value(view(&current)).expect("serializes"),
             ));
@@ -107,9 +146,9 @@ pub async fn append(
     if row.offset < row.size {
         return Ok(Json(view(&row)));
     }
-    let bytes = state.storage.photo_bytes(&sha).await?;
+    let bytes = state.storage.upload_bytes(device, &sha).await?;
     let verified = hex::encode(Sha256::digest(&bytes)) == sha;
-    let row = state.storage.finish_photo(&sha, verified).await?;
+    let row = state.storage.finish_photo(device, &sha, verified).await?;
     if !verified {
         tracing::warn!(photo = %sha, "photo bytes did not match their sha256; discarded");
     }

@@ -9,7 +9,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
-use patrol_model::{City, DeviceId, Entry, EntryKind, Hash, PatrolId};
+use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
 use serde::Serialize;
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -23,6 +23,9 @@ pub enum StorageError {
     BadEnrollmentCode,
     #[error("device {0} is already enrolled")]
     DeviceExists(DeviceId),
+    /// Revoked between authentication and commit: nothing was stored.
+    #[error("device {0} was revoked")]
+    Revoked(DeviceId),
     #[error("upload offset {given} does not match HQ's offset {expected}")]
     OffsetMismatch { given: u64, expected: u64 },
     #[error("photo {0} was not announced")]
@@ -90,45 +93,9 @@ pub struct PendingEnrollment {
     pub expires_ms: i64,
 }
 
-/// Why an entry is flagged (kept and counted, only flagged).
-pub mod flags {
-    /// The device's wall time is ahead of HQ's receipt time.
-    pub const FUTURE: &str = "future";
-    /// Wall time and GNSS time disagree by more than the tolerance.
-    pub const GNSS_MISMATCH: &str = "gnss_mismatch";
-    /// The device clock was off by more than the tolerance when this arrived.
-    pub const SKEWED_CLOCK: &str = "skewed_clock";
-}
+pub use crate::model::{Flag, IngestPlan, StoredEntry, flags};
 
-/// An entry as HQ stores it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredEntry {
-    pub entry: Entry,
-    /// HQ's clock when the entry arrived.
-    pub received_ms: i64,
-    /// Best estimate of when it happened: GNSS time, else wall time corrected by the skew.
-    pub event_ms: i64,
-    pub patrol_id: Option<PatrolId>,
-    /// Clock flags, see [`flags`].
-    pub flags: Vec<String>,
-    /// Set when the entry is chained but kept out of projections.
-    pub quarantine: Option<EntryProblem>,
-}
-
-/// What the planner decided for one upload, to be committed atomically.
-#[derive(Debug, Clone, Default)]
-pub struct IngestPlan {
-    /// The head the plan was made against; storage refuses the plan if it moved.
-    pub expected_head: u64,
-    /// Entries to store, contiguous from `expected_head + 1`.
-    pub new: Vec<StoredEntry>,
-    /// Conflicts to keep aside (with the device's bytes).
-    pub conflicts: Vec<(Conflict, Entry)>,
-    pub skew_ms: i64,
-    pub seen_ms: i64,
-}
-
-/// A photo upload's state.
+/// A photo, or one device's upload of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhotoRow {
     pub sha256: String,
@@ -172,6 +139,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         now_ms: i64,
     ) -> StorageResult<DeviceRow>;
     async fn pending_enrollments(&self, now_ms: i64) -> StorageResult<Vec<PendingEnrollment>>;
+    /// Make an unredeemed code unusable at once. Returns false when no such pending code.
+    async fn cancel_enrollment(&self, code_hash: &str, now_ms: i64) -> StorageResult<bool>;
     async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>>;
     async fn devices(&self) -> StorageResult<Vec<DeviceRow>>;
     /// Returns false when no such device.
@@ -219,8 +188,16 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     -> StorageResult<Vec<(DeviceId, Conflict)>>;
 
     // --- photos -----------------------------------------------------------------------------
+    // A photo is uploaded by each device that names it, into an upload of its own keyed by
+    // (device, sha256); the first complete upload whose bytes hash to the name becomes the photo,
+    // shared by every device that names it. No device can block another's upload.
+    /// A complete photo (`complete` is always true), if HQ holds it.
     async fn photo(&self, sha256: &str) -> StorageResult<Option<PhotoRow>>;
-    /// Announce a photo (idempotent: an existing row is returned as it is).
+    /// This device's upload of a photo, while it is in progress.
+    async fn photo_upload(&self, device: DeviceId, sha256: &str)
+    -> StorageResult<Option<PhotoRow>>;
+    /// Announce a photo: the complete photo when HQ holds it already, else this device's upload
+    /// (created at offset 0 if new; an existing one is returned as it is).
     async fn begin_photo(
         &self,
         sha256: &str,
@@ -229,19 +206,33 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         device: DeviceId,
         now_ms: i64,
     ) -> StorageResult<PhotoRow>;
-    /// Append bytes at `offset`, which must equal the stored offset.
+    /// Append bytes to this device's upload at `offset`, which must equal the stored offset.
     async fn append_photo(
         &self,
+        device: DeviceId,
         sha256: &str,
         offset: u64,
         bytes: &[u8],
     ) -> StorageResult<PhotoRow>;
-    /// All bytes received so far.
+    /// The bytes of a complete photo.
     async fn photo_bytes(&self, sha256: &str) -> StorageResult<Vec<u8>>;
-    /// Mark complete (after the caller verified the SHA-256), or reset to offset 0 when the bytes
-    /// did not match so the device sends them again.
-    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow>;
+    /// The bytes of this device's upload received so far.
+    async fn upload_bytes(&self, device: DeviceId, sha256: &str) -> StorageResult<Vec<u8>>;
+    /// After the caller verified the SHA-256: the upload becomes the photo (unless another
+    /// device's completed first: then the upload is simply dropped). When the bytes did not
+    /// match, the upload goes back to offset 0 so the device sends them again.
+    async fn finish_photo(
+        &self,
+        device: DeviceId,
+        sha256: &str,
+        verified: bool,
+    ) -> StorageResult<PhotoRow>;
+    /// Complete photos named by this device's stored entries, whoever uploaded them.
     async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>>;
+    /// Whether one of this device's stored (not quarantined) entries names the photo.
+    async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool>;
+    /// Bytes announced by this device's uploads still in progress (for its quota).
+    async fn uploads_pending_bytes(&self, device: DeviceId) -> StorageResult<u64>;
 
     // --- reference data ---------------------------------------------------------------------
     /// Replace the city: changed items get a new version, missing ones a tombstone.

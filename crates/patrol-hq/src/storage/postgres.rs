@@ -27,11 +27,18 @@ use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 /// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql` in
 /// `migrations/postgres/`. Shipped files are never edited (the storage suite pins their SHA-256).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_hq.sql",
-    include_str!("../../migrations/postgres/0001_hq.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_hq.sql",
+        include_str!("../../migrations/postgres/0001_hq.sql"),
+    ),
+    (
+        2,
+        "0002_photos_per_device.sql",
+        include_str!("../../migrations/postgres/0002_photos_per_device.sql"),
+    ),
+];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
 const MIGRATION_LOCK: i64 = 0x7061_7472_6f6c_0001;
@@ -97,9 +104,13 @@ impl PgStorage {
     /// schema up to date, so the store is ready to use; [`Storage::migrate`] is then a no-op.
     pub async fn connect(url: &str) -> StorageResult<Self> {
         // Never echo the URL: it may hold a password.
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StorageError::Backend(format!("the PostgreSQL URL is not valid: {e}")))?;
+        // NOTICE lines ("relation already exists, skipping") are noise on an operator's
+        // terminal; warnings and errors still reach the log.
+        let options = config.get_options().unwrap_or("").to_owned();
+        config.options(format!("{options} -c client_min_messages=warning").trim());
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -215,6 +226,33 @@ async fn get_photo(
         .as_ref()
         .map(photo_row)
         .transpose()
+}
+
+async fn get_upload(
+    c: &impl GenericClient,
+    device: &str,
+    sha256: &str,
+    lock: bool,
+) -> StorageResult<Option<PhotoRow>> {
+    let sql = format!(
+        "SELECT sha256, size, mime, device_id, received_bytes, FALSE FROM photo_uploads
+         WHERE device_id = $1 AND sha256 = $2{}",
+        if lock { " FOR UPDATE" } else { "" }
+    );
+    c.query_opt(&sql, &[&device, &sha256])
+        .await
+        .pg()?
+        .as_ref()
+        .map(photo_row)
+        .transpose()
+}
+
+fn concat(rows: &[Row]) -> StorageResult<Vec<u8>> {
+    let mut out = Vec::new();
+    for r in rows {
+        out.extend_from_slice(r.try_get::<_, &[u8]>(0).pg()?);
+    }
+    Ok(out)
 }
 
 async fn load_reference(
@@ -411,6 +449,20 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    async fn cancel_enrollment(&self, code_hash: &str, now_ms: i64) -> StorageResult<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE enrollment_codes SET expires_ms = $2
+                 WHERE code_hash = $1 AND used_ms IS NULL AND expires_ms > $2",
+                &[&code_hash, &now_ms],
+            )
+            .await
+            .pg()?;
+        Ok(n > 0)
+    }
+
     async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
         get_device(&self.client().await?, id).await
     }
@@ -497,7 +549,7 @@ impl Storage for PgStorage {
         // The row lock serialises uploads of one device: the loser re-reads the moved head.
         let row = tx
             .query_opt(
-                "SELECT head_seq, head_hash FROM devices WHERE id = $1 FOR UPDATE",
+                "SELECT head_seq, head_hash, status FROM devices WHERE id = $1 FOR UPDATE",
                 &[&id],
             )
             .await
@@ -505,6 +557,11 @@ impl Storage for PgStorage {
             .ok_or_else(|| shared::not_enrolled(device))?;
         let seq: i64 = row.try_get(0).pg()?;
         let hash: Vec<u8> = row.try_get(1).pg()?;
+        let status: String = row.try_get(2).pg()?;
+        // Revoked after the request was authenticated: store nothing.
+        if status != "active" {
+            return Err(StorageError::Revoked(device));
+        }
         let writes = check_plan(device, shared::head(seq, &hash)?, &plan)?;
         if !writes.entries.is_empty() {
             let insert = tx
@@ -544,9 +601,12 @@ impl Storage for PgStorage {
         }
         for k in &writes.conflicts {
             tx.execute(
+                // At most `max_conflicts` rows per device (the row lock above serialises this
+                // device's uploads, so the count cannot race).
                 "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
                                         received_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                 SELECT $1::text, $2::bigint, $3::bytea, $4::bytea, $5::text, $6::bigint
+                 WHERE (SELECT count(*) FROM conflicts WHERE device_id = $1::text) < $7::bigint
                  ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
                 &[
                     &k.device_id,
@@ -555,7 +615,17 @@ impl Storage for PgStorage {
                     &k.device_hash,
                     &k.device_entry,
                     &plan.seen_ms,
+                    &i64::from(plan.max_conflicts),
                 ],
+            )
+            .await
+            .pg()?;
+        }
+        for (d, sha) in &writes.photo_refs {
+            tx.execute(
+                "INSERT INTO entry_photos (device_id, sha256) VALUES ($1, $2)
+                 ON CONFLICT (device_id, sha256) DO NOTHING",
+                &[d, sha],
             )
             .await
             .pg()?;
@@ -684,6 +754,14 @@ impl Storage for PgStorage {
         get_photo(&self.client().await?, sha256, false).await
     }
 
+    async fn photo_upload(
+        &self,
+        device: DeviceId,
+        sha256: &str,
+    ) -> StorageResult<Option<PhotoRow>> {
+        get_upload(&self.client().await?, &device.to_string(), sha256, false).await
+    }
+
     async fn begin_photo(
         &self,
         sha256: &str,
@@ -694,20 +772,18 @@ impl Storage for PgStorage {
     ) -> StorageResult<PhotoRow> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.pg()?;
+        if let Some(done) = get_photo(&tx, sha256, false).await? {
+            return Ok(done);
+        }
+        let id = device.to_string();
         tx.execute(
-            "INSERT INTO photos (sha256, size, mime, device_id, created_ms)
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
-            &[
-                &sha256,
-                &to_i64("size", size)?,
-                &mime,
-                &device.to_string(),
-                &now_ms,
-            ],
+            "INSERT INTO photo_uploads (device_id, sha256, size, mime, created_ms)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id, sha256) DO NOTHING",
+            &[&id, &sha256, &to_i64("size", size)?, &mime, &now_ms],
         )
         .await
         .pg()?;
-        let row = get_photo(&tx, sha256, false)
+        let row = get_upload(&tx, &id, sha256, false)
             .await?
             .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
         tx.commit().await.pg()?;
@@ -716,13 +792,15 @@ impl Storage for PgStorage {
 
     async fn append_photo(
         &self,
+        device: DeviceId,
         sha256: &str,
         offset: u64,
         bytes: &[u8],
     ) -> StorageResult<PhotoRow> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.pg()?;
-        let row = get_photo(&tx, sha256, true)
+        let id = device.to_string();
+        let row = get_upload(&tx, &id, sha256, true)
             .await?
             .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
         let end = shared::check_append(&row, offset, bytes.len())?;
@@ -730,18 +808,19 @@ impl Storage for PgStorage {
             return Ok(row);
         }
         tx.execute(
-            "INSERT INTO photo_chunks (sha256, chunk_start, bytes) VALUES ($1, $2, $3)",
-            &[&sha256, &to_i64("offset", offset)?, &bytes],
+            "INSERT INTO photo_upload_chunks (device_id, sha256, chunk_start, bytes)
+             VALUES ($1, $2, $3, $4)",
+            &[&id, &sha256, &to_i64("offset", offset)?, &bytes],
         )
         .await
         .pg()?;
         tx.execute(
-            "UPDATE photos SET received_bytes = $2 WHERE sha256 = $1",
-            &[&sha256, &to_i64("offset", end)?],
+            "UPDATE photo_uploads SET received_bytes = $3 WHERE device_id = $1 AND sha256 = $2",
+            &[&id, &sha256, &to_i64("offset", end)?],
         )
         .await
         .pg()?;
-        let row = get_photo(&tx, sha256, false)
+        let row = get_upload(&tx, &id, sha256, false)
             .await?
             .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
         tx.commit().await.pg()?;
@@ -760,55 +839,136 @@ impl Storage for PgStorage {
             )
             .await
             .pg()?;
-        let mut out = Vec::new();
-        for r in &rows {
-            out.extend_from_slice(r.try_get::<_, &[u8]>(0).pg()?);
-        }
-        Ok(out)
+        concat(&rows)
     }
 
-    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.pg()?;
-        if get_photo(&tx, sha256, true).await?.is_none() {
+    async fn upload_bytes(&self, device: DeviceId, sha256: &str) -> StorageResult<Vec<u8>> {
+        let client = self.client().await?;
+        let id = device.to_string();
+        if get_upload(&client, &id, sha256, false).await?.is_none() {
             return Err(StorageError::UnknownPhoto(sha256.to_owned()));
         }
-        if verified {
-            tx.execute(
-                "UPDATE photos SET complete = TRUE WHERE sha256 = $1",
-                &[&sha256],
+        let rows = client
+            .query(
+                "SELECT bytes FROM photo_upload_chunks WHERE device_id = $1 AND sha256 = $2
+                 ORDER BY chunk_start",
+                &[&id, &sha256],
             )
             .await
             .pg()?;
-        } else {
-            tx.execute("DELETE FROM photo_chunks WHERE sha256 = $1", &[&sha256])
+        concat(&rows)
+    }
+
+    async fn finish_photo(
+        &self,
+        device: DeviceId,
+        sha256: &str,
+        verified: bool,
+    ) -> StorageResult<PhotoRow> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let id = device.to_string();
+        let upload = get_upload(&tx, &id, sha256, true).await?;
+        // Serialise completions of one photo by several devices.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&sha256],
+        )
+        .await
+        .pg()?;
+        let done = get_photo(&tx, sha256, false).await?;
+        let delete = "DELETE FROM photo_uploads WHERE device_id = $1 AND sha256 = $2";
+        let row = match (upload, done) {
+            (Some(_), Some(done)) if verified => {
+                tx.execute(delete, &[&id, &sha256]).await.pg()?;
+                done
+            }
+            (Some(up), None) if verified => {
+                tx.execute(
+                    "INSERT INTO photos (sha256, size, mime, device_id, created_ms,
+                                         received_bytes, complete)
+                     SELECT sha256, size, mime, device_id, created_ms, received_bytes, TRUE
+                     FROM photo_uploads WHERE device_id = $1 AND sha256 = $2",
+                    &[&id, &sha256],
+                )
                 .await
                 .pg()?;
-            tx.execute(
-                "UPDATE photos SET received_bytes = 0, complete = FALSE WHERE sha256 = $1",
-                &[&sha256],
-            )
-            .await
-            .pg()?;
-        }
-        let row = get_photo(&tx, sha256, false)
-            .await?
-            .ok_or_else(|| StorageError::UnknownPhoto(sha256.to_owned()))?;
+                tx.execute(
+                    "INSERT INTO photo_chunks (sha256, chunk_start, bytes)
+                     SELECT sha256, chunk_start, bytes FROM photo_upload_chunks
+                     WHERE device_id = $1 AND sha256 = $2",
+                    &[&id, &sha256],
+                )
+                .await
+                .pg()?;
+                tx.execute(delete, &[&id, &sha256]).await.pg()?;
+                PhotoRow {
+                    complete: true,
+                    ..up
+                }
+            }
+            (Some(up), _) => {
+                tx.execute(
+                    "DELETE FROM photo_upload_chunks WHERE device_id = $1 AND sha256 = $2",
+                    &[&id, &sha256],
+                )
+                .await
+                .pg()?;
+                tx.execute(
+                    "UPDATE photo_uploads SET received_bytes = 0
+                     WHERE device_id = $1 AND sha256 = $2",
+                    &[&id, &sha256],
+                )
+                .await
+                .pg()?;
+                PhotoRow { offset: 0, ..up }
+            }
+            (None, Some(done)) => done,
+            (None, None) => return Err(StorageError::UnknownPhoto(sha256.to_owned())),
+        };
         tx.commit().await.pg()?;
         Ok(row)
     }
 
     async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
-        let sql = format!(
-            "SELECT {PHOTO_COLUMNS} FROM photos WHERE device_id = $1 ORDER BY created_ms, sha256"
-        );
         let rows = self
             .client()
             .await?
-            .query(&sql, &[&device.to_string()])
+            .query(
+                "SELECT p.sha256, p.size, p.mime, p.device_id, p.received_bytes, p.complete
+                 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                 WHERE r.device_id = $1 ORDER BY p.created_ms, p.sha256",
+                &[&device.to_string()],
+            )
             .await
             .pg()?;
         rows.iter().map(photo_row).collect()
+    }
+
+    async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM entry_photos WHERE device_id = $1 AND sha256 = $2)",
+                &[&device.to_string(), &sha256],
+            )
+            .await
+            .pg()?;
+        row.try_get(0).pg()
+    }
+
+    async fn uploads_pending_bytes(&self, device: DeviceId) -> StorageResult<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT COALESCE(SUM(size), 0)::BIGINT FROM photo_uploads WHERE device_id = $1",
+                &[&device.to_string()],
+            )
+            .await
+            .pg()?;
+        shared::to_u64("pending photo bytes", row.try_get(0).pg()?)
     }
 
     async fn import_city(&self, city: &City, now_ms: i64) -> StorageResult<ImportSummary> {

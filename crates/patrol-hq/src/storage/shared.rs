@@ -129,7 +129,7 @@ impl EntryRow {
             .patrol_id
             .map(|p| p.parse::<PatrolId>().map_err(|_| corrupt("patrol id", &p)))
             .transpose()?;
-        let flags: Vec<String> =
+        let flags: Vec<super::Flag> =
             serde_json::from_str(&self.flags).map_err(|_| corrupt("flags", &self.flags))?;
         Ok(StoredEntry {
             entry,
@@ -160,6 +160,8 @@ pub struct ConflictRow {
 #[derive(Debug, Clone)]
 pub struct IngestWrites {
     pub entries: Vec<EntryRow>,
+    /// `(device_id, sha256)` of every photo the new, not quarantined entries name.
+    pub photo_refs: Vec<(String, String)>,
     pub conflicts: Vec<ConflictRow>,
     /// The head after the commit.
     pub head: Head,
@@ -177,6 +179,7 @@ pub fn check_plan(device: DeviceId, head: Head, plan: &IngestPlan) -> StorageRes
     }
     let mut new_head = head;
     let mut entries = Vec::with_capacity(plan.new.len());
+    let mut photo_refs = Vec::new();
     for (i, s) in plan.new.iter().enumerate() {
         let want = plan.expected_head + 1 + i as u64;
         if s.entry.seq != want {
@@ -192,6 +195,13 @@ pub fn check_plan(device: DeviceId, head: Head, plan: &IngestPlan) -> StorageRes
             )));
         }
         entries.push(EntryRow::from_stored(s)?);
+        if s.quarantine.is_none()
+            && let Ok(record) = s.entry.record()
+        {
+            for p in record.photos() {
+                photo_refs.push((device.to_string(), p.sha256.clone()));
+            }
+        }
         new_head = Head {
             seq: s.entry.seq,
             hash: s.entry.hash,
@@ -211,8 +221,11 @@ pub fn check_plan(device: DeviceId, head: Head, plan: &IngestPlan) -> StorageRes
             })
         })
         .collect::<StorageResult<Vec<_>>>()?;
+    photo_refs.sort();
+    photo_refs.dedup();
     Ok(IngestWrites {
         entries,
+        photo_refs,
         conflicts,
         head: new_head,
     })

@@ -29,11 +29,18 @@ pub const DB_FILE: &str = "hq.sqlite";
 
 /// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql` in `migrations/sqlite/`.
 /// Shipped files are never edited (the storage suite pins their SHA-256).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_hq.sql",
-    include_str!("../../migrations/sqlite/0001_hq.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_hq.sql",
+        include_str!("../../migrations/sqlite/0001_hq.sql"),
+    ),
+    (
+        2,
+        "0002_photos_per_device.sql",
+        include_str!("../../migrations/sqlite/0002_photos_per_device.sql"),
+    ),
+];
 
 /// HQ's storage in one SQLite file.
 #[derive(Debug, Clone)]
@@ -217,6 +224,45 @@ fn get_photo(conn: &Connection, sha256: &str) -> StorageResult<Option<PhotoRow>>
     .transpose()
 }
 
+fn get_upload(
+    conn: &Connection,
+    device: DeviceId,
+    sha256: &str,
+) -> StorageResult<Option<PhotoRow>> {
+    conn.query_row(
+        "SELECT sha256, size, mime, device_id, received_bytes, 0 FROM photo_uploads
+         WHERE device_id = ?1 AND sha256 = ?2",
+        params![device.to_string(), sha256],
+        photo_raw,
+    )
+    .optional()?
+    .map(PhotoRaw::into_row)
+    .transpose()
+}
+
+fn delete_upload(conn: &Connection, device: DeviceId, sha256: &str) -> StorageResult<()> {
+    // Chunks go with it (ON DELETE CASCADE).
+    conn.execute(
+        "DELETE FROM photo_uploads WHERE device_id = ?1 AND sha256 = ?2",
+        params![device.to_string(), sha256],
+    )?;
+    Ok(())
+}
+
+fn concat_chunks(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StorageResult<Vec<u8>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut out = Vec::new();
+    let mut rows = stmt.query(args)?;
+    while let Some(r) = rows.next()? {
+        out.extend_from_slice(&r.get::<_, Vec<u8>>(0)?);
+    }
+    Ok(out)
+}
+
 fn load_reference(
     conn: &Connection,
     min_version: i64,
@@ -344,6 +390,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn cancel_enrollment(&self, code_hash: &str, now_ms: i64) -> StorageResult<bool> {
+        let code_hash = code_hash.to_owned();
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE enrollment_codes SET expires_ms = ?2
+                 WHERE code_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2",
+                params![code_hash, now_ms],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
         self.call(move |c| get_device(c, id)).await
     }
@@ -426,14 +485,18 @@ impl Storage for SqliteStorage {
     async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head> {
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let head: Option<(i64, Vec<u8>)> = tx
+            let head: Option<(i64, Vec<u8>, String)> = tx
                 .query_row(
-                    "SELECT head_seq, head_hash FROM devices WHERE id = ?1",
+                    "SELECT head_seq, head_hash, status FROM devices WHERE id = ?1",
                     [device.to_string()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            let (seq, hash) = head.ok_or_else(|| shared::not_enrolled(device))?;
+            let (seq, hash, status) = head.ok_or_else(|| shared::not_enrolled(device))?;
+            // Revoked after the request was authenticated: store nothing.
+            if status != "active" {
+                return Err(StorageError::Revoked(device));
+            }
             let head = shared::head(seq, &hash)?;
             let writes = check_plan(device, head, &plan)?;
             {
@@ -463,10 +526,13 @@ impl Storage for SqliteStorage {
                         r.quarantine_reason
                     ])?;
                 }
+                // At most `max_conflicts` rows per device; the IMMEDIATE transaction makes the
+                // count and the insert one step.
                 let mut conflict = tx.prepare_cached(
                     "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
                                             received_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                     WHERE (SELECT count(*) FROM conflicts WHERE device_id = ?1) < ?7
                      ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
                 )?;
                 for k in &writes.conflicts {
@@ -476,8 +542,18 @@ impl Storage for SqliteStorage {
                         k.hq_hash,
                         k.device_hash,
                         k.device_entry,
-                        plan.seen_ms
+                        plan.seen_ms,
+                        i64::from(plan.max_conflicts)
                     ])?;
+                }
+            }
+            {
+                let mut refs = tx.prepare_cached(
+                    "INSERT INTO entry_photos (device_id, sha256) VALUES (?1, ?2)
+                     ON CONFLICT (device_id, sha256) DO NOTHING",
+                )?;
+                for (d, sha) in &writes.photo_refs {
+                    refs.execute(params![d, sha])?;
                 }
             }
             let new_head = writes.head;
@@ -634,6 +710,15 @@ impl Storage for SqliteStorage {
         self.call(move |c| get_photo(c, &sha256)).await
     }
 
+    async fn photo_upload(
+        &self,
+        device: DeviceId,
+        sha256: &str,
+    ) -> StorageResult<Option<PhotoRow>> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| get_upload(c, device, &sha256)).await
+    }
+
     async fn begin_photo(
         &self,
         sha256: &str,
@@ -645,18 +730,21 @@ impl Storage for SqliteStorage {
         let (sha256, mime) = (sha256.to_owned(), mime.to_owned());
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if let Some(done) = get_photo(&tx, &sha256)? {
+                return Ok(done);
+            }
             tx.execute(
-                "INSERT INTO photos (sha256, size, mime, device_id, created_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+                "INSERT INTO photo_uploads (device_id, sha256, size, mime, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (device_id, sha256) DO NOTHING",
                 params![
+                    device.to_string(),
                     sha256,
                     to_i64("size", size)?,
                     mime,
-                    device.to_string(),
                     now_ms
                 ],
             )?;
-            let row = get_photo(&tx, &sha256)?
+            let row = get_upload(&tx, device, &sha256)?
                 .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
             tx.commit()?;
             Ok(row)
@@ -666,6 +754,7 @@ impl Storage for SqliteStorage {
 
     async fn append_photo(
         &self,
+        device: DeviceId,
         sha256: &str,
         offset: u64,
         bytes: &[u8],
@@ -673,21 +762,22 @@ impl Storage for SqliteStorage {
         let (sha256, bytes) = (sha256.to_owned(), bytes.to_vec());
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row = get_photo(&tx, &sha256)?
+            let row = get_upload(&tx, device, &sha256)?
                 .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
             let end = shared::check_append(&row, offset, bytes.len())?;
             if bytes.is_empty() {
                 return Ok(row);
             }
             tx.execute(
-                "INSERT INTO photo_chunks (sha256, chunk_start, bytes) VALUES (?1, ?2, ?3)",
-                params![sha256, to_i64("offset", offset)?, bytes],
+                "INSERT INTO photo_upload_chunks (device_id, sha256, chunk_start, bytes)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![device.to_string(), sha256, to_i64("offset", offset)?, bytes],
             )?;
             tx.execute(
-                "UPDATE photos SET received_bytes = ?2 WHERE sha256 = ?1",
-                params![sha256, to_i64("offset", end)?],
+                "UPDATE photo_uploads SET received_bytes = ?3 WHERE device_id = ?1 AND sha256 = ?2",
+                params![device.to_string(), sha256, to_i64("offset", end)?],
             )?;
-            let row = get_photo(&tx, &sha256)?
+            let row = get_upload(&tx, device, &sha256)?
                 .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
             tx.commit()?;
             Ok(row)
@@ -701,40 +791,83 @@ impl Storage for SqliteStorage {
             if get_photo(c, &sha256)?.is_none() {
                 return Err(StorageError::UnknownPhoto(sha256));
             }
-            let mut stmt = c.prepare_cached(
+            concat_chunks(
+                c,
                 "SELECT bytes FROM photo_chunks WHERE sha256 = ?1 ORDER BY chunk_start",
-            )?;
-            let mut out = Vec::new();
-            let mut rows = stmt.query([&sha256])?;
-            while let Some(r) = rows.next()? {
-                out.extend_from_slice(&r.get::<_, Vec<u8>>(0)?);
-            }
-            Ok(out)
+                params![sha256],
+            )
         })
         .await
     }
 
-    async fn finish_photo(&self, sha256: &str, verified: bool) -> StorageResult<PhotoRow> {
+    async fn upload_bytes(&self, device: DeviceId, sha256: &str) -> StorageResult<Vec<u8>> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| {
+            if get_upload(c, device, &sha256)?.is_none() {
+                return Err(StorageError::UnknownPhoto(sha256));
+            }
+            concat_chunks(
+                c,
+                "SELECT bytes FROM photo_upload_chunks WHERE device_id = ?1 AND sha256 = ?2
+                 ORDER BY chunk_start",
+                params![device.to_string(), sha256],
+            )
+        })
+        .await
+    }
+
+    async fn finish_photo(
+        &self,
+        device: DeviceId,
+        sha256: &str,
+        verified: bool,
+    ) -> StorageResult<PhotoRow> {
         let sha256 = sha256.to_owned();
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            if get_photo(&tx, &sha256)?.is_none() {
-                return Err(StorageError::UnknownPhoto(sha256));
-            }
-            if verified {
-                tx.execute(
-                    "UPDATE photos SET complete = 1 WHERE sha256 = ?1",
-                    [&sha256],
-                )?;
-            } else {
-                tx.execute("DELETE FROM photo_chunks WHERE sha256 = ?1", [&sha256])?;
-                tx.execute(
-                    "UPDATE photos SET received_bytes = 0, complete = 0 WHERE sha256 = ?1",
-                    [&sha256],
-                )?;
-            }
-            let row = get_photo(&tx, &sha256)?
-                .ok_or_else(|| StorageError::UnknownPhoto(sha256.clone()))?;
+            let upload = get_upload(&tx, device, &sha256)?;
+            let done = get_photo(&tx, &sha256)?;
+            let row = match (upload, done) {
+                // Another device's upload completed first: this copy is not needed.
+                (Some(_), Some(done)) if verified => {
+                    delete_upload(&tx, device, &sha256)?;
+                    done
+                }
+                (Some(up), None) if verified => {
+                    tx.execute(
+                        "INSERT INTO photos (sha256, size, mime, device_id, created_ms,
+                                             received_bytes, complete)
+                         SELECT sha256, size, mime, device_id, created_ms, received_bytes, 1
+                         FROM photo_uploads WHERE device_id = ?1 AND sha256 = ?2",
+                        params![device.to_string(), sha256],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO photo_chunks (sha256, chunk_start, bytes)
+                         SELECT sha256, chunk_start, bytes FROM photo_upload_chunks
+                         WHERE device_id = ?1 AND sha256 = ?2",
+                        params![device.to_string(), sha256],
+                    )?;
+                    delete_upload(&tx, device, &sha256)?;
+                    PhotoRow {
+                        complete: true,
+                        ..up
+                    }
+                }
+                (Some(up), _) => {
+                    tx.execute(
+                        "DELETE FROM photo_upload_chunks WHERE device_id = ?1 AND sha256 = ?2",
+                        params![device.to_string(), sha256],
+                    )?;
+                    tx.execute(
+                        "UPDATE photo_uploads SET received_bytes = 0
+                         WHERE device_id = ?1 AND sha256 = ?2",
+                        params![device.to_string(), sha256],
+                    )?;
+                    PhotoRow { offset: 0, ..up }
+                }
+                (None, Some(done)) => done,
+                (None, None) => return Err(StorageError::UnknownPhoto(sha256)),
+            };
             tx.commit()?;
             Ok(row)
         })
@@ -743,14 +876,39 @@ impl Storage for SqliteStorage {
 
     async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
         self.call(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {PHOTO_COLUMNS} FROM photos WHERE device_id = ?1
-                 ORDER BY created_ms, sha256"
-            ))?;
+            let mut stmt = c.prepare_cached(
+                "SELECT p.sha256, p.size, p.mime, p.device_id, p.received_bytes, p.complete
+                 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                 WHERE r.device_id = ?1 ORDER BY p.created_ms, p.sha256",
+            )?;
             let raws = stmt
                 .query_map([device.to_string()], photo_raw)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             raws.into_iter().map(PhotoRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool> {
+        let sha256 = sha256.to_owned();
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM entry_photos WHERE device_id = ?1 AND sha256 = ?2)",
+                params![device.to_string(), sha256],
+                |r| r.get::<_, bool>(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn uploads_pending_bytes(&self, device: DeviceId) -> StorageResult<u64> {
+        self.call(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT COALESCE(SUM(size), 0) FROM photo_uploads WHERE device_id = ?1",
+                [device.to_string()],
+                |r| r.get(0),
+            )?;
+            shared::to_u64("pending photo bytes", n)
         })
         .await
     }

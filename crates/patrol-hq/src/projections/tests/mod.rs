@@ -66,7 +66,8 @@ impl Device {
             payload: record.encode_payload(),
             prev_hash: self.prev,
         }
-        .seal();
+        .seal()
+        .expect("test entries encode");
         self.prev = entry.hash;
         StoredEntry {
             patrol_id: record.patrol_id(),

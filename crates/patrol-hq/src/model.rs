@@ -1,0 +1,101 @@
+//! HQ's domain types: an entry as HQ stores it, why it is flagged, and what one upload will
+//! commit. Storage keeps these rows and decides nothing; [`crate::ingest`] decides, purely;
+//! [`crate::service`] runs the use cases around both.
+
+use patrol_model::v1::{Conflict, EntryProblem};
+use patrol_model::{Entry, PatrolId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why an entry is flagged. Flags are kept with the entry and shown; they never drop it and
+/// never keep it out of a figure. Stored as their snake_case names (a JSON array per entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// The device's wall time is ahead of HQ's receipt time by more than the tolerance.
+    Future,
+    /// Wall time and GNSS time disagree by more than the tolerance.
+    GnssMismatch,
+    /// The device clock was off by more than the tolerance when this arrived.
+    SkewedClock,
+    /// A time the entry or the upload carried lies outside 2000–2099 (a clock reset to 1970, a
+    /// unit mistake, a forgery): it was not believed, and the event time comes from the next
+    /// best source (GNSS, the corrected wall clock, or at worst HQ's receipt time).
+    ImplausibleTime,
+}
+
+impl Flag {
+    pub const ALL: &'static [Flag] = &[
+        Flag::Future,
+        Flag::GnssMismatch,
+        Flag::SkewedClock,
+        Flag::ImplausibleTime,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Future => "future",
+            Flag::GnssMismatch => "gnss_mismatch",
+            Flag::SkewedClock => "skewed_clock",
+            Flag::ImplausibleTime => "implausible_time",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The flag names as constants, for callers that spell them (`flags::FUTURE`).
+pub mod flags {
+    use super::Flag;
+    pub const FUTURE: Flag = Flag::Future;
+    pub const GNSS_MISMATCH: Flag = Flag::GnssMismatch;
+    pub const SKEWED_CLOCK: Flag = Flag::SkewedClock;
+    pub const IMPLAUSIBLE_TIME: Flag = Flag::ImplausibleTime;
+}
+
+/// An entry as HQ stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEntry {
+    pub entry: Entry,
+    /// HQ's clock when the entry arrived.
+    pub received_ms: i64,
+    /// Best estimate of when it happened: GNSS time, else wall time corrected by the skew.
+    pub event_ms: i64,
+    pub patrol_id: Option<PatrolId>,
+    /// Clock flags, see [`Flag`].
+    pub flags: Vec<Flag>,
+    /// Set when the entry is chained but kept out of projections.
+    pub quarantine: Option<EntryProblem>,
+}
+
+/// What the planner decided for one upload, to be committed atomically.
+#[derive(Debug, Clone)]
+pub struct IngestPlan {
+    /// The head the plan was made against; storage refuses the plan if it moved.
+    pub expected_head: u64,
+    /// Entries to store, contiguous from `expected_head + 1`.
+    pub new: Vec<StoredEntry>,
+    /// Conflicts to keep aside (with the device's bytes, whose hash HQ recomputed).
+    pub conflicts: Vec<(Conflict, Entry)>,
+    /// Storage keeps at most this many conflicts per device, whatever the plan holds.
+    pub max_conflicts: u32,
+    pub skew_ms: i64,
+    pub seen_ms: i64,
+}
+
+impl Default for IngestPlan {
+    fn default() -> Self {
+        Self {
+            expected_head: 0,
+            new: Vec::new(),
+            conflicts: Vec::new(),
+            max_conflicts: crate::ingest::MAX_CONFLICTS_PER_DEVICE,
+            skew_ms: 0,
+            seen_ms: 0,
+        }
+    }
+}

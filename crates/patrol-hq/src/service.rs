@@ -1,0 +1,200 @@
+//! HQ's use cases, between HTTP and storage: each HTTP handler is one call into here, and the
+//! `patrol-hq` command line calls the same functions. A use case reads what the pure planners
+//! need from storage, lets them decide, and commits what they decided.
+
+use crate::auth::{hash_secret, normalize_code, random_secret};
+use crate::error::{ApiError, ApiResult};
+use crate::limits::Refused;
+use crate::storage::StorageError;
+use crate::{AppState, ingest};
+use patrol_model::DeviceId;
+use patrol_model::v1::{EnrollRequest, EnrollResponse, UploadRequest, UploadResponse};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Letters and digits of an enrolment code (`XXXX-XXXX-XXXX`, 60 bits). Codes of 8 issued by
+/// earlier versions are still redeemed until they expire.
+pub const CODE_LEN: usize = 12;
+const OLD_CODE_LEN: usize = 8;
+
+/// Enrolment codes that may wait unredeemed at once: a station prints a few a day; thousands
+/// would mean a script run wild, and each one is a door.
+pub const MAX_PENDING_CODES: usize = 500;
+
+/// Refuse text that would mislead a person reading a log or a list: control characters (a
+/// newline forges a log line) and bidirectional overrides (U+202E turns `gpj.exe` around).
+pub fn check_label(field: &str, value: &str, max_chars: usize) -> ApiResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max_chars {
+        return Err(ApiError::bad(
+            "bad_name",
+            format!("{field}: 1–{max_chars} characters"),
+        ));
+    }
+    let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if let Some(c) = value.chars().find(|c| c.is_control() || bidi(*c)) {
+        return Err(ApiError::bad(
+            "bad_name",
+            format!(
+                "{field}: control or text-direction character U+{:04X} is not allowed",
+                u32::from(c)
+            ),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Redeem a one-time code: the device gets its secret (shown once; HQ keeps its hash). Each
+/// attempt counts against the address's and HQ's per-minute limits; a failure is logged with
+/// the address, never with the code.
+pub async fn enroll(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    req: &EnrollRequest,
+) -> ApiResult<EnrollResponse> {
+    let shown = addr.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+    if let Err(why) = state.enrol_limiter.attempt(addr, state.now_ms()) {
+        tracing::warn!(address = %shown, limit = ?why, "enrolment attempts over the limit");
+        return Err(ApiError::TooMany(match why {
+            Refused::Address => "too many enrolment attempts from this address; wait a minute",
+            Refused::Overall => "too many enrolment attempts at HQ right now; wait a minute",
+        }));
+    }
+    let code = normalize_code(&req.code);
+    if code.len() != CODE_LEN && code.len() != OLD_CODE_LEN {
+        tracing::warn!(address = %shown, "enrolment with a malformed code");
+        return Err(ApiError::bad(
+            "bad_code",
+            "an enrolment code has 12 letters and digits, e.g. K7QM-3XPA-9RTW",
+        ));
+    }
+    let secret = random_secret(32);
+    let redeemed = state
+        .storage
+        .redeem_enrollment(
+            &hash_secret(&code),
+            req.device_id,
+            &hash_secret(&secret),
+            state.now_ms(),
+        )
+        .await;
+    let device = match redeemed {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(address = %shown, device = %req.device_id, error = %e, "enrolment refused");
+            return Err(e.into());
+        }
+    };
+    tracing::info!(device = %device.id, name = %device.name, "device enrolled");
+    let city = state.storage.city().await?.map(|c| c.name);
+    Ok(EnrollResponse {
+        device_id: device.id,
+        device_name: device.name,
+        secret,
+        city,
+    })
+}
+
+/// Most entries accepted in one upload.
+pub const MAX_BATCH: usize = 2000;
+
+/// How often an upload is planned again when another upload of the same device committed
+/// between planning and committing. Each retry sees a higher head, so this is never reached in
+/// practice; past it HQ answers 503 so the device backs off and tries again.
+const REPLANS: usize = 5;
+
+/// Store one batch of a device's ledger exactly once: plan it against HQ's head (the pure
+/// [`ingest::plan`]), commit the plan atomically, and plan again if the head moved meanwhile.
+pub async fn upload(
+    state: &AppState,
+    id: DeviceId,
+    req: &UploadRequest,
+) -> ApiResult<UploadResponse> {
+    if req.entries.len() > MAX_BATCH {
+        return Err(ApiError::bad(
+            "batch_too_large",
+            format!("at most {MAX_BATCH} entries per upload"),
+        ));
+    }
+    if let Some(e) = req.entries.iter().find(|e| e.device_id != id) {
+        return Err(ApiError::forbidden(
+            "not_your_ledger",
+            format!(
+                "seq {} belongs to device {}; a device uploads only its own entries",
+                e.seq, e.device_id
+            ),
+        ));
+    }
+    if let Some(e) = req.entries.iter().find(|e| e.seq == 0) {
+        return Err(ApiError::bad(
+            "bad_seq",
+            format!("entry {} has seq 0; seqs start at 1", e.id),
+        ));
+    }
+    for _ in 0..REPLANS {
+        let device = state
+            .storage
+            .device(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
+        let head = device.head;
+        let below: Vec<u64> = req
+            .entries
+            .iter()
+            .map(|e| e.seq)
+            .filter(|s| *s <= head.seq)
+            .collect();
+        let (held, conflicts_held): (HashMap<u64, _>, u32) =
+            match (below.iter().min(), below.iter().max()) {
+                (Some(&lo), Some(&hi)) => (
+                    state
+                        .storage
+                        .hashes(id, lo, hi)
+                        .await?
+                        .into_iter()
+                        .collect(),
+                    u32::try_from(state.storage.conflicts(Some(id)).await?.len())
+                        .unwrap_or(u32::MAX),
+                ),
+                _ => (HashMap::new(), 0),
+            };
+        let now = state.now_ms();
+        let planned = ingest::plan(
+            head,
+            &held,
+            &req.entries,
+            now,
+            req.device_now_ms,
+            conflicts_held,
+        );
+        let accepted = u32::try_from(planned.plan.new.len()).unwrap_or(u32::MAX);
+        let skew_ms = planned.plan.skew_ms;
+        let kept = planned.plan.conflicts.len();
+        match state.storage.commit_ingest(id, planned.plan).await {
+            Ok(head) => {
+                if !planned.conflicts.is_empty() {
+                    tracing::warn!(
+                        device = %id,
+                        conflicts = planned.conflicts.len(),
+                        kept,
+                        "conflicting entries kept aside"
+                    );
+                }
+                return Ok(UploadResponse {
+                    head,
+                    accepted,
+                    duplicates: planned.duplicates,
+                    quarantined: planned.quarantined,
+                    rejected: planned.rejected,
+                    conflicts: planned.conflicts,
+                    skew_ms,
+                });
+            }
+            Err(StorageError::HeadMoved { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Busy(format!(
+        "device {id}: other uploads of this device keep committing; retry shortly"
+    )))
+}
