@@ -9,6 +9,10 @@ use patrol_model::{Entry, Hash, PhotoRef};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 
+/// How many of its newest entries a forked device shows HQ, so HQ records the fork as
+/// conflicts (HQ keeps at most 64 per device).
+pub const FORK_REPORT: u64 = 64;
+
 /// First retry waits up to this long …
 pub const BACKOFF_BASE: Duration = Duration::from_millis(500);
 /// … doubling each attempt, never more than this.

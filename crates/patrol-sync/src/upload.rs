@@ -30,7 +30,13 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             HeadCheck::Behind { .. } => {}
             HeadCheck::UpToDate => return Ok(out),
             bad => {
-                out.refused = bad.problem();
+                let told = self.report_fork(head.seq, local_head).await;
+                out.refused = bad.problem().map(|p| match told {
+                    Some(n) if n > 0 => {
+                        format!("{p} (HQ was shown {n} entries that differ from its own)")
+                    }
+                    _ => p,
+                });
                 return Ok(out);
             }
         }
@@ -133,6 +139,33 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             }
         }
         Ok(out)
+    }
+
+    /// This ledger and HQ's disagree (a restored backup, a cloned phone): show HQ this device's
+    /// own copies of the seqs both hold — the newest [`plan::FORK_REPORT`] of them — so HQ keeps
+    /// the ones that differ aside as conflicts and the operators see the fork. Returns how many
+    /// HQ found different (`None` when HQ could not be told; the queue is reported stuck anyway).
+    async fn report_fork(&mut self, hq_head: u64, local_head: u64) -> Option<usize> {
+        let top = hq_head.min(local_head);
+        if top == 0 {
+            return None;
+        }
+        let from = top.saturating_sub(plan::FORK_REPORT - 1).max(1);
+        let len = usize::try_from(top - from + 1).ok()?;
+        let request = self
+            .store
+            .with_store(|s| -> patrol_device::Result<_> {
+                Ok(UploadRequest {
+                    device_now_ms: s.clock().wall_ms(),
+                    entries: s.entries(from, len)?,
+                })
+            })
+            .ok()?;
+        let path = format!("/api/v1/devices/{}/entries", self.device_id);
+        let answer: Result<UploadResponse, _> = self
+            .call(|hq| hq.request(Method::POST, &path).json(&request))
+            .await;
+        answer.ok().map(|r| r.conflicts.len())
     }
 
     /// Compare HQ's head with the local ledger.

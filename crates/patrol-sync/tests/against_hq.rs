@@ -206,13 +206,27 @@ fn a_photo_upload_resumes_where_hq_stands() {
     let mut d = enrolled(&hq);
     let (photo, bytes) = d.photo(100 * 1024, 4);
     d.violation(vec![photo.clone()]);
-    // An earlier sync sent the first 40 000 bytes and was cut off.
+    // An earlier sync sent the entries and the first 40 000 bytes, and was cut off. (HQ takes
+    // only photos that entries it holds name, so the entries go first, as a sync sends them.)
     let token = v1::device_token(
         d.store.device_id(),
         &d.store.device_secret().unwrap().unwrap(),
     );
+    let upload = v1::UploadRequest {
+        device_now_ms: d.store.clock().wall_ms(),
+        entries: d.store.entries(1, 1000).unwrap(),
+    };
+    let entries_url = format!("{}/api/v1/devices/{}/entries", hq.url, d.store.device_id());
     hq.rt.block_on(async {
         let http = reqwest::Client::new();
+        let r = http
+            .post(&entries_url)
+            .bearer_auth(&token)
+            .json(&upload)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
         let offer = v1::PhotoOffer {
             sha256: photo.sha256.clone(),
             size: photo.size,
@@ -295,6 +309,14 @@ fn a_restored_device_reports_a_stuck_queue() {
     );
     assert_eq!(report.pending, 3, "the three new entries still wait");
     assert_eq!(d.store.outbox_counts().unwrap().pending, 3);
+    // HQ learned of the fork: its conflict list names the seqs this device holds differently.
+    let conflicts = hq
+        .rt
+        .block_on(hq.storage().conflicts(Some(d.store.device_id())))
+        .unwrap();
+    let seqs: Vec<u64> = conflicts.iter().map(|(_, c)| c.seq).collect();
+    assert_eq!(seqs, [3, 4], "{stuck}");
+    assert!(stuck.contains("HQ was shown 2 entries"), "{stuck}");
 }
 
 #[test]
