@@ -29,16 +29,27 @@ pub struct FenceParams {
     /// the gap (or at the start of an unconfirmed departure), and discards a half-dwelt arrival:
     /// without fixes there is no evidence the post was held. `None` trusts any gap.
     pub max_gap_s: Option<u32>,
+    /// Fixes whose reported accuracy is worse than this (metres) prove nothing either way
+    /// ([`crate::track::within_gate`]): the same gate that keeps them out of distances, from the
+    /// city (`patrol_model::City::accuracy_gate_of`).
+    #[serde(default = "default_gate")]
+    pub accuracy_gate_m: f64,
+}
+
+fn default_gate() -> f64 {
+    patrol_model::DEFAULT_ACCURACY_GATE_M
 }
 
 impl Default for FenceParams {
-    /// 60 s to arrive, 60 s to leave, 10 m for fixes without accuracy, gaps up to 10 minutes.
+    /// 60 s to arrive, 60 s to leave, 10 m for fixes without accuracy, gaps up to 10 minutes,
+    /// the default accuracy gate.
     fn default() -> Self {
         Self {
             arrive_dwell_s: 60,
             leave_dwell_s: 60,
             default_accuracy_m: 10.0,
             max_gap_s: Some(600),
+            accuracy_gate_m: default_gate(),
         }
     }
 }
@@ -71,8 +82,12 @@ pub struct Visit {
 }
 
 /// Read one fix against the post's fence. A missing accuracy counts as
-/// [`FenceParams::default_accuracy_m`]; a negative, NaN or infinite accuracy proves nothing.
+/// [`FenceParams::default_accuracy_m`]; a negative, NaN or infinite accuracy proves nothing, and
+/// neither does one worse than [`FenceParams::accuracy_gate_m`] (even far from a big post).
 pub fn side(post: &Post, fix: &PositionFix, params: &FenceParams) -> FenceSide {
+    if !crate::track::within_gate(fix, params.accuracy_gate_m) {
+        return FenceSide::Uncertain;
+    }
     let accuracy = fix.accuracy_m.unwrap_or(params.default_accuracy_m);
     if !accuracy.is_finite() || accuracy < 0.0 {
         return FenceSide::Uncertain;

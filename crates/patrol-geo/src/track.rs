@@ -3,6 +3,8 @@
 //!
 //! Storage keeps every fix (the ledger is evidence); this module never decides what is stored.
 //! [`simplify_for_display`] is for drawing only, and its output must never be written back.
+//! Likewise the accuracy gate ([`within_gate`], [`patrolled_m`]) only decides which fixes a
+//! distance is measured through: a fix worse than the gate stays in the ledger and in exports.
 
 use crate::plane::LocalPlane;
 use crate::point;
@@ -27,6 +29,32 @@ pub fn length_m(fixes: &[PositionFix]) -> f64 {
 /// answer does not depend on the order fixes arrived in.
 pub fn length_m_by_time(fixes: &[PositionFix]) -> f64 {
     length_m(&event_order(fixes))
+}
+
+/// Whether a fix is accurate enough to count in a distance (and in a geofence decision): its
+/// reported horizontal accuracy is at most `gate_m` metres. A fix that reports no accuracy (a
+/// GPX import, a manual fix) passes, since nothing says it is poor; a non-finite accuracy does
+/// not.
+pub fn within_gate(fix: &PositionFix, gate_m: f64) -> bool {
+    match fix.accuracy_m {
+        None => true,
+        Some(a) => a.is_finite() && a <= gate_m,
+    }
+}
+
+/// The distance a patrol covered, in metres: the geodesic length through the fixes in event-time
+/// order (see [`event_order`]) that pass the accuracy gate ([`within_gate`]). A ±80 m fix in a
+/// walk is jitter, not ground covered, so it is stepped over: the route runs straight from the
+/// fix before it to the fix after. This is the one rule for a patrol's distance, on the device
+/// and at HQ; `gate_m` comes from the city (`patrol_model::City::accuracy_gate_of`). Never
+/// negative, never `-0.0`.
+pub fn patrolled_m(fixes: &[PositionFix], gate_m: f64) -> f64 {
+    let kept: Vec<PositionFix> = event_order(fixes)
+        .into_iter()
+        .filter(|f| within_gate(f, gate_m))
+        .collect();
+    // `+ 0.0` turns an empty sum's -0.0 into 0.0, which would print as `-0` in JSON.
+    length_m(&kept).max(0.0) + 0.0
 }
 
 /// The fixes in event-time order, as every projection reads them: fixes without `time_ms` are

@@ -6,6 +6,11 @@ use crate::{CellId, GroupId, LatLon, PostId, Validation, ValidationError, valida
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
+/// Fixes whose horizontal accuracy is worse than this (metres) are kept in the ledger and in
+/// exports but left out of distance and geofence decisions, when the city sets no gate of its
+/// own: at ±50 m a walking officer's jitter already outweighs the steps taken.
+pub const DEFAULT_ACCURACY_GATE_M: f64 = 50.0;
+
 /// A whole city's reference data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct City {
@@ -102,11 +107,26 @@ impl DutyWindow {
 }
 
 impl City {
-    /// Check the whole city, naming the first offending item.
+    /// The city's IANA time zone (Asia/Shanghai if the name does not parse; `validate` refuses
+    /// such a city).
     pub fn tz(&self) -> chrono_tz::Tz {
         self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
+    /// The accuracy gate for fixes of this city, in metres (see [`DEFAULT_ACCURACY_GATE_M`]).
+    ///
+    /// Every city uses the default for now: a per-city gate needs a field that HQ stores with the
+    /// city header and sends in the reference download, which is a storage and wire change.
+    pub fn accuracy_gate_m(&self) -> f64 {
+        DEFAULT_ACCURACY_GATE_M
+    }
+
+    /// The gate for `city`, or the default when the device or HQ has no reference data.
+    pub fn accuracy_gate_of(city: Option<&City>) -> f64 {
+        city.map_or(DEFAULT_ACCURACY_GATE_M, City::accuracy_gate_m)
+    }
+
+    /// Check the whole city, naming the first offending item.
     pub fn validate(&self) -> Validation {
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ValidationError::new(

@@ -84,6 +84,36 @@ fn reading_single_fixes() {
 }
 
 #[test]
+fn fixes_worse_than_the_gate_prove_nothing() {
+    let p = post();
+    // (distance m, accuracy m, gate m, side): 80 m accuracy 500 m away would prove "outside"
+    // without the gate; with the default 50 m gate it proves nothing.
+    let table = [
+        (500.0, 80.0, 50.0, FenceSide::Uncertain),
+        (500.0, 80.0, 100.0, FenceSide::Outside),
+        (500.0, 50.0, 50.0, FenceSide::Outside),
+        (0.0, 5.0, 50.0, FenceSide::Inside),
+    ];
+    for (d_m, acc, gate, want) in table {
+        let params = FenceParams {
+            accuracy_gate_m: gate,
+            ..FenceParams::default()
+        };
+        assert_eq!(
+            side(&p, &fix_at(0, d_m, 90.0, Some(acc)), &params),
+            want,
+            "{d_m} m ±{acc} m, gate {gate} m"
+        );
+    }
+    // A departure cannot be confirmed by poor fixes alone: the visit stays open.
+    let on_post = stay(0, 120, 10, 5.0, 3.0);
+    let poor_away = stay(130, 400, 10, 500.0, 80.0);
+    let got = visits(&p, &cat(&[on_post, poor_away]), &FenceParams::default());
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].leave_ms, None);
+}
+
+#[test]
 fn clean_arrival_and_departure() {
     let approach = stay(0, 60, 10, 100.0, 5.0);
     let on_post = stay(70, 370, 10, 5.0, 4.0);

@@ -162,3 +162,72 @@ fn simplification_degenerate_inputs_return_every_fix() {
     assert_eq!(simplify_for_display(&route[..2], 100.0), all[..2].to_vec());
     assert!(simplify_for_display(&[], 5.0).is_empty());
 }
+
+#[test]
+fn accuracy_gate_decides_which_fixes_count() {
+    let with_accuracy = |i: i64, north_m: f64, accuracy: Option<f64>| PositionFix {
+        accuracy_m: accuracy,
+        ..fix(i, LAT + north_m * DEG_PER_M, LON)
+    };
+    let table = [
+        ("no accuracy passes", None, 50.0, true),
+        ("at the gate passes", Some(50.0), 50.0, true),
+        ("just over fails", Some(50.1), 50.0, false),
+        ("±80 m fails the default", Some(80.0), 50.0, false),
+        ("±80 m passes a wider gate", Some(80.0), 100.0, true),
+        ("NaN fails", Some(f64::NAN), 50.0, false),
+        ("infinite fails", Some(f64::INFINITY), 50.0, false),
+    ];
+    for (name, accuracy, gate, want) in table {
+        assert_eq!(
+            within_gate(&with_accuracy(0, 0.0, accuracy), gate),
+            want,
+            "{name}"
+        );
+    }
+
+    // 0 → 100 m north, a ±80 m fix thrown 300 m east in between, then 200 m: the stray fix is
+    // stepped over, so the walk measures 200 m, not ~800 m.
+    let east = DEG_PER_M / LAT.to_radians().cos();
+    let mut stray = with_accuracy(2, 100.0, Some(80.0));
+    stray.lon += 300.0 * east;
+    let walk = [
+        with_accuracy(0, 0.0, Some(5.0)),
+        with_accuracy(1, 100.0, Some(5.0)),
+        stray,
+        with_accuracy(3, 200.0, None),
+    ];
+    let gated = patrolled_m(&walk, 50.0);
+    assert!((gated - 200.0).abs() < 1.0, "{gated} m");
+    let ungated = patrolled_m(&walk, 100.0);
+    assert!(ungated > 700.0, "{ungated} m");
+    // The answer does not depend on arrival order.
+    let mut shuffled = walk;
+    shuffled.reverse();
+    assert_eq!(patrolled_m(&shuffled, 50.0), gated);
+}
+
+#[test]
+fn patrolled_distance_is_never_negative_zero() {
+    let cases: [(&str, Vec<PositionFix>); 3] = [
+        ("no fixes", vec![]),
+        ("one fix", vec![fix(0, LAT, LON)]),
+        (
+            "only poor fixes",
+            vec![
+                PositionFix {
+                    accuracy_m: Some(90.0),
+                    ..fix(0, LAT, LON)
+                },
+                PositionFix {
+                    accuracy_m: Some(90.0),
+                    ..fix(1, LAT + 0.01, LON)
+                },
+            ],
+        ),
+    ];
+    for (name, fixes) in cases {
+        let m = patrolled_m(&fixes, 50.0);
+        assert!(m == 0.0 && m.is_sign_positive(), "{name}: {m}");
+    }
+}
