@@ -1,9 +1,15 @@
-// End-to-end test of the real app: the debug binary driven through tauri-driver + WebKitWebDriver
-// (W3C WebDriver over plain fetch, no client library), against the real HQ binary on
-// 127.0.0.1:0. It builds nothing; run.sh builds first. Run under a display (xvfb-run -a).
+// End-to-end test of the real app: the debug binary driven by WebKitWebDriver (Debian's
+// webkit2gtk-driver; W3C WebDriver over plain fetch, no client library, no tauri-driver), against
+// the real HQ binary on 127.0.0.1:0. It builds nothing; run.sh builds first. Run under a display
+// (xvfb-run -a).
 //
 //   node run.mjs [--app PATH] [--hq PATH]
-//   env: APP_BIN, HQ_BIN, TAURI_DRIVER, NATIVE_DRIVER, E2E_ARTIFACTS, E2E_KEEP=1 (keep temp dirs)
+//   env: APP_BIN, HQ_BIN, NATIVE_DRIVER (default /usr/bin/WebKitWebDriver), E2E_ARTIFACTS,
+//        E2E_KEEP=1 (keep temp dirs)
+//
+// tauri-driver would only rename the capability `tauri:options: {application, args}` to
+// WebKitGTK's `webkitgtk:browserOptions: {binary, args}`, set TAURI_WEBVIEW_AUTOMATION=true (without
+// it the app's webview refuses automation) and proxy HTTP; this file does those itself.
 //
 // Steps: enrol (type HQ URL + code), start a patrol, tap two violations, file a lost-person
 // report, sync; check through HQ's operator API that HQ holds them; quit, start the app again
@@ -26,7 +32,6 @@ const arg = (name) => {
 };
 const APP_BIN = resolve(arg('app') ?? process.env.APP_BIN ?? join(repo, 'target/debug/patrol-app'));
 const HQ_BIN = resolve(arg('hq') ?? process.env.HQ_BIN ?? join(repo, 'target/debug/patrol-hq'));
-const TAURI_DRIVER = process.env.TAURI_DRIVER ?? join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
 const NATIVE_DRIVER = process.env.NATIVE_DRIVER ?? '/usr/bin/WebKitWebDriver';
 const ARTIFACTS = resolve(process.env.E2E_ARTIFACTS ?? join(repo, 'artifacts/e2e'));
 const TIMEOUT_MS = 20_000;
@@ -147,26 +152,34 @@ async function wd(method, path, body) {
 
 async function startDriver(env) {
   const port = await freePort();
-  const nativePort = await freePort();
-  const proc = spawn(TAURI_DRIVER, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', NATIVE_DRIVER], {
-    env: { ...process.env, ...env },
+  // The app inherits this environment: WebKitWebDriver starts it for each session.
+  const proc = spawn(NATIVE_DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
+    env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(proc);
-  const log = createWriteStream(join(ARTIFACTS, 'tauri-driver.log'), { flags: 'a' });
+  const log = createWriteStream(join(ARTIFACTS, 'webdriver.log'), { flags: 'a' });
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
+  let exited = null;
+  proc.on('exit', (c, sig) => {
+    exited = `${NATIVE_DRIVER} exited (${c ?? sig})`;
+  });
   driverUrl = `http://127.0.0.1:${port}`;
-  // No probing: a request that reaches tauri-driver before its native driver is up can leave
-  // the session request hanging. Give both a moment to start, as their own docs do.
-  await sleep(2000);
+  // Ready when it answers /status (WebKitWebDriver is the server itself: nothing to proxy).
+  await until('WebKitWebDriver to listen', async () => {
+    if (exited) throw new Error(exited);
+    const r = await fetch(`${driverUrl}/status`, { signal: AbortSignal.timeout(1000) });
+    return r.ok;
+  });
   return proc;
 }
 
 class Session {
   static async open() {
     const v = await wd('POST', '/session', {
-      capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: APP_BIN } } },
+      // `wry` is the name the app's webview gives WebKit's automation session.
+      capabilities: { alwaysMatch: { browserName: 'wry', 'webkitgtk:browserOptions': { binary: APP_BIN, args: [] } } },
     });
     const s = new Session(v.sessionId);
     current = s;

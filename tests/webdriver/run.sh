@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the real app for CI: builds what is missing, then drives the debug app
-# through tauri-driver under Xvfb against the real HQ. Assumes the system packages are installed
-# (scripts/setup: libwebkit2gtk-4.1-dev … webkit2gtk-driver xvfb xauth fonts-noto-cjk).
+# through Debian's WebKitWebDriver (no tauri-driver) under Xvfb against the real HQ. Assumes the
+# system packages are installed (scripts/setup --test: libwebkit2gtk-4.1-dev … webkit2gtk-driver
+# xvfb xauth fonts-noto-cjk).
 # Ends with `e2e: N passed, M failed`; exits non-zero on any failure.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,30 +17,29 @@ for tool in xvfb-run node npm cargo; do
 done
 [ -x /usr/bin/WebKitWebDriver ] || fail "/usr/bin/WebKitWebDriver is missing (apt-get install webkit2gtk-driver)"
 
-if ! command -v tauri-driver >/dev/null 2>&1; then
-  echo "== cargo install tauri-driver"
-  cargo install tauri-driver --locked
-fi
+# run.mjs needs Node's built-ins only: no npm ci here (package.json's Tauri CLI is for icons and
+# bundles, not for this test).
 
-echo "== npm ci (tests/webdriver)"
-npm ci --prefix "$here" --no-audit --no-fund
-
+# patrol-app embeds ui/dist when it compiles.
 if [ ! -f ui/dist/index.html ]; then
   echo "== build the UI (ui/dist)"
   npm --prefix ui ci --no-audit --no-fund
   npm --prefix ui run build
 fi
 
-# Built one by one: together, Cargo would unify their features and rebuild every shared crate.
-echo "== cargo build -p patrol-hq"
-cargo build --locked -p patrol-hq
-echo "== cargo build -p patrol-app"
-cargo build --locked -p patrol-app
+# The very build `cargo test --workspace` makes (scripts/test has just run it, so this is a no-op
+# there): target/debug/patrol-app and patrol-hq are built for the packages' integration tests, with
+# the workspace's test features. A separate `cargo build -p …` would resolve other features (no
+# `tauri/test`) and compile the whole Tauri tree a second time.
+echo "== cargo test --workspace --no-run"
+cargo test --workspace --locked --no-run
 
 echo "== e2e under Xvfb"
-export APP_BIN="$repo/target/debug/patrol-app"
-export HQ_BIN="$repo/target/debug/patrol-hq"
-export TAURI_DRIVER="$(command -v tauri-driver)"
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$repo/$target" ;; esac
+export APP_BIN="$target/debug/patrol-app"
+export HQ_BIN="$target/debug/patrol-hq"
+export NATIVE_DRIVER=/usr/bin/WebKitWebDriver
 # WebKitGTK under Xvfb: no GPU, no DMA-BUF renderer.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1
 exec xvfb-run -a -s "-screen 0 1280x1024x24" node "$here/run.mjs"
