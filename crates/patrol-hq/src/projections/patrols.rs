@@ -3,6 +3,7 @@
 use super::standing;
 use crate::storage::StoredEntry;
 use patrol_gpx::ExportTrack;
+use patrol_model::City;
 use patrol_model::{
     DeviceId, GroupId, PatrolId, PatrolMode, PatrolStart, Plate, PositionFix, Record,
     VolunteerCategory,
@@ -32,8 +33,9 @@ pub struct PatrolSummary {
     pub stopped_ms: Option<i64>,
     /// Fixes of the route: timed fixes of every standing track segment, duplicates once.
     pub fixes: usize,
-    /// Geodesic length through those fixes in event-time order, in km (rounded to the metre).
-    /// Gaps are bridged by a straight line, like the daily `km_patrolled`.
+    /// Geodesic length through those fixes in event-time order, in km (rounded to the metre,
+    /// never negative nor `-0`). Fixes worse than the accuracy gate are stepped over and gaps are
+    /// bridged by a straight line, like the daily `km_patrolled` (`patrol_geo::track::patrolled_m`).
     pub km: f64,
 }
 
@@ -53,17 +55,26 @@ pub struct PatrolRoute {
 /// A patrol is keyed by `(device_id, patrol_id)`: stops and track segments count only from the
 /// device that started it. A withdrawn start removes the patrol (its segments count nowhere); a
 /// corrected start shows the corrected mode, officers and volunteers. Segments or stops whose
-/// start is not among `entries` are left out: pass the whole patrol's entries.
-pub fn patrols(entries: &[StoredEntry], supplements: &[StoredEntry]) -> Vec<PatrolSummary> {
-    collect(entries, supplements)
+/// start is not among `entries` are left out: pass the whole patrol's entries. `city` gives the
+/// accuracy gate for `km` (`City::accuracy_gate_of`: the default without one).
+pub fn patrols(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+) -> Vec<PatrolSummary> {
+    collect(entries, supplements, City::accuracy_gate_of(city))
         .into_iter()
         .map(|(summary, _)| summary)
         .collect()
 }
 
-/// [`patrols`] with each patrol's route.
-pub fn patrol_routes(entries: &[StoredEntry], supplements: &[StoredEntry]) -> Vec<PatrolRoute> {
-    collect(entries, supplements)
+/// [`patrols`] with each patrol's route (every fix, whatever its accuracy: the route is evidence).
+pub fn patrol_routes(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+) -> Vec<PatrolRoute> {
+    collect(entries, supplements, City::accuracy_gate_of(city))
         .into_iter()
         .map(|(summary, fixes)| PatrolRoute {
             summary,
@@ -101,10 +112,12 @@ struct Acc {
     fixes: Vec<PositionFix>,
 }
 
-/// Summaries with their fixes in event-time order.
+/// Summaries with their fixes in event-time order; `km` measured through the fixes within
+/// `gate_m`.
 fn collect(
     entries: &[StoredEntry],
     supplements: &[StoredEntry],
+    gate_m: f64,
 ) -> Vec<(PatrolSummary, Vec<PositionFix>)> {
     let standing = standing(entries, supplements);
     let mut acc: BTreeMap<(DeviceId, PatrolId), Acc> = BTreeMap::new();
@@ -139,7 +152,7 @@ fn collect(
         .into_iter()
         .map(|((device_id, patrol_id), a)| {
             let fixes = patrol_geo::track::event_order(&a.fixes);
-            let metres = patrol_geo::track::length_m(&fixes);
+            let metres = patrol_geo::track::patrolled_m(&fixes, gate_m);
             let summary = PatrolSummary {
                 patrol_id,
                 device_id,
@@ -151,7 +164,7 @@ fn collect(
                 started_ms: a.started_ms,
                 stopped_ms: a.stopped_ms,
                 fixes: fixes.len(),
-                km: metres.round() / 1000.0,
+                km: super::stats::km(metres),
             };
             (summary, fixes)
         })

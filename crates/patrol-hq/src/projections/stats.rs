@@ -5,8 +5,16 @@ use crate::storage::StoredEntry;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 use patrol_model::v1::DailyStats;
-use patrol_model::{AssistanceKind, City, IncidentKind, PatrolId, PatrolMode, PositionFix, Record};
-use std::collections::BTreeMap;
+use patrol_model::{
+    AssistanceKind, City, DeviceId, IncidentKind, PatrolId, PatrolMode, PositionFix, PostId, Record,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Metres as kilometres rounded to the metre, never negative and never `-0.0` (an empty sum of
+/// f64 is `-0.0`, which JSON prints as `-0.0`).
+pub(crate) fn km(metres: f64) -> f64 {
+    (metres.max(0.0).round() / 1000.0) + 0.0
+}
 
 /// Whether a patrol in this mode counts as a vehicle trip (警车台次): car, motorcycle and
 /// e-bike. Foot and bicycle patrols do not.
@@ -36,19 +44,24 @@ pub(crate) fn is_vehicle(mode: PatrolMode) -> bool {
 /// - `violations_by_type` counts tallies by type, `violations_total` all tallies and
 ///   `seized_items` their seized items.
 /// - `km_patrolled`: the track segments of the day (by each segment entry's event time),
-///   grouped per patrol, the fixes in event-time order (untimed fixes left out, duplicates once)
-///   and measured geodesically; kilometres rounded to the metre. A patrol across midnight adds
-///   to each day the segments recorded that day (the stretch between the last fix before
-///   midnight and the first after is counted on neither).
-/// - `post_visits`: `post_arrived` entries of the day.
+///   grouped per patrol, measured with `patrol_geo::track::patrolled_m`: the fixes in event-time
+///   order (untimed fixes left out, duplicates once), fixes worse than the city's accuracy gate
+///   (`City::accuracy_gate_of`, 50 m without a city) stepped over, geodesically; kilometres
+///   rounded to the metre, never negative (nor `-0`). A patrol across midnight adds to each day
+///   the segments recorded that day (the stretch between the last fix before midnight and the
+///   first after is counted on neither).
+/// - `post_visits`: visits opened that day — a `post_arrived` entry counts when that device had
+///   no visit to that post open (an arrival while its visit is open is a repeat, not a visit; a
+///   `post_left` closes it), following each device's arrivals and departures in event-time order
+///   through the whole window. With a `city`, only arrivals at posts of its reference data count.
 /// - `flagged_entries`: standing entries of the day (supplements aside) carrying a clock flag.
 ///
-/// `city` is accepted for the API's sake and does not change any figure (visits to posts since
-/// removed from the reference data still count); `timezone` is the IANA name of `tz`.
+/// `city` decides which posts count and the accuracy gate; without one every post counts and the
+/// default gate applies. `timezone` is the IANA name of `tz`.
 pub fn daily_stats(
     window: &[StoredEntry],
     supplements: &[StoredEntry],
-    _city: Option<&City>,
+    city: Option<&City>,
     tz: Tz,
     date: NaiveDate,
 ) -> DailyStats {
@@ -58,10 +71,26 @@ pub fn daily_stats(
         ..DailyStats::default()
     };
     let mut tracks: BTreeMap<PatrolId, Vec<PositionFix>> = BTreeMap::new();
-    for e in standing(window, supplements)
-        .iter()
-        .filter(|e| local_date(e.event_ms(), tz) == Some(date))
-    {
+    // Visits open per device, followed through the whole window (a visit opened late the day
+    // before is still open this morning).
+    let mut on_post: BTreeSet<(DeviceId, PostId)> = BTreeSet::new();
+    for e in &standing(window, supplements) {
+        let today = local_date(e.event_ms(), tz) == Some(date);
+        match &e.record {
+            Record::PostArrived(a) => {
+                let known = city.is_none_or(|c| c.posts.iter().any(|p| p.id == a.post_id));
+                if on_post.insert((e.device_id(), a.post_id.clone())) && known && today {
+                    s.post_visits += 1;
+                }
+            }
+            Record::PostLeft(l) => {
+                on_post.remove(&(e.device_id(), l.post_id.clone()));
+            }
+            _ => {}
+        }
+        if !today {
+            continue;
+        }
         if !e.stored.flags.is_empty() {
             s.flagged_entries += 1;
         }
@@ -107,14 +136,18 @@ pub fn daily_stats(
                     s.thefts += 1;
                 }
             }
-            Record::PostArrived(_) => s.post_visits += 1,
-            Record::PatrolStopped(_) | Record::PostLeft(_) | Record::Supplement(_) => {}
+            // Counted above, with the visits of the whole window.
+            Record::PostArrived(_)
+            | Record::PatrolStopped(_)
+            | Record::PostLeft(_)
+            | Record::Supplement(_) => {}
         }
     }
+    let gate_m = City::accuracy_gate_of(city);
     let metres: f64 = tracks
         .values()
-        .map(|fixes| patrol_geo::track::length_m_by_time(fixes))
+        .map(|fixes| patrol_geo::track::patrolled_m(fixes, gate_m))
         .sum();
-    s.km_patrolled = metres.round() / 1000.0;
+    s.km_patrolled = km(metres);
     s
 }

@@ -5,7 +5,7 @@ use ViolationType::*;
 use VolunteerCategory::*;
 use patrol_model::v1::{DailyStats, EntryProblem};
 use patrol_model::{
-    AssistanceKind, AssistanceRecord, IncidentKind, IncidentOutcome, IncidentReport,
+    AssistanceKind, AssistanceRecord, City, IncidentKind, IncidentOutcome, IncidentReport, Post,
 };
 use std::collections::BTreeMap;
 
@@ -210,7 +210,7 @@ fn quarantined_entries_are_skipped_and_flags_counted() {
         reason: "test".into(),
     });
     let mut flagged = d.push(at(7, 1), violation(NoHelmet, 0));
-    flagged.flags = vec![flags::SKEWED_CLOCK.into()];
+    flagged.flags = vec![flags::SKEWED_CLOCK];
     let s = stats(&[bad, flagged], &[]);
     assert_eq!(s.violations_by_type, [(NoHelmet, 1)].into());
     assert_eq!(s.flagged_entries, 1);
@@ -258,4 +258,145 @@ fn km_of_a_known_route() {
     assert!((km - 1.0).abs() < 0.01, "{km} km");
     // The independent estimate is itself good to a metre.
     assert!((km - 1.0).abs() < 0.002, "{km} km");
+}
+
+/// A city that knows post P05 only.
+fn city_with_p05() -> City {
+    City {
+        name: "常德".into(),
+        timezone: "Asia/Shanghai".into(),
+        cells: vec![],
+        posts: vec![Post {
+            id: PostId("P05".into()),
+            name: "洞庭大道/光荣路".into(),
+            location: near_post(),
+            radius_m: 30.0,
+            duty_windows: vec![],
+        }],
+        groups: vec![],
+    }
+}
+
+#[test]
+fn post_visits_count_visits_opened_at_known_posts() {
+    let yesterday = day().pred_opt().unwrap();
+    // (case, arrivals and departures of one device as (minutes after 07:00, arrive?, post),
+    //  visits without a city, visits with a city that knows only P05)
+    type Step = (u32, bool, &'static str);
+    let table: [(&str, &[Step], u32, u32); 7] = [
+        ("one visit", &[(0, true, "P05"), (30, false, "P05")], 1, 1),
+        (
+            "arriving again while on post is no new visit",
+            &[(0, true, "P05"), (5, true, "P05"), (9, true, "P05")],
+            1,
+            1,
+        ),
+        (
+            "arrive, leave, arrive: two visits",
+            &[(0, true, "P05"), (10, false, "P05"), (20, true, "P05")],
+            2,
+            2,
+        ),
+        (
+            "a post not in the reference data",
+            &[(0, true, "P99"), (10, false, "P99")],
+            1,
+            0,
+        ),
+        (
+            "two posts, one unknown",
+            &[(0, true, "P05"), (1, true, "P99")],
+            2,
+            1,
+        ),
+        (
+            "leaving one post does not close another",
+            &[(0, true, "P05"), (5, false, "P99"), (10, true, "P05")],
+            1,
+            1,
+        ),
+        ("leaving without arriving", &[(0, false, "P05")], 0, 0),
+    ];
+    let city = city_with_p05();
+    for (name, steps, without_city, with_city) in table {
+        let mut d = Device::new(1);
+        let e: Vec<StoredEntry> = steps
+            .iter()
+            .map(|&(m, arriving, post)| {
+                let r = if arriving { arrive(post) } else { leave(post) };
+                d.push(at(7, m), r)
+            })
+            .collect();
+        assert_eq!(stats(&e, &[]).post_visits, without_city, "{name}, no city");
+        let s = daily_stats(&e, &[], Some(&city), TZ, day());
+        assert_eq!(s.post_visits, with_city, "{name}, with city");
+    }
+
+    // Visits are per device: two devices at one post are two visits.
+    let (mut a, mut b) = (Device::new(1), Device::new(2));
+    let e = [
+        a.push(at(7, 0), arrive("P05")),
+        b.push(at(7, 1), arrive("P05")),
+    ];
+    assert_eq!(stats(&e, &[]).post_visits, 2);
+
+    // A visit opened yesterday evening and still open: arriving again this morning is a repeat.
+    let mut d = Device::new(1);
+    let e = [
+        d.push(at_on(yesterday, 22, 0), arrive("P05")),
+        d.push(at(7, 0), arrive("P05")),
+    ];
+    assert_eq!(stats(&e, &[]).post_visits, 0);
+
+    // A withdrawn departure leaves the visit open.
+    let mut d = Device::new(1);
+    let first = d.push(at(7, 0), arrive("P05"));
+    let left = d.push(at(7, 10), leave("P05"));
+    let again = d.push(at(7, 20), arrive("P05"));
+    let withdraw = d.supplement(at(7, 30), &left, None);
+    let e = [first, left, again];
+    assert_eq!(stats(&e, &[]).post_visits, 2);
+    assert_eq!(stats(&e, &[withdraw]).post_visits, 1);
+}
+
+#[test]
+fn km_patrolled_leaves_out_fixes_worse_than_the_gate() {
+    let p = patrol(1);
+    let mut route = north_route(at(8, 0), 10, 1_000.0);
+    // Two ±80 m fixes thrown 1 km east: jitter, not ground covered.
+    for i in [3, 7] {
+        route[i].lon += 0.01;
+        route[i].accuracy_m = Some(80.0);
+    }
+    // A ±40 m fix within the default gate counts as it is.
+    route[5].accuracy_m = Some(40.0);
+    let mut d = Device::new(1);
+    let e = [
+        d.push(at(8, 0), start(p, PatrolMode::Foot, &[], &[])),
+        d.push(at(8, 1), segment(p, &route)),
+    ];
+    for (name, city) in [("no city", None), ("city", Some(city_with_p05()))] {
+        let km = daily_stats(&e, &[], city.as_ref(), TZ, day()).km_patrolled;
+        assert!((km - 1.0).abs() < 0.002, "{name}: {km} km");
+    }
+
+    // No fixes at all, or only poor ones: 0, never -0.
+    let poor: Vec<PositionFix> = route
+        .iter()
+        .map(|f| PositionFix {
+            accuracy_m: Some(80.0),
+            ..*f
+        })
+        .collect();
+    for (name, fixes) in [("only poor fixes", poor), ("no fixes", vec![])] {
+        let mut d = Device::new(1);
+        let mut e = vec![d.push(at(8, 0), start(p, PatrolMode::Foot, &[], &[]))];
+        if !fixes.is_empty() {
+            e.push(d.push(at(8, 1), segment(p, &fixes)));
+        }
+        let s = stats(&e, &[]);
+        assert_eq!(s.km_patrolled.to_bits(), 0.0f64.to_bits(), "{name}");
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""km_patrolled":0.0"#), "{name}: {json}");
+    }
 }

@@ -25,7 +25,7 @@ fn patrol_summaries_and_routes() {
         b.push(at(9, 2), stop(p1)),
         a.push(at(10, 0), stop(p1)),
     ];
-    let s = patrols(&entries, &[]);
+    let s = patrols(&entries, &[], None);
     assert_eq!(s.len(), 2);
     assert_eq!((s[0].patrol_id, s[0].mode), (p1, PatrolMode::Car));
     assert_eq!(
@@ -38,7 +38,7 @@ fn patrol_summaries_and_routes() {
     assert!((s[0].km - 1.5).abs() < 0.015, "{} km", s[0].km);
     assert_eq!((s[1].patrol_id, s[1].stopped_ms, s[1].fixes), (p2, None, 0));
 
-    let routes = patrol_routes(&entries, &[]);
+    let routes = patrol_routes(&entries, &[], None);
     assert_eq!(routes[0].summary, s[0]);
     assert_eq!(
         routes[0].segments.iter().map(Vec::len).collect::<Vec<_>>(),
@@ -52,7 +52,74 @@ fn patrol_summaries_and_routes() {
 
     // A withdrawn start removes the patrol.
     let w = b.supplement(at(11, 0), &entries[0], None);
-    assert_eq!(patrols(&entries, &[w]).len(), 1);
+    assert_eq!(patrols(&entries, &[w], None).len(), 1);
+}
+
+#[test]
+fn patrol_km_is_never_negative_zero() {
+    let mut a = Device::new(1);
+    let p = patrol(1);
+    let one_fix = vec![PositionFix::at(at(8, 1), 29.03, 111.69)];
+    let poor: Vec<_> = north_route(at(8, 1), 5, 500.0)
+        .into_iter()
+        .map(|f| PositionFix {
+            accuracy_m: Some(80.0),
+            ..f
+        })
+        .collect();
+    let cases: [(&str, Vec<PositionFix>); 3] = [
+        ("no fixes", vec![]),
+        ("one fix", one_fix),
+        ("only fixes worse than the gate", poor),
+    ];
+    for (name, fixes) in cases {
+        let mut entries = vec![a.push(at(8, 0), start(p, PatrolMode::Foot, &[], &[]))];
+        if !fixes.is_empty() {
+            entries.push(a.push(at(8, 2), segment(p, &fixes)));
+        }
+        entries.push(a.push(at(9, 0), stop(p)));
+        let s = patrols(&entries, &[], None);
+        assert!(
+            s[0].km == 0.0 && s[0].km.is_sign_positive(),
+            "{name}: {}",
+            s[0].km
+        );
+        let json = serde_json::to_string(&s[0]).unwrap();
+        assert!(json.contains(r#""km":0.0"#), "{name}: {json}");
+        assert_eq!(
+            patrol_routes(&entries, &[], Some(&city()))[0]
+                .summary
+                .km
+                .to_bits(),
+            0.0f64.to_bits(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn patrol_km_leaves_out_fixes_worse_than_the_gate_but_the_route_keeps_them() {
+    let mut a = Device::new(1);
+    let p = patrol(1);
+    let mut fixes = north_route(at(8, 1), 10, 1_000.0);
+    // A ±80 m fix thrown 1 km east mid-route.
+    fixes[5].lon += 0.01;
+    fixes[5].accuracy_m = Some(80.0);
+    let entries = vec![
+        a.push(at(8, 0), start(p, PatrolMode::Foot, &[], &[])),
+        a.push(at(8, 2), segment(p, &fixes)),
+    ];
+    let routes = patrol_routes(&entries, &[], Some(&city()));
+    assert!(
+        (routes[0].summary.km - 1.0).abs() < 0.002,
+        "{} km",
+        routes[0].summary.km
+    );
+    assert_eq!(
+        routes[0].summary.fixes, 11,
+        "the poor fix is still part of the route"
+    );
+    assert_eq!(routes[0].segments.concat().len(), 11);
 }
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
