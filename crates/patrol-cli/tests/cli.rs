@@ -437,3 +437,27 @@ fn supplements_withdraw_and_correct_through_the_cli() {
         "not a valid violation",
     );
 }
+
+#[test]
+fn a_correction_keeps_the_reports_patrol() {
+    let d = Device::new();
+    let patrol = d.ok(&["start", "--mode", "foot", "--group", "G07"]);
+    d.ok(&["report", "violation", "--type", "no-helmet"]);
+    let fixed = d.file("fixed.json", r#"{"type": "red-light"}"#);
+    d.ok(&[
+        "supplement",
+        "2",
+        "--json",
+        fixed.to_str().unwrap(),
+        "--reason",
+        "类型选错",
+    ]);
+    let log: serde_json::Value = serde_json::from_str(&d.ok(&["log", "--json"])).unwrap();
+    let correction = &log[2]["record"]["body"]["correction"]["body"];
+    assert_eq!(correction["type"], "red-light", "{log}");
+    assert_eq!(
+        correction["patrol_id"].as_str(),
+        Some(patrol.trim()),
+        "{log}"
+    );
+}

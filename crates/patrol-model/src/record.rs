@@ -439,6 +439,35 @@ impl Record {
         }
     }
 
+    /// The record as a correction of `original`: when the correction leaves out its patrol link
+    /// (`patrol_id` absent) it keeps the original's, so correcting a report's details never
+    /// detaches it from the patrol it was recorded on. A link the correction states is kept as
+    /// stated; kinds whose patrol is not optional are left alone (their `patrol_id` is required).
+    /// Applied by the device store to every correction it appends.
+    pub fn keeping_patrol_of(mut self, original: &Record) -> Record {
+        if let (Some(link @ None), Some(id)) = (self.patrol_link_mut(), original.patrol_id()) {
+            *link = Some(id);
+        }
+        self
+    }
+
+    /// The optional patrol link of the kinds that have one.
+    fn patrol_link_mut(&mut self) -> Option<&mut Option<PatrolId>> {
+        match self {
+            Record::Violation(r) => Some(&mut r.patrol_id),
+            Record::LostPerson(r) => Some(&mut r.patrol_id),
+            Record::TrafficAccident(r) => Some(&mut r.patrol_id),
+            Record::Assistance(r) => Some(&mut r.patrol_id),
+            Record::Incident(r) => Some(&mut r.patrol_id),
+            Record::PostArrived(r) => Some(&mut r.patrol_id),
+            Record::PostLeft(r) => Some(&mut r.patrol_id),
+            Record::PatrolStarted(_)
+            | Record::PatrolStopped(_)
+            | Record::TrackSegment(_)
+            | Record::Supplement(_) => None,
+        }
+    }
+
     /// Photos this record refers to.
     pub fn photos(&self) -> Vec<&PhotoRef> {
         match self {
@@ -571,5 +600,44 @@ impl Record {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(patrol_id: Option<PatrolId>) -> Record {
+        Record::Violation(ViolationTally {
+            patrol_id,
+            violation: ViolationType::NoHelmet,
+            plate: None,
+            vehicle: None,
+            seized_items: 0,
+            photos: vec![],
+            at: None,
+            note: None,
+        })
+    }
+
+    #[test]
+    fn a_correction_keeps_the_originals_patrol_unless_it_names_one() {
+        let (p, q) = (PatrolId::new(), PatrolId::new());
+        let table = [
+            ("left out: the original's", Some(p), None, Some(p)),
+            ("stated: kept as stated", Some(p), Some(q), Some(q)),
+            ("original had none", None, None, None),
+            ("original had none, stated", None, Some(q), Some(q)),
+        ];
+        for (name, original, correction, want) in table {
+            let got = tally(correction).keeping_patrol_of(&tally(original));
+            assert_eq!(got.patrol_id(), want, "{name}");
+        }
+        // Kinds whose patrol is required are left alone.
+        let stop = Record::PatrolStopped(PatrolStop {
+            patrol_id: q,
+            note: None,
+        });
+        assert_eq!(stop.clone().keeping_patrol_of(&tally(Some(p))), stop);
     }
 }

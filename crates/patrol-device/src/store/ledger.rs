@@ -77,9 +77,24 @@ impl Store {
         let cell = self.cell_for(capture.position);
         let mut out = Vec::with_capacity(records.len());
         for record in records {
-            if let Record::Supplement(s) = record {
-                check_supplement_target(tx, s)?;
-            }
+            let kept_link;
+            let record = match record {
+                Record::Supplement(s) => {
+                    let original = check_supplement_target(tx, s)?;
+                    // A correction that leaves out the patrol link keeps the original's.
+                    kept_link = Record::Supplement(patrol_model::Supplement {
+                        correction: s.correction.as_ref().map(|c| {
+                            Box::new(match &original {
+                                Some(o) => (**c).clone().keeping_patrol_of(o),
+                                None => (**c).clone(),
+                            })
+                        }),
+                        ..s.clone()
+                    });
+                    &kept_link
+                }
+                other => other,
+            };
             seq += 1;
             let entry = UnsealedEntry {
                 device_id: self.device_id,
@@ -260,19 +275,24 @@ fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
     })
 }
 
-fn check_supplement_target(tx: &Transaction<'_>, s: &patrol_model::Supplement) -> Result<()> {
+/// Check a supplement against its target; returns the target's record (`None` when its payload
+/// does not decode: a withdrawal must still be possible).
+fn check_supplement_target(
+    tx: &Transaction<'_>,
+    s: &patrol_model::Supplement,
+) -> Result<Option<Record>> {
     let bad = |reason: &str| Error::BadSupplement {
         seq: s.target_seq,
         reason: reason.into(),
     };
-    let row: Option<(String, String)> = tx
+    let row: Option<(String, String, Vec<u8>)> = tx
         .query_row(
-            "SELECT id, kind FROM ledger WHERE seq = ?1",
+            "SELECT id, kind, payload FROM ledger WHERE seq = ?1",
             [s.target_seq as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (id, kind) = row.ok_or(Error::NoSuchEntry(s.target_seq))?;
+    let (id, kind, payload) = row.ok_or(Error::NoSuchEntry(s.target_seq))?;
     if id != s.target_id.to_string() {
         return Err(bad("target_id does not match the entry at that seq"));
     }
@@ -289,7 +309,11 @@ fn check_supplement_target(tx: &Transaction<'_>, s: &patrol_model::Supplement) -
             c.kind()
         )));
     }
-    Ok(())
+    let original = kind
+        .parse::<EntryKind>()
+        .ok()
+        .and_then(|k| Record::decode_payload(k, &payload).ok());
+    Ok(original)
 }
 
 fn to_hash(bytes: &[u8]) -> Hash {
