@@ -461,3 +461,42 @@ fn a_correction_keeps_the_reports_patrol() {
         "{log}"
     );
 }
+
+#[test]
+fn an_imported_track_is_a_patrol_on_its_own_day() {
+    let d = Device::new();
+    let gpx = d.file(
+        "walk.gpx",
+        r#"<?xml version="1.0"?>
+<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">
+  <trk><trkseg>
+    <trkpt lat="29.0300" lon="111.6900"><time>2024-03-05T01:00:00Z</time></trkpt>
+    <trkpt lat="29.0310" lon="111.6900"><time>2024-03-05T01:30:00Z</time></trkpt>
+    <trkpt lat="29.0320" lon="111.6900"><time>2024-03-05T02:15:00Z</time></trkpt>
+  </trkseg></trk>
+</gpx>"#,
+    );
+    let id = d.ok(&["track", "import", gpx.to_str().unwrap()]);
+    let log: serde_json::Value = serde_json::from_str(&d.ok(&["log", "--json"])).unwrap();
+    let times: Vec<(&str, i64)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["gnss_ms"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let t0 = 1_709_600_400_000; // 2024-03-05T01:00:00Z
+    assert_eq!(
+        times,
+        [
+            ("patrol_started", t0),
+            ("track_segment", t0 + 75 * 60_000),
+            ("patrol_stopped", t0 + 75 * 60_000),
+        ]
+    );
+    assert_eq!(log[0]["record"]["body"]["patrol_id"], id.trim());
+}

@@ -126,23 +126,46 @@ impl Store {
         segments: &[Vec<PositionFix>],
     ) -> Result<Vec<Entry>> {
         let patrol_id = start.patrol_id;
-        let mut records = vec![Record::PatrolStarted(start)];
+        let timed = || segments.iter().flatten().filter(|f| f.time_ms.is_some());
+        let first = timed().min_by_key(|f| f.time_ms);
+        let last = timed().max_by_key(|f| f.time_ms);
+        let mut records = vec![(Record::PatrolStarted(start), capture_of(first))];
         for seg in segments {
             for chunk in seg.chunks(IMPORT_SEGMENT) {
-                records.push(Record::TrackSegment(TrackSegment::new(
-                    patrol_id,
-                    chunk.iter().copied(),
-                )));
+                let last_timed = chunk.iter().rev().find(|f| f.time_ms.is_some());
+                records.push((
+                    Record::TrackSegment(TrackSegment::new(patrol_id, chunk.iter().copied())),
+                    capture_of(last_timed.or(chunk.last())),
+                ));
             }
         }
-        records.push(Record::PatrolStopped(PatrolStop {
-            patrol_id,
-            note: Some("imported".into()),
-        }));
-        self.append_all(&records, Capture::default())
+        records.push((
+            Record::PatrolStopped(PatrolStop {
+                patrol_id,
+                note: Some("imported".into()),
+            }),
+            capture_of(last),
+        ));
+        for (r, _) in &records {
+            r.validate()?;
+        }
+        let tx = self.write_tx()?;
+        let mut out = Vec::with_capacity(records.len());
+        for (record, capture) in records {
+            out.extend(self.append_in(&tx, &[record], capture)?);
+        }
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Fixes buffered but not yet sealed, for the running patrol's live view.
+    ///
+    /// The entries carry the track's own times as their GNSS time (the file's times come from
+    /// the receiver that recorded it), so the patrol lands on the day it was walked with its real
+    /// duration, not at the moment of import: the start carries the earliest fix time, the stop
+    /// the latest, each segment its last timed fix's. A track without any times falls back to
+    /// the import time, as before. Start, segments and stop are stamped with the grid cell of
+    /// their fix, like a live patrol's.
     pub fn buffered_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
         read_buffer(&self.conn, patrol_id)
     }
@@ -221,5 +244,16 @@ fn count_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<usiz
         [patrol_id.to_string()],
         |r| r.get(0),
     )?;
+/// The capture of an imported entry: the fix's time as GNSS time, its position for the cell.
+fn capture_of(fix: Option<&PositionFix>) -> Capture {
+    Capture {
+        gnss_ms: fix.and_then(|f| f.gnss_ms.or(f.time_ms)),
+        position: fix.map(|f| LatLon {
+            lat: f.lat,
+            lon: f.lon,
+        }),
+    }
+}
+
     Ok(n as usize)
 }
