@@ -1,7 +1,9 @@
 //! The device core's one error type. Each variant has a stable [`Error::kind`] code so the CLI,
 //! the app's UI and logs can branch on it; messages are lower case and say what to do.
 
-use patrol_model::{ChainError, DecodeError, EncodeError, EntryId, PatrolId, ValidationError};
+use patrol_model::{
+    ChainError, DecodeError, EncodeError, EntryId, PatrolId, PostId, ValidationError,
+};
 use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -39,6 +41,12 @@ pub enum Error {
     NoSuchPhoto(String),
     #[error("entry {0} is not known")]
     NoSuchEntryId(EntryId),
+    #[error("post {0} is not in the reference data")]
+    UnknownPost(PostId),
+    #[error("already on post {0}; leave it first")]
+    AlreadyOnPost(PostId),
+    #[error("not on post {0}; arrive there first")]
+    NotOnPost(PostId),
 }
 
 impl Error {
@@ -57,6 +65,9 @@ impl Error {
             Error::Io { .. } => "io",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::NoSuchPhoto(_) => "no_such_photo",
+            Error::UnknownPost(_) => "unknown_post",
+            Error::AlreadyOnPost(_) => "already_on_post",
+            Error::NotOnPost(_) => "not_on_post",
         }
     }
 

@@ -3,7 +3,14 @@
 
 mod common;
 use common::*;
-use patrol_device::{Capture, views};
+use patrol_device::{Capture, Error, views};
+
+fn evidence() -> VisitEvidence {
+    VisitEvidence {
+        source: "manual".into(),
+        ..VisitEvidence::default()
+    }
+}
 use patrol_model::*;
 
 #[test]
@@ -124,4 +131,125 @@ fn an_imported_patrol_keeps_the_tracks_own_times() {
         .collect();
     let entries = s.import_patrol(start("G07"), &[untimed]).unwrap();
     assert!(entries.iter().all(|e| e.gnss_ms.is_none()));
+}
+
+#[test]
+fn post_check_ins_must_change_something_at_a_known_post() {
+    // (case, city loaded, earlier check-ins, this one, the error kind or None for saved); a
+    // step is (arriving, post).
+    type Step = (bool, &'static str);
+    type Case = (&'static str, bool, &'static [Step], Step, Option<&'static str>);
+    let table: [Case; 9] = [
+        ("arrive at a known post", true, &[], (true, "P01"), None),
+        (
+            "arrive at an unknown post",
+            true,
+            &[],
+            (true, "P99"),
+            Some("unknown_post"),
+        ),
+        (
+            "leave an unknown post",
+            true,
+            &[],
+            (false, "P99"),
+            Some("unknown_post"),
+        ),
+        (
+            "any post without reference data",
+            false,
+            &[],
+            (true, "P99"),
+            None,
+        ),
+        (
+            "leave a post never arrived at",
+            true,
+            &[],
+            (false, "P01"),
+            Some("not_on_post"),
+        ),
+        (
+            "arrive twice",
+            true,
+            &[(true, "P01")],
+            (true, "P01"),
+            Some("already_on_post"),
+        ),
+        (
+            "arrive then leave",
+            true,
+            &[(true, "P01")],
+            (false, "P01"),
+            None,
+        ),
+        (
+            "leave twice",
+            true,
+            &[(true, "P01"), (false, "P01")],
+            (false, "P01"),
+            Some("not_on_post"),
+        ),
+        (
+            "arrive again after leaving",
+            true,
+            &[(true, "P01"), (false, "P01")],
+            (true, "P01"),
+            None,
+        ),
+    ];
+    for (name, with_city, before, (arriving, post), want) in table {
+        let (_dir, mut s, clock) = store();
+        if with_city {
+            s.set_city(&city(), None).unwrap();
+        }
+        for &(a, p) in before {
+            let r = if a {
+                s.arrive_at_post(PostId(p.into()), evidence(), Capture::default())
+            } else {
+                s.leave_post(PostId(p.into()), evidence(), Capture::default())
+            };
+            r.unwrap_or_else(|e| panic!("{name}: setting up: {e}"));
+            clock.advance_ms(60_000);
+        }
+        let head = s.head().unwrap();
+        let got = if arriving {
+            s.arrive_at_post(PostId(post.into()), evidence(), Capture::default())
+        } else {
+            s.leave_post(PostId(post.into()), evidence(), Capture::default())
+        };
+        match (got, want) {
+            (Ok(e), None) => {
+                assert_eq!(e.seq, head.0 + 1, "{name}");
+                let kind = if arriving {
+                    EntryKind::PostArrived
+                } else {
+                    EntryKind::PostLeft
+                };
+                assert_eq!(e.kind, kind, "{name}");
+            }
+            (Err(e), Some(kind)) => {
+                assert_eq!(e.kind(), kind, "{name}: {e}");
+                assert!(e.to_string().contains(post), "{name}: {e}");
+                assert_eq!(s.head().unwrap(), head, "{name}: a refusal writes nothing");
+            }
+            (got, want) => panic!("{name}: got {got:?}, wanted {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_check_in_is_linked_to_the_running_patrol() {
+    let (_dir, mut s, _) = store();
+    s.set_city(&city(), None).unwrap();
+    let p = start("G07");
+    s.start_patrol(p.clone(), Capture::default()).unwrap();
+    let e = s
+        .arrive_at_post(PostId("P01".into()), evidence(), Capture::default())
+        .unwrap();
+    assert_eq!(e.record().unwrap().patrol_id(), Some(p.patrol_id));
+    let bad = s
+        .arrive_at_post(PostId("p 01!".into()), evidence(), Capture::default())
+        .unwrap_err();
+    assert!(matches!(bad, Error::Invalid(_)), "{bad}");
 }

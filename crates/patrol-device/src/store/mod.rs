@@ -8,6 +8,7 @@ mod ledger;
 mod migrations;
 mod outbox;
 mod photos;
+mod posts;
 mod queries;
 mod recorder;
 mod reference;
