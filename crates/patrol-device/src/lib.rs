@@ -5,10 +5,12 @@
 mod error;
 pub mod store;
 pub mod views;
+mod warning;
 
 pub use error::{Error, Result};
 pub use patrol_model::{Clock, ManualClock, SystemClock};
 pub use store::{
     Capture, Draft, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Quarantined,
-    SavedReceipt, Store, VerifyReport,
+    SavedReceipt, Started, Store, VerifyReport,
 };
+pub use warning::Warning;

@@ -253,3 +253,30 @@ fn a_check_in_is_linked_to_the_running_patrol() {
         .unwrap_err();
     assert!(matches!(bad, Error::Invalid(_)), "{bad}");
 }
+
+#[test]
+fn a_group_not_in_the_reference_data_is_saved_with_a_warning() {
+    let table = [
+        ("known group", true, "G07", None),
+        (
+            "unknown group",
+            true,
+            "G99",
+            Some(Warning::UnknownGroup("G99".into())),
+        ),
+        ("no reference data", false, "G99", None),
+    ];
+    for (name, with_city, group, want) in table {
+        let (_dir, mut s, _) = store();
+        if with_city {
+            s.set_city(&city(), None).unwrap();
+        }
+        let started = s
+            .start_patrol_noting(start(group), Capture::default())
+            .unwrap();
+        assert_eq!(started.warning, want, "{name}");
+        assert_eq!(started.entry.kind, EntryKind::PatrolStarted, "{name}");
+        assert!(s.open_patrol().unwrap().is_some(), "{name}: saved");
+    }
+    assert_eq!(Warning::UnknownGroup("G99".into()).kind(), "unknown_group");
+}

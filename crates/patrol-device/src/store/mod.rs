@@ -17,7 +17,7 @@ pub use drafts::Draft;
 pub use ledger::{Capture, OutboxCounts, VerifyReport};
 pub use migrations::MIGRATIONS;
 pub use outbox::{Enrollment, Quarantined, SavedReceipt};
-pub use recorder::{FixOutcome, FlushPolicy};
+pub use recorder::{FixOutcome, FlushPolicy, Started};
 
 use crate::{Clock, Error, Result};
 use patrol_model::DeviceId;

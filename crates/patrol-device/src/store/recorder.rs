@@ -4,7 +4,7 @@
 //! fix is never lost and never sealed twice.
 
 use super::{Capture, Store};
-use crate::{Error, Result, views};
+use crate::{Error, Result, Warning, views};
 use patrol_model::{
     Entry, EntryKind, LatLon, PatrolId, PatrolStart, PatrolStop, PositionFix, Record, TrackSegment,
 };
@@ -51,6 +51,14 @@ pub struct FixOutcome {
     pub sealed: Option<Entry>,
 }
 
+/// A patrol started, and what the officer should know about it.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub entry: Entry,
+    /// E.g. the group is not in the reference data; the patrol was saved all the same.
+    pub warning: Option<Warning>,
+}
+
 /// Largest segment written by an import.
 const IMPORT_SEGMENT: usize = 600;
 
@@ -66,6 +74,21 @@ impl Store {
             return Err(Error::PatrolAlreadyOpen(open.patrol_id));
         }
         self.append(&Record::PatrolStarted(start), capture)
+    }
+
+    /// [`Store::start_patrol`], saying when the group is not in the device's reference data
+    /// ([`Warning::UnknownGroup`]). The patrol is saved either way: a group HQ added this morning
+    /// may not have reached the device yet, and the officer must never be kept from patrolling.
+    /// Without reference data nothing can be said, so nothing is.
+    pub fn start_patrol_noting(&mut self, start: PatrolStart, capture: Capture) -> Result<Started> {
+        let warning = match self.city()? {
+            Some(city) if !city.groups.iter().any(|g| g.id == start.group) => {
+                Some(Warning::UnknownGroup(start.group.clone()))
+            }
+            _ => None,
+        };
+        let entry = self.start_patrol(start, capture)?;
+        Ok(Started { entry, warning })
     }
 
     /// Buffer one fix of the running patrol, sealing a segment when the policy says so.
@@ -120,6 +143,13 @@ impl Store {
 
     /// Record a finished patrol from an imported route (e.g. a GPX file): start, every fix in
     /// segments, stop — all in one transaction, so a failed import writes nothing.
+    ///
+    /// The entries carry the track's own times as their GNSS time (the file's times come from
+    /// the receiver that recorded it), so the patrol lands on the day it was walked with its real
+    /// duration, not at the moment of import: the start carries the earliest fix time, the stop
+    /// the latest, each segment its last timed fix's. A track without any times falls back to
+    /// the import time, as before. Start, segments and stop are stamped with the grid cell of
+    /// their fix, like a live patrol's.
     pub fn import_patrol(
         &mut self,
         start: PatrolStart,
@@ -159,13 +189,6 @@ impl Store {
     }
 
     /// Fixes buffered but not yet sealed, for the running patrol's live view.
-    ///
-    /// The entries carry the track's own times as their GNSS time (the file's times come from
-    /// the receiver that recorded it), so the patrol lands on the day it was walked with its real
-    /// duration, not at the moment of import: the start carries the earliest fix time, the stop
-    /// the latest, each segment its last timed fix's. A track without any times falls back to
-    /// the import time, as before. Start, segments and stop are stamped with the grid cell of
-    /// their fix, like a live patrol's.
     pub fn buffered_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
         read_buffer(&self.conn, patrol_id)
     }
@@ -221,6 +244,17 @@ impl Store {
     }
 }
 
+/// The capture of an imported entry: the fix's time as GNSS time, its position for the cell.
+fn capture_of(fix: Option<&PositionFix>) -> Capture {
+    Capture {
+        gnss_ms: fix.and_then(|f| f.gnss_ms.or(f.time_ms)),
+        position: fix.map(|f| LatLon {
+            lat: f.lat,
+            lon: f.lon,
+        }),
+    }
+}
+
 fn read_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
     let mut stmt =
         conn.prepare_cached("SELECT fix FROM fix_buffer WHERE patrol_id = ?1 ORDER BY n")?;
@@ -244,16 +278,5 @@ fn count_buffer(conn: &rusqlite::Connection, patrol_id: PatrolId) -> Result<usiz
         [patrol_id.to_string()],
         |r| r.get(0),
     )?;
-/// The capture of an imported entry: the fix's time as GNSS time, its position for the cell.
-fn capture_of(fix: Option<&PositionFix>) -> Capture {
-    Capture {
-        gnss_ms: fix.and_then(|f| f.gnss_ms.or(f.time_ms)),
-        position: fix.map(|f| LatLon {
-            lat: f.lat,
-            lon: f.lon,
-        }),
-    }
-}
-
     Ok(n as usize)
 }
