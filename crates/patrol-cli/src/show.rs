@@ -174,7 +174,7 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
     let (buffered, distance_m) = match &open {
         Some(p) => (
             store.buffered_fixes(p.patrol_id)?.len(),
-            patrol_geo::track::length_m_by_time(&store.patrol_fixes(p.patrol_id)?),
+            store.patrol_distance_m(p.patrol_id)?,
         ),
         None => (0, 0.0),
     };

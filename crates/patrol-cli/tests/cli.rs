@@ -500,3 +500,27 @@ fn an_imported_track_is_a_patrol_on_its_own_day() {
     );
     assert_eq!(log[0]["record"]["body"]["patrol_id"], id.trim());
 }
+
+#[test]
+fn the_live_distance_leaves_out_fixes_worse_than_the_gate() {
+    let d = Device::new();
+    d.ok(&["start", "--mode", "foot", "--group", "G07"]);
+    // Three good fixes 0.001° (≈111 m) apart going north, and a ±80 m fix 1 km east between
+    // the second and the third.
+    let fixes: [(&str, &str, &str, &str); 4] = [
+        ("29.0300", "111.6900", "5", "2026-11-29T08:30:00+08:00"),
+        ("29.0310", "111.6900", "5", "2026-11-29T08:30:10+08:00"),
+        ("29.0315", "111.7000", "80", "2026-11-29T08:30:15+08:00"),
+        ("29.0320", "111.6900", "5", "2026-11-29T08:30:20+08:00"),
+    ];
+    for (lat, lon, acc, at) in fixes {
+        d.ok(&["fix", lat, lon, "--accuracy", acc, "--at", at]);
+    }
+    let status: serde_json::Value = serde_json::from_str(&d.ok(&["status", "--json"])).unwrap();
+    let m = status["distance_m"].as_f64().unwrap();
+    assert!(
+        (m - 221.7).abs() < 2.0,
+        "{m} m: the ±80 m fix must not count"
+    );
+    assert_eq!(status["buffered_fixes"], 4, "the poor fix is still kept");
+}

@@ -4,7 +4,7 @@ use super::Store;
 use crate::Result;
 use crate::views::{self, DayTally, PostDuty};
 use chrono::NaiveDate;
-use patrol_model::{Effective, EntryKind, PatrolId, PositionFix, Record};
+use patrol_model::{City, Effective, EntryKind, PatrolId, PositionFix, Record};
 
 /// Kinds that count in a day's tally.
 const TALLY_KINDS: &[EntryKind] = &[
@@ -74,5 +74,16 @@ impl Store {
         }
         fixes.extend(self.buffered_fixes(patrol_id)?);
         Ok(fixes)
+    }
+
+    /// The distance a patrol covered so far, in metres: its fixes ([`Store::patrol_fixes`])
+    /// measured with `patrol_geo::track::patrolled_m` through the city's accuracy gate, exactly
+    /// as HQ measures a patrol's `km`, so the officer's screen and HQ's figure agree.
+    pub fn patrol_distance_m(&self, patrol_id: PatrolId) -> Result<f64> {
+        let gate_m = City::accuracy_gate_of(self.city()?.as_ref());
+        Ok(patrol_geo::track::patrolled_m(
+            &self.patrol_fixes(patrol_id)?,
+            gate_m,
+        ))
     }
 }
