@@ -9,11 +9,16 @@
 //! while the phone is locked and a backup restored on another phone cannot sync as this one.
 //! Only [`credentials`] changes then: the engine already takes them through
 //! `SyncEngine::sync_with`.
+//!
+//! The secret is bound to the HQ that issued it: the store keeps that address
+//! (`Store::enrolled_hq_url`, written only by enrolment), `set_settings` cannot change it, and
+//! `sync_with` refuses credentials naming any other address before sending anything. A keystore
+//! version must keep pairing the secret with that address.
 
 use patrol_device::Store;
 use patrol_sync::Credentials;
 
-/// HQ address and device secret for a sync.
+/// The device secret and the HQ address it was issued for, for a sync.
 pub fn credentials(store: &Store) -> patrol_sync::Result<Credentials> {
     Credentials::from_store(store)
 }
