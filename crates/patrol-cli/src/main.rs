@@ -1,6 +1,24 @@
 //! `patrol`: the headless device CLI. Each run opens the device store, does one thing, and
 //! closes it. Bad input prints one line on stderr and exits non-zero with nothing written.
-//! Exit codes: 0 ok, 1 error, 2 usage, 3 ledger broken (`verify`).
+//! Exit codes: 0 ok, 1 error, 2 usage, 3 ledger broken (`verify`). A reader that closes stdout
+//! early (`patrol log --json | head`) ends the command quietly with 0: what was asked is done,
+//! the output was simply not all wanted.
+
+/// `println!` that returns the write's error instead of panicking on a closed pipe; `?` it.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!`, likewise.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
 
 mod args;
 mod report;
@@ -31,11 +49,20 @@ fn main() -> ExitCode {
     };
     match run::run(cli) {
         Ok(code) => code,
+        Err(e) if closed_stdout(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("patrol: {}", one_line(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// The reader of stdout went away (EPIPE): not an error of the command.
+fn closed_stdout(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn one_line(e: &anyhow::Error) -> String {

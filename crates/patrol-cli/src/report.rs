@@ -51,9 +51,13 @@ pub fn violation_from_flags(
         bail!("report violation needs --type TYPE or --json FILE");
     };
     // Parse every flag before storing any photo, so bad input writes nothing.
-    let violation = t.parse()?;
+    let violation = crate::run::slug("--type", t)?;
     let plate = a.plate.as_deref().map(str::parse).transpose()?;
-    let vehicle = a.vehicle.as_deref().map(str::parse).transpose()?;
+    let vehicle = a
+        .vehicle
+        .as_deref()
+        .map(|v| crate::run::slug("--vehicle", v))
+        .transpose()?;
     let mut photos = Vec::new();
     for path in &a.photos {
         photos.push(add_photo(store, path)?);

@@ -6,10 +6,7 @@ use crate::args::{
 use crate::{report, show};
 use anyhow::{Context, Result, bail};
 use patrol_device::{Capture, Store, SystemClock};
-use patrol_model::{
-    LatLon, PatrolId, PatrolStart, PositionFix, PostArrival, PostDeparture, Record, Supplement,
-    VisitEvidence,
-};
+use patrol_model::{LatLon, PatrolId, PatrolStart, PositionFix, Record, Supplement, VisitEvidence};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,15 +29,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Start(a) => {
             let start = PatrolStart {
                 patrol_id: PatrolId::new(),
-                mode: a.mode.parse()?,
+                mode: slug("--mode", &a.mode)?,
                 group: patrol_model::GroupId(a.group.trim().to_owned()),
                 officers: a.officers,
                 volunteers: parse_volunteers(&a.volunteers)?,
                 vehicle_plate: a.vehicle.as_deref().map(str::parse).transpose()?,
             };
-            let e = store.start_patrol(start.clone(), capture(&a.at))?;
-            println!("{}", start.patrol_id);
-            eprintln!("saved: seq {} patrol_started", e.seq);
+            let started = store.start_patrol_noting(start.clone(), capture(&a.at))?;
+            eprintln!("saved: seq {} patrol_started", started.entry.seq);
+            if let Some(w) = started.warning {
+                eprintln!("patrol: warning: {w}");
+            }
+            outln!("{}", start.patrol_id)?;
         }
         Command::Stop { note } => {
             let entries = store.stop_patrol(note, Capture::default())?;
@@ -73,6 +73,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Track(TrackCommand::Import { file, mode, group }) => {
+            // Flags first: a typo in --mode should not wait for a large file to be read.
+            let mode = slug("--mode", &mode)?;
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let gpx = patrol_gpx::read_gpx(std::io::BufReader::new(f))
@@ -88,7 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             let start = PatrolStart {
                 patrol_id: PatrolId::new(),
-                mode: mode.parse()?,
+                mode,
                 group: patrol_model::GroupId(group),
                 officers: vec![],
                 volunteers: BTreeMap::new(),
@@ -96,7 +98,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             let fixes: usize = segments.iter().map(Vec::len).sum();
             let entries = store.import_patrol(start.clone(), &segments)?;
-            println!("{}", start.patrol_id);
+            outln!("{}", start.patrol_id)?;
             eprintln!("saved: {fixes} fixes in {} entries", entries.len());
         }
         Command::Report(a) => {
@@ -124,7 +126,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ),
             };
             let e = store.append(&record, capture(&a.at))?;
-            println!("{}", e.seq);
+            outln!("{}", e.seq)?;
             eprintln!("saved: seq {} {}", e.seq, e.kind);
         }
         Command::Post { action, post, at } => {
@@ -133,22 +135,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 at: self::at(&at),
                 ..VisitEvidence::default()
             };
-            let patrol_id = store.open_patrol()?.map(|p| p.patrol_id);
-            let post_id = patrol_model::PostId(post);
-            let record = match action {
-                PostAction::Arrive => Record::PostArrived(PostArrival {
-                    post_id,
-                    patrol_id,
-                    evidence,
-                }),
-                PostAction::Leave => Record::PostLeft(PostDeparture {
-                    post_id,
-                    patrol_id,
-                    evidence,
-                }),
+            // The core refuses unknown posts and check-ins that change nothing, as in the app.
+            let post_id = patrol_model::PostId(post.trim().to_owned());
+            let e = match action {
+                PostAction::Arrive => store.arrive_at_post(post_id, evidence, capture(&at))?,
+                PostAction::Leave => store.leave_post(post_id, evidence, capture(&at))?,
             };
-            let e = store.append(&record, capture(&at))?;
-            println!("{}", e.seq);
+            outln!("{}", e.seq)?;
             eprintln!("saved: seq {} {}", e.seq, e.kind);
         }
         Command::Supplement(a) => {
@@ -181,12 +174,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 correction,
             });
             let e = store.append(&record, Capture::default())?;
-            println!("{}", e.seq);
+            outln!("{}", e.seq)?;
             eprintln!("saved: seq {} supplement of seq {}", e.seq, a.seq);
         }
         Command::Photo(PhotoCommand::Add { file }) => {
             let photo = report::add_photo(&store, &file)?;
-            println!("{}", serde_json::to_string(&photo)?);
+            outln!("{}", serde_json::to_string(&photo)?)?;
         }
         Command::City(CityCommand::Import { file }) => {
             let city: patrol_model::City = serde_json::from_value(report::read_json(&file)?)
@@ -213,29 +206,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("patrol: ledger broken: {b}");
                 return Ok(ExitCode::from(3));
             }
-            println!(
+            outln!(
                 "ok: {} entries, head seq {} hash {}",
-                r.entries, r.head.0, r.head.1
-            );
+                r.entries,
+                r.head.0,
+                r.head.1
+            )?;
         }
         Command::Export { format, patrol } => {
             let filter = patrol.as_deref().map(str::parse::<PatrolId>).transpose()?;
             let tracks = show::export_tracks(&store, filter)?;
             match format {
-                ExportFormat::Gpx => print!("{}", patrol_gpx::write_gpx(&tracks)),
-                ExportFormat::Geojson => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&patrol_gpx::write_geojson(&tracks))?
-                    )
-                }
+                ExportFormat::Gpx => out!("{}", patrol_gpx::write_gpx(&tracks))?,
+                ExportFormat::Geojson => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&patrol_gpx::write_geojson(&tracks))?
+                )?,
             }
         }
         Command::Status { json } => show::status(&store, json)?,
         Command::Enroll { hq, code } => {
             let resp = patrol_sync::blocking::enroll(&mut store, &hq, &code)?;
             let hq = store.hq_url()?.unwrap_or(hq);
-            println!("{}", resp.device_name);
+            outln!("{}", resp.device_name)?;
             eprintln!(
                 "enrolled: device {} as {} with HQ {hq}",
                 resp.device_id, resp.device_name
@@ -267,6 +260,17 @@ fn parse_time(s: &str) -> Result<i64> {
     Ok(t.timestamp_millis())
 }
 
+/// A slug flag's value (`--mode car`, `--type no-helmet`, …), its error naming the flag rather
+/// than the Rust type: `--type: unknown value `speeding` (expected one of: …)`.
+pub fn slug<T>(flag: &str, value: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = patrol_model::ValidationError>,
+{
+    value
+        .parse()
+        .map_err(|e: patrol_model::ValidationError| anyhow::anyhow!("{flag}: {}", e.reason))
+}
+
 fn parse_volunteers(items: &[String]) -> Result<BTreeMap<patrol_model::VolunteerCategory, u32>> {
     let mut out = BTreeMap::new();
     for item in items {
@@ -277,7 +281,7 @@ fn parse_volunteers(items: &[String]) -> Result<BTreeMap<patrol_model::Volunteer
             .trim()
             .parse()
             .with_context(|| format!("--volunteers `{item}`: `{n}` is not a count"))?;
-        *out.entry(cat.trim().parse()?).or_default() += n;
+        *out.entry(slug("--volunteers", cat.trim())?).or_default() += n;
     }
     Ok(out)
 }

@@ -40,7 +40,7 @@ pub fn log(store: &Store, as_json: bool) -> Result<()> {
             }));
         }
         all.sort_by_key(|v| v["seq"].as_u64());
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        outln!("{}", serde_json::to_string_pretty(&all)?)?;
         return Ok(());
     }
     let mut lines: Vec<(u64, String)> = history
@@ -86,7 +86,7 @@ pub fn log(store: &Store, as_json: bool) -> Result<()> {
     }
     lines.sort_by_key(|l| l.0);
     for (_, l) in lines {
-        println!("{l}");
+        outln!("{l}")?;
     }
     Ok(())
 }
@@ -206,43 +206,47 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
             "last_sync_ms": receipt.as_ref().map(|r| r.1),
             "quarantined": quarantined,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
-    println!("device      {}", store.device_id());
+    outln!("device      {}", store.device_id())?;
     match &open {
-        Some(p) => println!(
+        Some(p) => outln!(
             "patrol      {} ({} {}), {buffered} fixes buffered",
-            p.patrol_id, p.group, p.mode
-        ),
-        None => println!("patrol      none running"),
+            p.patrol_id,
+            p.group,
+            p.mode
+        )?,
+        None => outln!("patrol      none running")?,
     }
-    println!("ledger      {head} entries, head {}", &hash.to_hex()[..16]);
-    println!(
+    outln!("ledger      {head} entries, head {}", &hash.to_hex()[..16])?;
+    outln!(
         "unsynced    {} pending, {} acknowledged by HQ, {} quarantined",
-        outbox.pending, outbox.acked, outbox.quarantined
-    );
+        outbox.pending,
+        outbox.acked,
+        outbox.quarantined
+    )?;
     for q in &quarantined {
-        println!("  quarantined seq {} ({}): {}", q.seq, q.code, q.reason);
+        outln!("  quarantined seq {} ({}): {}", q.seq, q.code, q.reason)?;
     }
     match &enrollment {
-        Some(e) => println!("hq          {} (enrolled as {})", e.hq_url, e.device_name),
-        None => println!("hq          not enrolled (patrol enroll --hq URL --code CODE)"),
+        Some(e) => outln!("hq          {} (enrolled as {})", e.hq_url, e.device_name)?,
+        None => outln!("hq          not enrolled (patrol enroll --hq URL --code CODE)")?,
     }
     match &receipt {
-        Some((r, at)) => println!(
+        Some((r, at)) => outln!(
             "last sync   {}: {}",
             local_time(*at, store.timezone()?),
             patrol_sync::receipt_summary(r)
-        ),
-        None => println!("last sync   never"),
+        )?,
+        None => outln!("last sync   never")?,
     }
-    println!("today       {today}");
+    outln!("today       {today}")?;
     for (t, n) in &tally.violations {
-        println!("  {:<18} {n}", t.slug());
+        outln!("  {:<18} {n}", t.slug())?;
     }
     if tally.seized_items > 0 {
-        println!("  seized items       {}", tally.seized_items);
+        outln!("  seized items       {}", tally.seized_items)?;
     }
     for d in duty
         .iter()
@@ -253,13 +257,13 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
             .iter()
             .map(|w| format!("{:.0} min", w.minutes_on_post))
             .collect();
-        println!(
+        outln!(
             "  post {} {}{}: {}",
             d.post_id,
             d.name,
             if d.on_post { " (on post)" } else { "" },
             mins.join(", ")
-        );
+        )?;
     }
     Ok(())
 }
@@ -300,12 +304,12 @@ pub fn sync(store: &mut Store) -> Result<ExitCode> {
             } else {
                 "entries wait"
             };
-            println!("not synced: {pending} {wait} on this device; {last}");
+            outln!("not synced: {pending} {wait} on this device; {last}")?;
             let code = if e.kind() == "chain_broken" { 3 } else { 1 };
             return Ok(ExitCode::from(code));
         }
     };
-    println!("{report}");
+    outln!("{report}")?;
     eprintln!(
         "sent: {} new entries, {} already at HQ, {} photos; {} requests, {} retried",
         report.uploaded, report.duplicates, report.photos_uploaded, report.attempts, report.retries

@@ -439,27 +439,146 @@ fn supplements_withdraw_and_correct_through_the_cli() {
 }
 
 #[test]
-fn a_correction_keeps_the_reports_patrol() {
+fn post_check_ins_are_refused_as_in_the_app() {
     let d = Device::new();
-    let patrol = d.ok(&["start", "--mode", "foot", "--group", "G07"]);
-    d.ok(&["report", "violation", "--type", "no-helmet"]);
-    let fixed = d.file("fixed.json", r#"{"type": "red-light"}"#);
+    // Without reference data any post goes, but a check-in must still change something.
+    d.fails(&["post", "leave", "P99"], "not on post P99");
+    d.ok(&["post", "arrive", "P99"]);
+    d.fails(&["post", "arrive", "P99"], "already on post P99");
+
+    let d = Device::new();
     d.ok(&[
-        "supplement",
-        "2",
-        "--json",
-        fixed.to_str().unwrap(),
-        "--reason",
-        "类型选错",
+        "city",
+        "import",
+        repo("demo/changde-city.json").to_str().unwrap(),
     ]);
-    let log: serde_json::Value = serde_json::from_str(&d.ok(&["log", "--json"])).unwrap();
-    let correction = &log[2]["record"]["body"]["correction"]["body"];
-    assert_eq!(correction["type"], "red-light", "{log}");
-    assert_eq!(
-        correction["patrol_id"].as_str(),
-        Some(patrol.trim()),
-        "{log}"
+    let city: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("demo/changde-city.json")).unwrap())
+            .unwrap();
+    let post = city["posts"][0]["id"].as_str().unwrap().to_owned();
+    let table: [(&str, &str, String); 3] = [
+        (
+            "arrive",
+            "NOPE-1",
+            "post NOPE-1 is not in the reference data".into(),
+        ),
+        ("leave", &post, format!("not on post {post}")),
+        (
+            "leave",
+            "NOPE-1",
+            "post NOPE-1 is not in the reference data".into(),
+        ),
+    ];
+    for (action, p, fragment) in &table {
+        d.fails(&["post", action, p], fragment);
+    }
+    d.ok(&["post", "arrive", &post]);
+    d.fails(
+        &["post", "arrive", &post],
+        &format!("already on post {post}; leave it first"),
     );
+    d.ok(&["post", "leave", &post]);
+    let log: serde_json::Value = serde_json::from_str(&d.ok(&["log", "--json"])).unwrap();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["post_arrived", "post_left"],
+        "refusals wrote nothing"
+    );
+}
+
+#[test]
+fn slug_flags_name_the_flag_in_their_errors() {
+    let d = Device::new();
+    let table: [(&[&str], &str); 6] = [
+        (
+            &["report", "violation", "--type", "speeding"],
+            "--type: unknown value `speeding` (expected one of: ",
+        ),
+        (
+            &[
+                "report",
+                "violation",
+                "--type",
+                "no-helmet",
+                "--vehicle",
+                "rocket",
+            ],
+            "--vehicle: unknown value `rocket` (expected one of: ",
+        ),
+        (
+            &["start", "--mode", "hovercraft", "--group", "G07"],
+            "--mode: unknown value `hovercraft` (expected one of: foot, car",
+        ),
+        (
+            &[
+                "start",
+                "--mode",
+                "foot",
+                "--group",
+                "G07",
+                "--volunteers",
+                "clowns=3",
+            ],
+            "--volunteers: unknown value `clowns` (expected one of: ",
+        ),
+        (
+            &["track", "import", "--mode", "skates", "x.gpx"],
+            "--mode: unknown value `skates`",
+        ),
+        (
+            &["report", "violation", "--type", "NoHelmet"],
+            "--type: unknown value `NoHelmet`",
+        ),
+    ];
+    for (args, fragment) in table {
+        d.fails(args, fragment);
+        let err = String::from_utf8(d.run(args).stderr).unwrap();
+        for rust_type in [
+            "ViolationType",
+            "VehicleKind",
+            "PatrolMode",
+            "VolunteerCategory",
+        ] {
+            assert!(!err.contains(rust_type), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn an_unknown_group_is_saved_with_a_warning() {
+    let d = Device::new();
+    // No reference data: nothing to say.
+    let out = d.run(&["start", "--mode", "foot", "--group", "G99"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+    d.ok(&["stop"]);
+
+    d.ok(&[
+        "city",
+        "import",
+        repo("demo/changde-city.json").to_str().unwrap(),
+    ]);
+    let out = d.run(&["start", "--mode", "foot", "--group", "G99"]);
+    assert!(out.status.success(), "an officer is never blocked");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "patrol: warning: group G99 is not in the reference data; saved anyway (check the group with HQ)"
+        ],
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim().len(), 36);
+    d.ok(&["stop"]);
+    let out = d.run(&["start", "--mode", "foot", "--group", "G07"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
 
 #[test]
@@ -499,6 +618,83 @@ fn an_imported_track_is_a_patrol_on_its_own_day() {
         ]
     );
     assert_eq!(log[0]["record"]["body"]["patrol_id"], id.trim());
+}
+
+#[test]
+fn a_correction_keeps_the_reports_patrol() {
+    let d = Device::new();
+    let patrol = d.ok(&["start", "--mode", "foot", "--group", "G07"]);
+    d.ok(&["report", "violation", "--type", "no-helmet"]);
+    let fixed = d.file("fixed.json", r#"{"type": "red-light"}"#);
+    d.ok(&[
+        "supplement",
+        "2",
+        "--json",
+        fixed.to_str().unwrap(),
+        "--reason",
+        "类型选错",
+    ]);
+    let log: serde_json::Value = serde_json::from_str(&d.ok(&["log", "--json"])).unwrap();
+    let correction = &log[2]["record"]["body"]["correction"]["body"];
+    assert_eq!(correction["type"], "red-light", "{log}");
+    assert_eq!(
+        correction["patrol_id"].as_str(),
+        Some(patrol.trim()),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let d = Device::new();
+    d.ok(&["report", "violation", "--type", "no-helmet"]);
+    // A long log (every fix of a real track), larger than a pipe's buffer.
+    d.ok(&[
+        "track",
+        "import",
+        fixture("garmin-activity.gpx").to_str().unwrap(),
+    ]);
+    // (command, bytes read before closing): 0 closes before the command writes anything, 10 is
+    // `| head -c 10` on an output too long to fit in the pipe.
+    let table: [(&[&str], usize); 4] = [
+        (&["status", "--json"], 0),
+        (&["log", "--json"], 0),
+        (&["log", "--json"], 10),
+        (&["log"], 10),
+    ];
+    for (args, read) in table {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_patrol"))
+            .arg("--data")
+            .arg(d.dir.path())
+            .args(args)
+            .env_remove("PATROL_DATA")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = vec![0u8; read];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(err.is_empty(), "{args:?} after {read} bytes: {err}");
+        assert!(status.success(), "{args:?} after {read} bytes: {status}");
+    }
+    let log = d.ok(&["log", "--json"]);
+    assert!(
+        log.len() > 1 << 17,
+        "the log must outgrow the pipe: {} bytes",
+        log.len()
+    );
 }
 
 #[test]
