@@ -519,3 +519,104 @@ async fn integrity_defects_stay_closed() {
     let verify = hq.get_json("/api/v1/verify").await;
     assert!(verify[0]["problem"].is_null(), "{verify}");
 }
+
+/// Operators have roles, expire and can be revoked, and every action that matters lands in the
+/// audit trail with who, what and from where.
+#[tokio::test]
+async fn operators_roles_revocation_and_audit() {
+    use patrol_hq::auth::hash_secret;
+    use patrol_hq::storage::Role;
+    let hq = Hq::start().await;
+    let viewer = "op_viewer_token_for_the_test";
+    let stale = "op_expired_token_for_the_test";
+    hq.storage
+        .add_operator_with("值班员", &hash_secret(viewer), Role::Viewer, None, 0)
+        .await
+        .unwrap();
+    hq.storage
+        .add_operator_with("old", &hash_secret(stale), Role::Admin, Some(1), 0)
+        .await
+        .unwrap();
+    let get = |path: &str, token: &str| {
+        http()
+            .get(format!("{}{path}", hq.url()))
+            .bearer_auth(token)
+            .send()
+    };
+    // A viewer reads figures, and may not mint codes or read the audit trail.
+    assert_eq!(
+        get("/api/v1/stats/daily", viewer).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = http()
+        .post(format!("{}/api/v1/enrollments", hq.url()))
+        .bearer_auth(viewer)
+        .json(&json!({"name": "G09"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_code(r).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "admins_only")
+    );
+    let (status, code, _) = error_code(get("/api/v1/audit", viewer).await.unwrap()).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "admins_only")
+    );
+    // An expired token is refused.
+    let (status, _, msg) = error_code(get("/api/v1/stats/daily", stale).await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{msg}");
+
+    // Exports and reads of personal data are recorded with the address they came from.
+    assert_eq!(
+        get("/api/v1/export/reports.csv", viewer)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let r = http()
+        .post(format!("{}/api/v1/enrollments", hq.url()))
+        .bearer_auth(&hq.operator_token)
+        .json(&json!({"name": "G10 巡逻组"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A name that would forge a log line is refused.
+    let r = http()
+        .post(format!("{}/api/v1/enrollments", hq.url()))
+        .bearer_auth(&hq.operator_token)
+        .json(&json!({"name": "G11\nINFO device enrolled"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_code(r).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "bad_name")
+    );
+    let audit = hq.get_json("/api/v1/audit").await;
+    let rows = audit.as_array().unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"export_reports_csv"), "{audit}");
+    assert!(actions.contains(&"enrollment_code_created"), "{audit}");
+    let export = rows
+        .iter()
+        .find(|r| r["action"] == "export_reports_csv")
+        .unwrap();
+    assert_eq!(export["address"], "127.0.0.1");
+    assert!(
+        export["operator"].as_str().unwrap().starts_with("值班员"),
+        "{export}"
+    );
+
+    // Revoked: refused at once, on the very next request.
+    let id = &hash_secret(viewer)[..12];
+    let revoked = hq.storage.revoke_operator(id, 5).await.unwrap().unwrap();
+    assert_eq!(revoked.name, "值班员");
+    let (status, _, _) = error_code(get("/api/v1/stats/daily", viewer).await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

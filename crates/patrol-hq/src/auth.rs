@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::storage::{DeviceRow, DeviceStatus};
+use crate::storage::{DeviceRow, DeviceStatus, Role};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -74,24 +74,84 @@ impl FromRequestParts<AppState> for DeviceAuth {
     }
 }
 
-/// A person reading HQ data (command centre, scripts).
+/// A person reading HQ data (command centre, scripts): an operator whose token is neither
+/// revoked nor expired, with the address the request came from (for the audit trail).
 #[derive(Debug, Clone)]
-pub struct OperatorAuth(pub String);
+pub struct OperatorAuth(pub Operator);
+
+/// Who is acting, as the audit trail names them.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub address: Option<String>,
+}
+
+impl Operator {
+    /// The `patrol-hq` command line on the HQ machine: whoever can run it can read the database.
+    pub fn console() -> Operator {
+        Operator {
+            id: "console".into(),
+            name: "console".into(),
+            role: Role::Admin,
+            address: Some("local".into()),
+        }
+    }
+
+    /// Refuse what only an admin may do.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Viewer => Err(ApiError::forbidden(
+                "admins_only",
+                "this operator may read figures only; ask an admin",
+            )),
+        }
+    }
+}
 
 impl FromRequestParts<AppState> for OperatorAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)?;
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let shown = address.clone().unwrap_or_else(|| "unknown".into());
+        let token = match bearer(parts) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(address = %shown, "operator request without a token");
+                return Err(e);
+            }
+        };
         if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
             return Err(ApiError::forbidden(
                 "operators_only",
                 "devices cannot read HQ data; use an operator token",
             ));
         }
-        match state.storage.operator_by_token(&hash_secret(token)).await? {
-            Some(name) => Ok(OperatorAuth(name)),
-            None => Err(ApiError::Unauthenticated("unknown operator token".into())),
+        let now = state.now_ms();
+        match state.storage.operator(&hash_secret(token)).await? {
+            Some(op) if op.active(now) => Ok(OperatorAuth(Operator {
+                id: op.id,
+                name: op.name,
+                role: op.role,
+                address,
+            })),
+            Some(op) => {
+                tracing::warn!(address = %shown, operator = %op.id, "revoked or expired operator token refused");
+                Err(ApiError::Unauthenticated(
+                    "this operator token was revoked or has expired; ask an admin for a new one"
+                        .into(),
+                ))
+            }
+            None => {
+                tracing::warn!(address = %shown, "failed operator sign-in: unknown token");
+                Err(ApiError::Unauthenticated("unknown operator token".into()))
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use patrol_hq::storage::Role;
 use patrol_hq::storage::{Storage, postgres::PgStorage, sqlite::SqliteStorage};
 use patrol_hq::{AppState, auth, verify};
 use std::path::PathBuf;
@@ -41,6 +42,11 @@ enum Command {
     City(CityCommand),
     /// Walk every device's chain; exit 3 naming any gap, reorder or altered entry.
     Verify,
+    /// The audit trail, newest first: who did what, when and from where.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +74,19 @@ enum DeviceCommand {
 #[derive(Debug, Subcommand)]
 enum OperatorCommand {
     /// Print a new operator token (shown once).
-    Add { name: String },
+    Add {
+        name: String,
+        /// `viewer` reads figures; `admin` also mints codes, revokes and replaces the city.
+        #[arg(long, default_value = "admin", value_parser = ["viewer", "admin"])]
+        role: String,
+        /// The token stops working after this many days.
+        #[arg(long, value_name = "DAYS")]
+        expires_days: Option<u32>,
+    },
+    /// Operators: id, role, created, expiry, revocation (never the tokens).
+    List,
+    /// Revoke an operator's token at once (the id or its first 6+ digits, from `list`).
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +181,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let code = patrol_hq::routes_api::new_enrollment(&state, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            audit(&state, "enrollment_code_created", Some(code.name.clone())).await?;
             if let Some(path) = qr {
                 write_qr(&code.code, &path)?;
                 eprintln!("QR code written to {}", path.display());
@@ -196,6 +215,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if !storage.cancel_enrollment(&hash, state.now_ms()).await? {
                 bail!("no pending enrolment code matches (already used, expired or mistyped)");
             }
+            audit(&state, "enrollment_code_cancelled", None).await?;
             eprintln!("enrolment code cancelled");
         }
         Command::Device(DeviceCommand::Revoke { id }) => {
@@ -203,16 +223,74 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if !storage.revoke_device(id, state.now_ms()).await? {
                 bail!("no device {id}");
             }
+            audit(&state, "device_revoked", Some(id.to_string())).await?;
             eprintln!("device {id} revoked");
         }
-        Command::Operator(OperatorCommand::Add { name }) => {
+        Command::Operator(OperatorCommand::Add {
+            name,
+            role,
+            expires_days,
+        }) => {
+            let name = patrol_hq::service::check_label("operator name", &name, 64)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let role = Role::parse(&role).unwrap_or(Role::Viewer);
+            let now = state.now_ms();
+            let expires_ms = expires_days.map(|d| now + i64::from(d) * 24 * 3600 * 1000);
             let token = format!("op_{}", auth::random_secret(32));
             storage
-                .add_operator(&name, &auth::hash_secret(&token), state.now_ms())
+                .add_operator_with(&name, &auth::hash_secret(&token), role, expires_ms, now)
                 .await?;
+            audit(
+                &state,
+                "operator_added",
+                Some(format!("{name} ({})", role.as_str())),
+            )
+            .await?;
             println!("{token}");
             eprintln!(
-                "operator token for `{name}` (shown once; send as Authorization: Bearer TOKEN)"
+                "{} token for `{name}` (shown once; send as Authorization: Bearer TOKEN)",
+                role.as_str()
+            );
+        }
+        Command::Operator(OperatorCommand::List) => {
+            let now = state.now_ms();
+            let day = |ms: Option<i64>| {
+                ms.and_then(chrono::DateTime::from_timestamp_millis)
+                    .map_or_else(
+                        || "-".to_owned(),
+                        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                    )
+            };
+            for op in storage.operators().await? {
+                let state_word = match (op.revoked_ms, op.active(now)) {
+                    (Some(_), _) => "revoked",
+                    (None, false) => "expired",
+                    (None, true) => "active",
+                };
+                println!(
+                    "{}  {:<6}  {:<7}  created {}  expires {}  {}",
+                    op.id,
+                    op.role.as_str(),
+                    state_word,
+                    day(Some(op.created_ms)),
+                    day(op.expires_ms),
+                    op.name
+                );
+            }
+        }
+        Command::Operator(OperatorCommand::Revoke { id }) => {
+            let Some(op) = storage.revoke_operator(&id, state.now_ms()).await? else {
+                bail!("no operator id starts with `{id}` (see `patrol-hq operator list`)");
+            };
+            audit(
+                &state,
+                "operator_revoked",
+                Some(format!("{} ({})", op.name, op.id)),
+            )
+            .await?;
+            eprintln!(
+                "operator {} (`{}`) revoked; its token is refused from now on",
+                op.id, op.name
             );
         }
         Command::City(CityCommand::Import { file }) => {
@@ -223,6 +301,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             city.validate()
                 .map_err(|e| anyhow::anyhow!("{}: invalid {e}", file.display()))?;
             let s = storage.import_city(&city, state.now_ms()).await?;
+            audit(&state, "city_imported", Some(city.name.clone())).await?;
             eprintln!(
                 "{}: {} cells, {} posts, {} groups ({} added, {} changed, {} removed, {} unchanged)",
                 city.name,
@@ -234,6 +313,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 s.removed,
                 s.unchanged
             );
+        }
+        Command::Audit { limit } => {
+            for r in storage.audit(limit).await? {
+                let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default();
+                println!(
+                    "{at}  {:<28}  {:<40}  {}  from {}",
+                    r.action,
+                    r.target.as_deref().unwrap_or("-"),
+                    r.operator,
+                    r.address.as_deref().unwrap_or("?")
+                );
+            }
         }
         Command::Verify => {
             let reports = verify::verify_all(storage.as_ref()).await?;
@@ -258,6 +351,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Record what the command line did, as the `console` operator.
+async fn audit(state: &AppState, action: &str, target: Option<String>) -> Result<()> {
+    patrol_hq::service::audit(state, &auth::Operator::console(), action, target)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot write the audit trail: {e}"))
 }
 
 fn write_qr(code: &str, path: &std::path::Path) -> Result<()> {

@@ -99,3 +99,70 @@ impl Default for IngestPlan {
         }
     }
 }
+
+/// What an operator may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads figures, maps, reports and exports.
+    Viewer,
+    /// Also mints enrolment codes, revokes devices and operators, replaces the city and reads
+    /// the audit trail.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A person (or script) with an operator token. The token itself is never stored: `id` is the
+/// first 12 hex digits of its hash, enough to name it in `operator list|revoke`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorRow {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub created_ms: i64,
+    pub expires_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+}
+
+impl OperatorRow {
+    /// Letters of the token hash that name an operator.
+    pub const ID_LEN: usize = 12;
+
+    /// Usable at `now_ms`: neither revoked nor expired.
+    pub fn active(&self, now_ms: i64) -> bool {
+        self.revoked_ms.is_none() && self.expires_ms.is_none_or(|e| now_ms < e)
+    }
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub at_ms: i64,
+    /// The operator's name (`console` for the `patrol-hq` command line on the HQ machine).
+    pub operator: String,
+    pub role: Role,
+    /// Where the request came from, when known.
+    pub address: Option<String>,
+    /// What was done: `enrollment_code_created`, `device_revoked`, `operator_revoked`,
+    /// `city_imported`, `export_routes`, `export_reports`, `read_ledger`, `read_photo`,
+    /// `read_patrols`, `read_audit`, …
+    pub action: String,
+    /// What it was done to (a device id, a file name, a day), when there is one.
+    pub target: Option<String>,
+}

@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
         routes::operator::routes_gpx, routes::operator::reports_csv, routes::operator::post_compliance,
         routes::operator::units, routes::operator::quarantine, routes::operator::conflicts,
         routes::operator::verify, routes::operator::ledger, routes::operator::photo, routes::operator::city,
-        routes::operator::import_city,
+        routes::operator::import_city, routes::operator::audit, routes::operator::operators,
     ),
     components(schemas(
         v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,

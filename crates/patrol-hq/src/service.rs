@@ -198,3 +198,25 @@ pub async fn upload(
         "device {id}: other uploads of this device keep committing; retry shortly"
     )))
 }
+
+/// Keep one line of the audit trail. An action that cannot be recorded is not done: the caller
+/// fails with the storage error, so nothing happens unaccounted for.
+pub async fn audit(
+    state: &AppState,
+    who: &crate::auth::Operator,
+    action: &str,
+    target: Option<String>,
+) -> ApiResult<()> {
+    state
+        .storage
+        .append_audit(&crate::storage::AuditRecord {
+            at_ms: state.now_ms(),
+            operator: format!("{} ({})", who.name, who.id),
+            role: who.role,
+            address: who.address.clone(),
+            action: action.to_owned(),
+            target,
+        })
+        .await?;
+    Ok(())
+}

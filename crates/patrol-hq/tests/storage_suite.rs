@@ -10,8 +10,8 @@ use chrono::NaiveTime;
 use patrol_hq::storage::postgres::PgStorage;
 use patrol_hq::storage::sqlite::SqliteStorage;
 use patrol_hq::storage::{
-    DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, Storage, StorageError,
-    StoredEntry, flags,
+    AuditRecord, DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, Role, Storage,
+    StorageError, StoredEntry, flags,
 };
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
 use patrol_model::{
@@ -67,6 +67,8 @@ conformance!(
     photos_chunked_upload,
     photos_failed_verification_resets,
     photos_cannot_be_squatted,
+    operators_roles_expiry_revocation,
+    audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
 );
 
@@ -963,6 +965,80 @@ async fn photos_cannot_be_squatted(s: &dyn Storage) {
     }
 }
 
+// --- operators and the audit trail ------------------------------------------------------------
+
+async fn operators_roles_expiry_revocation(s: &dyn Storage) {
+    let h = |t: &str| Hash::of(t.as_bytes()).to_hex();
+    s.add_operator("老 admin", &h("a"), NOW).await.unwrap();
+    s.add_operator_with("viewer", &h("v"), Role::Viewer, Some(NOW + 10), NOW + 1)
+        .await
+        .unwrap();
+    let admin = s.operator(&h("a")).await.unwrap().unwrap();
+    assert_eq!(
+        (admin.role, admin.expires_ms, admin.revoked_ms),
+        (Role::Admin, None, None)
+    );
+    assert_eq!(admin.id, h("a")[..12]);
+    let viewer = s.operator(&h("v")).await.unwrap().unwrap();
+    assert_eq!(viewer.role, Role::Viewer);
+    assert!(viewer.active(NOW + 9) && !viewer.active(NOW + 10), "expiry");
+    assert_eq!(s.operator(&h("nobody")).await.unwrap(), None);
+    let ids: Vec<String> = s
+        .operators()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(ids, [admin.id.clone(), viewer.id.clone()]);
+
+    let revoked = s
+        .revoke_operator(&admin.id[..8], NOW + 5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_ms, Some(NOW + 5));
+    assert!(!s.operator(&h("a")).await.unwrap().unwrap().active(NOW + 6));
+    // Revoking again keeps the first time; an unknown prefix is None; a bad one an error.
+    let again = s
+        .revoke_operator(&admin.id, NOW + 7)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_ms, Some(NOW + 5));
+    assert_eq!(s.revoke_operator("ffffffffffff", NOW).await.unwrap(), None);
+    assert!(
+        s.revoke_operator("abc", NOW).await.is_err(),
+        "too short to mean one"
+    );
+    assert!(s.revoke_operator("zzzzzzzz", NOW).await.is_err(), "not hex");
+}
+
+async fn audit_trail_is_kept_newest_first(s: &dyn Storage) {
+    for (i, action) in ["device_revoked", "export_reports_csv", "read_photo"]
+        .iter()
+        .enumerate()
+    {
+        s.append_audit(&AuditRecord {
+            at_ms: NOW + i as i64,
+            operator: "值班员 (abc123)".into(),
+            role: Role::Viewer,
+            address: Some("127.0.0.1".into()),
+            action: (*action).into(),
+            target: (i == 0).then(|| "d1".into()),
+        })
+        .await
+        .unwrap();
+    }
+    let got = s.audit(2).await.unwrap();
+    let actions: Vec<&str> = got.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["read_photo", "export_reports_csv"]);
+    let all = s.audit(10).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[2].target.as_deref(), Some("d1"));
+    assert_eq!(all[2].operator, "值班员 (abc123)");
+}
+
 // --- reference data ---------------------------------------------------------------------------
 
 fn ll(lat: f64, lon: f64) -> LatLon {
@@ -1127,6 +1203,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0002_photos_per_device.sql",
         "325d736b75522bf1c36dabc465dee3c2fad41a204a5b8233ea97aadefba49209",
     ),
+    (
+        "0003_operators_and_audit.sql",
+        "bdb2160fb3b24b2b58493debc26bafd77b89ac5a20214754c285ddb6fe8895c6",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1136,6 +1216,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0002_photos_per_device.sql",
         "9656ad42bccebe2c3e776db6ad41c1326a1cf44b38994829711318ddb0b4306e",
+    ),
+    (
+        "0003_operators_and_audit.sql",
+        "91f2cf8ac89fe3c71ee47f4f141ffb6878ce0002f3fc978a62619eae6d9ee655",
     ),
 ];
 

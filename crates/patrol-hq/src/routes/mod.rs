@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/quarantine", get(operator::quarantine))
         .route("/api/v1/conflicts", get(operator::conflicts))
         .route("/api/v1/verify", get(operator::verify))
+        .route("/api/v1/audit", get(operator::audit))
+        .route("/api/v1/operators", get(operator::operators))
         .route(
             "/api/v1/city",
             get(operator::city).put(operator::import_city),

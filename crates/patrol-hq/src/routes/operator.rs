@@ -7,7 +7,7 @@ use super::ApiJson;
 use crate::auth::{OperatorAuth, enrollment_code, hash_secret, normalize_code};
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{DeviceRow, ImportSummary, StoredEntry};
-use crate::{AppState, projections, verify};
+use crate::{AppState, projections, service, verify};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -35,13 +35,15 @@ pub async fn revoke(
     op: OperatorAuth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    op.0.require_admin()?;
     let id: DeviceId = id
         .parse()
         .map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
+    service::audit(&state, &op.0, "device_revoked", Some(id.to_string())).await?;
     if !state.storage.revoke_device(id, state.now_ms()).await? {
         return Err(ApiError::NotFound(format!("no device {id}")));
     }
-    tracing::warn!(device = %id, by = %op.0, "device revoked");
+    tracing::warn!(device = %id, by = %op.0.name, "device revoked");
     Ok(Json(
         serde_json::json!({ "device_id": id, "status": "revoked" }),
     ))
@@ -89,10 +91,19 @@ pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<Enrollmen
 #[utoipa::path(post, path = "/api/v1/enrollments", tag = "operator", security(("operator" = [])), responses((status = 200, description = "a one-time enrolment code"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn create_enrollment(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     ApiJson(req): ApiJson<NewEnrollment>,
 ) -> ApiResult<Json<EnrollmentCode>> {
-    Ok(Json(new_enrollment(&state, &req.name).await?))
+    op.0.require_admin()?;
+    let code = new_enrollment(&state, &req.name).await?;
+    service::audit(
+        &state,
+        &op.0,
+        "enrollment_code_created",
+        Some(code.name.clone()),
+    )
+    .await?;
+    Ok(Json(code))
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,9 +211,10 @@ async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx
 #[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn patrols(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
+    service::audit(&state, &op.0, "read_patrols", q.date.clone()).await?;
     let entries = day_patrol_entries(&state, &q).await?;
     let supplements = state.storage.supplements().await?;
     // The city's accuracy gate decides which fixes count in `km`.
@@ -217,9 +229,10 @@ pub async fn patrols(
 #[utoipa::path(get, path = "/api/v1/export/routes.geojson", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "RFC 7946 FeatureCollection", content_type = "application/geo+json"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn routes_geojson(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
+    service::audit(&state, &op.0, "export_routes_geojson", q.date.clone()).await?;
     let tracks = day_tracks(&state, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/geo+json")],
@@ -230,9 +243,10 @@ pub async fn routes_geojson(
 #[utoipa::path(get, path = "/api/v1/export/routes.gpx", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "GPX 1.1", content_type = "application/gpx+xml"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn routes_gpx(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
+    service::audit(&state, &op.0, "export_routes_gpx", q.date.clone()).await?;
     let tracks = day_tracks(&state, &q).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/gpx+xml")],
@@ -243,9 +257,10 @@ pub async fn routes_gpx(
 #[utoipa::path(get, path = "/api/v1/export/reports.csv", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "one row per standing report", content_type = "text/csv"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn reports_csv(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
+    service::audit(&state, &op.0, "export_reports_csv", q.date.clone()).await?;
     let (_, tz, _, start, end) = day(&state, &q).await?;
     let window = state.storage.entries_between(start, end, None).await?;
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
@@ -351,13 +366,14 @@ pub struct LedgerQuery {
 #[utoipa::path(get, path = "/api/v1/devices/{device_id}/entries", tag = "operator", params(("device_id" = String, Path), ("from" = Option<u64>, Query), ("limit" = Option<u32>, Query)), security(("operator" = [])), responses((status = 200, description = "stored entries"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Path(id): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> ApiResult<Json<Vec<StoredEntry>>> {
     let id: DeviceId = id
         .parse()
         .map_err(|_| ApiError::bad("bad_device_id", format!("`{id}` is not a device id")))?;
+    service::audit(&state, &op.0, "read_ledger", Some(id.to_string())).await?;
     let limit = q.limit.unwrap_or(500).min(5000);
     Ok(Json(
         state
@@ -371,11 +387,12 @@ pub async fn ledger(
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "operator", params(("sha256" = String, Path)), security(("operator" = [])), responses((status = 200, description = "the photo bytes"), (status = 404, description = "no such complete photo", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn photo(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     Path(sha): Path<String>,
 ) -> ApiResult<impl IntoResponse> {
     let row = state.storage.photo(&sha).await?.filter(|p| p.complete);
     let row = row.ok_or_else(|| ApiError::NotFound(format!("no complete photo {sha}")))?;
+    service::audit(&state, &op.0, "read_photo", Some(sha.clone())).await?;
     let bytes = state.storage.photo_bytes(&sha).await?;
     Ok(([(header::CONTENT_TYPE, row.mime)], bytes))
 }
@@ -394,12 +411,43 @@ pub async fn city(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult
 #[utoipa::path(put, path = "/api/v1/city", tag = "operator", security(("operator" = [])), responses((status = 200, description = "what changed"), (status = 400, description = "invalid city", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn import_city(
     State(state): State<AppState>,
-    _op: OperatorAuth,
+    op: OperatorAuth,
     ApiJson(city): ApiJson<City>,
 ) -> ApiResult<Json<ImportSummary>> {
+    op.0.require_admin()?;
     city.validate()
         .map_err(|e| ApiError::bad("bad_city", format!("invalid {e}")))?;
+    service::audit(&state, &op.0, "city_imported", Some(city.name.clone())).await?;
     Ok(Json(
         state.storage.import_city(&city, state.now_ms()).await?,
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// The audit trail, newest first (admins only; reading it is itself recorded).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "operator", params(("limit" = Option<u32>, Query)), security(("operator" = [])), responses((status = 200, description = "who did what, when and from where"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "admins only", body = v1::ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    op: OperatorAuth,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Vec<crate::storage::AuditRecord>>> {
+    op.0.require_admin()?;
+    service::audit(&state, &op.0, "read_audit", None).await?;
+    let limit = q.limit.unwrap_or(200).min(5000);
+    Ok(Json(state.storage.audit(limit).await?))
+}
+
+/// Operators, without their tokens (admins only).
+#[utoipa::path(get, path = "/api/v1/operators", tag = "operator", security(("operator" = [])), responses((status = 200, description = "operators with role, expiry and revocation"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "admins only", body = v1::ErrorBody)))]
+pub async fn operators(
+    State(state): State<AppState>,
+    op: OperatorAuth,
+) -> ApiResult<Json<Vec<crate::storage::OperatorRow>>> {
+    op.0.require_admin()?;
+    Ok(Json(state.storage.operators().await?))
 }

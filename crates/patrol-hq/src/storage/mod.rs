@@ -93,7 +93,7 @@ pub struct PendingEnrollment {
     pub expires_ms: i64,
 }
 
-pub use crate::model::{Flag, IngestPlan, StoredEntry, flags};
+pub use crate::model::{AuditRecord, Flag, IngestPlan, OperatorRow, Role, StoredEntry, flags};
 
 /// A photo, or one device's upload of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -145,7 +145,32 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn devices(&self) -> StorageResult<Vec<DeviceRow>>;
     /// Returns false when no such device.
     async fn revoke_device(&self, id: DeviceId, now_ms: i64) -> StorageResult<bool>;
-    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()>;
+    /// An admin operator without expiry (what `patrol-hq operator add NAME` made before roles).
+    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()> {
+        self.add_operator_with(name, token_hash, Role::Admin, None, now_ms)
+            .await
+    }
+    async fn add_operator_with(
+        &self,
+        name: &str,
+        token_hash: &str,
+        role: Role,
+        expires_ms: Option<i64>,
+        now_ms: i64,
+    ) -> StorageResult<()>;
+    /// The operator holding a token (revoked and expired ones too: the caller decides).
+    async fn operator(&self, token_hash: &str) -> StorageResult<Option<OperatorRow>>;
+    async fn operators(&self) -> StorageResult<Vec<OperatorRow>>;
+    /// Revoke the operator whose id starts with `id_prefix` (at least 6 characters, matching
+    /// exactly one). Returns the operator as revoked, or `None` when none matches.
+    async fn revoke_operator(
+        &self,
+        id_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<OperatorRow>>;
+    async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()>;
+    /// The newest `limit` records, newest first.
+    async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>>;
     /// The operator's name for a token hash.
     async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
 

@@ -9,12 +9,12 @@
 //! [`super::sqlite::shared`], so the two backends cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DeviceRaw, EntryRow, PhotoRaw, RefItem, check_plan, clamp_i64,
+    self, CityHeader, DeviceRaw, EntryRow, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64,
     effective_cursor, to_i64,
 };
 use super::{
-    DeviceRow, ImportSummary, IngestPlan, PendingEnrollment, PhotoRow, Storage, StorageError,
-    StorageResult, StoredEntry,
+    AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
+    Role, Storage, StorageError, StorageResult, StoredEntry,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "0002_photos_per_device.sql",
         include_str!("../../migrations/postgres/0002_photos_per_device.sql"),
+    ),
+    (
+        3,
+        "0003_operators_and_audit.sql",
+        include_str!("../../migrations/postgres/0003_operators_and_audit.sql"),
     ),
 ];
 
@@ -149,6 +154,18 @@ const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms
 const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoked_ms, head_seq, \
      head_hash, last_seen_ms, skew_ms";
 const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
+const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, revoked_ms";
+
+fn operator_raw(r: &Row) -> StorageResult<OperatorRaw> {
+    Ok(OperatorRaw {
+        token_hash: r.try_get(0).pg()?,
+        name: r.try_get(1).pg()?,
+        role: r.try_get(2).pg()?,
+        created_ms: r.try_get(3).pg()?,
+        expires_ms: r.try_get(4).pg()?,
+        revoked_ms: r.try_get(5).pg()?,
+    })
+}
 
 fn entry_row(r: &Row) -> StorageResult<EntryRow> {
     Ok(EntryRow {
@@ -487,17 +504,123 @@ impl Storage for PgStorage {
         Ok(n > 0)
     }
 
-    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()> {
+    async fn add_operator_with(
+        &self,
+        name: &str,
+        token_hash: &str,
+        role: Role,
+        expires_ms: Option<i64>,
+        now_ms: i64,
+    ) -> StorageResult<()> {
         self.client()
             .await?
             .execute(
-                "INSERT INTO operators (token_hash, name, created_ms) VALUES ($1, $2, $3)
+                "INSERT INTO operators (token_hash, name, created_ms, role, expires_ms)
+                 VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name",
-                &[&token_hash, &name, &now_ms],
+                &[&token_hash, &name, &now_ms, &role.as_str(), &expires_ms],
             )
             .await
             .pg()?;
         Ok(())
+    }
+
+    async fn operator(&self, token_hash: &str) -> StorageResult<Option<OperatorRow>> {
+        let sql = format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = $1");
+        self.client()
+            .await?
+            .query_opt(&sql, &[&token_hash])
+            .await
+            .pg()?
+            .as_ref()
+            .map(|r| operator_raw(r)?.into_row())
+            .transpose()
+    }
+
+    async fn operators(&self) -> StorageResult<Vec<OperatorRow>> {
+        let sql =
+            format!("SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_ms, token_hash");
+        let rows = self.client().await?.query(&sql, &[]).await.pg()?;
+        rows.iter().map(|r| operator_raw(r)?.into_row()).collect()
+    }
+
+    async fn revoke_operator(
+        &self,
+        id_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<OperatorRow>> {
+        let prefix = shared::operator_prefix(id_prefix)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let sql = format!(
+            "SELECT {OPERATOR_COLUMNS} FROM operators WHERE left(token_hash, $2) = $1 FOR UPDATE"
+        );
+        let len = i32::try_from(prefix.len()).unwrap_or(64);
+        let raws = tx
+            .query(&sql, &[&prefix, &len])
+            .await
+            .pg()?
+            .iter()
+            .map(operator_raw)
+            .collect::<StorageResult<Vec<_>>>()?;
+        let Some(raw) = shared::one_operator(id_prefix, raws)? else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE operators SET revoked_ms = COALESCE(revoked_ms, $2) WHERE token_hash = $1",
+            &[&raw.token_hash, &now_ms],
+        )
+        .await
+        .pg()?;
+        let sql = format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = $1");
+        let row = operator_raw(&tx.query_one(&sql, &[&raw.token_hash]).await.pg()?)?.into_row()?;
+        tx.commit().await.pg()?;
+        Ok(Some(row))
+    }
+
+    async fn append_audit(&self, r: &AuditRecord) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO audit (at_ms, operator, role, address, action, target)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &r.at_ms,
+                    &r.operator,
+                    &r.role.as_str(),
+                    &r.address,
+                    &r.action,
+                    &r.target,
+                ],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
+    async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT at_ms, operator, role, address, action, target FROM audit
+                 ORDER BY n DESC LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                shared::audit_record(
+                    r.try_get(0).pg()?,
+                    r.try_get(1).pg()?,
+                    r.try_get::<_, &str>(2).pg()?,
+                    r.try_get(3).pg()?,
+                    r.try_get(4).pg()?,
+                    r.try_get(5).pg()?,
+                )
+            })
+            .collect()
     }
 
     async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {

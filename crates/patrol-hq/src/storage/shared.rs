@@ -545,3 +545,78 @@ pub fn changes(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<Refere
         removed,
     })
 }
+
+// --- operators ----------------------------------------------------------------------------
+
+/// An operator row as both databases store it.
+#[derive(Debug, Clone)]
+pub struct OperatorRaw {
+    pub token_hash: String,
+    pub name: String,
+    pub role: String,
+    pub created_ms: i64,
+    pub expires_ms: Option<i64>,
+    pub revoked_ms: Option<i64>,
+}
+
+impl OperatorRaw {
+    pub fn into_row(self) -> StorageResult<super::OperatorRow> {
+        Ok(super::OperatorRow {
+            id: self
+                .token_hash
+                .chars()
+                .take(super::OperatorRow::ID_LEN)
+                .collect(),
+            role: super::Role::parse(&self.role).ok_or_else(|| corrupt("role", &self.role))?,
+            name: self.name,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            revoked_ms: self.revoked_ms,
+        })
+    }
+}
+
+/// Check an operator id prefix before it is used in a `LIKE`: hex only, long enough to mean one.
+pub fn operator_prefix(id_prefix: &str) -> StorageResult<String> {
+    let p = id_prefix.trim().to_ascii_lowercase();
+    if p.len() < 6 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StorageError::Backend(format!(
+            "`{}` is not an operator id (6 to 12 hex digits, as `operator list` shows)",
+            id_prefix.chars().take(70).collect::<String>()
+        )));
+    }
+    Ok(p)
+}
+
+/// One operator among the rows a prefix matched, or why not.
+pub fn one_operator(
+    id_prefix: &str,
+    mut rows: Vec<OperatorRaw>,
+) -> StorageResult<Option<OperatorRaw>> {
+    match rows.len() {
+        0 => Ok(None),
+        1 => Ok(rows.pop()),
+        n => Err(StorageError::Backend(format!(
+            "{n} operators have ids starting with `{id_prefix}`; give more digits"
+        ))),
+    }
+}
+
+/// An audit row as both databases return it.
+pub fn audit_record(
+    at_ms: i64,
+    operator: String,
+    role: &str,
+    address: Option<String>,
+    action: String,
+    target: Option<String>,
+) -> StorageResult<super::AuditRecord> {
+    Ok(super::AuditRecord {
+        at_ms,
+        operator,
+        role: super::Role::parse(role).ok_or_else(|| corrupt("role", role))?,
+        address,
+        action,
+        target,
+    })
+}

@@ -8,12 +8,12 @@
 //! data version counter): `postgres.rs` uses it too, so the two cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DeviceRaw, EntryRow, PhotoRaw, RefItem, check_plan, clamp_i64,
+    self, CityHeader, DeviceRaw, EntryRow, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64,
     effective_cursor, to_i64,
 };
 use super::{
-    DeviceRow, ImportSummary, IngestPlan, PendingEnrollment, PhotoRow, Storage, StorageError,
-    StorageResult, StoredEntry,
+    AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
+    Role, Storage, StorageError, StorageResult, StoredEntry,
 };
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
@@ -39,6 +39,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "0002_photos_per_device.sql",
         include_str!("../../migrations/sqlite/0002_photos_per_device.sql"),
+    ),
+    (
+        3,
+        "0003_operators_and_audit.sql",
+        include_str!("../../migrations/sqlite/0003_operators_and_audit.sql"),
     ),
 ];
 
@@ -132,6 +137,18 @@ const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms
 const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoked_ms, head_seq, \
      head_hash, last_seen_ms, skew_ms";
 const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
+const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, revoked_ms";
+
+fn operator_raw(r: &Row<'_>) -> rusqlite::Result<OperatorRaw> {
+    Ok(OperatorRaw {
+        token_hash: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        created_ms: r.get(3)?,
+        expires_ms: r.get(4)?,
+        revoked_ms: r.get(5)?,
+    })
+}
 
 fn entry_row(r: &Row<'_>) -> rusqlite::Result<EntryRow> {
     Ok(EntryRow {
@@ -432,15 +449,134 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn add_operator(&self, name: &str, token_hash: &str, now_ms: i64) -> StorageResult<()> {
+    async fn add_operator_with(
+        &self,
+        name: &str,
+        token_hash: &str,
+        role: Role,
+        expires_ms: Option<i64>,
+        now_ms: i64,
+    ) -> StorageResult<()> {
         let (name, token_hash) = (name.to_owned(), token_hash.to_owned());
         self.call(move |c| {
             c.execute(
-                "INSERT INTO operators (token_hash, name, created_ms) VALUES (?1, ?2, ?3)
+                "INSERT INTO operators (token_hash, name, created_ms, role, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name",
-                params![token_hash, name, now_ms],
+                params![token_hash, name, now_ms, role.as_str(), expires_ms],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn operator(&self, token_hash: &str) -> StorageResult<Option<OperatorRow>> {
+        let token_hash = token_hash.to_owned();
+        self.call(move |c| {
+            c.query_row(
+                &format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = ?1"),
+                [token_hash],
+                operator_raw,
+            )
+            .optional()?
+            .map(OperatorRaw::into_row)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn operators(&self) -> StorageResult<Vec<OperatorRow>> {
+        self.call(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_ms, token_hash"
+            ))?;
+            let raws = stmt
+                .query_map([], operator_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(OperatorRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn revoke_operator(
+        &self,
+        id_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<OperatorRow>> {
+        let prefix = shared::operator_prefix(id_prefix)?;
+        let shown = id_prefix.to_owned();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let raws = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {OPERATOR_COLUMNS} FROM operators WHERE substr(token_hash, 1, ?2) = ?1"
+                ))?;
+                stmt.query_map(params![prefix, prefix.len() as i64], operator_raw)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let Some(raw) = shared::one_operator(&shown, raws)? else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE operators SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE token_hash = ?1",
+                params![raw.token_hash, now_ms],
+            )?;
+            let row = tx
+                .query_row(
+                    &format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = ?1"),
+                    [&raw.token_hash],
+                    operator_raw,
+                )?
+                .into_row()?;
+            tx.commit()?;
+            Ok(Some(row))
+        })
+        .await
+    }
+
+    async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()> {
+        let r = record.clone();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO audit (at_ms, operator, role, address, action, target)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    r.at_ms,
+                    r.operator,
+                    r.role.as_str(),
+                    r.address,
+                    r.action,
+                    r.target
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at_ms, operator, role, address, action, target FROM audit
+                 ORDER BY n DESC LIMIT ?1",
+            )?;
+            let rows = stmt
+                .query_map([i64::from(limit)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(at_ms, operator, role, address, action, target)| {
+                    shared::audit_record(at_ms, operator, &role, address, action, target)
+                })
+                .collect()
         })
         .await
     }
