@@ -325,9 +325,9 @@ fn settings_photos_and_posts() {
     assert_eq!(
         app.ok(
             "set_settings",
-            json!({"language": "en", "hq_url": "http://hq.example:8080/"})
+            json!({"language": "en", "hq_url": "https://hq.example:8080/"})
         ),
-        json!({"language": "en", "hq_url": "http://hq.example:8080"})
+        json!({"language": "en", "hq_url": "https://hq.example:8080"})
     );
     // A 1×1 PNG.
     let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
