@@ -18,6 +18,10 @@ pub struct Saved {
     pub seq: u64,
     pub kind: EntryKind,
     pub id: EntryId,
+    /// Added to the contract: something the officer should know about what was saved anyway
+    /// (the core's `patrol_device::Warning`, e.g. a group not in the reference data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 impl From<&Entry> for Saved {
@@ -26,6 +30,16 @@ impl From<&Entry> for Saved {
             seq: e.seq,
             kind: e.kind,
             id: e.id,
+            warning: None,
+        }
+    }
+}
+
+impl From<patrol_device::Started> for Saved {
+    fn from(s: patrol_device::Started) -> Self {
+        Saved {
+            warning: s.warning.map(|w| w.to_string()),
+            ..Saved::from(&s.entry)
         }
     }
 }
@@ -42,7 +56,8 @@ pub struct OpenPatrol {
     pub group: GroupId,
     pub mode: PatrolMode,
     pub started_ms: i64,
-    /// Geodesic length of the route so far, event-time order.
+    /// Distance covered so far (`Store::patrol_distance_m`: event-time order, fixes worse than
+    /// the city's accuracy gate left out), to 0.1 m.
     pub distance_m: f64,
     pub fixes: usize,
     /// Grid cell of the latest fix.
@@ -72,7 +87,7 @@ impl OpenPatrol {
             group: open.group,
             mode: open.mode,
             started_ms: open.started_wall_ms,
-            distance_m: (patrol_geo::track::length_m_by_time(&fixes) * 10.0).round() / 10.0,
+            distance_m: (store.patrol_distance_m(open.patrol_id)? * 10.0).round() / 10.0,
             fixes: fixes.len(),
             cell,
             last_fix,

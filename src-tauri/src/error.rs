@@ -64,6 +64,12 @@ impl From<patrol_device::Error> for CommandError {
     fn from(e: patrol_device::Error) -> Self {
         match e {
             patrol_device::Error::Invalid(v) => v.into(),
+            // The post check-in refusals keep the contract's codes (docs/app-api.md) and name the
+            // field the UI highlights.
+            patrol_device::Error::UnknownPost(_) => Self::not_found("post_id", e.to_string()),
+            patrol_device::Error::AlreadyOnPost(_) | patrol_device::Error::NotOnPost(_) => {
+                Self::invalid("post_id", e)
+            }
             e => Self::new(e.kind(), e.to_string()),
         }
     }
@@ -126,5 +132,22 @@ mod tests {
             patrol_device::Error::NoSuchEntry(9),
         ));
         assert_eq!(store.kind, "no_such_entry");
+    }
+
+    #[test]
+    fn post_refusals_keep_the_contracts_codes() {
+        let post = patrol_model::PostId("P05".into());
+        check(
+            patrol_device::Error::UnknownPost(post.clone()),
+            serde_json::json!({"kind": "not_found", "message": "post P05 is not in the reference data", "field": "post_id"}),
+        );
+        check(
+            patrol_device::Error::AlreadyOnPost(post.clone()),
+            serde_json::json!({"kind": "invalid", "message": "post_id: already on post P05; leave it first", "field": "post_id"}),
+        );
+        check(
+            patrol_device::Error::NotOnPost(post),
+            serde_json::json!({"kind": "invalid", "message": "post_id: not on post P05; arrive there first", "field": "post_id"}),
+        );
     }
 }

@@ -503,3 +503,78 @@ fn enrol_record_and_sync_with_the_real_hq_then_restart() {
     assert_eq!(home["ledger_problem"], Value::Null, "a clean shutdown");
     assert_eq!(app.ok("history", json!({})).as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn the_core_decides_groups_posts_and_the_live_distance() {
+    // A device with the demo city's reference data.
+    let dir = tempfile::tempdir().unwrap();
+    let city: patrol_model::City = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../demo/changde-city.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let post = city.posts[0].id.to_string();
+    {
+        let clock = std::sync::Arc::new(patrol_model::SystemClock::new());
+        let mut store = patrol_device::Store::open(dir.path(), clock).unwrap();
+        store.set_city(&city, None).unwrap();
+    }
+    let app = TestApp::in_dir(dir);
+
+    // A group the reference data lacks is saved, with the core's warning for the UI.
+    let saved = app.ok(
+        "start_patrol",
+        json!({"mode": "foot", "group": "G99", "officers": [], "volunteers": {}}),
+    );
+    assert_eq!(saved["kind"], "patrol_started");
+    assert_eq!(
+        saved["warning"],
+        "group G99 is not in the reference data; saved anyway (check the group with HQ)"
+    );
+    app.ok("stop_patrol", json!({}));
+    let saved = app.ok(
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": [], "volunteers": {}}),
+    );
+    assert!(saved.get("warning").is_none(), "{saved}");
+
+    // Post rules: the core's, with the contract's codes.
+    let e = app.err("post_leave", json!({"post_id": post}));
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("invalid"), Some("post_id"))
+    );
+    app.ok("post_arrive", json!({"post_id": post}));
+    let e = app.err("post_arrive", json!({"post_id": post}));
+    assert_eq!(
+        (e["kind"].as_str(), e["field"].as_str()),
+        (Some("invalid"), Some("post_id"))
+    );
+
+    // The live distance leaves out a ±80 m fix.
+    use patrol_app_lib::state::AppState;
+    use tauri::Manager;
+    let handle = app.app.handle().clone();
+    let state = app.app.state::<AppState>();
+    let now = state.clock.wall_ms();
+    let fixes = [
+        (29.030, 111.690, 5.0),
+        (29.031, 111.690, 5.0),
+        (29.0315, 111.700, 80.0),
+        (29.032, 111.690, 5.0),
+    ];
+    for (i, (lat, lon, acc)) in (0i64..).zip(fixes) {
+        let fix = patrol_model::PositionFix {
+            accuracy_m: Some(acc),
+            ..patrol_model::PositionFix::at(now + i * 5_000, lat, lon)
+        };
+        state.position.deliver(&handle, &state.store, fix);
+    }
+    let live = app.ok("live_patrol", json!({}));
+    let m = live["patrol"]["distance_m"].as_f64().unwrap();
+    assert!((m - 221.7).abs() < 2.0, "{m} m: {live}");
+    assert_eq!(live["patrol"]["fixes"], 4);
+}

@@ -43,9 +43,10 @@ pub fn start_patrol<R: Runtime>(
     };
     let capture = state.capture();
     let mode = start.mode;
-    let entry = state.commit(&app, |s| s.start_patrol(start, capture))?;
+    // A group missing from the reference data is saved with a warning, never refused.
+    let started = state.commit(&app, |s| s.start_patrol_noting(start, capture))?;
     position::native_start(&app, &state, mode);
-    Ok(entry.into())
+    Ok(started.into())
 }
 
 /// Seal the buffered fixes and stop, atomically; returns the sealed segment (if any) and the stop.

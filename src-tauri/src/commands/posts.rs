@@ -1,13 +1,13 @@
 //! Posts (驻点路口): minutes held in each duty window, and manual arrive/leave check-ins. The
-//! minutes are the core's (`Store::post_duty`, `patrol_geo::duty`); nothing is stored here.
+//! minutes are the core's (`Store::post_duty`, `patrol_geo::duty`), and so are the check-in rules
+//! (`Store::arrive_at_post`, `Store::leave_post`); nothing is decided or stored here.
 
 use crate::dto::Saved;
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::state::AppState;
-use patrol_device::Store;
 use patrol_device::views::{self, PostDuty};
 use patrol_geo::duty::{WindowMinutes, minutes_in_current_window};
-use patrol_model::{EntryKind, PostArrival, PostDeparture, PostId, Record, VisitEvidence};
+use patrol_model::{EntryKind, PostId, VisitEvidence};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
@@ -70,32 +70,6 @@ pub async fn post_duty(state: State<'_, AppState>) -> CmdResult<Vec<PostDutyView
     })
 }
 
-/// The post must be in the reference data (when there is any), and the check-in must change
-/// something: arriving where the officer already is, or leaving where they are not, is refused.
-fn check_post(store: &Store, post_id: &PostId, arriving: bool) -> CmdResult<()> {
-    if let Some(city) = store.city()?
-        && !city.posts.iter().any(|p| &p.id == post_id)
-    {
-        return Err(CommandError::not_found(
-            "post_id",
-            format!("post {post_id} is not in the reference data"),
-        ));
-    }
-    let standing = store.standing(&[EntryKind::PostArrived, EntryKind::PostLeft])?;
-    let on_post = views::open_post_ids(&standing).contains(post_id);
-    match (arriving, on_post) {
-        (true, true) => Err(CommandError::invalid(
-            "post_id",
-            format!("already on post {post_id}; leave it first"),
-        )),
-        (false, false) => Err(CommandError::invalid(
-            "post_id",
-            format!("not on post {post_id}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn visit<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
@@ -109,24 +83,13 @@ fn visit<R: Runtime>(
         at: capture.position,
         ..VisitEvidence::default()
     };
-    let entry = state.commit(app, |s| -> CmdResult<_> {
-        patrol_model::validate_code("post_id", post_id.as_str())?;
-        check_post(s, &post_id, arriving)?;
-        let patrol_id = s.open_patrol()?.map(|p| p.patrol_id);
-        let record = if arriving {
-            Record::PostArrived(PostArrival {
-                post_id,
-                patrol_id,
-                evidence,
-            })
+    // The core refuses an unknown post and a check-in that changes nothing (as the CLI does).
+    let entry = state.commit(app, |s| {
+        if arriving {
+            s.arrive_at_post(post_id, evidence, capture)
         } else {
-            Record::PostLeft(PostDeparture {
-                post_id,
-                patrol_id,
-                evidence,
-            })
-        };
-        Ok(s.append(&record, capture)?)
+            s.leave_post(post_id, evidence, capture)
+        }
     })?;
     Ok(entry.into())
 }

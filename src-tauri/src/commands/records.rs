@@ -241,7 +241,8 @@ pub fn supplement<R: Runtime>(
 /// The corrected record of an entry of `kind`, from the body the UI sent.
 fn correction_record(kind: EntryKind, body: serde_json::Value) -> CmdResult<Record> {
     if REPORT_KINDS.contains(&kind.as_str()) {
-        // A correction states the report whole; nothing is filled in.
+        // A correction states the report whole; only its patrol link, when left out, is kept
+        // from the original by the store (`Record::keeping_patrol_of`).
         return report_record(kind.as_str(), body, "correction", None, None);
     }
     from_json(

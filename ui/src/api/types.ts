@@ -123,7 +123,8 @@ export const ERROR_KINDS = [
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export type LatLon = { lat: number; lon: number };
-export type Saved = { seq: number; kind: string; id: string };
+/** `warning`: saved anyway, but say so (e.g. a group not in the reference data). */
+export type Saved = { seq: number; kind: string; id: string; warning?: string };
 export type DayTally = {
   date: string;
   violations: Record<string, number>;
