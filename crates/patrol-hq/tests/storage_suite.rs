@@ -1083,6 +1083,7 @@ fn city_v1() -> City {
             mode: Some(PatrolMode::Foot),
             cells: vec!["WL-01".into(), "WL-02".into()],
         }],
+        settings: Default::default(),
     }
 }
 
@@ -1145,6 +1146,7 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
                 kind: "post".into(),
                 id: "P05".into()
             }],
+            settings: Some(Default::default()),
         }
     );
     // A device holding v1 that applies the changes holds v2.
@@ -1188,6 +1190,18 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
         s.reference_since(c3 + 100).await.unwrap(),
         s.reference_since(0).await.unwrap()
     );
+
+    // The city's settings change: the header's version moves, and a device that applies the
+    // download holds them.
+    let mut v4 = v3.clone();
+    v4.settings.campaign_start = chrono::NaiveDate::from_ymd_opt(2026, 8, 26);
+    v4.settings.accuracy_gate_m = Some(30.0);
+    let fourth = s.import_city(&v4, NOW + 4).await.unwrap();
+    assert_eq!(fourth, summary(0, 0, 0, 4, c3 + 1));
+    let since_c3 = s.reference_since(c3).await.unwrap().unwrap();
+    assert_eq!(since_c3.settings, Some(v4.settings.clone()));
+    assert_eq!(since_c3.apply_to(Some(sorted(v3))), sorted(v4.clone()));
+    assert_eq!(s.city().await.unwrap(), Some(sorted(v4)));
 }
 
 // --- backend-specific -------------------------------------------------------------------------
@@ -1207,6 +1221,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0003_operators_and_audit.sql",
         "bdb2160fb3b24b2b58493debc26bafd77b89ac5a20214754c285ddb6fe8895c6",
     ),
+    (
+        "0004_city_settings.sql",
+        "db88b7366e129b801f0cbdc6009240bc6e860820a3a0d4476cc3f7d2d894be98",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1220,6 +1238,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0003_operators_and_audit.sql",
         "91f2cf8ac89fe3c71ee47f4f141ffb6878ce0002f3fc978a62619eae6d9ee655",
+    ),
+    (
+        "0004_city_settings.sql",
+        "db88b7366e129b801f0cbdc6009240bc6e860820a3a0d4476cc3f7d2d894be98",
     ),
 ];
 

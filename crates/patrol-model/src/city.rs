@@ -3,7 +3,7 @@
 //! `patrol-hq city import` and of the incremental download, so both sides read one format.
 
 use crate::{CellId, GroupId, LatLon, PostId, Validation, ValidationError, validate_code};
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 /// Fixes whose horizontal accuracy is worse than this (metres) are kept in the ledger and in
@@ -23,6 +23,50 @@ pub struct City {
     pub posts: Vec<Post>,
     #[serde(default)]
     pub groups: Vec<PatrolGroup>,
+    /// City-wide settings (campaign start, accuracy gate), written flat into the city file.
+    #[serde(flatten)]
+    pub settings: CitySettings,
+}
+
+/// What a city tunes for all its devices and its own figures. Every field is optional: a city
+/// file without them means the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitySettings {
+    /// The day the campaign began (8月26日): HQ's totals "since day one" count from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_start: Option<NaiveDate>,
+    /// Fixes with a worse horizontal accuracy (metres) are kept but left out of distance and
+    /// geofence decisions; [`DEFAULT_ACCURACY_GATE_M`] when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_gate_m: Option<f64>,
+}
+
+impl CitySettings {
+    pub fn is_default(&self) -> bool {
+        *self == CitySettings::default()
+    }
+
+    pub fn validate(&self) -> Validation {
+        if let Some(g) = self.accuracy_gate_m
+            && !(g.is_finite() && (5.0..=500.0).contains(&g))
+        {
+            return Err(ValidationError::new(
+                "accuracy_gate_m",
+                format!("{g} is outside [5, 500] metres"),
+            ));
+        }
+        if let Some(d) = self.campaign_start
+            && !(NaiveDate::from_ymd_opt(2000, 1, 1)..=NaiveDate::from_ymd_opt(2099, 12, 31))
+                .contains(&Some(d))
+        {
+            return Err(ValidationError::new(
+                "campaign_start",
+                format!("{d} is outside 2000-01-01 … 2099-12-31"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// One patrol grid cell: an id and a closed polygon ring of (lat, lon) vertices.
@@ -113,12 +157,12 @@ impl City {
         self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
 
-    /// The accuracy gate for fixes of this city, in metres (see [`DEFAULT_ACCURACY_GATE_M`]).
-    ///
-    /// Every city uses the default for now: a per-city gate needs a field that HQ stores with the
-    /// city header and sends in the reference download, which is a storage and wire change.
+    /// The accuracy gate for fixes of this city, in metres: its own setting, else
+    /// [`DEFAULT_ACCURACY_GATE_M`].
     pub fn accuracy_gate_m(&self) -> f64 {
-        DEFAULT_ACCURACY_GATE_M
+        self.settings
+            .accuracy_gate_m
+            .unwrap_or(DEFAULT_ACCURACY_GATE_M)
     }
 
     /// The gate for `city`, or the default when the device or HQ has no reference data.
@@ -140,6 +184,7 @@ impl City {
         if self.name.trim().is_empty() {
             return Err(ValidationError::new("name", "must not be empty"));
         }
+        self.settings.validate()?;
         let mut seen = std::collections::HashSet::new();
         for (i, c) in self.cells.iter().enumerate() {
             let at = format!("cells[{i}]");

@@ -15,7 +15,9 @@ mod record;
 mod track;
 pub mod v1;
 
-pub use city::{City, DEFAULT_ACCURACY_GATE_M, DutyWindow, GridCell, PatrolGroup, Post};
+pub use city::{
+    City, CitySettings, DEFAULT_ACCURACY_GATE_M, DutyWindow, GridCell, PatrolGroup, Post,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};

@@ -8,7 +8,8 @@
 //! `protocol_mismatch` with a message saying which side to update.
 
 use crate::{
-    City, DeviceId, Entry, GridCell, Hash, PatrolGroup, Post, ViolationType, VolunteerCategory,
+    City, CitySettings, DeviceId, Entry, GridCell, Hash, PatrolGroup, Post, ViolationType,
+    VolunteerCategory,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -185,6 +186,10 @@ pub struct ReferenceChanges {
     pub groups: Vec<PatrolGroup>,
     #[serde(default)]
     pub removed: Vec<RemovedItem>,
+    /// The city's settings as they are now (sent whole with every download; absent from an
+    /// HQ older than the settings, which means the defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<CitySettings>,
 }
 
 impl ReferenceChanges {
@@ -196,9 +201,11 @@ impl ReferenceChanges {
             cells: vec![],
             posts: vec![],
             groups: vec![],
+            settings: CitySettings::default(),
         });
         city.name = self.name.clone();
         city.timezone = self.timezone.clone();
+        city.settings = self.settings.clone().unwrap_or_default();
         fn merge<T: Clone>(
             list: &mut Vec<T>,
             new: &[T],

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_operators_and_audit.sql",
         include_str!("../../migrations/postgres/0003_operators_and_audit.sql"),
     ),
+    (
+        4,
+        "0004_city_settings.sql",
+        include_str!("../../migrations/postgres/0004_city_settings.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
@@ -279,7 +284,7 @@ async fn load_reference(
 ) -> StorageResult<(Option<CityHeader>, Vec<RefItem>)> {
     let header = c
         .query_opt(
-            "SELECT name, timezone, version, counter FROM reference_city WHERE id = 1",
+            "SELECT name, timezone, version, counter, settings FROM reference_city WHERE id = 1",
             &[],
         )
         .await
@@ -290,6 +295,7 @@ async fn load_reference(
                 timezone: r.try_get(1).pg()?,
                 version: r.try_get(2).pg()?,
                 counter: r.try_get(3).pg()?,
+                settings: r.try_get(4).pg()?,
             })
         })
         .transpose()?;
@@ -1105,12 +1111,21 @@ impl Storage for PgStorage {
         let plan = shared::plan_import(header.as_ref(), items, city)?;
         let h = &plan.header;
         tx.execute(
-            "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms)
-             VALUES (1, $1, $2, $3, $4, $5)
+            "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms,
+                                         settings)
+             VALUES (1, $1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name,
                  timezone = excluded.timezone, version = excluded.version,
-                 counter = excluded.counter, imported_ms = excluded.imported_ms",
-            &[&h.name, &h.timezone, &h.version, &h.counter, &now_ms],
+                 counter = excluded.counter, imported_ms = excluded.imported_ms,
+                 settings = excluded.settings",
+            &[
+                &h.name,
+                &h.timezone,
+                &h.version,
+                &h.counter,
+                &now_ms,
+                &h.settings,
+            ],
         )
         .await
         .pg()?;

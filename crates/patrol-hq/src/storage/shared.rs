@@ -366,7 +366,9 @@ pub fn check_append(row: &PhotoRow, offset: u64, len: usize) -> StorageResult<u6
 pub struct CityHeader {
     pub name: String,
     pub timezone: String,
-    /// Counter value when name or time zone last changed.
+    /// The city's settings as JSON (`{}` for the defaults).
+    pub settings: String,
+    /// Counter value when name, time zone or settings last changed.
     pub version: i64,
     pub counter: i64,
 }
@@ -405,13 +407,18 @@ pub fn plan_import(
     city: &City,
 ) -> StorageResult<ImportPlan> {
     let mut counter = current.map_or(0, |h| h.counter);
+    let settings = serde_json::to_string(&city.settings)
+        .map_err(|e| StorageError::Backend(format!("city settings do not serialize: {e}")))?;
     let header = match current {
-        Some(h) if h.name == city.name && h.timezone == city.timezone => h.clone(),
+        Some(h) if h.name == city.name && h.timezone == city.timezone && h.settings == settings => {
+            h.clone()
+        }
         _ => {
             counter += 1;
             CityHeader {
                 name: city.name.clone(),
                 timezone: city.timezone.clone(),
+                settings,
                 version: counter,
                 counter,
             }
@@ -499,6 +506,8 @@ fn sort_into(
         cells: vec![],
         posts: vec![],
         groups: vec![],
+        settings: serde_json::from_str(&header.settings)
+            .map_err(|e| StorageError::Corrupt(format!("city settings: {e}")))?,
     };
     let mut removed = Vec::new();
     for it in items {
@@ -536,6 +545,7 @@ pub fn city(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<City> {
 pub fn changes(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<ReferenceChanges> {
     let (city, removed) = sort_into(header, items)?;
     Ok(ReferenceChanges {
+        settings: Some(city.settings),
         cursor: header.counter.to_string(),
         name: city.name,
         timezone: city.timezone,

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_operators_and_audit.sql",
         include_str!("../../migrations/sqlite/0003_operators_and_audit.sql"),
     ),
+    (
+        4,
+        "0004_city_settings.sql",
+        include_str!("../../migrations/sqlite/0004_city_settings.sql"),
+    ),
 ];
 
 /// HQ's storage in one SQLite file.
@@ -287,7 +292,7 @@ fn load_reference(
 ) -> StorageResult<(Option<CityHeader>, Vec<RefItem>)> {
     let header = conn
         .query_row(
-            "SELECT name, timezone, version, counter FROM reference_city WHERE id = 1",
+            "SELECT name, timezone, version, counter, settings FROM reference_city WHERE id = 1",
             [],
             |r| {
                 Ok(CityHeader {
@@ -295,6 +300,7 @@ fn load_reference(
                     timezone: r.get(1)?,
                     version: r.get(2)?,
                     counter: r.get(3)?,
+                    settings: r.get(4)?,
                 })
             },
         )
@@ -1057,12 +1063,14 @@ impl Storage for SqliteStorage {
             let plan = shared::plan_import(header.as_ref(), items, &city)?;
             let h = &plan.header;
             tx.execute(
-                "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO reference_city (id, name, timezone, version, counter, imported_ms,
+                                             settings)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name,
                      timezone = excluded.timezone, version = excluded.version,
-                     counter = excluded.counter, imported_ms = excluded.imported_ms",
-                params![h.name, h.timezone, h.version, h.counter, now_ms],
+                     counter = excluded.counter, imported_ms = excluded.imported_ms,
+                     settings = excluded.settings",
+                params![h.name, h.timezone, h.version, h.counter, now_ms, h.settings],
             )?;
             {
                 let mut upsert = tx.prepare_cached(

@@ -274,6 +274,7 @@ fn city_with_p05() -> City {
             duty_windows: vec![],
         }],
         groups: vec![],
+        settings: Default::default(),
     }
 }
 

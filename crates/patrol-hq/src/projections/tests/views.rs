@@ -224,6 +224,7 @@ fn city() -> City {
             post("P07", "德山路口", vec![DutyWindow::new(hm(6, 0), hm(9, 0))]),
         ],
         groups: vec![],
+        settings: Default::default(),
     }
 }
 
