@@ -115,10 +115,7 @@ impl FromRequestParts<AppState> for OperatorAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        let address = client_addr(parts, state.behind_proxy).map(|ip| ip.to_string());
         let shown = address.clone().unwrap_or_else(|| "unknown".into());
         let token = match bearer(parts) {
             Ok(t) => t,
@@ -160,17 +157,40 @@ impl FromRequestParts<AppState> for OperatorAuth {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(parts, state.behind_proxy)))
     }
+}
+
+/// Who sent a request: the socket's peer, or behind a TLS proxy the last address in the last
+/// `X-Forwarded-For` header — the one the proxy itself appended; every earlier one came from
+/// the client and could be anything. Without `behind_proxy` the header is ignored, so nobody
+/// picks the address they are rate-limited and audited under.
+pub fn client_addr(parts: &Parts, behind_proxy: bool) -> Option<std::net::IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if !behind_proxy {
+        return peer;
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|hop| hop.trim().parse().ok());
+    // A request that reached HQ around the proxy (or a proxy not set up as documented) is
+    // counted under the address it came from.
+    forwarded.or(peer)
 }
 
 /// Random URL-safe secret of `bytes` random bytes.
@@ -203,4 +223,36 @@ pub fn normalize_code(code: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+
+    fn parts(forwarded: &[&str]) -> Parts {
+        let mut b = Request::builder();
+        for f in forwarded {
+            b = b.header("x-forwarded-for", *f);
+        }
+        let (mut parts, ()) = b.body(()).unwrap().into_parts();
+        parts.extensions.insert(ConnectInfo(
+            "127.0.0.1:4000".parse::<std::net::SocketAddr>().unwrap(),
+        ));
+        parts
+    }
+
+    /// Only behind a proxy, and only the hop the proxy appended (the last), names the client.
+    #[test]
+    fn forwarded_for_counts_only_behind_a_proxy() {
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        let p = parts(&["6.6.6.6, 203.0.113.9"]);
+        assert_eq!(client_addr(&p, false), ip("127.0.0.1"));
+        assert_eq!(client_addr(&p, true), ip("203.0.113.9"));
+        let p = parts(&["6.6.6.6", "198.51.100.4"]);
+        assert_eq!(client_addr(&p, true), ip("198.51.100.4"));
+        assert_eq!(client_addr(&parts(&[]), true), ip("127.0.0.1"));
+        assert_eq!(client_addr(&parts(&["garbage"]), true), ip("127.0.0.1"));
+    }
 }

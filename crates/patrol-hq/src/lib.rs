@@ -13,6 +13,7 @@ pub mod projections;
 pub(crate) mod routes;
 pub mod server;
 pub mod service;
+pub mod tls;
 
 /// Operations shared by the HTTP API and the `patrol-hq` command line.
 pub mod routes_api {
@@ -44,6 +45,10 @@ pub struct AppState {
     pub max_body: usize,
     /// Enrolment attempts per address and overall.
     pub enrol_limiter: Arc<limits::EnrolLimiter>,
+    /// HQ sits behind a TLS-terminating proxy (`serve --behind-proxy`): the client address is
+    /// the last hop the proxy appended to `X-Forwarded-For`. Never set otherwise, or any client
+    /// could choose the address its enrolment limits and audit lines are counted under.
+    pub behind_proxy: bool,
 }
 
 impl AppState {
@@ -53,6 +58,7 @@ impl AppState {
             clock: Arc::new(SystemClock::new()),
             max_body: MAX_BODY_BYTES,
             enrol_limiter: Arc::default(),
+            behind_proxy: false,
         }
     }
 
@@ -101,6 +107,23 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
 /// (enrolment limits count per address).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     server::serve_forever(listener, router(state)).await
+}
+
+/// [`serve`] over HTTPS with the certificate `certs` holds; [`tls::CertStore::reload`] swaps
+/// it for new connections while HQ keeps running.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    certs: Arc<tls::CertStore>,
+) -> std::io::Result<()> {
+    server::serve_tls_with(
+        listener,
+        router(state),
+        server::ServeOptions::default(),
+        &certs,
+        std::future::pending(),
+    )
+    .await
 }
 
 /// Refuse a client speaking another protocol version, and say ours on every response.

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use patrol_hq::storage::Role;
 use patrol_hq::storage::{Storage, postgres::PgStorage, sqlite::SqliteStorage};
+use patrol_hq::tls::{CertStore, TlsFiles, Transport};
 use patrol_hq::{AppState, auth, verify};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,10 +27,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HTTP API.
+    /// Run the HTTP API: HTTPS with --tls-cert/--tls-key, or plain behind a TLS proxy
+    /// (--behind-proxy). Plain HTTP beyond loopback is refused unless --insecure-http.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: String,
+        /// HQ's certificate chain, PEM, leaf first; re-read on SIGHUP.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key, PEM; re-read on SIGHUP.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// A TLS-terminating proxy (nginx, Caddy) forwards to this plain listener; client
+        /// addresses come from the X-Forwarded-For hop it appends (see docs/deploy.md).
+        #[arg(long)]
+        behind_proxy: bool,
+        /// Serve plain HTTP on a network address anyway: a closed test network only.
+        #[arg(long, conflicts_with_all = ["tls_cert", "behind_proxy"])]
+        insecure_http: bool,
     },
     /// Enrolled devices and enrolment codes.
     #[command(subcommand)]
@@ -161,21 +176,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     let storage = open(&cli).await?;
     let state = AppState::new(storage.clone());
     match cli.command {
-        Command::Serve { listen } => {
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            eprintln!("patrol-hq: serving on http://{}", listener.local_addr()?);
-            let shutdown = async {
-                let _ = tokio::signal::ctrl_c().await;
-            };
-            patrol_hq::server::serve_with(
-                listener,
-                patrol_hq::router(state),
-                patrol_hq::server::ServeOptions::default(),
-                shutdown,
-            )
-            .await?;
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            behind_proxy,
+            insecure_http,
+        } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key });
+            serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {
             let code = patrol_hq::routes_api::new_enrollment(&state, &name)
@@ -351,6 +362,57 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `patrol-hq serve`: decide how the listener may speak before anything is served, then serve
+/// until Ctrl-C.
+async fn serve(
+    mut state: AppState,
+    listen: &str,
+    tls: Option<TlsFiles>,
+    behind_proxy: bool,
+    insecure_http: bool,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let transport =
+        patrol_hq::tls::decide_transport(addr, tls.is_some(), behind_proxy, insecure_http)?;
+    state.behind_proxy = behind_proxy;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let app = patrol_hq::router(state);
+    let options = patrol_hq::server::ServeOptions::default();
+    match transport {
+        Transport::Tls => {
+            let files = tls.context("TLS chosen without files")?;
+            let certs = CertStore::open(files).context("cannot use the TLS certificate")?;
+            patrol_hq::tls::reload_on_sighup(certs.clone())
+                .context("cannot listen for SIGHUP (certificate reload)")?;
+            eprintln!("patrol-hq: serving on https://{addr} (SIGHUP reloads the certificate)");
+            patrol_hq::server::serve_tls_with(listener, app, options, &certs, shutdown).await?;
+        }
+        plain => {
+            match plain {
+                Transport::BehindProxy if !addr.ip().is_loopback() => tracing::warn!(
+                    %addr,
+                    "behind a proxy on a network address: anyone who reaches this port directly \
+                     chooses the X-Forwarded-For address they are counted under; firewall it to \
+                     the proxy"
+                ),
+                Transport::InsecurePlain => tracing::warn!(
+                    %addr,
+                    "--insecure-http: device secrets and evidence cross the network in clear text"
+                ),
+                _ => {}
+            }
+            eprintln!("patrol-hq: serving on http://{addr}");
+            patrol_hq::server::serve_with(listener, app, options, shutdown).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Record what the command line did, as the `console` operator.

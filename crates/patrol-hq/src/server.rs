@@ -4,7 +4,12 @@
 //! request bodies may pause at most [`ServeOptions::body_idle_timeout`] between chunks, and at most
 //! [`ServeOptions::max_connections`] are served at once — the next waits in the kernel's backlog
 //! until one ends, so a device queues rather than fails.
+//!
+//! With a [`CertStore`] ([`serve_tls_with`]) each connection is HTTPS: the TLS handshake must
+//! also finish within the header timeout (a socket that stalls mid-handshake holds a slot like
+//! one that trickles headers), then hyper serves the decrypted stream exactly as a plain one.
 
+use crate::tls::CertStore;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -14,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 /// Limits of one HQ process.
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +47,36 @@ pub async fn serve_with(
     listener: TcpListener,
     app: Router,
     options: ServeOptions,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    accept_loop(listener, app, options, None, shutdown).await
+}
+
+/// [`serve_with`] over HTTPS: every new connection is handed the certificate `certs` holds at
+/// that moment, so [`CertStore::reload`] takes effect without a restart.
+pub async fn serve_tls_with(
+    listener: TcpListener,
+    app: Router,
+    options: ServeOptions,
+    certs: &Arc<CertStore>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let config = certs.server_config().map_err(std::io::Error::other)?;
+    accept_loop(
+        listener,
+        app,
+        options,
+        Some(TlsAcceptor::from(config)),
+        shutdown,
+    )
+    .await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    options: ServeOptions,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -71,18 +107,49 @@ pub async fn serve_with(
         };
         let svc = TowerToHyperService::new(app.clone().layer(axum::Extension(ConnectInfo(addr))));
         let header_timeout = options.header_timeout;
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .serve_connection(TokioIo::new(stream), svc)
-                .with_upgrades();
-            if let Err(e) = conn.await {
+            let result = match tls {
+                None => serve_connection(stream, svc, header_timeout).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_connection(stream, svc, header_timeout).await,
+                        // Plain HTTP to the HTTPS port, a client that distrusts the
+                        // certificate, a scanner: nothing was served, nothing to log above debug.
+                        Ok(Err(e)) => {
+                            tracing::debug!(peer = %addr, error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(peer = %addr, "TLS handshake timed out");
+                            return;
+                        }
+                    }
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!(peer = %addr, error = %e, "connection ended with an error");
             }
         });
     }
+}
+
+/// One connection, plain or already decrypted, through hyper's HTTP/1.1 with the header timeout.
+async fn serve_connection<S>(
+    stream: S,
+    svc: TowerToHyperService<Router>,
+    header_timeout: Duration,
+) -> hyper::Result<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), svc)
+        .with_upgrades()
+        .await
 }
 
 /// [`serve_with`] the default options until the process is stopped.
