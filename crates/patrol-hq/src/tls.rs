@@ -4,8 +4,9 @@
 //! Owns: reading a PEM certificate chain and key ([`TlsFiles`]), the [`CertStore`] that hands
 //! every new TLS connection the current certificate (replaced by [`CertStore::reload`], which
 //! `patrol-hq serve` calls on SIGHUP), the rustls server configuration built on the aws-lc-rs
-//! provider reqwest already brings, and [`decide_transport`], the pure decision whether a
-//! listener may speak plain HTTP. It does not accept connections ([`crate::server`] does).
+//! provider reqwest already brings, [`decide_transport`], the pure decision whether a
+//! listener may speak plain HTTP, and [`postgres`], the TLS side of HQ's PostgreSQL connections
+//! (`sslmode`). It does not accept connections ([`crate::server`] does).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -233,6 +234,293 @@ pub fn decide_transport(
         Ok(Transport::InsecurePlain)
     } else {
         Err(PlainRefused { addr })
+    }
+}
+
+/// HQ's PostgreSQL connections over TLS, as `sslmode` in the URL asks, with libpq's meanings:
+///
+/// - `disable`: plain TCP.
+/// - `prefer` (libpq's default, and so when the URL says nothing): TLS when the server offers
+///   it, plain otherwise; the certificate is not checked.
+/// - `require`: TLS or no connection; the certificate is not checked (encryption against
+///   eavesdroppers, not against a machine in the middle).
+/// - `verify-full`: TLS, the certificate chains to `sslrootcert=FILE` (PEM), or to the
+///   system's trust store when `sslrootcert=system` or none is given, and names the host.
+///
+/// `verify-ca` (chain checked, host name not) is refused rather than quietly strengthened or
+/// weakened. tokio-postgres knows neither `verify-full` nor `sslrootcert`, so both are taken
+/// out of the URL here before it is parsed.
+pub mod postgres {
+    use super::{TlsError, provider, read};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use tokio_postgres::config::SslMode;
+    use tokio_postgres_rustls::MakeRustlsConnect;
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::client::danger::{
+        HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+    };
+    use tokio_rustls::rustls::crypto::CryptoProvider;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use tokio_rustls::rustls::{DigitallySignedStruct, SignatureScheme};
+
+    /// What the URL asked for.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Mode {
+        Disable,
+        Prefer,
+        Require,
+        /// `None`: the system's trust store.
+        VerifyFull {
+            root_cert: Option<PathBuf>,
+        },
+    }
+
+    /// A parsed URL and, unless `sslmode=disable`, the TLS connector to reach it with.
+    pub struct PgTls {
+        pub config: tokio_postgres::Config,
+        pub mode: Mode,
+        pub connector: Option<MakeRustlsConnect>,
+    }
+
+    impl std::fmt::Debug for PgTls {
+        // The config holds the password; the mode says what matters here.
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("PgTls")
+                .field("mode", &self.mode)
+                .finish_non_exhaustive()
+        }
+    }
+
+    /// Parse `url` (`postgres://…?sslmode=…` or `host=… sslmode=…`) and build its connector.
+    /// Errors never echo the URL: it may hold a password.
+    pub fn connector_for(url: &str) -> Result<PgTls, TlsError> {
+        let (rest, sslmode, root_cert) = take_tls_params(url);
+        let mode = match (sslmode.as_deref(), root_cert) {
+            (Some("disable"), _) => Mode::Disable,
+            (None | Some("prefer"), _) => Mode::Prefer,
+            (Some("require"), _) => Mode::Require,
+            (Some("verify-full"), root) => Mode::VerifyFull {
+                root_cert: root.filter(|r| r != "system").map(PathBuf::from),
+            },
+            (Some("verify-ca"), _) => {
+                return Err(TlsError::Config(
+                    "sslmode=verify-ca is not supported: use verify-full (checks the host name                      too) or require"
+                        .into(),
+                ));
+            }
+            (Some(other), _) => {
+                return Err(TlsError::Config(format!(
+                    "sslmode={other} is not one of disable, prefer, require, verify-full"
+                )));
+            }
+        };
+        let mut config: tokio_postgres::Config = rest
+            .parse()
+            .map_err(|e| TlsError::Config(format!("the PostgreSQL URL is not valid: {e}")))?;
+        config.ssl_mode(match mode {
+            Mode::Disable => SslMode::Disable,
+            Mode::Prefer => SslMode::Prefer,
+            Mode::Require | Mode::VerifyFull { .. } => SslMode::Require,
+        });
+        let connector = match &mode {
+            Mode::Disable => None,
+            Mode::Prefer | Mode::Require => Some(client_config(Verify::EncryptOnly)?),
+            Mode::VerifyFull {
+                root_cert: Some(path),
+            } => Some(client_config(Verify::Roots(path))?),
+            Mode::VerifyFull { root_cert: None } => Some(client_config(Verify::System)?),
+        }
+        .map(MakeRustlsConnect::new);
+        Ok(PgTls {
+            config,
+            mode,
+            connector,
+        })
+    }
+
+    enum Verify<'a> {
+        EncryptOnly,
+        Roots(&'a std::path::Path),
+        System,
+    }
+
+    fn client_config(verify: Verify<'_>) -> Result<rustls::ClientConfig, TlsError> {
+        let provider = provider();
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+        let config = match verify {
+            Verify::EncryptOnly => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))),
+            Verify::Roots(path) => {
+                let pem = read(path)?;
+                let mut roots = rustls::RootCertStore::empty();
+                for cert in CertificateDer::pem_slice_iter(&pem) {
+                    let cert = cert.map_err(|e| TlsError::BadCertificate {
+                        path: path.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                    roots.add(cert).map_err(|e| TlsError::BadCertificate {
+                        path: path.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                }
+                if roots.is_empty() {
+                    return Err(TlsError::NoCertificate {
+                        path: path.to_owned(),
+                    });
+                }
+                builder.with_root_certificates(roots)
+            }
+            Verify::System => {
+                let verifier = rustls_platform_verifier::Verifier::new(provider)
+                    .map_err(|e| TlsError::Config(format!("the system trust store: {e}")))?;
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(verifier))
+            }
+        };
+        Ok(config.with_no_client_auth())
+    }
+
+    /// Remove `sslmode` and `sslrootcert` from a URL or keyword string; return the rest and
+    /// their values.
+    fn take_tls_params(url: &str) -> (String, Option<String>, Option<String>) {
+        let (mut sslmode, mut root) = (None, None);
+        let mut keep = |pair: &str| match pair.split_once('=') {
+            Some(("sslmode", v)) => {
+                sslmode = Some(v.to_owned());
+                false
+            }
+            Some(("sslrootcert", v)) => {
+                root = Some(v.to_owned());
+                false
+            }
+            _ => true,
+        };
+        let rest = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            match url.split_once('?') {
+                Some((base, query)) => {
+                    let kept: Vec<&str> = query.split('&').filter(|p| keep(p)).collect();
+                    if kept.is_empty() {
+                        base.to_owned()
+                    } else {
+                        format!("{base}?{}", kept.join("&"))
+                    }
+                }
+                None => url.to_owned(),
+            }
+        } else {
+            url.split_whitespace()
+                .filter(|p| keep(p))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        (rest, sslmode, root)
+    }
+
+    /// libpq's `prefer`/`require`: the session is encrypted, the certificate is not checked.
+    /// Handshake signatures still are, so the session key is really the server's.
+    #[derive(Debug)]
+    struct EncryptOnly(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for EncryptOnly {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// The storage suite's cluster runs without TLS, so no handshake is tested here: only
+        /// that every mode parses and builds its connector (no panic, no provider clash).
+        #[test]
+        fn sslmode_builds_the_connector_it_names() {
+            let base = "postgres://hq:secret@db.example:5432/patrol";
+            let t = connector_for(&format!("{base}?sslmode=require")).unwrap();
+            assert_eq!(t.mode, Mode::Require);
+            assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+            assert!(t.connector.is_some());
+
+            let t = connector_for(&format!("{base}?sslmode=disable")).unwrap();
+            assert!(t.connector.is_none());
+            assert_eq!(t.config.get_ssl_mode(), SslMode::Disable);
+
+            let t = connector_for(base).unwrap();
+            assert_eq!(t.mode, Mode::Prefer);
+            assert!(t.connector.is_some());
+
+            let t = connector_for(&format!(
+                "{base}?application_name=hq&sslmode=verify-full&sslrootcert=system"
+            ))
+            .unwrap();
+            assert_eq!(t.mode, Mode::VerifyFull { root_cert: None });
+            assert_eq!(t.config.get_application_name(), Some("hq"));
+            assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
+
+            let t = connector_for("host=db.example user=hq sslmode=require").unwrap();
+            assert_eq!(t.mode, Mode::Require);
+
+            // A root file is read when the connector is built: a missing one is named.
+            let e = connector_for(&format!(
+                "{base}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+
+            for bad in ["verify-ca", "allow", "yes"] {
+                let e = connector_for(&format!("{base}?sslmode={bad}"))
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains("sslmode"), "{e}");
+                assert!(!e.contains("secret"), "never echo the URL: {e}");
+            }
+        }
     }
 }
 

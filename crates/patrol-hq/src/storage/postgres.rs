@@ -1,8 +1,8 @@
 //! PostgreSQL storage, for when one machine is not enough: the same tables and the same
 //! behaviour as the SQLite file (the storage suite runs one set of tests against both), through
-//! a `deadpool-postgres` pool without TLS. Schema from the numbered files in
-//! `migrations/postgres/`, tracked in a `schema_migrations` table. Writes that check before they
-//! write lock what they check (`SELECT … FOR UPDATE`, or an advisory lock for the city), so
+//! a `deadpool-postgres` pool (TLS as the URL's `sslmode` asks). Schema from the numbered files
+//! in `migrations/postgres/`, tracked in a `schema_migrations` table. Writes that check before
+//! they write lock what they check (`SELECT … FOR UPDATE`, or an advisory lock for the city), so
 //! concurrent HQ processes cannot both pass the check.
 //!
 //! Row decoding, ingest plan checks and the reference data's version counter come from
@@ -110,24 +110,25 @@ fn pg_error(e: &tokio_postgres::Error) -> StorageError {
 }
 
 impl PgStorage {
-    /// Connect to `url` (`postgres://user:password@host:port/database`, no TLS) and bring the
-    /// schema up to date, so the store is ready to use; [`Storage::migrate`] is then a no-op.
+    /// Connect to `url` (`postgres://user:password@host:port/database?sslmode=…`; TLS as
+    /// [`crate::tls::postgres`] describes) and bring the schema up to date, so the store is
+    /// ready to use; [`Storage::migrate`] is then a no-op.
     pub async fn connect(url: &str) -> StorageResult<Self> {
         // Never echo the URL: it may hold a password.
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| StorageError::Backend(format!("the PostgreSQL URL is not valid: {e}")))?;
+        let tls = crate::tls::postgres::connector_for(url)
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        let mut config = tls.config;
         // NOTICE lines ("relation already exists, skipping") are noise on an operator's
         // terminal; warnings and errors still reach the log.
         let options = config.get_options().unwrap_or("").to_owned();
         config.options(format!("{options} -c client_min_messages=warning").trim());
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls.connector {
+            Some(connector) => Manager::from_config(config, connector, manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .build()
