@@ -69,6 +69,9 @@ pub enum Command {
         json: bool,
     },
     /// Enrol this device with HQ using a one-time code from the station.
+    ///
+    /// An HQ whose certificate comes from the city's own authority: set PATROL_HQ_CA=FILE
+    /// (PEM), for `enroll` and `sync` alike.
     Enroll {
         /// HQ's address, e.g. https://hq.example or http://10.1.2.3:8787.
         #[arg(long, value_name = "URL")]
@@ -80,6 +83,9 @@ pub enum Command {
     /// Send HQ everything it lacks and print its receipt. Exit 0 when HQ holds everything,
     /// 1 when the sync failed or left something behind, 3 when the ledger is broken, 4 when
     /// the queue is stuck.
+    ///
+    /// PATROL_HQ_CA=FILE (PEM) trusts the city's own certificate authority instead of the
+    /// system's.
     Sync,
 }
 

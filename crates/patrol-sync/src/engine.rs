@@ -41,7 +41,19 @@ pub struct SyncOptions {
     /// accepted but never answers: a stalled proxy, a dead HQ behind a live load balancer).
     /// Requests with a big body only have [`SyncOptions::timeout`] until HQ starts answering.
     pub silence: Duration,
+    /// A city's own certificate authority, PEM (one or more certificates). Empty: HQ's
+    /// certificate must chain to the system's trust store. Otherwise it must chain to one of
+    /// these and the system's store is not consulted: the device talks to one HQ only, and on
+    /// Android the platform verifier cannot take extra roots beside the system's. When empty,
+    /// the PEM file named by the `PATROL_HQ_CA` environment variable is used, if set (the CLI
+    /// and scripts).
+    pub trusted_roots: Vec<Vec<u8>>,
 }
+
+/// `PATROL_HQ_CA=FILE`: the city's certificate authority (PEM) for an engine whose options
+/// name none, so `patrol enroll` and `patrol sync` reach an HQ with a certificate of the city's
+/// own CA.
+const HQ_CA_ENV: &str = "PATROL_HQ_CA";
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -56,6 +68,7 @@ impl Default for SyncOptions {
             timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
             silence: Duration::from_secs(15),
+            trusted_roots: Vec::new(),
         }
     }
 }
@@ -112,8 +125,24 @@ impl SyncEngine {
         Self::with_options(SyncOptions::default())
     }
 
-    pub fn with_options(options: SyncOptions) -> Result<Self> {
-        let transport = Transport::new(options.silence, options.timeout, options.connect_timeout)?;
+    pub fn with_options(mut options: SyncOptions) -> Result<Self> {
+        if options.trusted_roots.is_empty()
+            && let Some(path) = std::env::var_os(HQ_CA_ENV).filter(|p| !p.is_empty())
+        {
+            let pem = std::fs::read(&path).map_err(|e| {
+                Error::Network(format!(
+                    "cannot read {HQ_CA_ENV}={}: {e}",
+                    std::path::Path::new(&path).display()
+                ))
+            })?;
+            options.trusted_roots.push(pem);
+        }
+        let transport = Transport::new(
+            options.silence,
+            options.timeout,
+            options.connect_timeout,
+            &options.trusted_roots,
+        )?;
         Ok(Self { transport, options })
     }
 
