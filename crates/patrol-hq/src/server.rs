@@ -190,6 +190,56 @@ mod tests {
         out
     }
 
+    /// On the HTTPS port a socket that never finishes the handshake is cut at the header
+    /// timeout like one that trickles headers, and its slot goes to the next connection.
+    #[tokio::test]
+    async fn a_stalled_tls_handshake_is_cut_at_the_header_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = crate::tls::TlsFiles {
+            cert: dir.path().join("hq.crt"),
+            key: dir.path().join("hq.key"),
+        };
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(&files.cert, cert.pem()).unwrap();
+        std::fs::write(&files.key, key.serialize_pem()).unwrap();
+        let certs = CertStore::open(files).unwrap();
+        let options = ServeOptions {
+            max_connections: 1,
+            header_timeout: Duration::from_millis(300),
+            body_idle_timeout: Duration::from_secs(5),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", get(|| async { "ok" }));
+        tokio::spawn(async move {
+            serve_tls_with(listener, app, options, &certs, std::future::pending()).await
+        });
+        // Half a ClientHello's record header, then silence.
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled.write_all(&[0x16, 0x03]).await.unwrap();
+        let mut buf = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stalled.read_to_end(&mut buf))
+            .await
+            .expect("HQ cut the stalled handshake")
+            .ok();
+        // The one slot is free again: the next connection is taken and answered (here with a
+        // TLS alert, since it speaks plain HTTP), not left in the backlog.
+        let mut next = TcpStream::connect(addr).await.unwrap();
+        next.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), next.read_to_end(&mut answer))
+            .await
+            .expect("served once the slot freed")
+            .ok();
+        assert!(!answer.starts_with(b"HTTP/"), "{answer:?}");
+    }
+
     /// Sockets that connect and trickle (or send nothing) are closed once the header timeout
     /// passes; with every slot taken by them, a real request waits for a slot, then is served.
     #[tokio::test]
