@@ -205,6 +205,7 @@ fn record_everything(d: &Device) -> usize {
             ..Default::default()
         };
         let arrive = PostArrival {
+            crew: Default::default(),
             post_id: "P01".into(),
             patrol_id: None,
             evidence: evidence.clone(),

@@ -36,6 +36,12 @@ pub enum Command {
         #[arg(value_enum)]
         action: PostAction,
         post: String,
+        /// An officer holding the post (repeat for each; arrive only, outside a patrol).
+        #[arg(long = "officer", value_name = "NAME")]
+        officers: Vec<String>,
+        /// Volunteers with them, as CATEGORY=COUNT (arrive only; repeatable).
+        #[arg(long = "volunteers", value_name = "CATEGORY=N")]
+        volunteers: Vec<String>,
         #[command(flatten)]
         at: AtArgs,
     },

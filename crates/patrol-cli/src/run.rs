@@ -129,7 +129,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             outln!("{}", e.seq)?;
             eprintln!("saved: seq {} {}", e.seq, e.kind);
         }
-        Command::Post { action, post, at } => {
+        Command::Post {
+            action,
+            post,
+            officers,
+            volunteers,
+            at,
+        } => {
             let evidence = VisitEvidence {
                 source: "manual".into(),
                 at: self::at(&at),
@@ -138,7 +144,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // The core refuses unknown posts and check-ins that change nothing, as in the app.
             let post_id = patrol_model::PostId(post.trim().to_owned());
             let e = match action {
-                PostAction::Arrive => store.arrive_at_post(post_id, evidence, capture(&at))?,
+                PostAction::Arrive => {
+                    let crew = patrol_model::PostCrew {
+                        officers: officers.iter().map(|o| o.trim().to_owned()).collect(),
+                        volunteers: parse_volunteers(&volunteers)?,
+                    };
+                    store.arrive_at_post(post_id, crew, evidence, capture(&at))?
+                }
+                PostAction::Leave if !officers.is_empty() || !volunteers.is_empty() => {
+                    bail!("--officer and --volunteers go with `post arrive`, not `post leave`")
+                }
                 PostAction::Leave => store.leave_post(post_id, evidence, capture(&at))?,
             };
             outln!("{}", e.seq)?;

@@ -91,7 +91,12 @@ fn post_check_ins_must_change_something_at_a_known_post() {
         }
         for &(a, p) in before {
             let r = if a {
-                s.arrive_at_post(PostId(p.into()), evidence(), Capture::default())
+                s.arrive_at_post(
+                    PostId(p.into()),
+                    Default::default(),
+                    evidence(),
+                    Capture::default(),
+                )
             } else {
                 s.leave_post(PostId(p.into()), evidence(), Capture::default())
             };
@@ -100,7 +105,12 @@ fn post_check_ins_must_change_something_at_a_known_post() {
         }
         let head = s.head().unwrap();
         let got = if arriving {
-            s.arrive_at_post(PostId(post.into()), evidence(), Capture::default())
+            s.arrive_at_post(
+                PostId(post.into()),
+                Default::default(),
+                evidence(),
+                Capture::default(),
+            )
         } else {
             s.leave_post(PostId(post.into()), evidence(), Capture::default())
         };
@@ -131,11 +141,21 @@ fn a_check_in_is_linked_to_the_running_patrol() {
     let p = start("G07");
     s.start_patrol(p.clone(), Capture::default()).unwrap();
     let e = s
-        .arrive_at_post(PostId("P01".into()), evidence(), Capture::default())
+        .arrive_at_post(
+            PostId("P01".into()),
+            Default::default(),
+            evidence(),
+            Capture::default(),
+        )
         .unwrap();
     assert_eq!(e.record().unwrap().patrol_id(), Some(p.patrol_id));
     let bad = s
-        .arrive_at_post(PostId("p 01!".into()), evidence(), Capture::default())
+        .arrive_at_post(
+            PostId("p 01!".into()),
+            Default::default(),
+            evidence(),
+            Capture::default(),
+        )
         .unwrap_err();
     assert!(matches!(bad, Error::Invalid(_)), "{bad}");
 }

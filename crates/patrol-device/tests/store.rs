@@ -330,6 +330,7 @@ fn minutes_on_post_count_within_duty_windows() {
         };
         if arrive {
             Record::PostArrived(PostArrival {
+                crew: Default::default(),
                 post_id: "P01".into(),
                 patrol_id: None,
                 evidence,

@@ -206,6 +206,33 @@ fn text(field: &str, value: &str, required: bool, max_chars: usize) -> Validatio
     Ok(())
 }
 
+/// Officers (at most 20, each 1–40 characters) and volunteers (at most 500 per category) of one
+/// patrol or post.
+fn crew_ok(
+    officers: &[String],
+    volunteers: &BTreeMap<VolunteerCategory, u32>,
+    on: &str,
+) -> Validation {
+    if officers.len() > 20 {
+        return Err(ValidationError::new(
+            "officers",
+            format!("at most 20 officers on one {on}"),
+        ));
+    }
+    for (i, o) in officers.iter().enumerate() {
+        text(&format!("officers[{i}]"), o, true, 40)?;
+    }
+    for (cat, n) in volunteers {
+        if *n > 500 {
+            return Err(ValidationError::new(
+                format!("volunteers.{cat}"),
+                format!("{n} is more than 500 volunteers on one {on}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn opt_text(field: &str, value: &Option<String>, max_chars: usize) -> Validation {
     value
         .as_deref()
@@ -375,12 +402,35 @@ pub struct VisitEvidence {
     pub at: Option<LatLon>,
 }
 
-/// Arrival at a post (checkpoint): the post is held from here.
+/// Who holds a post: the officers checking in (names or badge numbers) and the volunteers with
+/// them by category, like a patrol's. Empty means the device's one officer, alone.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PostCrew {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub officers: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub volunteers: BTreeMap<VolunteerCategory, u32>,
+}
+
+impl PostCrew {
+    /// Officers counted for this deployment (警力人次): the names given, at least one.
+    pub fn officer_count(&self) -> u32 {
+        u32::try_from(self.officers.len())
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+}
+
+/// Arrival at a post (checkpoint): the post is held from here. A check-in made during a patrol
+/// is a stop of that patrol (its crew is the patrol's); one made outside a patrol is a
+/// deployment of its own, with the crew it names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostArrival {
     pub post_id: PostId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
+    #[serde(flatten)]
+    pub crew: PostCrew,
     pub evidence: VisitEvidence,
 }
 
@@ -488,24 +538,7 @@ impl Record {
         match self {
             Record::PatrolStarted(r) => {
                 crate::validate_code("group", r.group.as_str())?;
-                if r.officers.len() > 20 {
-                    return Err(ValidationError::new(
-                        "officers",
-                        "at most 20 officers on one patrol",
-                    ));
-                }
-                for (i, o) in r.officers.iter().enumerate() {
-                    text(&format!("officers[{i}]"), o, true, 40)?;
-                }
-                for (cat, n) in &r.volunteers {
-                    if *n > 500 {
-                        return Err(ValidationError::new(
-                            format!("volunteers.{cat}"),
-                            format!("{n} is more than 500 volunteers on one patrol"),
-                        ));
-                    }
-                }
-                Ok(())
+                crew_ok(&r.officers, &r.volunteers, "patrol")
             }
             Record::PatrolStopped(r) => opt_text("note", &r.note, 500),
             Record::TrackSegment(s) => s.validate(),
@@ -577,6 +610,7 @@ impl Record {
             }
             Record::PostArrived(r) => {
                 crate::validate_code("post_id", r.post_id.as_str())?;
+                crew_ok(&r.crew.officers, &r.crew.volunteers, "post")?;
                 opt_at(&r.evidence.at).map_err(|e| e.within("evidence"))
             }
             Record::PostLeft(r) => {

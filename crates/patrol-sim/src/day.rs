@@ -450,6 +450,7 @@ fn post_duty_day(
             at: Some(post.location),
         };
         let arrival = PostArrival {
+            crew: Default::default(),
             post_id: post.id.clone(),
             patrol_id: None,
             evidence: evidence(120),

@@ -7,7 +7,7 @@ use crate::error::CmdResult;
 use crate::state::AppState;
 use patrol_device::views::{self, PostDuty};
 use patrol_geo::duty::{WindowMinutes, minutes_in_current_window};
-use patrol_model::{EntryKind, PostId, VisitEvidence};
+use patrol_model::{EntryKind, PostCrew, PostId, VisitEvidence};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
@@ -74,6 +74,7 @@ fn visit<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     post_id: String,
+    crew: PostCrew,
     arriving: bool,
 ) -> CmdResult<Saved> {
     let post_id = PostId(post_id.trim().to_owned());
@@ -86,7 +87,7 @@ fn visit<R: Runtime>(
     // The core refuses an unknown post and a check-in that changes nothing (as the CLI does).
     let entry = state.commit(app, |s| {
         if arriving {
-            s.arrive_at_post(post_id, evidence, capture)
+            s.arrive_at_post(post_id, crew, evidence, capture)
         } else {
             s.leave_post(post_id, evidence, capture)
         }
@@ -99,8 +100,23 @@ pub fn post_arrive<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     post_id: String,
+    officers: Option<Vec<String>>,
+    volunteers: Option<std::collections::BTreeMap<String, u32>>,
 ) -> CmdResult<Saved> {
-    visit(&app, &state, post_id, true)
+    let mut crew = PostCrew {
+        officers: officers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect(),
+        ..PostCrew::default()
+    };
+    for (category, n) in volunteers.unwrap_or_default() {
+        let category: patrol_model::VolunteerCategory = super::slug("volunteers", &category)?;
+        *crew.volunteers.entry(category).or_default() += n;
+    }
+    visit(&app, &state, post_id, crew, true)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -109,5 +125,5 @@ pub fn post_leave<R: Runtime>(
     state: State<'_, AppState>,
     post_id: String,
 ) -> CmdResult<Saved> {
-    visit(&app, &state, post_id, false)
+    visit(&app, &state, post_id, PostCrew::default(), false)
 }

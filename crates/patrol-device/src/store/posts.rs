@@ -6,21 +6,25 @@
 use super::{Capture, Store};
 use crate::{Error, Result, views};
 use patrol_model::{
-    Entry, EntryKind, PostArrival, PostDeparture, PostId, Record, VisitEvidence, validate_code,
+    Entry, EntryKind, PostArrival, PostCrew, PostDeparture, PostId, Record, VisitEvidence,
+    validate_code,
 };
 
 impl Store {
-    /// Check in at `post_id`, linked to the running patrol if there is one.
+    /// Check in at `post_id` with the crew holding it, linked to the running patrol if there
+    /// is one. The crew is kept as given; HQ counts it as a deployment of its own only for a
+    /// check-in outside a patrol (a patrol's stop is the patrol's crew, counted at its start).
     ///
     /// Errors: [`Error::UnknownPost`] when the device has reference data without that post,
     /// [`Error::AlreadyOnPost`] when this device's visit to it is open.
     pub fn arrive_at_post(
         &mut self,
         post_id: PostId,
+        crew: PostCrew,
         evidence: VisitEvidence,
         capture: Capture,
     ) -> Result<Entry> {
-        self.check_in(post_id, evidence, capture, true)
+        self.check_in(post_id, crew, evidence, capture, true)
     }
 
     /// Check out of `post_id`, linked to the running patrol if there is one.
@@ -33,12 +37,13 @@ impl Store {
         evidence: VisitEvidence,
         capture: Capture,
     ) -> Result<Entry> {
-        self.check_in(post_id, evidence, capture, false)
+        self.check_in(post_id, PostCrew::default(), evidence, capture, false)
     }
 
     fn check_in(
         &mut self,
         post_id: PostId,
+        crew: PostCrew,
         evidence: VisitEvidence,
         capture: Capture,
         arriving: bool,
@@ -59,6 +64,7 @@ impl Store {
             (false, false) => return Err(Error::NotOnPost(post_id)),
             (true, false) => Record::PostArrived(PostArrival {
                 post_id,
+                crew,
                 patrol_id,
                 evidence,
             }),

@@ -140,10 +140,30 @@ pub(super) fn segment(id: PatrolId, fixes: &[PositionFix]) -> Record {
 
 pub(super) fn arrive(post: &str) -> Record {
     Record::PostArrived(PostArrival {
+        crew: Default::default(),
         post_id: PostId(post.into()),
         patrol_id: None,
         evidence: VisitEvidence {
             source: "geofence".into(),
+            ..VisitEvidence::default()
+        },
+    })
+}
+
+/// An arrival outside a patrol with the crew holding the post.
+pub(super) fn arrive_with(post: &str, officers: &[&str], red_vests: u32) -> Record {
+    Record::PostArrived(PostArrival {
+        crew: patrol_model::PostCrew {
+            officers: officers.iter().map(|o| (*o).to_owned()).collect(),
+            volunteers: [(VolunteerCategory::RedVest, red_vests)]
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+        },
+        post_id: PostId(post.into()),
+        patrol_id: None,
+        evidence: VisitEvidence {
+            source: "manual".into(),
             ..VisitEvidence::default()
         },
     })
