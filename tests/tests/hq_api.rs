@@ -620,3 +620,76 @@ async fn operators_roles_revocation_and_audit() {
     let (status, _, _) = error_code(get("/api/v1/stats/daily", viewer).await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// Spans of days everywhere a day is taken, and totals since the campaign began.
+#[tokio::test]
+async fn ranges_and_campaign_totals() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq, "G12").await;
+    let entries = d.record(4);
+    assert_eq!(d.upload(&hq, &entries).await.status(), StatusCode::OK);
+    let get = |path: String| {
+        http()
+            .get(format!("{}{path}", hq.url()))
+            .bearer_auth(&hq.operator_token)
+            .send()
+    };
+    // The device's clock is a year behind HQ's: HQ corrects it by the skew, so the entries
+    // fall on HQ's today, in Changde (UTC+8).
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+    let (from, to) = (day(-2), day(1));
+    let r: Value = get(format!("/api/v1/stats/range?from={from}&to={to}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["days"], 4, "{r}");
+    assert_eq!(r["daily"].as_array().unwrap().len(), 4);
+    assert_eq!(r["totals"]["violations_total"], 4, "{r}");
+    assert_eq!(r["per_day"]["violations_total"], 1.0);
+    assert_eq!(r["daily"][2]["date"], today.to_string());
+    assert_eq!(r["daily"][2]["violations_total"], 4);
+    // Patrols and exports take a span too; a reversed or far too long one is refused.
+    assert_eq!(
+        get(format!("/api/v1/export/reports.csv?from={from}&to={to}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .count(),
+        5,
+        "a header and four rows"
+    );
+    for bad in [
+        "/api/v1/stats/range?from=2025-11-30&to=2025-11-01",
+        "/api/v1/stats/range?from=2020-01-01&to=2025-11-30",
+        "/api/v1/stats/daily?from=2025-11-27&to=2025-11-30",
+        "/api/v1/patrols?date=2025-11-29&from=2025-11-27",
+    ] {
+        let (status, code, msg) = error_code(get(bad.into()).await.unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {msg}");
+        assert!(code == "bad_range" || code == "bad_date", "{bad}: {code}");
+    }
+    // No campaign start yet: 404 saying what to do; then the city sets one.
+    let (status, _, msg) = error_code(get("/api/v1/stats/campaign".into()).await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(msg.contains("campaign_start"), "{msg}");
+    let mut city = patrol_e2e::demo_city();
+    city.settings.campaign_start = Some(today - chrono::Duration::days(1));
+    hq.storage.import_city(&city, T0).await.unwrap();
+    let c: Value = get(format!("/api/v1/stats/campaign?to={to}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (c["from"].as_str(), c["days"].as_u64()),
+        (Some(day(-1).as_str()), Some(3))
+    );
+    assert_eq!(c["totals"]["violations_total"], 4);
+}

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         routes::device::hello, routes::device::enroll, routes::device::head, routes::device::upload,
         routes::device::receipt, routes::photos::offer, routes::photos::append, routes::reference::changes,
         routes::operator::devices, routes::operator::revoke, routes::operator::create_enrollment,
-        routes::operator::daily_stats, routes::operator::patrols, routes::operator::routes_geojson,
+        routes::operator::daily_stats, routes::operator::range_stats, routes::operator::campaign_stats, routes::operator::patrols, routes::operator::routes_geojson,
         routes::operator::routes_gpx, routes::operator::reports_csv, routes::operator::post_compliance,
         routes::operator::units, routes::operator::quarantine, routes::operator::conflicts,
         routes::operator::verify, routes::operator::ledger, routes::operator::photo, routes::operator::city,
@@ -23,7 +23,8 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,
         v1::UploadResponse, v1::EntryProblem, v1::Conflict, v1::PhotoOffer, v1::PhotoUpload,
-        v1::ReferenceChanges, v1::RemovedItem, v1::Receipt, v1::DailyStats,
+        v1::ReferenceChanges, v1::RemovedItem, v1::Receipt, v1::DailyStats, v1::RangeStats,
+        v1::DailyAverages, patrol_model::CitySettings,
     )),
     modifiers(&Security),
 )]

@@ -266,35 +266,161 @@ pub struct Receipt {
 }
 
 /// `GET /api/v1/stats/daily?date=YYYY-MM-DD`: one local day of the city, in the seed's terms.
+/// Each figure's Chinese name is the one the campaign's own reports use.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyStats {
+    /// 日期: the city's local day.
     pub date: NaiveDate,
+    /// 时区: the IANA zone of the city's day.
     pub timezone: String,
-    /// Patrols started that day.
+    /// 巡逻次数: patrols started that day.
     pub patrols: u32,
-    /// 警力人次: officers on each patrol, summed (a patrol with no names counts its one officer).
+    /// 出动警力（人次）: officers on each patrol started that day and on each post check-in made
+    /// outside a patrol, summed; a deployment with no names is its one officer. An officer on a
+    /// patrol and later on a post is two person-trips.
     pub officer_trips: u32,
-    /// 警车台次: patrols in a vehicle (car, motorcycle, e-bike).
+    /// 出动警车（台次）: patrols in a vehicle (car, motorcycle, e-bike).
     pub vehicle_trips: u32,
+    /// 发动群防力量（名）: volunteers who joined patrols and posts, all categories.
     pub volunteers_total: u32,
+    /// 群防力量分类: 186巡防队员 patrol-team, 红袖章/红马甲 red-vest, 社区街道干部
+    /// community-cadre, 网格员 grid-worker, 小区物业 property-staff, 保安 security-guard.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub volunteers_by_category: BTreeMap<VolunteerCategory, u32>,
-    /// 救助: assistance other than disputes (medical escorts, other help) plus lost persons.
+    /// 群众救助（起）: assistance other than disputes (medical escorts, other help) plus lost
+    /// persons.
     pub assistance_cases: u32,
+    /// 开辟绿色通道（起）: medical escorts.
     pub medical_escorts: u32,
+    /// 走失人员（起）: lost persons found.
     pub lost_persons: u32,
-    /// 纠纷: disputes resolved on the spot.
+    /// 化解纠纷（起）: disputes resolved on the spot.
     pub disputes_resolved: u32,
+    /// 盗窃（起）: thefts.
     pub thefts: u32,
+    /// 警情（起）: all incidents, thefts included.
     pub incidents: u32,
+    /// 交通事故（起）: accident reports.
     pub traffic_accidents: u32,
+    /// 查处交通违法（起）: violation tallies, all types.
     pub violations_total: u32,
+    /// 分类查处: 酒驾醉驾 drunk-driving, 不戴头盔 no-helmet, 违规载人 illegal-passenger,
+    /// 非法加装伞具 umbrella-rig, 闯红灯 red-light, 违停 illegal-parking, 行人闯红灯
+    /// jaywalking, 其他 other-traffic.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub violations_by_type: BTreeMap<ViolationType, u32>,
+    /// 收缴（件）: items seized (umbrella rigs and the like).
     pub seized_items: u32,
+    /// 巡逻里程（公里）: km patrolled, through the city's accuracy gate.
     pub km_patrolled: f64,
+    /// 驻点到岗（次）: post visits opened at posts the city knows.
     pub post_visits: u32,
-    /// Entries of that day flagged for clock problems (kept and counted, only flagged).
+    /// 时间存疑（条）: entries of that day flagged for clock problems (kept and counted, only
+    /// flagged).
     pub flagged_entries: u32,
+}
+
+impl DailyStats {
+    /// Add another day's figures into these (the date and zone stay).
+    pub fn add(&mut self, o: &DailyStats) {
+        self.patrols += o.patrols;
+        self.officer_trips += o.officer_trips;
+        self.vehicle_trips += o.vehicle_trips;
+        self.volunteers_total += o.volunteers_total;
+        for (k, v) in &o.volunteers_by_category {
+            *self.volunteers_by_category.entry(*k).or_default() += v;
+        }
+        self.assistance_cases += o.assistance_cases;
+        self.medical_escorts += o.medical_escorts;
+        self.lost_persons += o.lost_persons;
+        self.disputes_resolved += o.disputes_resolved;
+        self.thefts += o.thefts;
+        self.incidents += o.incidents;
+        self.traffic_accidents += o.traffic_accidents;
+        self.violations_total += o.violations_total;
+        for (k, v) in &o.violations_by_type {
+            *self.violations_by_type.entry(*k).or_default() += v;
+        }
+        self.seized_items += o.seized_items;
+        // Kilometres stay rounded to the metre, like each day's.
+        self.km_patrolled = ((self.km_patrolled + o.km_patrolled) * 1000.0).round() / 1000.0 + 0.0;
+        self.post_visits += o.post_visits;
+        self.flagged_entries += o.flagged_entries;
+    }
+}
+
+/// 日均: a span's totals divided by its days, rounded to 0.1 (km to the metre).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyAverages {
+    pub patrols: f64,
+    /// 日均出动警力（人次）
+    pub officer_trips: f64,
+    /// 日均出动警车（台次）
+    pub vehicle_trips: f64,
+    /// 日均发动群防力量（名）
+    pub volunteers_total: f64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub volunteers_by_category: BTreeMap<VolunteerCategory, f64>,
+    pub assistance_cases: f64,
+    pub disputes_resolved: f64,
+    pub traffic_accidents: f64,
+    pub violations_total: f64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub violations_by_type: BTreeMap<ViolationType, f64>,
+    pub seized_items: f64,
+    pub km_patrolled: f64,
+    pub post_visits: f64,
+}
+
+impl DailyAverages {
+    pub fn of(totals: &DailyStats, days: u32) -> DailyAverages {
+        let d = f64::from(days.max(1));
+        let avg = |n: u32| (f64::from(n) / d * 10.0).round() / 10.0;
+        DailyAverages {
+            patrols: avg(totals.patrols),
+            officer_trips: avg(totals.officer_trips),
+            vehicle_trips: avg(totals.vehicle_trips),
+            volunteers_total: avg(totals.volunteers_total),
+            volunteers_by_category: totals
+                .volunteers_by_category
+                .iter()
+                .map(|(k, v)| (*k, avg(*v)))
+                .collect(),
+            assistance_cases: avg(totals.assistance_cases),
+            disputes_resolved: avg(totals.disputes_resolved),
+            traffic_accidents: avg(totals.traffic_accidents),
+            violations_total: avg(totals.violations_total),
+            violations_by_type: totals
+                .violations_by_type
+                .iter()
+                .map(|(k, v)| (*k, avg(*v)))
+                .collect(),
+            seized_items: avg(totals.seized_items),
+            km_patrolled: (totals.km_patrolled / d * 1000.0).round() / 1000.0 + 0.0,
+            post_visits: avg(totals.post_visits),
+        }
+    }
+}
+
+/// `GET /api/v1/stats/range?from=&to=` and `GET /api/v1/stats/campaign`: a span of the city's
+/// local days, both ends included — its totals ("8月26日以来累计…"), its per-day averages
+/// ("平均每天…") and each day's own figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RangeStats {
+    /// 起始日期
+    pub from: NaiveDate,
+    /// 截止日期 (included)
+    pub to: NaiveDate,
+    /// 天数
+    pub days: u32,
+    pub timezone: String,
+    /// 累计: the sums over the span (its `date` is `from`).
+    pub totals: DailyStats,
+    /// 日均: the totals over `days`.
+    pub per_day: DailyAverages,
+    /// Each day, oldest first.
+    pub daily: Vec<DailyStats>,
 }

@@ -31,9 +31,9 @@ mod units;
 mod tests;
 
 pub use patrols::{PatrolRoute, PatrolSummary, ROUTE_GAP_MS, patrol_routes, patrols, route_tracks};
-pub use posts::{PostCompliance, post_compliance};
+pub use posts::{GRACE_MS, PostCompliance, WindowCompliance, WindowStatus, post_compliance};
 pub use reports::{REPORT_COLUMNS, reports_csv};
-pub use stats::daily_stats;
+pub use stats::{daily_stats, range_stats};
 pub use units::{UnitPosition, unit_positions};
 
 use crate::storage::StoredEntry;

@@ -33,10 +33,15 @@ pub(crate) fn is_vehicle(mode: PatrolMode) -> bool {
 /// corrected entry counts as corrected, on the day of the original entry. The definitions:
 ///
 /// - `patrols`: `patrol_started` entries of the day — a patrol counts on the day it started.
-/// - `officer_trips` (警力人次): per patrol started that day, its officers, at least 1 (a patrol
-///   with no names is its one officer).
+/// - `officer_trips` (警力人次): person-trips, one per officer per deployment. A deployment is a
+///   patrol started that day (its officers, at least 1: a patrol with no names is its one
+///   officer) or a post visit opened that day outside a patrol (its crew's officers, at least 1).
+///   A check-in made during a patrol is a stop of that patrol and adds nobody. So an officer on a
+///   patrol in the morning and alone on a post at the evening peak is two person-trips, and a
+///   traffic officer holding a post in both peak windows is two.
 /// - `vehicle_trips` (警车台次): patrols started that day in a car, on a motorcycle or an e-bike.
-/// - `volunteers_*`: summed from those patrols' start records, by category.
+/// - `volunteers_*`: summed from those deployments (patrol starts, post visits outside a patrol),
+///   by category.
 /// - Reports count records (cases), not people: `assistance_cases` (救助) is assistance other
 ///   than disputes plus lost persons; `medical_escorts`, `lost_persons`, `disputes_resolved`
 ///   (纠纷) are their own kinds; `thefts` are incidents of kind theft and `incidents` all
@@ -81,6 +86,14 @@ pub fn daily_stats(
                 let known = city.is_none_or(|c| c.posts.iter().any(|p| p.id == a.post_id));
                 if on_post.insert((e.device_id(), a.post_id.clone())) && known && today {
                     s.post_visits += 1;
+                    // Outside a patrol a check-in is a deployment of its own: its crew counts.
+                    if a.patrol_id.is_none() {
+                        s.officer_trips += a.crew.officer_count();
+                        for (&category, &n) in a.crew.volunteers.iter().filter(|(_, n)| **n > 0) {
+                            *s.volunteers_by_category.entry(category).or_default() += n;
+                            s.volunteers_total += n;
+                        }
+                    }
                 }
             }
             Record::PostLeft(l) => {
@@ -150,4 +163,59 @@ pub fn daily_stats(
         .sum();
     s.km_patrolled = km(metres);
     s
+}
+
+/// The figures of every local day from `from` to `to` (both included), their totals and per-day
+/// averages. `entries` holds the span's entries (a day's margin before `from` lets a visit open
+/// across midnight be followed, as [`daily_stats`] does), `supplements` every supplement of the
+/// devices concerned. Each day is computed from its own entries and those of the day before, so
+/// the cost is linear in the entries, not in days × entries; every day's figures equal
+/// [`daily_stats`] for that day (a test holds them to it).
+pub fn range_stats(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+    tz: Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> patrol_model::v1::RangeStats {
+    let mut by_day: BTreeMap<NaiveDate, Vec<StoredEntry>> = BTreeMap::new();
+    for e in entries {
+        if let Some(d) = local_date(e.event_ms, tz) {
+            by_day.entry(d).or_default().push(e.clone());
+        }
+    }
+    let mut daily = Vec::new();
+    let mut totals = DailyStats {
+        date: from,
+        timezone: tz.name().to_owned(),
+        ..DailyStats::default()
+    };
+    let mut day = from;
+    while day <= to {
+        let mut window: Vec<StoredEntry> = Vec::new();
+        if let Some(prev) = day.pred_opt().and_then(|p| by_day.get(&p)) {
+            window.extend(prev.iter().cloned());
+        }
+        if let Some(today) = by_day.get(&day) {
+            window.extend(today.iter().cloned());
+        }
+        let s = daily_stats(&window, supplements, city, tz, day);
+        totals.add(&s);
+        daily.push(s);
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    let days = u32::try_from(daily.len()).unwrap_or(u32::MAX);
+    patrol_model::v1::RangeStats {
+        from,
+        to,
+        days,
+        timezone: tz.name().to_owned(),
+        per_day: patrol_model::v1::DailyAverages::of(&totals, days),
+        totals,
+        daily,
+    }
 }

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/devices/{device_id}/revoke", post(operator::revoke))
         .route("/api/v1/enrollments", post(operator::create_enrollment))
         .route("/api/v1/stats/daily", get(operator::daily_stats))
+        .route("/api/v1/stats/range", get(operator::range_stats))
+        .route("/api/v1/stats/campaign", get(operator::campaign_stats))
         .route("/api/v1/patrols", get(operator::patrols))
         .route("/api/v1/posts/compliance", get(operator::post_compliance))
         .route("/api/v1/units", get(operator::units))

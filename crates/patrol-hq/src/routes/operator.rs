@@ -106,23 +106,69 @@ pub async fn create_enrollment(
     Ok(Json(code))
 }
 
+/// A day (`date`), or a span of days (`from`, `to`, both included), in the city's local time;
+/// today when none is given.
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
     date: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     patrol: Option<String>,
 }
 
+/// Longest span one request may ask for: a year and a month (a campaign report).
+pub const MAX_SPAN_DAYS: i64 = 400;
+
 impl DateQuery {
-    fn date(&self, tz: Tz, now_ms: i64) -> ApiResult<NaiveDate> {
-        match &self.date {
-            Some(d) => parse_day(d),
-            None => Ok(tz
-                .timestamp_millis_opt(now_ms)
-                .single()
-                .map(|t| t.date_naive())
-                .unwrap_or_default()),
-        }
+    fn today(tz: Tz, now_ms: i64) -> NaiveDate {
+        tz.timestamp_millis_opt(now_ms)
+            .single()
+            .map(|t| t.date_naive())
+            .unwrap_or_default()
     }
+
+    /// The first and last local day asked for.
+    fn span(&self, tz: Tz, now_ms: i64) -> ApiResult<(NaiveDate, NaiveDate)> {
+        let today = || Self::today(tz, now_ms);
+        let (from, to) = match (&self.date, &self.from, &self.to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(ApiError::bad(
+                    "bad_date",
+                    "give either `date` or `from`/`to`, not both",
+                ));
+            }
+            (Some(d), None, None) => {
+                let d = parse_day(d)?;
+                (d, d)
+            }
+            (None, None, None) => (today(), today()),
+            (None, Some(f), None) => (parse_day(f)?, today()),
+            (None, None, Some(t)) => {
+                let t = parse_day(t)?;
+                (t, t)
+            }
+            (None, Some(f), Some(t)) => (parse_day(f)?, parse_day(t)?),
+        };
+        check_span(from, to)?;
+        Ok((from, to))
+    }
+}
+
+fn check_span(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+    if to < from {
+        return Err(ApiError::bad(
+            "bad_range",
+            format!("`to` {to} is before `from` {from}"),
+        ));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > MAX_SPAN_DAYS {
+        return Err(ApiError::bad(
+            "bad_range",
+            format!("{days} days asked for; at most {MAX_SPAN_DAYS} at once"),
+        ));
+    }
+    Ok(())
 }
 
 /// The first and last day HQ answers for: the years its time checks believe (2000–2099).
@@ -145,21 +191,49 @@ pub fn parse_day(d: &str) -> ApiResult<NaiveDate> {
     }
 }
 
-/// The city (if any), its zone, and the UTC range of one local day.
+/// The UTC instant of local midnight starting `day`.
+fn midnight(tz: Tz, day: NaiveDate) -> i64 {
+    patrol_geo::duty::local_to_utc_ms(tz, day.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// The city (if any), its zone, the first and last local day asked for, and their UTC range.
+async fn span(
+    state: &AppState,
+    q: &DateQuery,
+) -> ApiResult<(Option<City>, Tz, NaiveDate, NaiveDate, i64, i64)> {
+    let city = state.storage.city().await?;
+    let tz = city.as_ref().map_or(chrono_tz::Asia::Shanghai, City::tz);
+    let (from, to) = q.span(tz, state.now_ms())?;
+    Ok((city, tz, from, to, midnight(tz, from), after(tz, to)?))
+}
+
+/// The UTC instant of the midnight ending local day `to`.
+fn after(tz: Tz, to: NaiveDate) -> ApiResult<i64> {
+    let next = to
+        .succ_opt()
+        .ok_or_else(|| ApiError::bad("bad_date", "date out of range"))?;
+    Ok(midnight(tz, next))
+}
+
+/// One local day: refuses a span, pointing at the endpoint that takes one.
 async fn day(
     state: &AppState,
     q: &DateQuery,
+    span_at: &str,
 ) -> ApiResult<(Option<City>, Tz, NaiveDate, i64, i64)> {
-    let city = state.storage.city().await?;
-    let tz = city.as_ref().map_or(chrono_tz::Asia::Shanghai, City::tz);
-    let date = q.date(tz, state.now_ms())?;
-    let start = patrol_geo::duty::local_to_utc_ms(tz, date.and_hms_opt(0, 0, 0).expect("midnight"));
-    let next = date
-        .succ_opt()
-        .ok_or_else(|| ApiError::bad("bad_date", "date out of range"))?;
-    let end = patrol_geo::duty::local_to_utc_ms(tz, next.and_hms_opt(0, 0, 0).expect("midnight"));
-    Ok((city, tz, date, start, end))
+    let (city, tz, from, to, start, end) = span(state, q).await?;
+    if from != to {
+        return Err(ApiError::bad(
+            "bad_range",
+            format!("this answer is for one day (`date`); for {from} … {to} use {span_at}"),
+        ));
+    }
+    Ok((city, tz, from, start, end))
 }
+
+/// A visit opened late the day before is still open at midnight: the figures follow visits from
+/// a day before the span.
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 #[utoipa::path(get, path = "/api/v1/stats/daily", tag = "operator", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, local day of the city")), security(("operator" = [])), responses((status = 200, body = v1::DailyStats), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn daily_stats(
@@ -167,8 +241,11 @@ pub async fn daily_stats(
     _op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<Json<DailyStats>> {
-    let (city, tz, date, start, end) = day(&state, &q).await?;
-    let window = state.storage.entries_between(start, end, None).await?;
+    let (city, tz, date, start, end) = day(&state, &q, "/api/v1/stats/range").await?;
+    let window = state
+        .storage
+        .entries_between(start.saturating_sub(DAY_MS), end, None)
+        .await?;
     let supplements = state.storage.supplements().await?;
     Ok(Json(projections::daily_stats(
         &window,
@@ -179,9 +256,72 @@ pub async fn daily_stats(
     )))
 }
 
-/// Entries of every patrol started that day (their routes may run past midnight).
+#[utoipa::path(get, path = "/api/v1/stats/range", tag = "operator", params(("from" = Option<String>, Query, description = "first local day, YYYY-MM-DD (default today)"), ("to" = Option<String>, Query, description = "last local day, included (default today)")), security(("operator" = [])), responses((status = 200, body = v1::RangeStats), (status = 400, description = "bad day or span", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+pub async fn range_stats(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<DateQuery>,
+) -> ApiResult<Json<v1::RangeStats>> {
+    let (city, tz, from, to, start, end) = span(&state, &q).await?;
+    range(&state, city.as_ref(), tz, from, to, start, end).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CampaignQuery {
+    to: Option<String>,
+}
+
+/// Totals since the campaign began ("8月26日以来累计…"): from the city's `campaign_start` to
+/// `to` (today by default), with per-day averages and each day's figures.
+#[utoipa::path(get, path = "/api/v1/stats/campaign", tag = "operator", params(("to" = Option<String>, Query, description = "last local day, included (default today)")), security(("operator" = [])), responses((status = 200, body = v1::RangeStats), (status = 404, description = "the city sets no campaign_start", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+pub async fn campaign_stats(
+    State(state): State<AppState>,
+    _op: OperatorAuth,
+    Query(q): Query<CampaignQuery>,
+) -> ApiResult<Json<v1::RangeStats>> {
+    let city = state.storage.city().await?;
+    let Some(from) = city.as_ref().and_then(|c| c.settings.campaign_start) else {
+        return Err(ApiError::NotFound(
+            "the city sets no campaign_start; add it to the city file and import it again".into(),
+        ));
+    };
+    let tz = city.as_ref().map_or(chrono_tz::Asia::Shanghai, City::tz);
+    let to = match &q.to {
+        Some(t) => parse_day(t)?,
+        None => DateQuery::today(tz, state.now_ms()),
+    };
+    check_span(from, to)?;
+    let (start, end) = (midnight(tz, from), after(tz, to)?);
+    range(&state, city.as_ref(), tz, from, to, start, end).await
+}
+
+async fn range(
+    state: &AppState,
+    city: Option<&City>,
+    tz: Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+    start: i64,
+    end: i64,
+) -> ApiResult<Json<v1::RangeStats>> {
+    let entries = state
+        .storage
+        .entries_between(start.saturating_sub(DAY_MS), end, None)
+        .await?;
+    let supplements = state.storage.supplements().await?;
+    Ok(Json(projections::range_stats(
+        &entries,
+        &supplements,
+        city,
+        tz,
+        from,
+        to,
+    )))
+}
+
+/// Entries of every patrol started in the span (their routes may run past midnight).
 async fn day_patrol_entries(state: &AppState, q: &DateQuery) -> ApiResult<Vec<StoredEntry>> {
-    let (_, _, _, start, end) = day(state, q).await?;
+    let (_, _, _, _, start, end) = span(state, q).await?;
     let starts = state
         .storage
         .entries_between(start, end, Some(&[EntryKind::PatrolStarted]))
@@ -208,7 +348,7 @@ async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn patrols(
     State(state): State<AppState>,
     op: OperatorAuth,
@@ -226,7 +366,7 @@ pub async fn patrols(
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/export/routes.geojson", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "RFC 7946 FeatureCollection", content_type = "application/geo+json"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/export/routes.geojson", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included"), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "RFC 7946 FeatureCollection", content_type = "application/geo+json"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn routes_geojson(
     State(state): State<AppState>,
     op: OperatorAuth,
@@ -240,7 +380,7 @@ pub async fn routes_geojson(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/export/routes.gpx", tag = "operator", params(("date" = Option<String>, Query), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "GPX 1.1", content_type = "application/gpx+xml"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/export/routes.gpx", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included"), ("patrol" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "GPX 1.1", content_type = "application/gpx+xml"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn routes_gpx(
     State(state): State<AppState>,
     op: OperatorAuth,
@@ -254,14 +394,14 @@ pub async fn routes_gpx(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/export/reports.csv", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "one row per standing report", content_type = "text/csv"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/export/reports.csv", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "one row per standing report", content_type = "text/csv"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn reports_csv(
     State(state): State<AppState>,
     op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "export_reports_csv", q.date.clone()).await?;
-    let (_, tz, _, start, end) = day(&state, &q).await?;
+    let (_, tz, _, _, start, end) = span(&state, &q).await?;
     let window = state.storage.entries_between(start, end, None).await?;
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
     let csv = format!(
@@ -271,28 +411,45 @@ pub async fn reports_csv(
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }
 
-#[utoipa::path(get, path = "/api/v1/posts/compliance", tag = "operator", params(("date" = Option<String>, Query)), security(("operator" = [])), responses((status = 200, description = "minutes on post per duty window"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/posts/compliance", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "minutes on post per duty window"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn post_compliance(
     State(state): State<AppState>,
     _op: OperatorAuth,
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    let (city, _, date, start, end) = day(&state, &q).await?;
+    let (city, _, from, to, start, end) = span(&state, &q).await?;
     let Some(city) = city else {
         return Err(ApiError::NotFound("HQ has no city yet".into()));
     };
-    let kinds = [EntryKind::PostArrived, EntryKind::PostLeft];
+    if (to - from).num_days() >= 31 {
+        return Err(ApiError::bad(
+            "bad_range",
+            "post compliance covers at most 31 days at once",
+        ));
+    }
+    // Every kind: an open visit counts up to the device's latest evidence, a fix or any entry.
     let window = state
         .storage
-        .entries_between(start, end, Some(&kinds))
+        .entries_between(start.saturating_sub(DAY_MS), end, None)
         .await?;
     let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::post_compliance(
-        &window,
-        &supplements,
-        &city,
-        date,
-    )))
+    let now = state.now_ms();
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= to {
+        out.extend(projections::post_compliance(
+            &window,
+            &supplements,
+            &city,
+            day,
+            now,
+        ));
+        day = match day.succ_opt() {
+            Some(d) => d,
+            None => break,
+        };
+    }
+    Ok(Json(out))
 }
 
 #[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]

@@ -401,3 +401,74 @@ fn km_patrolled_leaves_out_fixes_worse_than_the_gate() {
         assert!(json.contains(r#""km_patrolled":0.0"#), "{name}: {json}");
     }
 }
+
+/// A post check-in outside a patrol is a deployment: its crew counts in officer-trips and
+/// volunteers; a check-in during a patrol is that patrol's stop and adds nobody. An officer on a
+/// patrol in the morning and on a post in the evening is two person-trips.
+#[test]
+fn post_crews_count_as_deployments() {
+    use super::arrive_with;
+    let mut a = Device::new(1);
+    let p = patrol(1);
+    let mut during = arrive_with("P05", &["周警官"], 5);
+    if let Record::PostArrived(x) = &mut during {
+        x.patrol_id = Some(p);
+    }
+    let entries = vec![
+        a.push(at(8, 0), start(p, PatrolMode::Foot, &["周警官"], &[])),
+        a.push(at(8, 30), during),
+        a.push(at(9, 0), leave("P05")),
+        a.push(at(10, 0), stop(p)),
+        a.push(at(17, 0), arrive_with("P05", &["周警官", "吴警官"], 3)),
+        a.push(at(21, 0), leave("P05")),
+        // A check-in with no names is its one officer.
+        a.push(at(21, 5), arrive_with("P05", &[], 0)),
+    ];
+    let s = daily_stats(&entries, &[], Some(&city_with_p05()), TZ, day());
+    assert_eq!(s.officer_trips, 1 + 2 + 1);
+    assert_eq!(s.volunteers_total, 3, "the patrol's stop adds none");
+    assert_eq!(s.post_visits, 3);
+    assert_eq!(s.vehicle_trips, 0);
+}
+
+/// A span's totals are the sum of its days, each day equal to `daily_stats` for that day, and
+/// the averages divide by the days (empty days included).
+#[test]
+fn range_stats_are_the_sum_of_their_days() {
+    use crate::projections::range_stats;
+    let mut a = Device::new(1);
+    let d1 = day();
+    let d2 = d1.succ_opt().unwrap();
+    let d3 = d2.succ_opt().unwrap();
+    let entries = vec![
+        a.push(at_on(d1, 9, 0), violation(ViolationType::NoHelmet, 0)),
+        a.push(at_on(d1, 23, 50), arrive_with("P05", &["甲"], 0)),
+        // Still open past midnight: a repeat arrival on d2 is not a new visit.
+        a.push(at_on(d2, 0, 10), arrive_with("P05", &["甲"], 0)),
+        a.push(at_on(d2, 6, 0), leave("P05")),
+        a.push(at_on(d2, 8, 0), violation(ViolationType::UmbrellaRig, 2)),
+        a.push(at_on(d2, 9, 0), violation(ViolationType::UmbrellaRig, 1)),
+    ];
+    let city = city_with_p05();
+    let r = range_stats(&entries, &[], Some(&city), TZ, d1, d3);
+    assert_eq!((r.days, r.daily.len()), (3, 3));
+    for (i, d) in [d1, d2, d3].into_iter().enumerate() {
+        assert_eq!(
+            r.daily[i],
+            daily_stats(&entries, &[], Some(&city), TZ, d),
+            "{d}"
+        );
+    }
+    assert_eq!(r.totals.violations_total, 3);
+    assert_eq!(r.totals.seized_items, 3);
+    assert_eq!(r.totals.post_visits, 1);
+    assert_eq!(r.totals.officer_trips, 1);
+    assert_eq!(r.per_day.violations_total, 1.0);
+    assert_eq!(r.per_day.seized_items, 1.0);
+    assert_eq!(
+        r.per_day
+            .violations_by_type
+            .get(&ViolationType::UmbrellaRig),
+        Some(&0.7)
+    );
+}

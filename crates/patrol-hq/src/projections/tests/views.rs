@@ -256,7 +256,7 @@ fn post_compliance_minutes_in_the_morning_window() {
         ("twice", &[&entries[..], &entries[..]].concat()),
     ];
     for (name, given) in table {
-        let got = post_compliance(given, &[], &city(), day());
+        let got = post_compliance(given, &[], &city(), day(), i64::MAX);
         assert_eq!(got.len(), 3, "{name}");
         let p05 = &got[0];
         assert_eq!(p05.windows.len(), 1);
@@ -271,7 +271,7 @@ fn post_compliance_minutes_in_the_morning_window() {
 
     // Withdrawing A's departure leaves A open until its last entry (08:00): still 120 minutes.
     let w = a.supplement(at(12, 0), &entries[1], None);
-    let got = post_compliance(&entries, &[w], &city(), day());
+    let got = post_compliance(&entries, &[w], &city(), day(), i64::MAX);
     assert_eq!(got[0].windows[0].on_post_ms, 120 * 60_000);
 }
 
@@ -302,4 +302,69 @@ fn unit_positions_of_open_patrols() {
     assert_eq!((units[0].seen_ms, units[0].age_ms), (at(8, 1), 5 * 60_000));
     assert_eq!(units[0].cell.as_ref().map(|c| c.as_str()), Some("WL-03-07"));
     assert_eq!(units[1].last_fix, route[2].quantized());
+}
+
+/// Each window of a day says how it went: on time, late, left early, both, missed — or not yet
+/// decided while it runs — with the first arrival, the crew, and an open visit counted up to the
+/// device's last fix, never past now.
+#[test]
+fn post_compliance_says_how_each_window_went() {
+    use crate::projections::WindowStatus::*;
+    let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let mut c = city();
+    c.posts[0].duty_windows = vec![
+        DutyWindow::new(hm(6, 0), hm(9, 0)),
+        DutyWindow::new(hm(17, 0), hm(21, 0)),
+    ];
+    c.posts[2].duty_windows = vec![DutyWindow::new(hm(6, 0), hm(9, 0))];
+    let (mut a, mut b) = (Device::new(1), Device::new(2));
+    let p = patrol(9);
+    let entries = vec![
+        // P05 morning: on time (06:03) to the end; evening: late (17:20), left early (20:30).
+        a.push(at(6, 3), arrive_with("P05", &["李警官", "王警官"], 2)),
+        a.push(at(9, 0), leave("P05")),
+        a.push(at(17, 20), arrive_with("P05", &["李警官"], 0)),
+        a.push(at(20, 30), leave("P05")),
+        // P07: B arrives at 06:00 and never leaves; its last fix is at 07:00, so it held the
+        // post until then — not until "now".
+        b.push(at(6, 0), arrive_with("P07", &["赵警官"], 0)),
+        b.push(at(6, 1), start(p, PatrolMode::Foot, &[], &[])),
+        b.push(
+            at(7, 0),
+            segment(p, &[PositionFix::at(at(7, 0), 29.03, 111.69)]),
+        ),
+    ];
+    let statuses = |now: i64| -> Vec<Vec<crate::projections::WindowStatus>> {
+        post_compliance(&entries, &[], &c, day(), now)
+            .iter()
+            .map(|p| p.windows.iter().map(|w| w.status).collect())
+            .collect()
+    };
+    assert_eq!(
+        statuses(at(23, 0)),
+        [vec![OnTime, LateAndLeftEarly], vec![], vec![LeftEarly]]
+    );
+    assert_eq!(
+        statuses(at(18, 0)),
+        [vec![OnTime, InProgress], vec![], vec![LeftEarly]]
+    );
+    assert_eq!(
+        statuses(at(5, 0)),
+        [vec![Upcoming, Upcoming], vec![], vec![Upcoming]]
+    );
+    let got = post_compliance(&entries, &[], &c, day(), at(23, 0));
+    let morning = &got[0].windows[0];
+    assert_eq!(morning.first_arrival_ms, Some(at(6, 3)));
+    assert_eq!(morning.officers, ["李警官", "王警官"]);
+    assert_eq!(
+        morning.volunteers.get(&VolunteerCategory::RedVest),
+        Some(&2)
+    );
+    let p07 = &got[2].windows[0];
+    assert_eq!(p07.last_on_post_ms, Some(at(7, 0)), "up to the last fix");
+    assert_eq!(p07.on_post_ms, 60 * 60_000);
+    // Nobody at all: missed.
+    let none = post_compliance(&[], &[], &c, day(), at(23, 0));
+    assert_eq!(none[0].windows[0].status, Missed);
+    assert_eq!(none[0].windows[0].first_arrival_ms, None);
 }
