@@ -356,3 +356,18 @@ fn minutes_on_post_count_within_duty_windows() {
     );
     assert_eq!(duty[0].windows[1].minutes_on_post, 0.0);
 }
+
+/// The data folder and the files holding evidence and the device secret are the owner's only.
+#[cfg(unix)]
+#[test]
+fn data_folder_and_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, s, _clock) = store();
+    let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    let photo = s.add_photo(&png).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.path()), 0o700);
+    assert_eq!(mode(&dir.path().join("photos")), 0o700);
+    assert_eq!(mode(&dir.path().join("device.sqlite")), 0o600);
+    assert_eq!(mode(&dir.path().join("photos").join(&photo.sha256)), 0o600);
+}

@@ -55,6 +55,9 @@ impl Store {
     pub fn open(dir: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(dir.join("photos")).map_err(|e| Error::io(&dir, e))?;
+        for d in [dir.clone(), dir.join("photos")] {
+            owner_only(&d, 0o700).map_err(|e| Error::io(&d, e))?;
+        }
         let path = dir.join(DB_FILE);
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -62,6 +65,13 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::apply(&mut conn)?;
+        // The database and its WAL hold evidence and the device secret: owner only.
+        for name in [DB_FILE, "device.sqlite-wal", "device.sqlite-shm"] {
+            let f = dir.join(name);
+            if f.exists() {
+                owner_only(&f, 0o600).map_err(|e| Error::io(&f, e))?;
+            }
+        }
 
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let device_id = match get_meta(&tx, "device_id")? {
@@ -149,6 +159,33 @@ impl Drop for Store {
         // Mark a clean shutdown. If this never runs (kill, crash), the next open checks the chain.
         let _ = set_meta(&self.conn, "open", "0");
     }
+}
+
+/// Restrict `path` to its owner (`mode` 0700 for folders, 0600 for files) on Unix; a no-op
+/// elsewhere, where the platform's per-app storage already isolates it.
+fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+/// Create (or truncate) a file readable and writable by its owner only.
+pub(crate) fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
 }
 
 pub(crate) fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {

@@ -65,7 +65,7 @@ impl Store {
         let path = self.photo_path(&sha);
         if !path.exists() {
             let tmp = self.dir.join("photos").join(format!(".{sha}.tmp"));
-            let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+            let mut f = super::private_file(&tmp).map_err(|e| Error::io(&tmp, e))?;
             f.write_all(bytes)
                 .and_then(|_| f.sync_all())
                 .map_err(|e| Error::io(&tmp, e))?;
