@@ -132,11 +132,22 @@ fn bad_input_is_refused_naming_the_field() {
         json!({"kind": "teleport"}),
         "kind",
     );
-    let e = app.err(
-        "start_position_source",
-        json!({"kind": "gpx-replay", "gpx_path": "/nonexistent.gpx"}),
-    );
-    assert_eq!(e["kind"], "io", "{e}");
+    // The web view may replay only a file of the store's replays/ folder, named plainly: never a
+    // path of its choosing.
+    for path in [
+        "/etc/passwd",
+        "../device.sqlite",
+        "/nonexistent.gpx",
+        "a/b.gpx",
+        "missing.gpx",
+    ] {
+        check_invalid(
+            &app,
+            "start_position_source",
+            json!({"kind": "gpx-replay", "gpx_path": path}),
+            "gpx_path",
+        );
+    }
 
     assert_eq!(app.err("stop_patrol", json!({}))["kind"], "no_open_patrol");
     assert_eq!(
