@@ -13,4 +13,7 @@ pub use store::{
     Capture, Draft, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Quarantined,
     SavedReceipt, Started, Store, VerifyReport,
 };
+pub use store::suggest::{
+    PostStanding, PostSuggestion, SUGGEST_WINDOW_MS, SuggestedAction, post_standing, suggest,
+};
 pub use warning::Warning;

@@ -12,6 +12,7 @@ mod posts;
 mod queries;
 mod recorder;
 mod reference;
+pub mod suggest;
 
 pub use drafts::Draft;
 pub use ledger::{Capture, OutboxCounts, VerifyReport};
