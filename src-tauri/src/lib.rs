@@ -67,6 +67,7 @@ fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::post_duty,
         commands::post_arrive,
         commands::post_leave,
+        commands::post_suggestion,
         commands::history,
         commands::supplement,
         commands::sync_now,

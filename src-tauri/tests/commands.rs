@@ -589,3 +589,92 @@ fn the_core_decides_groups_posts_and_the_live_distance() {
     assert!((m - 221.7).abs() < 2.0, "{m} m: {live}");
     assert_eq!(live["patrol"]["fixes"], 4);
 }
+
+#[test]
+fn the_geofence_suggests_a_check_in_and_a_confirmed_one_records_its_evidence() {
+    use patrol_app_lib::state::AppState;
+    use tauri::Manager;
+    let dir = tempfile::tempdir().unwrap();
+    let city: patrol_model::City = serde_json::from_value(json!({
+        "name": "常德 (test)",
+        "timezone": "Asia/Shanghai",
+        "posts": [{"id": "P05", "name": "洞庭大道/光荣路", "location": {"lat": 29.03, "lon": 111.69},
+                   "radius_m": 40, "duty_windows": [{"start": "06:00", "end": "09:00"},
+                                                     {"start": "17:00", "end": "21:00"}]}],
+        "groups": [{"id": "G07", "name": "第七巡逻组"}]
+    }))
+    .unwrap();
+    {
+        let clock = std::sync::Arc::new(patrol_model::SystemClock::new());
+        let mut store = patrol_device::Store::open(dir.path(), clock).unwrap();
+        store.set_city(&city, None).unwrap();
+    }
+    let app = TestApp::in_dir(dir);
+    // No patrol, no fixes: nothing to suggest.
+    assert_eq!(app.ok("post_suggestion", json!({})), Value::Null);
+
+    app.ok(
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": ["李警官"], "volunteers": {}}),
+    );
+    let handle = app.app.handle().clone();
+    let state = app.app.state::<AppState>();
+    let now = state.clock.wall_ms();
+    let deliver = |from_s: i64, to_s: i64, north_m: f64, accuracy_m: f64| {
+        for t in (from_s..=to_s).step_by(5) {
+            let fix = patrol_model::PositionFix {
+                accuracy_m: Some(accuracy_m),
+                ..patrol_model::PositionFix::at(now + t * 1000, 29.03 + north_m / 111_195.0, 111.69)
+            };
+            state.position.deliver(&handle, &state.store, fix);
+        }
+    };
+    // ±80 m dead centre proves nothing.
+    deliver(-300, -200, 0.0, 80.0);
+    assert_eq!(app.ok("post_suggestion", json!({})), Value::Null);
+    // A good minute and a half inside: the arrival is suggested.
+    deliver(-150, -60, 5.0, 5.0);
+    let s = app.ok("post_suggestion", json!({}));
+    assert_eq!(s["action"], "arrive", "{s}");
+    assert_eq!(s["post_id"], "P05");
+    assert_eq!(s["name"], "洞庭大道/光荣路");
+    assert_eq!(s["evidence"]["source"], "geofence");
+    assert_eq!(s["evidence"]["dwell_s"], 90);
+    assert_eq!(s["evidence"]["best_accuracy_m"], 5.0);
+
+    // Evidence that is not the fence's is refused.
+    let mut forged = s["evidence"].clone();
+    forged["source"] = json!("manual");
+    check_invalid(
+        &app,
+        "post_arrive",
+        json!({"post_id": "P05", "evidence": forged}),
+        "evidence.source",
+    );
+    // One tap confirms it with the crew; the post shows how it was checked in.
+    app.ok(
+        "post_arrive",
+        json!({"post_id": "P05", "officers": ["李警官"], "volunteers": {"red-vest": 2},
+               "evidence": s["evidence"]}),
+    );
+    let history = app.ok("history", json!({"limit": 1}));
+    assert_eq!(history[0]["kind"], "post_arrived");
+    assert_eq!(history[0]["record"]["evidence"]["source"], "geofence");
+    assert_eq!(history[0]["record"]["evidence"]["fixes_inside"], 19);
+    assert_eq!(history[0]["record"]["volunteers"]["red-vest"], 2);
+    let duty = app.ok("post_duty", json!({}));
+    assert_eq!(duty[0]["on_post"], true);
+    assert_eq!(duty[0]["arrival_source"], "geofence");
+    assert_eq!(app.ok("post_suggestion", json!({})), Value::Null);
+
+    // Walking away: the departure is suggested; the manual leave still works and says so.
+    deliver(5, 85, 400.0, 5.0);
+    let s = app.ok("post_suggestion", json!({}));
+    assert_eq!(s["action"], "leave", "{s}");
+    app.ok("post_leave", json!({"post_id": "P05"}));
+    let history = app.ok("history", json!({"limit": 1}));
+    assert_eq!(history[0]["record"]["evidence"]["source"], "manual");
+    let duty = app.ok("post_duty", json!({}));
+    assert_eq!(duty[0]["arrival_source"], Value::Null);
+    assert_eq!(app.ok("post_suggestion", json!({})), Value::Null);
+}

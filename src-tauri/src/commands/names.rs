@@ -20,6 +20,7 @@ pub const ALL: &[&str] = &[
     "post_duty",
     "post_arrive",
     "post_leave",
+    "post_suggestion",
     "history",
     "supplement",
     "sync_now",

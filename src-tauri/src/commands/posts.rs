@@ -1,10 +1,13 @@
-//! Posts (驻点路口): minutes held in each duty window, and manual arrive/leave check-ins. The
-//! minutes are the core's (`Store::post_duty`, `patrol_geo::duty`), and so are the check-in rules
-//! (`Store::arrive_at_post`, `Store::leave_post`); nothing is decided or stored here.
+//! Posts (驻点路口): minutes held in each duty window, the geofence's suggestion, and arrive/leave
+//! check-ins (manual, or confirming a suggestion with its evidence). The minutes are the core's
+//! (`Store::post_duty`, `patrol_geo::duty`), and so are the suggestion (`Store::post_suggestion`)
+//! and the check-in rules (`Store::arrive_at_post`, `Store::leave_post`); nothing is decided or
+//! stored here.
 
 use crate::dto::Saved;
-use crate::error::CmdResult;
+use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
+use patrol_device::PostSuggestion;
 use patrol_device::views::{self, PostDuty};
 use patrol_geo::duty::{WindowMinutes, minutes_in_current_window};
 use patrol_model::{EntryKind, PostCrew, PostId, VisitEvidence};
@@ -17,6 +20,8 @@ pub struct PostDutyView {
     #[serde(flatten)]
     pub duty: PostDuty,
     pub current_window: Option<CurrentWindow>,
+    /// How this device's open visit was checked in (`manual`, `geofence`); `null` off post.
+    pub arrival_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -43,6 +48,7 @@ pub async fn post_duty(state: State<'_, AppState>) -> CmdResult<Vec<PostDutyView
             return Ok(Vec::new());
         };
         let now = s.clock().wall_ms();
+        let standing = s.post_standing()?;
         let visits = views::post_visits(
             &s.standing(&[EntryKind::PostArrived, EntryKind::PostLeft])?,
             now,
@@ -61,13 +67,62 @@ pub async fn post_duty(state: State<'_, AppState>) -> CmdResult<Vec<PostDutyView
                     .map(Vec::as_slice)
                     .unwrap_or_default();
                 let current = minutes_in_current_window(held, windows, city.tz(), now);
+                let arrival_source = standing
+                    .get(&duty.post_id)
+                    .filter(|s| s.on_post)
+                    .and_then(|s| s.source.clone());
                 PostDutyView {
                     duty,
                     current_window: current.map(Into::into),
+                    arrival_source,
                 }
             })
             .collect())
     })
+}
+
+/// What the geofence suggests now (`Store::post_suggestion`): an arrival or a departure to
+/// confirm, or `null` — always `null` without a running patrol, since fixes are recorded only
+/// while one runs.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn post_suggestion(state: State<'_, AppState>) -> CmdResult<Option<PostSuggestion>> {
+    state.with_store(|s| -> CmdResult<_> { Ok(s.post_suggestion()?) })
+}
+
+/// The evidence to record: a confirmed suggestion's (source `geofence`, as `post_suggestion`
+/// returned it), else a manual check-in at the device's position.
+fn evidence_of(
+    given: Option<VisitEvidence>,
+    at: Option<patrol_model::LatLon>,
+) -> CmdResult<VisitEvidence> {
+    let Some(mut e) = given else {
+        return Ok(VisitEvidence {
+            source: "manual".into(),
+            at,
+            ..VisitEvidence::default()
+        });
+    };
+    if e.source != "geofence" {
+        return Err(CommandError::invalid(
+            "evidence.source",
+            format!(
+                "`{}` is not `geofence` (leave evidence out for a manual check-in)",
+                e.source
+            ),
+        ));
+    }
+    if e.best_accuracy_m
+        .is_some_and(|a| !(a.is_finite() && a >= 0.0))
+    {
+        return Err(CommandError::invalid(
+            "evidence.best_accuracy_m",
+            "must be a finite number of metres, not negative",
+        ));
+    }
+    if e.at.is_none() {
+        e.at = at;
+    }
+    Ok(e)
 }
 
 fn visit<R: Runtime>(
@@ -75,15 +130,12 @@ fn visit<R: Runtime>(
     state: &AppState,
     post_id: String,
     crew: PostCrew,
+    evidence: Option<VisitEvidence>,
     arriving: bool,
 ) -> CmdResult<Saved> {
     let post_id = PostId(post_id.trim().to_owned());
     let capture = state.capture();
-    let evidence = VisitEvidence {
-        source: "manual".into(),
-        at: capture.position,
-        ..VisitEvidence::default()
-    };
+    let evidence = evidence_of(evidence, capture.position)?;
     // The core refuses an unknown post and a check-in that changes nothing (as the CLI does).
     let entry = state.commit(app, |s| {
         if arriving {
@@ -102,6 +154,7 @@ pub fn post_arrive<R: Runtime>(
     post_id: String,
     officers: Option<Vec<String>>,
     volunteers: Option<std::collections::BTreeMap<String, u32>>,
+    evidence: Option<VisitEvidence>,
 ) -> CmdResult<Saved> {
     let mut crew = PostCrew {
         officers: officers
@@ -116,7 +169,7 @@ pub fn post_arrive<R: Runtime>(
         let category: patrol_model::VolunteerCategory = super::slug("volunteers", &category)?;
         *crew.volunteers.entry(category).or_default() += n;
     }
-    visit(&app, &state, post_id, crew, true)
+    visit(&app, &state, post_id, crew, evidence, true)
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -124,6 +177,7 @@ pub fn post_leave<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     post_id: String,
+    evidence: Option<VisitEvidence>,
 ) -> CmdResult<Saved> {
-    visit(&app, &state, post_id, PostCrew::default(), false)
+    visit(&app, &state, post_id, PostCrew::default(), evidence, false)
 }
