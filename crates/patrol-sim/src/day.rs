@@ -1,9 +1,11 @@
-//! One simulated day. Patrol groups walk or drive along their grid cells at the cadence of their
-//! mode, tallying violations and logging the occasional report at the rates of the seed story;
-//! traffic officers hold their posts in the duty windows. A couple of devices carry wrong clocks
-//! so HQ's skew flags have something to show. Every device syncs through `patrol-sync`.
+//! Living through the planned days (`plan.rs`): one device per patrol group, community patrol
+//! team and post, each recording its deployments through the real device core with a hand-set
+//! clock — patrol starts, a track along its grid cells, violations and reports when the plan
+//! says, post check-ins with their crew — and syncing through `patrol-sync`. A couple of devices
+//! carry wrong clocks so HQ's skew flags have something to show.
 
 use crate::hq::Hq;
+use crate::plan::{self, Deployment, Duty, Event, Unit};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use patrol_device::{Capture, ManualClock, Store};
@@ -11,18 +13,24 @@ use patrol_model::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-#[derive(Debug)]
-pub struct DayPlan<'a> {
+#[derive(Debug, Clone)]
+pub struct SimPlan<'a> {
     pub city: &'a City,
-    pub date: NaiveDate,
+    /// The days to live through, in order; the last one leaves its night sorties open.
+    pub dates: Vec<NaiveDate>,
     /// Nothing is recorded after this instant (HQ would flag it as from the future).
     pub until_ms: i64,
     pub groups: usize,
     pub posts: usize,
+    pub communities: usize,
     pub seed: u64,
+    /// Seconds between two fixes of a simulated track.
+    pub fix_every_s: i64,
+    /// Devices recording and syncing at once (their stores wait mostly on fsync).
+    pub parallel: usize,
 }
 
 #[derive(Debug, Default)]
@@ -32,44 +40,28 @@ pub struct Totals {
     pub fixes: u64,
 }
 
-/// Violation weights from the story's cumulative figures (plus plausible ones it does not give).
-const VIOLATIONS: &[(ViolationType, u32)] = &[
-    (ViolationType::IllegalParking, 2576),
-    (ViolationType::NoHelmet, 2122),
-    (ViolationType::UmbrellaRig, 1563),
-    (ViolationType::OtherTraffic, 432),
-    (ViolationType::IllegalPassenger, 400),
-    (ViolationType::RedLight, 300),
-    (ViolationType::Jaywalking, 250),
-    (ViolationType::DrunkDriving, 38),
-];
-
-/// Volunteers who joined, by the story's daily proportions (of 886).
-const VOLUNTEERS: &[(VolunteerCategory, u32)] = &[
-    (VolunteerCategory::SecurityGuard, 291),
-    (VolunteerCategory::CommunityCadre, 213),
-    (VolunteerCategory::PropertyStaff, 151),
-    (VolunteerCategory::RedVest, 132),
-    (VolunteerCategory::GridWorker, 62),
-    (VolunteerCategory::PatrolTeam, 37),
-];
-
-const SURNAMES: &[&str] = &["张", "李", "王", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
-
-fn pick<T: Copy>(rng: &mut StdRng, weighted: &[(T, u32)]) -> T {
-    let total: u32 = weighted.iter().map(|w| w.1).sum();
-    let mut x = rng.random_range(0..total);
-    for (v, w) in weighted {
-        if x < *w {
-            return *v;
+/// Every deployment of the run, by the device that records it, in time order; those starting
+/// after `until_ms` are left out.
+pub fn deployments(plan: &SimPlan<'_>) -> BTreeMap<Unit, Vec<Deployment>> {
+    let mut by_unit: BTreeMap<Unit, Vec<Deployment>> = BTreeMap::new();
+    for (i, &date) in plan.dates.iter().enumerate() {
+        let day = plan::plan_day(plan::DayInput {
+            city: plan.city,
+            date,
+            groups: plan.groups,
+            posts: plan.posts,
+            communities: plan.communities,
+            seed: plan.seed,
+            last_day: i + 1 == plan.dates.len(),
+        });
+        for d in day.into_iter().filter(|d| d.start_ms < plan.until_ms) {
+            by_unit.entry(d.unit).or_default().push(d);
         }
-        x -= w;
     }
-    weighted[0].0
-}
-
-fn local_ms(city: &City, date: NaiveDate, h: u32, m: u32) -> i64 {
-    patrol_geo::duty::local_to_utc_ms(city.tz(), date.and_hms_opt(h, m, 0).expect("valid time"))
+    for list in by_unit.values_mut() {
+        list.sort_by_key(|d| d.start_ms);
+    }
+    by_unit
 }
 
 /// A device of the simulation: its store behind the lock the sync engine wants, and its clock.
@@ -101,45 +93,344 @@ impl SimDevice {
         }
     }
 
-    fn append(&self, record: Record, at: LatLon) -> Result<()> {
-        let capture = Capture {
+    fn capture(&self, at: LatLon) -> Capture {
+        Capture {
             gnss_ms: Some(self.now_ms),
             position: Some(at),
-        };
-        self.store.lock().expect("store").append(&record, capture)?;
+        }
+    }
+
+    fn append(&self, record: Record, at: LatLon) -> Result<()> {
+        self.store
+            .lock()
+            .expect("store")
+            .append(&record, self.capture(at))?;
         Ok(())
     }
 }
 
-pub async fn simulate(plan: &DayPlan<'_>, hq: &Hq, data: &Path) -> Result<Totals> {
-    let engine = patrol_sync::SyncEngine::new().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut totals = Totals::default();
-    let mut rng = StdRng::seed_from_u64(plan.seed);
-    let day_start = local_ms(plan.city, plan.date, 0, 0);
-    for (i, group) in plan.city.groups.iter().take(plan.groups).enumerate() {
+/// Where a unit's device lives and what HQ calls it.
+fn device_name(city: &City, unit: Unit) -> (String, String) {
+    match unit {
+        Unit::Group(i) => {
+            let g = &city.groups[i];
+            (format!("group-{}", g.id), format!("{} {}", g.id, g.name))
+        }
+        Unit::Community(i) => (
+            format!("community-SQ{:02}", i + 1),
+            format!("SQ{:02} 社区巡逻队", i + 1),
+        ),
+        Unit::Post(i) => {
+            let p = &city.posts[i];
+            (format!("post-{}", p.id), format!("{} 岗 {}", p.id, p.name))
+        }
+    }
+}
+
+pub async fn simulate(plan: &SimPlan<'_>, hq: &Hq, data: &Path) -> Result<Totals> {
+    let engine = Arc::new(patrol_sync::SyncEngine::new().map_err(|e| anyhow::anyhow!("{e}"))?);
+    // HQ lets one address enrol 10 devices a minute (limits.rs): the simulator, all its devices
+    // on one address, enrols them one at a time and waits out the limit with the engine's own
+    // backoff (HQ answers 429, a transient failure), however many minutes that takes.
+    let enroller = Arc::new(tokio::sync::Mutex::new(
+        patrol_sync::SyncEngine::with_options(patrol_sync::SyncOptions {
+            max_attempts: 60,
+            backoff_base: std::time::Duration::from_secs(1),
+            backoff_cap: std::time::Duration::from_secs(10),
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?,
+    ));
+    let Some(&first) = plan.dates.first() else {
+        return Ok(Totals::default());
+    };
+    let day_start = plan::local_ms(plan.city, first, 0, 0);
+    let city = Arc::new(plan.city.clone());
+    let permits = Arc::new(tokio::sync::Semaphore::new(plan.parallel.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (unit, list) in deployments(plan) {
         // Two devices have wrong clocks: one 12 minutes fast, one 2 minutes slow (within tolerance).
-        let skew = match i {
-            4 => 12 * 60_000,
-            9 => -2 * 60_000,
+        let skew = match unit {
+            Unit::Group(4) => 12 * 60_000,
+            Unit::Group(9) => -2 * 60_000,
             _ => 0,
         };
-        let mut dev = SimDevice::open(&data.join(format!("group-{}", group.id)), day_start, skew)?;
-        enroll(&engine, hq, &dev, &format!("{} {}", group.id, group.name)).await?;
-        totals.fixes += patrol_group_day(plan, group, &mut dev, &mut rng)?;
-        // The device syncs now, so its clock reads now (plus its skew).
-        dev.at(plan.until_ms);
-        totals.entries += sync(&engine, &dev).await?;
-        totals.devices += 1;
+        let (dir, name) = device_name(&city, unit);
+        let job = DeviceJob {
+            dir: data.join(dir),
+            name,
+            skew,
+            day_start,
+            until_ms: plan.until_ms,
+            fix_every_s: plan.fix_every_s.max(1),
+            seed: plan.seed,
+            unit,
+            list,
+            city: city.clone(),
+        };
+        let (engine, hq, permits) = (engine.clone(), hq.clone(), permits.clone());
+        let enroller = enroller.clone();
+        tasks.spawn(async move {
+            let dev = SimDevice::open(&job.dir, job.day_start, job.skew)?;
+            {
+                // Fair (FIFO): devices enrol in the order they were spawned.
+                let enroller = enroller.lock().await;
+                enroll(&enroller, &hq, &dev, &job.name).await?;
+            }
+            let _permit = permits.acquire().await?;
+            job.run(dev, &engine).await
+        });
     }
-    for post in plan.city.posts.iter().take(plan.posts) {
-        let mut dev = SimDevice::open(&data.join(format!("post-{}", post.id)), day_start, 0)?;
-        enroll(&engine, hq, &dev, &format!("{} 岗 {}", post.id, post.name)).await?;
-        post_duty_day(plan, post, &mut dev, &mut rng)?;
-        dev.at(plan.until_ms);
-        totals.entries += sync(&engine, &dev).await?;
+    let mut totals = Totals::default();
+    while let Some(done) = tasks.join_next().await {
+        let (entries, fixes) = done??;
         totals.devices += 1;
+        totals.entries += entries;
+        totals.fixes += fixes;
     }
     Ok(totals)
+}
+
+/// One device's run: record every deployment, sync.
+struct DeviceJob {
+    dir: PathBuf,
+    name: String,
+    skew: i64,
+    day_start: i64,
+    until_ms: i64,
+    fix_every_s: i64,
+    seed: u64,
+    unit: Unit,
+    list: Vec<Deployment>,
+    city: Arc<City>,
+}
+
+impl DeviceJob {
+    /// Record and sync an enrolled device: (entries HQ holds, fixes recorded).
+    async fn run(self, dev: SimDevice, engine: &patrol_sync::SyncEngine) -> Result<(u64, u64)> {
+        let name = self.name.clone();
+        let until_ms = self.until_ms;
+        // The store is synchronous (SQLite): record on a blocking thread.
+        let (mut dev, fixes) = tokio::task::spawn_blocking(move || {
+            let mut dev = dev;
+            let fixes = self.record(&mut dev)?;
+            anyhow::Ok((dev, fixes))
+        })
+        .await?
+        .with_context(|| format!("recording {name}"))?;
+        // The device syncs now, so its clock reads now (plus its skew).
+        dev.at(until_ms);
+        let entries = sync(engine, &dev)
+            .await
+            .with_context(|| format!("syncing {name}"))?;
+        Ok((entries, fixes))
+    }
+
+    fn record(&self, dev: &mut SimDevice) -> Result<u64> {
+        let mut rng = StdRng::seed_from_u64(self.seed ^ unit_seed(self.unit));
+        let mut fixes = 0;
+        for d in &self.list {
+            match &d.duty {
+                Duty::Patrol { .. } => fixes += self.patrol(dev, d, &mut rng)?,
+                Duty::Post { post, crew } => {
+                    self.post(dev, d, &self.city.posts[*post], crew, &mut rng)?;
+                }
+            }
+        }
+        Ok(fixes)
+    }
+
+    /// The bounding box (min lat, min lon, max lat, max lon) this unit patrols: its group's
+    /// cells, or for a community team one cell of the city.
+    fn area(&self) -> (f64, f64, f64, f64) {
+        let city = &self.city;
+        let cells: Vec<&GridCell> = match self.unit {
+            Unit::Group(i) => city
+                .cells
+                .iter()
+                .filter(|c| city.groups[i].cells.contains(&c.id))
+                .collect(),
+            Unit::Community(i) => city
+                .cells
+                .iter()
+                .skip(i * city.cells.len() / plan::COMMUNITY_TEAMS)
+                .take(1)
+                .collect(),
+            Unit::Post(_) => vec![],
+        };
+        let cells = if cells.is_empty() {
+            city.cells.iter().take(1).collect()
+        } else {
+            cells
+        };
+        let pts = cells.iter().flat_map(|c| c.ring.iter());
+        pts.fold((90.0, 180.0, -90.0, -180.0), |(a, b, c, d), p| {
+            (a.min(p.lat), b.min(p.lon), c.max(p.lat), d.max(p.lon))
+        })
+    }
+
+    /// One patrol: start, a fix every `fix_every_s` along the streets with the planned events on
+    /// the way, stop — unless it is still out when the simulation ends. Returns the fixes.
+    fn patrol(&self, dev: &mut SimDevice, d: &Deployment, rng: &mut StdRng) -> Result<u64> {
+        let Duty::Patrol {
+            mode,
+            group,
+            officers,
+            volunteers,
+        } = &d.duty
+        else {
+            return Ok(0);
+        };
+        let mode = *mode;
+        let speed = match mode {
+            PatrolMode::Car => 7.0,
+            PatrolMode::Motorcycle | PatrolMode::EBike => 6.0,
+            PatrolMode::Foot | PatrolMode::Bicycle => 1.3,
+        };
+        let every_s = self.fix_every_s;
+        let (lat0, lon0, lat1, lon1) = self.area();
+        dev.at(d.start_ms);
+        let mut pos = LatLon {
+            lat: rng.random_range(lat0..=lat1),
+            lon: rng.random_range(lon0..=lon1),
+        };
+        {
+            let mut store = dev.store.lock().expect("store");
+            // A patrol left open (a day cut short) is closed before the next starts.
+            if store.open_patrol()?.is_some() {
+                store.stop_patrol(None, dev.capture(pos))?;
+            }
+        }
+        let patrol_id = PatrolId::new();
+        let start = PatrolStart {
+            patrol_id,
+            mode,
+            group: group.clone(),
+            officers: officers.clone(),
+            volunteers: volunteers.clone(),
+            vehicle_plate: (mode == PatrolMode::Car)
+                .then(|| format!("湘J{:05}", rng.random_range(10000..99999)))
+                .and_then(|p| p.parse().ok()),
+        };
+        dev.store
+            .lock()
+            .expect("store")
+            .start_patrol(start, dev.capture(pos))?;
+        let stop_at = d.end_ms.min(self.until_ms);
+        let mut events = d.events.iter().filter(|e| e.0 < stop_at).peekable();
+        // Walk the streets: the grid lines run north-south and east-west.
+        let mut heading = rng.random_range(0..4) * 90;
+        let mut t = dev.now_ms;
+        let mut fixes = 0;
+        while t + every_s * 1000 <= stop_at {
+            t += every_s * 1000;
+            while let Some((at, e)) = events.next_if(|e| e.0 <= t) {
+                dev.at(*at);
+                dev.append(record(*e, Some(patrol_id), pos, rng), pos)?;
+            }
+            dev.at(t);
+            if rng.random_bool((0.05 * every_s as f64 / 10.0).min(0.5)) {
+                heading = (heading + if rng.random_bool(0.5) { 90 } else { 270 }) % 360;
+            }
+            let step = speed * every_s as f64 * rng.random_range(0.7..1.2);
+            let (dlat, dlon) = match heading {
+                0 => (step / 111_320.0, 0.0),
+                90 => (0.0, step / (111_320.0 * pos.lat.to_radians().cos())),
+                180 => (-step / 111_320.0, 0.0),
+                _ => (0.0, -step / (111_320.0 * pos.lat.to_radians().cos())),
+            };
+            pos = LatLon {
+                lat: pos.lat + dlat,
+                lon: pos.lon + dlon,
+            };
+            if !(lat0..=lat1).contains(&pos.lat) || !(lon0..=lon1).contains(&pos.lon) {
+                heading = (heading + 180) % 360;
+                pos = LatLon {
+                    lat: pos.lat.clamp(lat0, lat1),
+                    lon: pos.lon.clamp(lon0, lon1),
+                };
+            }
+            let accuracy = if rng.random_bool(0.03) {
+                rng.random_range(25.0..60.0)
+            } else {
+                rng.random_range(3.0..9.0)
+            };
+            let fix = PositionFix {
+                time_ms: Some(t + dev.skew_ms),
+                lat: pos.lat,
+                lon: pos.lon,
+                accuracy_m: Some(accuracy),
+                speed_mps: Some(step / every_s as f64),
+                heading_deg: Some(f64::from(heading)),
+                altitude_m: Some(rng.random_range(30.0..45.0)),
+                gnss_ms: Some(t),
+            };
+            dev.store.lock().expect("store").record_fix(fix)?;
+            fixes += 1;
+        }
+        for (at, e) in events {
+            dev.at(*at);
+            dev.append(record(*e, Some(patrol_id), pos, rng), pos)?;
+        }
+        // Still out when the run ends (cut by now, or the last night's sortie): no stop, so
+        // HQ's live map shows the unit.
+        if !(d.stays_open || d.end_ms > self.until_ms) {
+            dev.at(stop_at);
+            dev.store
+                .lock()
+                .expect("store")
+                .stop_patrol(None, dev.capture(pos))?;
+        }
+        Ok(fixes)
+    }
+
+    /// One duty window at a post: the crew checks in, tallies what it stops (逢车必查), and
+    /// checks out after the window unless the run ends first.
+    fn post(
+        &self,
+        dev: &mut SimDevice,
+        d: &Deployment,
+        post: &Post,
+        crew: &PostCrew,
+        rng: &mut StdRng,
+    ) -> Result<()> {
+        let evidence = |dwell_s: u32| VisitEvidence {
+            source: "geofence".into(),
+            fixes_inside: dwell_s / 60,
+            dwell_s,
+            best_accuracy_m: Some(4.0),
+            at: Some(post.location),
+        };
+        dev.at(d.start_ms);
+        dev.store.lock().expect("store").arrive_at_post(
+            post.id.clone(),
+            crew.clone(),
+            evidence(120),
+            dev.capture(post.location),
+        )?;
+        for &(at, e) in d.events.iter().filter(|e| e.0 < self.until_ms) {
+            dev.at(at);
+            dev.append(record(e, None, post.location, rng), post.location)?;
+        }
+        if d.end_ms < self.until_ms {
+            dev.at(d.end_ms);
+            let dwell = u32::try_from((d.end_ms - d.start_ms) / 1000).unwrap_or(u32::MAX);
+            dev.store
+                .lock()
+                .expect("store")
+                .leave_post(post.id.clone(), evidence(dwell), dev.capture(post.location))
+                .context("post left")?;
+        }
+        Ok(())
+    }
+}
+
+fn unit_seed(unit: Unit) -> u64 {
+    match unit {
+        Unit::Group(i) => 1_000 + i as u64,
+        Unit::Community(i) => 2_000 + i as u64,
+        Unit::Post(i) => 3_000 + i as u64,
+    }
 }
 
 async fn enroll(
@@ -172,237 +463,88 @@ async fn sync(engine: &patrol_sync::SyncEngine, dev: &SimDevice) -> Result<u64> 
     Ok(report.receipt.entries_held)
 }
 
-/// Shifts of a group by mode: (start hour, start minute, hours).
-fn shifts(mode: PatrolMode) -> &'static [(u32, u32, u32)] {
-    match mode {
-        PatrolMode::Car => &[(7, 30, 4), (13, 30, 4), (19, 0, 4)],
-        PatrolMode::Motorcycle | PatrolMode::EBike => &[(6, 30, 3), (16, 30, 4)],
-        PatrolMode::Foot | PatrolMode::Bicycle => &[(8, 30, 3), (14, 30, 3), (19, 30, 2)],
-    }
+fn plate(rng: &mut StdRng) -> Option<Plate> {
+    format!("湘J{:05}", rng.random_range(10000..99999))
+        .parse()
+        .ok()
 }
 
-/// (speed m/s, seconds between fixes). The simulation samples sparser than a phone would, to
-/// keep a demo day quick; the codec and sync handle 1 Hz the same way (see the benches).
-fn cadence(mode: PatrolMode) -> (f64, i64) {
-    match mode {
-        PatrolMode::Car => (7.0, 10),
-        PatrolMode::Motorcycle | PatrolMode::EBike => (6.0, 10),
-        PatrolMode::Foot | PatrolMode::Bicycle => (1.3, 20),
-    }
-}
-
-/// The bounding box (min lat, min lon, max lat, max lon) of a group's cells.
-fn area(city: &City, group: &PatrolGroup) -> (f64, f64, f64, f64) {
-    let cells: Vec<&GridCell> = city
-        .cells
-        .iter()
-        .filter(|c| group.cells.contains(&c.id))
-        .collect();
-    let cells = if cells.is_empty() {
-        city.cells.iter().take(1).collect()
-    } else {
-        cells
-    };
-    let pts = cells.iter().flat_map(|c| c.ring.iter());
-    pts.fold((90.0, 180.0, -90.0, -180.0), |(a, b, c, d), p| {
-        (a.min(p.lat), b.min(p.lon), c.max(p.lat), d.max(p.lon))
-    })
-}
-
-fn patrol_group_day(
-    plan: &DayPlan<'_>,
-    group: &PatrolGroup,
-    dev: &mut SimDevice,
-    rng: &mut StdRng,
-) -> Result<u64> {
-    let mode = group.mode.unwrap_or(PatrolMode::Foot);
-    let (speed, every_s) = cadence(mode);
-    let (lat0, lon0, lat1, lon1) = area(plan.city, group);
-    let mut fixes = 0;
-    for &(h, m, hours) in shifts(mode) {
-        let start = local_ms(plan.city, plan.date, h, m) + rng.random_range(0..600_000);
-        if start >= plan.until_ms {
-            break;
-        }
-        let end = (start + i64::from(hours) * 3_600_000).min(plan.until_ms);
-        dev.at(start);
-        let officers = (0..rng.random_range(1..=if mode == PatrolMode::Car { 3 } else { 2 }))
-            .map(|_| format!("{}警官", SURNAMES[rng.random_range(0..SURNAMES.len())]))
-            .collect();
-        let mut volunteers = BTreeMap::new();
-        if mode == PatrolMode::Foot {
-            for _ in 0..rng.random_range(0..6) {
-                *volunteers.entry(pick(rng, VOLUNTEERS)).or_insert(0) += 1;
-            }
-        }
-        let start_record = PatrolStart {
-            patrol_id: PatrolId::new(),
-            mode,
-            group: group.id.clone(),
-            officers,
-            volunteers,
-            vehicle_plate: (mode == PatrolMode::Car)
-                .then(|| format!("湘J{:05}警", rng.random_range(0..99999)))
-                .and_then(|p| p.replace('警', "").parse().ok()),
-        };
-        let mut pos = LatLon {
-            lat: rng.random_range(lat0..lat1),
-            lon: rng.random_range(lon0..lon1),
-        };
-        dev.store.lock().expect("store").start_patrol(
-            start_record,
-            Capture {
-                gnss_ms: Some(dev.now_ms),
-                position: Some(pos),
-            },
-        )?;
-        // Walk the streets: the grid lines run north-south and east-west.
-        let mut heading = rng.random_range(0..4) * 90;
-        let mut t = dev.now_ms;
-        while t + every_s * 1000 <= end {
-            t += every_s * 1000;
-            dev.at(t);
-            if rng.random_bool(0.05) {
-                heading = (heading + if rng.random_bool(0.5) { 90 } else { 270 }) % 360;
-            }
-            let step = speed * every_s as f64 * rng.random_range(0.7..1.2);
-            let (dlat, dlon) = match heading {
-                0 => (step / 111_320.0, 0.0),
-                90 => (0.0, step / (111_320.0 * pos.lat.to_radians().cos())),
-                180 => (-step / 111_320.0, 0.0),
-                _ => (0.0, -step / (111_320.0 * pos.lat.to_radians().cos())),
+/// The record of a planned event at `at`.
+fn record(event: Event, patrol_id: Option<PatrolId>, at: LatLon, rng: &mut StdRng) -> Record {
+    match event {
+        Event::Violation(t) => {
+            let vehicle = match t {
+                ViolationType::NoHelmet
+                | ViolationType::UmbrellaRig
+                | ViolationType::IllegalPassenger => Some(VehicleKind::EBike),
+                ViolationType::IllegalParking
+                | ViolationType::DrunkDriving
+                | ViolationType::RedLight => Some(VehicleKind::Car),
+                ViolationType::Jaywalking => Some(VehicleKind::Pedestrian),
+                ViolationType::OtherTraffic => None,
             };
-            pos = LatLon {
-                lat: pos.lat + dlat,
-                lon: pos.lon + dlon,
-            };
-            if !(lat0..lat1).contains(&pos.lat) || !(lon0..lon1).contains(&pos.lon) {
-                heading = (heading + 180) % 360;
-                pos = LatLon {
-                    lat: pos.lat.clamp(lat0, lat1),
-                    lon: pos.lon.clamp(lon0, lon1),
-                };
-            }
-            let accuracy = if rng.random_bool(0.03) {
-                rng.random_range(25.0..60.0)
-            } else {
-                rng.random_range(3.0..9.0)
-            };
-            let fix = PositionFix {
-                time_ms: Some(t + dev.skew_ms),
-                lat: pos.lat,
-                lon: pos.lon,
-                accuracy_m: Some(accuracy),
-                speed_mps: Some(step / every_s as f64),
-                heading_deg: Some(f64::from(heading)),
-                altitude_m: Some(rng.random_range(30.0..45.0)),
-                gnss_ms: Some(t),
-            };
-            dev.store.lock().expect("store").record_fix(fix)?;
-            fixes += 1;
-            let hours = every_s as f64 / 3600.0;
-            let violations_per_hour = if mode == PatrolMode::Foot { 2.0 } else { 4.0 };
-            if rng.random_bool((violations_per_hour * hours).min(1.0)) {
-                dev.append(violation(rng, pos), pos)?;
-            }
-            if rng.random_bool((0.12 * hours).min(1.0)) {
-                dev.append(report(rng, pos), pos)?;
-            }
+            let plate = (vehicle == Some(VehicleKind::Car) && rng.random_bool(0.6))
+                .then(|| plate(rng))
+                .flatten();
+            Record::Violation(ViolationTally {
+                patrol_id,
+                violation: t,
+                plate,
+                vehicle,
+                // Every umbrella rig found is seized (收缴).
+                seized_items: u32::from(t == ViolationType::UmbrellaRig),
+                photos: vec![],
+                at: Some(at),
+                note: None,
+            })
         }
-        dev.at(end);
-        dev.store.lock().expect("store").stop_patrol(
-            None,
-            Capture {
-                gnss_ms: Some(dev.now_ms),
-                position: Some(pos),
-            },
-        )?;
-    }
-    Ok(fixes)
-}
-
-fn violation(rng: &mut StdRng, at: LatLon) -> Record {
-    let t = pick(rng, VIOLATIONS);
-    let vehicle = match t {
-        ViolationType::NoHelmet | ViolationType::UmbrellaRig | ViolationType::IllegalPassenger => {
-            Some(VehicleKind::EBike)
-        }
-        ViolationType::IllegalParking | ViolationType::DrunkDriving | ViolationType::RedLight => {
-            Some(VehicleKind::Car)
-        }
-        ViolationType::Jaywalking => Some(VehicleKind::Pedestrian),
-        ViolationType::OtherTraffic => None,
-    };
-    let plate = (vehicle == Some(VehicleKind::Car) && rng.random_bool(0.6))
-        .then(|| {
-            format!("湘J{:05}", rng.random_range(10000..99999))
-                .parse()
-                .ok()
-        })
-        .flatten();
-    Record::Violation(ViolationTally {
-        patrol_id: None,
-        violation: t,
-        plate,
-        vehicle,
-        seized_items: u32::from(t == ViolationType::UmbrellaRig),
-        photos: vec![],
-        at: Some(at),
-        note: None,
-    })
-}
-
-fn report(rng: &mut StdRng, at: LatLon) -> Record {
-    match rng.random_range(0..10) {
-        0 => Record::LostPerson(LostPersonReport {
-            patrol_id: None,
-            description: "老人独自徘徊，说不清住址，手腕佩戴防走失手环".into(),
+        Event::LostElder => Record::LostPerson(LostPersonReport {
+            patrol_id,
+            description: "老人来回徘徊，吐词不清，手腕佩戴手环标注家人联系方式及住址".into(),
             identifying_code: Some(format!("WB-{:05}", rng.random_range(0..99999))),
             found_at: Some(at),
-            found_place: Some("路口".into()),
+            found_place: Some("烟厂一区".into()),
             handed_to: Some("家属".into()),
             handed_over_at: None,
-            outcome: LostPersonOutcome::ReunitedWithFamily,
+            outcome: LostPersonOutcome::EscortedHome,
             photos: vec![],
         }),
-        1 | 2 => Record::Assistance(AssistanceRecord {
-            patrol_id: None,
+        Event::MedicalEscort => Record::Assistance(AssistanceRecord {
+            patrol_id,
             kind: AssistanceKind::MedicalEscort,
-            description: "群众突发疾病，开辟绿色通道护送就医".into(),
+            description: "病患家属求助，拉响警报开道，开辟绿色通道护送就医".into(),
             people: 1,
             outcome: Some("已送达医院".into()),
             at: Some(at),
         }),
-        3..=5 => Record::Assistance(AssistanceRecord {
-            patrol_id: None,
+        Event::Dispute => Record::Assistance(AssistanceRecord {
+            patrol_id,
             kind: AssistanceKind::DisputeResolved,
-            description: "商户与顾客发生口角，现场劝解，双方握手言和".into(),
+            description: "私家车堵住辅道出入口，当事方发生口角，现场劝解，双方握手言和".into(),
             people: 2,
             outcome: None,
             at: Some(at),
         }),
-        6 => Record::Incident(IncidentReport {
-            patrol_id: None,
+        Event::Theft => Record::Incident(IncidentReport {
+            patrol_id,
             kind: IncidentKind::Theft,
-            description: "电动车电瓶被盗，调取视频后抓获嫌疑人".into(),
-            value_yuan: Some(rng.random_range(200..3000)),
+            description: "家具广场门面物品被盗，调取现场视频锁定嫌疑人及作案车辆，当日抓获".into(),
+            value_yuan: Some(rng.random_range(4_500..=5_000)),
             video_reviewed: true,
             outcome: IncidentOutcome::SuspectCaught,
             at: Some(at),
             photos: vec![],
         }),
-        _ => Record::TrafficAccident(TrafficAccidentReport {
-            patrol_id: None,
+        Event::Accident => Record::TrafficAccident(TrafficAccidentReport {
+            patrol_id,
             vehicles: vec![
                 AccidentVehicle {
-                    plate: format!("湘J{:05}", rng.random_range(10000..99999))
-                        .parse()
-                        .ok(),
+                    plate: plate(rng),
                     kind: VehicleKind::Car,
                 },
                 AccidentVehicle {
-                    plate: None,
-                    kind: VehicleKind::EBike,
+                    plate: plate(rng),
+                    kind: VehicleKind::Car,
                 },
             ],
             injuries: false,
@@ -412,71 +554,7 @@ fn report(rng: &mut StdRng, at: LatLon) -> Record {
                 AccidentOutcome::InsuranceAdvised,
             ],
             at: Some(at),
-            note: Some("轻微刮擦，拍照取证后挪车".into()),
+            note: Some("轻微刮擦，拍照取证后挪车，告知理赔".into()),
         }),
     }
-}
-
-fn post_duty_day(
-    plan: &DayPlan<'_>,
-    post: &Post,
-    dev: &mut SimDevice,
-    rng: &mut StdRng,
-) -> Result<()> {
-    for w in &post.duty_windows {
-        let open = local_ms(
-            plan.city,
-            plan.date,
-            chrono::Timelike::hour(&w.start),
-            chrono::Timelike::minute(&w.start),
-        );
-        let close = local_ms(
-            plan.city,
-            plan.date,
-            chrono::Timelike::hour(&w.end),
-            chrono::Timelike::minute(&w.end),
-        );
-        let arrive = open + rng.random_range(-600_000..900_000);
-        if arrive >= plan.until_ms {
-            break;
-        }
-        let leave = close + rng.random_range(0..600_000);
-        dev.at(arrive);
-        let evidence = |dwell_s: u32| VisitEvidence {
-            source: "geofence".into(),
-            fixes_inside: dwell_s / 60,
-            dwell_s,
-            best_accuracy_m: Some(4.0),
-            at: Some(post.location),
-        };
-        let arrival = PostArrival {
-            crew: Default::default(),
-            post_id: post.id.clone(),
-            patrol_id: None,
-            evidence: evidence(120),
-        };
-        dev.append(Record::PostArrived(arrival), post.location)?;
-        // Every vehicle checked (逢车必查): tallies through the window.
-        let mut t = arrive;
-        loop {
-            t += rng.random_range(3..12) * 60_000;
-            if t >= leave.min(plan.until_ms) {
-                break;
-            }
-            dev.at(t);
-            dev.append(violation(rng, post.location), post.location)?;
-        }
-        if leave < plan.until_ms {
-            dev.at(leave);
-            let dwell = ((leave - arrive) / 1000) as u32;
-            let departure = PostDeparture {
-                post_id: post.id.clone(),
-                patrol_id: None,
-                evidence: evidence(dwell),
-            };
-            dev.append(Record::PostLeft(departure), post.location)
-                .context("post left")?;
-        }
-    }
-    Ok(())
 }

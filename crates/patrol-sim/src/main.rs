@@ -1,10 +1,14 @@
-//! `patrol-sim`: simulated devices — one per patrol group and one per post of the city — living
-//! through a day: patrol routes along their grid cells, violation tallies, reports, post duty at
-//! peak hours. Everything is recorded through the real device core (with a hand-set clock) and
-//! synced to a real HQ over HTTP, so HQ ends up exactly as if officers had been out.
+//! `patrol-sim`: simulated devices — one per patrol group, community patrol team and post of the
+//! city — living through one or more days at the story's scale (`plan.rs` decides who goes out
+//! when; `day.rs` records it): patrol routes along their grid cells, violation tallies, reports,
+//! post duty at peak hours. Everything is recorded through the real device core (with a hand-set
+//! clock) and synced to a real HQ over HTTP, so HQ ends up exactly as if officers had been out.
 
 mod day;
 mod hq;
+mod plan;
+#[cfg(test)]
+mod tests;
 
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, TimeZone};
@@ -33,6 +37,19 @@ struct Args {
     /// Local day to simulate (default: today, or yesterday before 09:00), never past now.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
+    /// Community patrol teams (station officers with the neighbourhood's volunteers).
+    #[arg(long, default_value_t = plan::COMMUNITY_TEAMS)]
+    communities: usize,
+    /// Days to simulate back to back, ending on `--date`; devices keep their stores across days.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=400))]
+    days: u32,
+    /// Seconds between two fixes of a simulated track (a phone records every second; sparser
+    /// keeps a demo day quick, the codec and sync treat both alike).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3600))]
+    fix_every: i64,
+    /// Devices recording and syncing at once.
+    #[arg(long, default_value_t = 8)]
+    parallel: usize,
     #[arg(long, default_value_t = 2026)]
     seed: u64,
 }
@@ -82,20 +99,25 @@ async fn run(args: Args) -> Result<()> {
             tmp.path().to_path_buf()
         }
     };
-    let plan = day::DayPlan {
+    let first = date - chrono::Days::new(u64::from(args.days - 1));
+    let dates: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= date).collect();
+    let plan = day::SimPlan {
         city: &city,
-        date,
+        dates: dates.clone(),
         until_ms: now_ms,
         groups: args
             .groups
             .unwrap_or(city.groups.len())
             .min(city.groups.len()),
         posts: args.posts.unwrap_or(city.posts.len()).min(city.posts.len()),
+        communities: args.communities,
         seed: args.seed,
+        fix_every_s: args.fix_every,
+        parallel: args.parallel,
     };
     eprintln!(
-        "patrol-sim: simulating {date} in {} with {} groups and {} posts",
-        city.name, plan.groups, plan.posts
+        "patrol-sim: simulating {first} … {date} in {} with {} groups, {} community teams and {} posts",
+        city.name, plan.groups, plan.communities, plan.posts
     );
     let started = std::time::Instant::now();
     let totals = day::simulate(&plan, &hq, &data).await?;
@@ -106,7 +128,25 @@ async fn run(args: Args) -> Result<()> {
         totals.fixes,
         started.elapsed().as_secs_f64()
     );
-    let stats = hq.daily_stats(date).await?;
-    println!("{}", serde_json::to_string_pretty(&stats)?);
+    let mut last = None;
+    for d in &dates {
+        let s = hq.daily_stats(*d).await?;
+        eprintln!(
+            "patrol-sim: {d}: {} officer-trips, {} vehicle-trips, {} volunteers, {} violations, {} assistance, {} disputes, {} lost, {} thefts",
+            s.officer_trips,
+            s.vehicle_trips,
+            s.volunteers_total,
+            s.violations_total,
+            s.assistance_cases,
+            s.disputes_resolved,
+            s.lost_persons,
+            s.thefts
+        );
+        last = Some(s);
+    }
+    // The last day's figures, as before (scripts/run keeps them as stats.json).
+    if let Some(stats) = last {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    }
     Ok(())
 }
