@@ -97,6 +97,11 @@ impl<T> PgResult<T> for Result<T, PoolError> {
 fn pg_error(e: &tokio_postgres::Error) -> StorageError {
     if let Some(db) = e.as_db_error() {
         let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+        // 53100 disk_full, 53200 out_of_memory, 53300 too_many_connections: space or room
+        // returns, so the device waits and tries again.
+        if db.code().code().starts_with("531") {
+            return StorageError::Full(format!("postgres: {}{detail}", db.message()));
+        }
         return StorageError::Backend(format!(
             "postgres: {}{detail} [{}]",
             db.message(),
@@ -119,9 +124,14 @@ impl PgStorage {
             .map_err(|e| StorageError::Backend(e.to_string()))?;
         let mut config = tls.config;
         // NOTICE lines ("relation already exists, skipping") are noise on an operator's
-        // terminal; warnings and errors still reach the log.
+        // terminal; warnings and errors still reach the log. And HQ answers "stored" only for a
+        // commit that survives a crash of the server: a cluster configured with
+        // `synchronous_commit = off` would lose acknowledged evidence, so HQ's sessions insist
+        // (a crash test of the server caught exactly that).
         let options = config.get_options().unwrap_or("").to_owned();
-        config.options(format!("{options} -c client_min_messages=warning").trim());
+        config.options(
+            format!("{options} -c client_min_messages=warning -c synchronous_commit=on").trim(),
+        );
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
