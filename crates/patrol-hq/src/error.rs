@@ -103,6 +103,19 @@ impl IntoResponse for ApiError {
                 "device_revoked",
                 format!("device {id} was revoked by HQ; it can no longer sync — contact the station"),
             ),
+            ApiError::Storage(StorageError::Full(e)) => {
+                tracing::error!(error = %e, "HQ's database is full: uploads are refused until space returns");
+                let body = ErrorBody {
+                    code: "storage_full".into(),
+                    message: "HQ has no room to store this; nothing was stored — the device keeps it and tries again later".into(),
+                };
+                return (
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    [(axum::http::header::RETRY_AFTER, "60")],
+                    Json(body),
+                )
+                    .into_response();
+            }
             ApiError::Storage(StorageError::UnknownPhoto(sha)) => {
                 (StatusCode::NOT_FOUND, "unknown_photo", format!("photo {sha} was not announced; POST /api/v1/photos first"))
             }

@@ -18,6 +18,10 @@ struct Cli {
     /// HQ's data folder (the embedded SQLite database lives here).
     #[arg(long, global = true, env = "PATROL_HQ_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
+    /// Cap the embedded SQLite database at this many MiB: past it uploads are refused (507) as
+    /// on a full disk, nothing half-stored, until the cap is raised or space freed.
+    #[arg(long, global = true, env = "PATROL_HQ_MAX_DB_MB", value_name = "MIB")]
+    max_db_mb: Option<u64>,
     /// Use PostgreSQL instead of the embedded SQLite file.
     #[arg(long, global = true, env = "PATROL_HQ_DB", value_name = "postgres://…")]
     db: Option<String>,
@@ -159,10 +163,13 @@ async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
             let Some(dir) = &cli.data else {
                 bail!("--data DIR is required (or --db postgres://…)")
             };
-            Arc::new(
-                SqliteStorage::open(dir)
-                    .with_context(|| format!("cannot open HQ data in {}", dir.display()))?,
-            )
+            let s = SqliteStorage::open(dir)
+                .with_context(|| format!("cannot open HQ data in {}", dir.display()))?;
+            if let Some(mb) = cli.max_db_mb {
+                s.set_max_bytes(mb.saturating_mul(1024 * 1024))
+                    .context("cannot cap the database size")?;
+            }
+            Arc::new(s)
         }
     };
     storage

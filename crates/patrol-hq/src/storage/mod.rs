@@ -34,13 +34,20 @@ pub enum StorageError {
     PhotoTooLarge(String),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
+    /// The disk (or the size cap HQ was given) is full: nothing of the request was stored, and
+    /// retrying after space returns succeeds.
+    #[error("no room left in HQ's database: {0}")]
+    Full(String),
     #[error("database error: {0}")]
     Backend(String),
 }
 
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
-        StorageError::Backend(e.to_string())
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StorageError::Full(e.to_string()),
+            _ => StorageError::Backend(e.to_string()),
+        }
     }
 }
 

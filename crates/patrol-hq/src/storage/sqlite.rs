@@ -95,6 +95,18 @@ impl SqliteStorage {
         })
     }
 
+    /// Cap the database at about `bytes` (SQLite's `max_page_count`): past it every write fails
+    /// as a full disk would — `StorageError::Full`, nothing half-stored — so an operator can
+    /// keep HQ from filling the disk other services need, and tests can fill it on purpose.
+    pub fn set_max_bytes(&self, bytes: u64) -> StorageResult<()> {
+        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = (i64::try_from(bytes).unwrap_or(i64::MAX) / page.max(512)).max(1);
+        let _: i64 =
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0))?;
+        Ok(())
+    }
+
     /// The database file (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()

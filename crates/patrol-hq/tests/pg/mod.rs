@@ -58,6 +58,28 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Crash the server and start it again (`pg_ctl restart -m immediate`): transactions in
+    /// flight are lost, committed ones stay. `false` on a server the tests do not own.
+    #[allow(dead_code)] // used by the fault tests, not by every binary sharing this module
+    pub fn crash_restart(&self) -> bool {
+        let Some(c) = &self._cluster else {
+            return false;
+        };
+        let log = c._dir.path().join("server.log");
+        check(
+            c.pg("pg_ctl")
+                .arg("-D")
+                .arg(&c.data)
+                .arg("-l")
+                .arg(&log)
+                .args(["-m", "immediate", "-w", "-t", "60", "restart"]),
+            "pg_ctl restart",
+        );
+        true
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         // Our own cluster disappears with its temp dir; someone else's server is tidied up.
