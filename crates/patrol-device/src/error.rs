@@ -47,6 +47,16 @@ pub enum Error {
     AlreadyOnPost(PostId),
     #[error("not on post {0}; arrive there first")]
     NotOnPost(PostId),
+    #[error(
+        "the store's key does not open it; the key file or keystore entry must be the one it was made with"
+    )]
+    WrongKey,
+    #[error(
+        "the store is encrypted but its key is missing; restore the key file or keystore entry it was made with (a new key would never open it)"
+    )]
+    KeyMissing,
+    #[error("key file {path}: {reason}")]
+    KeyFile { path: PathBuf, reason: String },
 }
 
 impl Error {
@@ -68,6 +78,9 @@ impl Error {
             Error::UnknownPost(_) => "unknown_post",
             Error::AlreadyOnPost(_) => "already_on_post",
             Error::NotOnPost(_) => "not_on_post",
+            Error::WrongKey => "wrong_key",
+            Error::KeyMissing => "key_missing",
+            Error::KeyFile { .. } => "key_file",
         }
     }
 

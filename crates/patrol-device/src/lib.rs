@@ -3,17 +3,19 @@
 //! reference data) and the derived [`views`]. It never talks to the network itself.
 
 mod error;
+mod key;
 pub mod store;
 pub mod views;
 mod warning;
 
 pub use error::{Error, Result};
+pub use key::{FileKeySource, KeySource, STORE_KEY_LEN, StoreKey};
 pub use patrol_model::{Clock, ManualClock, SystemClock};
-pub use store::{
-    Capture, Draft, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts, Quarantined,
-    SavedReceipt, Started, Store, VerifyReport,
-};
 pub use store::suggest::{
     PostStanding, PostSuggestion, SUGGEST_WINDOW_MS, SuggestedAction, post_standing, suggest,
+};
+pub use store::{
+    Capture, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts,
+    Quarantined, SavedReceipt, Started, Store, VerifyReport,
 };
 pub use warning::Warning;

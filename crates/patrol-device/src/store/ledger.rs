@@ -198,40 +198,7 @@ impl Store {
 
     /// `PRAGMA quick_check`, then every entry's hash and link from seq 1 to the head.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let integrity: String = self
-            .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        let mut verifier = ChainVerifier::new(self.device_id);
-        let mut entries = 0;
-        let mut broken = None;
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let entry = match read_row(row) {
-                Ok(e) => self.with_device(e),
-                Err(err) => {
-                    let seq = row.get::<_, i64>(0)? as u64;
-                    broken = Some(ChainError::BadPayload {
-                        seq,
-                        reason: err.to_string(),
-                    });
-                    break;
-                }
-            };
-            entries += 1;
-            if let Err(e) = verifier.push(&entry) {
-                broken = Some(e);
-                break;
-            }
-        }
-        Ok(VerifyReport {
-            integrity,
-            entries,
-            head: verifier.head(),
-            broken,
-        })
+        verify_conn(&self.conn, self.device_id)
     }
 
     /// Refuse to go on (sync, for example) when the last check found the chain broken.
@@ -261,7 +228,48 @@ impl Store {
     }
 }
 
-fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
+/// [`Store::verify`] on a connection: also how the encrypted copy of a plaintext store is checked
+/// against the original before it replaces it.
+pub(crate) fn verify_conn(
+    conn: &rusqlite::Connection,
+    device_id: patrol_model::DeviceId,
+) -> Result<VerifyReport> {
+    let integrity: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    let mut verifier = ChainVerifier::new(device_id);
+    let mut entries = 0;
+    let mut broken = None;
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let entry = match read_row(row) {
+            Ok(mut e) => {
+                e.device_id = device_id;
+                e
+            }
+            Err(err) => {
+                let seq = row.get::<_, i64>(0)? as u64;
+                broken = Some(ChainError::BadPayload {
+                    seq,
+                    reason: err.to_string(),
+                });
+                break;
+            }
+        };
+        entries += 1;
+        if let Err(e) = verifier.push(&entry) {
+            broken = Some(e);
+            break;
+        }
+    }
+    Ok(VerifyReport {
+        integrity,
+        entries,
+        head: verifier.head(),
+        broken,
+    })
+}
+
+pub(crate) fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {
     let row: Option<(i64, Vec<u8>)> = conn
         .query_row(
             "SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1",

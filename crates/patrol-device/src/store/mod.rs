@@ -4,6 +4,7 @@
 //! triggers refuse it — and says "saved" only after the transaction committed.
 
 mod drafts;
+mod encrypt;
 mod ledger;
 mod migrations;
 mod outbox;
@@ -15,12 +16,14 @@ mod reference;
 pub mod suggest;
 
 pub use drafts::Draft;
+pub use encrypt::EncryptStep;
+pub(crate) use encrypt::sync_dir;
 pub use ledger::{Capture, OutboxCounts, VerifyReport};
 pub use migrations::MIGRATIONS;
 pub use outbox::{Enrollment, Quarantined, SavedReceipt};
 pub use recorder::{FixOutcome, FlushPolicy, Started};
 
-use crate::{Clock, Error, Result};
+use crate::{Clock, Error, KeySource, Result, StoreKey};
 use patrol_model::DeviceId;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -50,24 +53,93 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `dir`. After an unclean shutdown this runs
+    /// Open (creating if needed) the store in `dir`, unencrypted (tests and tools; the app and
+    /// the CLI use [`Store::open_with_source`]). After an unclean shutdown this runs
     /// `PRAGMA quick_check` and verifies the whole chain; a broken chain is reported in
-    /// [`Store::open_report`], never repaired.
+    /// [`Store::open_report`], never repaired. An encrypted store is refused (`wrong_key`).
     pub fn open(dir: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Store> {
-        let dir = dir.as_ref().to_path_buf();
+        Self::open_inner(dir.as_ref(), clock, None, None)
+    }
+
+    /// Open (creating if needed) the store in `dir`, encrypted with `key` (SQLCipher). A
+    /// plaintext store found there is encrypted first, safely (see [`EncryptStep`]); a store
+    /// the key does not open is refused with [`Error::WrongKey`] and left untouched.
+    pub fn open_encrypted(
+        dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        key: &StoreKey,
+    ) -> Result<Store> {
+        Self::open_inner(dir.as_ref(), clock, Some(key), None)
+    }
+
+    /// [`Store::open_encrypted`] with the key from `source`, created there on the first open.
+    /// When the folder already holds an encrypted store and `source` has no key, this fails
+    /// with [`Error::KeyMissing`] instead of making a new key that could never open it.
+    pub fn open_with_source(
+        dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        source: &dyn KeySource,
+    ) -> Result<Store> {
+        let dir = dir.as_ref();
+        let key = if Self::is_encrypted(dir)? {
+            source.load()?.ok_or(Error::KeyMissing)?
+        } else {
+            source.load_or_create()?
+        };
+        Self::open_encrypted(dir, clock, &key)
+    }
+
+    /// Whether `dir` holds an encrypted store (a plaintext, empty or missing one is not).
+    pub fn is_encrypted(dir: impl AsRef<Path>) -> Result<bool> {
+        Ok(encrypt::db_file(&dir.as_ref().join(DB_FILE))? == encrypt::DbFile::Encrypted)
+    }
+
+    /// For tests: [`Store::open_encrypted`] that stops, as a crash would, right after `step`
+    /// of encrypting a plaintext store.
+    #[doc(hidden)]
+    pub fn open_encrypted_failing_after(
+        dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+        key: &StoreKey,
+        step: EncryptStep,
+    ) -> Result<Store> {
+        Self::open_inner(dir.as_ref(), clock, Some(key), Some(step))
+    }
+
+    fn open_inner(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        key: Option<&StoreKey>,
+        fail_after: Option<EncryptStep>,
+    ) -> Result<Store> {
+        let dir = dir.to_path_buf();
         std::fs::create_dir_all(dir.join("photos")).map_err(|e| Error::io(&dir, e))?;
         for d in [dir.clone(), dir.join("photos")] {
             owner_only(&d, 0o700).map_err(|e| Error::io(&d, e))?;
         }
         let path = dir.join(DB_FILE);
+        if let Some(key) = key {
+            encrypt::prepare(&dir, key, fail_after)?;
+        }
         let mut conn = Connection::open(&path)?;
+        // The key first, then one read: a wrong key (or none, for an encrypted store) stops
+        // here with `wrong_key`, before anything is written.
+        match key {
+            Some(key) => encrypt::apply_key(&conn, key)?,
+            None => encrypt::check_readable(&conn)?,
+        }
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::apply(&mut conn)?;
         // The database and its WAL hold evidence and the device secret: owner only.
-        for name in [DB_FILE, "device.sqlite-wal", "device.sqlite-shm"] {
+        for name in [
+            DB_FILE,
+            "device.sqlite-wal",
+            "device.sqlite-shm",
+            encrypt::ENCRYPTING,
+        ] {
             let f = dir.join(name);
             if f.exists() {
                 owner_only(&f, 0o600).map_err(|e| Error::io(&f, e))?;
