@@ -11,12 +11,22 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// The store's key (it is encrypted at rest): `$PATROL_KEY_FILE`, else `<data dir>.key` beside
+/// the data folder. Lose it and the store cannot be read: back it up, apart from the folder.
+fn key_file(dir: &std::path::Path) -> Result<patrol_device::FileKeySource> {
+    match std::env::var_os("PATROL_KEY_FILE").filter(|p| !p.is_empty()) {
+        Some(path) => Ok(patrol_device::FileKeySource::new(path)),
+        None => Ok(patrol_device::FileKeySource::beside(dir)?),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let Some(dir) = cli.data else {
         bail!("--data DIR is required (or set PATROL_DATA)");
     };
-    let mut store = Store::open(&dir, Arc::new(SystemClock::new()))
-        .with_context(|| format!("cannot open the device store in {}", dir.display()))?;
+    let mut store =
+        Store::open_with_source(&dir, Arc::new(SystemClock::new()), &key_file(&dir)?)
+            .with_context(|| format!("cannot open the device store in {}", dir.display()))?;
     if let Some(broken) = store
         .open_report()
         .check

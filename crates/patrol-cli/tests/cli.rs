@@ -20,6 +20,7 @@ impl Device {
             .arg(self.dir.path())
             .args(args)
             .env_remove("PATROL_DATA")
+            .env("PATROL_KEY_FILE", key_file(self.dir.path()))
             .output()
             .unwrap()
     }
@@ -310,35 +311,98 @@ fn a_tampered_ledger_fails_verify_naming_the_seq() {
     assert!(err.contains("seq 2"), "{err}");
 }
 
-/// Flip one byte of seq 2's payload with the sqlite3 file format untouched otherwise: find the
-/// payload bytes in the database file and change one (no SQL, like a disk or an attacker would).
+/// The store's key for a test folder: inside it, so the temp folder takes it along when it goes
+/// (the default, `<data dir>.key` beside the folder, is tested on its own).
+fn key_file(dir: &Path) -> PathBuf {
+    dir.join("store.key")
+}
+
+/// Change one byte of seq 2's payload behind the ledger's back. The store is encrypted, so a
+/// flipped byte in the file is only a damaged page; this is the attacker who also holds the
+/// key: SQL on the decrypted store, past the triggers that refuse updates.
 fn flip_one_payload_byte(dir: &Path) {
-    let db = dir.join("device.sqlite");
-    // Make sure everything is in the main file, not the WAL.
+    let key = std::fs::read_to_string(key_file(dir)).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("device.sqlite")).unwrap();
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))
+        .unwrap();
+    conn.execute_batch("DROP TRIGGER ledger_no_update;")
+        .unwrap();
+    // Case flip inside "red-light" (only seq 2 has it): still valid JSON and UTF-8, but not
+    // what was hashed.
+    let n = conn
+        .execute(
+            r#"UPDATE ledger SET payload = CAST(replace(CAST(payload AS TEXT),
+                 '"type":"red-light"', '"type":"rEd-light"') AS BLOB) WHERE seq = 2"#,
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let changed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM ledger WHERE instr(CAST(payload AS TEXT), 'rEd-light') > 0",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
+#[test]
+fn the_store_is_encrypted_with_a_private_key_file_beside_the_data_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
     let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
         .arg("--data")
-        .arg(dir)
-        .arg("verify")
+        .arg(&data)
+        .args(["report", "violation", "--type", "red-light"])
+        .env_remove("PATROL_DATA")
+        .env_remove("PATROL_KEY_FILE")
         .output()
         .unwrap();
-    assert!(out.status.success());
-    let wal = dir.join("device.sqlite-wal");
-    if wal.exists() && std::fs::metadata(&wal).unwrap().len() > 0 {
-        // The store checkpoints on close; a non-empty WAL here would make this test meaningless.
-        panic!("WAL not checkpointed after close");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = tmp.path().join("data.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
-    let mut bytes = std::fs::read(&db).unwrap();
-    let needle = br#""type":"red-light""#; // only seq 2 has it
-    let hits: Vec<usize> = bytes
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| w == needle)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(hits.len(), 1);
-    let at = hits[0] + 9; // inside "red-light"
-    bytes[at] ^= 0x20; // case flip: still valid JSON and UTF-8, but not what was hashed
-    std::fs::write(&db, bytes).unwrap();
+    let db = std::fs::read(data.join("device.sqlite")).unwrap();
+    assert_ne!(&db[..16], b"SQLite format 3\0");
+    assert!(!db.windows(9).any(|w| w == b"red-light"));
+
+    // Without its key file the store is not opened, and no new key is made.
+    let moved = tmp.path().join("elsewhere.key");
+    std::fs::rename(&key, &moved).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .arg("--data")
+        .arg(&data)
+        .arg("verify")
+        .env_remove("PATROL_DATA")
+        .env_remove("PATROL_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("its key is missing"), "{err}");
+    assert!(!key.exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_patrol"))
+        .arg("--data")
+        .arg(&data)
+        .arg("verify")
+        .env_remove("PATROL_DATA")
+        .env("PATROL_KEY_FILE", &moved)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -670,6 +734,7 @@ fn a_closed_stdout_ends_quietly() {
             .arg(d.dir.path())
             .args(args)
             .env_remove("PATROL_DATA")
+            .env("PATROL_KEY_FILE", key_file(d.dir.path()))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -58,6 +58,7 @@ fn patrol(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .arg("--data")
         .arg(dir)
         .args(args)
+        .env("PATROL_KEY_FILE", dir.join("store.key"))
         .output()
         .unwrap()
 }
@@ -95,6 +96,7 @@ fn killing_the_device_mid_sync_never_loses_or_duplicates() {
             .arg("--data")
             .arg(device.path())
             .arg("sync")
+            .env("PATROL_KEY_FILE", device.path().join("store.key"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -104,6 +104,32 @@ impl FileKeySource {
         &self.0
     }
 
+    /// The default key file of the data folder `data_dir`: `<data dir>.key` beside it, not
+    /// inside it, so copying the folder alone does not copy the key with it.
+    pub fn beside(data_dir: &Path) -> Result<FileKeySource> {
+        let bad = |reason: &str| Error::KeyFile {
+            path: data_dir.to_path_buf(),
+            reason: reason.to_owned(),
+        };
+        let abs = std::path::absolute(data_dir).map_err(|e| Error::io(data_dir, e))?;
+        let mut clean = PathBuf::new();
+        for c in abs.components() {
+            match c {
+                std::path::Component::CurDir => {}
+                std::path::Component::ParentDir => {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        let name = clean
+            .file_name()
+            .ok_or_else(|| bad("no key file beside the root folder; set one explicitly"))?;
+        let mut file = name.to_os_string();
+        file.push(".key");
+        Ok(FileKeySource(clean.with_file_name(file)))
+    }
+
     fn read(&self) -> Result<Option<StoreKey>> {
         let path = &self.0;
         let text = match std::fs::read_to_string(path) {
@@ -208,6 +234,28 @@ mod tests {
         let shown = format!("{key:?}");
         assert_eq!(shown, "StoreKey(..)");
         assert!(!shown.to_lowercase().contains("abab"));
+    }
+
+    #[test]
+    fn the_default_key_file_sits_beside_the_data_folder() {
+        let beside = |p: &str| FileKeySource::beside(Path::new(p)).unwrap().0;
+        assert_eq!(
+            beside("/var/patrol/data"),
+            Path::new("/var/patrol/data.key")
+        );
+        assert_eq!(
+            beside("/var/patrol/data/"),
+            Path::new("/var/patrol/data.key")
+        );
+        assert_eq!(
+            beside("/var/patrol/data/."),
+            Path::new("/var/patrol/data.key")
+        );
+        assert_eq!(
+            beside("/var/patrol/x/../data"),
+            Path::new("/var/patrol/data.key")
+        );
+        assert!(FileKeySource::beside(Path::new("/")).is_err());
     }
 
     #[test]
