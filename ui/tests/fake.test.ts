@@ -245,9 +245,9 @@ describe('reports, photos, drafts', () => {
 describe('post duty', () => {
   it('arrive and leave; minutes on post in the current window', async () => {
     await enrolled();
-    await api.postArrive('P01');
-    await rejects(api.postArrive('P01'), 'invalid', 'post_id');
-    await rejects(api.postArrive('P99'), 'not_found', 'post_id');
+    await api.postArrive({ post_id: 'P01' });
+    await rejects(api.postArrive({ post_id: 'P01' }), 'invalid', 'post_id');
+    await rejects(api.postArrive({ post_id: 'P99' }), 'not_found', 'post_id');
     clock += 25 * 60_000;
     let p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
     expect(p01.on_post).toBe(true);
@@ -260,6 +260,38 @@ describe('post duty', () => {
     p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
     expect(p01.on_post).toBe(false);
     expect(p01.current_window!.minutes_on_post).toBe(25);
+  });
+
+  it('the geofence suggests arrival and departure; a confirmed one keeps its evidence, a manual one says so', async () => {
+    const stand = (seconds: number, lat: number, lon: number, accuracy_m: number) => {
+      for (let i = 0; i < seconds; i += 5) {
+        clock += 5000;
+        fake.feedFix({ time_ms: clock, lat, lon, accuracy_m });
+      }
+    };
+    await enrolled();
+    expect(await api.postSuggestion()).toBeNull();
+    await patrol();
+    stand(120, 29.007, 111.672, 80); // ±80 m at P02 proves nothing
+    expect(await api.postSuggestion()).toBeNull();
+    stand(90, 29.007, 111.672, 5);
+    const s = (await api.postSuggestion())!;
+    expect(s).toMatchObject({ action: 'arrive', post_id: 'P02', name: '洞庭大道/武陵大道', evidence: { source: 'geofence', best_accuracy_m: 5 } });
+    expect(s.evidence.dwell_s).toBeGreaterThanOrEqual(60);
+    await rejects(api.postArrive({ post_id: 'P02', evidence: { ...s.evidence, source: 'manual' } }), 'invalid', 'evidence.source');
+    await api.postArrive({ post_id: 'P02', officers: [' 张伟 ', ''], volunteers: { 'red-vest': 2 }, evidence: s.evidence });
+    const [h] = await api.history(1);
+    expect(h.record).toMatchObject({ post_id: 'P02', officers: ['张伟'], volunteers: { 'red-vest': 2 }, evidence: { source: 'geofence' } });
+    expect((await api.postDuty()).find((d) => d.post_id === 'P02')!.arrival_source).toBe('geofence');
+    expect(await api.postSuggestion()).toBeNull();
+    stand(90, 29.0115, 111.672, 5); // 500 m north
+    const l = (await api.postSuggestion())!;
+    expect(l).toMatchObject({ action: 'leave', post_id: 'P02' });
+    await api.postLeave('P02', l.evidence);
+    expect(await api.postSuggestion()).toBeNull();
+    await api.postArrive({ post_id: 'P01' });
+    expect((await api.postDuty()).find((d) => d.post_id === 'P01')!.arrival_source).toBe('manual');
+    expect((await api.postDuty()).find((d) => d.post_id === 'P02')!.arrival_source).toBeNull();
   });
 
   it('has no current window at noon', async () => {

@@ -3,7 +3,7 @@
 
 import { toApiError } from './errors';
 import type { Transport, Unlisten } from './transport';
-import type { Command, Commands, EventName, Events, Receipt, SyncProgress } from './types';
+import type { Command, Commands, EventName, Events, Receipt, SyncProgress, VisitEvidence } from './types';
 
 export type Api = ReturnType<typeof makeApi>;
 
@@ -32,8 +32,10 @@ export function makeApi(t: Transport) {
     drafts: () => call('drafts'),
     discardDraft: (id: string) => call('discard_draft', { id }),
     postDuty: () => call('post_duty'),
-    postArrive: (post_id: string) => call('post_arrive', { post_id }),
-    postLeave: (post_id: string) => call('post_leave', { post_id }),
+    postArrive: (a: Commands['post_arrive']['args']) => call('post_arrive', a),
+    postLeave: (post_id: string, evidence?: VisitEvidence) =>
+      call('post_leave', evidence ? { post_id, evidence } : { post_id }),
+    postSuggestion: () => call('post_suggestion'),
     history: (limit?: number) => call('history', limit === undefined ? {} : { limit }),
     supplement: (a: Commands['supplement']['args']) => call('supplement', a),
     syncNow: (onProgress: (p: SyncProgress) => void): Promise<Receipt> =>

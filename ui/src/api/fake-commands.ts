@@ -10,7 +10,8 @@ import {
 } from './fake-ledger';
 import { photoRef } from './fake-photos';
 import { runSync } from './fake-sync';
-import { home, tz, visits } from './fake-views';
+import { suggestPost } from './fake-suggest';
+import { home, postStanding, tz, visits } from './fake-views';
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, COMMANDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, REPORT_KINDS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
@@ -117,18 +118,36 @@ function supplement(ctx: FakeCtx, seq: number, reason: string, correction: A | n
   return saved(ctx.commit('supplement', rec));
 }
 
-function postVisit(ctx: FakeCtx, post_id: string, arrive: boolean): Saved {
+function evidenceOf(ctx: FakeCtx, given: A | undefined): A {
+  if (!given) return { source: 'manual', fixes_inside: 0, dwell_s: 0, at: lastFixAt(ctx) };
+  if (given.source !== 'geofence') {
+    throw new ApiError('invalid', `evidence.source: \`${String(given.source)}\` is not \`geofence\` (leave evidence out for a manual check-in)`, 'evidence.source');
+  }
+  return { at: lastFixAt(ctx), ...clone(given) };
+}
+
+function postVisit(ctx: FakeCtx, a: A, arrive: boolean): Saved {
+  const post_id = String(a.post_id ?? '').trim();
   fail(post_id ? null : { field: 'post_id', code: 'required', message: 'is required' });
   const posts = ctx.s.reference?.posts ?? [];
   if (posts.length && !posts.some((p) => p.id === post_id)) {
     throw new ApiError('not_found', `post ${post_id} is not in the reference data`, 'post_id');
   }
+  const volunteers: A = {};
+  for (const [c, n] of Object.entries((a.volunteers ?? {}) as A)) {
+    fail(enumIssue('volunteers', c, VOLUNTEER_CATEGORIES));
+    if (Number(n) > 0) volunteers[c] = Number(n);
+  }
+  const officers = ((a.officers ?? []) as string[]).map((o) => String(o).trim()).filter(Boolean);
+  const evidence = evidenceOf(ctx, a.evidence);
   const open = visits(ctx).some((v) => v.post_id === post_id && v.end === null);
   if (arrive === open) {
     const why = arrive ? `already on post ${post_id}; leave it first` : `not on post ${post_id}`;
     throw new ApiError('invalid', `post_id: ${why}`, 'post_id');
   }
-  const rec: A = { post_id, evidence: { source: 'manual', fixes_inside: 0, dwell_s: 0, at: lastFixAt(ctx) } };
+  const rec: A = { post_id, evidence };
+  if (arrive && officers.length) rec.officers = officers;
+  if (arrive && Object.keys(volunteers).length) rec.volunteers = volunteers;
   if (ctx.s.open) rec.patrol_id = ctx.s.open.patrol_id;
   return saved(ctx.commit(arrive ? 'post_arrived' : 'post_left', rec));
 }
@@ -241,8 +260,10 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     return ctx.s.drafts.length < before;
   },
   post_duty: (ctx) => postDuty(ctx.s.reference?.posts ?? [], visits(ctx), ctx.now(), tz(ctx)),
-  post_arrive: (ctx, a) => postVisit(ctx, a.post_id, true),
-  post_leave: (ctx, a) => postVisit(ctx, a.post_id, false),
+  post_arrive: (ctx, a) => postVisit(ctx, a, true),
+  post_leave: (ctx, a) => postVisit(ctx, { post_id: a.post_id, evidence: a.evidence }, false),
+  post_suggestion: (ctx) =>
+    ctx.s.open ? suggestPost(ctx.s.reference?.posts ?? [], postStanding(ctx), ctx.s.open.route, ctx.now()) : null,
   history: (ctx, a) => {
     const limit = a.limit ?? 200;
     return [...ctx.s.entries].reverse().slice(0, limit).map((e) => ({

@@ -4,7 +4,7 @@
 import type { Post, PostDuty } from './types';
 import { localDate, localTimeMs } from '../lib/time';
 
-export type Visit = { post_id: string; start: number; end: number | null };
+export type Visit = { post_id: string; start: number; end: number | null; source: 'manual' | 'geofence' };
 
 const overlapMin = (a0: number, a1: number, b0: number, b1: number) =>
   Math.max(0, Math.min(a1, b1) - Math.max(a0, b0)) / 60_000;
@@ -13,7 +13,8 @@ export function postDuty(posts: Post[], visits: Visit[], now: number, tz: string
   const today = localDate(now, tz);
   return posts.map((post) => {
     const mine = visits.filter((v) => v.post_id === post.id);
-    const onPost = mine.some((v) => v.end === null);
+    const open = mine.find((v) => v.end === null);
+    const onPost = open !== undefined;
     const windows = post.duty_windows.map((w) => {
       const start_ms = localTimeMs(today, w.start, tz);
       const end_ms = localTimeMs(today, w.end, tz);
@@ -34,6 +35,7 @@ export function postDuty(posts: Post[], visits: Visit[], now: number, tz: string
       on_post: onPost,
       windows,
       current_window: cur && { start_ms: cur.start_ms, end_ms: cur.end_ms, minutes_on_post: cur.minutes_on_post },
+      arrival_source: open?.source ?? null,
     };
   });
 }

@@ -3,6 +3,7 @@
 
 import type { FakeCtx } from './fake-commands';
 import type { Visit } from './fake-duty';
+import type { Standing } from './fake-suggest';
 import { effective, standing } from './fake-ledger';
 import type { DayTally, Home } from './types';
 import { localDate } from '../lib/time';
@@ -13,12 +14,21 @@ export function visits(ctx: FakeCtx): Visit[] {
   const out: Visit[] = [];
   for (const e of standing(ctx.s.entries)) {
     const id = e.record.post_id as string;
-    if (e.kind === 'post_arrived') out.push({ post_id: id, start: e.wall_ms, end: null });
+    if (e.kind === 'post_arrived' && !out.some((x) => x.post_id === id && x.end === null)) {
+      out.push({ post_id: id, start: e.wall_ms, end: null, source: (e.record.evidence as { source?: string } | undefined)?.source === 'geofence' ? 'geofence' : 'manual' });
+    }
     if (e.kind === 'post_left') {
       const v = out.find((x) => x.post_id === id && x.end === null);
       if (v) v.end = e.wall_ms;
     }
   }
+  return out;
+}
+
+/** Each post's standing from the check-ins: on post or not, since the last one. */
+export function postStanding(ctx: FakeCtx): Map<string, Standing> {
+  const out = new Map<string, Standing>();
+  for (const v of visits(ctx)) out.set(v.post_id, v.end === null ? { on_post: true, since_ms: v.start } : { on_post: false, since_ms: v.end });
   return out;
 }
 

@@ -28,6 +28,9 @@ export type FakeOptions = {
   storageKey?: string;
   /** Start already enrolled, with the demo city loaded. */
   enrolled?: boolean;
+  /** Hold the simulated officer at this post (e.g. `P02`) instead of driving the loop, so the
+   * geofence suggests an arrival (`?fake-hold=P02`). */
+  holdAt?: string | null;
 };
 
 export type FakeTransport = Transport & {
@@ -150,8 +153,10 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
       return;
     }
     const step = (SPEED_MPS[o.mode] ?? 5) * ((opts.tickMs ?? 1000) / 1000) * (opts.speed ?? 1);
-    s.sim_progress_m += step;
-    const p = alongLoop(s.sim_progress_m);
+    const held = opts.holdAt ? s.reference?.posts.find((x) => x.id === opts.holdAt) : undefined;
+    const p = held
+      ? { lat: held.location.lat + (Math.random() - 0.5) * 0.00002, lon: held.location.lon + (Math.random() - 0.5) * 0.00002, heading: 0 }
+      : alongLoop((s.sim_progress_m += step));
     feedFix({ time_ms: now(), lat: p.lat, lon: p.lon, accuracy_m: 4 + Math.random() * 4, speed_mps: step, heading_deg: p.heading });
   }
 
@@ -194,7 +199,7 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
 }
 
 /** Options for the browser: state in localStorage, a fix a second, `?fake-speed=N` time-lapse,
- * `?fake-reset` to start from a fresh device. */
+ * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post. */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -205,5 +210,6 @@ export function fakeOptionsFromUrl(): FakeOptions {
     latencyMs: 40,
     storage,
     enrolled: q.has('fake-enrolled'),
+    holdAt: q.get('fake-hold'),
   };
 }

@@ -197,6 +197,30 @@ export type PostDuty = {
     window: DutyWindow;
   }[];
   current_window: { start_ms: Ms; end_ms: Ms; minutes_on_post: number } | null;
+  /** How this device's open visit was checked in; null when not on post. */
+  arrival_source: 'manual' | 'geofence' | null;
+};
+/** What supports a post check-in: the geofence's fixes, or the officer's tap (`manual`). */
+export type VisitEvidence = {
+  source: 'geofence' | 'manual';
+  fixes_inside: number;
+  dwell_s: number;
+  best_accuracy_m?: number;
+  at?: LatLon;
+};
+/** The geofence proposes a check-in; the officer confirms it by passing `evidence` back. */
+export type PostSuggestion = {
+  action: 'arrive' | 'leave';
+  post_id: string;
+  name: string;
+  since_ms: Ms;
+  evidence: VisitEvidence;
+};
+export type PostArriveArgs = {
+  post_id: string;
+  officers?: string[];
+  volunteers?: Partial<Record<VolunteerCategory, number>>;
+  evidence?: VisitEvidence;
 };
 export type SyncState = 'pending' | 'acked' | 'quarantined';
 export type HistoryItem = {
@@ -310,8 +334,9 @@ export interface Commands {
   drafts: { args: undefined; ret: Draft[] };
   discard_draft: { args: { id: string }; ret: boolean };
   post_duty: { args: undefined; ret: PostDuty[] };
-  post_arrive: { args: { post_id: string }; ret: Saved };
-  post_leave: { args: { post_id: string }; ret: Saved };
+  post_arrive: { args: PostArriveArgs; ret: Saved };
+  post_leave: { args: { post_id: string; evidence?: VisitEvidence }; ret: Saved };
+  post_suggestion: { args: undefined; ret: PostSuggestion | null };
   history: { args: { limit?: number }; ret: HistoryItem[] };
   supplement: { args: { seq: number; reason: string; correction: unknown | null }; ret: Saved };
   sync_now: { args: { on_progress: unknown }; ret: Receipt };
@@ -340,6 +365,7 @@ export const COMMANDS: Command[] = [
   'post_duty',
   'post_arrive',
   'post_leave',
+  'post_suggestion',
   'history',
   'supplement',
   'sync_now',

@@ -2,6 +2,7 @@
 //! action (start / continue patrol) sits lowest, under the thumb.
 
 import { AppHeader } from '../components/AppHeader';
+import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
 import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
 import { navigate } from '../router';
 import { useApp } from '../state/store';
@@ -71,6 +72,7 @@ export function Home() {
               {home.last_sync_ms ? t('home.last_sync', { time: fmtDateTime(home.last_sync_ms) }) : t('home.never_synced')}
             </p>
           </section>
+          {p && home.city_loaded ? <PostSuggestionBanner /> : null}
           {!home.city_loaded ? <div class="banner banner-warn">{t('home.no_city')}</div> : null}
           {home.quarantined > 0 ? <div class="banner banner-warn">{t('home.quarantined', { n: home.quarantined })}</div> : null}
           {home.drafts > 0 ? (

@@ -1,12 +1,21 @@
-//! Post duty (驻点执勤): each post with its on-post state, minutes on post in the current duty
-//! window with a progress bar, today's windows, and big arrive / leave buttons.
+//! Post duty (驻点执勤): the geofence's suggestion as a banner (one tap confirms), each post with
+//! its on-post state (a manual check-in marked 手动), minutes on post in the current duty window
+//! with a progress bar, today's windows, big arrive / leave buttons — arriving opens a sheet
+//! for who holds the post (officers, volunteers by category) — and the one-tap violation
+//! buttons, which need no patrol.
 
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { PostDuty as Duty } from '../api/types';
+import { VOLUNTEER_CATEGORIES } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
-import { t, tError } from '../i18n';
-import { errorToast, toast, useLedger } from '../state/store';
+import { Field } from '../components/Field';
+import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
+import { Stepper } from '../components/Stepper';
+import { ViolationPad } from '../components/ViolationPad';
+import { t, tError, tIssue, type Key } from '../i18n';
+import { arriveArgs, crewIssue, newCrew, volunteerTotal, type Crew } from '../lib/crew';
+import { errorToast, refreshHome, toast, useLedger } from '../state/store';
 
 function pct(x: number): number {
   return Math.max(0, Math.min(100, Math.round(x * 100)));
@@ -23,7 +32,14 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
         <p class="card-title">
           {d.name} <span class="muted">{d.post_id}</span>
         </p>
-        <span class={'state-badge ' + (d.on_post ? 'state-on' : 'state-off')}>{d.on_post ? t('posts.on_post') : t('posts.off_post')}</span>
+        <span class="post-badges">
+          {d.on_post && d.arrival_source === 'manual' ? (
+            <span class="state-badge state-manual" data-testid="manual-badge">
+              {t('posts.manual')}
+            </span>
+          ) : null}
+          <span class={'state-badge ' + (d.on_post ? 'state-on' : 'state-off')}>{d.on_post ? t('posts.on_post') : t('posts.off_post')}</span>
+        </span>
       </div>
       {cw && cur ? (
         <div class="post-window">
@@ -50,9 +66,90 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
   );
 }
 
+/** Who holds the post: officer rows (at least one) and volunteers by category, one confirm. */
+function ArrivalSheet(p: { d: Duty; busy: boolean; onConfirm: (c: Crew) => void; onCancel: () => void }) {
+  const [crew, setCrew] = useState<Crew>(() => newCrew());
+  const [touched, setTouched] = useState(false);
+  const issue = crewIssue(crew);
+  const setOfficer = (i: number, v: string) => setCrew({ ...crew, officers: crew.officers.map((o, j) => (j === i ? v : o)) });
+  return (
+    <div class="overlay" role="presentation">
+      <div class="sheet arrival-sheet" role="dialog" aria-modal="true" aria-labelledby="arrival-title">
+        <h2 id="arrival-title" class="sheet-title">
+          {t('posts.arrive_title', { name: p.d.name, id: p.d.post_id })}
+        </h2>
+        <div class="sheet-scroll">
+          <Field id="officer-0" label={t('posts.officers')} error={touched && issue ? tIssue(issue) : null}>
+            <ul class="officer-rows">
+              {crew.officers.map((o, i) => (
+                <li key={i} class="input-row">
+                  <input
+                    id={`officer-${i}`}
+                    value={o}
+                    placeholder={t('start.officer_placeholder')}
+                    maxLength={40}
+                    aria-label={t('posts.officer_n', { n: i + 1 })}
+                    onInput={(e) => setOfficer(i, (e.currentTarget as HTMLInputElement).value)}
+                  />
+                  {crew.officers.length > 1 ? (
+                    <button
+                      type="button"
+                      class="btn btn-secondary"
+                      aria-label={t('posts.officer_remove', { n: i + 1 })}
+                      onClick={() => setCrew({ ...crew, officers: crew.officers.filter((_, j) => j !== i) })}
+                    >
+                      {t('common.remove')}
+                    </button>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+            <button type="button" class="btn btn-secondary btn-wide" onClick={() => setCrew({ ...crew, officers: [...crew.officers, ''] })}>
+              {t('posts.officer_add')}
+            </button>
+          </Field>
+          <fieldset class="fieldset" data-field="volunteers">
+            <legend class="field-label">
+              {t('start.volunteers')} · {t('start.volunteers_total', { n: volunteerTotal(crew) })}
+            </legend>
+            {VOLUNTEER_CATEGORIES.map((c) => (
+              <Stepper
+                key={c}
+                id={`arrival-volunteers.${c}`}
+                label={t(`volunteer.category.${c}`)}
+                value={crew.volunteers[c]}
+                max={500}
+                onChange={(n) => setCrew({ ...crew, volunteers: { ...crew.volunteers, [c]: n } })}
+              />
+            ))}
+          </fieldset>
+        </div>
+        <div class="sheet-actions">
+          <button type="button" class="btn btn-secondary" onClick={p.onCancel} disabled={p.busy}>
+            {t('common.cancel')}
+          </button>
+          <button
+            type="button"
+            class="btn btn-primary"
+            data-testid="arrival-confirm"
+            disabled={p.busy}
+            onClick={() => {
+              setTouched(true);
+              if (!issue) p.onConfirm(crew);
+            }}
+          >
+            {t('posts.confirm_arrive')}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 export function PostDuty() {
   const [duty, setDuty] = useState<Duty[] | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [arriving, setArriving] = useState<Duty | null>(null);
   const load = useCallback(() => {
     void api()
       .postDuty()
@@ -66,12 +163,13 @@ export function PostDuty() {
   }, [load]);
   useLedger(load);
 
-  const toggle = async (d: Duty) => {
+  const run = async (d: Duty, f: () => Promise<unknown>, done: Key) => {
     setBusy(d.post_id);
     try {
-      if (d.on_post) await api().postLeave(d.post_id);
-      else await api().postArrive(d.post_id);
-      toast(t(d.on_post ? 'posts.left' : 'posts.arrived', { name: d.name }));
+      await f();
+      toast(t(done, { name: d.name }));
+      setArriving(null);
+      void refreshHome();
       load();
     } catch (e) {
       errorToast(e, (x) => tError(x).title);
@@ -79,20 +177,41 @@ export function PostDuty() {
       setBusy(null);
     }
   };
+  const toggle = (d: Duty) => {
+    if (d.on_post) void run(d, () => api().postLeave(d.post_id), 'posts.left');
+    else setArriving(d);
+  };
 
-  const sorted = duty ? [...duty].sort((a, b) => Number(b.on_post) - Number(a.on_post)) : null;
+  const card = (d: Duty) => <PostCard key={d.post_id} d={d} busy={busy === d.post_id} onToggle={() => toggle(d)} />;
+  // Held posts first, then the violation buttons within thumb reach, then the other posts.
+  const held = (duty ?? []).filter((d) => d.on_post);
+  const others = (duty ?? []).filter((d) => !d.on_post);
   return (
     <>
       <AppHeader title={t('posts.title')} />
-      <main class="screen">
-        {sorted === null ? <p class="muted">{t('common.loading')}</p> : null}
-        {sorted && sorted.length === 0 ? <div class="banner banner-warn">{t('posts.none')}</div> : null}
-        <ul class="post-list">
-          {(sorted ?? []).map((d) => (
-            <PostCard key={d.post_id} d={d} busy={busy === d.post_id} onToggle={() => void toggle(d)} />
-          ))}
-        </ul>
+      <main class="screen posts-screen">
+        <div class="posts-top">
+          <PostSuggestionBanner onConfirmed={load} />
+          {duty === null ? <p class="muted">{t('common.loading')}</p> : null}
+          {duty && duty.length === 0 ? <div class="banner banner-warn">{t('posts.none')}</div> : null}
+        </div>
+        <ul class="post-list posts-held">{held.map(card)}</ul>
+        <section class="posts-violations" aria-labelledby="post-violations">
+          <h2 id="post-violations" class="card-kicker">
+            {t('posts.violations')}
+          </h2>
+          <ViolationPad />
+        </section>
+        <ul class="post-list posts-other">{others.map(card)}</ul>
       </main>
+      {arriving ? (
+        <ArrivalSheet
+          d={arriving}
+          busy={busy === arriving.post_id}
+          onCancel={() => setArriving(null)}
+          onConfirm={(c) => void run(arriving, () => api().postArrive(arriveArgs(arriving.post_id, c)), 'posts.arrived')}
+        />
+      ) : null}
     </>
   );
 }
