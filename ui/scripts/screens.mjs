@@ -230,17 +230,79 @@ async function walk(browser, base, vp) {
     await shot('report-menu-drafts');
   });
 
-  await check(`${vp.name} post duty: arrive, on post`, async () => {
+  await check(`${vp.name} post duty: arrive (who holds the post), on post, marked manual`, async () => {
     await go('#/posts');
     await see('驻点执勤');
     await page.locator('.post').first().getByRole('button', { name: '到岗' }).click();
+    await see('在岗民警');
+    await page.getByTestId('arrival-confirm').click();
+    await see('至少填写一名民警');
+    await page.fill('#officer-0', '张伟');
+    await tap('再添加一名民警');
+    await page.fill('#officer-1', '李强');
+    await page.getByRole('button', { name: '增加红袖章/红马甲' }).click();
+    await page.getByRole('button', { name: '增加红袖章/红马甲' }).click();
+    await see('共 2 人');
+    await layout('post-arrival-sheet');
+    await shot('post-arrival-sheet');
+    await page.getByTestId('arrival-confirm').click();
     await see('已到岗');
     await page.locator('.post.is-on').first().waitFor();
+    assert((await page.locator('.post.is-on').first().textContent()).includes('手动'), 'a manual check-in should be marked 手动');
     await page.clock.fastForward('40:00');
     await page.evaluate(() => window.scrollTo(0, 0));
     await see('本时段在岗 40 分钟', 8000);
     await layout('post-duty');
     await shot('post-duty');
+  });
+
+  await check(`${vp.name} post duty: the geofence suggests an arrival, violations need no patrol (zh-CN, en)`, async () => {
+    // The simulated officer stands at P02 (洞庭大道/武陵大道) for a minute and a half.
+    await page.goto(`${base}/?fake-speed=25&fake-hold=P02#/posts`);
+    await see('驻点执勤');
+    await page.clock.runFor('01:30');
+    const banner = page.getByTestId('post-suggestion');
+    // P01 was checked in by hand 40 minutes ago, yet the fixes of the last quarter hour are all
+    // far from it: the fence asks about leaving P01 first, then about arriving at P02.
+    await see('已离开 洞庭大道/光荣路（P01）？', 8000);
+    await see('定位判定：已在围栏外');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await layout('post-duty-suggest-leave');
+    await shot('post-duty-suggest-leave');
+    await banner.getByRole('button', { name: '确认离岗' }).click();
+    await see('已离岗 · 洞庭大道/光荣路');
+    await see('已到达 洞庭大道/武陵大道（P02）？', 8000);
+    assert((await banner.getByRole('button').textContent()).includes('确认到岗'), 'banner should offer 确认到岗');
+    await page.locator('[data-violation="no-helmet"]').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await layout('post-duty-suggestion');
+    await shot('post-duty-suggestion');
+    await page.locator('[data-violation="red-light"]').click();
+    await see('已保存 · 闯红灯');
+    await page.waitForFunction(() => document.querySelector('[data-testid="count-red-light"]')?.textContent?.includes('今日 1'));
+
+    await go('#/settings');
+    await page.locator('#language [data-value="en"]').click();
+    await see('Language');
+    await go('#/posts');
+    await see('Arrived at 洞庭大道/武陵大道 (P02)?');
+    await see('Confirm arrival');
+    await see('No helmet');
+    await see('Violations (no patrol needed)');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await layout('post-duty-suggestion-en');
+    await shot('post-duty-suggestion-en');
+    await go('#/settings');
+    await page.locator('#language [data-value="zh-CN"]').click();
+    await see('语言 / Language');
+
+    await go('#/posts');
+    await page.getByTestId('post-suggestion').getByRole('button', { name: '确认到岗' }).click();
+    await see('已到岗 · 洞庭大道/武陵大道');
+    await page.locator('.post.is-on[data-post="P02"]').waitFor();
+    await page.getByTestId('post-suggestion').waitFor({ state: 'detached', timeout: 5000 });
+    assert(!(await page.locator('.post[data-post="P02"]').textContent()).includes('手动'), 'a confirmed suggestion is not manual');
+    await shot('post-duty-confirmed');
   });
 
   await check(`${vp.name} sync: progress and receipt`, async () => {
