@@ -129,18 +129,9 @@ fn device_name(city: &City, unit: Unit) -> (String, String) {
 
 pub async fn simulate(plan: &SimPlan<'_>, hq: &Hq, data: &Path) -> Result<Totals> {
     let engine = Arc::new(patrol_sync::SyncEngine::new().map_err(|e| anyhow::anyhow!("{e}"))?);
-    // HQ lets one address enrol 10 devices a minute (limits.rs): the simulator, all its devices
-    // on one address, enrols them one at a time and waits out the limit with the engine's own
-    // backoff (HQ answers 429, a transient failure), however many minutes that takes.
-    let enroller = Arc::new(tokio::sync::Mutex::new(
-        patrol_sync::SyncEngine::with_options(patrol_sync::SyncOptions {
-            max_attempts: 60,
-            backoff_base: std::time::Duration::from_secs(1),
-            backoff_cap: std::time::Duration::from_secs(10),
-            ..Default::default()
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?,
-    ));
+    // HQ lets one address enrol 10 devices a minute (patrol-hq's limits.rs): the simulator, all
+    // its devices on one address, enrols them one at a time and waits out the limit.
+    let enroller = Arc::new(tokio::sync::Mutex::new(()));
     let Some(&first) = plan.dates.first() else {
         return Ok(Totals::default());
     };
@@ -174,8 +165,8 @@ pub async fn simulate(plan: &SimPlan<'_>, hq: &Hq, data: &Path) -> Result<Totals
             let dev = SimDevice::open(&job.dir, job.day_start, job.skew)?;
             {
                 // Fair (FIFO): devices enrol in the order they were spawned.
-                let enroller = enroller.lock().await;
-                enroll(&enroller, &hq, &dev, &job.name).await?;
+                let _turn = enroller.lock().await;
+                enroll(&engine, &hq, &dev, &job.name).await?;
             }
             let _permit = permits.acquire().await?;
             job.run(dev, &engine).await
@@ -440,10 +431,23 @@ async fn enroll(
     name: &str,
 ) -> Result<()> {
     let code = hq.enrollment_code(name).await?;
-    engine
-        .enroll(&dev.store, &hq.url, &code)
-        .await
-        .map_err(|e| anyhow::anyhow!("enrol {name}: {e}"))?;
+    // A refused attempt (429, over the per-minute limit) leaves the code unused and counts
+    // nothing against the limit, so asking again every few seconds until the window turns
+    // costs no more than the wait.
+    let mut refusals = 0;
+    loop {
+        match engine.enroll(&dev.store, &hq.url, &code).await {
+            Ok(_) => break,
+            Err(patrol_sync::Error::Network(why)) if refusals < 40 => {
+                if refusals == 0 {
+                    eprintln!("patrol-sim: {name}: {why}; waiting");
+                }
+                refusals += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            }
+            Err(e) => anyhow::bail!("enrol {name}: {e}"),
+        }
+    }
     // The first sync brings the reference data, so entries get their grid cell.
     engine
         .sync(&dev.store, |_| {})
