@@ -309,9 +309,10 @@ fn a_patrol_with_violations_and_a_report_is_kept_and_listed() {
         "supplement",
         json!({"seq": 2, "reason": "fix", "correction": {"type": "no-helmet", "plate": "ABC"}}),
     );
+    // The core's report reader names the field inside the correction.
     assert_eq!(
         (e["kind"].as_str(), e["field"].as_str()),
-        (Some("invalid"), Some("correction")),
+        (Some("invalid"), Some("correction.plate")),
         "{e}"
     );
 

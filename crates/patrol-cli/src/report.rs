@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use patrol_device::Store;
+use patrol_model::report::{Filled, ReportKind, build_report};
 use patrol_model::{PatrolId, Record, ViolationTally};
 use std::path::Path;
 
@@ -15,30 +16,23 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
-/// Parse a report body of `kind` from JSON, filling in the running patrol when absent.
+/// Parse a report body of `kind` from JSON, filling in the running patrol when absent — the
+/// core's one way to build a report (`patrol_model::report`), as the app does.
 pub fn from_json(
     kind: &str,
-    mut body: serde_json::Value,
+    body: serde_json::Value,
     patrol: Option<PatrolId>,
     file: &Path,
 ) -> Result<Record> {
-    if let (Some(obj), Some(p)) = (body.as_object_mut(), patrol) {
-        obj.entry("patrol_id")
-            .or_insert_with(|| serde_json::Value::String(p.to_string()));
-    }
-    let ctx = || format!("{}: not a valid {kind} report", file.display());
-    Ok(match kind {
-        "violation" => Record::Violation(serde_json::from_value(body).with_context(ctx)?),
-        "lost-person" => Record::LostPerson(serde_json::from_value(body).with_context(ctx)?),
-        "accident" | "traffic-accident" => {
-            Record::TrafficAccident(serde_json::from_value(body).with_context(ctx)?)
-        }
-        "assistance" | "dispute" => {
-            Record::Assistance(serde_json::from_value(body).with_context(ctx)?)
-        }
-        "incident" | "theft" => Record::Incident(serde_json::from_value(body).with_context(ctx)?),
-        other => bail!("unknown report kind `{other}` (expected one of: {KINDS})"),
-    })
+    let kind: ReportKind = kind
+        .parse()
+        .map_err(|_| anyhow::anyhow!("unknown report kind `{kind}` (expected one of: {KINDS})"))?;
+    let filled = Filled {
+        patrol_id: patrol,
+        at: None,
+    };
+    build_report(kind, body, filled)
+        .with_context(|| format!("{}: not a valid {kind} report", file.display()))
 }
 
 /// The one-tap violation tally from flags.

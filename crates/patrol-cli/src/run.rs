@@ -174,19 +174,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .entry(a.seq)?
                 .ok_or(patrol_device::Error::NoSuchEntry(a.seq))?;
             let correction = match &a.json {
-                Some(path) => {
-                    let kind = match target.kind {
-                        patrol_model::EntryKind::TrafficAccident => "accident",
-                        patrol_model::EntryKind::LostPerson => "lost-person",
-                        k => k.as_str(),
-                    };
-                    Some(Box::new(report::from_json(
-                        kind,
-                        report::read_json(path)?,
-                        None,
-                        path,
-                    )?))
-                }
+                // Any kind can be corrected; the core reads the body as the app does.
+                Some(path) => Some(Box::new(
+                    patrol_model::report::build_correction(target.kind, report::read_json(path)?)
+                        .with_context(|| {
+                        format!(
+                            "{}: not a valid correction of a {}",
+                            path.display(),
+                            target.kind
+                        )
+                    })?,
+                )),
                 None if a.withdraw => None,
                 None => {
                     bail!("supplement needs --withdraw or --json FILE with the corrected report")

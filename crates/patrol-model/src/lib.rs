@@ -12,6 +12,7 @@ pub mod fix;
 mod ids;
 mod plate;
 mod record;
+pub mod report;
 mod track;
 pub mod v1;
 

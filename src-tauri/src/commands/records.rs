@@ -2,19 +2,17 @@
 //! forms, photos, and corrections. The shell fills in what only it knows — the running patrol,
 //! where the officer is — and the core validates and commits.
 
-use super::{from_json, non_blank, slug};
+use super::{non_blank, slug};
 use crate::dto::Saved;
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 use base64::Engine as _;
 use patrol_device::Store;
+use patrol_model::report::{Filled, ReportKind, build_report};
 use patrol_model::{
     EntryKind, LatLon, PhotoRef, Plate, Record, Supplement, VehicleKind, ViolationTally,
 };
 use tauri::{AppHandle, Runtime, State};
-
-/// Reports `submit_report` takes (`kind` → the record of patrol-model).
-const REPORT_KINDS: &[&str] = &["lost_person", "traffic_accident", "assistance", "incident"];
 
 fn plate(field: &str, value: Option<String>) -> CmdResult<Option<Plate>> {
     non_blank(value)
@@ -125,51 +123,29 @@ pub fn add_violation_details<R: Runtime>(
     Ok(entry.into())
 }
 
-/// Turn a report body into its record: the running patrol and the current position are filled
-/// in when the form left them out.
+/// Turn a report body into its record with the core's one builder: the running patrol and the
+/// current position are filled in when the form left them out.
 fn report_record(
     kind: &str,
     body: serde_json::Value,
-    within: &str,
     patrol: Option<patrol_model::PatrolId>,
     at: Option<LatLon>,
 ) -> CmdResult<Record> {
-    let record = match kind {
-        "lost_person" => {
-            let mut r: patrol_model::LostPersonReport = from_json(body, within)?;
-            r.patrol_id = r.patrol_id.or(patrol);
-            r.found_at = r.found_at.or(at);
-            Record::LostPerson(r)
-        }
-        "traffic_accident" => {
-            let mut r: patrol_model::TrafficAccidentReport = from_json(body, within)?;
-            r.patrol_id = r.patrol_id.or(patrol);
-            r.at = r.at.or(at);
-            Record::TrafficAccident(r)
-        }
-        "assistance" => {
-            let mut r: patrol_model::AssistanceRecord = from_json(body, within)?;
-            r.patrol_id = r.patrol_id.or(patrol);
-            r.at = r.at.or(at);
-            Record::Assistance(r)
-        }
-        "incident" => {
-            let mut r: patrol_model::IncidentReport = from_json(body, within)?;
-            r.patrol_id = r.patrol_id.or(patrol);
-            r.at = r.at.or(at);
-            Record::Incident(r)
-        }
-        other => {
-            return Err(CommandError::invalid(
-                "kind",
-                format!(
-                    "unknown report kind `{other}` (expected one of: {})",
-                    REPORT_KINDS.join(", ")
-                ),
-            ));
-        }
-    };
-    Ok(record)
+    let kind: ReportKind = kind.parse()?;
+    if kind == ReportKind::Violation {
+        return Err(CommandError::invalid(
+            "kind",
+            "a violation is tallied with record_violation, not submitted as a report",
+        ));
+    }
+    Ok(build_report(
+        kind,
+        body,
+        Filled {
+            patrol_id: patrol,
+            at,
+        },
+    )?)
 }
 
 /// A finished report (`draft_id`: the draft is deleted in the entry's transaction).
@@ -185,7 +161,7 @@ pub fn submit_report<R: Runtime>(
     let at = here(&state);
     let entry = state.commit(&app, |s| -> CmdResult<_> {
         let patrol = s.open_patrol()?.map(|p| p.patrol_id);
-        let record = report_record(kind.trim(), body, "", patrol, at)?;
+        let record = report_record(kind.trim(), body, patrol, at)?;
         photos_held(s, &record.photos())?;
         Ok(match non_blank(draft_id) {
             Some(id) => s.finalize_draft(&id, &record, capture)?,
@@ -238,25 +214,7 @@ pub fn supplement<R: Runtime>(
     Ok(entry.into())
 }
 
-/// The corrected record of an entry of `kind`, from the body the UI sent.
+/// The corrected record of an entry of `kind`, from the body the UI sent (the core's builder).
 fn correction_record(kind: EntryKind, body: serde_json::Value) -> CmdResult<Record> {
-    if REPORT_KINDS.contains(&kind.as_str()) {
-        // A correction states the report whole; only its patrol link, when left out, is kept
-        // from the original by the store (`Record::keeping_patrol_of`).
-        return report_record(kind.as_str(), body, "correction", None, None);
-    }
-    from_json(
-        serde_json::json!({ "kind": kind.as_str(), "body": body }),
-        "",
-    )
-    .map_err(|mut e| {
-        // Say `correction.plate`, not the `body.plate` of the tagged record.
-        let rename = |s: &str| match s.strip_prefix("body") {
-            Some(rest) => format!("correction{rest}"),
-            None => s.to_owned(),
-        };
-        e.field = e.field.as_deref().map(rename);
-        e.message = rename(&e.message);
-        e
-    })
+    Ok(patrol_model::report::build_correction(kind, body)?)
 }
