@@ -6,7 +6,8 @@
 //!
 //! Environment (tests, demos): `PATROL_APP_DATA` (data folder), `PATROL_HQ_URL` +
 //! `PATROL_ENROLL_CODE` (enrol at startup when not enrolled), `PATROL_POSITION_SOURCE`
-//! (`simulated` | `none` | `gpx-replay:PATH`, desktop) and `PATROL_FIX_INTERVAL_MS`.
+//! (`simulated` | `none` | `gpx-replay:PATH`, desktop), `PATROL_FIX_INTERVAL_MS` and
+//! `PATROL_KEY_FILE` (the store key in that file instead of the OS keystore).
 
 pub mod commands;
 pub mod dto;
@@ -33,6 +34,9 @@ pub struct Options {
     pub auto_enroll: Option<(String, String)>,
     /// Start the desktop position source from `PATROL_POSITION_SOURCE` (default simulated).
     pub position_from_env: bool,
+    /// The store key in this file (`PATROL_KEY_FILE`); `None`: the OS keystore, or a key file
+    /// beside the data folder where there is none ([`secrets::Keystore::for_data_dir`]).
+    pub key_file: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -44,6 +48,9 @@ impl Options {
                 .map(Into::into),
             auto_enroll: var("PATROL_HQ_URL").zip(var("PATROL_ENROLL_CODE")),
             position_from_env: cfg!(desktop),
+            key_file: std::env::var_os("PATROL_KEY_FILE")
+                .filter(|f| !f.is_empty())
+                .map(Into::into),
         }
     }
 }
@@ -88,7 +95,7 @@ pub fn configure<R: Runtime>(
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_geolocation::init());
     let builder = match &options.data_dir {
-        Some(dir) => builder.manage(AppState::open(dir)?),
+        Some(dir) => builder.manage(AppState::open(dir, options.key_file.as_deref())?),
         None => builder,
     };
     Ok(builder
@@ -97,7 +104,8 @@ pub fn configure<R: Runtime>(
         .setup(move |app| {
             let handle = app.handle().clone();
             if app.try_state::<AppState>().is_none() {
-                app.manage(AppState::open(&state::data_dir(&handle)?)?);
+                let dir = state::data_dir(&handle)?;
+                app.manage(AppState::open(&dir, options.key_file.as_deref())?);
             }
             if options.position_from_env {
                 start_position_from_env(&handle);
@@ -126,7 +134,7 @@ fn start_position_from_env<R: Runtime>(app: &AppHandle<R>) {
 fn auto_enroll<R: Runtime>(app: AppHandle<R>, hq_url: String, code: String) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        match state.with_store(|s| secrets::enrolled(s)) {
+        match state.with_store(|s| secrets::enrolled(&state.keys, s)) {
             Ok(false) => {}
             Ok(true) => return,
             Err(e) => return eprintln!("patrol-app: {e}"),

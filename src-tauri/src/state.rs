@@ -1,11 +1,13 @@
 //! What the shell keeps while it runs: the device [`Store`] behind a mutex (shared with the
 //! position source and the sync engine, which takes it only between network calls), the
 //! [`SyncEngine`], and the position hub. Also where the data folder comes from: Tauri's
-//! `app_data_dir`, or `PATROL_APP_DATA` for tests and demos.
+//! `app_data_dir`, or `PATROL_APP_DATA` for tests and demos; and its keys ([`Keystore`]): the
+//! store is encrypted at rest.
 
 use crate::error::{CmdResult, CommandError};
 use crate::events;
 use crate::position::PositionHub;
+use crate::secrets::{self, Keystore};
 use patrol_device::{Capture, Clock, Store, SystemClock};
 use patrol_model::LatLon;
 use patrol_sync::SyncEngine;
@@ -25,20 +27,33 @@ pub struct AppState {
     pub sync_gate: tokio::sync::Mutex<()>,
     pub position: Arc<PositionHub>,
     pub clock: Arc<dyn Clock>,
+    /// Where the store key and the device secret are kept.
+    pub keys: Keystore,
 }
 
 impl AppState {
-    /// Open (or create) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<AppState, String> {
-        Self::open_with_clock(dir, Arc::new(SystemClock::new()))
+    /// Open (or create) the encrypted store in `dir`, its key in the OS keystore or in
+    /// `key_file` (`PATROL_KEY_FILE`; see [`Keystore::for_data_dir`]). A plaintext store from an
+    /// older version is encrypted on the way, and a device secret in its settings moved to the
+    /// OS keystore.
+    pub fn open(dir: &Path, key_file: Option<&Path>) -> Result<AppState, String> {
+        let keys = Keystore::for_data_dir(dir, key_file)?;
+        Self::open_with_clock(dir, Arc::new(SystemClock::new()), keys)
     }
 
-    /// Open with a given clock (tests pass a `ManualClock`).
-    pub fn open_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<AppState, String> {
-        let store = Store::open(dir, clock.clone())
+    /// Open with a given clock (tests pass a `ManualClock`) and keystore.
+    pub fn open_with_clock(
+        dir: &Path,
+        clock: Arc<dyn Clock>,
+        keys: Keystore,
+    ) -> Result<AppState, String> {
+        let store = Store::open_with_source(dir, clock.clone(), &keys)
             .map_err(|e| format!("cannot open the device store in {}: {e}", dir.display()))?;
         if let Some(broken) = ledger_problem(&store) {
             eprintln!("patrol-app: warning: {broken}");
+        }
+        if let Err(e) = secrets::secure_device_secret(&keys, &store) {
+            eprintln!("patrol-app: warning: the device secret stays in the store: {e}");
         }
         let engine = SyncEngine::new().map_err(|e| e.to_string())?;
         Ok(AppState {
@@ -47,6 +62,7 @@ impl AppState {
             sync_gate: tokio::sync::Mutex::new(()),
             position: Arc::new(PositionHub::default()),
             clock,
+            keys,
         })
     }
 

@@ -55,8 +55,9 @@ pub enum Error {
         "the store is encrypted but its key is missing; restore the key file or keystore entry it was made with (a new key would never open it)"
     )]
     KeyMissing,
-    #[error("key file {path}: {reason}")]
-    KeyFile { path: PathBuf, reason: String },
+    /// The key file or keystore entry (`place`) could not be read or written.
+    #[error("{place}: {reason}")]
+    KeyStore { place: String, reason: String },
 }
 
 impl Error {
@@ -80,7 +81,7 @@ impl Error {
             Error::NotOnPost(_) => "not_on_post",
             Error::WrongKey => "wrong_key",
             Error::KeyMissing => "key_missing",
-            Error::KeyFile { .. } => "key_file",
+            Error::KeyStore { .. } => "key_store",
         }
     }
 

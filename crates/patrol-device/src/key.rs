@@ -28,8 +28,8 @@ impl StoreKey {
         let mut bytes = [0u8; STORE_KEY_LEN];
         rand::rngs::OsRng
             .try_fill_bytes(&mut bytes)
-            .map_err(|e| Error::KeyFile {
-                path: PathBuf::new(),
+            .map_err(|e| Error::KeyStore {
+                place: "new store key".into(),
                 reason: format!("the system's random source failed: {e}"),
             })?;
         let key = StoreKey(bytes);
@@ -107,8 +107,8 @@ impl FileKeySource {
     /// The default key file of the data folder `data_dir`: `<data dir>.key` beside it, not
     /// inside it, so copying the folder alone does not copy the key with it.
     pub fn beside(data_dir: &Path) -> Result<FileKeySource> {
-        let bad = |reason: &str| Error::KeyFile {
-            path: data_dir.to_path_buf(),
+        let bad = |reason: &str| Error::KeyStore {
+            place: format!("data folder {}", data_dir.display()),
             reason: reason.to_owned(),
         };
         let abs = std::path::absolute(data_dir).map_err(|e| Error::io(data_dir, e))?;
@@ -139,8 +139,8 @@ impl FileKeySource {
         };
         StoreKey::from_hex(&text)
             .map(Some)
-            .map_err(|reason| Error::KeyFile {
-                path: path.clone(),
+            .map_err(|reason| Error::KeyStore {
+                place: format!("key file {}", path.display()),
                 reason,
             })
     }
@@ -205,8 +205,8 @@ impl KeySource for FileKeySource {
         }
         self.create_new(&StoreKey::generate()?)?;
         // Whatever is on disk now is the key (ours, or one another process wrote first).
-        self.read()?.ok_or_else(|| Error::KeyFile {
-            path: self.0.clone(),
+        self.read()?.ok_or_else(|| Error::KeyStore {
+            place: format!("key file {}", self.0.display()),
             reason: "the key file vanished right after it was written".into(),
         })
     }

@@ -290,7 +290,7 @@ fn the_key_file_is_private_and_never_overwritten() {
     // A damaged key file is an error, never replaced by a new key.
     std::fs::write(&path, "not a key").unwrap();
     let err = source.load_or_create().unwrap_err();
-    assert_eq!(err.kind(), "key_file");
+    assert_eq!(err.kind(), "key_store");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key");
 }
 
@@ -310,4 +310,29 @@ fn open_with_source_creates_the_key_once_and_reopens_with_it() {
     drop(s);
     assert_eq!(source.load().unwrap().unwrap(), key);
     Store::open_encrypted(&data, Arc::new(clock), &key).unwrap();
+}
+
+#[test]
+fn forgetting_the_device_secret_keeps_the_device_bound_to_its_hq() {
+    let (_dir, s, _clock) = store();
+    s.save_enrollment("https://hq.example", "CD-01", "s3cret")
+        .unwrap();
+    s.forget_device_secret().unwrap();
+    assert_eq!(s.device_secret().unwrap(), None);
+    assert_eq!(
+        s.enrolled_hq_url().unwrap().as_deref(),
+        Some("https://hq.example")
+    );
+    assert!(s.set_hq_url("https://elsewhere.example").is_err());
+
+    // An enrolment older than the address binding: the implied address is bound first.
+    let (_dir, s, _clock) = store();
+    s.set_setting("hq_url", "https://old.example").unwrap();
+    s.set_setting("device_secret", "0ld").unwrap();
+    s.forget_device_secret().unwrap();
+    assert_eq!(s.device_secret().unwrap(), None);
+    assert_eq!(
+        s.enrolled_hq_url().unwrap().as_deref(),
+        Some("https://old.example")
+    );
 }

@@ -18,7 +18,7 @@ pub fn home(state: State<'_, AppState>) -> CmdResult<Home> {
         let enrollment = s.enrollment()?;
         Ok(Home {
             device_id: s.device_id(),
-            enrolled: s.device_secret()?.is_some(),
+            enrolled: crate::secrets::enrolled(&state.keys, s)?,
             hq_url: s.hq_url()?,
             device_name: enrollment.map(|e| e.device_name).filter(|n| !n.is_empty()),
             open_patrol: OpenPatrol::of(s)?.map(|(p, _)| p),

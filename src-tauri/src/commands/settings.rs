@@ -73,6 +73,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options = Options {
             data_dir: Some(dir.path().to_path_buf()),
+            key_file: Some(dir.path().join("store.key")),
             ..Options::default()
         };
         let app = configure(mock_builder(), options)
@@ -129,7 +130,7 @@ mod tests {
             "nothing changed, not even the language"
         );
         let creds = state
-            .with_store(|s| crate::secrets::credentials(s))
+            .with_store(|s| crate::secrets::credentials(&state.keys, s))
             .unwrap();
         assert_eq!(creds.hq_url, "https://hq.example");
 

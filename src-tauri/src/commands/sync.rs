@@ -36,6 +36,13 @@ pub async fn enroll_device<R: Runtime>(
     let resp = {
         let _gate = state.sync_gate.lock().await;
         let resp = state.engine.enroll(&*state.store, hq_url, code).await?;
+        // Enrolment wrote the secret into the store; it belongs in the OS keystore.
+        if let Err(e) = state.with_store(|s| secrets::secure_device_secret(&state.keys, s)) {
+            eprintln!(
+                "patrol-app: the device secret stays in the store: {}",
+                e.message
+            );
+        }
         if let Err(e) = sync_once(state, |_| {}).await {
             eprintln!("patrol-app: enrolled, but the first sync failed: {e}");
         }
@@ -62,7 +69,7 @@ async fn sync_once(
     state: &AppState,
     mut progress: impl FnMut(SyncProgress) + Send,
 ) -> CmdResult<patrol_sync::SyncReport> {
-    let creds = state.with_store(|s| secrets::credentials(s))?;
+    let creds = state.with_store(|s| secrets::credentials(&state.keys, s))?;
     let report = state
         .engine
         .sync_with(&*state.store, &creds, |p| {

@@ -33,6 +33,8 @@ impl TestApp {
     pub fn in_dir(dir: tempfile::TempDir) -> TestApp {
         let options = Options {
             data_dir: Some(dir.path().to_path_buf()),
+            // Never the developer's own keystore: a key file the temp folder takes along.
+            key_file: Some(dir.path().join("store.key")),
             ..Options::default()
         };
         let app = configure(mock_builder(), options)

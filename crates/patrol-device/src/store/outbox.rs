@@ -15,7 +15,8 @@ use rusqlite::{OptionalExtension, params};
 
 const HQ_URL: &str = "hq_url";
 const DEVICE_NAME: &str = "device_name";
-/// Kept in the store for the CLI; the app keeps it in the OS keystore instead.
+/// Kept in the store for the CLI (and by the app when no OS keystore is available); the app
+/// moves it to the OS keystore ([`Store::forget_device_secret`]).
 const DEVICE_SECRET: &str = "device_secret";
 /// The HQ address the secret was issued for. A `meta` key, not a `setting.` one, so the generic
 /// [`Store::set_setting`] cannot move it.
@@ -281,8 +282,29 @@ impl Store {
         self.set_setting(HQ_URL, hq_url)
     }
 
+    /// The device secret kept in the settings (the CLI's way, and the app's before it moved the
+    /// secret to the OS keystore).
     pub fn device_secret(&self) -> Result<Option<String>> {
         self.setting(DEVICE_SECRET)
+    }
+
+    /// Delete the device secret from the settings once the caller holds it elsewhere (the app:
+    /// the OS keystore, checked by reading it back). In the same transaction, an enrolled
+    /// address that was only implied by the secret (an enrolment older than that binding) is
+    /// bound first, so the device stays tied to the HQ that issued the secret.
+    pub fn forget_device_secret(&self) -> Result<()> {
+        let tx = self.write_tx()?;
+        if get_meta(&tx, ENROLLED_HQ_URL)?.is_none()
+            && let Some(url) = self.enrolled_hq_url()?
+        {
+            set_meta(&tx, ENROLLED_HQ_URL, &url)?;
+        }
+        tx.execute(
+            "DELETE FROM meta WHERE key = ?1",
+            [format!("setting.{DEVICE_SECRET}")],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
