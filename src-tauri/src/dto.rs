@@ -66,33 +66,21 @@ pub struct OpenPatrol {
 }
 
 impl OpenPatrol {
-    /// The running patrol with its route figures, or `None`.
+    /// The running patrol with its route figures, or `None` (the core's live view).
     pub fn of(store: &Store) -> patrol_device::Result<Option<(OpenPatrol, Vec<PositionFix>)>> {
-        let Some(open) = store.open_patrol()? else {
-            return Ok(None);
-        };
-        let fixes = store.patrol_fixes(open.patrol_id)?;
-        let last_fix = fixes.last().copied();
-        let cell = match (last_fix, store.city()?) {
-            (Some(f), Some(city)) => patrol_geo::grid::GridIndex::new(&city.cells)
-                .cell_at(patrol_model::LatLon {
-                    lat: f.lat,
-                    lon: f.lon,
-                })
-                .cloned(),
-            _ => None,
-        };
-        let view = OpenPatrol {
-            patrol_id: open.patrol_id,
-            group: open.group,
-            mode: open.mode,
-            started_ms: open.started_wall_ms,
-            distance_m: (store.patrol_distance_m(open.patrol_id)? * 10.0).round() / 10.0,
-            fixes: fixes.len(),
-            cell,
-            last_fix,
-        };
-        Ok(Some((view, fixes)))
+        Ok(store.live_patrol()?.map(|(v, fixes)| {
+            let view = OpenPatrol {
+                patrol_id: v.patrol_id,
+                group: v.group,
+                mode: v.mode,
+                started_ms: v.started_ms,
+                distance_m: v.distance_m,
+                fixes: v.fixes,
+                cell: v.cell,
+                last_fix: v.last_fix,
+            };
+            (view, fixes)
+        }))
     }
 }
 

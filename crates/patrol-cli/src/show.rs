@@ -171,13 +171,11 @@ pub fn export_tracks(
 
 pub fn status(store: &Store, as_json: bool) -> Result<()> {
     let open = store.open_patrol()?;
-    let (buffered, distance_m) = match &open {
-        Some(p) => (
-            store.buffered_fixes(p.patrol_id)?.len(),
-            store.patrol_distance_m(p.patrol_id)?,
-        ),
-        None => (0, 0.0),
-    };
+    // The same live view the app shows (distance through the accuracy gate, cell, fixes).
+    let live = store.live_patrol()?.map(|(v, _)| v);
+    let (buffered, distance_m) = live
+        .as_ref()
+        .map_or((0, 0.0), |v| (v.buffered, v.distance_m));
     let (head, hash) = store.head()?;
     let outbox = store.outbox_counts()?;
     let today = store.today()?;
@@ -190,6 +188,7 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
         let v = json!({
             "device_id": store.device_id(),
             "open_patrol": open,
+            "live_patrol": live,
             "buffered_fixes": buffered,
             "distance_m": distance_m,
             "head": { "seq": head, "hash": hash },

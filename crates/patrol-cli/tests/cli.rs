@@ -498,7 +498,7 @@ fn supplements_withdraw_and_correct_through_the_cli() {
             "--reason",
             "x",
         ],
-        "not a valid violation",
+        "not a valid correction of a violation: correction.type: missing field",
     );
 }
 

@@ -21,6 +21,26 @@ pub struct OpenPatrol {
     pub group: GroupId,
 }
 
+/// The running patrol as its live screen shows it: the same figures in the app and on the
+/// `patrol status` line, computed once here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LivePatrol {
+    pub patrol_id: PatrolId,
+    pub group: GroupId,
+    pub mode: PatrolMode,
+    /// The device's wall clock at the start entry.
+    pub started_ms: i64,
+    /// Distance so far through the city's accuracy gate, metres to 0.1 (HQ's `km` agrees).
+    pub distance_m: f64,
+    /// Fixes so far, sealed and buffered.
+    pub fixes: usize,
+    /// Of those, still in the buffer (sealed into a segment at the next flush or at stop).
+    pub buffered: usize,
+    /// The grid cell of the latest fix, from the cached reference grid.
+    pub cell: Option<patrol_model::CellId>,
+    pub last_fix: Option<patrol_model::PositionFix>,
+}
+
 /// The last started patrol that has not been stopped.
 pub fn open_patrol(entries: &[Entry]) -> Result<Option<OpenPatrol>> {
     let mut open: Option<OpenPatrol> = None;

@@ -86,4 +86,38 @@ impl Store {
             gate_m,
         ))
     }
+
+    /// The running patrol's live view (`None` when no patrol runs), with its fixes in the order
+    /// taken so a screen can draw the route.
+    pub fn live_patrol(&self) -> Result<Option<(views::LivePatrol, Vec<PositionFix>)>> {
+        let Some(open) = self.open_patrol()? else {
+            return Ok(None);
+        };
+        let fixes = self.patrol_fixes(open.patrol_id)?;
+        let buffered = self.buffered_fixes(open.patrol_id)?.len();
+        let last_fix = fixes.last().copied();
+        let cell = match (&self.grid, last_fix) {
+            (Some(grid), Some(f)) => grid
+                .cell_at(patrol_model::LatLon {
+                    lat: f.lat,
+                    lon: f.lon,
+                })
+                .cloned(),
+            _ => None,
+        };
+        let gate_m = City::accuracy_gate_of(self.city()?.as_ref());
+        let distance_m = patrol_geo::track::patrolled_m(&fixes, gate_m);
+        let view = views::LivePatrol {
+            patrol_id: open.patrol_id,
+            group: open.group,
+            mode: open.mode,
+            started_ms: open.started_wall_ms,
+            distance_m: (distance_m * 10.0).round() / 10.0 + 0.0,
+            fixes: fixes.len(),
+            buffered,
+            cell,
+            last_fix,
+        };
+        Ok(Some((view, fixes)))
+    }
 }
