@@ -40,6 +40,9 @@ pub struct CitySettings {
     /// geofence decisions; [`DEFAULT_ACCURACY_GATE_M`] when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy_gate_m: Option<f64>,
+    /// Seconds between fixes per patrol mode ([`crate::Sampling`]); the defaults when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<crate::Sampling>,
 }
 
 impl CitySettings {
@@ -48,6 +51,9 @@ impl CitySettings {
     }
 
     pub fn validate(&self) -> Validation {
+        if let Some(s) = &self.sampling {
+            s.validate()?;
+        }
         if let Some(g) = self.accuracy_gate_m
             && !(g.is_finite() && (5.0..=500.0).contains(&g))
         {
@@ -163,6 +169,11 @@ impl City {
         self.settings
             .accuracy_gate_m
             .unwrap_or(DEFAULT_ACCURACY_GATE_M)
+    }
+
+    /// The sampling table of this city (its own, else the defaults).
+    pub fn sampling(&self) -> crate::Sampling {
+        self.settings.sampling.unwrap_or_default()
     }
 
     /// The gate for `city`, or the default when the device or HQ has no reference data.

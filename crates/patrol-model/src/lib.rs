@@ -13,6 +13,7 @@ mod ids;
 mod plate;
 mod record;
 pub mod report;
+mod sampling;
 mod track;
 pub mod v1;
 
@@ -27,4 +28,5 @@ pub use fix::{LatLon, PositionFix};
 pub use ids::{CellId, DeviceId, EntryId, GroupId, PatrolId, PostId, validate_code};
 pub use plate::Plate;
 pub use record::*;
+pub use sampling::Sampling;
 pub use track::{MAX_FIXES_PER_SEGMENT, TrackSegment};

@@ -28,15 +28,10 @@ pub trait FixSource: Send + std::fmt::Debug {
     ) -> Option<(PositionFix, Duration)>;
 }
 
-/// Sampling per patrol mode (MOBILE.md): foot ~5 s, bicycle/e-bike ~3 s, car ~2 s,
-/// motorcycle 1 s; 5 s while no patrol runs.
+/// The time between fixes for `mode` by the default sampling table (`patrol_model::Sampling`,
+/// the one table; a city may set its own, which phones use when tracking starts).
 pub fn cadence(mode: Option<PatrolMode>) -> Duration {
-    Duration::from_millis(match mode {
-        Some(PatrolMode::Foot) | None => 5_000,
-        Some(PatrolMode::Bicycle | PatrolMode::EBike) => 3_000,
-        Some(PatrolMode::Car) => 2_000,
-        Some(PatrolMode::Motorcycle) => 1_000,
-    })
+    Duration::from_millis(patrol_model::Sampling::default().interval_ms(mode))
 }
 
 /// Which source feeds the app, as `Home.position_source` names it.
@@ -229,16 +224,20 @@ pub fn parse_source(spec: &str, interval: Option<Duration>) -> Result<Option<Sou
     }
 }
 
-/// After this long without movement the native tracker slows to a heartbeat (MOBILE.md).
-const STATIONARY_AFTER_MS: u64 = 180_000;
-
 /// Start native background tracking for a patrol just started (phones). On desktop the plugin
 /// answers `Unavailable` and the running simulated or replay source goes on feeding fixes.
 pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: PatrolMode) {
+    // The city's own table when it set one (HQ tunes it), else the defaults.
+    let sampling = state
+        .with_store(|s| Ok::<_, crate::error::CommandError>(s.city()?))
+        .ok()
+        .flatten()
+        .map(|c| c.sampling())
+        .unwrap_or_default();
     let request = TrackingRequest {
         mode: mode.slug().to_owned(),
-        interval_ms: cadence(Some(mode)).as_millis() as u64,
-        stationary_after_ms: STATIONARY_AFTER_MS,
+        interval_ms: sampling.interval_ms(Some(mode)),
+        stationary_after_ms: u64::from(sampling.stationary_after_s) * 1000,
         notification_title: "巡逻中 · On patrol".into(),
         notification_text: "记录巡逻轨迹 · Recording the patrol route".into(),
     };
