@@ -84,7 +84,7 @@ impl Hq {
     /// A one-time enrolment code, as `patrol-hq device add` makes.
     pub async fn enrollment_code(&self, name: &str) -> String {
         let state = AppState::new(self.storage.clone());
-        patrol_hq::routes_api::new_enrollment(&state, name)
+        patrol_hq::service::new_enrollment(&state, name)
             .await
             .unwrap()
             .code

@@ -97,7 +97,7 @@ impl TlsHq {
 
     async fn code(&self, name: &str) -> String {
         let state = AppState::new(self.storage.clone());
-        patrol_hq::routes_api::new_enrollment(&state, name)
+        patrol_hq::service::new_enrollment(&state, name)
             .await
             .unwrap()
             .code

@@ -69,7 +69,7 @@ fn killing_the_device_mid_sync_never_loses_or_duplicates() {
     let state = AppState::new(hq.storage.clone());
     let code = hq
         .rt
-        .block_on(patrol_hq::routes_api::new_enrollment(&state, "kill test"))
+        .block_on(patrol_hq::service::new_enrollment(&state, "kill test"))
         .unwrap()
         .code;
     let device = tempfile::tempdir().unwrap();

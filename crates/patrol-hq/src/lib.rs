@@ -15,10 +15,6 @@ pub mod server;
 pub mod service;
 pub mod tls;
 
-/// Operations shared by the HTTP API and the `patrol-hq` command line.
-pub mod routes_api {
-    pub use crate::routes::operator::{EnrollmentCode, new_enrollment};
-}
 pub mod storage;
 pub mod verify;
 

@@ -196,7 +196,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {
-            let code = patrol_hq::routes_api::new_enrollment(&state, &name)
+            let code = patrol_hq::service::new_enrollment(&state, &name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             audit(&state, "enrollment_code_created", Some(code.name.clone())).await?;

@@ -2,13 +2,14 @@
 //! `patrol-hq` command line calls the same functions. A use case reads what the pure planners
 //! need from storage, lets them decide, and commits what they decided.
 
-use crate::auth::{hash_secret, normalize_code, random_secret};
+use crate::auth::{enrollment_code, hash_secret, normalize_code, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::limits::Refused;
 use crate::storage::StorageError;
 use crate::{AppState, ingest};
 use patrol_model::DeviceId;
 use patrol_model::v1::{EnrollRequest, EnrollResponse, UploadRequest, UploadResponse};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -219,4 +220,42 @@ pub async fn audit(
         })
         .await?;
     Ok(())
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnrollmentCode {
+    pub code: String,
+    pub name: String,
+    pub expires_ms: i64,
+}
+
+/// How long a new enrolment code stays valid.
+pub const ENROLLMENT_VALID_MS: i64 = 24 * 3600 * 1000;
+
+/// A one-time enrolment code, shown once (HQ keeps only its hash).
+/// Create a one-time enrolment code (the HTTP endpoint and `patrol-hq device add` both call it).
+pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<EnrollmentCode> {
+    let name = check_label("device name", name, 64)?;
+    let now = state.now_ms();
+    let pending = state.storage.pending_enrollments(now).await?.len();
+    if pending >= MAX_PENDING_CODES {
+        return Err(ApiError::bad(
+            "too_many_codes",
+            format!(
+                "{pending} enrolment codes are waiting unredeemed; cancel unused ones \
+                 (`patrol-hq device cancel-code`) or let them expire"
+            ),
+        ));
+    }
+    let code = enrollment_code();
+    let expires_ms = now + ENROLLMENT_VALID_MS;
+    state
+        .storage
+        .create_enrollment(&hash_secret(&normalize_code(&code)), &name, now, expires_ms)
+        .await?;
+    Ok(EnrollmentCode {
+        code,
+        name,
+        expires_ms,
+    })
 }

@@ -48,7 +48,7 @@ fn a_device_catches_a_suffix_rewritten_consistently_at_hq() {
 
     let mut d = Device::new();
     let code = rt
-        .block_on(patrol_hq::routes_api::new_enrollment(&state, "巡逻终端 07"))
+        .block_on(patrol_hq::service::new_enrollment(&state, "巡逻终端 07"))
         .unwrap()
         .code;
     blocking::enroll(&mut d.store, &url, &code).unwrap();

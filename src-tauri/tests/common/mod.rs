@@ -162,7 +162,7 @@ impl Hq {
     pub fn enrollment_code(&self, name: &str) -> String {
         let state = patrol_hq::AppState::new(self.storage.clone());
         self.rt
-            .block_on(patrol_hq::routes_api::new_enrollment(&state, name))
+            .block_on(patrol_hq::service::new_enrollment(&state, name))
             .unwrap()
             .code
     }

@@ -4,7 +4,7 @@
 //! simply part of the next answer — never double counted.
 
 use super::ApiJson;
-use crate::auth::{OperatorAuth, enrollment_code, hash_secret, normalize_code};
+use crate::auth::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{DeviceRow, ImportSummary, StoredEntry};
 use crate::{AppState, projections, service, verify};
@@ -17,9 +17,6 @@ use chrono_tz::Tz;
 use patrol_model::v1::{self, Conflict, DailyStats, EntryProblem};
 use patrol_model::{City, DeviceId, EntryKind, PatrolId};
 use serde::{Deserialize, Serialize};
-
-/// How long a new enrolment code stays valid.
-pub const ENROLLMENT_VALID_MS: i64 = 24 * 3600 * 1000;
 
 #[utoipa::path(get, path = "/api/v1/devices", tag = "operator", security(("operator" = [])), responses((status = 200, description = "enrolled devices"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn devices(
@@ -54,48 +51,14 @@ pub struct NewEnrollment {
     pub name: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollmentCode {
-    pub code: String,
-    pub name: String,
-    pub expires_ms: i64,
-}
-
-/// Create a one-time enrolment code (shared with `patrol-hq device add`).
-pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<EnrollmentCode> {
-    let name = crate::service::check_label("device name", name, 64)?;
-    let now = state.now_ms();
-    let pending = state.storage.pending_enrollments(now).await?.len();
-    if pending >= crate::service::MAX_PENDING_CODES {
-        return Err(ApiError::bad(
-            "too_many_codes",
-            format!(
-                "{pending} enrolment codes are waiting unredeemed; cancel unused ones \
-                 (`patrol-hq device cancel-code`) or let them expire"
-            ),
-        ));
-    }
-    let code = enrollment_code();
-    let expires_ms = now + ENROLLMENT_VALID_MS;
-    state
-        .storage
-        .create_enrollment(&hash_secret(&normalize_code(&code)), &name, now, expires_ms)
-        .await?;
-    Ok(EnrollmentCode {
-        code,
-        name,
-        expires_ms,
-    })
-}
-
 #[utoipa::path(post, path = "/api/v1/enrollments", tag = "operator", security(("operator" = [])), responses((status = 200, description = "a one-time enrolment code"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn create_enrollment(
     State(state): State<AppState>,
     op: OperatorAuth,
     ApiJson(req): ApiJson<NewEnrollment>,
-) -> ApiResult<Json<EnrollmentCode>> {
+) -> ApiResult<Json<service::EnrollmentCode>> {
     op.0.require_admin()?;
-    let code = new_enrollment(&state, &req.name).await?;
+    let code = service::new_enrollment(&state, &req.name).await?;
     service::audit(
         &state,
         &op.0,

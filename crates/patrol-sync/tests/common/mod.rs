@@ -58,7 +58,7 @@ impl Hq {
     /// A fresh one-time enrolment code.
     pub fn code(&self, name: &str) -> String {
         self.rt
-            .block_on(patrol_hq::routes_api::new_enrollment(&self.state, name))
+            .block_on(patrol_hq::service::new_enrollment(&self.state, name))
             .unwrap()
             .code
     }
