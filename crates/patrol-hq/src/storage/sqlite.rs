@@ -102,8 +102,9 @@ impl SqliteStorage {
         let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
         let pages = (i64::try_from(bytes).unwrap_or(i64::MAX) / page.max(512)).max(1);
-        let _: i64 =
-            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| r.get(0))?;
+        let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+            r.get(0)
+        })?;
         Ok(())
     }
 
