@@ -209,8 +209,9 @@ impl DeviceJob {
         })
         .await?
         .with_context(|| format!("recording {name}"))?;
-        // The device syncs now, so its clock reads now (plus its skew).
-        dev.at(until_ms);
+        // The device syncs now, so its clock reads now (plus its skew) — the real now: waiting
+        // for enrolment can take minutes, and a clock left at the run's start would look skewed.
+        dev.at(until_ms.max(chrono::Utc::now().timestamp_millis()));
         let entries = sync(engine, &dev)
             .await
             .with_context(|| format!("syncing {name}"))?;
