@@ -164,9 +164,10 @@ impl SyncEngine {
         Ok(hello)
     }
 
-    /// Redeem a one-time code from the station and keep the enrolment in the store's settings
-    /// (HQ address, device name, secret). Enrolling again replaces the previous enrolment, and
-    /// is the one way to move a device to another HQ.
+    /// Redeem a one-time code from the station, keep the enrolment in the store's settings (HQ
+    /// address, device name, secret) and download the city's reference data at once, so the
+    /// first records carry their cell. Enrolling again replaces the previous enrolment, and is
+    /// the one way to move a device to another HQ.
     pub async fn enroll(
         &self,
         store: &impl StoreAccess,
@@ -197,6 +198,21 @@ impl SyncEngine {
             });
         }
         store.with_store(|s| s.save_enrollment(&base, &resp.device_name, &resp.secret))?;
+        // The city's grid, posts and groups at once, so the very first records carry their
+        // cell and name real posts. HQ without a city yet, or a network that drops now, only
+        // postpones it to the first sync: the enrolment stands.
+        let token = v1::device_token(device_id, &resp.secret);
+        let mut session = Session {
+            hq: Hq::new(self.transport.clone(), base, Some(token)),
+            store,
+            options: &self.options,
+            progress: |_| {},
+            device_id,
+            requests: 0,
+            retries: 0,
+            problems: Vec::new(),
+        };
+        let _ = session.pull_reference().await;
         Ok(resp)
     }
 

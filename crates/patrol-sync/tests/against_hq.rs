@@ -70,10 +70,11 @@ fn enroll_sync_and_receipt() {
         report.to_string(),
         "HQ holds seq 1–6 (6 entries), 1 photo; pending 0; quarantined 0"
     );
+    // The reference data came with the enrolment; this sync found nothing new to download.
     assert!(
-        steps
+        !steps
             .iter()
-            .any(|p| matches!(p, patrol_sync::Progress::Reference { cells: 1, .. }))
+            .any(|p| matches!(p, patrol_sync::Progress::Reference { .. }))
     );
 
     // The device now holds HQ's reference data, the receipt, and a settled outbox.
@@ -453,4 +454,21 @@ fn a_queue_hq_never_moves_is_reported_stuck_after_three_tries() {
     // HQ fixed: the queue drains.
     let report = sync(&mut d, fast()).unwrap();
     assert!(report.is_clean(), "{report}");
+}
+
+/// Enrolling brings the city's reference data at once: the very first record, before any sync,
+/// is stamped with its grid cell.
+#[test]
+fn enrolment_brings_the_grid_before_the_first_sync() {
+    let hq = Hq::start(None);
+    let mut d = Device::new();
+    assert!(d.store.city().unwrap().is_none());
+    blocking::enroll(&mut d.store, &hq.url, &hq.code("巡逻终端 08")).unwrap();
+    let city = d
+        .store
+        .city()
+        .unwrap()
+        .expect("reference data with the enrolment");
+    assert_eq!(city.name, "常德 (sync test)");
+    assert!(d.store.reference_cursor().unwrap().is_some());
 }
