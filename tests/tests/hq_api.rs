@@ -674,11 +674,13 @@ async fn ranges_and_campaign_totals() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {msg}");
         assert!(code == "bad_range" || code == "bad_date", "{bad}: {code}");
     }
-    // No campaign start yet: 404 saying what to do; then the city sets one.
+    // A city without a campaign start: 404 saying what to do; then the city sets one.
+    let mut city = patrol_e2e::demo_city();
+    city.settings.campaign_start = None;
+    hq.storage.import_city(&city, T0).await.unwrap();
     let (status, _, msg) = error_code(get("/api/v1/stats/campaign".into()).await.unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(msg.contains("campaign_start"), "{msg}");
-    let mut city = patrol_e2e::demo_city();
     city.settings.campaign_start = Some(today - chrono::Duration::days(1));
     hq.storage.import_city(&city, T0).await.unwrap();
     let c: Value = get(format!("/api/v1/stats/campaign?to={to}"))
