@@ -171,6 +171,20 @@ pub fn plan(
     out
 }
 
+/// Flag the new patrol starts of `plan` whose group the city's reference data does not know.
+/// The device warned the officer and saved anyway (a patrol is never refused in the street);
+/// HQ keeps and counts it, and flags it so the command centre sees it.
+pub fn flag_unknown_groups(plan: &mut IngestPlan, city: &patrol_model::City) {
+    for s in plan.new.iter_mut().filter(|s| s.quarantine.is_none()) {
+        if let Ok(patrol_model::Record::PatrolStarted(p)) = s.entry.record()
+            && !city.groups.iter().any(|g| g.id == p.group)
+            && !s.flags.contains(&Flag::UnknownGroup)
+        {
+            s.flags.push(Flag::UnknownGroup);
+        }
+    }
+}
+
 /// Why a chained entry stays out of the figures, if it does.
 fn quarantine_reason(e: &Entry) -> Option<(&'static str, String)> {
     if let Some(cell) = &e.cell
@@ -593,5 +607,57 @@ mod tests {
             .collect();
         assert_eq!(codes, [(1, "invalid_cell"), (2, "invalid_cell")]);
         assert!(p.plan.new[2].quarantine.is_none());
+    }
+
+    #[test]
+    fn a_start_with_a_group_the_city_lacks_is_flagged() {
+        let d = DeviceId::new();
+        let start = |group: &str| {
+            patrol_model::Record::PatrolStarted(patrol_model::PatrolStart {
+                patrol_id: patrol_model::PatrolId::new(),
+                mode: patrol_model::PatrolMode::Foot,
+                group: group.into(),
+                officers: vec![],
+                volunteers: Default::default(),
+                vehicle_plate: None,
+            })
+        };
+        let a = UnsealedEntry {
+            device_id: d,
+            seq: 1,
+            id: EntryId::new(),
+            kind: patrol_model::EntryKind::PatrolStarted,
+            wall_ms: NOW,
+            mono_ms: 1,
+            gnss_ms: None,
+            cell: None,
+            payload: start("G07").encode_payload(),
+            prev_hash: Hash::GENESIS,
+        }
+        .seal()
+        .expect("encodes");
+        let b = UnsealedEntry {
+            seq: 2,
+            id: EntryId::new(),
+            payload: start("G99").encode_payload(),
+            prev_hash: a.hash,
+            device_id: d,
+            kind: patrol_model::EntryKind::PatrolStarted,
+            wall_ms: NOW,
+            mono_ms: 2,
+            gnss_ms: None,
+            cell: None,
+        }
+        .seal()
+        .expect("encodes");
+        let mut p = plan(genesis(), &HashMap::new(), &[a, b], NOW, NOW, 0);
+        let city: patrol_model::City = serde_json::from_value(serde_json::json!({
+            "name": "常德", "timezone": "Asia/Shanghai",
+            "groups": [{"id": "G07", "name": "第七组"}]
+        }))
+        .unwrap();
+        flag_unknown_groups(&mut p.plan, &city);
+        assert!(p.plan.new[0].flags.is_empty());
+        assert_eq!(p.plan.new[1].flags, [Flag::UnknownGroup]);
     }
 }

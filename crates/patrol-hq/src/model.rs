@@ -22,6 +22,9 @@ pub enum Flag {
     /// unit mistake, a forgery): it was not believed, and the event time comes from the next
     /// best source (GNSS, the corrected wall clock, or at worst HQ's receipt time).
     ImplausibleTime,
+    /// A patrol started with a group the city's reference data does not know (a typo, or a
+    /// group since removed): kept and counted, flagged for the command centre to look at.
+    UnknownGroup,
 }
 
 impl Flag {
@@ -30,6 +33,7 @@ impl Flag {
         Flag::GnssMismatch,
         Flag::SkewedClock,
         Flag::ImplausibleTime,
+        Flag::UnknownGroup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Flag {
             Flag::GnssMismatch => "gnss_mismatch",
             Flag::SkewedClock => "skewed_clock",
             Flag::ImplausibleTime => "implausible_time",
+            Flag::UnknownGroup => "unknown_group",
         }
     }
 }
@@ -55,6 +60,7 @@ pub mod flags {
     pub const GNSS_MISMATCH: Flag = Flag::GnssMismatch;
     pub const SKEWED_CLOCK: Flag = Flag::SkewedClock;
     pub const IMPLAUSIBLE_TIME: Flag = Flag::ImplausibleTime;
+    pub const UNKNOWN_GROUP: Flag = Flag::UnknownGroup;
 }
 
 /// An entry as HQ stores it.

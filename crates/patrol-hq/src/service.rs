@@ -132,6 +132,8 @@ pub async fn upload(
             format!("entry {} has seq 0; seqs start at 1", e.id),
         ));
     }
+    // The groups a patrol start may name (read once per upload; the city changes rarely).
+    let city = state.storage.city().await?;
     for _ in 0..REPLANS {
         let device = state
             .storage
@@ -168,6 +170,10 @@ pub async fn upload(
             req.device_now_ms,
             conflicts_held,
         );
+        let mut planned = planned;
+        if let Some(city) = &city {
+            ingest::flag_unknown_groups(&mut planned.plan, city);
+        }
         let accepted = u32::try_from(planned.plan.new.len()).unwrap_or(u32::MAX);
         let skew_ms = planned.plan.skew_ms;
         let kept = planned.plan.conflicts.len();

@@ -316,8 +316,8 @@ pub struct DailyStats {
     pub km_patrolled: f64,
     /// 驻点到岗（次）: post visits opened at posts the city knows.
     pub post_visits: u32,
-    /// 时间存疑（条）: entries of that day flagged for clock problems (kept and counted, only
-    /// flagged).
+    /// 存疑（条）: entries of that day carrying a flag — a clock problem or a group the city does
+    /// not know (kept and counted, only flagged).
     pub flagged_entries: u32,
 }
 
