@@ -189,8 +189,9 @@ pub fn client_addr(parts: &Parts, behind_proxy: bool) -> Option<std::net::IpAddr
         .and_then(|v| v.rsplit(',').next())
         .and_then(|hop| hop.trim().parse().ok());
     // A request that reached HQ around the proxy (or a proxy not set up as documented) is
-    // counted under the address it came from.
-    forwarded.or(peer)
+    // counted under the address it came from — but never as this machine: without the proxy's
+    // header a loopback peer is the proxy itself, and loopback is exempt from the limits.
+    forwarded.or(peer.filter(|p| !p.is_loopback()))
 }
 
 /// Random URL-safe secret of `bytes` random bytes.
