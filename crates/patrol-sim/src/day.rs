@@ -232,23 +232,17 @@ impl DeviceJob {
         Ok(fixes)
     }
 
-    /// The bounding box (min lat, min lon, max lat, max lon) this unit patrols: its group's
-    /// cells, or for a community team one cell of the city.
-    fn area(&self) -> (f64, f64, f64, f64) {
+    /// The bounding box (min lat, min lon, max lat, max lon) of the cells of `group`, the
+    /// group a patrol is recorded under (a community team walks a foot group's cells).
+    fn area(&self, group: &GroupId) -> (f64, f64, f64, f64) {
         let city = &self.city;
-        let cells: Vec<&GridCell> = match self.unit {
-            Unit::Group(i) => city
+        let cells: Vec<&GridCell> = match city.groups.iter().find(|g| &g.id == group) {
+            Some(g) => city
                 .cells
                 .iter()
-                .filter(|c| city.groups[i].cells.contains(&c.id))
+                .filter(|c| g.cells.contains(&c.id))
                 .collect(),
-            Unit::Community(i) => city
-                .cells
-                .iter()
-                .skip(i * city.cells.len() / plan::COMMUNITY_TEAMS)
-                .take(1)
-                .collect(),
-            Unit::Post(_) => vec![],
+            None => vec![],
         };
         let cells = if cells.is_empty() {
             city.cells.iter().take(1).collect()
@@ -280,7 +274,7 @@ impl DeviceJob {
             PatrolMode::Foot | PatrolMode::Bicycle => 1.3,
         };
         let every_s = self.fix_every_s;
-        let (lat0, lon0, lat1, lon1) = self.area();
+        let (lat0, lon0, lat1, lon1) = self.area(group);
         dev.at(d.start_ms);
         let mut pos = LatLon {
             lat: rng.random_range(lat0..=lat1),

@@ -16,7 +16,7 @@
 //!   by day and take a car at night ("白天见警察，晚上见警灯"), and some ride e-bikes at midday.
 //!   With the demo city's 12 car, 4 motorcycle and 21 foot groups that is 167 vehicle-trips.
 //! - **Community patrols** (~60 officer-trips, most volunteers): 20 station-led lane patrols
-//!   (社区小巷巡逻), three a day each, one station officer with red vests, community cadres, grid
+//!   (社区小巷巡逻) in the foot groups' cells, three a day each, one station officer with red vests, community cadres, grid
 //!   workers, property staff and security guards. The groups' foot sorties carry the 186 patrol
 //!   team and some guards (警保联勤).
 //! - **Reports and violations** are drawn per day from Poisson distributions at the story's
@@ -258,7 +258,14 @@ pub fn plan_day(input: DayInput<'_>) -> Vec<Deployment> {
             });
         }
     }
-    // Community patrols: a station officer and the neighbourhood's volunteers.
+    // Community patrols: a station officer and the neighbourhood's volunteers, walking the
+    // cells of one of the city's foot groups and recorded under that group (HQ flags a patrol
+    // whose group the city does not know).
+    let foot_groups: Vec<&PatrolGroup> = city
+        .groups
+        .iter()
+        .filter(|g| matches!(g.mode, None | Some(PatrolMode::Foot)))
+        .collect();
     for team in 0..input.communities {
         for &(h, m) in &COMMUNITY_WALKS {
             let start = day_ms(h, m) + rng.random_range(0..900_000);
@@ -268,7 +275,9 @@ pub fn plan_day(input: DayInput<'_>) -> Vec<Deployment> {
                 end_ms: start + 90 * 60_000,
                 duty: Duty::Patrol {
                     mode: PatrolMode::Foot,
-                    group: GroupId(format!("SQ{:02}", team + 1)),
+                    group: foot_groups
+                        .get(team % foot_groups.len().max(1))
+                        .map_or_else(|| GroupId(format!("SQ{:02}", team + 1)), |g| g.id.clone()),
                     officers: officers(&mut rng, 1),
                     volunteers: BTreeMap::new(),
                 },
