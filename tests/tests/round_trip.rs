@@ -204,16 +204,19 @@ fn record_everything(d: &Device) -> usize {
             source: "manual".into(),
             ..Default::default()
         };
+        // A stop of the running patrol at a post, linked as Store::arrive_at_post links it: the
+        // patrol's crew, not a deployment of its own.
+        let patrol_id = s.open_patrol().unwrap().map(|p| p.patrol_id);
         let arrive = PostArrival {
             crew: Default::default(),
             post_id: "P01".into(),
-            patrol_id: None,
+            patrol_id,
             evidence: evidence.clone(),
         };
         s.append(&Record::PostArrived(arrive), here()).unwrap();
         let leave = PostDeparture {
             post_id: "P01".into(),
-            patrol_id: None,
+            patrol_id,
             evidence,
         };
         s.append(&Record::PostLeft(leave), here()).unwrap();
