@@ -63,6 +63,16 @@ impl StoreKey {
         Zeroizing::new(hex::encode(self.0))
     }
 
+    /// The key for photo files, derived from this one under its own label so the same bytes
+    /// never key two ciphers.
+    pub(crate) fn photo_key(&self) -> Zeroizing<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"patrol-device/photo-key/v1\n");
+        h.update(self.0);
+        Zeroizing::new(h.finalize().into())
+    }
+
     /// SQLCipher's raw-key form, `x'…'`, for `PRAGMA key` and `ATTACH … KEY`.
     pub(crate) fn sqlcipher_literal(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex::encode_upper(self.0)))

@@ -336,3 +336,48 @@ fn forgetting_the_device_secret_keeps_the_device_bound_to_its_hq() {
         Some("https://old.example")
     );
 }
+
+/// Photos are evidence too: in an encrypted store each file is sealed (its bytes never appear
+/// on disk), a photo kept before encryption is sealed when the store is encrypted, and a sealed
+/// file passed off under another photo's name does not open.
+#[test]
+fn photo_files_are_sealed_in_an_encrypted_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (_, _, sha) = plaintext_store(dir.path(), &clock);
+    let file = dir.path().join("photos").join(&sha);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        PHOTO,
+        "plaintext before the key"
+    );
+
+    let key = StoreKey::generate().unwrap();
+    let s = Store::open_encrypted(dir.path(), Arc::new(clock.clone()), &key).unwrap();
+    let on_disk = std::fs::read(&file).unwrap();
+    assert!(on_disk.starts_with(b"PTRLPH1\0"), "sealed on encryption");
+    assert!(
+        !on_disk
+            .windows(16)
+            .any(|w| PHOTO.windows(16).any(|p| p == w)),
+        "no stretch of the photo left in the clear"
+    );
+    assert_eq!(s.read_photo(&sha).unwrap(), PHOTO);
+
+    // A new photo is sealed from the start.
+    let other = b"\x89PNG\r\n\x1a\n another piece of evidence";
+    let p = s.add_photo(other).unwrap();
+    let path = dir.path().join("photos").join(&p.sha256);
+    assert!(std::fs::read(&path).unwrap().starts_with(b"PTRLPH1\0"));
+    assert_eq!(s.read_photo(&p.sha256).unwrap(), other);
+
+    // Swapped names: the name is sealed in, so neither opens as the other.
+    std::fs::copy(&path, &file).unwrap();
+    assert!(s.read_photo(&sha).is_err());
+    drop(s);
+    // Without the key a sealed photo is refused, never returned as garbage.
+    assert!(matches!(
+        Store::open(dir.path(), Arc::new(clock)),
+        Err(Error::WrongKey)
+    ));
+}

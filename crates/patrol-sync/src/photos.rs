@@ -9,10 +9,6 @@ use crate::{Error, Result};
 use patrol_model::v1::{PhotoOffer, PhotoUpload, UPLOAD_OFFSET_HEADER};
 use patrol_model::{EntryKind, PhotoRef};
 use reqwest::Method;
-use sha2::{Digest, Sha256};
-use std::io::{Read, Seek, SeekFrom};
-use std::ops::Range;
-use std::path::{Path, PathBuf};
 
 /// Entry kinds that can name photos.
 const PHOTO_KINDS: &[EntryKind] = &[
@@ -36,18 +32,11 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         let (referenced, todo) = self.store.with_store(|s| -> patrol_device::Result<_> {
             let referenced = plan::referenced_photos(&s.entries_of(PHOTO_KINDS)?);
             let todo = plan::photos_to_upload(&referenced, &s.pending_photos()?);
-            let todo: Vec<(PhotoRef, PathBuf)> = todo
-                .into_iter()
-                .map(|p| {
-                    let path = s.photo_path(&p.sha256);
-                    (p, path)
-                })
-                .collect();
             Ok((referenced, todo))
         })?;
         let mut uploaded = 0;
-        for (photo, path) in todo {
-            match self.upload_photo(&photo, &path).await {
+        for photo in todo {
+            match self.upload_photo(&photo).await {
                 Ok(()) => {
                     self.store
                         .with_store(|s| s.mark_photo_uploaded(&photo.sha256))?;
@@ -67,8 +56,21 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         })
     }
 
-    async fn upload_photo(&mut self, photo: &PhotoRef, path: &Path) -> Result<()> {
-        check_file(photo, path)?;
+    async fn upload_photo(&mut self, photo: &PhotoRef) -> Result<()> {
+        // Through the store: it opens a sealed file and checks the SHA-256 before any byte
+        // leaves the device.
+        let file = self
+            .store
+            .with_store(|s| s.read_photo(&photo.sha256))
+            .map_err(damaged)?;
+        if file.len() as u64 != photo.size {
+            return Err(damaged(patrol_device::Error::NoSuchPhoto(format!(
+                "{} has {} bytes, its entry says {}",
+                photo.sha256,
+                file.len(),
+                photo.size
+            ))));
+        }
         let offer = PhotoOffer {
             sha256: photo.sha256.clone(),
             size: photo.size,
@@ -99,7 +101,12 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     "the upload does not move forward; HQ keeps asking for the same bytes",
                 ));
             }
-            let bytes = read_range(path, range.clone())?;
+            let bytes = usize::try_from(range.start)
+                .ok()
+                .zip(usize::try_from(range.end).ok())
+                .and_then(|(a, b)| file.get(a..b))
+                .ok_or_else(|| refused("bad_range", "HQ asked for bytes past the photo's end"))?
+                .to_vec();
             let answer: Result<PhotoUpload, _> = self
                 .call(|hq| {
                     hq.request(Method::PATCH, &url)
@@ -154,44 +161,7 @@ fn refused(code: &str, message: &str) -> Error {
     }
 }
 
-fn io_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Store(patrol_device::Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// The file must still be the photo its name says before any byte leaves the device.
-fn check_file(photo: &PhotoRef, path: &Path) -> Result<()> {
-    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(|e| io_error(path, e))?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    let sha = format!("{:x}", hasher.finalize());
-    if sha != photo.sha256 || size != photo.size {
-        return Err(io_error(
-            path,
-            std::io::Error::other(
-                "the photo file on this device is damaged (SHA-256 or size differ)",
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn read_range(path: &Path, range: Range<u64>) -> Result<Vec<u8>> {
-    let mut file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
-    file.seek(SeekFrom::Start(range.start))
-        .map_err(|e| io_error(path, e))?;
-    let mut buf = vec![0u8; (range.end - range.start) as usize];
-    file.read_exact(&mut buf).map_err(|e| io_error(path, e))?;
-    Ok(buf)
+/// A photo that cannot be read whole and true from this device's store.
+fn damaged(e: patrol_device::Error) -> Error {
+    Error::Store(e)
 }

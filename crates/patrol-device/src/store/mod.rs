@@ -50,6 +50,8 @@ pub struct Store {
     open_report: OpenReport,
     flush_policy: FlushPolicy,
     grid: Option<patrol_geo::grid::GridIndex>,
+    /// Photo files are sealed with this when the store is encrypted ([`photos`]).
+    photo_key: Option<zeroize::Zeroizing<[u8; 32]>>,
 }
 
 impl Store {
@@ -170,8 +172,11 @@ impl Store {
             },
             flush_policy: FlushPolicy::default(),
             grid: None,
+            photo_key: key.map(StoreKey::photo_key),
         };
         store.grid = store.load_grid()?;
+        // Photos kept before the store was encrypted are sealed now, each by an atomic rename.
+        store.seal_plain_photos()?;
         if unclean {
             let report = store.verify()?;
             store.open_report.check = Some(report);
