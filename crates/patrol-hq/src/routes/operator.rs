@@ -14,7 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
-use patrol_model::v1::{self, Conflict, DailyStats, EntryProblem};
+use patrol_model::v1::{self, Conflict, EntryProblem};
 use patrol_model::{City, DeviceId, EntryKind, PatrolId};
 use serde::{Deserialize, Serialize};
 
@@ -178,33 +178,23 @@ fn after(tz: Tz, to: NaiveDate) -> ApiResult<i64> {
     Ok(midnight(tz, next))
 }
 
-/// One local day: refuses a span, pointing at the endpoint that takes one.
-async fn day(
-    state: &AppState,
-    q: &DateQuery,
-    span_at: &str,
-) -> ApiResult<(Option<City>, Tz, NaiveDate, i64, i64)> {
-    let (city, tz, from, to, start, end) = span(state, q).await?;
-    if from != to {
-        return Err(ApiError::bad(
-            "bad_range",
-            format!("this answer is for one day (`date`); for {from} … {to} use {span_at}"),
-        ));
-    }
-    Ok((city, tz, from, start, end))
-}
-
 /// A visit opened late the day before is still open at midnight: the figures follow visits from
 /// a day before the span.
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-#[utoipa::path(get, path = "/api/v1/stats/daily", tag = "operator", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, local day of the city")), security(("operator" = [])), responses((status = 200, body = v1::DailyStats), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/stats/daily", tag = "operator", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, local day of the city (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day (the answer is then a RangeStats, as /api/v1/stats/range gives)"), ("to" = Option<String>, Query, description = "last local day of the span, included")), security(("operator" = [])), responses((status = 200, description = "DailyStats for one day; RangeStats for a span (from/to)", body = v1::DailyStats), (status = 400, description = "bad day or span", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn daily_stats(
     State(state): State<AppState>,
     _op: OperatorAuth,
     Query(q): Query<DateQuery>,
-) -> ApiResult<Json<DailyStats>> {
-    let (city, tz, date, start, end) = day(&state, &q, "/api/v1/stats/range").await?;
+) -> ApiResult<axum::response::Response> {
+    let (city, tz, from, to, start, end) = span(&state, &q).await?;
+    // A span asked of the daily figures: each day of it, with totals and averages.
+    if q.from.is_some() || q.to.is_some() {
+        return Ok(range(&state, city.as_ref(), tz, from, to, start, end)
+            .await?
+            .into_response());
+    }
     let window = state
         .storage
         .entries_between(start.saturating_sub(DAY_MS), end, None)
@@ -215,8 +205,9 @@ pub async fn daily_stats(
         &supplements,
         city.as_ref(),
         tz,
-        date,
-    )))
+        from,
+    ))
+    .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/range", tag = "operator", params(("from" = Option<String>, Query, description = "first local day, YYYY-MM-DD (default today)"), ("to" = Option<String>, Query, description = "last local day, included (default today)")), security(("operator" = [])), responses((status = 200, body = v1::RangeStats), (status = 400, description = "bad day or span", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
