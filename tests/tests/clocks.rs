@@ -25,16 +25,7 @@ fn fast() -> SyncOptions {
 }
 
 fn tally(t: ViolationType) -> Record {
-    Record::Violation(ViolationTally {
-        patrol_id: None,
-        violation: t,
-        plate: None,
-        vehicle: None,
-        seized_items: 0,
-        photos: vec![],
-        at: None,
-        note: None,
-    })
+    Record::Violation(ViolationTally::new(t))
 }
 
 #[tokio::test]

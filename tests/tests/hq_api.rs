@@ -78,16 +78,7 @@ fn http() -> reqwest::Client {
 }
 
 fn violation(t: ViolationType) -> Record {
-    Record::Violation(ViolationTally {
-        patrol_id: None,
-        violation: t,
-        plate: None,
-        vehicle: None,
-        seized_items: 0,
-        photos: vec![],
-        at: None,
-        note: None,
-    })
+    Record::Violation(ViolationTally::new(t))
 }
 
 async fn error_code(r: reqwest::Response) -> (StatusCode, String, String) {

@@ -132,14 +132,8 @@ fn files_in(dir: &Path) -> TlsFiles {
 
 fn violation() -> Record {
     Record::Violation(ViolationTally {
-        patrol_id: None,
-        violation: ViolationType::NoHelmet,
-        plate: None,
         vehicle: Some(VehicleKind::EBike),
-        seized_items: 0,
-        photos: vec![],
-        at: None,
-        note: None,
+        ..ViolationTally::new(ViolationType::NoHelmet)
     })
 }
 

@@ -20,16 +20,7 @@ pub fn reopen(dir: &tempfile::TempDir, clock: &ManualClock) -> Store {
 }
 
 pub fn violation(t: ViolationType) -> Record {
-    Record::Violation(ViolationTally {
-        patrol_id: None,
-        violation: t,
-        plate: None,
-        vehicle: None,
-        seized_items: 0,
-        photos: vec![],
-        at: None,
-        note: None,
-    })
+    Record::Violation(ViolationTally::new(t))
 }
 
 pub fn start(group: &str) -> PatrolStart {

@@ -284,16 +284,7 @@ mod tests {
     }
 
     fn violation(t: ViolationType) -> Record {
-        Record::Violation(ViolationTally {
-            patrol_id: None,
-            violation: t,
-            plate: None,
-            vehicle: None,
-            seized_items: 0,
-            photos: vec![],
-            at: None,
-            note: None,
-        })
+        Record::Violation(ViolationTally::new(t))
     }
 
     fn entry(device: DeviceId, seq: u64, prev: Hash, payload: Vec<u8>, wall_ms: i64) -> Entry {

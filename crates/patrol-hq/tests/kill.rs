@@ -34,14 +34,8 @@ fn chain(device: DeviceId, n: u64, now_ms: i64) -> Vec<Entry> {
     (1..=n)
         .map(|seq| {
             let r = Record::Violation(ViolationTally {
-                patrol_id: None,
-                violation: ViolationType::ALL[seq as usize % ViolationType::ALL.len()],
-                plate: None,
-                vehicle: None,
-                seized_items: 0,
-                photos: vec![],
-                at: None,
                 note: Some(format!("第{seq}起")),
+                ..ViolationTally::new(ViolationType::ALL[seq as usize % ViolationType::ALL.len()])
             });
             let e = UnsealedEntry {
                 device_id: device,

@@ -290,6 +290,22 @@ pub struct ViolationTally {
     pub note: Option<String>,
 }
 
+impl ViolationTally {
+    /// The one-tap tally: the type and nothing else; details are filled in by struct update.
+    pub fn new(violation: ViolationType) -> ViolationTally {
+        ViolationTally {
+            patrol_id: None,
+            violation,
+            plate: None,
+            vehicle: None,
+            seized_items: 0,
+            photos: vec![],
+            at: None,
+            note: None,
+        }
+    }
+}
+
 /// A lost person found (e.g. an elder with a wristband carrying family contact).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LostPersonReport {
@@ -644,13 +660,7 @@ mod tests {
     fn tally(patrol_id: Option<PatrolId>) -> Record {
         Record::Violation(ViolationTally {
             patrol_id,
-            violation: ViolationType::NoHelmet,
-            plate: None,
-            vehicle: None,
-            seized_items: 0,
-            photos: vec![],
-            at: None,
-            note: None,
+            ..ViolationTally::new(ViolationType::NoHelmet)
         })
     }
 
