@@ -34,7 +34,7 @@ async fn the_demo_city_through_two_days_lands_on_the_storys_figures_at_hq() {
     tokio::spawn(patrol_hq::serve(listener, AppState::new(storage)));
 
     // Yesterday, a whole day in the past, as the last day of the run: its night sorties stay
-    // open and are still within the live map's last 24 hours.
+    // open, so they are on the live map at any hour of today (it looks two days back for a start).
     let yesterday = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap()
         .with_timezone(&city.tz())

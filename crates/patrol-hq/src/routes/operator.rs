@@ -406,6 +406,12 @@ pub async fn post_compliance(
     Ok(Json(out))
 }
 
+/// How far back the live map looks for a patrol's start. A unit is on the map while its patrol
+/// runs, so the start must be in the window however recent its last fix: a night sortie started
+/// yesterday evening and never stopped is still out today (with its `age_ms`), not gone at the
+/// hour 24 hours after it set off.
+const LIVE_WINDOW_MS: i64 = 2 * DAY_MS;
+
 #[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn units(
     State(state): State<AppState>,
@@ -419,7 +425,7 @@ pub async fn units(
     ];
     let recent = state
         .storage
-        .entries_between(now - 24 * 3600 * 1000, now + 3600 * 1000, Some(&kinds))
+        .entries_between(now - LIVE_WINDOW_MS, now + 3600 * 1000, Some(&kinds))
         .await?;
     Ok(Json(projections::unit_positions(&recent, now)))
 }
