@@ -25,10 +25,11 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
-        .get(AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthenticated("missing Authorization: Bearer header".into()))?;
+    let value = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthenticated(
+            "missing Authorization: Bearer header (or a signed-in session)".into(),
+        )
+    })?;
     let value = value
         .to_str()
         .map_err(|_| ApiError::Unauthenticated("Authorization header is not text".into()))?;
@@ -117,6 +118,13 @@ impl FromRequestParts<AppState> for OperatorAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let address = client_addr(parts, state.behind_proxy).map(|ip| ip.to_string());
         let shown = address.clone().unwrap_or_else(|| "unknown".into());
+        // The command-centre page signs in once and then presents its session cookie; scripts
+        // present the token itself. A bearer header wins when both are there.
+        if !parts.headers.contains_key(AUTHORIZATION)
+            && let Some(secret) = session_cookie(&parts.headers)
+        {
+            return session_operator(parts, state, secret, address).await;
+        }
         let token = match bearer(parts) {
             Ok(t) => t,
             Err(e) => {
@@ -150,6 +158,67 @@ impl FromRequestParts<AppState> for OperatorAuth {
                 Err(ApiError::Unauthenticated("unknown operator token".into()))
             }
         }
+    }
+}
+
+/// The cookie that carries a command-centre session.
+pub const SESSION_COOKIE: &str = "hq_session";
+
+/// The header a cookie-authenticated request that changes something must carry. A page on
+/// another site cannot add it without a CORS preflight HQ never grants, so a forged form or
+/// link cannot act with the operator's session (SameSite=Strict already keeps the cookie off
+/// cross-site requests; this holds even where a browser ignores SameSite).
+pub const CSRF_HEADER: &str = "x-requested-with";
+
+/// The session secret in the request's `Cookie` headers, when there is one.
+pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The operator behind a live session: the session neither ended nor expired, its operator
+/// neither revoked nor expired, checked on every request, so revoking either refuses the very
+/// next request.
+async fn session_operator(
+    parts: &Parts,
+    state: &AppState,
+    secret: &str,
+    address: Option<String>,
+) -> Result<OperatorAuth, ApiError> {
+    let unsafe_method = !matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if unsafe_method && !parts.headers.contains_key(CSRF_HEADER) {
+        return Err(ApiError::forbidden(
+            "csrf",
+            "a change made with a session cookie must carry the X-Requested-With header",
+        ));
+    }
+    let now = state.now_ms();
+    match state.storage.session(&hash_secret(secret)).await? {
+        Some((session, op)) if session.live(now) && op.active(now) => Ok(OperatorAuth(Operator {
+            id: op.id,
+            name: op.name,
+            role: op.role,
+            address,
+        })),
+        Some((session, op)) => {
+            tracing::warn!(session = %session.id, operator = %op.id, "ended, expired or revoked session refused");
+            Err(ApiError::Unauthenticated(
+                "this session has ended, expired or been revoked; sign in again".into(),
+            ))
+        }
+        None => Err(ApiError::Unauthenticated(
+            "unknown session; sign in again".into(),
+        )),
     }
 }
 

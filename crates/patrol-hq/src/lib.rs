@@ -5,8 +5,10 @@
 
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod ingest;
 pub mod limits;
+pub mod map;
 pub mod model;
 pub mod openapi;
 pub mod projections;
@@ -17,6 +19,7 @@ pub mod tls;
 
 pub mod storage;
 pub mod verify;
+pub mod web;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -45,6 +48,14 @@ pub struct AppState {
     /// the last hop the proxy appended to `X-Forwarded-For`. Never set otherwise, or any client
     /// could choose the address its enrolment limits and audit lines are counted under.
     pub behind_proxy: bool,
+    /// Session cookies carry `Secure` (HQ is reached over HTTPS: TLS here or at the proxy).
+    pub secure_cookies: bool,
+    /// What changed, for open command-centre pages.
+    pub events: events::Events,
+    /// The command-centre page's files (embedded, or a folder for development).
+    pub web: Arc<web::WebAssets>,
+    /// The city's map pack, when the operator gave one.
+    pub map_pack: Option<Arc<map::MapPack>>,
 }
 
 impl AppState {
@@ -55,6 +66,10 @@ impl AppState {
             max_body: MAX_BODY_BYTES,
             enrol_limiter: Arc::default(),
             behind_proxy: false,
+            secure_cookies: false,
+            events: events::Events::default(),
+            web: Arc::new(web::WebAssets::embedded()),
+            map_pack: None,
         }
     }
 

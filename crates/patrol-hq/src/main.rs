@@ -49,6 +49,14 @@ enum Command {
         /// Serve plain HTTP on a network address anyway: a closed test network only.
         #[arg(long, conflicts_with_all = ["tls_cert", "behind_proxy"])]
         insecure_http: bool,
+        /// Serve the command-centre page from this folder (a built `hq-web/dist`) instead of
+        /// the copy built into the binary: for working on the page.
+        #[arg(long, value_name = "DIR")]
+        web_dir: Option<PathBuf>,
+        /// The city's base map: an MBTiles file of raster tiles, drawn under the page's
+        /// overlays (docs/map-pack.md says how to make one). Without it the page draws none.
+        #[arg(long, value_name = "FILE")]
+        map_pack: Option<PathBuf>,
     },
     /// Enrolled devices and enrolment codes.
     #[command(subcommand)]
@@ -102,9 +110,11 @@ enum OperatorCommand {
         #[arg(long, value_name = "DAYS")]
         expires_days: Option<u32>,
     },
-    /// Operators: id, role, created, expiry, revocation (never the tokens).
+    /// Operators: id, role, created, expiry, revocation (never the tokens), then the
+    /// command-centre sessions signed in now.
     List,
-    /// Revoke an operator's token at once (the id or its first 6+ digits, from `list`).
+    /// Revoke at once: an operator's token and every session it signed in (its id or first 6+
+    /// digits, from `list`), or one session (`s-` and its digits).
     Revoke { id: String },
 }
 
@@ -189,10 +199,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             tls_key,
             behind_proxy,
             insecure_http,
+            web_dir,
+            map_pack,
         } => {
             let tls = tls_cert
                 .zip(tls_key)
                 .map(|(cert, key)| TlsFiles { cert, key });
+            let mut state = state;
+            if let Some(dir) = web_dir {
+                if !dir.join("index.html").is_file() {
+                    bail!(
+                        "--web-dir {}: no index.html there (build the page: cd hq-web && npm run build)",
+                        dir.display()
+                    );
+                }
+                state.web = std::sync::Arc::new(patrol_hq::web::WebAssets::Dir(dir));
+            }
+            if let Some(file) = map_pack {
+                let pack = patrol_hq::map::MapPack::open(&file).map_err(anyhow::Error::msg)?;
+                eprintln!(
+                    "patrol-hq: map pack `{}` ({}, zoom {}–{})",
+                    pack.info.name, pack.info.format, pack.info.minzoom, pack.info.maxzoom
+                );
+                state.map_pack = Some(std::sync::Arc::new(pack));
+            }
             serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {
@@ -295,6 +325,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     op.name
                 );
             }
+            let sessions = storage.sessions(now).await?;
+            if !sessions.is_empty() {
+                println!("\nsessions signed in now:");
+            }
+            for s in sessions {
+                println!(
+                    "{}  operator {}  since {}  until {}  from {}",
+                    s.id,
+                    s.operator_id,
+                    day(Some(s.created_ms)),
+                    day(Some(s.expires_ms)),
+                    s.address.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        Command::Operator(OperatorCommand::Revoke { id })
+            if id
+                .trim()
+                .starts_with(patrol_hq::storage::SessionRow::ID_PREFIX) =>
+        {
+            let Some(s) = storage.end_session(&id, state.now_ms()).await? else {
+                bail!("no session id starts with `{id}` (see `patrol-hq operator list`)");
+            };
+            audit(&state, "session_revoked", Some(s.id.clone())).await?;
+            eprintln!(
+                "session {} (operator {}) revoked; the page using it is signed out at its next request",
+                s.id, s.operator_id
+            );
         }
         Command::Operator(OperatorCommand::Revoke { id }) => {
             let Some(op) = storage.revoke_operator(&id, state.now_ms()).await? else {
@@ -307,7 +365,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             )
             .await?;
             eprintln!(
-                "operator {} (`{}`) revoked; its token is refused from now on",
+                "operator {} (`{}`) revoked; its token and its sessions are refused from now on",
                 op.id, op.name
             );
         }
@@ -387,8 +445,16 @@ async fn serve(
     let transport =
         patrol_hq::tls::decide_transport(addr, tls.is_some(), behind_proxy, insecure_http)?;
     state.behind_proxy = behind_proxy;
-    let shutdown = async {
+    // Reached over HTTPS (here, or at the proxy): session cookies say `Secure`.
+    state.secure_cookies = matches!(transport, Transport::Tls | Transport::BehindProxy);
+    if !state.web.has_page() {
+        tracing::warn!("this binary was built without the command-centre page (hq-web/dist)");
+    }
+    let events = state.events.clone();
+    let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
+        // Open live channels would keep the graceful shutdown waiting forever.
+        events.close();
     };
     let app = patrol_hq::router(state);
     let options = patrol_hq::server::ServeOptions::default();
@@ -415,7 +481,7 @@ async fn serve(
                 ),
                 _ => {}
             }
-            eprintln!("patrol-hq: serving on http://{addr}");
+            eprintln!("patrol-hq: serving on http://{addr} (command centre: http://{addr}/)");
             patrol_hq::server::serve_with(listener, app, options, shutdown).await?;
         }
     }

@@ -156,6 +156,34 @@ impl OperatorRow {
     }
 }
 
+/// A signed-in browser session of the command-centre page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionRow {
+    /// `s-` and the first [`SessionRow::ID_LEN`] hex digits of the session's hash, as
+    /// `patrol-hq operator list` shows it and `operator revoke` takes it.
+    pub id: String,
+    /// The operator it belongs to ([`OperatorRow::id`]).
+    pub operator_id: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    /// Signed out or revoked.
+    pub ended_ms: Option<i64>,
+    /// Where the sign-in came from, when known.
+    pub address: Option<String>,
+}
+
+impl SessionRow {
+    /// Hex digits of the session hash that name a session.
+    pub const ID_LEN: usize = 12;
+    /// What starts a session id, so `operator revoke` tells it from an operator id.
+    pub const ID_PREFIX: &'static str = "s-";
+
+    /// Usable at `now_ms` (its operator's own state is checked apart).
+    pub fn live(&self, now_ms: i64) -> bool {
+        self.ended_ms.is_none() && now_ms < self.expires_ms
+    }
+}
+
 /// One line of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {

@@ -19,12 +19,24 @@ use utoipa::{Modify, OpenApi};
         routes::operator::units, routes::operator::quarantine, routes::operator::conflicts,
         routes::operator::verify, routes::operator::ledger, routes::operator::photo, routes::operator::city,
         routes::operator::import_city, routes::operator::audit, routes::operator::operators,
+        routes::session::sign_in, routes::session::current, routes::session::sign_out,
+        routes::command::events, routes::command::coverage, routes::command::presence,
+        routes::command::patrol_track, routes::command::reports, routes::command::bulletin,
+        routes::command::map_info, routes::command::map_tile,
     ),
     components(schemas(
         v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,
         v1::UploadResponse, v1::EntryProblem, v1::Conflict, v1::PhotoOffer, v1::PhotoUpload,
         v1::ReferenceChanges, v1::RemovedItem, v1::Receipt, v1::DailyStats, v1::RangeStats,
         v1::DailyAverages, patrol_model::CitySettings,
+        routes::session::SignIn, routes::session::SessionInfo, routes::session::SessionOperator,
+        crate::projections::Coverage, crate::projections::CellCoverage, crate::projections::CoverageModel,
+        crate::projections::Presence, crate::projections::CellPresence, crate::projections::PatrolTrack,
+        crate::projections::Stop, crate::projections::ReportItem, crate::projections::ReportHistory,
+        routes::command::Bulletin, routes::command::MapInfo, crate::map::MapPackInfo,
+        crate::projections::UnitPosition, crate::projections::PostCompliance,
+        crate::projections::WindowCompliance, crate::projections::WindowStatus,
+        crate::projections::PatrolSummary, crate::storage::DeviceRow, crate::service::EnrollmentCode,
     )),
     modifiers(&Security),
 )]
@@ -50,7 +62,11 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "operator",
-            bearer("an operator token from `patrol-hq operator add NAME`"),
+            bearer(
+                "an operator token from `patrol-hq operator add NAME`; the command-centre page \
+                 instead signs in once (POST /api/v1/session) and sends its `hq_session` cookie, \
+                 with `X-Requested-With` on every change",
+            ),
         );
     }
 }

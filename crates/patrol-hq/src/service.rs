@@ -4,6 +4,7 @@
 
 use crate::auth::{enrollment_code, hash_secret, normalize_code, random_secret};
 use crate::error::{ApiError, ApiResult};
+use crate::events::HqEvent;
 use crate::limits::Refused;
 use crate::storage::StorageError;
 use crate::{AppState, ingest};
@@ -87,6 +88,7 @@ pub async fn enroll(
         }
     };
     tracing::info!(device = %device.id, name = %device.name, "device enrolled");
+    state.events.publish(HqEvent::Devices);
     let city = state.storage.city().await?.map(|c| c.name);
     Ok(EnrollResponse {
         device_id: device.id,
@@ -179,6 +181,13 @@ pub async fn upload(
         let kept = planned.plan.conflicts.len();
         match state.storage.commit_ingest(id, planned.plan).await {
             Ok(head) => {
+                if accepted > 0 {
+                    state.events.publish(HqEvent::Upload {
+                        device_id: id.to_string(),
+                        head_seq: head.seq,
+                        entries: accepted,
+                    });
+                }
                 if !planned.conflicts.is_empty() {
                     tracing::warn!(
                         device = %id,
@@ -228,11 +237,28 @@ pub async fn audit(
     Ok(())
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollmentCode {
     pub code: String,
     pub name: String,
     pub expires_ms: i64,
+    /// The code as a QR code (SVG) for the station screen, as `patrol-hq device add --qr`
+    /// writes it as PNG: only the code is in it, never HQ's address or a secret. Filled in by
+    /// the HTTP endpoint; empty (and left out) elsewhere.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub qr_svg: String,
+}
+
+/// `code` as an SVG QR code.
+pub fn qr_svg(code: &str) -> String {
+    qrcode::QrCode::new(code.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }
 
 /// How long a new enrolment code stays valid.
@@ -263,5 +289,6 @@ pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<Enrollmen
         code,
         name,
         expires_ms,
+        qr_svg: String::new(),
     })
 }

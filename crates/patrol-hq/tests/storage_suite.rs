@@ -68,6 +68,7 @@ conformance!(
     photos_failed_verification_resets,
     photos_cannot_be_squatted,
     operators_roles_expiry_revocation,
+    sessions_end_expire_and_follow_their_operator,
     audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
 );
@@ -1014,6 +1015,43 @@ async fn operators_roles_expiry_revocation(s: &dyn Storage) {
     assert!(s.revoke_operator("zzzzzzzz", NOW).await.is_err(), "not hex");
 }
 
+async fn sessions_end_expire_and_follow_their_operator(s: &dyn Storage) {
+    let h = |t: &str| Hash::of(t.as_bytes()).to_hex();
+    s.add_operator("指挥中心", &h("op"), NOW).await.unwrap();
+    s.create_session(&h("s1"), &h("op"), NOW, NOW + 100, Some("10.0.0.7"))
+        .await
+        .unwrap();
+    s.create_session(&h("s2"), &h("op"), NOW + 1, NOW + 50, None)
+        .await
+        .unwrap();
+    // Only the hash is stored; the id is `s-` and its first 12 digits.
+    let (one, op) = s.session(&h("s1")).await.unwrap().unwrap();
+    assert_eq!(one.id, format!("s-{}", &h("s1")[..12]));
+    assert_eq!(one.operator_id, op.id);
+    assert_eq!(op.name, "指挥中心");
+    assert_eq!(one.address.as_deref(), Some("10.0.0.7"));
+    assert!(one.live(NOW + 99) && !one.live(NOW + 100), "expiry");
+    assert_eq!(s.session(&h("nobody")).await.unwrap(), None);
+    assert_eq!(s.sessions(NOW).await.unwrap().len(), 2);
+    assert_eq!(s.sessions(NOW + 60).await.unwrap().len(), 1, "s2 expired");
+
+    // Sign-out by the whole hash; revocation by id; the first end time stays.
+    let ended = s.end_session(&h("s2"), NOW + 2).await.unwrap().unwrap();
+    assert_eq!(ended.ended_ms, Some(NOW + 2));
+    let again = s.end_session(&ended.id, NOW + 3).await.unwrap().unwrap();
+    assert_eq!(again.ended_ms, Some(NOW + 2));
+    assert!(!s.session(&h("s2")).await.unwrap().unwrap().0.live(NOW + 4));
+    assert_eq!(s.sessions(NOW + 4).await.unwrap().len(), 1);
+    assert_eq!(s.end_session("s-ffffffffffff", NOW).await.unwrap(), None);
+    assert!(s.end_session("s-abc", NOW).await.is_err(), "too short");
+    assert!(s.end_session("s-zzzzzzzz", NOW).await.is_err(), "not hex");
+
+    // A session of a revoked operator is still found; its operator says it is not usable.
+    s.revoke_operator(&op.id, NOW + 5).await.unwrap().unwrap();
+    let (still, op) = s.session(&h("s1")).await.unwrap().unwrap();
+    assert!(still.live(NOW + 6) && !op.active(NOW + 6));
+}
+
 async fn audit_trail_is_kept_newest_first(s: &dyn Storage) {
     for (i, action) in ["device_revoked", "export_reports_csv", "read_photo"]
         .iter()
@@ -1225,6 +1263,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0004_city_settings.sql",
         "db88b7366e129b801f0cbdc6009240bc6e860820a3a0d4476cc3f7d2d894be98",
     ),
+    (
+        "0005_operator_sessions.sql",
+        "ae5aa50d79a26004d261a7cc947f44ea37703233340c870ec80aef34c301accd",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1242,6 +1284,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0004_city_settings.sql",
         "db88b7366e129b801f0cbdc6009240bc6e860820a3a0d4476cc3f7d2d894be98",
+    ),
+    (
+        "0005_operator_sessions.sql",
+        "2f8cf0aca94679509acb73fe0076df7db7639286e4e147aee5716242a9a3c262",
     ),
 ];
 

@@ -21,8 +21,12 @@
 //!   device's skew): it decides an entry's local day and the event-time order, ties broken by
 //!   `(device_id, seq)`. Fix times inside track segments are the fixes' own.
 
+mod bulletin;
+mod coverage;
 mod patrols;
 mod posts;
+mod presence;
+mod replay;
 mod reports;
 mod stats;
 mod units;
@@ -30,9 +34,13 @@ mod units;
 #[cfg(test)]
 mod tests;
 
+pub use bulletin::{Lang, bulletin};
+pub use coverage::{CellCoverage, Coverage, CoverageModel, cell_center, coverage};
 pub use patrols::{PatrolRoute, PatrolSummary, ROUTE_GAP_MS, patrol_routes, patrols, route_tracks};
 pub use posts::{GRACE_MS, PostCompliance, WindowCompliance, WindowStatus, post_compliance};
-pub use reports::{REPORT_COLUMNS, reports_csv};
+pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
+pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
+pub use reports::{REPORT_COLUMNS, ReportHistory, ReportItem, report_items, reports_csv};
 pub use stats::{daily_stats, range_stats};
 pub use units::{UnitPosition, unit_positions};
 
@@ -50,6 +58,8 @@ pub(crate) struct Standing<'a> {
     pub record: Record,
     /// A supplement corrected it.
     pub corrected: bool,
+    /// Seqs of the supplements that corrected it, oldest first.
+    pub corrected_by: Vec<u64>,
 }
 
 impl Standing<'_> {
@@ -120,6 +130,7 @@ pub(crate) fn standing<'a>(
             out.push(Standing {
                 stored,
                 corrected: !eff.corrected_by.is_empty(),
+                corrected_by: eff.corrected_by,
                 record: eff.record,
             });
         }

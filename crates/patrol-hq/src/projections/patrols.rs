@@ -16,15 +16,21 @@ use std::collections::BTreeMap;
 pub const ROUTE_GAP_MS: i64 = 10 * 60 * 1000;
 
 /// One patrol session, from its `patrol_started` entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PatrolSummary {
+    #[schema(value_type = String)]
     pub patrol_id: PatrolId,
+    #[schema(value_type = String)]
     pub device_id: DeviceId,
+    #[schema(value_type = String)]
     pub group: GroupId,
+    #[schema(value_type = String)]
     pub mode: PatrolMode,
     pub officers: Vec<String>,
+    #[schema(value_type = Object)]
     pub volunteers: BTreeMap<VolunteerCategory, u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub vehicle_plate: Option<Plate>,
     /// Event time of the start entry.
     pub started_ms: i64,

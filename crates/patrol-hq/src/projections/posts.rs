@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const GRACE_MS: i64 = 5 * 60 * 1000;
 
 /// How one duty window went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowStatus {
     /// The window has not begun.
@@ -32,10 +32,11 @@ pub enum WindowStatus {
 }
 
 /// One duty window of one post on one day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct WindowCompliance {
     /// The window and the time on post in it (as the device's own post-duty view says).
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub minutes: WindowMinutes,
     pub status: WindowStatus,
     /// The first moment anyone was on post in the window (an arrival before it counts from its
@@ -46,8 +47,10 @@ pub struct WindowCompliance {
     /// Officers who held it (names from the check-ins' crews), sorted.
     pub officers: Vec<String>,
     /// Volunteers with them, by category, summed over the visits.
+    #[schema(value_type = Object)]
     pub volunteers: BTreeMap<VolunteerCategory, u32>,
     /// Devices whose visits cover some of the window, sorted.
+    #[schema(value_type = Vec<String>)]
     pub devices: Vec<DeviceId>,
 }
 
@@ -59,15 +62,18 @@ impl std::ops::Deref for WindowCompliance {
 }
 
 /// One post's duty on one local day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PostCompliance {
+    #[schema(value_type = String)]
     pub post_id: PostId,
     pub name: String,
     /// The local day.
+    #[schema(value_type = String)]
     pub date: NaiveDate,
     /// Each duty window of the day, in the city's order.
     pub windows: Vec<WindowCompliance>,
     /// Devices whose visits cover some time of those windows, sorted.
+    #[schema(value_type = Vec<String>)]
     pub devices: Vec<DeviceId>,
 }
 

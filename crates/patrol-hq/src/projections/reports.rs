@@ -5,6 +5,7 @@ use crate::storage::StoredEntry;
 use chrono::{SecondsFormat, TimeZone};
 use chrono_tz::Tz;
 use patrol_model::Record;
+use serde::Serialize;
 
 /// The CSV header, in column order.
 ///
@@ -59,6 +60,106 @@ pub fn reports_csv(entries: &[StoredEntry], supplements: &[StoredEntry], tz: Tz)
     }
     let bytes = w.into_inner().expect("writing CSV to memory cannot fail");
     String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8")
+}
+
+/// A supplement that changed a report, for its history.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReportHistory {
+    /// The supplement's seq in the same device's ledger.
+    pub seq: u64,
+    /// `correction` (补充详情: details added or corrected).
+    pub kind: String,
+    /// When the officer added it (HQ's estimate), when HQ holds it.
+    pub at_ms: Option<i64>,
+}
+
+/// One standing report for the command-centre page: the CSV's columns (as typed, no
+/// spreadsheet escaping), plus the group, photos, history and the record itself.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ReportItem {
+    pub device_id: String,
+    pub seq: u64,
+    pub entry_id: String,
+    pub kind: String,
+    pub local_time: String,
+    pub event_ms: i64,
+    pub cell: Option<String>,
+    pub patrol_id: Option<String>,
+    /// The group of its patrol, when the patrol's start is among the entries read.
+    pub group: Option<String>,
+    #[serde(rename = "type")]
+    pub kind_type: String,
+    pub post_id: String,
+    pub plate: String,
+    pub summary: String,
+    pub outcome: String,
+    pub seized_items: String,
+    pub flags: Vec<String>,
+    pub corrected: bool,
+    /// SHA-256 of each photo (`GET /api/v1/photos/{sha256}`).
+    pub photos: Vec<String>,
+    pub history: Vec<ReportHistory>,
+    /// The record as it stands (after corrections).
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+}
+
+/// Every standing report among `entries` (as [`reports_csv`] has them), with `group_of` naming
+/// the group of each patrol.
+pub fn report_items(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    tz: Tz,
+    group_of: &std::collections::HashMap<patrol_model::PatrolId, String>,
+) -> Vec<ReportItem> {
+    let when: std::collections::HashMap<(patrol_model::DeviceId, u64), i64> = supplements
+        .iter()
+        .chain(entries.iter())
+        .filter(|s| s.entry.kind == patrol_model::EntryKind::Supplement)
+        .map(|s| ((s.entry.device_id, s.entry.seq), s.event_ms))
+        .collect();
+    standing(entries, supplements)
+        .into_iter()
+        .filter_map(|e| {
+            let d = detail(&e.record)?;
+            let s = e.stored;
+            let patrol = e.record.patrol_id();
+            Some(ReportItem {
+                device_id: s.entry.device_id.to_string(),
+                seq: s.entry.seq,
+                entry_id: s.entry.id.to_string(),
+                kind: s.entry.kind.as_str().to_owned(),
+                local_time: tz
+                    .timestamp_millis_opt(s.event_ms)
+                    .single()
+                    .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
+                event_ms: s.event_ms,
+                cell: s.entry.cell.as_ref().map(|c| c.as_str().to_owned()),
+                patrol_id: patrol.map(|p| p.to_string()),
+                group: patrol.and_then(|p| group_of.get(&p).cloned()),
+                kind_type: d.kind_type,
+                post_id: d.post_id,
+                plate: d.plate,
+                summary: d.summary,
+                outcome: d.outcome,
+                seized_items: d.seized_items,
+                flags: s.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+                corrected: e.corrected,
+                photos: e.record.photos().iter().map(|p| p.sha256.clone()).collect(),
+                history: e
+                    .corrected_by
+                    .iter()
+                    .map(|seq| ReportHistory {
+                        seq: *seq,
+                        kind: "correction".into(),
+                        at_ms: when.get(&(s.entry.device_id, *seq)).copied(),
+                    })
+                    .collect(),
+                record: serde_json::to_value(&e.record).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// Columns that differ by kind.

@@ -7,15 +7,29 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One unit on the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UnitPosition {
+    #[schema(value_type = String)]
     pub device_id: DeviceId,
+    #[schema(value_type = String)]
     pub patrol_id: PatrolId,
+    #[schema(value_type = String)]
     pub group: GroupId,
+    /// `foot`, `car`, `motorcycle`, `e-bike`, `bicycle`.
+    #[schema(value_type = String)]
     pub mode: PatrolMode,
+    /// Who is on it (as the start, or its latest correction, names them).
+    pub officers: Vec<String>,
+    /// The vehicle's plate, for a patrol in a vehicle.
+    #[schema(value_type = Option<String>)]
+    pub vehicle_plate: Option<patrol_model::Plate>,
+    /// When the patrol started (HQ's estimate).
+    pub started_ms: i64,
     /// The last fix the device recorded on this patrol (the last fix of its latest segment).
+    #[schema(value_type = Object)]
     pub last_fix: PositionFix,
     /// Grid cell stamped on the segment entry that carried the fix.
+    #[schema(value_type = Option<String>)]
     pub cell: Option<CellId>,
     /// Event time of that segment entry (HQ's estimate, skew-corrected).
     pub seen_ms: i64,
@@ -27,6 +41,9 @@ struct Open {
     patrol_id: PatrolId,
     group: GroupId,
     mode: PatrolMode,
+    officers: Vec<String>,
+    vehicle_plate: Option<patrol_model::Plate>,
+    started_ms: i64,
     last: Option<(PositionFix, Option<CellId>, i64)>,
 }
 
@@ -51,6 +68,9 @@ pub fn unit_positions(entries: &[StoredEntry], now_ms: i64) -> Vec<UnitPosition>
                         patrol_id: p.patrol_id,
                         group: p.group.clone(),
                         mode: p.mode,
+                        officers: p.officers.clone(),
+                        vehicle_plate: p.vehicle_plate.clone(),
+                        started_ms: e.event_ms(),
                         last: None,
                     },
                 );
@@ -81,6 +101,9 @@ pub fn unit_positions(entries: &[StoredEntry], now_ms: i64) -> Vec<UnitPosition>
                 patrol_id: o.patrol_id,
                 group: o.group,
                 mode: o.mode,
+                officers: o.officers,
+                vehicle_plate: o.vehicle_plate,
+                started_ms: o.started_ms,
                 last_fix,
                 cell,
                 seen_ms,

@@ -1,10 +1,13 @@
-//! The HTTP routes, by audience: devices (sync), photos, reference data, operators.
+//! The HTTP routes, by audience: devices (sync), photos, reference data, operators, the
+//! command-centre page (its session, live channel and layers), and the page's own files.
 
+pub(crate) mod command;
 pub(crate) mod device;
 mod json;
 pub(crate) mod operator;
 pub(crate) mod photos;
 pub(crate) mod reference;
+pub(crate) mod session;
 
 use crate::AppState;
 use axum::Router;
@@ -54,4 +57,23 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/city",
             get(operator::city).put(operator::import_city),
         )
+        .route(
+            "/api/v1/session",
+            post(session::sign_in)
+                .get(session::current)
+                .delete(session::sign_out),
+        )
+        .route("/api/v1/events", get(command::events))
+        .route("/api/v1/coverage", get(command::coverage))
+        .route("/api/v1/presence", get(command::presence))
+        .route(
+            "/api/v1/patrols/{patrol_id}/track",
+            get(command::patrol_track),
+        )
+        .route("/api/v1/reports", get(command::reports))
+        .route("/api/v1/bulletin", get(command::bulletin))
+        .route("/api/v1/map", get(command::map_info))
+        .route("/api/v1/map/tiles/{z}/{x}/{y}", get(command::map_tile))
+        // Everything else: the command-centre page (`/`, its files, its own routes).
+        .fallback(crate::web::serve)
 }

@@ -18,7 +18,7 @@ use patrol_model::v1::{self, Conflict, EntryProblem};
 use patrol_model::{City, DeviceId, EntryKind, PatrolId};
 use serde::{Deserialize, Serialize};
 
-#[utoipa::path(get, path = "/api/v1/devices", tag = "operator", security(("operator" = [])), responses((status = 200, description = "enrolled devices"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/devices", tag = "operator", security(("operator" = [])), responses((status = 200, description = "enrolled devices", body = Vec<DeviceRow>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn devices(
     State(state): State<AppState>,
     _op: OperatorAuth,
@@ -41,6 +41,7 @@ pub async fn revoke(
         return Err(ApiError::NotFound(format!("no device {id}")));
     }
     tracing::warn!(device = %id, by = %op.0.name, "device revoked");
+    state.events.publish(crate::events::HqEvent::Devices);
     Ok(Json(
         serde_json::json!({ "device_id": id, "status": "revoked" }),
     ))
@@ -51,14 +52,15 @@ pub struct NewEnrollment {
     pub name: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/enrollments", tag = "operator", security(("operator" = [])), responses((status = 200, description = "a one-time enrolment code"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/enrollments", tag = "operator", security(("operator" = [])), responses((status = 200, description = "a one-time enrolment code, with its QR code as SVG", body = service::EnrollmentCode), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn create_enrollment(
     State(state): State<AppState>,
     op: OperatorAuth,
     ApiJson(req): ApiJson<NewEnrollment>,
 ) -> ApiResult<Json<service::EnrollmentCode>> {
     op.0.require_admin()?;
-    let code = service::new_enrollment(&state, &req.name).await?;
+    let mut code = service::new_enrollment(&state, &req.name).await?;
+    code.qr_svg = service::qr_svg(&code.code);
     service::audit(
         &state,
         &op.0,
@@ -73,10 +75,10 @@ pub async fn create_enrollment(
 /// today when none is given.
 #[derive(Debug, Deserialize)]
 pub struct DateQuery {
-    date: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    patrol: Option<String>,
+    pub(crate) date: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) patrol: Option<String>,
 }
 
 /// Longest span one request may ask for: a year and a month (a campaign report).
@@ -160,7 +162,7 @@ fn midnight(tz: Tz, day: NaiveDate) -> i64 {
 }
 
 /// The city (if any), its zone, the first and last local day asked for, and their UTC range.
-async fn span(
+pub(crate) async fn span(
     state: &AppState,
     q: &DateQuery,
 ) -> ApiResult<(Option<City>, Tz, NaiveDate, NaiveDate, i64, i64)> {
@@ -180,7 +182,7 @@ fn after(tz: Tz, to: NaiveDate) -> ApiResult<i64> {
 
 /// A visit opened late the day before is still open at midnight: the figures follow visits from
 /// a day before the span.
-const DAY_MS: i64 = 24 * 3600 * 1000;
+pub(crate) const DAY_MS: i64 = 24 * 3600 * 1000;
 
 #[utoipa::path(get, path = "/api/v1/stats/daily", tag = "operator", params(("date" = Option<String>, Query, description = "YYYY-MM-DD, local day of the city (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day (the answer is then a RangeStats, as /api/v1/stats/range gives)"), ("to" = Option<String>, Query, description = "last local day of the span, included")), security(("operator" = [])), responses((status = 200, description = "DailyStats for one day; RangeStats for a span (from/to)", body = v1::DailyStats), (status = 400, description = "bad day or span", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn daily_stats(
@@ -302,7 +304,7 @@ async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx
     )))
 }
 
-#[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "patrols started that day"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/patrols", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "patrols started that day", body = Vec<projections::PatrolSummary>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn patrols(
     State(state): State<AppState>,
     op: OperatorAuth,
@@ -365,7 +367,7 @@ pub async fn reports_csv(
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }
 
-#[utoipa::path(get, path = "/api/v1/posts/compliance", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "minutes on post per duty window"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/posts/compliance", tag = "operator", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included")), security(("operator" = [])), responses((status = 200, description = "minutes on post per duty window", body = Vec<projections::PostCompliance>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn post_compliance(
     State(state): State<AppState>,
     _op: OperatorAuth,
@@ -412,11 +414,16 @@ pub async fn post_compliance(
 /// hour 24 hours after it set off.
 const LIVE_WINDOW_MS: i64 = 2 * DAY_MS;
 
-#[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol", body = Vec<projections::UnitPosition>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn units(
     State(state): State<AppState>,
     _op: OperatorAuth,
-) -> ApiResult<impl IntoResponse> {
+) -> ApiResult<Json<Vec<projections::UnitPosition>>> {
+    Ok(Json(live_units(&state).await?))
+}
+
+/// The last position of every running patrol, now.
+pub(crate) async fn live_units(state: &AppState) -> ApiResult<Vec<projections::UnitPosition>> {
     let now = state.now_ms();
     let kinds = [
         EntryKind::PatrolStarted,
@@ -427,10 +434,10 @@ pub async fn units(
         .storage
         .entries_between(now - LIVE_WINDOW_MS, now + 3600 * 1000, Some(&kinds))
         .await?;
-    Ok(Json(projections::unit_positions(&recent, now)))
+    Ok(projections::unit_positions(&recent, now))
 }
 
-#[utoipa::path(get, path = "/api/v1/quarantine", tag = "operator", security(("operator" = [])), responses((status = 200, description = "entries kept out of the figures"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/quarantine", tag = "operator", security(("operator" = [])), responses((status = 200, description = "entries kept out of the figures", body = Vec<QuarantinedEntry>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn quarantine(
     State(state): State<AppState>,
     _op: OperatorAuth,
@@ -439,7 +446,7 @@ pub async fn quarantine(
     Ok(by_device(rows))
 }
 
-#[utoipa::path(get, path = "/api/v1/conflicts", tag = "operator", security(("operator" = [])), responses((status = 200, description = "same seq, different bytes: kept aside"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/conflicts", tag = "operator", security(("operator" = [])), responses((status = 200, description = "same seq, different bytes: kept aside", body = Vec<DeviceConflict>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn conflicts(
     State(state): State<AppState>,
     _op: OperatorAuth,
@@ -456,8 +463,15 @@ fn by_device<T>(rows: Vec<(DeviceId, T)>) -> Json<Vec<DeviceProblem<T>>> {
     )
 }
 
-#[derive(Debug, Serialize)]
+/// A quarantined entry, with its device.
+pub type QuarantinedEntry = DeviceProblem<EntryProblem>;
+/// A conflict, with its device.
+pub type DeviceConflict = DeviceProblem<Conflict>;
+
+/// A quarantined entry or a conflict, with the device it came from.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceProblem<T> {
+    #[schema(value_type = String)]
     pub device_id: DeviceId,
     #[serde(flatten)]
     pub problem: T,
@@ -514,7 +528,7 @@ pub async fn photo(
     Ok(([(header::CONTENT_TYPE, row.mime)], bytes))
 }
 
-#[utoipa::path(get, path = "/api/v1/city", tag = "operator", security(("operator" = [])), responses((status = 200, description = "the reference data"), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/city", tag = "operator", security(("operator" = [])), responses((status = 200, description = "the reference data, as the city file has it (demo/changde-city.json)", body = serde_json::Value), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn city(State(state): State<AppState>, _op: OperatorAuth) -> ApiResult<Json<City>> {
     state
         .storage
@@ -535,9 +549,9 @@ pub async fn import_city(
     city.validate()
         .map_err(|e| ApiError::bad("bad_city", format!("invalid {e}")))?;
     service::audit(&state, &op.0, "city_imported", Some(city.name.clone())).await?;
-    Ok(Json(
-        state.storage.import_city(&city, state.now_ms()).await?,
-    ))
+    let summary = state.storage.import_city(&city, state.now_ms()).await?;
+    state.events.publish(crate::events::HqEvent::City);
+    Ok(Json(summary))
 }
 
 #[derive(Debug, Deserialize)]

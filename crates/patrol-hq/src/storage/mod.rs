@@ -76,13 +76,16 @@ impl DeviceStatus {
 }
 
 /// An enrolled device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeviceRow {
+    #[schema(value_type = String)]
     pub id: DeviceId,
     pub name: String,
     /// SHA-256 (hex) of the device secret; never the secret itself.
     #[serde(skip)]
     pub secret_hash: String,
+    /// `active` or `revoked`.
+    #[schema(value_type = String)]
     pub status: DeviceStatus,
     pub enrolled_ms: i64,
     pub revoked_ms: Option<i64>,
@@ -100,7 +103,9 @@ pub struct PendingEnrollment {
     pub expires_ms: i64,
 }
 
-pub use crate::model::{AuditRecord, Flag, IngestPlan, OperatorRow, Role, StoredEntry, flags};
+pub use crate::model::{
+    AuditRecord, Flag, IngestPlan, OperatorRow, Role, SessionRow, StoredEntry, flags,
+};
 
 /// A photo, or one device's upload of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -175,6 +180,30 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         id_prefix: &str,
         now_ms: i64,
     ) -> StorageResult<Option<OperatorRow>>;
+    /// Keep a new browser session: only `session_hash` (SHA-256 of the cookie's secret) is
+    /// stored, for the operator holding `operator_token_hash`.
+    async fn create_session(
+        &self,
+        session_hash: &str,
+        operator_token_hash: &str,
+        created_ms: i64,
+        expires_ms: i64,
+        address: Option<&str>,
+    ) -> StorageResult<()>;
+    /// The session with this hash and its operator (ended and expired ones too: the caller
+    /// decides).
+    async fn session(&self, session_hash: &str)
+    -> StorageResult<Option<(SessionRow, OperatorRow)>>;
+    /// End the one session whose hash starts with `hash_prefix` (a whole hash on sign-out, the
+    /// 6+ hex digits of an id on revocation). Returns it as ended, or `None` when none matches;
+    /// an error when the prefix is ambiguous or not hex.
+    async fn end_session(
+        &self,
+        hash_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<SessionRow>>;
+    /// Sessions neither ended nor expired at `now_ms`, oldest first.
+    async fn sessions(&self, now_ms: i64) -> StorageResult<Vec<SessionRow>>;
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()>;
     /// The newest `limit` records, newest first.
     async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>>;

@@ -14,7 +14,7 @@ use super::shared::{
 };
 use super::{
     AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, Storage, StorageError, StorageResult, StoredEntry,
+    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "0004_city_settings.sql",
         include_str!("../../migrations/postgres/0004_city_settings.sql"),
+    ),
+    (
+        5,
+        "0005_operator_sessions.sql",
+        include_str!("../../migrations/postgres/0005_operator_sessions.sql"),
     ),
 ];
 
@@ -171,6 +176,20 @@ const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoke
      head_hash, last_seen_ms, skew_ms";
 const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
 const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, revoked_ms";
+
+const SESSION_COLUMNS: &str =
+    "session_hash, operator_hash, created_ms, expires_ms, ended_ms, address";
+
+fn session_raw(r: &Row) -> StorageResult<shared::SessionRaw> {
+    Ok(shared::SessionRaw {
+        session_hash: r.try_get(0).pg()?,
+        operator_hash: r.try_get(1).pg()?,
+        created_ms: r.try_get(2).pg()?,
+        expires_ms: r.try_get(3).pg()?,
+        ended_ms: r.try_get(4).pg()?,
+        address: r.try_get(5).pg()?,
+    })
+}
 
 fn operator_raw(r: &Row) -> StorageResult<OperatorRaw> {
     Ok(OperatorRaw {
@@ -593,6 +612,97 @@ impl Storage for PgStorage {
         let row = operator_raw(&tx.query_one(&sql, &[&raw.token_hash]).await.pg()?)?.into_row()?;
         tx.commit().await.pg()?;
         Ok(Some(row))
+    }
+
+    async fn create_session(
+        &self,
+        session_hash: &str,
+        operator_token_hash: &str,
+        created_ms: i64,
+        expires_ms: i64,
+        address: Option<&str>,
+    ) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO operator_sessions
+                   (session_hash, operator_hash, created_ms, expires_ms, address)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &session_hash,
+                    &operator_token_hash,
+                    &created_ms,
+                    &expires_ms,
+                    &address,
+                ],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        session_hash: &str,
+    ) -> StorageResult<Option<(SessionRow, OperatorRow)>> {
+        let client = self.client().await?;
+        let sql =
+            format!("SELECT {SESSION_COLUMNS} FROM operator_sessions WHERE session_hash = $1");
+        let Some(row) = client.query_opt(&sql, &[&session_hash]).await.pg()? else {
+            return Ok(None);
+        };
+        let raw = session_raw(&row)?;
+        let sql = format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = $1");
+        let op =
+            operator_raw(&client.query_one(&sql, &[&raw.operator_hash]).await.pg()?)?.into_row()?;
+        Ok(Some((raw.into_row(), op)))
+    }
+
+    async fn end_session(
+        &self,
+        hash_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<SessionRow>> {
+        let prefix = shared::session_prefix(hash_prefix)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM operator_sessions
+             WHERE left(session_hash, $2) = $1 FOR UPDATE"
+        );
+        let len = i32::try_from(prefix.len()).unwrap_or(64);
+        let raws = tx
+            .query(&sql, &[&prefix, &len])
+            .await
+            .pg()?
+            .iter()
+            .map(session_raw)
+            .collect::<StorageResult<Vec<_>>>()?;
+        let Some(mut raw) = shared::one_session(hash_prefix, raws)? else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE operator_sessions SET ended_ms = COALESCE(ended_ms, $2)
+             WHERE session_hash = $1",
+            &[&raw.session_hash, &now_ms],
+        )
+        .await
+        .pg()?;
+        tx.commit().await.pg()?;
+        raw.ended_ms = raw.ended_ms.or(Some(now_ms));
+        Ok(Some(raw.into_row()))
+    }
+
+    async fn sessions(&self, now_ms: i64) -> StorageResult<Vec<SessionRow>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM operator_sessions
+             WHERE ended_ms IS NULL AND expires_ms > $1
+             ORDER BY created_ms, session_hash"
+        );
+        let rows = self.client().await?.query(&sql, &[&now_ms]).await.pg()?;
+        rows.iter()
+            .map(|r| Ok(session_raw(r)?.into_row()))
+            .collect()
     }
 
     async fn append_audit(&self, r: &AuditRecord) -> StorageResult<()> {

@@ -598,6 +598,61 @@ pub fn operator_prefix(id_prefix: &str) -> StorageResult<String> {
     Ok(p)
 }
 
+/// A session row as both databases return it.
+pub struct SessionRaw {
+    pub session_hash: String,
+    pub operator_hash: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub ended_ms: Option<i64>,
+    pub address: Option<String>,
+}
+
+impl SessionRaw {
+    pub fn into_row(self) -> super::SessionRow {
+        let take = |h: &str, n: usize| h.chars().take(n).collect::<String>();
+        super::SessionRow {
+            id: format!(
+                "{}{}",
+                super::SessionRow::ID_PREFIX,
+                take(&self.session_hash, super::SessionRow::ID_LEN)
+            ),
+            operator_id: take(&self.operator_hash, super::OperatorRow::ID_LEN),
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            ended_ms: self.ended_ms,
+            address: self.address,
+        }
+    }
+}
+
+/// The hash prefix a session id (`s-` and hex digits, or a whole hash) names.
+pub fn session_prefix(id: &str) -> StorageResult<String> {
+    let p = id.trim();
+    let p = p
+        .strip_prefix(super::SessionRow::ID_PREFIX)
+        .unwrap_or(p)
+        .to_ascii_lowercase();
+    if p.len() < 6 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StorageError::Backend(format!(
+            "`{}` is not a session id (s- and 6 to 12 hex digits, as `operator list` shows)",
+            id.chars().take(70).collect::<String>()
+        )));
+    }
+    Ok(p)
+}
+
+/// One session among the rows a prefix matched, or why not.
+pub fn one_session(id: &str, mut rows: Vec<SessionRaw>) -> StorageResult<Option<SessionRaw>> {
+    match rows.len() {
+        0 => Ok(None),
+        1 => Ok(rows.pop()),
+        n => Err(StorageError::Backend(format!(
+            "{n} sessions have ids starting with `{id}`; give more digits"
+        ))),
+    }
+}
+
 /// One operator among the rows a prefix matched, or why not.
 pub fn one_operator(
     id_prefix: &str,

@@ -13,7 +13,7 @@ use super::shared::{
 };
 use super::{
     AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, Storage, StorageError, StorageResult, StoredEntry,
+    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry,
 };
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
@@ -49,6 +49,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "0004_city_settings.sql",
         include_str!("../../migrations/sqlite/0004_city_settings.sql"),
+    ),
+    (
+        5,
+        "0005_operator_sessions.sql",
+        include_str!("../../migrations/sqlite/0005_operator_sessions.sql"),
     ),
 ];
 
@@ -156,6 +161,20 @@ const DEVICE_COLUMNS: &str = "id, name, secret_hash, status, enrolled_ms, revoke
      head_hash, last_seen_ms, skew_ms";
 const PHOTO_COLUMNS: &str = "sha256, size, mime, device_id, received_bytes, complete";
 const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, revoked_ms";
+
+const SESSION_COLUMNS: &str =
+    "session_hash, operator_hash, created_ms, expires_ms, ended_ms, address";
+
+fn session_raw(r: &Row<'_>) -> rusqlite::Result<shared::SessionRaw> {
+    Ok(shared::SessionRaw {
+        session_hash: r.get(0)?,
+        operator_hash: r.get(1)?,
+        created_ms: r.get(2)?,
+        expires_ms: r.get(3)?,
+        ended_ms: r.get(4)?,
+        address: r.get(5)?,
+    })
+}
 
 fn operator_raw(r: &Row<'_>) -> rusqlite::Result<OperatorRaw> {
     Ok(OperatorRaw {
@@ -549,6 +568,106 @@ impl Storage for SqliteStorage {
                 .into_row()?;
             tx.commit()?;
             Ok(Some(row))
+        })
+        .await
+    }
+
+    async fn create_session(
+        &self,
+        session_hash: &str,
+        operator_token_hash: &str,
+        created_ms: i64,
+        expires_ms: i64,
+        address: Option<&str>,
+    ) -> StorageResult<()> {
+        let (session_hash, operator_hash) =
+            (session_hash.to_owned(), operator_token_hash.to_owned());
+        let address = address.map(str::to_owned);
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO operator_sessions
+                   (session_hash, operator_hash, created_ms, expires_ms, address)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session_hash, operator_hash, created_ms, expires_ms, address],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(
+        &self,
+        session_hash: &str,
+    ) -> StorageResult<Option<(SessionRow, OperatorRow)>> {
+        let session_hash = session_hash.to_owned();
+        self.call(move |c| {
+            let Some(raw) = c
+                .query_row(
+                    &format!(
+                        "SELECT {SESSION_COLUMNS} FROM operator_sessions WHERE session_hash = ?1"
+                    ),
+                    [&session_hash],
+                    session_raw,
+                )
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let op = c
+                .query_row(
+                    &format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = ?1"),
+                    [&raw.operator_hash],
+                    operator_raw,
+                )?
+                .into_row()?;
+            Ok(Some((raw.into_row(), op)))
+        })
+        .await
+    }
+
+    async fn end_session(
+        &self,
+        hash_prefix: &str,
+        now_ms: i64,
+    ) -> StorageResult<Option<SessionRow>> {
+        let prefix = shared::session_prefix(hash_prefix)?;
+        let shown = hash_prefix.to_owned();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let raws = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM operator_sessions
+                     WHERE substr(session_hash, 1, ?2) = ?1"
+                ))?;
+                stmt.query_map(params![prefix, prefix.len() as i64], session_raw)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let Some(mut raw) = shared::one_session(&shown, raws)? else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE operator_sessions SET ended_ms = COALESCE(ended_ms, ?2)
+                 WHERE session_hash = ?1",
+                params![raw.session_hash, now_ms],
+            )?;
+            tx.commit()?;
+            raw.ended_ms = raw.ended_ms.or(Some(now_ms));
+            Ok(Some(raw.into_row()))
+        })
+        .await
+    }
+
+    async fn sessions(&self, now_ms: i64) -> StorageResult<Vec<SessionRow>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM operator_sessions
+                 WHERE ended_ms IS NULL AND expires_ms > ?1
+                 ORDER BY created_ms, session_hash"
+            ))?;
+            let rows = stmt
+                .query_map([now_ms], session_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows.into_iter().map(shared::SessionRaw::into_row).collect())
         })
         .await
     }

@@ -1,0 +1,604 @@
+//! The command-centre page's side of HQ over real HTTP on 127.0.0.1: sign-in that becomes a
+//! session cookie, sign-out, revocation and expiry refused at once, the cross-site guard on
+//! changes, the live channel (an upload reaches an open stream), the layers the page draws
+//! (units with officers, coverage, presence, replay, reports, bulletin), and the page itself
+//! under its Content-Security-Policy.
+
+use patrol_device::{Capture, ManualClock, Store};
+use patrol_e2e::Hq;
+use patrol_model::v1::{self, EnrollRequest, EnrollResponse, UploadRequest};
+use patrol_model::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn http() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A device at the real time of day, so its patrol is "now" for the live map.
+struct Device {
+    _dir: tempfile::TempDir,
+    store: Store,
+    clock: Arc<ManualClock>,
+    token: String,
+}
+
+impl Device {
+    async fn enrolled(hq: &Hq) -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(now_ms() - 600_000));
+        let store = Store::open(dir.path(), clock.clone()).unwrap();
+        let code = hq.enrollment_code("快警三大队").await;
+        let e: EnrollResponse = http()
+            .post(format!("{}/api/v1/enroll", hq.url()))
+            .json(&EnrollRequest {
+                code,
+                device_id: store.device_id(),
+                app_version: None,
+            })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Device {
+            _dir: dir,
+            token: v1::device_token(e.device_id, &e.secret),
+            store,
+            clock,
+        }
+    }
+
+    /// A car patrol of group G01 with two officers: ten minutes of fixes near the city centre
+    /// ending now, a stop of three minutes in it, and a violation with a correction.
+    fn patrol(&mut self) -> PatrolId {
+        let start = PatrolStart {
+            patrol_id: PatrolId::new(),
+            mode: PatrolMode::Car,
+            group: "G01".into(),
+            officers: vec!["张伟".into(), "李娜".into()],
+            volunteers: Default::default(),
+            vehicle_plate: Some("湘J12345".parse().unwrap()),
+        };
+        let id = start.patrol_id;
+        let here = Capture {
+            gnss_ms: None,
+            position: Some(LatLon {
+                lat: 29.03,
+                lon: 111.69,
+            }),
+        };
+        self.store.start_patrol(start, here).unwrap();
+        let t0 = self.store.clock().wall_ms();
+        for i in 0..600 {
+            // Moving north for 5 minutes, standing 3, moving on for 2.
+            let step = if i < 300 {
+                i
+            } else if i < 480 {
+                300
+            } else {
+                i - 180
+            };
+            let mut f = PositionFix::at(t0 + i * 1000, 29.03 + step as f64 * 2e-5, 111.69);
+            f.accuracy_m = Some(5.0);
+            self.store.record_fix(f).unwrap();
+            self.clock.advance_ms(1000);
+        }
+        let v = self
+            .store
+            .append(
+                &Record::Violation(ViolationTally {
+                    patrol_id: Some(id),
+                    ..ViolationTally::new(ViolationType::NoHelmet)
+                }),
+                here,
+            )
+            .unwrap();
+        self.store
+            .append(
+                &Record::Supplement(Supplement {
+                    target_id: v.id,
+                    target_seq: v.seq,
+                    reason: "补充详情".into(),
+                    correction: Some(Box::new(Record::Violation(ViolationTally {
+                        patrol_id: Some(id),
+                        plate: Some("湘J54321".parse().unwrap()),
+                        ..ViolationTally::new(ViolationType::NoHelmet)
+                    }))),
+                }),
+                here,
+            )
+            .unwrap();
+        id
+    }
+
+    async fn upload_all(&self, hq: &Hq) {
+        let entries = self.store.entries(1, 100_000).unwrap();
+        let r = http()
+            .post(format!(
+                "{}/api/v1/devices/{}/entries",
+                hq.url(),
+                self.store.device_id()
+            ))
+            .bearer_auth(&self.token)
+            .json(&UploadRequest {
+                device_now_ms: now_ms(),
+                entries,
+            })
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+/// Sign in with `token`; the session cookie as a `Cookie` header value.
+async fn sign_in(hq: &Hq, token: &str, ttl_s: Option<u32>) -> (String, Value) {
+    let r = http()
+        .post(format!("{}/api/v1/session", hq.url()))
+        .json(&json!({ "token": token, "ttl_s": ttl_s }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(set.contains(attr), "{set}");
+    }
+    let cookie = set.split(';').next().unwrap().to_owned();
+    assert!(cookie.starts_with("hq_session="), "{set}");
+    (cookie, r.json().await.unwrap())
+}
+
+async fn get(hq: &Hq, path: &str, cookie: &str) -> reqwest::Response {
+    http()
+        .get(format!("{}{path}", hq.url()))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_token_becomes_a_session_that_signs_out_and_is_refused_when_revoked_or_expired() {
+    let hq = Hq::start().await;
+    let (cookie, who) = sign_in(&hq, &hq.operator_token, None).await;
+    assert_eq!(who["operator"]["name"], "test");
+    assert_eq!(who["operator"]["role"], "admin");
+    let ttl = who["expires_ms"].as_i64().unwrap() - now_ms();
+    assert!(
+        (11 * 3600 * 1000..=12 * 3600 * 1000).contains(&ttl),
+        "{ttl}"
+    );
+
+    // The cookie reads what a token reads.
+    assert_eq!(
+        get(&hq, "/api/v1/session", &cookie).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&hq, "/api/v1/units", &cookie).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&hq, "/api/v1/session", "hq_session=forged")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // A change with the cookie must carry X-Requested-With (a forged cross-site form cannot).
+    let enrol = |with_header: bool| {
+        let mut b = http()
+            .post(format!("{}/api/v1/enrollments", hq.url()))
+            .header("cookie", &cookie)
+            .json(&json!({ "name": "新终端" }));
+        if with_header {
+            b = b.header("x-requested-with", "hq-web");
+        }
+        b.send()
+    };
+    let r = enrol(false).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "csrf");
+    let r = enrol(true).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || body["qr_svg"].as_str().unwrap().contains("<svg")
+    );
+
+    // Sign-out ends the session and clears the cookie.
+    let r = http()
+        .delete(format!("{}/api/v1/session", hq.url()))
+        .header("cookie", &cookie)
+        .header("x-requested-with", "hq-web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        get(&hq, "/api/v1/units", &cookie).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Revoking one session (as `patrol-hq operator revoke s-…` does) refuses it at once; the
+    // operator's other sessions go on.
+    let (a, _) = sign_in(&hq, &hq.operator_token, None).await;
+    let (b, _) = sign_in(&hq, &hq.operator_token, None).await;
+    let live = hq.storage.sessions(now_ms()).await.unwrap();
+    assert_eq!(live.len(), 2);
+    let secret_a = a.trim_start_matches("hq_session=");
+    let hash_a = patrol_hq::auth::hash_secret(secret_a);
+    let id_a = live
+        .iter()
+        .find(|s| hash_a.starts_with(s.id.trim_start_matches("s-")))
+        .unwrap()
+        .id
+        .clone();
+    hq.storage
+        .end_session(&id_a, now_ms())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        get(&hq, "/api/v1/units", &a).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(get(&hq, "/api/v1/units", &b).await.status(), StatusCode::OK);
+
+    // Revoking the operator refuses every session it signed in, at the next request.
+    let op = hq.storage.operators().await.unwrap().remove(0);
+    hq.storage
+        .revoke_operator(&op.id, now_ms())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        get(&hq, "/api/v1/units", &b).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&hq, "/api/v1/session", &b).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // …and the revoked token cannot sign in again.
+    let r = http()
+        .post(format!("{}/api/v1/session", hq.url()))
+        .json(&json!({ "token": hq.operator_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_expired_session_and_bad_sign_ins_are_refused_clearly() {
+    let hq = Hq::start().await;
+    // A session whose time is up (stored directly: no test waits for a clock).
+    let op_hash = patrol_hq::auth::hash_secret(&hq.operator_token);
+    let secret = "expired-session-secret";
+    hq.storage
+        .create_session(
+            &patrol_hq::auth::hash_secret(secret),
+            &op_hash,
+            now_ms() - 60_000,
+            now_ms() - 1,
+            None,
+        )
+        .await
+        .unwrap();
+    let cookie = format!("hq_session={secret}");
+    let r = get(&hq, "/api/v1/units", &cookie).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains("expired"));
+
+    // A shorter session when asked for; never shorter than 5 s, never longer than 12 h.
+    let (_, who) = sign_in(&hq, &hq.operator_token, Some(60)).await;
+    let ttl = who["expires_ms"].as_i64().unwrap() - now_ms();
+    assert!((50_000..=60_000).contains(&ttl), "{ttl}");
+    for (body, status, code) in [
+        (
+            json!({ "token": hq.operator_token, "ttl_s": 1 }),
+            400,
+            "bad_ttl",
+        ),
+        (json!({ "token": "op_nobody" }), 401, "unauthenticated"),
+        (json!({ "token": "d1.x.y" }), 403, "operators_only"),
+        (json!({ "nope": 1 }), 400, "bad_json"),
+    ] {
+        let r = http()
+            .post(format!("{}/api/v1/session", hq.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_upload_reaches_an_open_live_channel() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq).await;
+    let (cookie, _) = sign_in(&hq, &hq.operator_token, None).await;
+    let mut stream = get(&hq, "/api/v1/events", &cookie).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    d.patrol();
+    d.upload_all(&hq).await;
+    let mut seen = String::new();
+    let got = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = stream.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("event: upload") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(got.is_ok(), "no upload event within 5 s: {seen:?}");
+    assert!(seen.contains(&d.store.device_id().to_string()), "{seen}");
+
+    // Without a session there is no stream.
+    assert_eq!(
+        get(&hq, "/api/v1/events", "").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_layers_the_page_draws() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq).await;
+    let patrol = d.patrol();
+    d.upload_all(&hq).await;
+    let (cookie, _) = sign_in(&hq, &hq.operator_token, None).await;
+    let json = |path: &'static str| {
+        let cookie = cookie.clone();
+        let hq = &hq;
+        async move {
+            let r = get(hq, path, &cookie).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+
+    let units = json("/api/v1/units").await;
+    assert_eq!(units[0]["officers"], json!(["张伟", "李娜"]), "{units}");
+    assert_eq!(units[0]["vehicle_plate"], "湘J12345");
+
+    // The unit is fresh and in the city: the cells around it are within the circles.
+    let cov = json("/api/v1/coverage").await;
+    assert_eq!(cov["available_units"], 1, "{cov}");
+    assert_eq!(cov["model"]["detour_factor"], 1.4);
+    let cells = cov["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), patrol_e2e::demo_city().cells.len());
+    assert!(
+        cells.iter().any(|c| c["band"] == "1" || c["band"] == "3"),
+        "{cov}"
+    );
+    assert!(cells.iter().all(|c| c["band"] != "none"));
+
+    let presence = json("/api/v1/presence").await;
+    let minutes: f64 = presence["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["day_minutes"].as_f64().unwrap() + c["night_minutes"].as_f64().unwrap())
+        .sum::<f64>()
+        + presence["outside_grid_minutes"].as_f64().unwrap();
+    // Ten minutes of route, unless it ran over local midnight (then part is yesterday's).
+    assert!(minutes > 0.0 && minutes <= 10.0, "{presence}");
+
+    let r = get(&hq, &format!("/api/v1/patrols/{patrol}/track"), &cookie).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let track: Value = r.json().await.unwrap();
+    // Every sealed fix (the last few seconds are still in the device's open segment).
+    let points = track["points"].as_array().unwrap().len();
+    assert!((560..=600).contains(&points), "{points}");
+    assert_eq!(
+        track["stops"].as_array().unwrap().len(),
+        1,
+        "{}",
+        track["stops"]
+    );
+    let stop = &track["stops"][0];
+    assert!(stop["to_ms"].as_i64().unwrap() - stop["from_ms"].as_i64().unwrap() >= 170_000);
+    assert!(track["moving_s"].as_i64().unwrap() < 600 - 170);
+    let r = get(&hq, "/api/v1/patrols/not-an-id/track", &cookie).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = get(
+        &hq,
+        &format!("/api/v1/patrols/{}/track", PatrolId::new()),
+        &cookie,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // The corrected violation, with its patrol's group and its history.
+    let reports = json("/api/v1/reports?kind=violation").await;
+    let list = reports.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{reports}");
+    assert_eq!(list[0]["plate"], "湘J54321");
+    assert_eq!(list[0]["group"], "G01");
+    assert_eq!(list[0]["corrected"], true);
+    assert_eq!(list[0]["history"].as_array().unwrap().len(), 1);
+    assert_eq!(json("/api/v1/reports?group=G99").await, json!([]));
+
+    // The bulletin says the day's own numbers.
+    let stats = json("/api/v1/stats/daily").await;
+    let b = json("/api/v1/bulletin").await;
+    assert_eq!(b["stats"], stats);
+    let text = b["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "全市共出动巡逻防控警力{}人次",
+            stats["officer_trips"]
+        )),
+        "{text}"
+    );
+    let en = json("/api/v1/bulletin?lang=en").await;
+    assert!(en["text"].as_str().unwrap().starts_with("On "), "{en}");
+    assert_eq!(
+        get(&hq, "/api/v1/bulletin?lang=fr", &cookie).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    assert_eq!(json("/api/v1/map").await, json!({ "pack": null }));
+    assert_eq!(
+        get(&hq, "/api/v1/map/tiles/1/1/0.png", &cookie)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_page_is_served_under_a_strict_policy_and_unknown_api_paths_are_json_404s() {
+    let hq = Hq::start().await;
+    // The page from a folder (`serve --web-dir`), through the same router.
+    let web = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(web.path().join("assets")).unwrap();
+    std::fs::write(
+        web.path().join("index.html"),
+        "<!doctype html><title>指挥中心</title>",
+    )
+    .unwrap();
+    std::fs::write(web.path().join("assets/app-1234.js"), "console.log(1)").unwrap();
+    let mut state = patrol_hq::AppState::new(hq.storage.clone());
+    state.web = Arc::new(patrol_hq::web::WebAssets::Dir(web.path().to_path_buf()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(patrol_hq::serve(listener, state));
+
+    for path in ["/", "/live", "/reports/abc"] {
+        let r = http().get(format!("{url}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe"), "{csp}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY");
+        assert!(r.text().await.unwrap().contains("指挥中心"));
+    }
+    let r = http()
+        .get(format!("{url}/assets/app-1234.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(
+        http()
+            .get(format!("{url}/assets/missing.js"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = http()
+        .get(format!("{url}/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "not_found");
+
+    // The embedded page (when this build has one) is served the same way.
+    let r = http().get(format!("{}/", hq.url())).send().await.unwrap();
+    match r.status() {
+        StatusCode::OK => assert!(r.headers().contains_key("content-security-policy")),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            assert!(r.text().await.unwrap().contains("npm run build"))
+        }
+        other => panic!("/ answered {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_the_page_uses_is_documented_with_a_response_schema() {
+    let hq = Hq::start().await;
+    let doc = hq.get_json("/api/openapi.json").await;
+    for (path, method) in [
+        ("/api/v1/session", "post"),
+        ("/api/v1/session", "get"),
+        ("/api/v1/session", "delete"),
+        ("/api/v1/events", "get"),
+        ("/api/v1/coverage", "get"),
+        ("/api/v1/presence", "get"),
+        ("/api/v1/patrols/{patrol_id}/track", "get"),
+        ("/api/v1/reports", "get"),
+        ("/api/v1/bulletin", "get"),
+        ("/api/v1/map", "get"),
+        ("/api/v1/stats/daily", "get"),
+        ("/api/v1/units", "get"),
+        ("/api/v1/posts/compliance", "get"),
+        ("/api/v1/city", "get"),
+        ("/api/v1/devices", "get"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(
+            op.is_object(),
+            "{method} {path} is not in the OpenAPI document"
+        );
+        let ok = op["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(code, _)| code.starts_with('2'))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("{method} {path}: no success response"));
+        let has_body = ok.get("content").is_some() || method == "delete";
+        assert!(
+            has_body,
+            "{method} {path}: the success response has no schema: {ok}"
+        );
+    }
+}
