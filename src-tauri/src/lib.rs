@@ -6,9 +6,11 @@
 //!
 //! Environment (tests, demos): `PATROL_APP_DATA` (data folder), `PATROL_HQ_URL` +
 //! `PATROL_ENROLL_CODE` (enrol at startup when not enrolled), `PATROL_POSITION_SOURCE`
-//! (`simulated` | `none` | `gpx-replay:PATH`, desktop), `PATROL_FIX_INTERVAL_MS` and
-//! `PATROL_KEY_FILE` (the store key in that file instead of the OS keystore).
+//! (`simulated` | `none` | `gpx-replay:PATH`, desktop), `PATROL_FIX_INTERVAL_MS`,
+//! `PATROL_KEY_FILE` (the store key in that file instead of the OS keystore) and
+//! `PATROL_AUTO_SYNC=off` (no automatic sync).
 
+pub mod auto_sync;
 pub mod commands;
 pub mod dto;
 pub mod error;
@@ -37,6 +39,8 @@ pub struct Options {
     /// The store key in this file (`PATROL_KEY_FILE`); `None`: the OS keystore, or a key file
     /// beside the data folder where there is none ([`secrets::Keystore::for_data_dir`]).
     pub key_file: Option<std::path::PathBuf>,
+    /// Sync by itself ([`auto_sync`]); off with `PATROL_AUTO_SYNC=off`.
+    pub auto_sync: bool,
 }
 
 impl Options {
@@ -51,6 +55,7 @@ impl Options {
             key_file: std::env::var_os("PATROL_KEY_FILE")
                 .filter(|f| !f.is_empty())
                 .map(Into::into),
+            auto_sync: var("PATROL_AUTO_SYNC").is_none_or(|v| v != "off"),
         }
     }
 }
@@ -109,6 +114,9 @@ pub fn configure<R: Runtime>(
             }
             if options.position_from_env {
                 start_position_from_env(&handle);
+            }
+            if options.auto_sync {
+                auto_sync::spawn(handle.clone());
             }
             if let Some((hq_url, code)) = options.auto_enroll.clone() {
                 auto_enroll(handle, hq_url, code);

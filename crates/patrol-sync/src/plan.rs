@@ -345,3 +345,59 @@ pub fn next_chunk(upload: &PhotoUpload, chunk: u64) -> Option<Range<u64>> {
 
 #[cfg(test)]
 mod tests;
+
+/// A patrolling device syncs this often by itself, so its position reaches HQ's live map within
+/// a minute: track segments seal every 30 s (`FlushPolicy`), and the next sync takes them.
+pub const LIVE_SYNC_EVERY: Duration = Duration::from_secs(30);
+/// Off patrol with something unsent (a report, a check-out), it tries this often.
+pub const PENDING_SYNC_EVERY: Duration = Duration::from_secs(120);
+/// With nothing to send it still looks in now and then, for reference data (posts, grid).
+pub const IDLE_SYNC_EVERY: Duration = Duration::from_secs(600);
+/// Failed syncs back off, doubling, up to this (the officer's "sync now" never waits).
+pub const AUTO_SYNC_BACKOFF_CAP: Duration = Duration::from_secs(300);
+
+/// How long the app waits before its next sync on its own, from whether a patrol is running,
+/// how many entries are unsent and how many automatic syncs in a row have failed.
+///
+/// Battery: a sync with nothing new is two small requests; the radio is already up every 30 s
+/// while patrolling because the live map needs it, and off patrol the device mostly sleeps.
+/// A failure (no network) doubles the wait each time up to five minutes, so a phone in a dead
+/// zone does not keep waking its modem.
+pub fn next_auto_sync(patrolling: bool, pending: u64, failures: u32) -> Duration {
+    let base = if patrolling {
+        LIVE_SYNC_EVERY
+    } else if pending > 0 {
+        PENDING_SYNC_EVERY
+    } else {
+        IDLE_SYNC_EVERY
+    };
+    if failures == 0 {
+        return base;
+    }
+    let factor = 1u32 << failures.min(10);
+    base.saturating_mul(factor)
+        .min(AUTO_SYNC_BACKOFF_CAP.max(base))
+}
+
+#[cfg(test)]
+mod auto_sync_tests {
+    use super::*;
+
+    #[test]
+    fn a_patrolling_device_syncs_every_30_s_so_the_live_map_is_within_a_minute() {
+        assert_eq!(next_auto_sync(true, 0, 0), LIVE_SYNC_EVERY);
+        assert_eq!(next_auto_sync(true, 500, 0), LIVE_SYNC_EVERY);
+        assert_eq!(next_auto_sync(false, 3, 0), PENDING_SYNC_EVERY);
+        assert_eq!(next_auto_sync(false, 0, 0), IDLE_SYNC_EVERY);
+    }
+
+    #[test]
+    fn failures_back_off_doubling_up_to_five_minutes_but_never_below_the_base() {
+        assert_eq!(next_auto_sync(true, 0, 1), Duration::from_secs(60));
+        assert_eq!(next_auto_sync(true, 0, 2), Duration::from_secs(120));
+        assert_eq!(next_auto_sync(true, 0, 4), AUTO_SYNC_BACKOFF_CAP);
+        assert_eq!(next_auto_sync(true, 0, u32::MAX), AUTO_SYNC_BACKOFF_CAP);
+        // Idle is already longer than the cap: failures never make it shorter.
+        assert_eq!(next_auto_sync(false, 0, 3), IDLE_SYNC_EVERY);
+    }
+}
