@@ -1,8 +1,10 @@
 //! English. Must have exactly the keys of zh-CN.ts (the type and a unit test check it).
 
 import type zh from './zh-CN';
+import terms from './terms.en';
 
 const en: Record<keyof typeof zh, string> = {
+  ...terms,
   'app.title': 'Patrol companion',
   'common.back': 'Back',
   'common.cancel': 'Cancel',
@@ -64,11 +66,6 @@ const en: Record<keyof typeof zh, string> = {
   'home.no_city': 'No city data yet; sync first',
   'home.quarantined': 'Quarantined by HQ: {n}; see Sync',
 
-  'patrol.mode.foot': 'Foot',
-  'patrol.mode.car': 'Car',
-  'patrol.mode.motorcycle': 'Motorcycle',
-  'patrol.mode.e-bike': 'E-bike',
-  'patrol.mode.bicycle': 'Bicycle',
 
   'start.title': 'Start patrol',
   'start.mode': 'Patrol mode',
@@ -83,12 +80,6 @@ const en: Record<keyof typeof zh, string> = {
   'start.vehicle_plate': 'Patrol vehicle plate',
   'start.submit': 'Start patrol',
 
-  'volunteer.category.patrol-team': 'Patrol team',
-  'volunteer.category.red-vest': 'Red armband/vest',
-  'volunteer.category.community-cadre': 'Community cadre',
-  'volunteer.category.grid-worker': 'Grid worker',
-  'volunteer.category.property-staff': 'Property staff',
-  'volunteer.category.security-guard': 'Security guard',
 
   'live.title': 'On patrol',
   'live.elapsed': 'Elapsed',
@@ -112,14 +103,6 @@ const en: Record<keyof typeof zh, string> = {
   'live.none': 'No patrol running',
   'live.fixes': '{n} fixes',
 
-  'violation.type.drunk-driving': 'Drunk driving',
-  'violation.type.no-helmet': 'No helmet',
-  'violation.type.illegal-passenger': 'Illegal passenger',
-  'violation.type.umbrella-rig': 'Umbrella rig',
-  'violation.type.red-light': 'Red light',
-  'violation.type.illegal-parking': 'Illegal parking',
-  'violation.type.jaywalking': 'Jaywalking',
-  'violation.type.other-traffic': 'Other traffic',
 
   'vehicle.kind.car': 'Car',
   'vehicle.kind.suv': 'SUV',
@@ -196,10 +179,6 @@ const en: Record<keyof typeof zh, string> = {
   'lost.handed_to': 'Handed to',
   'lost.handed_over_at': 'Handed over at',
   'lost.outcome': 'Outcome',
-  'lost.outcome.reunited-with-family': 'Reunited with family',
-  'lost.outcome.handed-to-station': 'Handed to station',
-  'lost.outcome.escorted-home': 'Escorted home',
-  'lost.outcome.ongoing': 'Ongoing',
   'lost.photos': 'Photos',
 
   'accident.title': 'Traffic accident',
@@ -220,11 +199,6 @@ const en: Record<keyof typeof zh, string> = {
   'accident.remove_vehicle': 'Remove vehicle {n}',
   'accident.injuries': 'Someone injured',
   'accident.outcomes': 'Handled on the spot',
-  'accident.outcome.cars-moved': 'Cars moved',
-  'accident.outcome.insurance-advised': 'Insurance advised',
-  'accident.outcome.settled-on-site': 'Settled on site',
-  'accident.outcome.referred-to-traffic-unit': 'Referred to traffic unit',
-  'accident.outcome.ambulance-called': 'Ambulance called',
   'accident.note': 'Note',
 
   'assist.title': 'Assistance',
@@ -242,17 +216,11 @@ const en: Record<keyof typeof zh, string> = {
 
   'incident.title': 'Theft / incident',
   'incident.kind': 'Kind',
-  'incident.kind.theft': 'Theft',
-  'incident.kind.other': 'Other',
   'incident.description': 'What happened',
   'incident.description_hint': 'e.g. e-bike stolen; video reviewed, suspect identified',
   'incident.value': 'Value involved (yuan)',
   'incident.video': 'Video reviewed',
   'incident.outcome': 'Outcome',
-  'incident.outcome.suspect-caught': 'Suspect caught',
-  'incident.outcome.property-recovered': 'Property recovered',
-  'incident.outcome.handed-to-station': 'Handed to station',
-  'incident.outcome.open': 'Open',
 
   'photo.take': 'Take photo',
   'photo.saving': 'Saving photo…',

@@ -1,7 +1,10 @@
 //! 简体中文 (default). Keys that end in a slug reuse the contract's slugs
 //! (`violation.type.no-helmet`, `volunteer.category.red-vest`, …). `{name}` is a parameter.
 
+import terms from './terms.zh-CN';
+
 const zh = {
+  ...terms,
   'app.title': '巡逻助手',
   'common.back': '返回',
   'common.cancel': '取消',
@@ -63,11 +66,6 @@ const zh = {
   'home.no_city': '尚未下载城市数据，请先同步',
   'home.quarantined': '{n} 条记录被指挥中心隔离，请查看同步页',
 
-  'patrol.mode.foot': '步巡',
-  'patrol.mode.car': '车巡',
-  'patrol.mode.motorcycle': '铁骑',
-  'patrol.mode.e-bike': '电动车巡',
-  'patrol.mode.bicycle': '自行车巡',
 
   'start.title': '开始巡逻',
   'start.mode': '巡逻方式',
@@ -82,12 +80,6 @@ const zh = {
   'start.vehicle_plate': '巡逻车号牌',
   'start.submit': '开始巡逻',
 
-  'volunteer.category.patrol-team': '巡防队员',
-  'volunteer.category.red-vest': '红袖章/红马甲',
-  'volunteer.category.community-cadre': '社区街道干部',
-  'volunteer.category.grid-worker': '网格员',
-  'volunteer.category.property-staff': '小区物业',
-  'volunteer.category.security-guard': '保安',
 
   'live.title': '巡逻中',
   'live.elapsed': '用时',
@@ -111,14 +103,6 @@ const zh = {
   'live.none': '当前没有进行中的巡逻',
   'live.fixes': '{n} 个定位点',
 
-  'violation.type.drunk-driving': '酒驾醉驾',
-  'violation.type.no-helmet': '不戴头盔',
-  'violation.type.illegal-passenger': '违规载人',
-  'violation.type.umbrella-rig': '加装伞具',
-  'violation.type.red-light': '闯红灯',
-  'violation.type.illegal-parking': '违停',
-  'violation.type.jaywalking': '行人闯红灯',
-  'violation.type.other-traffic': '其他交通违法',
 
   'vehicle.kind.car': '小汽车',
   'vehicle.kind.suv': 'SUV',
@@ -195,10 +179,6 @@ const zh = {
   'lost.handed_to': '移交给',
   'lost.handed_over_at': '移交时间',
   'lost.outcome': '处置结果',
-  'lost.outcome.reunited-with-family': '已与家人团聚',
-  'lost.outcome.handed-to-station': '移交派出所',
-  'lost.outcome.escorted-home': '护送回家',
-  'lost.outcome.ongoing': '仍在处置',
   'lost.photos': '照片',
 
   'accident.title': '交通事故',
@@ -219,11 +199,6 @@ const zh = {
   'accident.remove_vehicle': '移除车辆 {n}',
   'accident.injuries': '有人员受伤',
   'accident.outcomes': '现场处置',
-  'accident.outcome.cars-moved': '已挪车',
-  'accident.outcome.insurance-advised': '已告知理赔',
-  'accident.outcome.settled-on-site': '当场协商解决',
-  'accident.outcome.referred-to-traffic-unit': '移交交警处理',
-  'accident.outcome.ambulance-called': '已呼叫救护车',
   'accident.note': '备注',
 
   'assist.title': '群众求助',
@@ -241,17 +216,11 @@ const zh = {
 
   'incident.title': '盗窃/案事件',
   'incident.kind': '类型',
-  'incident.kind.theft': '盗窃',
-  'incident.kind.other': '其他',
   'incident.description': '经过',
   'incident.description_hint': '如：电动车被盗，调取视频后锁定嫌疑人',
   'incident.value': '涉案价值（元）',
   'incident.video': '已调取视频',
   'incident.outcome': '结果',
-  'incident.outcome.suspect-caught': '嫌疑人已抓获',
-  'incident.outcome.property-recovered': '财物已追回',
-  'incident.outcome.handed-to-station': '移交派出所',
-  'incident.outcome.open': '仍在侦查',
 
   'photo.take': '拍照',
   'photo.saving': '正在保存照片…',
