@@ -223,6 +223,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 state.map_pack = Some(std::sync::Arc::new(pack));
             }
+            // A ledger stored before track rollups existed gets them now, before any upload
+            // can commit beside the rebuild.
+            let t = std::time::Instant::now();
+            let rows = patrol_hq::service::rebuild_rollups(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot build the track rollups: {e}"))?;
+            if rows > 0 {
+                eprintln!(
+                    "patrol-hq: built {rows} track rollups from the ledger in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
             serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {

@@ -91,6 +91,34 @@ pub struct IngestPlan {
     pub max_conflicts: u32,
     pub skew_ms: i64,
     pub seen_ms: i64,
+    /// Track rollups this upload creates or changes, written in the same transaction as the
+    /// entries (see [`crate::projections::rollup`]).
+    pub rollups: Vec<TrackRollup>,
+}
+
+/// The distance of one patrol on one local day so far, kept beside the ledger so a day's
+/// figures need not decode every track segment again. Derived and rebuildable: it is exactly
+/// what the daily figures compute from the raw segments (see [`crate::projections::rollup`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackRollup {
+    pub device_id: patrol_model::DeviceId,
+    pub patrol_id: patrol_model::PatrolId,
+    /// The local day of the segments' entries (their event time), in `tz`.
+    pub day: chrono::NaiveDate,
+    /// The IANA zone and the accuracy gate the row was computed with; a row whose zone or gate
+    /// is not the city's current one is recomputed from the ledger instead of trusted.
+    pub tz: String,
+    pub gate_m: f64,
+    /// Metres through the gated fixes in event-time order, summed fix after fix exactly as
+    /// `patrol_geo::track::patrolled_m` sums them.
+    pub metres: f64,
+    /// Time of the latest timed fix so far: a segment must start after it to extend the row.
+    pub last_t: Option<i64>,
+    /// The latest fix that passed the gate: the next distance starts there.
+    pub last_gated: Option<patrol_model::LatLon>,
+    /// Cannot be extended (a segment out of time order, a correction or withdrawal of a
+    /// segment, another zone or gate): the figures recompute this patrol-day from the ledger.
+    pub dirty: bool,
 }
 
 impl Default for IngestPlan {
@@ -102,6 +130,7 @@ impl Default for IngestPlan {
             max_conflicts: crate::ingest::MAX_CONFLICTS_PER_DEVICE,
             skew_ms: 0,
             seen_ms: 0,
+            rollups: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::HqEvent;
 use crate::limits::Refused;
 use crate::storage::StorageError;
-use crate::{AppState, ingest};
+use crate::{AppState, ingest, projections};
 use patrol_model::DeviceId;
 use patrol_model::v1::{EnrollRequest, EnrollResponse, UploadRequest, UploadResponse};
 use serde::{Deserialize, Serialize};
@@ -176,6 +176,7 @@ pub async fn upload(
         if let Some(city) = &city {
             ingest::flag_unknown_groups(&mut planned.plan, city);
         }
+        planned.plan.rollups = plan_rollups(state, id, city.as_ref(), &planned.plan.new).await?;
         let accepted = u32::try_from(planned.plan.new.len()).unwrap_or(u32::MAX);
         let skew_ms = planned.plan.skew_ms;
         let kept = planned.plan.conflicts.len();
@@ -291,4 +292,193 @@ pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<Enrollmen
         expires_ms,
         qr_svg: String::new(),
     })
+}
+
+/// The track rollups an upload changes (see [`projections::rollup`]): the device's rows of the
+/// patrols its new segments belong to, extended in order, or marked dirty. Read under the same
+/// head the plan was made against: if another upload of the device commits first, the plan
+/// (and these rows with it) is made again.
+async fn plan_rollups(
+    state: &AppState,
+    device: DeviceId,
+    city: Option<&patrol_model::City>,
+    new: &[crate::storage::StoredEntry],
+) -> ApiResult<Vec<crate::model::TrackRollup>> {
+    use patrol_model::{EntryKind, Record};
+    use projections::rollup::{Target, roll};
+    let tz = city.map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+    let gate_m = patrol_model::City::accuracy_gate_of(city);
+    let mut patrols = Vec::new();
+    let mut targets = HashMap::new();
+    let held_below = new.first().map_or(0, |e| e.entry.seq);
+    for e in new.iter().filter(|e| e.quarantine.is_none()) {
+        match e.entry.kind {
+            EntryKind::TrackSegment => patrols.extend(e.patrol_id),
+            EntryKind::Supplement => {
+                // A supplement of an entry HQ already holds: what was it?
+                if let Ok(Record::Supplement(sup)) = e.entry.record()
+                    && sup.target_seq < held_below
+                    && let Some(t) = state
+                        .storage
+                        .entries(device, sup.target_seq, 1)
+                        .await?
+                        .into_iter()
+                        .find(|t| t.entry.seq == sup.target_seq)
+                {
+                    patrols.extend(t.patrol_id);
+                    targets.insert(
+                        sup.target_seq,
+                        Target {
+                            kind: t.entry.kind,
+                            event_ms: t.event_ms,
+                            patrol_id: t.patrol_id,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if patrols.is_empty() {
+        return Ok(Vec::new());
+    }
+    patrols.sort();
+    patrols.dedup();
+    let existing = state.storage.device_rollups(device, &patrols).await?;
+    Ok(roll(&existing, new, &targets, tz, gate_m))
+}
+
+/// Each patrol's metres on each day of `from..=to`, from the track rollups; the patrol-days a
+/// rollup cannot vouch for (dirty, another zone or gate, two devices on one patrol) are
+/// recomputed from the ledger. `None` while the rollups do not cover the ledger yet (the
+/// figures then read the raw segments, as before rollups existed).
+pub async fn day_metres(
+    state: &AppState,
+    city: Option<&patrol_model::City>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    supplements: &[crate::storage::StoredEntry],
+) -> ApiResult<Option<std::collections::BTreeMap<chrono::NaiveDate, projections::PatrolMetres>>> {
+    use projections::rollup::{finished_metres, patrol_metres_of_day, trusted};
+    use std::collections::BTreeMap;
+    if !state.storage.rollups_built().await? {
+        return Ok(None);
+    }
+    let tz = city.map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+    let gate_m = patrol_model::City::accuracy_gate_of(city);
+    let mut rows: BTreeMap<
+        (chrono::NaiveDate, patrol_model::PatrolId),
+        Vec<crate::model::TrackRollup>,
+    > = BTreeMap::new();
+    for r in state.storage.day_rollups(from, to).await? {
+        rows.entry((r.day, r.patrol_id)).or_default().push(r);
+    }
+    let mut out: BTreeMap<chrono::NaiveDate, projections::PatrolMetres> = BTreeMap::new();
+    let mut recompute: Vec<(chrono::NaiveDate, patrol_model::PatrolId)> = Vec::new();
+    for ((day, patrol), rs) in rows {
+        match rs.as_slice() {
+            [one] if trusted(one, tz, gate_m) => {
+                out.entry(day)
+                    .or_default()
+                    .insert(patrol, finished_metres(one));
+            }
+            _ => recompute.push((day, patrol)),
+        }
+    }
+    if !recompute.is_empty() {
+        let mut ids: Vec<patrol_model::PatrolId> = recompute.iter().map(|(_, p)| *p).collect();
+        ids.sort();
+        ids.dedup();
+        let entries = state.storage.patrol_entries(&ids).await?;
+        for (day, patrol) in recompute {
+            let m = patrol_metres_of_day(&entries, supplements, tz, day, gate_m);
+            if let Some(v) = m.get(&patrol) {
+                out.entry(day).or_default().insert(patrol, *v);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Build the track rollups of the whole ledger, device by device, when they do not cover it
+/// (a ledger stored before rollups existed). Run before serving: uploads must not commit while
+/// a device's rows are replaced. Returns how many rows were written.
+pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
+    if state.storage.rollups_built().await? {
+        return Ok(0);
+    }
+    let city = state.storage.city().await?;
+    let tz = city
+        .as_ref()
+        .map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+    let gate_m = patrol_model::City::accuracy_gate_of(city.as_ref());
+    let supplements = state.storage.supplements().await?;
+    let mut written = 0;
+    for d in state.storage.devices().await? {
+        let mut entries = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = state.storage.entries(d.id, from, 5000).await?;
+            let Some(last) = page.last().map(|e| e.entry.seq) else {
+                break;
+            };
+            entries.extend(page.into_iter().filter(|e| {
+                matches!(
+                    e.entry.kind,
+                    patrol_model::EntryKind::TrackSegment | patrol_model::EntryKind::Supplement
+                )
+            }));
+            from = last + 1;
+        }
+        let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, tz, gate_m);
+        written += rows.len();
+        state.storage.replace_rollups(d.id, &rows).await?;
+    }
+    state.storage.set_rollups_built(true).await?;
+    Ok(written)
+}
+
+/// Every kind but track segments: what the figures read when the rollups give the km, and all
+/// a reports list or export needs (segments are routes, not reports).
+pub const NOT_TRACKS: &[patrol_model::EntryKind] = &[
+    patrol_model::EntryKind::PatrolStarted,
+    patrol_model::EntryKind::PatrolStopped,
+    patrol_model::EntryKind::Violation,
+    patrol_model::EntryKind::LostPerson,
+    patrol_model::EntryKind::TrafficAccident,
+    patrol_model::EntryKind::Assistance,
+    patrol_model::EntryKind::Incident,
+    patrol_model::EntryKind::PostArrived,
+    patrol_model::EntryKind::PostLeft,
+    patrol_model::EntryKind::Supplement,
+];
+
+/// The local days `from..=to` (UTC `start..end`), each day's figures with totals: the entries
+/// of the span and the day before (a visit open across midnight is followed), the km from the
+/// track rollups when they cover the ledger, else from the raw segments. The answer is the same
+/// either way (`tests/command_centre.rs` holds them to it).
+pub async fn span_figures(
+    state: &AppState,
+    city: Option<&patrol_model::City>,
+    tz: chrono_tz::Tz,
+    (from, to): (chrono::NaiveDate, chrono::NaiveDate),
+    (start, end): (i64, i64),
+) -> ApiResult<patrol_model::v1::RangeStats> {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let supplements = state.storage.supplements().await?;
+    let metres = day_metres(state, city, from, to, &supplements).await?;
+    let kinds = metres.as_ref().map(|_| NOT_TRACKS);
+    let entries = state
+        .storage
+        .entries_between(start.saturating_sub(DAY_MS), end, kinds)
+        .await?;
+    Ok(projections::range_stats_with(
+        &entries,
+        &supplements,
+        city,
+        tz,
+        from,
+        to,
+        metres.as_ref(),
+    ))
 }

@@ -11,7 +11,7 @@ use patrol_hq::storage::postgres::PgStorage;
 use patrol_hq::storage::sqlite::SqliteStorage;
 use patrol_hq::storage::{
     AuditRecord, DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, Role, Storage,
-    StorageError, StoredEntry, flags,
+    StorageError, StoredEntry, TrackRollup, flags,
 };
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
 use patrol_model::{
@@ -69,6 +69,7 @@ conformance!(
     photos_cannot_be_squatted,
     operators_roles_expiry_revocation,
     sessions_end_expire_and_follow_their_operator,
+    track_rollups_upsert_replace_and_read_by_day,
     audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
 );
@@ -629,6 +630,107 @@ async fn entry_queries_filter_and_order(s: &dyn Storage) {
     assert!(s.patrol_entries(&[patrol(9)]).await.unwrap().is_empty());
 
     assert_eq!(keys(&s.supplements().await.unwrap()), [(a, 3), (b, 2)]);
+
+    // Each device's latest entry in ledger order, of a kind or of any, within the window.
+    let latest = |kind, from, to| {
+        let devices = [a, b, device(3)];
+        async move { keys(&s.latest_entries(&devices, kind, from, to).await.unwrap()) }
+    };
+    assert_eq!(latest(None, NOW, NOW + 10_000).await, [(a, 4), (b, 3)]);
+    assert_eq!(
+        latest(Some(TrackSegment), NOW, NOW + 10_000).await,
+        [(a, 2)]
+    );
+    assert_eq!(
+        latest(Some(PatrolStarted), NOW, NOW + 10_000).await,
+        [(a, 1), (b, 1)]
+    );
+    // b's seq 3 happened at +500, before the window: its latest inside is seq 2.
+    assert_eq!(
+        latest(None, NOW + 1_000, NOW + 3_500).await,
+        [(a, 3), (b, 2)]
+    );
+    assert!(latest(None, NOW + 9_000, NOW + 10_000).await.is_empty());
+    assert!(
+        s.latest_entries(&[], None, NOW, NOW + 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
+    use chrono::NaiveDate;
+    let d = device(1);
+    enrol(s, d).await;
+    let day = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+    let row = |p: u128, on, metres: f64, dirty| TrackRollup {
+        device_id: d,
+        patrol_id: patrol(p),
+        day: on,
+        tz: "Asia/Shanghai".into(),
+        gate_m: 25.0,
+        metres,
+        last_t: Some(NOW),
+        last_gated: Some(patrol_model::LatLon {
+            lat: 29.03,
+            lon: 111.69,
+        }),
+        dirty,
+    };
+    // A fresh ledger is covered by its (no) rollups.
+    assert!(s.rollups_built().await.unwrap());
+    // Written with an upload, in its transaction; a later upload replaces the row.
+    let mut chain = Chain::new(d);
+    let e1 = stored(
+        chain.push(EntryKind::TrackSegment, vec![1]),
+        NOW,
+        Some(patrol(1)),
+    );
+    let mut p = plan(0, vec![e1]);
+    p.rollups = vec![
+        row(1, day(29), 1234.5678901234, false),
+        row(2, day(30), 0.1, false),
+    ];
+    s.commit_ingest(d, p).await.unwrap();
+    let e2 = stored(
+        chain.push(EntryKind::TrackSegment, vec![2]),
+        NOW + 1,
+        Some(patrol(1)),
+    );
+    let mut p = plan(1, vec![e2]);
+    p.rollups = vec![row(1, day(29), 2000.25, true)];
+    s.commit_ingest(d, p).await.unwrap();
+    let got = s.day_rollups(day(29), day(29)).await.unwrap();
+    assert_eq!(got, [row(1, day(29), 2000.25, true)]);
+    assert_eq!(s.day_rollups(day(29), day(30)).await.unwrap().len(), 2);
+    assert_eq!(
+        s.device_rollups(d, &[patrol(2)]).await.unwrap(),
+        [row(2, day(30), 0.1, false)]
+    );
+    assert!(
+        s.device_rollups(device(9), &[patrol(1)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A plan refused (head moved) writes no rollup.
+    let mut stale = plan(0, vec![]);
+    stale.rollups = vec![row(3, day(29), 9.0, false)];
+    assert!(s.commit_ingest(d, stale).await.is_err());
+    assert!(s.device_rollups(d, &[patrol(3)]).await.unwrap().is_empty());
+    // A rebuild replaces the device's rows; the flag says whether they cover the ledger.
+    s.replace_rollups(d, &[row(4, day(28), 5.0, false)])
+        .await
+        .unwrap();
+    assert_eq!(
+        s.day_rollups(day(1), day(30)).await.unwrap(),
+        [row(4, day(28), 5.0, false)]
+    );
+    s.set_rollups_built(false).await.unwrap();
+    assert!(!s.rollups_built().await.unwrap());
+    s.set_rollups_built(true).await.unwrap();
+    assert!(s.rollups_built().await.unwrap());
 }
 
 async fn quarantine_and_flags_round_trip(s: &dyn Storage) {
@@ -1267,6 +1369,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0005_operator_sessions.sql",
         "ae5aa50d79a26004d261a7cc947f44ea37703233340c870ec80aef34c301accd",
     ),
+    (
+        "0006_track_rollups.sql",
+        "a13604fc367602ba4d1fd81af33ca07b3313076c8a05428ebcc8667c2d1dce62",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1288,6 +1394,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0005_operator_sessions.sql",
         "2f8cf0aca94679509acb73fe0076df7db7639286e4e147aee5716242a9a3c262",
+    ),
+    (
+        "0006_track_rollups.sql",
+        "72dd39b637f6bf1aada6f251d7ba15cf77b692483c3811094324f9fe6135f481",
     ),
 ];
 

@@ -28,6 +28,7 @@ mod posts;
 mod presence;
 mod replay;
 mod reports;
+pub mod rollup;
 mod stats;
 mod units;
 
@@ -41,7 +42,7 @@ pub use posts::{GRACE_MS, PostCompliance, WindowCompliance, WindowStatus, post_c
 pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
 pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
 pub use reports::{REPORT_COLUMNS, ReportHistory, ReportItem, report_items, reports_csv};
-pub use stats::{daily_stats, range_stats};
+pub use stats::{PatrolMetres, daily_stats, daily_stats_with, range_stats, range_stats_with};
 pub use units::{UnitPosition, unit_positions};
 
 use crate::storage::StoredEntry;

@@ -70,6 +70,24 @@ pub fn daily_stats(
     tz: Tz,
     date: NaiveDate,
 ) -> DailyStats {
+    daily_stats_with(window, supplements, city, tz, date, None)
+}
+
+/// Each patrol's metres on one day, when the caller already has them (from the track rollups,
+/// [`super::rollup`]): then `window` need not hold the day's track segments at all.
+pub type PatrolMetres = BTreeMap<PatrolId, f64>;
+
+/// [`daily_stats`], with each patrol's metres given (`Some`) instead of summed from the
+/// window's track segments. The figures are the same when `metres` holds exactly what the
+/// segments give (the rollups do, bit for bit).
+pub fn daily_stats_with(
+    window: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+    tz: Tz,
+    date: NaiveDate,
+    metres: Option<&PatrolMetres>,
+) -> DailyStats {
     let mut s = DailyStats {
         date,
         timezone: tz.name().to_owned(),
@@ -119,7 +137,7 @@ pub fn daily_stats(
                     s.volunteers_total += n;
                 }
             }
-            Record::TrackSegment(t) => {
+            Record::TrackSegment(t) if metres.is_none() => {
                 tracks
                     .entry(t.patrol_id)
                     .or_default()
@@ -151,17 +169,22 @@ pub fn daily_stats(
             }
             // Counted above, with the visits of the whole window.
             Record::PostArrived(_)
+            | Record::TrackSegment(_)
             | Record::PatrolStopped(_)
             | Record::PostLeft(_)
             | Record::Supplement(_) => {}
         }
     }
     let gate_m = City::accuracy_gate_of(city);
-    let metres: f64 = tracks
-        .values()
-        .map(|fixes| patrol_geo::track::patrolled_m(fixes, gate_m))
-        .sum();
-    s.km_patrolled = km(metres);
+    // Summed in patrol order either way, so the given metres add up exactly as the segments'.
+    let total: f64 = match metres {
+        Some(given) => given.values().sum(),
+        None => tracks
+            .values()
+            .map(|fixes| patrol_geo::track::patrolled_m(fixes, gate_m))
+            .sum(),
+    };
+    s.km_patrolled = km(total);
     s
 }
 
@@ -179,6 +202,21 @@ pub fn range_stats(
     from: NaiveDate,
     to: NaiveDate,
 ) -> patrol_model::v1::RangeStats {
+    range_stats_with(entries, supplements, city, tz, from, to, None)
+}
+
+/// [`range_stats`] with each day's patrol metres given (see [`daily_stats_with`]); a day
+/// missing from `metres` counts no km.
+pub fn range_stats_with(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+    tz: Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+    metres: Option<&BTreeMap<NaiveDate, PatrolMetres>>,
+) -> patrol_model::v1::RangeStats {
+    let none = PatrolMetres::new();
     let mut by_day: BTreeMap<NaiveDate, Vec<StoredEntry>> = BTreeMap::new();
     for e in entries {
         if let Some(d) = local_date(e.event_ms, tz) {
@@ -200,7 +238,8 @@ pub fn range_stats(
         if let Some(today) = by_day.get(&day) {
             window.extend(today.iter().cloned());
         }
-        let s = daily_stats(&window, supplements, city, tz, day);
+        let given = metres.map(|m| m.get(&day).unwrap_or(&none));
+        let s = daily_stats_with(&window, supplements, city, tz, day, given);
         totals.add(&s);
         daily.push(s);
         match day.succ_opt() {

@@ -179,7 +179,10 @@ pub async fn reports(
     };
     let (_, tz, _, _, start, end) = span(&state, &dq).await?;
     service::audit(&state, &op.0, "read_reports", q.date.clone()).await?;
-    let window = state.storage.entries_between(start, end, None).await?;
+    let window = state
+        .storage
+        .entries_between(start, end, Some(service::NOT_TRACKS))
+        .await?;
     // The groups of the patrols these reports were made on (started up to a day before).
     let starts = state
         .storage
@@ -227,12 +230,10 @@ pub async fn bulletin(
         .ok_or_else(|| ApiError::bad("bad_lang", "lang must be zh-CN or en"))?;
     let dq = DayQuery { date: q.date }.as_date_query();
     let (city, tz, day, _, start, end) = span(&state, &dq).await?;
-    let window = state
-        .storage
-        .entries_between(start.saturating_sub(DAY_MS), end, None)
-        .await?;
-    let supplements = state.storage.supplements().await?;
-    let stats = projections::daily_stats(&window, &supplements, city.as_ref(), tz, day);
+    let stats = service::span_figures(&state, city.as_ref(), tz, (day, day), (start, end))
+        .await?
+        .daily
+        .remove(0);
     Ok(Json(Bulletin {
         date: day,
         lang: lang.tag().into(),

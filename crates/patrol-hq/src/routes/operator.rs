@@ -197,19 +197,9 @@ pub async fn daily_stats(
             .await?
             .into_response());
     }
-    let window = state
-        .storage
-        .entries_between(start.saturating_sub(DAY_MS), end, None)
-        .await?;
-    let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::daily_stats(
-        &window,
-        &supplements,
-        city.as_ref(),
-        tz,
-        from,
-    ))
-    .into_response())
+    let mut span =
+        service::span_figures(&state, city.as_ref(), tz, (from, from), (start, end)).await?;
+    Ok(Json(span.daily.remove(0)).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/stats/range", tag = "operator", params(("from" = Option<String>, Query, description = "first local day, YYYY-MM-DD (default today)"), ("to" = Option<String>, Query, description = "last local day, included (default today)")), security(("operator" = [])), responses((status = 200, body = v1::RangeStats), (status = 400, description = "bad day or span", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
@@ -260,19 +250,9 @@ async fn range(
     start: i64,
     end: i64,
 ) -> ApiResult<Json<v1::RangeStats>> {
-    let entries = state
-        .storage
-        .entries_between(start.saturating_sub(DAY_MS), end, None)
-        .await?;
-    let supplements = state.storage.supplements().await?;
-    Ok(Json(projections::range_stats(
-        &entries,
-        &supplements,
-        city,
-        tz,
-        from,
-        to,
-    )))
+    Ok(Json(
+        service::span_figures(state, city, tz, (from, to), (start, end)).await?,
+    ))
 }
 
 /// Entries of every patrol started in the span (their routes may run past midnight).
@@ -358,7 +338,10 @@ pub async fn reports_csv(
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "export_reports_csv", q.date.clone()).await?;
     let (_, tz, _, _, start, end) = span(&state, &q).await?;
-    let window = state.storage.entries_between(start, end, None).await?;
+    let window = state
+        .storage
+        .entries_between(start, end, Some(service::NOT_TRACKS))
+        .await?;
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
     let csv = format!(
         "\u{FEFF}{}",
@@ -383,11 +366,29 @@ pub async fn post_compliance(
             "post compliance covers at most 31 days at once",
         ));
     }
-    // Every kind: an open visit counts up to the device's latest evidence, a fix or any entry.
-    let window = state
+    // Check-ins and check-outs make the visits; a visit still open counts up to its device's
+    // latest evidence: its latest entry, or the last fix of its latest segment. Those two
+    // entries per device stand in for the whole day of track segments.
+    let from_ms = start.saturating_sub(DAY_MS);
+    let mut window = state
         .storage
-        .entries_between(start.saturating_sub(DAY_MS), end, None)
+        .entries_between(
+            from_ms,
+            end,
+            Some(&[EntryKind::PostArrived, EntryKind::PostLeft]),
+        )
         .await?;
+    let mut devices: Vec<DeviceId> = window.iter().map(|e| e.entry.device_id).collect();
+    devices.sort();
+    devices.dedup();
+    for kind in [None, Some(EntryKind::TrackSegment)] {
+        window.extend(
+            state
+                .storage
+                .latest_entries(&devices, kind, from_ms, end)
+                .await?,
+        );
+    }
     let supplements = state.storage.supplements().await?;
     let now = state.now_ms();
     let mut out = Vec::new();
@@ -425,15 +426,27 @@ pub async fn units(
 /// The last position of every running patrol, now.
 pub(crate) async fn live_units(state: &AppState) -> ApiResult<Vec<projections::UnitPosition>> {
     let now = state.now_ms();
-    let kinds = [
-        EntryKind::PatrolStarted,
-        EntryKind::PatrolStopped,
-        EntryKind::TrackSegment,
-    ];
-    let recent = state
+    let (from, to) = (now - LIVE_WINDOW_MS, now + 3600 * 1000);
+    // Starts and stops say which patrols run; each device's latest segment says where it is
+    // (a running patrol's newest segment is its device's newest), so a city's day of track
+    // segments is never read for the map.
+    let mut recent = state
         .storage
-        .entries_between(now - LIVE_WINDOW_MS, now + 3600 * 1000, Some(&kinds))
+        .entries_between(
+            from,
+            to,
+            Some(&[EntryKind::PatrolStarted, EntryKind::PatrolStopped]),
+        )
         .await?;
+    let mut devices: Vec<DeviceId> = recent.iter().map(|e| e.entry.device_id).collect();
+    devices.sort();
+    devices.dedup();
+    recent.extend(
+        state
+            .storage
+            .latest_entries(&devices, Some(EntryKind::TrackSegment), from, to)
+            .await?,
+    );
     Ok(projections::unit_positions(&recent, now))
 }
 

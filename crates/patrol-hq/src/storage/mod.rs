@@ -104,7 +104,7 @@ pub struct PendingEnrollment {
 }
 
 pub use crate::model::{
-    AuditRecord, Flag, IngestPlan, OperatorRow, Role, SessionRow, StoredEntry, flags,
+    AuditRecord, Flag, IngestPlan, OperatorRow, Role, SessionRow, StoredEntry, TrackRollup, flags,
 };
 
 /// A photo, or one device's upload of it.
@@ -204,6 +204,24 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageResult<Option<SessionRow>>;
     /// Sessions neither ended nor expired at `now_ms`, oldest first.
     async fn sessions(&self, now_ms: i64) -> StorageResult<Vec<SessionRow>>;
+    /// The device's track rollups of these patrols (every day).
+    async fn device_rollups(
+        &self,
+        device: DeviceId,
+        patrols: &[PatrolId],
+    ) -> StorageResult<Vec<TrackRollup>>;
+    /// Every track rollup of the local days `from..=to`.
+    async fn day_rollups(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<TrackRollup>>;
+    /// Whether the rollups cover the whole ledger (false after upgrading a ledger stored before
+    /// rollups existed, until [`crate::service::rebuild_rollups`] ran).
+    async fn rollups_built(&self) -> StorageResult<bool>;
+    /// Replace every rollup of `device` with `rows` (a rebuild).
+    async fn replace_rollups(&self, device: DeviceId, rows: &[TrackRollup]) -> StorageResult<()>;
+    async fn set_rollups_built(&self, built: bool) -> StorageResult<()>;
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()>;
     /// The newest `limit` records, newest first.
     async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>>;
@@ -239,6 +257,16 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageResult<Vec<StoredEntry>>;
     /// Every entry of these patrols (all devices), ordered by device then seq.
     async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>>;
+    /// For each of `devices`, its latest entry in ledger order (of `kind`, or of any kind) with
+    /// `from_ms <= event_ms < to_ms`: where a unit is and when a device last spoke, without
+    /// reading a day of track segments.
+    async fn latest_entries(
+        &self,
+        devices: &[DeviceId],
+        kind: Option<EntryKind>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<StoredEntry>>;
     /// Every supplement entry (they are few), ordered by device then seq.
     async fn supplements(&self) -> StorageResult<Vec<StoredEntry>>;
     async fn quarantined(

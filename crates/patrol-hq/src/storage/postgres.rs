@@ -14,7 +14,7 @@ use super::shared::{
 };
 use super::{
     AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry,
+    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "0005_operator_sessions.sql",
         include_str!("../../migrations/postgres/0005_operator_sessions.sql"),
+    ),
+    (
+        6,
+        "0006_track_rollups.sql",
+        include_str!("../../migrations/postgres/0006_track_rollups.sql"),
     ),
 ];
 
@@ -189,6 +194,65 @@ fn session_raw(r: &Row) -> StorageResult<shared::SessionRaw> {
         ended_ms: r.try_get(4).pg()?,
         address: r.try_get(5).pg()?,
     })
+}
+
+const ROLLUP_COLUMNS: &str =
+    "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty";
+
+fn rollup_row(r: &Row) -> StorageResult<TrackRollup> {
+    shared::RollupRaw {
+        device_id: r.try_get(0).pg()?,
+        patrol_id: r.try_get(1).pg()?,
+        day: r.try_get(2).pg()?,
+        tz: r.try_get(3).pg()?,
+        gate_m: r.try_get(4).pg()?,
+        metres: r.try_get(5).pg()?,
+        last_t: r.try_get(6).pg()?,
+        last_lat: r.try_get(7).pg()?,
+        last_lon: r.try_get(8).pg()?,
+        dirty: r.try_get(9).pg()?,
+    }
+    .into_row()
+}
+
+/// Insert or replace rollup rows inside `tx`.
+async fn upsert_rollups(
+    tx: &tokio_postgres::Transaction<'_>,
+    rows: &[TrackRollup],
+) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let stmt = tx
+        .prepare(&format!(
+            "INSERT INTO track_rollups ({ROLLUP_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (device_id, patrol_id, day) DO UPDATE SET tz = excluded.tz,
+               gate_m = excluded.gate_m, metres = excluded.metres, last_t = excluded.last_t,
+               last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty"
+        ))
+        .await
+        .pg()?;
+    for r in rows {
+        tx.execute(
+            &stmt,
+            &[
+                &r.device_id.to_string(),
+                &r.patrol_id.to_string(),
+                &r.day.to_string(),
+                &r.tz,
+                &r.gate_m,
+                &r.metres,
+                &r.last_t,
+                &r.last_gated.map(|p| p.lat),
+                &r.last_gated.map(|p| p.lon),
+                &r.dirty,
+            ],
+        )
+        .await
+        .pg()?;
+    }
+    Ok(())
 }
 
 fn operator_raw(r: &Row) -> StorageResult<OperatorRaw> {
@@ -705,6 +769,75 @@ impl Storage for PgStorage {
             .collect()
     }
 
+    async fn device_rollups(
+        &self,
+        device: DeviceId,
+        patrols: &[PatrolId],
+    ) -> StorageResult<Vec<TrackRollup>> {
+        let ids: Vec<String> = patrols.iter().map(ToString::to_string).collect();
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE device_id = $1 AND patrol_id = ANY($2)"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&device.to_string(), &ids])
+            .await
+            .pg()?;
+        rows.iter().map(rollup_row).collect()
+    }
+
+    async fn day_rollups(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<TrackRollup>> {
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE day >= $1 AND day <= $2
+             ORDER BY day, patrol_id, device_id"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&from.to_string(), &to.to_string()])
+            .await
+            .pg()?;
+        rows.iter().map(rollup_row).collect()
+    }
+
+    async fn rollups_built(&self) -> StorageResult<bool> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT built FROM rollup_state WHERE id = 1", &[])
+            .await
+            .pg()?;
+        row.try_get(0).pg()
+    }
+
+    async fn replace_rollups(&self, device: DeviceId, rows: &[TrackRollup]) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        tx.execute(
+            "DELETE FROM track_rollups WHERE device_id = $1",
+            &[&device.to_string()],
+        )
+        .await
+        .pg()?;
+        upsert_rollups(&tx, rows).await?;
+        tx.commit().await.pg()?;
+        Ok(())
+    }
+
+    async fn set_rollups_built(&self, built: bool) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute("UPDATE rollup_state SET built = $1 WHERE id = 1", &[&built])
+            .await
+            .pg()?;
+        Ok(())
+    }
+
     async fn append_audit(&self, r: &AuditRecord) -> StorageResult<()> {
         self.client()
             .await?
@@ -871,6 +1004,7 @@ impl Storage for PgStorage {
             .await
             .pg()?;
         }
+        upsert_rollups(&tx, &plan.rollups).await?;
         for (d, sha) in &writes.photo_refs {
             tx.execute(
                 "INSERT INTO entry_photos (device_id, sha256) VALUES ($1, $2)
@@ -926,6 +1060,30 @@ impl Storage for PgStorage {
             "WHERE event_ms >= $1 AND event_ms < $2 AND ($3::TEXT[] IS NULL OR kind = ANY($3))
              ORDER BY device_id, seq",
             &[&from_ms, &to_ms, &kinds],
+        )
+        .await
+    }
+
+    async fn latest_entries(
+        &self,
+        devices: &[DeviceId],
+        kind: Option<EntryKind>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        if devices.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<String> = devices.iter().map(ToString::to_string).collect();
+        let kind = kind.map(|k| k.as_str().to_owned());
+        self.query_entries(
+            "WHERE (device_id, seq) IN (
+                 SELECT device_id, MAX(seq) FROM entries
+                 WHERE device_id = ANY($1) AND event_ms >= $2 AND event_ms < $3
+                   AND ($4::TEXT IS NULL OR kind = $4)
+                 GROUP BY device_id)
+             ORDER BY device_id, seq",
+            &[&ids, &from_ms, &to_ms, &kind],
         )
         .await
     }

@@ -598,6 +598,48 @@ pub fn operator_prefix(id_prefix: &str) -> StorageResult<String> {
     Ok(p)
 }
 
+/// A track rollup row as both databases return it.
+pub struct RollupRaw {
+    pub device_id: String,
+    pub patrol_id: String,
+    pub day: String,
+    pub tz: String,
+    pub gate_m: f64,
+    pub metres: f64,
+    pub last_t: Option<i64>,
+    pub last_lat: Option<f64>,
+    pub last_lon: Option<f64>,
+    pub dirty: bool,
+}
+
+impl RollupRaw {
+    pub fn into_row(self) -> StorageResult<super::TrackRollup> {
+        Ok(super::TrackRollup {
+            device_id: self
+                .device_id
+                .parse()
+                .map_err(|_| corrupt("rollup device", &self.device_id))?,
+            patrol_id: self
+                .patrol_id
+                .parse()
+                .map_err(|_| corrupt("rollup patrol", &self.patrol_id))?,
+            day: self
+                .day
+                .parse()
+                .map_err(|_| corrupt("rollup day", &self.day))?,
+            tz: self.tz,
+            gate_m: self.gate_m,
+            metres: self.metres,
+            last_t: self.last_t,
+            last_gated: self
+                .last_lat
+                .zip(self.last_lon)
+                .map(|(lat, lon)| patrol_model::LatLon { lat, lon }),
+            dirty: self.dirty,
+        })
+    }
+}
+
 /// A session row as both databases return it.
 pub struct SessionRaw {
     pub session_hash: String,

@@ -13,7 +13,7 @@ use super::shared::{
 };
 use super::{
     AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry,
+    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
@@ -54,6 +54,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "0005_operator_sessions.sql",
         include_str!("../../migrations/sqlite/0005_operator_sessions.sql"),
+    ),
+    (
+        6,
+        "0006_track_rollups.sql",
+        include_str!("../../migrations/sqlite/0006_track_rollups.sql"),
     ),
 ];
 
@@ -174,6 +179,49 @@ fn session_raw(r: &Row<'_>) -> rusqlite::Result<shared::SessionRaw> {
         ended_ms: r.get(4)?,
         address: r.get(5)?,
     })
+}
+
+const ROLLUP_COLUMNS: &str =
+    "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty";
+
+fn rollup_row(r: &Row<'_>) -> rusqlite::Result<shared::RollupRaw> {
+    Ok(shared::RollupRaw {
+        device_id: r.get(0)?,
+        patrol_id: r.get(1)?,
+        day: r.get(2)?,
+        tz: r.get(3)?,
+        gate_m: r.get(4)?,
+        metres: r.get(5)?,
+        last_t: r.get(6)?,
+        last_lat: r.get(7)?,
+        last_lon: r.get(8)?,
+        dirty: r.get(9)?,
+    })
+}
+
+/// Insert or replace rollup rows inside `tx`.
+fn upsert_rollups(tx: &rusqlite::Transaction<'_>, rows: &[TrackRollup]) -> StorageResult<()> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT INTO track_rollups ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (device_id, patrol_id, day) DO UPDATE SET tz = excluded.tz,
+           gate_m = excluded.gate_m, metres = excluded.metres, last_t = excluded.last_t,
+           last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty"
+    ))?;
+    for r in rows {
+        stmt.execute(params![
+            r.device_id.to_string(),
+            r.patrol_id.to_string(),
+            r.day.to_string(),
+            r.tz,
+            r.gate_m,
+            r.metres,
+            r.last_t,
+            r.last_gated.map(|p| p.lat),
+            r.last_gated.map(|p| p.lon),
+            r.dirty
+        ])?;
+    }
+    Ok(())
 }
 
 fn operator_raw(r: &Row<'_>) -> rusqlite::Result<OperatorRaw> {
@@ -672,6 +720,79 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn device_rollups(
+        &self,
+        device: DeviceId,
+        patrols: &[PatrolId],
+    ) -> StorageResult<Vec<TrackRollup>> {
+        let ids: Vec<String> = patrols.iter().map(ToString::to_string).collect();
+        self.call(move |c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE device_id = ?1 AND patrol_id = ?2"
+            ))?;
+            for p in &ids {
+                for raw in stmt.query_map(params![device.to_string(), p], rollup_row)? {
+                    out.push(raw?.into_row()?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn day_rollups(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<TrackRollup>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE day >= ?1 AND day <= ?2
+                 ORDER BY day, patrol_id, device_id"
+            ))?;
+            let raws = stmt
+                .query_map(params![from.to_string(), to.to_string()], rollup_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(shared::RollupRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn rollups_built(&self) -> StorageResult<bool> {
+        self.call(|c| {
+            Ok(
+                c.query_row("SELECT built FROM rollup_state WHERE id = 1", [], |r| {
+                    r.get::<_, bool>(0)
+                })?,
+            )
+        })
+        .await
+    }
+
+    async fn replace_rollups(&self, device: DeviceId, rows: &[TrackRollup]) -> StorageResult<()> {
+        let rows = rows.to_vec();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM track_rollups WHERE device_id = ?1",
+                [device.to_string()],
+            )?;
+            upsert_rollups(&tx, &rows)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_rollups_built(&self, built: bool) -> StorageResult<()> {
+        self.call(move |c| {
+            c.execute("UPDATE rollup_state SET built = ?1 WHERE id = 1", [built])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()> {
         let r = record.clone();
         self.call(move |c| {
@@ -821,6 +942,7 @@ impl Storage for SqliteStorage {
                     ])?;
                 }
             }
+            upsert_rollups(&tx, &plan.rollups)?;
             {
                 let mut refs = tx.prepare_cached(
                     "INSERT INTO entry_photos (device_id, sha256) VALUES (?1, ?2)
@@ -892,6 +1014,45 @@ impl Storage for SqliteStorage {
                 &format!("WHERE event_ms >= ?1 AND event_ms < ?2 {filter} ORDER BY device_id, seq"),
                 args,
             )
+        })
+        .await
+    }
+
+    async fn latest_entries(
+        &self,
+        devices: &[DeviceId],
+        kind: Option<EntryKind>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<StoredEntry>> {
+        let devices = devices.to_vec();
+        self.call(move |c| {
+            // One indexed look per device: (kind, device_id, seq) or the primary key, newest first.
+            let filter = if kind.is_some() { "AND kind = ?4" } else { "" };
+            let sql = format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries
+                 WHERE device_id = ?1 AND event_ms >= ?2 AND event_ms < ?3 {filter}
+                 ORDER BY seq DESC LIMIT 1"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut out = Vec::new();
+            for d in &devices {
+                let mut args = vec![
+                    Value::Text(d.to_string()),
+                    Value::Integer(from_ms),
+                    Value::Integer(to_ms),
+                ];
+                if let Some(k) = kind {
+                    args.push(Value::Text(k.as_str().into()));
+                }
+                let rows = stmt
+                    .query_map(params_from_iter(args), entry_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                for r in rows {
+                    out.push(r.into_stored()?);
+                }
+            }
+            Ok(out)
         })
         .await
     }

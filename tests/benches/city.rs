@@ -1,0 +1,247 @@
+//! `cargo bench -p patrol-e2e --bench city`: what the command centre's answers cost on a city's
+//! day. Prints figures, asserts nothing (machines are shared and noisy).
+//!
+//! `CITY_DEVICES` devices (default 1,000) each patrol for `CITY_HOURS` hours (default 12) ending
+//! now, a fix every `CITY_FIX_EVERY_S` seconds (default 1, as a phone records), sealed in
+//! 30-second track segments, with a report every 20 minutes; every seventh unit holds a post
+//! for three hours. Their ledgers go into the real HQ
+//! (embedded SQLite) through the real upload use case (`service::upload`: planning, hash and
+//! link checks, one commit per batch), then each answer the page reads is asked over loopback
+//! HTTP with an operator token: `/stats/daily`, `/units`, `/posts/compliance`, `/coverage`,
+//! printed as p50 / p95 / max of `CITY_ROUNDS` requests (default 10). Beside them: the same
+//! day recomputed from the raw ledger (what every answer cost before the track rollups), and
+//! whether `/stats/daily` is identical to it.
+
+use patrol_e2e::Hq;
+use patrol_hq::AppState;
+use patrol_model::v1::UploadRequest;
+use patrol_model::*;
+use std::time::Instant;
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One device's ledger: a patrol of `hours` ending at `end_ms`, a fix every `every_s` seconds,
+/// 30-second segments, a violation every 20 minutes.
+fn ledger(device: DeviceId, n: u64, end_ms: i64, hours: u64, every_s: u64) -> Vec<Entry> {
+    let start_ms = end_ms - hours as i64 * 3_600_000;
+    let patrol_id = PatrolId::new();
+    let modes = [
+        PatrolMode::Car,
+        PatrolMode::Foot,
+        PatrolMode::Motorcycle,
+        PatrolMode::EBike,
+    ];
+    // Spread over the demo grid (29.00–29.08 N, 111.65–111.75 E).
+    let (mut lat, mut lon) = (
+        29.0 + (n % 8) as f64 * 0.01,
+        111.65 + (n / 8 % 10) as f64 * 0.01,
+    );
+    let mut heading = (n * 37 % 360) as f64;
+    let mut records = vec![(
+        start_ms,
+        Record::PatrolStarted(PatrolStart {
+            patrol_id,
+            mode: modes[n as usize % modes.len()],
+            group: format!("G{:02}", n % 37 + 1).as_str().into(),
+            officers: vec![format!("警员{n}"), format!("辅警{n}")],
+            volunteers: Default::default(),
+            vehicle_plate: None,
+        }),
+    )];
+    let per_segment = (30 / every_s.max(1)).max(1) as usize;
+    let total = (hours * 3600 / every_s.max(1)) as usize;
+    let mut seg = Vec::with_capacity(per_segment);
+    for i in 0..total {
+        let t = start_ms + (i as u64 * every_s * 1000) as i64;
+        heading = (heading + ((i * 7919) % 11) as f64 - 5.0).rem_euclid(360.0);
+        let step = 1.4 * every_s as f64;
+        lat = (lat + step * heading.to_radians().cos() / 111_000.0).clamp(29.0, 29.08);
+        lon = (lon + step * heading.to_radians().sin() / 97_000.0).clamp(111.65, 111.75);
+        let mut f = PositionFix::at(t, lat, lon);
+        f.accuracy_m = Some(4.0 + (i % 7) as f64);
+        seg.push(f);
+        if seg.len() == per_segment {
+            records.push((
+                t,
+                Record::TrackSegment(TrackSegment::new(patrol_id, std::mem::take(&mut seg))),
+            ));
+        }
+        // Every seventh unit holds a post for three hours mid-shift (150 officers on 21 posts).
+        let hour = (3600 / every_s.max(1)) as usize;
+        if n.is_multiple_of(7) && (i == 2 * hour || i == 5 * hour) {
+            let post_id = PostId(format!("P{:02}", (n / 7) % 21 + 1));
+            let evidence = VisitEvidence {
+                source: "geofence".into(),
+                ..VisitEvidence::default()
+            };
+            records.push((
+                t,
+                if i == 2 * hour {
+                    Record::PostArrived(PostArrival {
+                        post_id,
+                        patrol_id: Some(patrol_id),
+                        crew: PostCrew::default(),
+                        evidence,
+                    })
+                } else {
+                    Record::PostLeft(PostDeparture {
+                        post_id,
+                        patrol_id: Some(patrol_id),
+                        evidence,
+                    })
+                },
+            ));
+        }
+        if i % (1200 / every_s.max(1) as usize).max(1) == 0 && i > 0 {
+            records.push((
+                t,
+                Record::Violation(ViolationTally {
+                    patrol_id: Some(patrol_id),
+                    ..ViolationTally::new(ViolationType::ALL[i % 8])
+                }),
+            ));
+        }
+    }
+    let mut prev = Hash::GENESIS;
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, r))| {
+            let e = UnsealedEntry {
+                device_id: device,
+                seq: i as u64 + 1,
+                id: EntryId::new(),
+                kind: r.kind(),
+                wall_ms: t,
+                mono_ms: t - start_ms,
+                gnss_ms: Some(t),
+                cell: None,
+                payload: r.encode_payload(),
+                prev_hash: prev,
+            }
+            .seal()
+            .unwrap();
+            prev = e.hash;
+            e
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let devices = env("CITY_DEVICES", 1000);
+    let hours = env("CITY_HOURS", 12);
+    let every = env("CITY_FIX_EVERY_S", 1);
+    let rounds = env("CITY_ROUNDS", 10) as usize;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let hq = Hq::start().await;
+        let state = AppState::new(hq.storage.clone());
+        let now = chrono::Utc::now().timestamp_millis();
+        let t = Instant::now();
+        let (mut entries_total, mut fixes_total) = (0usize, 0usize);
+        for n in 0..devices {
+            let device = DeviceId::new();
+            let code = hq.enrollment_code(&format!("bench {n}")).await;
+            hq.storage
+                .redeem_enrollment(
+                    &patrol_hq::auth::hash_secret(&patrol_hq::auth::normalize_code(&code)),
+                    device,
+                    "bench-secret-hash",
+                    now,
+                )
+                .await
+                .unwrap();
+            let entries = ledger(device, n, now, hours, every);
+            entries_total += entries.len();
+            fixes_total += (hours * 3600 / every) as usize;
+            for batch in entries.chunks(patrol_hq::service::MAX_BATCH) {
+                let req = UploadRequest {
+                    device_now_ms: now,
+                    entries: batch.to_vec(),
+                };
+                let r = patrol_hq::service::upload(&state, device, &req).await.unwrap();
+                assert_eq!(r.accepted as usize, batch.len());
+            }
+        }
+        let ingest = t.elapsed().as_secs_f64();
+        println!(
+            "a city's day: {devices} devices × {hours} h, a fix every {every} s: {fixes_total} fixes in {entries_total} entries"
+        );
+        println!(
+            "  ingest through the upload use case (embedded SQLite): {ingest:.1} s → {:.0} fixes/s, {:.0} entries/s",
+            fixes_total as f64 / ingest,
+            entries_total as f64 / ingest
+        );
+        // Where the time goes for one day's figures: reading, then deriving.
+        let t = Instant::now();
+        let window = hq.storage.entries_between(now - 36 * 3_600_000, now + 3_600_000, None).await.unwrap();
+        let read = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let sup = hq.storage.supplements().await.unwrap();
+        let sup_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let city = hq.storage.city().await.unwrap();
+        let tz = city.as_ref().unwrap().tz();
+        let t = Instant::now();
+        let day = chrono::TimeZone::timestamp_millis_opt(&tz, now).unwrap().date_naive();
+        let recomputed = patrol_hq::projections::daily_stats(&window, &sup, city.as_ref(), tz, day);
+        let derive = t.elapsed().as_secs_f64() * 1000.0;
+        drop(window);
+        println!(
+            "  the day recomputed from the raw ledger (no rollups): read {read:.0} ms + supplements {sup_ms:.0} ms + derive {derive:.0} ms"
+        );
+        let served: patrol_model::v1::DailyStats = reqwest::Client::new()
+            .get(format!("{}/api/v1/stats/daily?date={day}", hq.url()))
+            .bearer_auth(&hq.operator_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        println!(
+            "  /stats/daily (track rollups) identical to the recompute: {} ({} km)",
+            if served == recomputed { "yes" } else { "NO" },
+            served.km_patrolled
+        );
+        let client = reqwest::Client::new();
+        println!("  {:<22} {:>9} {:>9} {:>9} {:>11}", "answer", "p50 ms", "p95 ms", "max ms", "bytes");
+        for path in ["/api/v1/stats/daily", "/api/v1/units", "/api/v1/posts/compliance", "/api/v1/coverage"] {
+            let mut ms = Vec::with_capacity(rounds);
+            let mut bytes = 0;
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let r = client
+                    .get(format!("{}{path}", hq.url()))
+                    .bearer_auth(&hq.operator_token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+                bytes = r.bytes().await.unwrap().len();
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            ms.sort_by(f64::total_cmp);
+            println!(
+                "  {:<22} {:>9.1} {:>9.1} {:>9.1} {:>11}",
+                path.trim_start_matches("/api/v1/"),
+                percentile(&ms, 0.5),
+                percentile(&ms, 0.95),
+                ms[ms.len() - 1],
+                bytes
+            );
+        }
+    });
+}
