@@ -713,3 +713,27 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
     assert!(rebuilt.iter().all(|r| !r.dirty), "{rebuilt:?}");
     assert_eq!(daily().await, expected);
 }
+
+/// The command-centre page's types come from HQ's OpenAPI document: `hq-web/src/api/openapi.json`
+/// is this document as HQ serves it, and `npm run gen:api` in `hq-web/` turns it into
+/// TypeScript that the page's types are checked against when it compiles. A change to HQ's
+/// types that the snapshot does not have fails here; `UPDATE_CONTRACT=1 cargo test -p patrol-e2e
+/// --test command_centre contract` writes the new snapshot (then run `npm run gen:api`).
+#[tokio::test]
+async fn the_pages_contract_is_hqs_openapi_document() {
+    let hq = Hq::start().await;
+    let doc = hq.get_json("/api/openapi.json").await;
+    let text = format!("{}\n", serde_json::to_string_pretty(&doc).unwrap());
+    let path = patrol_e2e::repo_file("hq-web/src/api/openapi.json");
+    if std::env::var_os("UPDATE_CONTRACT").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is stale: HQ's API changed. Run `UPDATE_CONTRACT=1 cargo test -p patrol-e2e --test \
+         command_centre contract`, then `npm run gen:api` in hq-web/, and fix what the page's \
+         type check then says.",
+        path.display()
+    );
+}

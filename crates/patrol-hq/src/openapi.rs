@@ -37,6 +37,10 @@ use utoipa::{Modify, OpenApi};
         crate::projections::UnitPosition, crate::projections::PostCompliance,
         crate::projections::WindowCompliance, crate::projections::WindowStatus,
         crate::projections::PatrolSummary, crate::storage::DeviceRow, crate::service::EnrollmentCode,
+        crate::projections::WindowMinutesSchema, crate::projections::DutyWindowSchema,
+        patrol_model::PositionFix, patrol_model::LatLon,
+        routes::operator::QuarantinedEntry, routes::operator::DeviceConflict,
+        crate::storage::Role, crate::storage::DeviceStatus, crate::projections::Band,
     )),
     modifiers(&Security),
 )]

@@ -19,6 +19,7 @@ pub const POOR_ACCURACY_M: f64 = 25.0;
 
 /// One position from GNSS (or a replayed GPX file).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionFix {
     /// When the fix was taken, ms since the Unix epoch; `None` for imported points without time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +140,7 @@ pub fn check_time(field: &str, t: Option<i64>) -> Validation {
 
 /// A point with no time, for report locations.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,

@@ -286,7 +286,7 @@ pub struct DailyStats {
     pub volunteers_total: u32,
     /// 群防力量分类: 186巡防队员 patrol-team, 红袖章/红马甲 red-vest, 社区街道干部
     /// community-cadre, 网格员 grid-worker, 小区物业 property-staff, 保安 security-guard.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, u32>))]
     pub volunteers_by_category: BTreeMap<VolunteerCategory, u32>,
     /// 群众救助（起）: assistance other than disputes (medical escorts, other help) plus lost
     /// persons.
@@ -308,7 +308,7 @@ pub struct DailyStats {
     /// 分类查处: 酒驾醉驾 drunk-driving, 不戴头盔 no-helmet, 违规载人 illegal-passenger,
     /// 非法加装伞具 umbrella-rig, 闯红灯 red-light, 违停 illegal-parking, 行人闯红灯
     /// jaywalking, 其他 other-traffic.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, u32>))]
     pub violations_by_type: BTreeMap<ViolationType, u32>,
     /// 收缴（件）: items seized (umbrella rigs and the like).
     pub seized_items: u32,
@@ -361,13 +361,13 @@ pub struct DailyAverages {
     pub vehicle_trips: f64,
     /// 日均发动群防力量（名）
     pub volunteers_total: f64,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, f64>))]
     pub volunteers_by_category: BTreeMap<VolunteerCategory, f64>,
     pub assistance_cases: f64,
     pub disputes_resolved: f64,
     pub traffic_accidents: f64,
     pub violations_total: f64,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, f64>))]
     pub violations_by_type: BTreeMap<ViolationType, f64>,
     pub seized_items: f64,
     pub km_patrolled: f64,

@@ -21,14 +21,14 @@ export type City = {
 };
 
 export type PositionFix = {
-  time_ms?: number;
+  time_ms?: number | null;
   lat: number;
   lon: number;
-  accuracy_m?: number;
-  speed_mps?: number;
-  heading_deg?: number;
-  altitude_m?: number;
-  gnss_ms?: number;
+  accuracy_m?: number | null;
+  speed_mps?: number | null;
+  heading_deg?: number | null;
+  altitude_m?: number | null;
+  gnss_ms?: number | null;
 };
 
 export type Unit = {
@@ -38,7 +38,7 @@ export type Unit = {
   mode: string;
   officers?: string[];
   last_fix: PositionFix;
-  cell: string | null;
+  cell?: string | null;
   seen_ms: number;
   age_ms: number;
 };
@@ -96,8 +96,8 @@ export type WindowCompliance = {
   minutes_on_post: number;
   held_fraction: number;
   status: WindowStatus;
-  first_arrival_ms: number | null;
-  last_on_post_ms: number | null;
+  first_arrival_ms?: number | null;
+  last_on_post_ms?: number | null;
   officers: string[];
   volunteers: Record<string, number>;
   devices: string[];
@@ -115,13 +115,13 @@ export type Band = '1' | '3' | '5' | 'over5' | 'none';
 export type Coverage = {
   generated_ms: number;
   model: { detour_factor: number; speeds_kmh: Record<string, number>; max_fix_age_s: number; bands_s: number[] };
-  cells: { cell_id: string; eta_s: number | null; band: Band; unit: string | null; center: LatLon }[];
+  cells: { cell_id: string; eta_s?: number | null; band: Band; unit?: string | null; center: LatLon }[];
   outside: string[];
 };
 
 export type Presence = {
   date: string;
-  day_hours: [number, number];
+  day_hours: number[];
   cells: { cell_id: string; day_minutes: number; night_minutes: number }[];
 };
 
@@ -132,9 +132,9 @@ export type PatrolSummary = {
   mode: string;
   officers: string[];
   volunteers: Record<string, number>;
-  vehicle_plate?: string;
+  vehicle_plate?: string | null;
   started_ms: number;
-  stopped_ms: number | null;
+  stopped_ms?: number | null;
   fixes: number;
   km: number;
 };
@@ -147,7 +147,8 @@ export type Track = {
   moving_s: number;
 };
 
-export type HistoryItem = { seq: number; kind: 'correction' | 'withdrawal' | 'details'; at_ms: number; text: string };
+/** A supplement that changed a report: its seq, `correction`, and when it was added. */
+export type HistoryItem = { seq: number; kind: string; at_ms?: number | null };
 export type Report = {
   device_id: string;
   seq: number;
@@ -155,9 +156,9 @@ export type Report = {
   kind: string;
   local_time: string;
   event_ms: number;
-  cell: string | null;
-  group: string | null;
-  patrol_id: string | null;
+  cell?: string | null;
+  group?: string | null;
+  patrol_id?: string | null;
   type: string | null;
   summary: string | null;
   outcome: string | null;
@@ -175,9 +176,9 @@ export type DeviceRow = {
   name: string;
   status: 'active' | 'revoked';
   enrolled_ms: number;
-  revoked_ms: number | null;
+  revoked_ms?: number | null;
   head: Head;
-  last_seen_ms: number | null;
+  last_seen_ms?: number | null;
   skew_ms: number;
 };
 export type Enrollment = { code: string; name: string; expires_ms: number; qr_svg?: string };
@@ -185,7 +186,7 @@ export type QuarantineRow = { device_id: string; seq: number; code: string; reas
 export type ConflictRow = { device_id: string; seq: number; hq_hash: string; device_hash: string };
 
 export type MapPack = {
-  pack: null | { format: 'png' | 'jpg' | 'webp'; minzoom: number; maxzoom: number; bounds: [number, number, number, number] | null; name: string };
+  pack?: null | { format: string; minzoom: number; maxzoom: number; bounds?: number[] | null; name: string };
 };
 
 /** Server-sent events from GET /api/v1/events. */

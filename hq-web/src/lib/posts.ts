@@ -15,7 +15,7 @@ export function postNow(pc: PostCompliance | undefined, nowMs: number): PostNow 
   if (!pc) return 'off_duty';
   const w = currentWindow(pc, nowMs);
   if (!w) return 'off_duty';
-  return w.last_on_post_ms !== null && nowMs - w.last_on_post_ms <= HELD_RECENT_MS ? 'held' : 'not_held';
+  return w.last_on_post_ms != null && nowMs - w.last_on_post_ms <= HELD_RECENT_MS ? 'held' : 'not_held';
 }
 
 export const POST_NOW_COLOUR: Record<PostNow, string> = {

@@ -50,7 +50,7 @@ export function LiveView({ coverage: coverageMode = false }: { coverage?: boolea
       },
       (id, name) => {
         const c = bands.get(id);
-        const eta = c && showCoverage ? ` · ${c.eta_s === null ? t('coverage.no_unit') : t('coverage.eta', { m: (c.eta_s / 60).toFixed(1) })}` : '';
+        const eta = c && showCoverage ? ` · ${c.eta_s == null ? t('coverage.no_unit') : t('coverage.eta', { m: (c.eta_s / 60).toFixed(1) })}` : '';
         return `<span class="raw">${esc(id)}</span> ${esc(name)}${esc(eta)}`;
       },
     ).addTo(map);

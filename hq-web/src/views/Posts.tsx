@@ -109,7 +109,7 @@ export function PostsView() {
                             <>
                               <span class="status">{t(`status.${w.status}` as Key)}</span>
                               <span class="minutes">{fmtMinutes(w.minutes_on_post)}</span>
-                              {w.first_arrival_ms !== null && <span class="muted small">{t('posts.arrived', { at: fmtClock(w.first_arrival_ms, tz) })}</span>}
+                              {w.first_arrival_ms != null && <span class="muted small">{t('posts.arrived', { at: fmtClock(w.first_arrival_ms, tz) })}</span>}
                               {w.officers.length > 0 && <span class="muted small">{w.officers.join('、')}</span>}
                             </>
                           ) : (

@@ -139,8 +139,8 @@ function Detail({ r, tz }: { r: Report; tz: string }) {
         <ol class="history">
           {r.history.map((h) => (
             <li key={h.seq} data-kind={h.kind}>
-              <b>{t(`reports.history.${h.kind}` as Key)}</b> · {fmtDateTime(h.at_ms, tz)} · {t('reports.seq', { n: h.seq })}
-              <p class="user">{h.text}</p>
+              <b>{t(`reports.history.${h.kind}` as Key)}</b>
+              {h.at_ms != null && <> · {fmtDateTime(h.at_ms, tz)}</>} · {t('reports.seq', { n: h.seq })}
             </li>
           ))}
         </ol>

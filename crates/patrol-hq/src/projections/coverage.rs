@@ -26,7 +26,7 @@ use serde::Serialize;
 pub struct CoverageModel {
     pub detour_factor: f64,
     /// Average speed per patrol mode (`foot`, `car`, …), km/h.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, f64>)]
     pub speeds_kmh: std::collections::BTreeMap<String, f64>,
     pub turnout_s: f64,
     /// Units whose last fix is older are not counted as available.
@@ -85,6 +85,23 @@ impl CoverageModel {
     }
 }
 
+/// The bands a cell can be in (the schema of [`CellCoverage::band`]).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum Band {
+    #[serde(rename = "1")]
+    Within1,
+    #[serde(rename = "3")]
+    Within3,
+    #[serde(rename = "5")]
+    Within5,
+    #[serde(rename = "over5")]
+    Over5,
+    /// No unit available.
+    #[serde(rename = "none")]
+    None,
+}
+
 /// One cell's best estimate.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CellCoverage {
@@ -92,11 +109,11 @@ pub struct CellCoverage {
     pub cell_id: CellId,
     pub name: String,
     /// Where arrival is estimated to (the mean of the ring's vertices).
-    #[schema(value_type = Object)]
     pub center: LatLon,
     /// Seconds, rounded; `None` when no unit is available.
     pub eta_s: Option<u32>,
     /// `1`, `3`, `5`, `over5`, or `none` (no unit available).
+    #[schema(value_type = Band)]
     pub band: String,
     /// The unit with the best estimate.
     #[schema(value_type = Option<String>)]

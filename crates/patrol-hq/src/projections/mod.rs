@@ -36,9 +36,12 @@ mod units;
 mod tests;
 
 pub use bulletin::{Lang, bulletin};
-pub use coverage::{CellCoverage, Coverage, CoverageModel, cell_center, coverage};
+pub use coverage::{Band, CellCoverage, Coverage, CoverageModel, cell_center, coverage};
 pub use patrols::{PatrolRoute, PatrolSummary, ROUTE_GAP_MS, patrol_routes, patrols, route_tracks};
-pub use posts::{GRACE_MS, PostCompliance, WindowCompliance, WindowStatus, post_compliance};
+pub use posts::{
+    DutyWindowSchema, GRACE_MS, PostCompliance, WindowCompliance, WindowMinutesSchema,
+    WindowStatus, post_compliance,
+};
 pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
 pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
 pub use reports::{REPORT_COLUMNS, ReportHistory, ReportItem, report_items, reports_csv};

@@ -27,7 +27,7 @@ pub struct PatrolSummary {
     #[schema(value_type = String)]
     pub mode: PatrolMode,
     pub officers: Vec<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, u32>)]
     pub volunteers: BTreeMap<VolunteerCategory, u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]

@@ -36,7 +36,7 @@ pub enum WindowStatus {
 pub struct WindowCompliance {
     /// The window and the time on post in it (as the device's own post-duty view says).
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = WindowMinutesSchema)]
     pub minutes: WindowMinutes,
     pub status: WindowStatus,
     /// The first moment anyone was on post in the window (an arrival before it counts from its
@@ -47,7 +47,7 @@ pub struct WindowCompliance {
     /// Officers who held it (names from the check-ins' crews), sorted.
     pub officers: Vec<String>,
     /// Volunteers with them, by category, summed over the visits.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, u32>)]
     pub volunteers: BTreeMap<VolunteerCategory, u32>,
     /// Devices whose visits cover some of the window, sorted.
     #[schema(value_type = Vec<String>)]
@@ -75,6 +75,31 @@ pub struct PostCompliance {
     /// Devices whose visits cover some time of those windows, sorted.
     #[schema(value_type = Vec<String>)]
     pub devices: Vec<DeviceId>,
+}
+
+/// The schema of `patrol_geo::WindowMinutes` (patrol-geo knows nothing of OpenAPI).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct WindowMinutesSchema {
+    window: DutyWindowSchema,
+    start_ms: i64,
+    end_ms: i64,
+    /// Time on post within the window, exact, in ms.
+    on_post_ms: i64,
+    /// The same in minutes (fractional), for display.
+    minutes_on_post: f64,
+    /// `on_post_ms` over the window's length, in [0, 1].
+    held_fraction: f64,
+}
+
+/// A duty window as the city file and the API write it: local `HH:MM` times.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DutyWindowSchema {
+    /// `HH:MM`, local.
+    start: String,
+    /// `HH:MM`, local, after `start`.
+    end: String,
 }
 
 /// One interval on post.

@@ -25,10 +25,10 @@ pub struct Stop {
 pub struct PatrolTrack {
     pub summary: PatrolSummary,
     /// Every timed fix, `[t_ms, lat, lon]`, in event-time order.
-    #[schema(value_type = Vec<Vec<f64>>)]
+    #[schema(value_type = Vec<(i64, f64, f64)>)]
     pub points: Vec<(i64, f64, f64)>,
     /// The same fixes split at gaps (draw each as its own line: a gap is never a straight line).
-    #[schema(value_type = Vec<Vec<Vec<f64>>>)]
+    #[schema(value_type = Vec<Vec<(i64, f64, f64)>>)]
     pub segments: Vec<Vec<(i64, f64, f64)>>,
     pub stops: Vec<Stop>,
     /// Kilometres patrolled (through the city's accuracy gate, as the daily figures count them).

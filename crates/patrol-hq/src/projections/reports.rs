@@ -100,7 +100,7 @@ pub struct ReportItem {
     pub photos: Vec<String>,
     pub history: Vec<ReportHistory>,
     /// The record as it stands (after corrections).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub record: serde_json::Value,
 }
 

@@ -26,7 +26,6 @@ pub struct UnitPosition {
     /// When the patrol started (HQ's estimate).
     pub started_ms: i64,
     /// The last fix the device recorded on this patrol (the last fix of its latest segment).
-    #[schema(value_type = Object)]
     pub last_fix: PositionFix,
     /// Grid cell stamped on the segment entry that carried the fix.
     #[schema(value_type = Option<String>)]

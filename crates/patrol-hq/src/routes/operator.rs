@@ -476,15 +476,29 @@ fn by_device<T>(rows: Vec<(DeviceId, T)>) -> Json<Vec<DeviceProblem<T>>> {
     )
 }
 
-/// A quarantined entry, with its device.
-pub type QuarantinedEntry = DeviceProblem<EntryProblem>;
-/// A conflict, with its device.
-pub type DeviceConflict = DeviceProblem<Conflict>;
+/// A quarantined entry, with its device (the schema of `DeviceProblem<EntryProblem>`).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct QuarantinedEntry {
+    device_id: String,
+    #[schema(inline)]
+    #[serde(flatten)]
+    problem: EntryProblem,
+}
+
+/// A conflict, with its device (the schema of `DeviceProblem<Conflict>`).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DeviceConflict {
+    device_id: String,
+    #[schema(inline)]
+    #[serde(flatten)]
+    problem: Conflict,
+}
 
 /// A quarantined entry or a conflict, with the device it came from.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct DeviceProblem<T> {
-    #[schema(value_type = String)]
     pub device_id: DeviceId,
     #[serde(flatten)]
     pub problem: T,

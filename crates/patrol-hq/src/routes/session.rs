@@ -42,8 +42,7 @@ pub struct SessionInfo {
 pub struct SessionOperator {
     pub id: String,
     pub name: String,
-    /// `admin` or `viewer`.
-    pub role: String,
+    pub role: crate::storage::Role,
 }
 
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
@@ -116,7 +115,7 @@ pub async fn sign_in(
         operator: SessionOperator {
             id: op.id,
             name: op.name,
-            role: op.role.as_str().into(),
+            role: op.role,
         },
         expires_ms,
     };
@@ -141,7 +140,7 @@ pub async fn current(
             operator: SessionOperator {
                 id: op.id,
                 name: op.name,
-                role: op.role.as_str().into(),
+                role: op.role,
             },
             expires_ms: s.expires_ms,
         })),

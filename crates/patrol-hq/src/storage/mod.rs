@@ -51,7 +51,7 @@ impl From<rusqlite::Error> for StorageError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     Active,
@@ -84,8 +84,6 @@ pub struct DeviceRow {
     /// SHA-256 (hex) of the device secret; never the secret itself.
     #[serde(skip)]
     pub secret_hash: String,
-    /// `active` or `revoked`.
-    #[schema(value_type = String)]
     pub status: DeviceStatus,
     pub enrolled_ms: i64,
     pub revoked_ms: Option<i64>,
