@@ -737,3 +737,71 @@ async fn the_pages_contract_is_hqs_openapi_document() {
         path.display()
     );
 }
+
+/// A city's raster MBTiles pack is served tile by tile to signed-in operators, rows flipped from
+/// the file's TMS to the web's XYZ; without a session there are no tiles.
+#[tokio::test]
+async fn the_map_pack_is_served_to_operators_only() {
+    let hq = Hq::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("changde.mbtiles");
+    {
+        let c = rusqlite::Connection::open(&file).unwrap();
+        c.execute_batch(
+            "CREATE TABLE metadata (name TEXT, value TEXT);
+             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,
+                                 tile_data BLOB);
+             INSERT INTO metadata VALUES ('name', '常德'), ('format', 'png'), ('minzoom', '12'),
+                                         ('maxzoom', '16'), ('bounds', '111.6,28.9,111.8,29.1');
+             INSERT INTO tiles VALUES (12, 3317, 2757, x'89504e470d0a1a0a');",
+        )
+        .unwrap();
+    }
+    let mut state = patrol_hq::AppState::new(hq.storage.clone());
+    state.map_pack = Some(Arc::new(patrol_hq::map::MapPack::open(&file).unwrap()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(patrol_hq::serve(listener, state));
+    let get = |path: String| {
+        http()
+            .get(format!("{url}{path}"))
+            .bearer_auth(&hq.operator_token)
+            .send()
+    };
+    let info: Value = get("/api/v1/map".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["pack"]["name"], "常德");
+    assert_eq!(info["pack"]["format"], "png");
+    assert_eq!(info["pack"]["bounds"], json!([111.6, 28.9, 111.8, 29.1]));
+    // XYZ row 1338 at zoom 12 is TMS row 4095 - 1338 = 2757.
+    let r = get("/api/v1/map/tiles/12/3317/1338.png".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(&r.bytes().await.unwrap()[..4], b"\x89PNG");
+    assert_eq!(
+        get("/api/v1/map/tiles/12/3317/1339".into())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/api/v1/map/tiles/12/3317/x".into())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let anonymous = http()
+        .get(format!("{url}/api/v1/map/tiles/12/3317/1338.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
