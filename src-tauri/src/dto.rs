@@ -100,6 +100,8 @@ pub struct Home {
     pub position_source: &'static str,
     /// Added to the contract: what the check after an unclean shutdown found, if anything.
     pub ledger_problem: Option<String>,
+    /// The position's health: tracking state, accuracy, age of the last fix, level.
+    pub gps: patrol_model::GpsHealth,
 }
 
 /// The live map: the running patrol and its route simplified for drawing (never stored).
@@ -107,6 +109,8 @@ pub struct Home {
 pub struct LivePatrol {
     pub patrol: OpenPatrol,
     pub route: Vec<[f64; 2]>,
+    /// The position's health (as on Home).
+    pub gps: patrol_model::GpsHealth,
 }
 
 /// Route simplification tolerance for the live map, metres.

@@ -175,6 +175,9 @@ fn a_patrol_with_violations_and_a_report_is_kept_and_listed() {
     assert_eq!(home["enrolled"], false);
     assert_eq!(home["open_patrol"], Value::Null);
     assert_eq!(home["position_source"], "none");
+    // No source: the GPS line says so, amber off patrol (red once a patrol runs).
+    assert_eq!(home["gps"]["state"], "no_source");
+    assert_eq!(home["gps"]["level"], "amber");
 
     let started = app.ok(
         "start_patrol",

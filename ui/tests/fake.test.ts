@@ -89,6 +89,8 @@ describe('home, enrolment, reference, settings', () => {
   it('starts the simulated position source, refuses gpx replay without a file', async () => {
     expect(await api.startPositionSource({ kind: 'simulated' })).toBeNull();
     expect((await api.home()).position_source).toBe('simulated');
+    // Home says what the position is: a simulation, never passed off as GNSS.
+    expect((await api.home()).gps.state).toBe('simulated');
     await rejects(api.startPositionSource({ kind: 'gpx-replay' }), 'invalid', 'gpx_path');
   });
 });

@@ -16,12 +16,16 @@ pub fn home(state: State<'_, AppState>) -> CmdResult<Home> {
     state.with_store(|s| -> CmdResult<Home> {
         let counts = s.outbox_counts()?;
         let enrollment = s.enrollment()?;
+        let open_patrol = OpenPatrol::of(s)?.map(|(p, _)| p);
+        let gps = state
+            .position
+            .health(open_patrol.is_some(), s.clock().wall_ms());
         Ok(Home {
             device_id: s.device_id(),
             enrolled: crate::secrets::enrolled(&state.keys, s)?,
             hq_url: s.hq_url()?,
             device_name: enrollment.map(|e| e.device_name).filter(|n| !n.is_empty()),
-            open_patrol: OpenPatrol::of(s)?.map(|(p, _)| p),
+            open_patrol,
             unsynced: counts.pending,
             quarantined: counts.quarantined,
             today: s.day_tally(s.today()?)?,
@@ -30,6 +34,7 @@ pub fn home(state: State<'_, AppState>) -> CmdResult<Home> {
             city_loaded: s.city()?.is_some(),
             position_source,
             ledger_problem: ledger_problem(s),
+            gps,
         })
     })
 }

@@ -64,7 +64,9 @@ pub fn stop_patrol<R: Runtime>(
 #[tauri::command(rename_all = "snake_case")]
 pub async fn live_patrol(state: State<'_, AppState>) -> CmdResult<Option<LivePatrol>> {
     state.with_store(|s| -> CmdResult<_> {
+        let gps = state.position.health(true, s.clock().wall_ms());
         Ok(OpenPatrol::of(s)?.map(|(patrol, fixes)| LivePatrol {
+            gps,
             patrol,
             route: patrol_geo::track::simplify_for_display(&fixes, DISPLAY_TOLERANCE_M)
                 .into_iter()

@@ -59,6 +59,12 @@ impl SourceKind {
 struct Inner {
     kind: SourceKind,
     last_fix: Option<PositionFix>,
+    /// When the last fix arrived (the store's clock), since the source started.
+    last_fix_at_ms: Option<i64>,
+    /// When the running source started.
+    since_ms: Option<i64>,
+    /// The system refused location access when tracking was asked for.
+    permission_refused: bool,
     /// Stop flag of the running desktop source thread.
     running: Option<Arc<AtomicBool>>,
 }
@@ -81,7 +87,41 @@ impl PositionHub {
     }
 
     pub fn set_kind(&self, kind: SourceKind) {
-        self.inner().kind = kind;
+        let mut inner = self.inner();
+        inner.kind = kind;
+        inner.permission_refused = false;
+    }
+
+    /// A source started at `now_ms`: fix ages count from here until the first fix.
+    pub fn started_at(&self, now_ms: i64) {
+        let mut inner = self.inner();
+        inner.since_ms = Some(now_ms);
+        inner.last_fix_at_ms = None;
+    }
+
+    /// The system refused location access (the patrol is saved; no fix will come).
+    pub fn permission_refused(&self) {
+        self.inner().permission_refused = true;
+    }
+
+    /// What Home and the live patrol show about the position ([`patrol_model::GpsHealth`]).
+    pub fn health(&self, patrolling: bool, now_ms: i64) -> patrol_model::GpsHealth {
+        use patrol_model::{GpsHealth, GpsInput, GpsSource};
+        let inner = self.inner();
+        let source = match inner.kind {
+            _ if inner.permission_refused => GpsSource::PermissionMissing,
+            SourceKind::None => GpsSource::None,
+            SourceKind::Gnss => GpsSource::Gnss,
+            SourceKind::Simulated | SourceKind::GpxReplay => GpsSource::Simulated,
+        };
+        GpsHealth::assess(GpsInput {
+            source,
+            patrolling,
+            last_fix_at_ms: inner.last_fix_at_ms,
+            last_accuracy_m: inner.last_fix.and_then(|f| f.accuracy_m),
+            source_since_ms: inner.since_ms,
+            now_ms,
+        })
     }
 
     pub fn last_fix(&self) -> Option<PositionFix> {
@@ -107,10 +147,18 @@ impl PositionHub {
     ) {
         self.stop();
         let stop = Arc::new(AtomicBool::new(false));
+        let now = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clock()
+            .wall_ms();
         {
             let mut inner = self.inner();
             inner.kind = kind;
             inner.running = Some(stop.clone());
+            inner.since_ms = Some(now);
+            inner.last_fix_at_ms = None;
+            inner.permission_refused = false;
         }
         let hub = self.clone();
         let spawned = std::thread::Builder::new()
@@ -145,11 +193,15 @@ impl PositionHub {
         store: &Mutex<Store>,
         fix: PositionFix,
     ) -> Option<PatrolMode> {
-        self.inner().last_fix = Some(fix);
-        events::emit_position(app, &fix);
         let mut s = store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        {
+            let mut inner = self.inner();
+            inner.last_fix = Some(fix);
+            inner.last_fix_at_ms = Some(s.clock().wall_ms());
+        }
+        events::emit_position(app, &fix);
         let open = match s.open_patrol() {
             Ok(open) => open?,
             Err(e) => {
@@ -249,9 +301,19 @@ pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: Patr
         Ok(Started::Native) => {
             state.position.stop();
             state.position.set_kind(SourceKind::Gnss);
+            if let Ok(now) =
+                state.with_store(|s| Ok::<_, crate::error::CommandError>(s.clock().wall_ms()))
+            {
+                state.position.started_at(now);
+            }
         }
         Ok(Started::Unavailable) => {}
-        // The patrol is saved either way; the officer sees `position_source` and no fixes.
+        // The patrol is saved either way; the officer sees the GPS state say why no fix comes.
+        Err(tauri_plugin_patrol_location::Error::PermissionDenied(e)) => {
+            eprintln!("patrol-app: location permission refused: {e}");
+            state.position.permission_refused();
+        }
+        #[allow(unreachable_patterns)]
         Err(e) => eprintln!("patrol-app: background location not started: {e}"),
     }
 }

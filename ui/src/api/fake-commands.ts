@@ -11,7 +11,7 @@ import {
 import { photoRef } from './fake-photos';
 import { runSync } from './fake-sync';
 import { suggestPost } from './fake-suggest';
-import { home, postStanding, tz, visits } from './fake-views';
+import { gps, home, postStanding, tz, visits } from './fake-views';
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, COMMANDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, REPORT_KINDS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
@@ -201,7 +201,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     if (!o) return null;
     const step = Math.max(1, Math.ceil(o.route.length / 500));
     const route = o.route.filter((_, i) => i % step === 0 || i === o.route.length - 1).map((f) => [f.lat, f.lon]);
-    return { patrol: home(ctx).open_patrol, route };
+    return { patrol: home(ctx).open_patrol, route, gps: gps(ctx) };
   },
   record_violation: (ctx, a) => {
     fail(enumIssue('type', a.type, VIOLATION_TYPES));

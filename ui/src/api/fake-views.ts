@@ -5,7 +5,7 @@ import type { FakeCtx } from './fake-commands';
 import type { Visit } from './fake-duty';
 import type { Standing } from './fake-suggest';
 import { effective, standing } from './fake-ledger';
-import type { DayTally, Home } from './types';
+import type { DayTally, GpsHealth, Home } from './types';
 import { localDate } from '../lib/time';
 
 export const tz = (ctx: FakeCtx) => ctx.s.reference?.timezone ?? 'Asia/Shanghai';
@@ -66,5 +66,25 @@ export function home(ctx: FakeCtx): Home {
     last_sync_ms: s.last_sync_ms,
     city_loaded: s.reference !== null,
     position_source: s.position_source,
+    gps: gps(ctx),
+  };
+}
+
+/** A canned GPS health: what Rust's `GpsHealth::assess` says for the fake's source and fixes. */
+export function gps(ctx: FakeCtx): GpsHealth {
+  const s = ctx.s;
+  const patrolling = s.open !== null;
+  if (s.position_source === 'none') {
+    return { state: 'no_source', level: patrolling ? 'red' : 'amber', accuracy_m: null, fix_age_ms: null, poor_accuracy: false };
+  }
+  const last = s.open?.route[s.open.route.length - 1] ?? null;
+  const age = last?.time_ms != null ? Math.max(0, Date.now() - last.time_ms) : null;
+  const level = age === null ? 'ok' : age > 120_000 ? 'red' : age > 30_000 ? 'amber' : 'ok';
+  return {
+    state: s.position_source === 'gnss' ? (patrolling ? 'recording' : 'ready') : 'simulated',
+    level,
+    accuracy_m: last?.accuracy_m ?? null,
+    fix_age_ms: age,
+    poor_accuracy: false,
   };
 }

@@ -150,6 +150,23 @@ export type OpenPatrol = {
   last_fix: Fix | null;
 };
 export type PositionSource = 'gnss' | 'simulated' | 'gpx-replay' | 'none';
+/** patrol-model's `GpsHealth`: amber after 30 s without a fix, red after 2 minutes. */
+export type TrackingState =
+  | 'recording'
+  | 'ready'
+  | 'waiting_for_fix'
+  | 'simulated'
+  | 'permission_missing'
+  | 'paused_by_system'
+  | 'no_source';
+export type GpsLevel = 'ok' | 'amber' | 'red';
+export type GpsHealth = {
+  state: TrackingState;
+  level: GpsLevel;
+  accuracy_m: number | null;
+  fix_age_ms: Ms | null;
+  poor_accuracy: boolean;
+};
 export type Home = {
   device_id: string;
   enrolled: boolean;
@@ -163,6 +180,7 @@ export type Home = {
   last_sync_ms: Ms | null;
   city_loaded: boolean;
   position_source: PositionSource;
+  gps: GpsHealth;
 };
 export type DutyWindow = { start: string; end: string };
 export type Post = {
@@ -251,7 +269,7 @@ export type Language = 'zh-CN' | 'en';
 export type Settings = { language: Language; hq_url: string | null };
 export type Draft = { id: string; kind: string; body: unknown; created_ms: Ms; updated_ms: Ms };
 export type PhotoRef = { sha256: string; size: number; mime: string };
-export type LiveRoute = { patrol: OpenPatrol; route: [number, number][] };
+export type LiveRoute = { patrol: OpenPatrol; route: [number, number][]; gps: GpsHealth };
 
 // ---- report bodies (patrol-model's records, as JSON) ----
 

@@ -2,6 +2,7 @@
 //! action (start / continue patrol) sits lowest, under the thumb.
 
 import { AppHeader } from '../components/AppHeader';
+import { GpsStatus } from '../components/GpsStatus';
 import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
 import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
 import { navigate } from '../router';
@@ -23,6 +24,7 @@ export function Home() {
     <>
       <AppHeader title={t('app.title')} back={false} />
       <main class="screen home">
+        <GpsStatus gps={home.gps} />
         <div class="home-top">
           <section class={'card patrol-card' + (p ? ' is-live' : '')} aria-live="polite">
             {p ? (

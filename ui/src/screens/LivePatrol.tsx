@@ -8,6 +8,7 @@ import { AppHeader } from '../components/AppHeader';
 import { ConfirmDialog } from '../components/Dialog';
 import { MapView } from '../components/MapView';
 import { ViolationPad } from '../components/ViolationPad';
+import { GpsStatus } from '../components/GpsStatus';
 import { fmtDistance, fmtDuration, t, tError, tk } from '../i18n';
 import { useMedia, useNow } from '../lib/hooks';
 import { navigate } from '../router';
@@ -16,7 +17,6 @@ import { errorToast, refreshHome, toast, useApp, useLedger } from '../state/stor
 const describe = (e: ReturnType<typeof toApiError>) => tError(e).title;
 
 export function LivePatrol() {
-  const home = useApp((s) => s.home);
   const ref = useApp((s) => s.reference);
   const [live, setLive] = useState<LiveRoute | null | undefined>(undefined);
   const [confirmStop, setConfirmStop] = useState(false);
@@ -113,10 +113,13 @@ export function LivePatrol() {
             </div>
           </dl>
           <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} />
-          <p class="muted small">
-            {tk(`patrol.mode.${p.mode}`)} · {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
-            {home && home.position_source !== 'gnss' ? <strong class="sim-note"> · {t('header.simulated')}</strong> : null}
-          </p>
+          {/* One line: the GPS state, then the patrol's mode and fixes (no room to spare above the pad). */}
+          <GpsStatus gps={live.gps}>
+            <span class="gps-extra">
+              {' · '}
+              {tk(`patrol.mode.${p.mode}`)} · {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
+            </span>
+          </GpsStatus>
         </div>
         <div class="live-right">
           <ViolationPad />
