@@ -97,8 +97,6 @@ pub fn configure<R: Runtime>(
     builder: tauri::Builder<R>,
     options: Options,
 ) -> Result<tauri::Builder<R>, String> {
-    #[cfg(mobile)]
-    let builder = builder.plugin(tauri_plugin_geolocation::init());
     let builder = match &options.data_dir {
         Some(dir) => builder.manage(AppState::open(dir, options.key_file.as_deref())?),
         None => builder,
