@@ -39,7 +39,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                 Ok(_) => failures = 0,
                 Err(e) => {
                     failures = failures.saturating_add(1);
-                    eprintln!("patrol-app: automatic sync failed: {}", e.message);
+                    log::warn!("automatic sync failed: {}", e.message);
                 }
             }
         }

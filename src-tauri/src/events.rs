@@ -29,12 +29,12 @@ pub fn ledger_changed_of(store: &Store) -> patrol_device::Result<LedgerChanged> 
 
 pub fn emit_ledger_changed<R: Runtime>(app: &AppHandle<R>, changed: LedgerChanged) {
     if let Err(e) = app.emit(LEDGER_CHANGED, changed) {
-        eprintln!("patrol-app: cannot emit {LEDGER_CHANGED}: {e}");
+        log::warn!("cannot emit {LEDGER_CHANGED}: {e}");
     }
 }
 
 pub fn emit_position<R: Runtime>(app: &AppHandle<R>, fix: &PositionFix) {
     if let Err(e) = app.emit(POSITION, fix) {
-        eprintln!("patrol-app: cannot emit {POSITION}: {e}");
+        log::warn!("cannot emit {POSITION}: {e}");
     }
 }

@@ -132,7 +132,7 @@ fn start_position_from_env<R: Runtime>(app: &AppHandle<R>) {
                 .start(app.clone(), state.store.clone(), kind, source)
         }
         Ok(None) => {}
-        Err(e) => eprintln!("patrol-app: {e}"),
+        Err(e) => log::warn!("{e}"),
     }
 }
 
@@ -143,11 +143,11 @@ fn auto_enroll<R: Runtime>(app: AppHandle<R>, hq_url: String, code: String) {
         match state.with_store(|s| secrets::enrolled(&state.keys, s)) {
             Ok(false) => {}
             Ok(true) => return,
-            Err(e) => return eprintln!("patrol-app: {e}"),
+            Err(e) => return log::warn!("{e}"),
         }
         match commands::enroll_device(&app, &state, &hq_url, &code).await {
-            Ok(e) => eprintln!("patrol-app: enrolled as {} with {hq_url}", e.device_name),
-            Err(e) => eprintln!("patrol-app: auto-enrol with {hq_url} failed: {e}"),
+            Ok(e) => log::info!("enrolled as {} with {hq_url}", e.device_name),
+            Err(e) => log::warn!("auto-enrol with {hq_url} failed: {e}"),
         }
     });
 }
@@ -173,15 +173,27 @@ fn ensure_main_window<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     if let Err(e) = tauri::WebviewWindowBuilder::from_config(app, &config).and_then(|b| b.build()) {
-        eprintln!("patrol-app: cannot rebuild the main window: {e}");
+        log::warn!("cannot rebuild the main window: {e}");
     }
 }
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let builder = match configure(tauri::Builder::default(), Options::from_env()) {
+    // Logs go where each platform keeps them: stdout and a file in the app's log folder on
+    // desktops, logcat on Android, the unified log on iOS (where stderr is invisible). Only the
+    // real app installs it: the logger is process-wide, and tests build many apps.
+    let logging = tauri_plugin_log::Builder::new()
+        .level(log::LevelFilter::Info)
+        .max_file_size(2 * 1024 * 1024)
+        .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepOne)
+        .build();
+    let builder = match configure(
+        tauri::Builder::default().plugin(logging),
+        Options::from_env(),
+    ) {
         Ok(b) => b,
         Err(e) => {
+            // Before the app (and its logger) exists: straight to stderr.
             eprintln!("patrol-app: {e}");
             std::process::exit(1);
         }

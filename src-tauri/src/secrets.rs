@@ -60,8 +60,8 @@ impl Keystore {
         match os::probe(&folder) {
             Ok(()) => Ok(Keystore::Os { folder }),
             Err(why) => {
-                eprintln!(
-                    "patrol-app: no OS keystore ({why}); the store key is kept in {}",
+                log::warn!(
+                    "no OS keystore ({why}); the store key is kept in {}",
                     beside.path().display()
                 );
                 Ok(Keystore::File(beside))

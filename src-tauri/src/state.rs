@@ -50,10 +50,10 @@ impl AppState {
         let store = Store::open_with_source(dir, clock.clone(), &keys)
             .map_err(|e| format!("cannot open the device store in {}: {e}", dir.display()))?;
         if let Some(broken) = ledger_problem(&store) {
-            eprintln!("patrol-app: warning: {broken}");
+            log::warn!("{broken}");
         }
         if let Err(e) = secrets::secure_device_secret(&keys, &store) {
-            eprintln!("patrol-app: warning: the device secret stays in the store: {e}");
+            log::warn!("the device secret stays in the store: {e}");
         }
         let engine = SyncEngine::new().map_err(|e| e.to_string())?;
         Ok(AppState {

@@ -38,13 +38,10 @@ pub async fn enroll_device<R: Runtime>(
         let resp = state.engine.enroll(&*state.store, hq_url, code).await?;
         // Enrolment wrote the secret into the store; it belongs in the OS keystore.
         if let Err(e) = state.with_store(|s| secrets::secure_device_secret(&state.keys, s)) {
-            eprintln!(
-                "patrol-app: the device secret stays in the store: {}",
-                e.message
-            );
+            log::warn!("the device secret stays in the store: {}", e.message);
         }
         if let Err(e) = sync_once(state, |_| {}).await {
-            eprintln!("patrol-app: enrolled, but the first sync failed: {e}");
+            log::warn!("enrolled, but the first sync failed: {e}");
         }
         resp
     };
@@ -84,7 +81,7 @@ async fn sync_once(
 fn announce<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     match state.with_store(|s| events::ledger_changed_of(s)) {
         Ok(changed) => events::emit_ledger_changed(app, changed),
-        Err(e) => eprintln!("patrol-app: {e}"),
+        Err(e) => log::warn!("{e}"),
     }
 }
 

@@ -180,7 +180,7 @@ impl PositionHub {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!("patrol-app: cannot start the position source: {e}");
+            log::warn!("cannot start the position source: {e}");
             self.stop();
         }
     }
@@ -205,7 +205,7 @@ impl PositionHub {
         let open = match s.open_patrol() {
             Ok(open) => open?,
             Err(e) => {
-                eprintln!("patrol-app: cannot read the running patrol: {e}");
+                log::warn!("cannot read the running patrol: {e}");
                 return None;
             }
         };
@@ -215,12 +215,12 @@ impl PositionHub {
                     drop(s);
                     events::emit_ledger_changed(app, changed);
                 }
-                Err(e) => eprintln!("patrol-app: {e}"),
+                Err(e) => log::warn!("{e}"),
             },
             Ok(_) => {}
             // A fix the core refuses (NaN, absurd values) is reported and skipped: the source
             // goes on, and the next good fix is kept.
-            Err(e) => eprintln!("patrol-app: fix not recorded: {e}"),
+            Err(e) => log::warn!("fix not recorded: {e}"),
         }
         Some(open.mode)
     }
@@ -310,11 +310,11 @@ pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: Patr
         Ok(Started::Unavailable) => {}
         // The patrol is saved either way; the officer sees the GPS state say why no fix comes.
         Err(tauri_plugin_patrol_location::Error::PermissionDenied(e)) => {
-            eprintln!("patrol-app: location permission refused: {e}");
+            log::warn!("location permission refused: {e}");
             state.position.permission_refused();
         }
         #[allow(unreachable_patterns)]
-        Err(e) => eprintln!("patrol-app: background location not started: {e}"),
+        Err(e) => log::warn!("background location not started: {e}"),
     }
 }
 
@@ -322,7 +322,7 @@ pub fn native_stop<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     if state.position.kind() == SourceKind::Gnss
         && let Err(e) = app.patrol_location().stop()
     {
-        eprintln!("patrol-app: background location not stopped: {e}");
+        log::warn!("background location not stopped: {e}");
     }
 }
 
