@@ -5,6 +5,40 @@
 
 use patrol_model::ValidationError;
 use serde::Serialize;
+use std::path::PathBuf;
+
+/// Why the app shell could not start or start a position source: typed, so callers and tests
+/// match the case instead of the wording, and each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    /// The device store did not open (a wrong key, a damaged file, a full disk…).
+    #[error("cannot open the device store in {}: {source}", dir.display())]
+    Store {
+        dir: PathBuf,
+        #[source]
+        source: patrol_device::Error,
+    },
+    #[error("cannot find the app data folder: {0}")]
+    DataDir(String),
+    /// Where the store key lives could not be settled.
+    #[error("cannot prepare the key store: {0}")]
+    Keys(String),
+    #[error("cannot start the sync engine: {0}")]
+    Sync(String),
+    /// A GPX file to replay that cannot be read or holds no points.
+    #[error("{}: {reason}", path.display())]
+    Replay { path: PathBuf, reason: String },
+    /// `PATROL_POSITION_SOURCE` names no source.
+    #[error("PATROL_POSITION_SOURCE `{0}`: expected simulated, none or gpx-replay:PATH")]
+    SourceSpec(String),
+}
+
+impl ShellError {
+    /// The wrong key, as `patrol_device` says it: the store was not touched.
+    pub fn is_wrong_key(&self) -> bool {
+        matches!(self, ShellError::Store { source, .. } if source.kind() == "wrong_key")
+    }
+}
 
 /// What the web view receives when a command fails.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

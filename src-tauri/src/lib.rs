@@ -96,7 +96,7 @@ fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
 pub fn configure<R: Runtime>(
     builder: tauri::Builder<R>,
     options: Options,
-) -> Result<tauri::Builder<R>, String> {
+) -> Result<tauri::Builder<R>, error::ShellError> {
     let builder = match &options.data_dir {
         Some(dir) => builder.manage(AppState::open(dir, options.key_file.as_deref())?),
         None => builder,

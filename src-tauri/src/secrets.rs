@@ -45,11 +45,15 @@ impl Keystore {
     /// Where the keys of `data_dir` live: `key_file` when given (`PATROL_KEY_FILE`), else a key
     /// file already beside the folder, else the OS keystore when it answers, else a new key file
     /// beside the folder (logged).
-    pub fn for_data_dir(data_dir: &Path, key_file: Option<&Path>) -> Result<Keystore, String> {
+    pub fn for_data_dir(
+        data_dir: &Path,
+        key_file: Option<&Path>,
+    ) -> Result<Keystore, crate::error::ShellError> {
         if let Some(path) = key_file {
             return Ok(Keystore::File(FileKeySource::new(path)));
         }
-        let beside = FileKeySource::beside(data_dir).map_err(|e| e.to_string())?;
+        let beside = FileKeySource::beside(data_dir)
+            .map_err(|e| crate::error::ShellError::Keys(e.to_string()))?;
         if beside.path().exists() {
             return Ok(Keystore::File(beside));
         }

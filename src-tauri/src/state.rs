@@ -4,7 +4,7 @@
 //! `app_data_dir`, or `PATROL_APP_DATA` for tests and demos; and its keys ([`Keystore`]): the
 //! store is encrypted at rest.
 
-use crate::error::{CmdResult, CommandError};
+use crate::error::{CmdResult, CommandError, ShellError};
 use crate::events;
 use crate::position::PositionHub;
 use crate::secrets::{self, Keystore};
@@ -36,7 +36,7 @@ impl AppState {
     /// `key_file` (`PATROL_KEY_FILE`; see [`Keystore::for_data_dir`]). A plaintext store from an
     /// older version is encrypted on the way, and a device secret in its settings moved to the
     /// OS keystore.
-    pub fn open(dir: &Path, key_file: Option<&Path>) -> Result<AppState, String> {
+    pub fn open(dir: &Path, key_file: Option<&Path>) -> Result<AppState, ShellError> {
         let keys = Keystore::for_data_dir(dir, key_file)?;
         Self::open_with_clock(dir, Arc::new(SystemClock::new()), keys)
     }
@@ -46,16 +46,20 @@ impl AppState {
         dir: &Path,
         clock: Arc<dyn Clock>,
         keys: Keystore,
-    ) -> Result<AppState, String> {
-        let store = Store::open_with_source(dir, clock.clone(), &keys)
-            .map_err(|e| format!("cannot open the device store in {}: {e}", dir.display()))?;
+    ) -> Result<AppState, ShellError> {
+        let store = Store::open_with_source(dir, clock.clone(), &keys).map_err(|source| {
+            ShellError::Store {
+                dir: dir.to_path_buf(),
+                source,
+            }
+        })?;
         if let Some(broken) = ledger_problem(&store) {
             log::warn!("{broken}");
         }
         if let Err(e) = secrets::secure_device_secret(&keys, &store) {
             log::warn!("the device secret stays in the store: {e}");
         }
-        let engine = SyncEngine::new().map_err(|e| e.to_string())?;
+        let engine = SyncEngine::new().map_err(|e| ShellError::Sync(e.to_string()))?;
         Ok(AppState {
             store: Arc::new(Mutex::new(store)),
             engine,
@@ -127,9 +131,9 @@ pub fn ledger_problem(store: &Store) -> Option<String> {
 }
 
 /// The data folder when `PATROL_APP_DATA` is not set: Tauri's `app_data_dir`.
-pub fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, String> {
+pub fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, ShellError> {
     use tauri::Manager;
     app.path()
         .app_data_dir()
-        .map_err(|e| format!("cannot find the app data folder: {e}"))
+        .map_err(|e| ShellError::DataDir(e.to_string()))
 }

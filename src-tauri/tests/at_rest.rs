@@ -73,6 +73,10 @@ fn a_wrong_key_file_stops_the_app_before_anything_is_written() {
     )
     .err()
     .expect("a wrong key must not open the store");
-    assert!(err.contains("must be the one it was made with"), "{err}");
+    assert!(err.is_wrong_key(), "{err:?}");
+    assert!(
+        err.to_string().contains("must be the one it was made with"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&db).unwrap(), before);
 }

@@ -43,7 +43,7 @@ pub fn start_position_source<R: Runtime>(
         }
     };
     let (kind, source) = crate::position::parse_source(&spec, None)
-        .map_err(|e| CommandError::new("io", e))?
+        .map_err(|e| CommandError::new("io", e.to_string()))?
         .expect("simulated and gpx-replay are sources");
     state.position.start(app, state.store.clone(), kind, source);
     Ok(())

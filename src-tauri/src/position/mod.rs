@@ -248,7 +248,7 @@ pub type Source = (SourceKind, Box<dyn FixSource>);
 
 /// The desktop source chosen at startup: `PATROL_POSITION_SOURCE` = `simulated` (default),
 /// `none`, or `gpx-replay:PATH`; `PATROL_FIX_INTERVAL_MS` fixes the simulated cadence.
-pub fn source_from_env() -> Result<Option<Source>, String> {
+pub fn source_from_env() -> Result<Option<Source>, crate::error::ShellError> {
     let spec = std::env::var("PATROL_POSITION_SOURCE").unwrap_or_else(|_| "simulated".into());
     let interval = std::env::var("PATROL_FIX_INTERVAL_MS")
         .ok()
@@ -257,7 +257,10 @@ pub fn source_from_env() -> Result<Option<Source>, String> {
     parse_source(&spec, interval)
 }
 
-pub fn parse_source(spec: &str, interval: Option<Duration>) -> Result<Option<Source>, String> {
+pub fn parse_source(
+    spec: &str,
+    interval: Option<Duration>,
+) -> Result<Option<Source>, crate::error::ShellError> {
     match spec.trim() {
         "" | "none" => Ok(None),
         "simulated" => Ok(Some((
@@ -269,9 +272,7 @@ pub fn parse_source(spec: &str, interval: Option<Duration>) -> Result<Option<Sou
                 SourceKind::GpxReplay,
                 Box::new(replay::GpxReplay::open(std::path::Path::new(path))?),
             ))),
-            None => Err(format!(
-                "PATROL_POSITION_SOURCE `{other}`: expected simulated, none or gpx-replay:PATH"
-            )),
+            None => Err(crate::error::ShellError::SourceSpec(other.to_owned())),
         },
     }
 }

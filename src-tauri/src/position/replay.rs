@@ -4,6 +4,7 @@
 //! the end of the file; nothing is invented between points.
 
 use super::FixSource;
+use crate::error::ShellError;
 use patrol_model::{PatrolMode, PositionFix};
 use std::path::Path;
 use std::time::Duration;
@@ -21,10 +22,14 @@ pub struct GpxReplay {
 
 impl GpxReplay {
     /// Read the whole file now, so a bad file fails the command instead of the thread.
-    pub fn open(path: &Path) -> Result<GpxReplay, String> {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn open(path: &Path) -> Result<GpxReplay, ShellError> {
+        let failed = |reason: String| ShellError::Replay {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file = std::fs::File::open(path).map_err(|e| failed(e.to_string()))?;
         let gpx = patrol_gpx::read_gpx(std::io::BufReader::new(file))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| failed(e.to_string()))?;
         let points: Vec<PositionFix> = gpx
             .tracks
             .into_iter()
@@ -32,7 +37,7 @@ impl GpxReplay {
             .flatten()
             .collect();
         if points.is_empty() {
-            return Err(format!("{}: no track or route points", path.display()));
+            return Err(failed("no track or route points".into()));
         }
         Ok(Self::from_points(points))
     }
@@ -107,6 +112,7 @@ mod tests {
     #[test]
     fn a_missing_file_says_which() {
         let err = GpxReplay::open(Path::new("/nonexistent/route.gpx")).unwrap_err();
-        assert!(err.contains("/nonexistent/route.gpx"), "{err}");
+        assert!(matches!(err, ShellError::Replay { .. }), "{err:?}");
+        assert!(err.to_string().contains("/nonexistent/route.gpx"), "{err}");
     }
 }
