@@ -4,10 +4,11 @@
 import { goBack, navigate } from '../router';
 import { useApp } from '../state/store';
 import { t } from '../i18n';
+import { syncBadge } from '../lib/badge';
 
 export function AppHeader(props: { title: string; back?: boolean }) {
   const home = useApp((s) => s.home);
-  const unsynced = home?.unsynced ?? 0;
+  const badge = syncBadge(home);
   const simulated = home !== null && home.position_source !== 'gnss';
   return (
     <header class="appbar">
@@ -27,11 +28,11 @@ export function AppHeader(props: { title: string; back?: boolean }) {
       ) : null}
       <button
         type="button"
-        class={'badge-unsynced' + (unsynced === 0 ? ' is-zero' : '')}
+        class={'badge-unsynced' + (badge.tone === 'attention' ? ' is-attention' : badge.tone === 'done' ? ' is-zero' : '')}
         data-testid="unsynced-badge"
         onClick={() => navigate('/sync')}
       >
-        {unsynced === 0 ? t('header.all_synced') : t('header.unsynced', { n: unsynced })}
+        {t(badge.key, { n: badge.n })}
       </button>
     </header>
   );

@@ -26,6 +26,18 @@ export function Home() {
       <main class="screen home">
         <GpsStatus gps={home.gps} />
         <div class="home-top">
+          {/* What needs the officer first: above the fold, before the cards. */}
+          {home.quarantined > 0 ? (
+            <button type="button" class="banner banner-warn banner-button" data-testid="quarantine-banner" onClick={() => navigate('/sync')}>
+              {t('home.quarantined', { n: home.quarantined })}
+            </button>
+          ) : null}
+          {!home.city_loaded ? <div class="banner banner-warn">{t('home.no_city')}</div> : null}
+          {home.drafts > 0 ? (
+            <button type="button" class="banner banner-info banner-button" onClick={() => navigate('/report')}>
+              {t('home.drafts', { n: home.drafts })}
+            </button>
+          ) : null}
           <section class={'card patrol-card' + (p ? ' is-live' : '')} aria-live="polite">
             {p ? (
               <>
@@ -75,13 +87,6 @@ export function Home() {
             </p>
           </section>
           {p && home.city_loaded ? <PostSuggestionBanner /> : null}
-          {!home.city_loaded ? <div class="banner banner-warn">{t('home.no_city')}</div> : null}
-          {home.quarantined > 0 ? <div class="banner banner-warn">{t('home.quarantined', { n: home.quarantined })}</div> : null}
-          {home.drafts > 0 ? (
-            <button type="button" class="banner banner-info banner-button" onClick={() => navigate('/report')}>
-              {t('home.drafts', { n: home.drafts })}
-            </button>
-          ) : null}
         </div>
         <nav class="home-actions" aria-label={t('home.title')}>
           <div class="home-grid">
