@@ -699,6 +699,27 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
         expected
     );
 
+    // Presence and the patrols list read the rollups too: the same as from the raw ledger.
+    let presence_rolled = hq.get_json(&format!("/api/v1/presence?date={day}")).await;
+    let patrols_rolled = hq.get_json(&format!("/api/v1/patrols?date={day}")).await;
+    let raw_patrols = {
+        let entries = hq
+            .storage
+            .entries_between(start - 24 * 3600 * 1000, end + 24 * 3600 * 1000, None)
+            .await
+            .unwrap();
+        let sup = hq.storage.supplements().await.unwrap();
+        patrol_hq::projections::patrols(&entries, &sup, Some(&city))
+    };
+    assert_eq!(patrols_rolled.as_array().unwrap().len(), raw_patrols.len());
+    for (got, want) in patrols_rolled.as_array().unwrap().iter().zip(&raw_patrols) {
+        assert_eq!(got["fixes"].as_u64().unwrap() as usize, want.fixes, "{got}");
+        assert!(
+            (got["km"].as_f64().unwrap() - want.km).abs() < 0.0015,
+            "{got} vs {want:?}"
+        );
+    }
+
     // Without rollups (an old ledger) the figures read the raw segments: the same answer.
     hq.storage
         .replace_rollups(d.store.device_id(), &[])
@@ -706,6 +727,11 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
         .unwrap();
     hq.storage.set_rollups_built(false).await.unwrap();
     assert_eq!(daily().await, expected);
+    assert_eq!(
+        hq.get_json(&format!("/api/v1/presence?date={day}")).await,
+        presence_rolled,
+        "presence from rollups (a dirty row rebuilt) = presence from the segments"
+    );
     // The rebuild makes clean rows from the ledger; the answer stays the same.
     let state = patrol_hq::AppState::new(hq.storage.clone());
     assert!(patrol_hq::service::rebuild_rollups(&state).await.unwrap() > 0);

@@ -117,8 +117,21 @@ pub struct TrackRollup {
     /// The latest fix that passed the gate: the next distance starts there.
     pub last_gated: Option<patrol_model::LatLon>,
     /// Cannot be extended (a segment out of time order, a correction or withdrawal of a
-    /// segment, another zone or gate): the figures recompute this patrol-day from the ledger.
+    /// segment, another zone, gate or grid): the figures recompute this patrol-day from the
+    /// ledger.
     pub dirty: bool,
+    /// Timed fixes so far (each segment's in event order, duplicates once).
+    pub fixes: u64,
+    /// The first fix that passed the gate: a patrol's km across midnight joins its days here.
+    pub first_gated: Option<patrol_model::LatLon>,
+    /// The latest fix whatever its accuracy: the next presence interval starts there.
+    pub last_any: Option<patrol_model::LatLon>,
+    /// Presence in ms per grid cell (`""`: outside every cell), `[by day, by night]`: each
+    /// interval between two consecutive fixes of at most `ROUTE_GAP_MS`, credited to the cell
+    /// of the first at its local hour.
+    pub presence: std::collections::BTreeMap<String, [i64; 2]>,
+    /// The grid `presence` was counted on ([`crate::projections::rollup::grid_key`]).
+    pub grid_key: String,
 }
 
 impl Default for IngestPlan {

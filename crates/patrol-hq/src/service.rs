@@ -305,9 +305,7 @@ async fn plan_rollups(
     new: &[crate::storage::StoredEntry],
 ) -> ApiResult<Vec<crate::model::TrackRollup>> {
     use patrol_model::{EntryKind, Record};
-    use projections::rollup::{Target, roll};
-    let tz = city.map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
-    let gate_m = patrol_model::City::accuracy_gate_of(city);
+    use projections::rollup::{RollContext, Target, roll};
     let mut patrols = Vec::new();
     let mut targets = HashMap::new();
     let held_below = new.first().map_or(0, |e| e.entry.seq);
@@ -345,7 +343,7 @@ async fn plan_rollups(
     patrols.sort();
     patrols.dedup();
     let existing = state.storage.device_rollups(device, &patrols).await?;
-    Ok(roll(&existing, new, &targets, tz, gate_m))
+    Ok(roll(&existing, new, &targets, &RollContext::of(city)))
 }
 
 /// Each patrol's metres on each day of `from..=to`, from the track rollups; the patrol-days a
@@ -359,13 +357,13 @@ pub async fn day_metres(
     to: chrono::NaiveDate,
     supplements: &[crate::storage::StoredEntry],
 ) -> ApiResult<Option<std::collections::BTreeMap<chrono::NaiveDate, projections::PatrolMetres>>> {
-    use projections::rollup::{finished_metres, patrol_metres_of_day, trusted};
+    use projections::rollup::{RollContext, finished_metres, patrol_metres_of_day, trusted};
     use std::collections::BTreeMap;
     if !state.storage.rollups_built().await? {
         return Ok(None);
     }
-    let tz = city.map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
-    let gate_m = patrol_model::City::accuracy_gate_of(city);
+    let ctx = RollContext::of(city);
+    let (tz, gate_m) = (ctx.tz, ctx.gate_m);
     let mut rows: BTreeMap<
         (chrono::NaiveDate, patrol_model::PatrolId),
         Vec<crate::model::TrackRollup>,
@@ -377,7 +375,7 @@ pub async fn day_metres(
     let mut recompute: Vec<(chrono::NaiveDate, patrol_model::PatrolId)> = Vec::new();
     for ((day, patrol), rs) in rows {
         match rs.as_slice() {
-            [one] if trusted(one, tz, gate_m) => {
+            [one] if trusted(one, &ctx) => {
                 out.entry(day)
                     .or_default()
                     .insert(patrol, finished_metres(one));
@@ -408,10 +406,7 @@ pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
         return Ok(0);
     }
     let city = state.storage.city().await?;
-    let tz = city
-        .as_ref()
-        .map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
-    let gate_m = patrol_model::City::accuracy_gate_of(city.as_ref());
+    let ctx = projections::rollup::RollContext::of(city.as_ref());
     let supplements = state.storage.supplements().await?;
     let mut written = 0;
     for d in state.storage.devices().await? {
@@ -430,7 +425,7 @@ pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
             }));
             from = last + 1;
         }
-        let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, tz, gate_m);
+        let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, &ctx);
         written += rows.len();
         state.storage.replace_rollups(d.id, &rows).await?;
     }
@@ -481,4 +476,98 @@ pub async fn span_figures(
         to,
         metres.as_ref(),
     ))
+}
+
+/// The rollup rows among `rows` that can be trusted as they are, with the others rebuilt from
+/// the ledger (dirty ones, another zone, gate or grid): what the presence heatmap and the
+/// patrols list read.
+async fn trusted_rows(
+    state: &AppState,
+    ctx: &projections::rollup::RollContext,
+    rows: Vec<crate::model::TrackRollup>,
+    supplements: &[crate::storage::StoredEntry],
+) -> ApiResult<Vec<crate::model::TrackRollup>> {
+    let (mut good, bad): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| projections::rollup::trusted(r, ctx));
+    if !bad.is_empty() {
+        let mut ids: Vec<patrol_model::PatrolId> = bad.iter().map(|r| r.patrol_id).collect();
+        ids.sort();
+        ids.dedup();
+        let entries = state.storage.patrol_entries(&ids).await?;
+        let keys: std::collections::HashSet<_> = bad
+            .iter()
+            .map(|r| (r.device_id, r.patrol_id, r.day))
+            .collect();
+        good.extend(
+            projections::rollup::rollups_from_ledger(&entries, supplements, ctx)
+                .into_iter()
+                .filter(|r| keys.contains(&(r.device_id, r.patrol_id, r.day))),
+        );
+    }
+    Ok(good)
+}
+
+/// Presence on `day` from the track rollups (`None` while they do not cover the ledger).
+pub async fn day_presence(
+    state: &AppState,
+    city: &patrol_model::City,
+    day: chrono::NaiveDate,
+) -> ApiResult<Option<projections::Presence>> {
+    if !state.storage.rollups_built().await? {
+        return Ok(None);
+    }
+    let ctx = projections::rollup::RollContext::of(Some(city));
+    let supplements = state.storage.supplements().await?;
+    let rows = state.storage.day_rollups(day, day).await?;
+    let rows = trusted_rows(state, &ctx, rows, &supplements).await?;
+    Ok(Some(projections::presence(&rows, &city.cells, day)))
+}
+
+/// The patrols started in `start..end` with their timed fixes and km from the track rollups
+/// (`None` while they do not cover the ledger): starts and stops are read, never segments.
+pub async fn span_patrols(
+    state: &AppState,
+    city: Option<&patrol_model::City>,
+    (start, end): (i64, i64),
+) -> ApiResult<Option<Vec<projections::PatrolSummary>>> {
+    use patrol_model::EntryKind;
+    if !state.storage.rollups_built().await? {
+        return Ok(None);
+    }
+    let ctx = projections::rollup::RollContext::of(city);
+    let supplements = state.storage.supplements().await?;
+    let starts = state
+        .storage
+        .entries_between(start, end, Some(&[EntryKind::PatrolStarted]))
+        .await?;
+    let mut ids: Vec<patrol_model::PatrolId> = starts.iter().filter_map(|s| s.patrol_id).collect();
+    ids.sort();
+    ids.dedup();
+    // Stops come after their starts, up to now.
+    let stops = state
+        .storage
+        .entries_between(
+            start,
+            state.now_ms().max(end) + 3600 * 1000,
+            Some(&[EntryKind::PatrolStopped]),
+        )
+        .await?;
+    let mut entries = starts;
+    entries.extend(
+        stops
+            .into_iter()
+            .filter(|e| e.patrol_id.is_some_and(|p| ids.binary_search(&p).is_ok())),
+    );
+    let rows = state.storage.patrol_rollups(&ids).await?;
+    let rows = trusted_rows(state, &ctx, rows, &supplements).await?;
+    let totals = projections::rollup::patrol_totals(&rows);
+    let mut out = projections::patrols(&entries, &supplements, city);
+    for p in &mut out {
+        if let Some((fixes, km)) = totals.get(&p.patrol_id) {
+            p.fixes = usize::try_from(*fixes).unwrap_or(usize::MAX);
+            p.km = *km;
+        }
+    }
+    Ok(Some(out))
 }

@@ -677,6 +677,16 @@ async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
             lon: 111.69,
         }),
         dirty,
+        fixes: 1234,
+        first_gated: Some(patrol_model::LatLon {
+            lat: 29.02,
+            lon: 111.68,
+        }),
+        last_any: None,
+        presence: [("WL-03-07".to_owned(), [60_000, 1_500])]
+            .into_iter()
+            .collect(),
+        grid_key: "0123456789abcdef".into(),
     };
     // A fresh ledger is covered by its (no) rollups.
     assert!(s.rollups_built().await.unwrap());
@@ -714,6 +724,11 @@ async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
             .unwrap()
             .is_empty()
     );
+    assert_eq!(
+        s.patrol_rollups(&[patrol(2), patrol(1)]).await.unwrap(),
+        [row(1, day(29), 2000.25, true), row(2, day(30), 0.1, false)]
+    );
+    assert!(s.patrol_rollups(&[]).await.unwrap().is_empty());
     // A plan refused (head moved) writes no rollup.
     let mut stale = plan(0, vec![]);
     stale.rollups = vec![row(3, day(29), 9.0, false)];
@@ -1371,7 +1386,7 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
     ),
     (
         "0006_track_rollups.sql",
-        "a13604fc367602ba4d1fd81af33ca07b3313076c8a05428ebcc8667c2d1dce62",
+        "4a238f0c46ec00f1192882c56d03e565c6b33d324a255caad14f291682f7685f",
     ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
@@ -1397,7 +1412,7 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     ),
     (
         "0006_track_rollups.sql",
-        "72dd39b637f6bf1aada6f251d7ba15cf77b692483c3811094324f9fe6135f481",
+        "03b0ec8c8ae14f6875fe712d901b1a034c5e4a9bea3807a7009fc92a357c0d39",
     ),
 ];
 

@@ -13,10 +13,18 @@ CREATE TABLE track_rollups (
     last_lat  REAL,
     last_lon  REAL,
     dirty     INTEGER NOT NULL DEFAULT 0,
+    fixes     INTEGER NOT NULL DEFAULT 0,
+    first_lat REAL,
+    first_lon REAL,
+    any_lat   REAL,
+    any_lon   REAL,
+    presence  TEXT    NOT NULL DEFAULT '{}',  -- {"cell": [ms by day, ms by night]}
+    grid_key  TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (device_id, patrol_id, day)
 ) STRICT;
 
 CREATE INDEX track_rollups_by_day ON track_rollups (day);
+CREATE INDEX track_rollups_by_patrol ON track_rollups (patrol_id);
 
 -- Whether the rollups cover the whole ledger: a ledger stored before this migration has none
 -- until HQ rebuilds them at its next start.

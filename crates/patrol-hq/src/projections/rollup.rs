@@ -10,14 +10,50 @@
 //! simply be appended (its fixes start before the row's latest fix, a supplement corrects or
 //! withdraws a segment, the city's zone or gate changed) the row is marked `dirty` and the
 //! figures recompute that one patrol-day from the ledger ([`patrol_metres_of_day`]).
+//!
+//! Rows also carry what the presence heatmap and the patrols list need, so neither decodes a
+//! city's day of segments: the timed fixes counted, the first gated fix (a patrol's km across
+//! midnight joins its days there) and presence per grid cell by day and by night. Presence is
+//! defined on the same footing: each interval of at most [`super::ROUTE_GAP_MS`] between two
+//! consecutive fixes of a patrol-day (a longer gap is never presence), credited to the cell of
+//! the first fix at its local hour ([`super::DAY_HOURS`]).
 
-use super::standing;
+use super::{DAY_HOURS, ROUTE_GAP_MS, standing};
 use crate::model::{StoredEntry, TrackRollup};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
+use patrol_geo::GridIndex;
 use patrol_geo::track::{event_order, within_gate};
-use patrol_model::{DeviceId, EntryKind, LatLon, PatrolId, PositionFix, Record};
+use patrol_model::{City, DeviceId, EntryKind, GridCell, LatLon, PatrolId, PositionFix, Record};
 use std::collections::{BTreeMap, HashMap};
+
+/// What rows are computed under: the city's zone, accuracy gate and grid now.
+#[derive(Debug)]
+pub struct RollContext {
+    pub tz: Tz,
+    pub gate_m: f64,
+    pub grid: GridIndex,
+    pub grid_key: String,
+}
+
+impl RollContext {
+    pub fn of(city: Option<&City>) -> RollContext {
+        let cells: &[GridCell] = city.map_or(&[], |c| c.cells.as_slice());
+        RollContext {
+            tz: city.map_or(chrono_tz::Asia::Shanghai, City::tz),
+            gate_m: City::accuracy_gate_of(city),
+            grid: GridIndex::new(cells),
+            grid_key: grid_key(cells),
+        }
+    }
+}
+
+/// A short fingerprint of a grid: presence counted on another grid is not trusted.
+pub fn grid_key(cells: &[GridCell]) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(cells).unwrap_or_default();
+    hex::encode(&Sha256::digest(&json)[..8])
+}
 
 /// What [`roll`] needs to know about an entry a supplement in the upload targets.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,16 +70,63 @@ fn here(f: &PositionFix) -> LatLon {
     }
 }
 
-/// Add the gated fixes of one segment (already in event order, all after `row.last_t`).
-fn extend(row: &mut TrackRollup, fixes: &[PositionFix]) {
+/// Add one segment's fixes (already in event order, all after `row.last_t`).
+fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
     for f in fixes {
+        let Some(t) = f.time_ms else {
+            continue;
+        };
+        if let (Some(prev), Some(lt)) = (row.last_any, row.last_t) {
+            let dt = t - lt;
+            if dt > 0 && dt <= ROUTE_GAP_MS {
+                let cell = ctx
+                    .grid
+                    .cell_at(prev)
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                let hour = ctx
+                    .tz
+                    .timestamp_millis_opt(lt)
+                    .single()
+                    .map_or(0, |d| d.hour());
+                let by_day = (DAY_HOURS[0]..DAY_HOURS[1]).contains(&hour);
+                row.presence.entry(cell).or_insert([0, 0])[usize::from(!by_day)] += dt;
+            }
+        }
         if within_gate(f, row.gate_m) {
             if let Some(prev) = row.last_gated {
                 row.metres += patrol_geo::distance_m(prev, here(f));
             }
+            row.first_gated = row.first_gated.or(Some(here(f)));
             row.last_gated = Some(here(f));
         }
-        row.last_t = f.time_ms.or(row.last_t);
+        row.last_any = Some(here(f));
+        row.last_t = Some(t);
+        row.fixes += 1;
+    }
+}
+
+fn fresh(
+    device_id: DeviceId,
+    patrol_id: PatrolId,
+    day: NaiveDate,
+    ctx: &RollContext,
+) -> TrackRollup {
+    TrackRollup {
+        device_id,
+        patrol_id,
+        day,
+        tz: ctx.tz.name().to_owned(),
+        gate_m: ctx.gate_m,
+        metres: 0.0,
+        last_t: None,
+        last_gated: None,
+        dirty: false,
+        fixes: 0,
+        first_gated: None,
+        last_any: None,
+        presence: BTreeMap::new(),
+        grid_key: ctx.grid_key.clone(),
     }
 }
 
@@ -65,9 +148,9 @@ pub fn roll(
     existing: &[TrackRollup],
     new: &[StoredEntry],
     targets: &HashMap<u64, Target>,
-    tz: Tz,
-    gate_m: f64,
+    ctx: &RollContext,
 ) -> Vec<TrackRollup> {
+    let tz = ctx.tz;
     let mut rows: BTreeMap<(PatrolId, NaiveDate), TrackRollup> = existing
         .iter()
         .map(|r| ((r.patrol_id, r.day), r.clone()))
@@ -86,18 +169,6 @@ pub fn roll(
             )
         })
         .collect();
-    let tz_name = tz.name();
-    let fresh = |device_id, patrol_id, day| TrackRollup {
-        device_id,
-        patrol_id,
-        day,
-        tz: tz_name.to_owned(),
-        gate_m,
-        metres: 0.0,
-        last_t: None,
-        last_gated: None,
-        dirty: false,
-    };
     for e in new.iter().filter(|e| e.quarantine.is_none()) {
         let device = e.entry.device_id;
         match e.entry.record() {
@@ -113,13 +184,13 @@ pub fn roll(
                 touch(&mut changed, key);
                 let row = rows
                     .entry(key)
-                    .or_insert_with(|| fresh(device, t.patrol_id, day));
+                    .or_insert_with(|| fresh(device, t.patrol_id, day, ctx));
                 let in_order = row.last_t.is_none_or(|lt| fixes[0].time_ms > Some(lt));
-                if row.dirty || row.tz != tz_name || row.gate_m != gate_m || !in_order {
+                if row.dirty || !trusted(row, ctx) || !in_order {
                     row.dirty = true;
                     row.last_t = fixes.last().and_then(|f| f.time_ms).max(row.last_t);
                 } else {
-                    extend(row, &fixes);
+                    extend(row, &fixes, ctx);
                 }
             }
             Ok(Record::Supplement(s)) => {
@@ -135,7 +206,7 @@ pub fn roll(
                 {
                     touch(&mut changed, (patrol, day));
                     rows.entry((patrol, day))
-                        .or_insert_with(|| fresh(device, patrol, day))
+                        .or_insert_with(|| fresh(device, patrol, day, ctx))
                         .dirty = true;
                 } else if corrects_a_segment
                     && let Some(Record::TrackSegment(c)) = s.correction.as_deref()
@@ -143,7 +214,7 @@ pub fn roll(
                 {
                     touch(&mut changed, (c.patrol_id, day));
                     rows.entry((c.patrol_id, day))
-                        .or_insert_with(|| fresh(device, c.patrol_id, day))
+                        .or_insert_with(|| fresh(device, c.patrol_id, day, ctx))
                         .dirty = true;
                 }
             }
@@ -163,9 +234,9 @@ pub fn roll(
 pub fn rollups_from_ledger(
     entries: &[StoredEntry],
     supplements: &[StoredEntry],
-    tz: Tz,
-    gate_m: f64,
+    ctx: &RollContext,
 ) -> Vec<TrackRollup> {
+    let tz = ctx.tz;
     let mut fixes: BTreeMap<(DeviceId, PatrolId, NaiveDate), Vec<PositionFix>> = BTreeMap::new();
     for e in standing(entries, supplements) {
         if let Record::TrackSegment(t) = &e.record
@@ -184,18 +255,8 @@ pub fn rollups_from_ledger(
             if ordered.is_empty() {
                 return None;
             }
-            let mut row = TrackRollup {
-                device_id,
-                patrol_id,
-                day,
-                tz: tz.name().to_owned(),
-                gate_m,
-                metres: 0.0,
-                last_t: None,
-                last_gated: None,
-                dirty: false,
-            };
-            extend(&mut row, &ordered);
+            let mut row = fresh(device_id, patrol_id, day, ctx);
+            extend(&mut row, &ordered, ctx);
             Some(row)
         })
         .collect()
@@ -233,7 +294,39 @@ pub fn finished_metres(row: &TrackRollup) -> f64 {
     row.metres.max(0.0) + 0.0
 }
 
-/// Whether a row can stand for its patrol-day under the city's zone and gate now.
-pub fn trusted(row: &TrackRollup, tz: Tz, gate_m: f64) -> bool {
-    !row.dirty && row.tz == tz.name() && row.gate_m == gate_m
+/// Whether a row can stand for its patrol-day under the city's zone, gate and grid now.
+pub fn trusted(row: &TrackRollup, ctx: &RollContext) -> bool {
+    !row.dirty
+        && row.tz == ctx.tz.name()
+        && row.gate_m == ctx.gate_m
+        && row.grid_key == ctx.grid_key
+}
+
+/// Each patrol's timed fixes and km over all its days, from its rows (every day of the patrol,
+/// trusted): the days' metres joined by the distance from one day's last gated fix to the next
+/// day's first. Equal to the raw figure to the metre (the sum is grouped by day, so its last
+/// bits may differ from one long sum).
+pub fn patrol_totals(rows: &[TrackRollup]) -> BTreeMap<PatrolId, (u64, f64)> {
+    let mut by_patrol: BTreeMap<PatrolId, Vec<&TrackRollup>> = BTreeMap::new();
+    for r in rows {
+        by_patrol.entry(r.patrol_id).or_default().push(r);
+    }
+    by_patrol
+        .into_iter()
+        .map(|(p, mut days)| {
+            days.sort_by_key(|r| r.day);
+            let mut metres = 0.0;
+            let mut fixes = 0;
+            let mut last: Option<LatLon> = None;
+            for r in days {
+                if let (Some(a), Some(b)) = (last, r.first_gated) {
+                    metres += patrol_geo::distance_m(a, b);
+                }
+                metres += r.metres;
+                fixes += r.fixes;
+                last = r.last_gated.or(last);
+            }
+            (p, (fixes, super::stats::km(metres.max(0.0) + 0.0)))
+        })
+        .collect()
 }

@@ -112,9 +112,12 @@ pub async fn presence(
     _op: OperatorAuth,
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<projections::Presence>> {
-    let (city, tz, day, _, start, end) = span(&state, &q.as_date_query()).await?;
+    let (city, _, day, _, start, end) = span(&state, &q.as_date_query()).await?;
     let city = city.ok_or_else(|| ApiError::NotFound("HQ has no city yet".into()))?;
-    // Patrols started the day before may run past midnight into this day.
+    if let Some(p) = service::day_presence(&state, &city, day).await? {
+        return Ok(Json(p));
+    }
+    // Rollups not built yet (an old ledger, before the start-up rebuild): from the segments.
     let starts = state
         .storage
         .entries_between(start - DAY_MS, end, Some(&[EntryKind::PatrolStarted]))
@@ -122,15 +125,9 @@ pub async fn presence(
     let ids: Vec<PatrolId> = starts.iter().filter_map(|s| s.patrol_id).collect();
     let entries = state.storage.patrol_entries(&ids).await?;
     let supplements = state.storage.supplements().await?;
-    let routes = projections::patrol_routes(&entries, &supplements, Some(&city));
-    Ok(Json(projections::presence(
-        &routes,
-        &city.cells,
-        tz,
-        day,
-        start,
-        end,
-    )))
+    let ctx = projections::rollup::RollContext::of(Some(&city));
+    let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, &ctx);
+    Ok(Json(projections::presence(&rows, &city.cells, day)))
 }
 
 #[utoipa::path(get, path = "/api/v1/patrols/{patrol_id}/track", tag = "command", params(("patrol_id" = String, Path)), security(("operator" = [])), responses((status = 200, description = "the patrol's route for replay: timed points, segments split at gaps, stops, totals", body = projections::PatrolTrack), (status = 400, description = "not a patrol id", body = v1::ErrorBody), (status = 404, description = "no such patrol", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]

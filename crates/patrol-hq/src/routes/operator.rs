@@ -291,10 +291,16 @@ pub async fn patrols(
     Query(q): Query<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "read_patrols", q.date.clone()).await?;
+    let city = state.storage.city().await?;
+    if q.patrol.is_none() {
+        let (_, _, _, _, start, end) = span(&state, &q).await?;
+        if let Some(list) = service::span_patrols(&state, city.as_ref(), (start, end)).await? {
+            return Ok(Json(list));
+        }
+    }
     let entries = day_patrol_entries(&state, &q).await?;
     let supplements = state.storage.supplements().await?;
     // The city's accuracy gate decides which fixes count in `km`.
-    let city = state.storage.city().await?;
     Ok(Json(projections::patrols(
         &entries,
         &supplements,

@@ -208,6 +208,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         device: DeviceId,
         patrols: &[PatrolId],
     ) -> StorageResult<Vec<TrackRollup>>;
+    /// Every track rollup of these patrols (every device and day).
+    async fn patrol_rollups(&self, patrols: &[PatrolId]) -> StorageResult<Vec<TrackRollup>>;
     /// Every track rollup of the local days `from..=to`.
     async fn day_rollups(
         &self,

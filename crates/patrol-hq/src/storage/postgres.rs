@@ -196,8 +196,8 @@ fn session_raw(r: &Row) -> StorageResult<shared::SessionRaw> {
     })
 }
 
-const ROLLUP_COLUMNS: &str =
-    "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty";
+const ROLLUP_COLUMNS: &str = "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty, fixes, \
+     first_lat, first_lon, any_lat, any_lon, presence, grid_key";
 
 fn rollup_row(r: &Row) -> StorageResult<TrackRollup> {
     shared::RollupRaw {
@@ -211,6 +211,13 @@ fn rollup_row(r: &Row) -> StorageResult<TrackRollup> {
         last_lat: r.try_get(7).pg()?,
         last_lon: r.try_get(8).pg()?,
         dirty: r.try_get(9).pg()?,
+        fixes: r.try_get(10).pg()?,
+        first_lat: r.try_get(11).pg()?,
+        first_lon: r.try_get(12).pg()?,
+        any_lat: r.try_get(13).pg()?,
+        any_lon: r.try_get(14).pg()?,
+        presence: r.try_get(15).pg()?,
+        grid_key: r.try_get(16).pg()?,
     }
     .into_row()
 }
@@ -226,10 +233,13 @@ async fn upsert_rollups(
     let stmt = tx
         .prepare(&format!(
             "INSERT INTO track_rollups ({ROLLUP_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
              ON CONFLICT (device_id, patrol_id, day) DO UPDATE SET tz = excluded.tz,
                gate_m = excluded.gate_m, metres = excluded.metres, last_t = excluded.last_t,
-               last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty"
+               last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty,
+               fixes = excluded.fixes, first_lat = excluded.first_lat, first_lon = excluded.first_lon,
+               any_lat = excluded.any_lat, any_lon = excluded.any_lon, presence = excluded.presence,
+               grid_key = excluded.grid_key"
         ))
         .await
         .pg()?;
@@ -247,6 +257,13 @@ async fn upsert_rollups(
                 &r.last_gated.map(|p| p.lat),
                 &r.last_gated.map(|p| p.lon),
                 &r.dirty,
+                &i64::try_from(r.fixes).unwrap_or(i64::MAX),
+                &r.first_gated.map(|p| p.lat),
+                &r.first_gated.map(|p| p.lon),
+                &r.last_any.map(|p| p.lat),
+                &r.last_any.map(|p| p.lon),
+                &serde_json::to_string(&r.presence).unwrap_or_else(|_| "{}".into()),
+                &r.grid_key,
             ],
         )
         .await
@@ -784,6 +801,19 @@ impl Storage for PgStorage {
             .query(&sql, &[&device.to_string(), &ids])
             .await
             .pg()?;
+        rows.iter().map(rollup_row).collect()
+    }
+
+    async fn patrol_rollups(&self, patrols: &[PatrolId]) -> StorageResult<Vec<TrackRollup>> {
+        if patrols.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<String> = patrols.iter().map(ToString::to_string).collect();
+        let sql = format!(
+            "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE patrol_id = ANY($1)
+             ORDER BY patrol_id, day, device_id"
+        );
+        let rows = self.client().await?.query(&sql, &[&ids]).await.pg()?;
         rows.iter().map(rollup_row).collect()
     }
 

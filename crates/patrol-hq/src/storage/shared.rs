@@ -610,6 +610,13 @@ pub struct RollupRaw {
     pub last_lat: Option<f64>,
     pub last_lon: Option<f64>,
     pub dirty: bool,
+    pub fixes: i64,
+    pub first_lat: Option<f64>,
+    pub first_lon: Option<f64>,
+    pub any_lat: Option<f64>,
+    pub any_lon: Option<f64>,
+    pub presence: String,
+    pub grid_key: String,
 }
 
 impl RollupRaw {
@@ -636,6 +643,18 @@ impl RollupRaw {
                 .zip(self.last_lon)
                 .map(|(lat, lon)| patrol_model::LatLon { lat, lon }),
             dirty: self.dirty,
+            fixes: u64::try_from(self.fixes).map_err(|_| corrupt("rollup fixes", self.fixes))?,
+            first_gated: self
+                .first_lat
+                .zip(self.first_lon)
+                .map(|(lat, lon)| patrol_model::LatLon { lat, lon }),
+            last_any: self
+                .any_lat
+                .zip(self.any_lon)
+                .map(|(lat, lon)| patrol_model::LatLon { lat, lon }),
+            presence: serde_json::from_str(&self.presence)
+                .map_err(|_| corrupt("rollup presence", &self.presence))?,
+            grid_key: self.grid_key,
         })
     }
 }

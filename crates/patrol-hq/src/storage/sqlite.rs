@@ -181,8 +181,8 @@ fn session_raw(r: &Row<'_>) -> rusqlite::Result<shared::SessionRaw> {
     })
 }
 
-const ROLLUP_COLUMNS: &str =
-    "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty";
+const ROLLUP_COLUMNS: &str = "device_id, patrol_id, day, tz, gate_m, metres, last_t, last_lat, last_lon, dirty, fixes, \
+     first_lat, first_lon, any_lat, any_lon, presence, grid_key";
 
 fn rollup_row(r: &Row<'_>) -> rusqlite::Result<shared::RollupRaw> {
     Ok(shared::RollupRaw {
@@ -196,16 +196,27 @@ fn rollup_row(r: &Row<'_>) -> rusqlite::Result<shared::RollupRaw> {
         last_lat: r.get(7)?,
         last_lon: r.get(8)?,
         dirty: r.get(9)?,
+        fixes: r.get(10)?,
+        first_lat: r.get(11)?,
+        first_lon: r.get(12)?,
+        any_lat: r.get(13)?,
+        any_lon: r.get(14)?,
+        presence: r.get(15)?,
+        grid_key: r.get(16)?,
     })
 }
 
 /// Insert or replace rollup rows inside `tx`.
 fn upsert_rollups(tx: &rusqlite::Transaction<'_>, rows: &[TrackRollup]) -> StorageResult<()> {
     let mut stmt = tx.prepare_cached(&format!(
-        "INSERT INTO track_rollups ({ROLLUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO track_rollups ({ROLLUP_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (device_id, patrol_id, day) DO UPDATE SET tz = excluded.tz,
            gate_m = excluded.gate_m, metres = excluded.metres, last_t = excluded.last_t,
-           last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty"
+           last_lat = excluded.last_lat, last_lon = excluded.last_lon, dirty = excluded.dirty,
+           fixes = excluded.fixes, first_lat = excluded.first_lat, first_lon = excluded.first_lon,
+           any_lat = excluded.any_lat, any_lon = excluded.any_lon, presence = excluded.presence,
+           grid_key = excluded.grid_key"
     ))?;
     for r in rows {
         stmt.execute(params![
@@ -218,7 +229,14 @@ fn upsert_rollups(tx: &rusqlite::Transaction<'_>, rows: &[TrackRollup]) -> Stora
             r.last_t,
             r.last_gated.map(|p| p.lat),
             r.last_gated.map(|p| p.lon),
-            r.dirty
+            r.dirty,
+            i64::try_from(r.fixes).unwrap_or(i64::MAX),
+            r.first_gated.map(|p| p.lat),
+            r.first_gated.map(|p| p.lon),
+            r.last_any.map(|p| p.lat),
+            r.last_any.map(|p| p.lon),
+            serde_json::to_string(&r.presence).unwrap_or_else(|_| "{}".into()),
+            r.grid_key
         ])?;
     }
     Ok(())
@@ -737,6 +755,25 @@ impl Storage for SqliteStorage {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn patrol_rollups(&self, patrols: &[PatrolId]) -> StorageResult<Vec<TrackRollup>> {
+        let args: Vec<Value> = patrols.iter().map(|p| Value::Text(p.to_string())).collect();
+        if args.is_empty() {
+            return Ok(vec![]);
+        }
+        self.call(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE patrol_id IN ({})
+                 ORDER BY patrol_id, day, device_id",
+                placeholders(1, args.len())
+            ))?;
+            let raws = stmt
+                .query_map(params_from_iter(args), rollup_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(shared::RollupRaw::into_row).collect()
         })
         .await
     }

@@ -3,7 +3,8 @@
 
 use super::*;
 use crate::projections::rollup::{
-    Target, finished_metres, patrol_metres_of_day, roll, rollups_from_ledger, trusted,
+    RollContext, Target, finished_metres, patrol_metres_of_day, patrol_totals, roll,
+    rollups_from_ledger, trusted,
 };
 use crate::projections::{PatrolMetres, daily_stats, daily_stats_with};
 use std::collections::HashMap;
@@ -25,11 +26,15 @@ fn wander(t0: i64, n: usize) -> Vec<PositionFix> {
 }
 
 /// Roll `batches` one upload at a time, as HQ does.
+fn ctx() -> RollContext {
+    RollContext::of(Some(&city_with_gate()))
+}
+
 fn roll_all(batches: &[Vec<StoredEntry>]) -> Vec<crate::model::TrackRollup> {
     let mut rows: Vec<crate::model::TrackRollup> = Vec::new();
     let mut held: HashMap<u64, Target> = HashMap::new();
     for b in batches {
-        for r in roll(&rows, b, &held, TZ, GATE) {
+        for r in roll(&rows, b, &held, &ctx()) {
             rows.retain(|x| (x.patrol_id, x.day) != (r.patrol_id, r.day));
             rows.push(r);
         }
@@ -80,7 +85,7 @@ fn segments_rolled_upload_by_upload_give_exactly_the_days_km() {
     ];
     let rows = roll_all(&batches);
     assert_eq!(rows.len(), 1);
-    assert!(trusted(&rows[0], TZ, GATE));
+    assert!(trusted(&rows[0], &ctx()));
     let raw = patrol_metres_of_day(&all, &[], TZ, day(), GATE);
     assert_eq!(
         finished_metres(&rows[0]).to_bits(),
@@ -89,7 +94,7 @@ fn segments_rolled_upload_by_upload_give_exactly_the_days_km() {
     );
     assert_eq!(
         rows,
-        rollups_from_ledger(&all, &[], TZ, GATE),
+        rollups_from_ledger(&all, &[], &ctx()),
         "the rebuild is the same row"
     );
     let city = city_with_gate();
@@ -122,7 +127,7 @@ fn out_of_order_segments_corrections_and_withdrawals_make_the_row_dirty() {
     let raw = patrol_metres_of_day(&all, &[], TZ, day(), GATE);
     assert_eq!(
         raw[&p],
-        rollups_from_ledger(&all, &[], TZ, GATE)[0].metres.max(0.0) + 0.0
+        rollups_from_ledger(&all, &[], &ctx())[0].metres.max(0.0) + 0.0
     );
 
     // Withdrawing a segment HQ already holds: dirty.
@@ -134,7 +139,7 @@ fn out_of_order_segments_corrections_and_withdrawals_make_the_row_dirty() {
     let rows = roll_all(&[vec![s0.clone(), a.clone()], vec![w.clone()]]);
     assert!(rows[0].dirty);
     // …and the rebuild leaves the withdrawn segment out.
-    assert!(rollups_from_ledger(&[s0, a, w.clone()], &[w], TZ, GATE).is_empty());
+    assert!(rollups_from_ledger(&[s0, a, w.clone()], &[w], &ctx()).is_empty());
 
     // A quarantined segment counts nowhere.
     let mut d = Device::new(4);
@@ -145,15 +150,37 @@ fn out_of_order_segments_corrections_and_withdrawals_make_the_row_dirty() {
         code: "clock".into(),
         reason: "test".into(),
     });
-    assert!(roll(&[], &[q], &HashMap::new(), TZ, GATE).is_empty());
+    assert!(roll(&[], &[q], &HashMap::new(), &ctx()).is_empty());
 
     // A row made under another gate is not trusted and not extended.
     let mut d = Device::new(5);
     let p = patrol(5);
     let a = d.push(t0, segment(p, &fixes[0..30]));
     let b = d.push(t0 + 30_000, segment(p, &fixes[30..60]));
-    let first = roll(&[], &[a], &HashMap::new(), TZ, 50.0);
-    assert!(!trusted(&first[0], TZ, GATE));
-    let next = roll(&first, &[b], &HashMap::new(), TZ, GATE);
+    let mut other = ctx();
+    other.gate_m = 50.0;
+    let first = roll(&[], &[a], &HashMap::new(), &other);
+    assert!(!trusted(&first[0], &ctx()));
+    let next = roll(&first, &[b], &HashMap::new(), &ctx());
     assert!(next[0].dirty);
+}
+
+#[test]
+fn a_patrols_fixes_and_km_across_midnight_come_from_its_days() {
+    let mut d = Device::new(6);
+    let p = patrol(6);
+    let next = day().succ_opt().unwrap();
+    let late = at(23, 50);
+    let fixes = wander(late, 1200);
+    let mut all = vec![d.push(late, start(p, PatrolMode::Car, &["赵六"], &[]))];
+    for (i, chunk) in fixes.chunks(30).enumerate() {
+        all.push(d.push(late + i as i64 * 30_000, segment(p, chunk)));
+    }
+    let rows = roll_all(&[all.clone()]);
+    assert_eq!(rows.len(), 2, "two days: {rows:?}");
+    assert!(rows.iter().any(|r| r.day == next));
+    let (n, km) = patrol_totals(&rows)[&p];
+    let raw = crate::projections::patrols(&all, &[], Some(&city_with_gate()));
+    assert_eq!(n as usize, raw[0].fixes);
+    assert!((km - raw[0].km).abs() < 0.0015, "{km} vs {}", raw[0].km);
 }
