@@ -105,7 +105,8 @@ async function startHq() {
     proc.stderr.on('data', (chunk) => {
       log.write(chunk);
       seen += chunk;
-      const m = /serving on (http:\/\/[^\s]+)/.exec(seen);
+      // The whole address: a chunk may end in the middle of it.
+      const m = /serving on (http:\/\/[^\s]+)\s/.exec(seen);
       if (m) {
         clearTimeout(timer);
         res(m[1]);
