@@ -90,6 +90,25 @@ impl Hq {
             .code
     }
 
+    /// Enrol `device` over HTTP with a fresh one-time code, as the app does; its bearer token.
+    pub async fn enrol(&self, device: patrol_model::DeviceId, name: &str) -> String {
+        use patrol_model::v1::{self, EnrollRequest, EnrollResponse};
+        let code = self.enrollment_code(name).await;
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/enroll", self.url()))
+            .json(&EnrollRequest {
+                code,
+                device_id: device,
+                app_version: None,
+            })
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "enrol: {}", r.status());
+        let e: EnrollResponse = r.json().await.unwrap();
+        v1::device_token(e.device_id, &e.secret)
+    }
+
     /// GET an operator endpoint as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let r = reqwest::Client::new()

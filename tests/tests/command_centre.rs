@@ -6,7 +6,7 @@
 
 use patrol_device::{Capture, ManualClock, Store};
 use patrol_e2e::Hq;
-use patrol_model::v1::{self, EnrollRequest, EnrollResponse, UploadRequest};
+use patrol_model::v1::{self, UploadRequest};
 use patrol_model::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -37,23 +37,9 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(now_ms() - 600_000));
         let store = Store::open(dir.path(), clock.clone()).unwrap();
-        let code = hq.enrollment_code("快警三大队").await;
-        let e: EnrollResponse = http()
-            .post(format!("{}/api/v1/enroll", hq.url()))
-            .json(&EnrollRequest {
-                code,
-                device_id: store.device_id(),
-                app_version: None,
-            })
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
         Device {
             _dir: dir,
-            token: v1::device_token(e.device_id, &e.secret),
+            token: hq.enrol(store.device_id(), "快警三大队").await,
             store,
             clock,
         }

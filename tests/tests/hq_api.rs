@@ -3,7 +3,7 @@
 
 use patrol_device::{Capture, ManualClock, Store};
 use patrol_e2e::Hq;
-use patrol_model::v1::{self, EnrollRequest, EnrollResponse, UploadRequest, UploadResponse};
+use patrol_model::v1::{self, EnrollRequest, UploadRequest, UploadResponse};
 use patrol_model::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,22 +21,9 @@ impl Device {
     async fn enrolled(hq: &Hq, name: &str) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Arc::new(ManualClock::new(T0))).unwrap();
-        let code = hq.enrollment_code(name).await;
-        let r = http()
-            .post(format!("{}/api/v1/enroll", hq.url()))
-            .json(&EnrollRequest {
-                code,
-                device_id: store.device_id(),
-                app_version: None,
-            })
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let e: EnrollResponse = r.json().await.unwrap();
         Device {
             _dir: dir,
-            token: v1::device_token(e.device_id, &e.secret),
+            token: hq.enrol(store.device_id(), name).await,
             store,
         }
     }

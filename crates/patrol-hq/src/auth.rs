@@ -132,32 +132,62 @@ impl FromRequestParts<AppState> for OperatorAuth {
                 return Err(e);
             }
         };
-        if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
-            return Err(ApiError::forbidden(
-                "operators_only",
-                "devices cannot read HQ data; use an operator token",
-            ));
+        let op = active_operator(state, token, &shown).await?;
+        Ok(OperatorAuth(Operator {
+            id: op.id,
+            name: op.name,
+            role: op.role,
+            address,
+        }))
+    }
+}
+
+/// The operator holding `token`, neither revoked nor expired: what a bearer request and a
+/// sign-in both check. `shown` is the caller's address, for the log.
+pub async fn active_operator(
+    state: &AppState,
+    token: &str,
+    shown: &str,
+) -> Result<crate::storage::OperatorRow, ApiError> {
+    if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
+        return Err(ApiError::forbidden(
+            "operators_only",
+            "devices cannot read HQ data; use an operator token",
+        ));
+    }
+    match state.storage.operator(&hash_secret(token)).await? {
+        Some(op) if op.active(state.now_ms()) => Ok(op),
+        Some(op) => {
+            tracing::warn!(address = %shown, operator = %op.id, "revoked or expired operator token refused");
+            Err(ApiError::Unauthenticated(
+                "this operator token was revoked or has expired; ask an admin for a new one".into(),
+            ))
         }
-        let now = state.now_ms();
-        match state.storage.operator(&hash_secret(token)).await? {
-            Some(op) if op.active(now) => Ok(OperatorAuth(Operator {
-                id: op.id,
-                name: op.name,
-                role: op.role,
-                address,
-            })),
-            Some(op) => {
-                tracing::warn!(address = %shown, operator = %op.id, "revoked or expired operator token refused");
-                Err(ApiError::Unauthenticated(
-                    "this operator token was revoked or has expired; ask an admin for a new one"
-                        .into(),
-                ))
-            }
-            None => {
-                tracing::warn!(address = %shown, "failed operator sign-in: unknown token");
-                Err(ApiError::Unauthenticated("unknown operator token".into()))
-            }
+        None => {
+            tracing::warn!(address = %shown, "failed operator sign-in: unknown token");
+            Err(ApiError::Unauthenticated("unknown operator token".into()))
         }
+    }
+}
+
+/// The session whose cookie carries `secret`, and its operator, both still usable: what every
+/// cookie request and `GET /api/v1/session` check.
+pub async fn live_session(
+    state: &AppState,
+    secret: &str,
+) -> Result<(crate::storage::SessionRow, crate::storage::OperatorRow), ApiError> {
+    let now = state.now_ms();
+    match state.storage.session(&hash_secret(secret)).await? {
+        Some((session, op)) if session.live(now) && op.active(now) => Ok((session, op)),
+        Some((session, op)) => {
+            tracing::warn!(session = %session.id, operator = %op.id, "ended, expired or revoked session refused");
+            Err(ApiError::Unauthenticated(
+                "this session has ended, expired or been revoked; sign in again".into(),
+            ))
+        }
+        None => Err(ApiError::Unauthenticated(
+            "unknown session; sign in again".into(),
+        )),
     }
 }
 
@@ -202,24 +232,13 @@ async fn session_operator(
             "a change made with a session cookie must carry the X-Requested-With header",
         ));
     }
-    let now = state.now_ms();
-    match state.storage.session(&hash_secret(secret)).await? {
-        Some((session, op)) if session.live(now) && op.active(now) => Ok(OperatorAuth(Operator {
-            id: op.id,
-            name: op.name,
-            role: op.role,
-            address,
-        })),
-        Some((session, op)) => {
-            tracing::warn!(session = %session.id, operator = %op.id, "ended, expired or revoked session refused");
-            Err(ApiError::Unauthenticated(
-                "this session has ended, expired or been revoked; sign in again".into(),
-            ))
-        }
-        None => Err(ApiError::Unauthenticated(
-            "unknown session; sign in again".into(),
-        )),
-    }
+    let (_, op) = live_session(state, secret).await?;
+    Ok(OperatorAuth(Operator {
+        id: op.id,
+        name: op.name,
+        role: op.role,
+        address,
+    }))
 }
 
 /// The address a request came from, when HQ was served with connect info ([`crate::serve`]).

@@ -388,8 +388,12 @@ pub async fn day_metres(
         ids.sort();
         ids.dedup();
         let entries = state.storage.patrol_entries(&ids).await?;
+        // Once per day, not once per patrol: each pass derives every patrol of the day.
+        let mut by_day: BTreeMap<chrono::NaiveDate, projections::PatrolMetres> = BTreeMap::new();
         for (day, patrol) in recompute {
-            let m = patrol_metres_of_day(&entries, supplements, tz, day, gate_m);
+            let m = by_day
+                .entry(day)
+                .or_insert_with(|| patrol_metres_of_day(&entries, supplements, tz, day, gate_m));
             if let Some(v) = m.get(&patrol) {
                 out.entry(day).or_default().insert(patrol, *v);
             }

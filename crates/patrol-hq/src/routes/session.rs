@@ -61,27 +61,11 @@ pub async fn sign_in(
     ApiJson(req): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
     let token = req.token.trim();
-    if token.starts_with(v1::DEVICE_TOKEN_PREFIX) {
-        return Err(ApiError::forbidden(
-            "operators_only",
-            "a device token cannot sign in; use an operator token",
-        ));
-    }
+    let address = addr.0.map(|ip| ip.to_string());
+    let shown = address.clone().unwrap_or_else(|| "unknown".into());
+    let op = auth::active_operator(&state, token, &shown).await?;
     let now = state.now_ms();
     let token_hash = auth::hash_secret(token);
-    let address = addr.0.map(|ip| ip.to_string());
-    let op = match state.storage.operator(&token_hash).await? {
-        Some(op) if op.active(now) => op,
-        Some(_) => {
-            return Err(ApiError::Unauthenticated(
-                "this operator token was revoked or has expired; ask an admin for a new one".into(),
-            ));
-        }
-        None => {
-            tracing::warn!(address = ?address, "failed sign-in: unknown operator token");
-            return Err(ApiError::Unauthenticated("unknown operator token".into()));
-        }
-    };
     let ttl_ms = match req.ttl_s {
         Some(s) if s < MIN_SESSION_TTL_S => {
             return Err(ApiError::bad(
@@ -134,20 +118,15 @@ pub async fn current(
 ) -> ApiResult<Json<SessionInfo>> {
     let secret = auth::session_cookie(&headers)
         .ok_or_else(|| ApiError::Unauthenticated("not signed in".into()))?;
-    let now = state.now_ms();
-    match state.storage.session(&auth::hash_secret(secret)).await? {
-        Some((s, op)) if s.live(now) && op.active(now) => Ok(Json(SessionInfo {
-            operator: SessionOperator {
-                id: op.id,
-                name: op.name,
-                role: op.role,
-            },
-            expires_ms: s.expires_ms,
-        })),
-        _ => Err(ApiError::Unauthenticated(
-            "this session has ended, expired or been revoked; sign in again".into(),
-        )),
-    }
+    let (s, op) = auth::live_session(&state, secret).await?;
+    Ok(Json(SessionInfo {
+        operator: SessionOperator {
+            id: op.id,
+            name: op.name,
+            role: op.role,
+        },
+        expires_ms: s.expires_ms,
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204, description = "signed out; the cookie is cleared"), (status = 401, description = "not signed in", body = v1::ErrorBody), (status = 403, description = "missing X-Requested-With", body = v1::ErrorBody)))]
