@@ -54,6 +54,37 @@ impl Default for FenceParams {
     }
 }
 
+impl FenceParams {
+    /// The rules for a dispatch's scene: an officer answering a call stops only briefly before
+    /// acting, so 20 s of certain fixes inside the radius suggest arrival (the officer confirms).
+    pub fn scene(accuracy_gate_m: f64) -> Self {
+        Self {
+            arrive_dwell_s: 20,
+            accuracy_gate_m,
+            ..Self::default()
+        }
+    }
+}
+
+/// When the fixes first show the unit at a dispatch's scene — the post geofence's rules (the
+/// whole accuracy circle inside the radius, a dwell, uncertain fixes change nothing) around the
+/// target — or `None`. The app suggests on-scene from this; the officer confirms.
+pub fn scene_arrival(
+    target: LatLon,
+    radius_m: f64,
+    fixes: &[PositionFix],
+    params: &FenceParams,
+) -> Option<i64> {
+    let scene = Post {
+        id: patrol_model::PostId::from("scene"),
+        name: String::new(),
+        location: target,
+        radius_m,
+        duty_windows: Vec::new(),
+    };
+    visits(&scene, fixes, params).first().map(|v| v.arrive_ms)
+}
+
 /// What one fix proves about being at the post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -29,6 +29,8 @@ pub enum HqEvent {
     Devices,
     /// The reference data (grid, posts, groups) was replaced.
     City,
+    /// A dispatch was created, sent, delivered, resent, reassigned or closed.
+    Dispatch { dispatch_id: String },
 }
 
 impl HqEvent {
@@ -38,6 +40,7 @@ impl HqEvent {
             HqEvent::Upload { .. } => "upload",
             HqEvent::Devices => "devices",
             HqEvent::City => "city",
+            HqEvent::Dispatch { .. } => "dispatch",
         }
     }
 }
@@ -48,6 +51,8 @@ impl HqEvent {
 pub struct Events {
     tx: broadcast::Sender<HqEvent>,
     closed: watch::Sender<bool>,
+    /// Devices whose inbox has a new message: wakes their long-polls.
+    inbox: broadcast::Sender<patrol_model::DeviceId>,
 }
 
 impl Default for Events {
@@ -55,6 +60,7 @@ impl Default for Events {
         Self {
             tx: broadcast::channel(BUFFER).0,
             closed: watch::channel(false).0,
+            inbox: broadcast::channel(BUFFER).0,
         }
     }
 }
@@ -67,6 +73,20 @@ impl Events {
 
     pub fn subscribe(&self) -> (broadcast::Receiver<HqEvent>, watch::Receiver<bool>) {
         (self.tx.subscribe(), self.closed.subscribe())
+    }
+
+    /// Wake the device's open inbox long-poll, if it has one.
+    pub fn inbox_changed(&self, device: patrol_model::DeviceId) {
+        let _ = self.inbox.send(device);
+    }
+
+    pub fn subscribe_inbox(&self) -> broadcast::Receiver<patrol_model::DeviceId> {
+        self.inbox.subscribe()
+    }
+
+    /// Whether HQ is shutting down (long-polls answer at once).
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closed.subscribe()
     }
 
     /// End every open stream (HQ is shutting down).

@@ -67,6 +67,9 @@ enum Command {
     /// Reference data: patrol grid, posts with duty windows, groups.
     #[command(subcommand)]
     City(CityCommand),
+    /// Dispatch (派警): send units to a call, and see where each call stands.
+    #[command(subcommand)]
+    Dispatch(DispatchCommand),
     /// Walk every device's chain; exit 3 naming any gap, reorder or altered entry.
     Verify,
     /// The audit trail, newest first: who did what, when and from where.
@@ -116,6 +119,57 @@ enum OperatorCommand {
     /// Revoke at once: an operator's token and every session it signed in (its id or first 6+
     /// digits, from `list`), or one session (`s-` and its digits).
     Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum DispatchCommand {
+    /// Create a dispatch at a point; with --unit, send it at once, else print the units ranked
+    /// by estimated arrival (send with `dispatch send`).
+    Create {
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// theft, robbery, fight, dispute, traffic-accident, lost-person, assistance,
+        /// suspicious, other.
+        #[arg(long)]
+        kind: patrol_model::DispatchKind,
+        /// 1, 3 or 5: minutes from call to on scene.
+        #[arg(long)]
+        tier: patrol_model::Tier,
+        /// A device id to send it to (repeat for more units).
+        #[arg(long = "unit", value_name = "DEVICE")]
+        units: Vec<patrol_model::DeviceId>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// On scene means within this many metres of the point.
+        #[arg(long, value_name = "METRES")]
+        radius: Option<f64>,
+    },
+    /// Send an open dispatch to more units.
+    Send {
+        id: patrol_model::DispatchId,
+        #[arg(long = "unit", value_name = "DEVICE", required = true)]
+        units: Vec<patrol_model::DeviceId>,
+    },
+    /// Close a dispatch: every unit on it is told.
+    Close {
+        id: patrol_model::DispatchId,
+        #[arg(long)]
+        reason: String,
+    },
+    /// A local day's dispatches (and those still open) with their steps, then the day's
+    /// "1-3-5 minute" figures.
+    List {
+        /// YYYY-MM-DD, the city's local day (default today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Print the board as JSON (what `/api/v1/dispatches` answers).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -402,6 +456,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 s.unchanged
             );
         }
+        Command::Dispatch(cmd) => dispatch_command(&state, cmd).await?,
         Command::Audit { limit } => {
             for r in storage.audit(limit).await? {
                 let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
@@ -468,6 +523,12 @@ async fn serve(
         // Open live channels would keep the graceful shutdown waiting forever.
         events.close();
     };
+    // Orders a unit has not acknowledged are sent again (and flagged on the board).
+    let watchdog = tokio::spawn(patrol_hq::service::dispatch::watchdog(
+        state.clone(),
+        std::time::Duration::from_secs(5),
+        patrol_hq::projections::dispatch::DEFAULT_ACK_TIMEOUT_MS,
+    ));
     let app = patrol_hq::router(state);
     let options = patrol_hq::server::ServeOptions::default();
     match transport {
@@ -495,6 +556,148 @@ async fn serve(
             }
             eprintln!("patrol-hq: serving on http://{addr} (command centre: http://{addr}/)");
             patrol_hq::server::serve_with(listener, app, options, shutdown).await?;
+        }
+    }
+    watchdog.abort();
+    Ok(())
+}
+
+async fn dispatch_command(state: &AppState, cmd: DispatchCommand) -> Result<()> {
+    use patrol_hq::service::dispatch as svc;
+    let who = auth::Operator::console();
+    let fail = |e: patrol_hq::error::ApiError| anyhow::anyhow!("{e}");
+    match cmd {
+        DispatchCommand::Create {
+            lat,
+            lon,
+            kind,
+            tier,
+            units,
+            address,
+            note,
+            radius,
+        } => {
+            let target = patrol_model::LatLon { lat, lon };
+            let sent = !units.is_empty();
+            let req = svc::NewDispatch {
+                kind,
+                tier,
+                target: Some(target),
+                radius_m: radius,
+                address,
+                note,
+                source: None,
+                units,
+            };
+            let v = svc::create(state, &who, req).await.map_err(fail)?;
+            println!("{}", v.id);
+            if sent {
+                eprintln!("dispatch {}: sent to {} unit(s)", v.id, v.units.len());
+            } else {
+                eprintln!("dispatch {}: created; units by estimated arrival:", v.id);
+                for r in svc::recommend(state, target)
+                    .await
+                    .map_err(fail)?
+                    .iter()
+                    .take(10)
+                {
+                    eprintln!(
+                        "  {}  {:<10} {:>6.0} m  eta {:>5.0} s  position {:>4} s old{}{}",
+                        r.device_id,
+                        r.unit.mode.slug(),
+                        r.distance_m,
+                        r.eta_s,
+                        r.position_age_ms / 1000,
+                        if r.stale { "  stale" } else { "" },
+                        r.busy_with
+                            .map(|d| format!("  busy with {d}"))
+                            .unwrap_or_default()
+                    );
+                }
+                eprintln!("send with: patrol-hq dispatch send {} --unit DEVICE", v.id);
+            }
+        }
+        DispatchCommand::Send { id, units } => {
+            let v = svc::send(state, &who, id, &units).await.map_err(fail)?;
+            eprintln!("dispatch {}: with {} unit(s)", v.id, v.units.len());
+        }
+        DispatchCommand::Close { id, reason } => {
+            svc::close(state, &who, id, &reason).await.map_err(fail)?;
+            eprintln!("dispatch {id}: closed");
+        }
+        DispatchCommand::List { date, json } => {
+            let city = state.storage.city().await?;
+            let tz = city
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+            let day = date.unwrap_or_else(|| {
+                chrono::DateTime::from_timestamp_millis(state.now_ms())
+                    .unwrap_or_default()
+                    .with_timezone(&tz)
+                    .date_naive()
+            });
+            let midnight = |d: chrono::NaiveDate| {
+                patrol_geo::duty::local_to_utc_ms(tz, d.and_time(chrono::NaiveTime::MIN))
+            };
+            let end = day.succ_opt().map(midnight).context("date out of range")?;
+            let board = svc::board(state, day, tz, (midnight(day), end))
+                .await
+                .map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&board)?);
+                return Ok(());
+            }
+            let at = |ms: Option<i64>| {
+                ms.and_then(chrono::DateTime::from_timestamp_millis)
+                    .map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for v in &board.dispatches {
+                println!(
+                    "{}  {}  tier {}  {:<16} {:<10} sent {}  accepted {}  on scene {}  cleared {}{}",
+                    v.id,
+                    at(Some(v.call_ms)),
+                    v.tier,
+                    v.kind.slug(),
+                    v.state.slug(),
+                    at(v.sent_ms),
+                    at(v.accepted_ms),
+                    at(v.on_scene_ms),
+                    at(v.cleared_ms),
+                    if v.overdue { "  OVERDUE" } else { "" }
+                );
+                for u in &v.units {
+                    println!(
+                        "    {}  {:<10} delivered {}  resent {}{}",
+                        u.device_id,
+                        u.state.slug(),
+                        at(u.delivered_ms),
+                        u.resends,
+                        u.overdue
+                            .as_deref()
+                            .map(|o| format!("  {o}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            let secs = |s: Option<f64>| s.map_or("-".to_owned(), |s| format!("{s:.0} s"));
+            for f in &board.figures {
+                println!(
+                    "{day} tier {}: {} calls, {} sent, {} on scene, {}/{} on time{}; p90 call→send {}, send→accept {}, send→on scene {}",
+                    f.tier,
+                    f.dispatches,
+                    f.sent,
+                    f.on_scene,
+                    f.within_target,
+                    f.judged,
+                    f.within_target_share
+                        .map(|s| format!(" ({:.0}%)", s * 100.0))
+                        .unwrap_or_default(),
+                    secs(f.call_to_send_p90_s),
+                    secs(f.send_to_accept_p90_s),
+                    secs(f.send_to_on_scene_p90_s)
+                );
+            }
         }
     }
     Ok(())

@@ -242,3 +242,39 @@ pub struct AuditRecord {
     /// What it was done to (a device id, a file name, a day), when there is one.
     pub target: Option<String>,
 }
+
+/// A dispatch as HQ keeps it: the operator's order (who was sent is in [`InboxRow`]s, what the
+/// officers did is in their ledgers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchRow {
+    pub id: patrol_model::DispatchId,
+    pub kind: patrol_model::DispatchKind,
+    pub tier: patrol_model::Tier,
+    pub target: patrol_model::LatLon,
+    pub radius_m: f64,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    /// The report at HQ it was made from: `(device, seq)`.
+    pub source: Option<(patrol_model::DeviceId, u64)>,
+    /// When the call came in (HQ's clock, or the report's time).
+    pub call_ms: i64,
+    pub created_ms: i64,
+    /// The operator who created it (their name).
+    pub created_by: String,
+    pub closed_ms: Option<i64>,
+    pub closed_reason: Option<String>,
+}
+
+/// One message in one device's inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxRow {
+    pub device_id: patrol_model::DeviceId,
+    pub seq: u64,
+    pub dispatch_id: patrol_model::DispatchId,
+    /// `None` for an order; the reason for a withdrawal.
+    pub withdrawn: Option<String>,
+    pub created_ms: i64,
+    pub last_sent_ms: i64,
+    pub resends: u32,
+    pub delivered_ms: Option<i64>,
+}

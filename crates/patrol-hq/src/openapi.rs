@@ -23,6 +23,9 @@ use utoipa::{Modify, OpenApi};
         routes::command::events, routes::command::coverage, routes::command::presence,
         routes::command::patrol_track, routes::command::reports, routes::command::bulletin,
         routes::command::map_info, routes::command::map_tile,
+        routes::dispatch::board, routes::dispatch::create, routes::dispatch::one,
+        routes::dispatch::recommend, routes::dispatch::send, routes::dispatch::reassign,
+        routes::dispatch::close, routes::dispatch::inbox, routes::dispatch::ack,
     ),
     components(schemas(
         v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,
@@ -41,6 +44,11 @@ use utoipa::{Modify, OpenApi};
         patrol_model::PositionFix, patrol_model::LatLon,
         routes::operator::QuarantinedEntry, routes::operator::DeviceConflict,
         crate::storage::Role, crate::storage::DeviceStatus, crate::projections::Band,
+        v1::DispatchTierStats, patrol_model::StepTimes,
+        crate::projections::dispatch::DispatchView, crate::projections::dispatch::DispatchUnit,
+        crate::projections::dispatch::Recommendation, crate::service::dispatch::Board,
+        crate::service::dispatch::NewDispatch, crate::service::dispatch::SourceRef,
+        routes::dispatch::SendUnits, routes::dispatch::Reassign, routes::dispatch::Close,
     )),
     modifiers(&Security),
 )]

@@ -2,6 +2,8 @@
 //! `patrol-hq` command line calls the same functions. A use case reads what the pure planners
 //! need from storage, lets them decide, and commits what they decided.
 
+pub mod dispatch;
+
 use crate::auth::{enrollment_code, hash_secret, normalize_code, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::events::HqEvent;
@@ -471,15 +473,32 @@ pub async fn span_figures(
         .storage
         .entries_between(start.saturating_sub(DAY_MS), end, kinds)
         .await?;
-    Ok(projections::range_stats_with(
-        &entries,
-        &supplements,
-        city,
-        tz,
-        from,
-        to,
-        metres.as_ref(),
-    ))
+    let mut range =
+        projections::range_stats_with(&entries, &supplements, city, tz, from, to, metres.as_ref());
+    // The dispatch figures of each day, and their totals (counts only: percentiles do not add).
+    let midnight = |d: chrono::NaiveDate| {
+        patrol_geo::duty::local_to_utc_ms(tz, d.and_time(chrono::NaiveTime::MIN))
+    };
+    let days: Vec<(i64, i64)> = range
+        .daily
+        .iter()
+        .map(|d| (midnight(d.date), d.date.succ_opt().map_or(end, midnight)))
+        .collect();
+    let figures = dispatch::day_figures(state, &days).await?;
+    range.totals.dispatch.clear();
+    for (day, f) in range.daily.iter_mut().zip(figures) {
+        day.dispatch = f;
+        range.totals.add(&patrol_model::v1::DailyStats {
+            dispatch: day.dispatch.clone(),
+            ..Default::default()
+        });
+    }
+    if range.days == 1
+        && let Some(day) = range.daily.first()
+    {
+        range.totals.dispatch.clone_from(&day.dispatch);
+    }
+    Ok(range)
 }
 
 /// The rollup rows among `rows` that can be trusted as they are, with the others rebuilt from
@@ -574,4 +593,46 @@ pub async fn span_patrols(
         }
     }
     Ok(Some(out))
+}
+
+/// How far back the live map looks for a patrol's start. A unit is on the map while its patrol
+/// runs, so the start must be in the window however recent its last fix: a night sortie started
+/// yesterday evening and never stopped is still out today (with its `age_ms`), not gone at the
+/// hour 24 hours after it set off.
+const LIVE_WINDOW_MS: i64 = 2 * 24 * 3600 * 1000;
+
+/// Where each unit on patrol is now: what the map, coverage and dispatch read.
+pub async fn live_units(state: &AppState) -> ApiResult<Vec<projections::UnitPosition>> {
+    let now = state.now_ms();
+    let (from, to) = (now - LIVE_WINDOW_MS, now + 3600 * 1000);
+    // Starts and stops say which patrols run; each device's latest segment says where it is
+    // (a running patrol's newest segment is its device's newest), so a city's day of track
+    // segments is never read for the map.
+    let mut recent = state
+        .storage
+        .entries_between(
+            from,
+            to,
+            Some(&[
+                patrol_model::EntryKind::PatrolStarted,
+                patrol_model::EntryKind::PatrolStopped,
+            ]),
+        )
+        .await?;
+    let mut devices: Vec<patrol_model::DeviceId> =
+        recent.iter().map(|e| e.entry.device_id).collect();
+    devices.sort();
+    devices.dedup();
+    recent.extend(
+        state
+            .storage
+            .latest_entries(
+                &devices,
+                Some(patrol_model::EntryKind::TrackSegment),
+                from,
+                to,
+            )
+            .await?,
+    );
+    Ok(projections::unit_positions(&recent, now))
 }

@@ -10,13 +10,14 @@ use chrono::NaiveTime;
 use patrol_hq::storage::postgres::PgStorage;
 use patrol_hq::storage::sqlite::SqliteStorage;
 use patrol_hq::storage::{
-    AuditRecord, DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, Role, Storage,
-    StorageError, StoredEntry, TrackRollup, flags,
+    AuditRecord, DeviceRow, DeviceStatus, DispatchRow, ImportSummary, IngestPlan, PhotoRow, Role,
+    Storage, StorageError, StoredEntry, TrackRollup, flags,
 };
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
 use patrol_model::{
-    City, DeviceId, DutyWindow, Entry, EntryId, EntryKind, GridCell, Hash, LatLon, PatrolGroup,
-    PatrolId, PatrolMode, PatrolStart, Post, Record, UnsealedEntry, VolunteerCategory,
+    City, DeviceId, DispatchId, DispatchKind, DutyWindow, Entry, EntryId, EntryKind, GridCell,
+    Hash, LatLon, PatrolGroup, PatrolId, PatrolMode, PatrolStart, Post, Record, Tier,
+    UnsealedEntry, VolunteerCategory,
 };
 use uuid::Uuid;
 
@@ -72,6 +73,7 @@ conformance!(
     track_rollups_upsert_replace_and_read_by_day,
     audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
+    dispatch_inbox_numbers_acknowledges_and_resends,
 );
 
 // --- helpers ----------------------------------------------------------------------------------
@@ -1388,6 +1390,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0006_track_rollups.sql",
         "4a238f0c46ec00f1192882c56d03e565c6b33d324a255caad14f291682f7685f",
     ),
+    (
+        "0007_dispatch.sql",
+        "5f8a3f313455b882ca57a171368562744847a317f2d24712e246bccf30578343",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1413,6 +1419,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0006_track_rollups.sql",
         "03b0ec8c8ae14f6875fe712d901b1a034c5e4a9bea3807a7009fc92a357c0d39",
+    ),
+    (
+        "0007_dispatch.sql",
+        "2adf8b4d060908d2ece9ea506d862e2963b6e42a712d937591303ea57eae25b5",
     ),
 ];
 
@@ -1593,4 +1603,124 @@ async fn postgres_unreachable_is_an_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::Backend(_)), "{err:?}");
+}
+
+fn dispatch_row(call_ms: i64) -> DispatchRow {
+    DispatchRow {
+        id: DispatchId::new(),
+        kind: DispatchKind::Theft,
+        tier: Tier::Three,
+        target: ll(29.03, 111.69),
+        radius_m: 100.0,
+        address: Some("武陵大道 88 号".into()),
+        note: None,
+        source: Some((device(9), 4)),
+        call_ms,
+        created_ms: call_ms + 1,
+        created_by: "值班长".into(),
+        closed_ms: None,
+        closed_reason: None,
+    }
+}
+
+async fn dispatch_inbox_numbers_acknowledges_and_resends(s: &dyn Storage) {
+    let (a, b) = (device(1), device(2));
+    enrol(s, a).await;
+    enrol(s, b).await;
+    let d1 = dispatch_row(NOW);
+    let d2 = dispatch_row(NOW + 10);
+    s.create_dispatch(&d1).await.unwrap();
+    s.create_dispatch(&d2).await.unwrap();
+    assert!(
+        s.create_dispatch(&d1).await.is_err(),
+        "a dispatch id is new"
+    );
+    let mut got = s
+        .dispatches_by_id(&[d2.id, d1.id, DispatchId::new()])
+        .await
+        .unwrap();
+    got.sort_by_key(|d| d.call_ms);
+    assert_eq!(got, vec![d1.clone(), d2.clone()]);
+
+    // Each device numbers its own inbox; sending twice is one send.
+    assert_eq!(s.push_inbox(a, d1.id, None, NOW + 100).await.unwrap(), 1);
+    assert_eq!(s.push_inbox(a, d1.id, None, NOW + 150).await.unwrap(), 1);
+    assert_eq!(s.push_inbox(a, d2.id, None, NOW + 200).await.unwrap(), 2);
+    assert_eq!(s.push_inbox(b, d1.id, None, NOW + 200).await.unwrap(), 1);
+    // Withdrawn, then sent again: a new order.
+    assert_eq!(
+        s.push_inbox(a, d1.id, Some("reassigned"), NOW + 300)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(s.push_inbox(a, d1.id, None, NOW + 400).await.unwrap(), 4);
+    assert!(
+        s.push_inbox(device(7), d1.id, None, NOW).await.is_err(),
+        "not enrolled"
+    );
+    assert_eq!(s.inbox_head(a).await.unwrap(), 4);
+    assert_eq!(s.inbox_head(device(3)).await.unwrap(), 0);
+
+    let after1 = s.inbox(a, 1, 2).await.unwrap();
+    assert_eq!(after1.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(after1[1].withdrawn.as_deref(), Some("reassigned"));
+    assert_eq!(after1[0].dispatch_id, d2.id);
+
+    // Not delivered after the timeout: sent again, once per round.
+    let resent = s.resend_due(NOW + 250, NOW + 1_000).await.unwrap();
+    assert_eq!(
+        resent
+            .iter()
+            .map(|r| (r.device_id, r.seq))
+            .collect::<Vec<_>>(),
+        vec![(a, 1), (a, 2), (b, 1)]
+    );
+    assert!(
+        resent
+            .iter()
+            .all(|r| r.resends == 1 && r.last_sent_ms == NOW + 1_000)
+    );
+    assert!(
+        s.resend_due(NOW + 250, NOW + 1_100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Acknowledged through 3: those three delivered now, and only once.
+    let acked = s.ack_inbox(a, 3, NOW + 2_000).await.unwrap();
+    assert_eq!(
+        acked.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(s.ack_inbox(a, 3, NOW + 3_000).await.unwrap().is_empty());
+    let all = s.inbox_of(&[d1.id]).await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.device_id, r.seq, r.delivered_ms))
+            .collect::<Vec<_>>(),
+        vec![
+            (a, 1, Some(NOW + 2_000)),
+            (a, 3, Some(NOW + 2_000)),
+            (a, 4, None),
+            (b, 1, None)
+        ]
+    );
+
+    // Closing: once; the day's list keeps open ones from earlier days.
+    assert!(
+        s.close_dispatch(d2.id, "duplicate call", NOW + 5_000)
+            .await
+            .unwrap()
+    );
+    assert!(!s.close_dispatch(d2.id, "again", NOW + 6_000).await.unwrap());
+    let later = s
+        .dispatches(NOW + 86_400_000, NOW + 2 * 86_400_000)
+        .await
+        .unwrap();
+    assert_eq!(later.iter().map(|d| d.id).collect::<Vec<_>>(), vec![d1.id]);
+    let day = s.dispatches(NOW, NOW + 86_400_000).await.unwrap();
+    assert_eq!(day.len(), 2);
+    assert_eq!(day[1].closed_reason.as_deref(), Some("duplicate call"));
 }

@@ -79,6 +79,7 @@ pub enum EntryKind {
     PostArrived,
     PostLeft,
     Supplement,
+    DispatchStep,
 }
 
 impl EntryKind {
@@ -94,6 +95,7 @@ impl EntryKind {
         EntryKind::PostArrived,
         EntryKind::PostLeft,
         EntryKind::Supplement,
+        EntryKind::DispatchStep,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +111,7 @@ impl EntryKind {
             EntryKind::PostArrived => "post_arrived",
             EntryKind::PostLeft => "post_left",
             EntryKind::Supplement => "supplement",
+            EntryKind::DispatchStep => "dispatch_step",
         }
     }
 }
@@ -144,6 +147,7 @@ impl Record {
             Record::PostArrived(_) => EntryKind::PostArrived,
             Record::PostLeft(_) => EntryKind::PostLeft,
             Record::Supplement(_) => EntryKind::Supplement,
+            Record::DispatchStep(_) => EntryKind::DispatchStep,
         }
     }
 
@@ -163,6 +167,7 @@ impl Record {
             Record::PostArrived(r) => json(r),
             Record::PostLeft(r) => json(r),
             Record::Supplement(r) => json(r),
+            Record::DispatchStep(r) => json(r),
         }
     }
 
@@ -185,6 +190,7 @@ impl Record {
             EntryKind::PostArrived => Record::PostArrived(j(kind, bytes)?),
             EntryKind::PostLeft => Record::PostLeft(j(kind, bytes)?),
             EntryKind::Supplement => Record::Supplement(j(kind, bytes)?),
+            EntryKind::DispatchStep => Record::DispatchStep(j(kind, bytes)?),
         })
     }
 }

@@ -61,6 +61,10 @@ uuid_id!(
     /// One patrol session, from start to stop.
     PatrolId
 );
+uuid_id!(
+    /// One dispatch (派警): a call HQ sends one or more units to.
+    DispatchId
+);
 
 macro_rules! code_id {
     ($(#[$doc:meta])* $name:ident) => {

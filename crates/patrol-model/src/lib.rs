@@ -5,6 +5,7 @@
 
 mod city;
 mod clock;
+pub mod dispatch;
 mod effective;
 mod entry;
 mod error;
@@ -22,12 +23,16 @@ pub use city::{
     City, CitySettings, DEFAULT_ACCURACY_GATE_M, DutyWindow, GridCell, PatrolGroup, Post,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dispatch::{
+    DispatchKind, DispatchOrder, DispatchOutcome, DispatchState, DispatchStep, DispatchStepKind,
+    InboxItem, InboxMessage, StepTimes, Tier,
+};
 pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
 pub use error::{DecodeError, EncodeError, Validation, ValidationError};
 pub use fix::{LatLon, PositionFix};
 pub use gps::{GpsHealth, GpsInput, GpsLevel, GpsSource, TrackingState};
-pub use ids::{CellId, DeviceId, EntryId, GroupId, PatrolId, PostId, validate_code};
+pub use ids::{CellId, DeviceId, DispatchId, EntryId, GroupId, PatrolId, PostId, validate_code};
 pub use plate::Plate;
 pub use record::*;
 pub use sampling::Sampling;

@@ -47,6 +47,7 @@ macro_rules! slug_enum {
         }
     };
 }
+pub(crate) use slug_enum;
 
 slug_enum!(
     /// How the patrol moves (车巡, 步巡, 铁骑, e-bike).
@@ -485,6 +486,7 @@ pub enum Record {
     PostArrived(PostArrival),
     PostLeft(PostDeparture),
     Supplement(Supplement),
+    DispatchStep(crate::DispatchStep),
 }
 
 impl Record {
@@ -501,6 +503,7 @@ impl Record {
             Record::Incident(r) => r.patrol_id,
             Record::PostArrived(r) => r.patrol_id,
             Record::PostLeft(r) => r.patrol_id,
+            Record::DispatchStep(r) => r.patrol_id,
             Record::Supplement(_) => None,
         }
     }
@@ -527,6 +530,7 @@ impl Record {
             Record::Incident(r) => Some(&mut r.patrol_id),
             Record::PostArrived(r) => Some(&mut r.patrol_id),
             Record::PostLeft(r) => Some(&mut r.patrol_id),
+            Record::DispatchStep(r) => Some(&mut r.patrol_id),
             Record::PatrolStarted(_)
             | Record::PatrolStopped(_)
             | Record::TrackSegment(_)
@@ -633,6 +637,7 @@ impl Record {
                 crate::validate_code("post_id", r.post_id.as_str())?;
                 opt_at(&r.evidence.at).map_err(|e| e.within("evidence"))
             }
+            Record::DispatchStep(r) => r.validate(),
             Record::Supplement(s) => {
                 text("reason", &s.reason, true, 500)?;
                 if s.target_seq == 0 {

@@ -319,6 +319,42 @@ pub struct DailyStats {
     /// 存疑（条）: entries of that day carrying a flag — a clock problem or a group the city does
     /// not know (kept and counted, only flagged).
     pub flagged_entries: u32,
+    /// 派警 "1-3-5分钟": the dispatches whose call came in that day, per tier (1, 3 and 5
+    /// minutes, always all three, in that order).
+    #[serde(default)]
+    pub dispatch: Vec<DispatchTierStats>,
+}
+
+/// One tier's dispatches of a day (or span): how fast the right unit was sent, accepted and on
+/// scene. Times are from HQ's clock (call, send) and the officers' step entries (accept, on
+/// scene: GNSS time, else the skew-corrected device clock).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DispatchTierStats {
+    /// 1, 3 or 5: minutes from call to on scene.
+    pub tier: u8,
+    /// 派警（起）: dispatches whose call came in.
+    pub dispatches: u32,
+    /// Sent to at least one unit.
+    pub sent: u32,
+    /// A unit accepted (or went on without the tap).
+    pub accepted: u32,
+    /// 到场（起）: a unit was on scene.
+    pub on_scene: u32,
+    /// Dispatches that can be judged: on scene, or whose target time has passed.
+    pub judged: u32,
+    /// 按时到场（起）: on scene within the tier's minutes of the call.
+    pub within_target: u32,
+    /// `within_target / judged`, 0–1; `None` when none can be judged.
+    pub within_target_share: Option<f64>,
+    /// 90th percentile, seconds: call to the first send.
+    pub call_to_send_p90_s: Option<f64>,
+    /// 90th percentile, seconds: first send to a unit accepting.
+    pub send_to_accept_p90_s: Option<f64>,
+    /// 90th percentile, seconds: first send to a unit on scene.
+    pub send_to_on_scene_p90_s: Option<f64>,
+    /// 90th percentile, seconds: call to a unit on scene.
+    pub call_to_on_scene_p90_s: Option<f64>,
 }
 
 impl DailyStats {
@@ -347,6 +383,32 @@ impl DailyStats {
         self.km_patrolled = ((self.km_patrolled + o.km_patrolled) * 1000.0).round() / 1000.0 + 0.0;
         self.post_visits += o.post_visits;
         self.flagged_entries += o.flagged_entries;
+        // Counts add up; percentiles do not, so a span's totals carry none (each day has its own).
+        for t in &o.dispatch {
+            match self.dispatch.iter_mut().find(|m| m.tier == t.tier) {
+                Some(m) => {
+                    m.dispatches += t.dispatches;
+                    m.sent += t.sent;
+                    m.accepted += t.accepted;
+                    m.on_scene += t.on_scene;
+                    m.judged += t.judged;
+                    m.within_target += t.within_target;
+                    m.within_target_share =
+                        (m.judged > 0).then(|| f64::from(m.within_target) / f64::from(m.judged));
+                    m.call_to_send_p90_s = None;
+                    m.send_to_accept_p90_s = None;
+                    m.send_to_on_scene_p90_s = None;
+                    m.call_to_on_scene_p90_s = None;
+                }
+                None => self.dispatch.push(DispatchTierStats {
+                    call_to_send_p90_s: None,
+                    send_to_accept_p90_s: None,
+                    send_to_on_scene_p90_s: None,
+                    call_to_on_scene_p90_s: None,
+                    ..t.clone()
+                }),
+            }
+        }
     }
 }
 

@@ -330,3 +330,24 @@ fn open_visits_become_intervals_up_to_a_given_time() {
         vec![(T0 + 200_000, T0 + 200_000)]
     );
 }
+
+#[test]
+fn a_scene_is_reached_after_a_short_dwell_of_certain_fixes() {
+    let target = post().location;
+    let params = FenceParams::scene(patrol_model::DEFAULT_ACCURACY_GATE_M);
+    // Approaching from 400 m, then 30 s standing 20 m from the target with 10 m accuracy.
+    let mut fixes: Vec<PositionFix> = (0..40)
+        .map(|t| fix_at(t, 400.0 - f64::from(t as i32) * 9.0, 0.0, Some(8.0)))
+        .collect();
+    fixes.extend(stay(40, 70, 1, 20.0, 10.0));
+    // The first certain fix inside: 85 m out with 8 m accuracy, still walking in.
+    assert_eq!(
+        scene_arrival(target, 100.0, &fixes, &params),
+        Some(T0 + 35_000)
+    );
+    // Only 15 s inside: not yet.
+    assert_eq!(scene_arrival(target, 100.0, &fixes[..51], &params), None);
+    // Fixes too vague to prove anything never suggest arrival.
+    let vague = stay(0, 120, 1, 20.0, 150.0);
+    assert_eq!(scene_arrival(target, 100.0, &vague, &params), None);
+}

@@ -23,6 +23,7 @@
 
 mod bulletin;
 mod coverage;
+pub mod dispatch;
 mod patrols;
 mod posts;
 mod presence;

@@ -266,6 +266,18 @@ fn detail(record: &Record) -> Option<Detail> {
             summary: p.evidence.source.clone(),
             ..Detail::default()
         },
+        Record::DispatchStep(d) => Detail {
+            kind_type: d.step.slug().to_owned(),
+            summary: join(
+                " / ",
+                [
+                    Some(d.dispatch_id.to_string().as_str()),
+                    d.reason.as_deref(),
+                ],
+            ),
+            outcome: d.outcome.map(|o| o.slug().to_owned()).unwrap_or_default(),
+            ..Detail::default()
+        },
         Record::PatrolStarted(_)
         | Record::PatrolStopped(_)
         | Record::TrackSegment(_)

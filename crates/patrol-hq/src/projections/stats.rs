@@ -173,6 +173,8 @@ pub fn daily_stats_with(
             | Record::PatrolStopped(_)
             | Record::PostLeft(_)
             | Record::Supplement(_) => {}
+            // Dispatch figures come from HQ's dispatch board (`service::dispatch`).
+            Record::DispatchStep(_) => {}
         }
     }
     let gate_m = City::accuracy_gate_of(city);

@@ -2,7 +2,7 @@
 //! "1-3-5 minute" coverage layer, presence per cell, a patrol's replay, the reports list, the
 //! daily bulletin and the city's map pack.
 
-use super::operator::{DAY_MS, DateQuery, live_units, span};
+use super::operator::{DAY_MS, DateQuery, span};
 use crate::auth::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, projections, service};
@@ -81,7 +81,7 @@ pub async fn coverage(
         .city()
         .await?
         .ok_or_else(|| ApiError::NotFound("HQ has no city yet".into()))?;
-    let units = live_units(&state).await?;
+    let units = crate::service::live_units(&state).await?;
     Ok(Json(projections::coverage(
         &city.cells,
         &units,

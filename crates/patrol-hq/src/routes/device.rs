@@ -32,7 +32,7 @@ pub async fn enroll(
 }
 
 /// A device may touch only its own ledger.
-fn own(auth: &DeviceAuth, path_id: &str) -> ApiResult<DeviceId> {
+pub(crate) fn own(auth: &DeviceAuth, path_id: &str) -> ApiResult<DeviceId> {
     let id: DeviceId = path_id
         .parse()
         .map_err(|_| ApiError::bad("bad_device_id", format!("`{path_id}` is not a device id")))?;

@@ -3,6 +3,7 @@
 
 pub(crate) mod command;
 pub(crate) mod device;
+pub(crate) mod dispatch;
 mod json;
 pub(crate) mod operator;
 pub(crate) mod photos;
@@ -63,6 +64,17 @@ pub fn routes() -> Router<AppState> {
                 .get(session::current)
                 .delete(session::sign_out),
         )
+        .route(
+            "/api/v1/dispatches",
+            get(dispatch::board).post(dispatch::create),
+        )
+        .route("/api/v1/dispatches/recommend", get(dispatch::recommend))
+        .route("/api/v1/dispatches/{id}", get(dispatch::one))
+        .route("/api/v1/dispatches/{id}/send", post(dispatch::send))
+        .route("/api/v1/dispatches/{id}/reassign", post(dispatch::reassign))
+        .route("/api/v1/dispatches/{id}/close", post(dispatch::close))
+        .route("/api/v1/devices/{device_id}/inbox", get(dispatch::inbox))
+        .route("/api/v1/devices/{device_id}/inbox/ack", post(dispatch::ack))
         .route("/api/v1/events", get(command::events))
         .route("/api/v1/coverage", get(command::coverage))
         .route("/api/v1/presence", get(command::presence))

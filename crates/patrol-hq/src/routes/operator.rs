@@ -415,46 +415,15 @@ pub async fn post_compliance(
     Ok(Json(out))
 }
 
-/// How far back the live map looks for a patrol's start. A unit is on the map while its patrol
-/// runs, so the start must be in the window however recent its last fix: a night sortie started
-/// yesterday evening and never stopped is still out today (with its `age_ms`), not gone at the
-/// hour 24 hours after it set off.
-const LIVE_WINDOW_MS: i64 = 2 * DAY_MS;
-
 #[utoipa::path(get, path = "/api/v1/units", tag = "operator", security(("operator" = [])), responses((status = 200, description = "last position of every running patrol", body = Vec<projections::UnitPosition>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn units(
     State(state): State<AppState>,
     _op: OperatorAuth,
 ) -> ApiResult<Json<Vec<projections::UnitPosition>>> {
-    Ok(Json(live_units(&state).await?))
+    Ok(Json(service::live_units(&state).await?))
 }
 
 /// The last position of every running patrol, now.
-pub(crate) async fn live_units(state: &AppState) -> ApiResult<Vec<projections::UnitPosition>> {
-    let now = state.now_ms();
-    let (from, to) = (now - LIVE_WINDOW_MS, now + 3600 * 1000);
-    // Starts and stops say which patrols run; each device's latest segment says where it is
-    // (a running patrol's newest segment is its device's newest), so a city's day of track
-    // segments is never read for the map.
-    let mut recent = state
-        .storage
-        .entries_between(
-            from,
-            to,
-            Some(&[EntryKind::PatrolStarted, EntryKind::PatrolStopped]),
-        )
-        .await?;
-    let mut devices: Vec<DeviceId> = recent.iter().map(|e| e.entry.device_id).collect();
-    devices.sort();
-    devices.dedup();
-    recent.extend(
-        state
-            .storage
-            .latest_entries(&devices, Some(EntryKind::TrackSegment), from, to)
-            .await?,
-    );
-    Ok(projections::unit_positions(&recent, now))
-}
 
 #[utoipa::path(get, path = "/api/v1/quarantine", tag = "operator", security(("operator" = [])), responses((status = 200, description = "entries kept out of the figures", body = Vec<QuarantinedEntry>), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
 pub async fn quarantine(

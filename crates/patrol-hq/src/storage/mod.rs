@@ -9,7 +9,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
-use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
+use patrol_model::{City, DeviceId, DispatchId, EntryKind, Hash, PatrolId};
 use serde::Serialize;
 
 pub type StorageResult<T> = Result<T, StorageError>;
@@ -102,7 +102,8 @@ pub struct PendingEnrollment {
 }
 
 pub use crate::model::{
-    AuditRecord, Flag, IngestPlan, OperatorRow, Role, SessionRow, StoredEntry, TrackRollup, flags,
+    AuditRecord, DispatchRow, Flag, InboxRow, IngestPlan, OperatorRow, Role, SessionRow,
+    StoredEntry, TrackRollup, flags,
 };
 
 /// A photo, or one device's upload of it.
@@ -329,4 +330,48 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn city(&self) -> StorageResult<Option<City>>;
     /// What changed after `cursor` (0 = everything).
     async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>>;
+
+    // --- dispatch -------------------------------------------------------------------------------
+    /// Keep a new dispatch (its id must be new).
+    async fn create_dispatch(&self, dispatch: &DispatchRow) -> StorageResult<()>;
+    /// These dispatches (unknown ids are left out), in no particular order.
+    async fn dispatches_by_id(&self, ids: &[DispatchId]) -> StorageResult<Vec<DispatchRow>>;
+    /// Dispatches whose call came in `from_ms <= call_ms < to_ms`, plus every one still open
+    /// (not closed) that came in earlier, oldest first.
+    async fn dispatches(&self, from_ms: i64, to_ms: i64) -> StorageResult<Vec<DispatchRow>>;
+    /// Close a dispatch (nothing more will be sent for it); `false` when unknown or closed.
+    async fn close_dispatch(
+        &self,
+        id: DispatchId,
+        reason: &str,
+        now_ms: i64,
+    ) -> StorageResult<bool>;
+    /// Append a message to the device's inbox with the next seq and return it, atomically. An
+    /// order for a dispatch whose order already stands for this device is not written again:
+    /// the standing order's seq is returned.
+    async fn push_inbox(
+        &self,
+        device: DeviceId,
+        dispatch: DispatchId,
+        withdrawn: Option<&str>,
+        now_ms: i64,
+    ) -> StorageResult<u64>;
+    /// The device's messages with `seq > after`, oldest first, at most `limit`.
+    async fn inbox(&self, device: DeviceId, after: u64, limit: u32)
+    -> StorageResult<Vec<InboxRow>>;
+    /// The newest seq in the device's inbox (0 when empty).
+    async fn inbox_head(&self, device: DeviceId) -> StorageResult<u64>;
+    /// The device has stored every message through `through`: mark those not yet delivered
+    /// as delivered now, and return them.
+    async fn ack_inbox(
+        &self,
+        device: DeviceId,
+        through: u64,
+        now_ms: i64,
+    ) -> StorageResult<Vec<InboxRow>>;
+    /// Every message about these dispatches (all devices), ordered by device then seq.
+    async fn inbox_of(&self, dispatches: &[DispatchId]) -> StorageResult<Vec<InboxRow>>;
+    /// Messages not delivered and last sent at or before `due_ms`: mark them sent again now
+    /// (one more resend) and return them.
+    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>>;
 }

@@ -9,17 +9,18 @@
 //! [`super::sqlite::shared`], so the two backends cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DeviceRaw, EntryRow, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64,
-    effective_cursor, to_i64,
+    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryRow, INBOX_COLUMNS, OperatorRaw, PhotoRaw,
+    RefItem, check_plan, clamp_i64, effective_cursor, to_i64,
 };
 use super::{
-    AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry, TrackRollup,
+    AuditRecord, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan, OperatorRow,
+    PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError, StorageResult,
+    StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
-use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
+use patrol_model::{City, DeviceId, DispatchId, EntryKind, Hash, PatrolId};
 use std::fmt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -57,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "0006_track_rollups.sql",
         include_str!("../../migrations/postgres/0006_track_rollups.sql"),
+    ),
+    (
+        7,
+        "0007_dispatch.sql",
+        include_str!("../../migrations/postgres/0007_dispatch.sql"),
     ),
 ];
 
@@ -184,6 +190,40 @@ const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, 
 
 const SESSION_COLUMNS: &str =
     "session_hash, operator_hash, created_ms, expires_ms, ended_ms, address";
+
+fn dispatch_raw(r: &Row) -> StorageResult<shared::DispatchRaw> {
+    Ok(shared::DispatchRaw {
+        id: r.try_get(0).pg()?,
+        kind: r.try_get(1).pg()?,
+        tier: r.try_get(2).pg()?,
+        lat: r.try_get(3).pg()?,
+        lon: r.try_get(4).pg()?,
+        radius_m: r.try_get(5).pg()?,
+        address: r.try_get(6).pg()?,
+        note: r.try_get(7).pg()?,
+        source_device: r.try_get(8).pg()?,
+        source_seq: r.try_get(9).pg()?,
+        call_ms: r.try_get(10).pg()?,
+        created_ms: r.try_get(11).pg()?,
+        created_by: r.try_get(12).pg()?,
+        closed_ms: r.try_get(13).pg()?,
+        closed_reason: r.try_get(14).pg()?,
+    })
+}
+
+fn inbox_raw(r: &Row) -> StorageResult<shared::InboxRaw> {
+    Ok(shared::InboxRaw {
+        device_id: r.try_get(0).pg()?,
+        seq: r.try_get(1).pg()?,
+        dispatch_id: r.try_get(2).pg()?,
+        message: r.try_get(3).pg()?,
+        reason: r.try_get(4).pg()?,
+        created_ms: r.try_get(5).pg()?,
+        last_sent_ms: r.try_get(6).pg()?,
+        resends: r.try_get(7).pg()?,
+        delivered_ms: r.try_get(8).pg()?,
+    })
+}
 
 fn session_raw(r: &Row) -> StorageResult<shared::SessionRaw> {
     Ok(shared::SessionRaw {
@@ -1500,5 +1540,233 @@ impl Storage for PgStorage {
             StorageError::Corrupt("the city vanished while it was being read".into())
         })?;
         shared::changes(&header, items).map(Some)
+    }
+
+    async fn create_dispatch(&self, d: &DispatchRow) -> StorageResult<()> {
+        let v = shared::DispatchValues::of(d)?;
+        self.client()
+            .await?
+            .execute(
+                &format!(
+                    "INSERT INTO dispatches ({DISPATCH_COLUMNS})
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                ),
+                &[
+                    &v.id,
+                    &v.kind,
+                    &v.tier,
+                    &d.target.lat,
+                    &d.target.lon,
+                    &d.radius_m,
+                    &d.address,
+                    &d.note,
+                    &v.source_device,
+                    &v.source_seq,
+                    &d.call_ms,
+                    &d.created_ms,
+                    &d.created_by,
+                    &d.closed_ms,
+                    &d.closed_reason,
+                ],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
+    async fn dispatches_by_id(&self, ids: &[DispatchId]) -> StorageResult<Vec<DispatchRow>> {
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let sql = format!("SELECT {DISPATCH_COLUMNS} FROM dispatches WHERE dispatch_id = ANY($1)");
+        let rows = self.client().await?.query(&sql, &[&ids]).await.pg()?;
+        rows.iter().map(|r| dispatch_raw(r)?.into_row()).collect()
+    }
+
+    async fn dispatches(&self, from_ms: i64, to_ms: i64) -> StorageResult<Vec<DispatchRow>> {
+        let sql = format!(
+            "SELECT {DISPATCH_COLUMNS} FROM dispatches
+             WHERE (call_ms >= $1 AND call_ms < $2) OR (closed_ms IS NULL AND call_ms < $1)
+             ORDER BY call_ms, dispatch_id"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&from_ms, &to_ms])
+            .await
+            .pg()?;
+        rows.iter().map(|r| dispatch_raw(r)?.into_row()).collect()
+    }
+
+    async fn close_dispatch(
+        &self,
+        id: DispatchId,
+        reason: &str,
+        now_ms: i64,
+    ) -> StorageResult<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE dispatches SET closed_ms = $2, closed_reason = $3
+                 WHERE dispatch_id = $1 AND closed_ms IS NULL",
+                &[&id.to_string(), &now_ms, &reason],
+            )
+            .await
+            .pg()?;
+        Ok(n > 0)
+    }
+
+    async fn push_inbox(
+        &self,
+        device: DeviceId,
+        dispatch: DispatchId,
+        withdrawn: Option<&str>,
+        now_ms: i64,
+    ) -> StorageResult<u64> {
+        let (device_s, dispatch_s) = (device.to_string(), dispatch.to_string());
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        // The device's row is the inbox's lock: two sends to one unit take turns for the seq.
+        if tx
+            .query_opt(
+                "SELECT 1 FROM devices WHERE id = $1 FOR UPDATE",
+                &[&device_s],
+            )
+            .await
+            .pg()?
+            .is_none()
+        {
+            return Err(shared::not_enrolled(device));
+        }
+        if withdrawn.is_none() {
+            let sql = format!(
+                "SELECT {INBOX_COLUMNS} FROM dispatch_inbox WHERE device_id = $1 AND dispatch_id = $2"
+            );
+            let existing = tx
+                .query(&sql, &[&device_s, &dispatch_s])
+                .await
+                .pg()?
+                .iter()
+                .map(|r| inbox_raw(r)?.into_row())
+                .collect::<StorageResult<Vec<_>>>()?;
+            if let Some(seq) = shared::standing_order(&existing) {
+                return Ok(seq);
+            }
+        }
+        let seq: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM dispatch_inbox WHERE device_id = $1",
+                &[&device_s],
+            )
+            .await
+            .pg()?
+            .try_get(0)
+            .pg()?;
+        let message = if withdrawn.is_some() {
+            "withdrawn"
+        } else {
+            "order"
+        };
+        tx.execute(
+            "INSERT INTO dispatch_inbox
+               (device_id, seq, dispatch_id, message, reason, created_ms, last_sent_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            &[&device_s, &seq, &dispatch_s, &message, &withdrawn, &now_ms],
+        )
+        .await
+        .pg()?;
+        tx.commit().await.pg()?;
+        Ok(seq.unsigned_abs())
+    }
+
+    async fn inbox(
+        &self,
+        device: DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<InboxRow>> {
+        let sql = format!(
+            "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
+             WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &sql,
+                &[&device.to_string(), &clamp_i64(after), &i64::from(limit)],
+            )
+            .await
+            .pg()?;
+        rows.iter().map(|r| inbox_raw(r)?.into_row()).collect()
+    }
+
+    async fn inbox_head(&self, device: DeviceId) -> StorageResult<u64> {
+        let head: i64 = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM dispatch_inbox WHERE device_id = $1",
+                &[&device.to_string()],
+            )
+            .await
+            .pg()?
+            .try_get(0)
+            .pg()?;
+        Ok(head.unsigned_abs())
+    }
+
+    async fn ack_inbox(
+        &self,
+        device: DeviceId,
+        through: u64,
+        now_ms: i64,
+    ) -> StorageResult<Vec<InboxRow>> {
+        let sql = format!(
+            "UPDATE dispatch_inbox SET delivered_ms = $3
+             WHERE device_id = $1 AND seq <= $2 AND delivered_ms IS NULL
+             RETURNING {INBOX_COLUMNS}"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&device.to_string(), &clamp_i64(through), &now_ms])
+            .await
+            .pg()?;
+        let mut rows = rows
+            .iter()
+            .map(|r| inbox_raw(r)?.into_row())
+            .collect::<StorageResult<Vec<_>>>()?;
+        rows.sort_by_key(|r| r.seq);
+        Ok(rows)
+    }
+
+    async fn inbox_of(&self, dispatches: &[DispatchId]) -> StorageResult<Vec<InboxRow>> {
+        let ids: Vec<String> = dispatches.iter().map(ToString::to_string).collect();
+        let sql = format!(
+            "SELECT {INBOX_COLUMNS} FROM dispatch_inbox WHERE dispatch_id = ANY($1)
+             ORDER BY device_id, seq"
+        );
+        let rows = self.client().await?.query(&sql, &[&ids]).await.pg()?;
+        rows.iter().map(|r| inbox_raw(r)?.into_row()).collect()
+    }
+
+    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>> {
+        let sql = format!(
+            "UPDATE dispatch_inbox SET last_sent_ms = $2, resends = resends + 1
+             WHERE delivered_ms IS NULL AND last_sent_ms <= $1
+             RETURNING {INBOX_COLUMNS}"
+        );
+        let rows = self
+            .client()
+            .await?
+            .query(&sql, &[&due_ms, &now_ms])
+            .await
+            .pg()?;
+        let mut rows = rows
+            .iter()
+            .map(|r| inbox_raw(r)?.into_row())
+            .collect::<StorageResult<Vec<_>>>()?;
+        rows.sort_by_key(|r| (r.device_id, r.seq));
+        Ok(rows)
     }
 }

@@ -746,3 +746,141 @@ pub fn audit_record(
         target,
     })
 }
+
+// --- dispatch -----------------------------------------------------------------------------------
+
+pub const DISPATCH_COLUMNS: &str = "dispatch_id, kind, tier, lat, lon, radius_m, address, note, \
+     source_device, source_seq, call_ms, created_ms, created_by, closed_ms, closed_reason";
+
+/// A `dispatches` row as both databases return it.
+pub struct DispatchRaw {
+    pub id: String,
+    pub kind: String,
+    pub tier: i64,
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+    pub address: Option<String>,
+    pub note: Option<String>,
+    pub source_device: Option<String>,
+    pub source_seq: Option<i64>,
+    pub call_ms: i64,
+    pub created_ms: i64,
+    pub created_by: String,
+    pub closed_ms: Option<i64>,
+    pub closed_reason: Option<String>,
+}
+
+impl DispatchRaw {
+    pub fn into_row(self) -> StorageResult<crate::model::DispatchRow> {
+        let source = match (self.source_device, self.source_seq) {
+            (Some(d), Some(s)) => Some((
+                d.parse()
+                    .map_err(|_| corrupt("dispatch source device", &d))?,
+                u64::try_from(s).map_err(|_| corrupt("dispatch source seq", s))?,
+            )),
+            _ => None,
+        };
+        Ok(crate::model::DispatchRow {
+            id: self
+                .id
+                .parse()
+                .map_err(|_| corrupt("dispatch id", &self.id))?,
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| corrupt("dispatch kind", &self.kind))?,
+            tier: u8::try_from(self.tier)
+                .ok()
+                .and_then(|t| patrol_model::Tier::try_from(t).ok())
+                .ok_or_else(|| corrupt("dispatch tier", self.tier))?,
+            target: patrol_model::LatLon {
+                lat: self.lat,
+                lon: self.lon,
+            },
+            radius_m: self.radius_m,
+            address: self.address,
+            note: self.note,
+            source,
+            call_ms: self.call_ms,
+            created_ms: self.created_ms,
+            created_by: self.created_by,
+            closed_ms: self.closed_ms,
+            closed_reason: self.closed_reason,
+        })
+    }
+}
+
+/// The values of a `dispatches` row, in [`DISPATCH_COLUMNS`] order, as both databases take them.
+pub struct DispatchValues {
+    pub id: String,
+    pub kind: &'static str,
+    pub tier: i64,
+    pub source_device: Option<String>,
+    pub source_seq: Option<i64>,
+}
+
+impl DispatchValues {
+    pub fn of(d: &crate::model::DispatchRow) -> StorageResult<Self> {
+        Ok(Self {
+            id: d.id.to_string(),
+            kind: d.kind.slug(),
+            tier: i64::from(d.tier.minutes()),
+            source_device: d.source.map(|(dev, _)| dev.to_string()),
+            source_seq: d.source.map(|(_, s)| to_i64("source seq", s)).transpose()?,
+        })
+    }
+}
+
+pub const INBOX_COLUMNS: &str =
+    "device_id, seq, dispatch_id, message, reason, created_ms, last_sent_ms, resends, delivered_ms";
+
+/// A `dispatch_inbox` row as both databases return it.
+pub struct InboxRaw {
+    pub device_id: String,
+    pub seq: i64,
+    pub dispatch_id: String,
+    pub message: String,
+    pub reason: Option<String>,
+    pub created_ms: i64,
+    pub last_sent_ms: i64,
+    pub resends: i64,
+    pub delivered_ms: Option<i64>,
+}
+
+impl InboxRaw {
+    pub fn into_row(self) -> StorageResult<crate::model::InboxRow> {
+        let withdrawn = match self.message.as_str() {
+            "order" => None,
+            "withdrawn" => Some(self.reason.unwrap_or_default()),
+            other => return Err(corrupt("inbox message", other)),
+        };
+        Ok(crate::model::InboxRow {
+            device_id: self
+                .device_id
+                .parse()
+                .map_err(|_| corrupt("inbox device", &self.device_id))?,
+            seq: u64::try_from(self.seq).map_err(|_| corrupt("inbox seq", self.seq))?,
+            dispatch_id: self
+                .dispatch_id
+                .parse()
+                .map_err(|_| corrupt("inbox dispatch", &self.dispatch_id))?,
+            withdrawn,
+            created_ms: self.created_ms,
+            last_sent_ms: self.last_sent_ms,
+            resends: u32::try_from(self.resends).unwrap_or(u32::MAX),
+            delivered_ms: self.delivered_ms,
+        })
+    }
+}
+
+/// The seq of the order standing for a dispatch, given the device's messages about it (any
+/// order): its latest message, when that is an order. Sending a unit twice is one send, so no
+/// second order is written while one stands.
+pub fn standing_order(existing: &[crate::model::InboxRow]) -> Option<u64> {
+    existing
+        .iter()
+        .max_by_key(|r| r.seq)
+        .filter(|r| r.withdrawn.is_none())
+        .map(|r| r.seq)
+}

@@ -8,16 +8,17 @@
 //! data version counter): `postgres.rs` uses it too, so the two cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DeviceRaw, EntryRow, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64,
-    effective_cursor, to_i64,
+    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryRow, INBOX_COLUMNS, OperatorRaw, PhotoRaw,
+    RefItem, check_plan, clamp_i64, effective_cursor, to_i64,
 };
 use super::{
-    AuditRecord, DeviceRow, ImportSummary, IngestPlan, OperatorRow, PendingEnrollment, PhotoRow,
-    Role, SessionRow, Storage, StorageError, StorageResult, StoredEntry, TrackRollup,
+    AuditRecord, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan, OperatorRow,
+    PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError, StorageResult,
+    StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
-use patrol_model::{City, DeviceId, EntryKind, Hash, PatrolId};
+use patrol_model::{City, DeviceId, DispatchId, EntryKind, Hash, PatrolId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params, params_from_iter};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "0006_track_rollups.sql",
         include_str!("../../migrations/sqlite/0006_track_rollups.sql"),
+    ),
+    (
+        7,
+        "0007_dispatch.sql",
+        include_str!("../../migrations/sqlite/0007_dispatch.sql"),
     ),
 ];
 
@@ -169,6 +175,46 @@ const OPERATOR_COLUMNS: &str = "token_hash, name, role, created_ms, expires_ms, 
 
 const SESSION_COLUMNS: &str =
     "session_hash, operator_hash, created_ms, expires_ms, ended_ms, address";
+
+/// Ids as a JSON array, for `IN (SELECT value FROM json_each(?))`.
+fn json_ids(ids: &[DispatchId]) -> String {
+    serde_json::to_string(&ids.iter().map(ToString::to_string).collect::<Vec<_>>())
+        .expect("strings serialize")
+}
+
+fn dispatch_raw(r: &Row<'_>) -> rusqlite::Result<shared::DispatchRaw> {
+    Ok(shared::DispatchRaw {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        tier: r.get(2)?,
+        lat: r.get(3)?,
+        lon: r.get(4)?,
+        radius_m: r.get(5)?,
+        address: r.get(6)?,
+        note: r.get(7)?,
+        source_device: r.get(8)?,
+        source_seq: r.get(9)?,
+        call_ms: r.get(10)?,
+        created_ms: r.get(11)?,
+        created_by: r.get(12)?,
+        closed_ms: r.get(13)?,
+        closed_reason: r.get(14)?,
+    })
+}
+
+fn inbox_raw(r: &Row<'_>) -> rusqlite::Result<shared::InboxRaw> {
+    Ok(shared::InboxRaw {
+        device_id: r.get(0)?,
+        seq: r.get(1)?,
+        dispatch_id: r.get(2)?,
+        message: r.get(3)?,
+        reason: r.get(4)?,
+        created_ms: r.get(5)?,
+        last_sent_ms: r.get(6)?,
+        resends: r.get(7)?,
+        delivered_ms: r.get(8)?,
+    })
+}
 
 fn session_raw(r: &Row<'_>) -> rusqlite::Result<shared::SessionRaw> {
     Ok(shared::SessionRaw {
@@ -1443,6 +1489,245 @@ impl Storage for SqliteStorage {
                 StorageError::Corrupt("the city vanished while it was being read".into())
             })?;
             shared::changes(&header, items).map(Some)
+        })
+        .await
+    }
+
+    async fn create_dispatch(&self, d: &DispatchRow) -> StorageResult<()> {
+        let v = shared::DispatchValues::of(d)?;
+        let d = d.clone();
+        self.call(move |c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO dispatches ({DISPATCH_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                ),
+                params![
+                    v.id,
+                    v.kind,
+                    v.tier,
+                    d.target.lat,
+                    d.target.lon,
+                    d.radius_m,
+                    d.address,
+                    d.note,
+                    v.source_device,
+                    v.source_seq,
+                    d.call_ms,
+                    d.created_ms,
+                    d.created_by,
+                    d.closed_ms,
+                    d.closed_reason
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn dispatches_by_id(&self, ids: &[DispatchId]) -> StorageResult<Vec<DispatchRow>> {
+        let ids = json_ids(ids);
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DISPATCH_COLUMNS} FROM dispatches
+                 WHERE dispatch_id IN (SELECT value FROM json_each(?1))"
+            ))?;
+            let raws = stmt
+                .query_map([ids], dispatch_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter()
+                .map(shared::DispatchRaw::into_row)
+                .collect()
+        })
+        .await
+    }
+
+    async fn dispatches(&self, from_ms: i64, to_ms: i64) -> StorageResult<Vec<DispatchRow>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DISPATCH_COLUMNS} FROM dispatches
+                 WHERE (call_ms >= ?1 AND call_ms < ?2) OR (closed_ms IS NULL AND call_ms < ?1)
+                 ORDER BY call_ms, dispatch_id"
+            ))?;
+            let raws = stmt
+                .query_map(params![from_ms, to_ms], dispatch_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter()
+                .map(shared::DispatchRaw::into_row)
+                .collect()
+        })
+        .await
+    }
+
+    async fn close_dispatch(
+        &self,
+        id: DispatchId,
+        reason: &str,
+        now_ms: i64,
+    ) -> StorageResult<bool> {
+        let reason = reason.to_owned();
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE dispatches SET closed_ms = ?2, closed_reason = ?3
+                 WHERE dispatch_id = ?1 AND closed_ms IS NULL",
+                params![id.to_string(), now_ms, reason],
+            )?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn push_inbox(
+        &self,
+        device: DeviceId,
+        dispatch: DispatchId,
+        withdrawn: Option<&str>,
+        now_ms: i64,
+    ) -> StorageResult<u64> {
+        let withdrawn = withdrawn.map(str::to_owned);
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (device_s, dispatch_s) = (device.to_string(), dispatch.to_string());
+            if withdrawn.is_none() {
+                let existing = {
+                    let mut stmt = tx.prepare_cached(&format!(
+                        "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
+                         WHERE device_id = ?1 AND dispatch_id = ?2"
+                    ))?;
+                    stmt.query_map(params![device_s, dispatch_s], inbox_raw)?
+                        .collect::<rusqlite::Result<Vec<_>>>()?
+                        .into_iter()
+                        .map(shared::InboxRaw::into_row)
+                        .collect::<StorageResult<Vec<_>>>()?
+                };
+                if let Some(seq) = shared::standing_order(&existing) {
+                    return Ok(seq);
+                }
+            }
+            let seq: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM dispatch_inbox WHERE device_id = ?1",
+                [&device_s],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "INSERT INTO dispatch_inbox
+                   (device_id, seq, dispatch_id, message, reason, created_ms, last_sent_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![
+                    device_s,
+                    seq,
+                    dispatch_s,
+                    if withdrawn.is_some() {
+                        "withdrawn"
+                    } else {
+                        "order"
+                    },
+                    withdrawn,
+                    now_ms
+                ],
+            )?;
+            tx.commit()?;
+            Ok(seq.unsigned_abs())
+        })
+        .await
+    }
+
+    async fn inbox(
+        &self,
+        device: DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StorageResult<Vec<InboxRow>> {
+        let after = clamp_i64(after);
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
+                 WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))?;
+            let raws = stmt
+                .query_map(params![device.to_string(), after, limit], inbox_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(shared::InboxRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn inbox_head(&self, device: DeviceId) -> StorageResult<u64> {
+        self.call(move |c| {
+            let head: i64 = c.query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM dispatch_inbox WHERE device_id = ?1",
+                [device.to_string()],
+                |r| r.get(0),
+            )?;
+            Ok(head.unsigned_abs())
+        })
+        .await
+    }
+
+    async fn ack_inbox(
+        &self,
+        device: DeviceId,
+        through: u64,
+        now_ms: i64,
+    ) -> StorageResult<Vec<InboxRow>> {
+        let through = clamp_i64(through);
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let raws = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "UPDATE dispatch_inbox SET delivered_ms = ?3
+                     WHERE device_id = ?1 AND seq <= ?2 AND delivered_ms IS NULL
+                     RETURNING {INBOX_COLUMNS}"
+                ))?;
+                stmt.query_map(params![device.to_string(), through, now_ms], inbox_raw)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            let mut rows = raws
+                .into_iter()
+                .map(shared::InboxRaw::into_row)
+                .collect::<StorageResult<Vec<_>>>()?;
+            rows.sort_by_key(|r| r.seq);
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn inbox_of(&self, dispatches: &[DispatchId]) -> StorageResult<Vec<InboxRow>> {
+        let ids = json_ids(dispatches);
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
+                 WHERE dispatch_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY device_id, seq"
+            ))?;
+            let raws = stmt
+                .query_map([ids], inbox_raw)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(shared::InboxRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let raws = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "UPDATE dispatch_inbox SET last_sent_ms = ?2, resends = resends + 1
+                     WHERE delivered_ms IS NULL AND last_sent_ms <= ?1
+                     RETURNING {INBOX_COLUMNS}"
+                ))?;
+                stmt.query_map(params![due_ms, now_ms], inbox_raw)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.commit()?;
+            let mut rows = raws
+                .into_iter()
+                .map(shared::InboxRaw::into_row)
+                .collect::<StorageResult<Vec<_>>>()?;
+            rows.sort_by_key(|r| (r.device_id, r.seq));
+            Ok(rows)
         })
         .await
     }
