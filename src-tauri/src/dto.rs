@@ -305,7 +305,7 @@ impl SyncProgress {
                 total: *size,
             },
             Progress::Receipt { .. } => Self::phase("receipt"),
-            Progress::Retrying { .. } => return None,
+            Progress::Retrying { .. } | Progress::Dispatches { .. } => return None,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Events Rust sends the web view (docs/app-api.md, "Events"): `ledger-changed` after every
-//! commit and every sync, `position` for each fix the position source delivers. Emitting never
+//! commit and every sync, `position` for each fix the position source delivers, `dispatch-new`
+//! when HQ's orders reach the device (a sync or the live inbox). Emitting never
 //! fails a command: the entry is already committed, and a closed window simply misses the event.
 
 use patrol_device::Store;
@@ -9,6 +10,13 @@ use tauri::{AppHandle, Emitter, Runtime};
 
 pub const LEDGER_CHANGED: &str = "ledger-changed";
 pub const POSITION: &str = "position";
+pub const DISPATCH_NEW: &str = "dispatch-new";
+
+/// Payload of `dispatch-new`: orders that just reached this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DispatchNew {
+    pub ids: Vec<String>,
+}
 
 /// Payload of `ledger-changed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,5 +44,14 @@ pub fn emit_ledger_changed<R: Runtime>(app: &AppHandle<R>, changed: LedgerChange
 pub fn emit_position<R: Runtime>(app: &AppHandle<R>, fix: &PositionFix) {
     if let Err(e) = app.emit(POSITION, fix) {
         log::warn!("cannot emit {POSITION}: {e}");
+    }
+}
+
+pub fn emit_dispatch_new<R: Runtime>(app: &AppHandle<R>, ids: &[patrol_model::DispatchId]) {
+    let payload = DispatchNew {
+        ids: ids.iter().map(ToString::to_string).collect(),
+    };
+    if let Err(e) = app.emit(DISPATCH_NEW, payload) {
+        log::warn!("cannot emit {DISPATCH_NEW}: {e}");
     }
 }

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod live_inbox;
 pub mod position;
 pub mod secrets;
 pub mod state;
@@ -87,6 +88,9 @@ fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::get_settings,
         commands::set_settings,
         commands::start_position_source,
+        commands::dispatches,
+        commands::dispatch_step,
+        commands::scene_suggestion,
     ]
 }
 
@@ -115,6 +119,7 @@ pub fn configure<R: Runtime>(
             }
             if options.auto_sync {
                 auto_sync::spawn(handle.clone());
+                live_inbox::spawn(handle.clone());
             }
             if let Some((hq_url, code)) = options.auto_enroll.clone() {
                 auto_enroll(handle, hq_url, code);

@@ -682,3 +682,66 @@ fn the_geofence_suggests_a_check_in_and_a_confirmed_one_records_its_evidence() {
     assert_eq!(duty[0]["arrival_source"], Value::Null);
     assert_eq!(app.ok("post_suggestion", json!({})), Value::Null);
 }
+
+#[test]
+fn a_dispatch_from_hq_reaches_the_app_and_each_step_is_a_synced_entry() {
+    let hq = Hq::start();
+    let app = TestApp::new();
+    app.ok(
+        "enroll",
+        json!({"hq_url": hq.url, "code": hq.enrollment_code("CD-DISPATCH")}),
+    );
+    assert_eq!(app.ok("dispatches", json!({})), json!([]));
+    let device = app.ok("home", json!({}))["device_id"].clone();
+    let created: Value = hq.rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/dispatches", hq.url))
+            .bearer_auth(&hq.operator_token)
+            .json(&json!({"kind": "theft", "tier": 3, "address": "人民路 18 号",
+                          "target": {"lat": 29.0315, "lon": 111.6985}, "units": [device]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.ok("sync_now", json!({"on_progress": channel()}));
+    let list = app.ok("dispatches", json!({}));
+    assert_eq!(list[0]["order"]["id"], id.as_str(), "{list}");
+    assert_eq!(list[0]["state"], "delivered");
+    assert_eq!(list[0]["next"], json!(["accepted", "declined"]));
+
+    let card = app.ok("dispatch_step", json!({"id": id, "step": "accepted"}));
+    assert_eq!(card["state"], "accepted");
+    let twice = app.err("dispatch_step", json!({"id": id, "step": "accepted"}));
+    assert_eq!(twice["kind"], "dispatch_step_done", "{twice}");
+    check_invalid(
+        &app,
+        "dispatch_step",
+        json!({"id": id, "step": "cleared"}),
+        "outcome",
+    );
+    check_invalid(
+        &app,
+        "dispatch_step",
+        json!({"id": id, "step": "teleported"}),
+        "step",
+    );
+    app.ok("dispatch_step", json!({"id": id, "step": "on-scene"}));
+    let card = app.ok(
+        "dispatch_step",
+        json!({"id": id, "step": "cleared", "outcome": "arrest-made"}),
+    );
+    assert_eq!(card["state"], "cleared");
+    assert_eq!(card["steps"]["outcome"], "arrest-made");
+    assert_eq!(app.ok("scene_suggestion", json!({})), Value::Null);
+    assert_eq!(app.ok("home", json!({}))["unsynced"], 3);
+
+    app.ok("sync_now", json!({"on_progress": channel()}));
+    let v = hq.get_json(&format!("/api/v1/dispatches/{id}"));
+    assert_eq!(v["state"], "cleared", "{v}");
+    assert_eq!(v["outcome"], "arrest-made");
+    assert!(v["on_scene_ms"].is_i64());
+}

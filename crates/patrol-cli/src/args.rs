@@ -93,6 +93,47 @@ pub enum Command {
     /// PATROL_HQ_CA=FILE (PEM) trusts the city's own certificate authority instead of the
     /// system's.
     Sync,
+    /// Dispatches from HQ (派警): list them, and record each step (every sync pulls new ones).
+    #[command(subcommand)]
+    Dispatch(DispatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DispatchCommand {
+    /// Dispatches on this device, newest first, with their steps; `--json` for scripts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept the dispatch: the unit is going.
+    Accept(StepArgs),
+    /// On the way.
+    Enroute(StepArgs),
+    /// On scene.
+    Arrive(StepArgs),
+    /// Cleared, with how (--outcome arrest-made|resolved|report-taken|handed-over|no-trace|
+    /// false-alarm).
+    Clear {
+        #[command(flatten)]
+        step: StepArgs,
+        #[arg(long)]
+        outcome: String,
+    },
+    /// Cannot go, with why (--reason).
+    Decline {
+        #[command(flatten)]
+        step: StepArgs,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// The dispatch id (as `dispatch list` shows it; the first 8 or more digits will do).
+    pub id: String,
+    #[command(flatten)]
+    pub at: AtArgs,
 }
 
 #[derive(Debug, Args)]

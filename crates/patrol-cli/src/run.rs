@@ -258,8 +258,49 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Sync => return show::sync(&mut store),
+        Command::Dispatch(cmd) => dispatch(&mut store, cmd)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn dispatch(store: &mut patrol_device::Store, cmd: crate::args::DispatchCommand) -> Result<()> {
+    use crate::args::DispatchCommand as D;
+    use patrol_model::DispatchStepKind as K;
+    let (step, args, outcome, reason) = match cmd {
+        D::List { json } => return show::dispatches(store, json),
+        D::Accept(a) => (K::Accepted, a, None, None),
+        D::Enroute(a) => (K::EnRoute, a, None, None),
+        D::Arrive(a) => (K::OnScene, a, None, None),
+        D::Clear { step, outcome } => (K::Cleared, step, Some(slug("--outcome", &outcome)?), None),
+        D::Decline { step, reason } => (K::Declined, step, None, Some(reason)),
+    };
+    let id = find_dispatch(store, &args.id)?;
+    let e = store.record_dispatch_step(id, step, outcome, reason, false, capture(&args.at))?;
+    outln!("{}", e.seq)?;
+    eprintln!("saved: seq {} {} {} (dispatch {id})", e.seq, e.kind, step);
+    Ok(())
+}
+
+/// The dispatch a (possibly shortened) id names, among those on this device.
+fn find_dispatch(store: &patrol_device::Store, id: &str) -> Result<patrol_model::DispatchId> {
+    let id = id.trim().to_ascii_lowercase();
+    if id.len() < 8 {
+        bail!("dispatch id `{id}`: give at least 8 digits (`patrol dispatch list` shows them)");
+    }
+    let matches: Vec<_> = store
+        .dispatches()?
+        .into_iter()
+        .map(|c| c.order.id)
+        .filter(|d| d.to_string().starts_with(&id))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("no dispatch `{id}` on this device (sync to pull new ones)"),
+        _ => bail!(
+            "{} dispatches start with `{id}`; give more digits",
+            matches.len()
+        ),
+    }
 }
 
 pub fn at(a: &crate::args::AtArgs) -> Option<LatLon> {

@@ -127,6 +127,14 @@ fn summary(r: &Option<Record>) -> String {
         Some(Record::PostArrived(p)) => format!("arrived {}", p.post_id),
         Some(Record::PostLeft(p)) => format!("left {}", p.post_id),
         Some(Record::Supplement(_)) => String::new(),
+        Some(Record::DispatchStep(d)) => {
+            let detail = d
+                .outcome
+                .map(|o| o.slug().to_owned())
+                .or_else(|| d.reason.clone())
+                .map_or(String::new(), |x| format!(": {x}"));
+            format!("{} dispatch {}{detail}", d.step, d.dispatch_id)
+        }
         None => "(payload does not decode)".into(),
     }
 }
@@ -270,6 +278,46 @@ pub fn status(store: &Store, as_json: bool) -> Result<()> {
 /// `patrol sync`: the receipt on stdout, progress and counts on stderr. Exit 0 when HQ holds
 /// everything, 1 when the sync failed or left something behind, 3 when the ledger is broken, 4
 /// when the queue is stuck.
+/// `patrol dispatch list`.
+pub fn dispatches(store: &Store, as_json: bool) -> Result<()> {
+    let cards = store.dispatches()?;
+    if as_json {
+        outln!("{}", serde_json::to_string_pretty(&cards)?)?;
+        return Ok(());
+    }
+    if cards.is_empty() {
+        eprintln!("no dispatches on this device (sync to pull new ones)");
+    }
+    let tz = store.timezone()?;
+    let at = |ms: Option<i64>| ms.map_or("-".to_owned(), |t| local_time(t, tz));
+    for c in &cards {
+        let o = &c.order;
+        outln!(
+            "{}  {}  tier {}  {:<16} {:<10} {}",
+            o.id,
+            local_time(o.call_ms, tz),
+            o.tier,
+            o.kind.slug(),
+            c.state.slug(),
+            o.address.as_deref().unwrap_or("")
+        )?;
+        outln!(
+            "    target {:.5},{:.5} (within {:.0} m)  accepted {}  on scene {}  cleared {}{}",
+            o.target.lat,
+            o.target.lon,
+            o.radius_m,
+            at(c.steps.accepted_ms),
+            at(c.steps.on_scene_ms),
+            at(c.steps.cleared_ms),
+            c.withdrawn
+                .as_deref()
+                .map(|r| format!("  withdrawn by HQ: {r}"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
 pub fn sync(store: &mut Store) -> Result<ExitCode> {
     let result = patrol_sync::blocking::sync(store, |p| match p {
         patrol_sync::Progress::Retrying { wait, error, .. } => {
@@ -283,6 +331,9 @@ pub fn sync(store: &mut Store) -> Result<ExitCode> {
         } => eprintln!(
             "reference data updated: {cells} cells, {posts} posts, {groups} groups, {removed} removed"
         ),
+        patrol_sync::Progress::Dispatches { new } => {
+            eprintln!("{new} new dispatch(es) from HQ: see `patrol dispatch list`")
+        }
         _ => {}
     });
     let report = match result {

@@ -2,7 +2,7 @@
 //! the app's UI and logs can branch on it; messages are lower case and say what to do.
 
 use patrol_model::{
-    ChainError, DecodeError, EncodeError, EntryId, PatrolId, PostId, ValidationError,
+    ChainError, DecodeError, DispatchId, EncodeError, EntryId, PatrolId, PostId, ValidationError,
 };
 use std::path::PathBuf;
 
@@ -47,6 +47,14 @@ pub enum Error {
     AlreadyOnPost(PostId),
     #[error("not on post {0}; arrive there first")]
     NotOnPost(PostId),
+    #[error("dispatch {0} has not reached this device")]
+    UnknownDispatch(DispatchId),
+    #[error("dispatch {0} was withdrawn by HQ; do not go")]
+    DispatchWithdrawn(DispatchId),
+    #[error("dispatch {id}: {step} is already recorded")]
+    DispatchStepDone { id: DispatchId, step: String },
+    #[error("dispatch {0} is cleared; nothing more can be recorded on it")]
+    DispatchCleared(DispatchId),
     #[error(
         "the store's key does not open it; the key file or keystore entry must be the one it was made with"
     )]
@@ -79,6 +87,10 @@ impl Error {
             Error::UnknownPost(_) => "unknown_post",
             Error::AlreadyOnPost(_) => "already_on_post",
             Error::NotOnPost(_) => "not_on_post",
+            Error::UnknownDispatch(_) => "unknown_dispatch",
+            Error::DispatchWithdrawn(_) => "dispatch_withdrawn",
+            Error::DispatchStepDone { .. } => "dispatch_step_done",
+            Error::DispatchCleared(_) => "dispatch_cleared",
             Error::WrongKey => "wrong_key",
             Error::KeyMissing => "key_missing",
             Error::KeyStore { .. } => "key_store",

@@ -15,7 +15,7 @@ pub use store::suggest::{
     PostStanding, PostSuggestion, SUGGEST_WINDOW_MS, SuggestedAction, post_standing, suggest,
 };
 pub use store::{
-    Capture, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy, OpenReport, OutboxCounts,
-    Quarantined, SavedReceipt, Started, Store, VerifyReport,
+    Capture, DispatchCard, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy, OpenReport,
+    OutboxCounts, Quarantined, SavedReceipt, SceneSuggestion, Started, Store, VerifyReport,
 };
 pub use warning::Warning;

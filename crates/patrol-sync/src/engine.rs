@@ -201,17 +201,11 @@ impl SyncEngine {
         // The city's grid, posts and groups at once, so the very first records carry their
         // cell and name real posts. HQ without a city yet, or a network that drops now, only
         // postpones it to the first sync: the enrolment stands.
-        let token = v1::device_token(device_id, &resp.secret);
-        let mut session = Session {
-            hq: Hq::new(self.transport.clone(), base, Some(token)),
-            store,
-            options: &self.options,
-            progress: |_| {},
-            device_id,
-            requests: 0,
-            retries: 0,
-            problems: Vec::new(),
+        let creds = Credentials {
+            hq_url: base,
+            secret: resp.secret.clone(),
         };
+        let mut session = self.session(store, &creds, |_| {})?;
         let _ = session.pull_reference().await;
         Ok(resp)
     }
@@ -238,6 +232,36 @@ impl SyncEngine {
         creds: &Credentials,
         progress: impl FnMut(Progress),
     ) -> Result<SyncReport> {
+        self.check_hq(store, creds)?;
+        let entries = store.with_store(|s| -> Result<_> {
+            let report = s.verify()?;
+            if let Some(b) = report.broken {
+                return Err(Error::ChainBroken(b));
+            }
+            Ok(report.entries)
+        })?;
+        let mut session = self.session(store, creds, progress)?;
+        (session.progress)(Progress::Checked { entries });
+        session.run().await
+    }
+
+    /// Pull this unit's dispatch inbox once, store it and acknowledge it: the live channel of
+    /// an open app. With `wait` HQ holds the request until a message arrives (long-poll),
+    /// capped below the engine's silence limit. Returns the dispatches new to the device.
+    pub async fn pull_inbox(
+        &self,
+        store: &impl StoreAccess,
+        creds: &Credentials,
+        wait: Duration,
+    ) -> Result<Vec<patrol_model::DispatchId>> {
+        self.check_hq(store, creds)?;
+        let mut session = self.session(store, creds, |_| {})?;
+        let wait = wait.min(self.options.silence.saturating_sub(Duration::from_secs(3)));
+        session.pull_inbox(wait.as_secs()).await
+    }
+
+    /// `creds` must name the HQ the store's secret was issued for.
+    fn check_hq(&self, store: &impl StoreAccess, creds: &Credentials) -> Result<()> {
         let base = client::normalize_hq_url(&creds.hq_url)?;
         let enrolled = store
             .with_store(|s| s.enrolled_hq_url())?
@@ -249,15 +273,19 @@ impl SyncEngine {
                 requested: creds.hq_url.clone(),
             });
         }
-        let (device_id, entries) = store.with_store(|s| -> Result<_> {
-            let report = s.verify()?;
-            if let Some(b) = report.broken {
-                return Err(Error::ChainBroken(b));
-            }
-            Ok((s.device_id(), report.entries))
-        })?;
+        Ok(())
+    }
+
+    fn session<'a, S: StoreAccess, P: FnMut(Progress)>(
+        &'a self,
+        store: &'a S,
+        creds: &Credentials,
+        progress: P,
+    ) -> Result<Session<'a, S, P>> {
+        let base = client::normalize_hq_url(&creds.hq_url)?;
+        let device_id = store.with_store(|s| s.device_id());
         let token = v1::device_token(device_id, &creds.secret);
-        let mut session = Session {
+        Ok(Session {
             hq: Hq::new(self.transport.clone(), base, Some(token)),
             store,
             options: &self.options,
@@ -266,9 +294,8 @@ impl SyncEngine {
             requests: 0,
             retries: 0,
             problems: Vec::new(),
-        };
-        (session.progress)(Progress::Checked { entries });
-        session.run().await
+            new_dispatches: Vec::new(),
+        })
     }
 }
 
@@ -282,6 +309,8 @@ pub(crate) struct Session<'a, S, P> {
     pub requests: u32,
     pub retries: u32,
     pub problems: Vec<String>,
+    /// Dispatch orders new to the device, pulled in this session.
+    pub new_dispatches: Vec<patrol_model::DispatchId>,
 }
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
@@ -298,6 +327,12 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             version: hello.version,
         });
         self.pull_reference().await?;
+        // Orders first: a unit being sent somewhere must not wait for its uploads. Trouble
+        // here is reported and never keeps evidence from reaching HQ.
+        if let Err(e) = self.pull_inbox(0).await {
+            self.problems
+                .push(format!("dispatch inbox not pulled: {e}"));
+        }
 
         let device = self.device_id;
         let head: Head = self

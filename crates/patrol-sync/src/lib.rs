@@ -8,6 +8,7 @@ pub mod blocking;
 mod client;
 mod engine;
 mod error;
+mod inbox;
 mod photos;
 pub mod plan;
 mod report;

@@ -36,6 +36,8 @@ pub enum Progress {
     },
     /// HQ's receipt arrived.
     Receipt { head: u64 },
+    /// Dispatch orders new to this device arrived from HQ.
+    Dispatches { new: usize },
 }
 
 /// The end of a sync: HQ's receipt and what is left on the device.
@@ -67,6 +69,8 @@ pub struct SyncReport {
     pub attempts: u32,
     /// Requests retried after a transient failure.
     pub retries: u32,
+    /// Dispatch orders new to this device, pulled in this sync (alert the officer).
+    pub new_dispatches: Vec<patrol_model::DispatchId>,
 }
 
 impl SyncReport {
@@ -175,6 +179,7 @@ mod tests {
             photos_uploaded: 0,
             attempts: 0,
             retries: 0,
+            new_dispatches: vec![],
         }
     }
 

@@ -78,6 +78,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             stuck,
             waiting,
             problems: std::mem::take(&mut self.problems),
+            new_dispatches: std::mem::take(&mut self.new_dispatches),
             uploaded: upload.accepted,
             duplicates: upload.duplicates,
             photos_uploaded: photos.uploaded,

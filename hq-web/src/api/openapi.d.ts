@@ -132,6 +132,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{device_id}/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["inbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{device_id}/inbox/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{device_id}/receipt": {
         parameters: {
             query?: never;
@@ -158,6 +190,102 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["revoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["board"];
+        put?: never;
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/recommend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["recommend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["one"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/{id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dispatches/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["send"];
         delete?: never;
         options?: never;
         head?: never;
@@ -429,6 +557,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The last position of every running patrol, now. */
         get: operations["quarantine"];
         put?: never;
         post?: never;
@@ -579,6 +708,23 @@ export interface components {
          * @enum {string}
          */
         Band: "1" | "3" | "5" | "over5" | "none";
+        /** @description Where each dispatch stands, with the figures of the day. */
+        Board: {
+            /**
+             * Format: double
+             * @description How long HQ waits for delivery and acceptance before flagging and sending again.
+             */
+            ack_timeout_s: number;
+            /** Format: date */
+            date: string;
+            /** @description Calls of the day, and every dispatch still open from earlier, oldest first. */
+            dispatches: components["schemas"]["DispatchView"][];
+            /** @description The day's "1-3-5 minute" figures (as `/api/v1/stats/daily` gives them). */
+            figures: components["schemas"]["DispatchTierStats"][];
+            /** Format: int64 */
+            now_ms: number;
+            timezone: string;
+        };
         /** @description `GET /api/v1/bulletin`. */
         Bulletin: {
             date: string;
@@ -636,6 +782,9 @@ export interface components {
              */
             campaign_start?: string | null;
             sampling?: null | components["schemas"]["Sampling"];
+        };
+        Close: {
+            reason: string;
         };
         /** @description The same `(device, seq)` arrived with different bytes: HQ keeps its copy and sets this aside. */
         Conflict: {
@@ -732,6 +881,11 @@ export interface components {
              * @description 日期: the city's local day.
              */
             date: string;
+            /**
+             * @description 派警 "1-3-5分钟": the dispatches whose call came in that day, per tier (1, 3 and 5
+             *     minutes, always all three, in that order).
+             */
+            dispatch?: components["schemas"]["DispatchTierStats"][];
             /**
              * Format: int32
              * @description 化解纠纷（起）: disputes resolved on the spot.
@@ -857,6 +1011,152 @@ export interface components {
         };
         /** @enum {string} */
         DeviceStatus: "active" | "revoked";
+        /**
+         * @description One tier's dispatches of a day (or span): how fast the right unit was sent, accepted and on
+         *     scene. Times are from HQ's clock (call, send) and the officers' step entries (accept, on
+         *     scene: GNSS time, else the skew-corrected device clock).
+         */
+        DispatchTierStats: {
+            /**
+             * Format: int32
+             * @description A unit accepted (or went on without the tap).
+             */
+            accepted: number;
+            /**
+             * Format: double
+             * @description 90th percentile, seconds: call to a unit on scene.
+             */
+            call_to_on_scene_p90_s?: number | null;
+            /**
+             * Format: double
+             * @description 90th percentile, seconds: call to the first send.
+             */
+            call_to_send_p90_s?: number | null;
+            /**
+             * Format: int32
+             * @description 派警（起）: dispatches whose call came in.
+             */
+            dispatches: number;
+            /**
+             * Format: int32
+             * @description Dispatches that can be judged: on scene, or whose target time has passed.
+             */
+            judged: number;
+            /**
+             * Format: int32
+             * @description 到场（起）: a unit was on scene.
+             */
+            on_scene: number;
+            /**
+             * Format: double
+             * @description 90th percentile, seconds: first send to a unit accepting.
+             */
+            send_to_accept_p90_s?: number | null;
+            /**
+             * Format: double
+             * @description 90th percentile, seconds: first send to a unit on scene.
+             */
+            send_to_on_scene_p90_s?: number | null;
+            /**
+             * Format: int32
+             * @description Sent to at least one unit.
+             */
+            sent: number;
+            /**
+             * Format: int32
+             * @description 1, 3 or 5: minutes from call to on scene.
+             */
+            tier: number;
+            /**
+             * Format: int32
+             * @description 按时到场（起）: on scene within the tier's minutes of the call.
+             */
+            within_target: number;
+            /**
+             * Format: double
+             * @description `within_target / judged`, 0–1; `None` when none can be judged.
+             */
+            within_target_share?: number | null;
+        };
+        /** @description One unit sent on a dispatch. */
+        DispatchUnit: {
+            /**
+             * Format: int64
+             * @description When the device acknowledged having the order.
+             */
+            delivered_ms?: number | null;
+            device_id: string;
+            /**
+             * Format: int64
+             * @description The order's place in the device's inbox.
+             */
+            inbox_seq: number;
+            /** Format: int64 */
+            last_sent_ms: number;
+            /** @description `undelivered` or `unaccepted` when the unit has kept HQ waiting past the timeout. */
+            overdue?: string | null;
+            /**
+             * Format: int32
+             * @description Sent again while not delivered: how often, and when last.
+             */
+            resends: number;
+            /** Format: int64 */
+            sent_ms: number;
+            state: string;
+            /** @description The officer's steps, from the device's ledger. */
+            steps: components["schemas"]["StepTimes"];
+            /**
+             * Format: int64
+             * @description When the operator withdrew it (reassigned, closed), and why.
+             */
+            withdrawn_ms?: number | null;
+            withdrawn_reason?: string | null;
+        };
+        /** @description A dispatch as the board shows it. */
+        DispatchView: {
+            /** Format: int64 */
+            accepted_ms?: number | null;
+            address?: string | null;
+            /** Format: int64 */
+            call_ms: number;
+            /** Format: int64 */
+            cleared_ms?: number | null;
+            /** Format: int64 */
+            closed_ms?: number | null;
+            closed_reason?: string | null;
+            created_by: string;
+            /** Format: int64 */
+            created_ms: number;
+            id: string;
+            kind: string;
+            note?: string | null;
+            /** Format: int64 */
+            on_scene_ms?: number | null;
+            outcome?: string | null;
+            /**
+             * @description Some unit is overdue (see [`DispatchUnit::overdue`]), or nobody was sent within the
+             *     timeout of the call.
+             */
+            overdue: boolean;
+            /** Format: double */
+            radius_m: number;
+            /**
+             * Format: int64
+             * @description First send, first accept, first on scene, first cleared over the units.
+             */
+            sent_ms?: number | null;
+            /** @description The report it was made from: device and seq. */
+            source?: Record<string, never> | null;
+            /** @description The furthest any unit still on it has got (`created` before the first send). */
+            state: string;
+            target: components["schemas"]["LatLon"];
+            /**
+             * Format: int32
+             * @description 1, 3 or 5 (minutes).
+             */
+            tier: number;
+            units: components["schemas"]["DispatchUnit"][];
+        };
         /** @description A duty window as the city file and the API write it: local `HH:MM` times. */
         DutyWindowSchema: {
             /** @description `HH:MM`, local, after `start`. */
@@ -940,6 +1240,26 @@ export interface components {
             /** Format: int32 */
             minzoom: number;
             name: string;
+        };
+        /** @description What an operator asks for (the page, the API, `patrol-hq dispatch create`). */
+        NewDispatch: {
+            address?: string | null;
+            kind: string;
+            note?: string | null;
+            /**
+             * Format: double
+             * @description On scene means within this many metres (default 100).
+             */
+            radius_m?: number | null;
+            source?: null | components["schemas"]["SourceRef"];
+            target?: null | components["schemas"]["LatLon"];
+            /**
+             * Format: int32
+             * @description 1, 3 or 5 (minutes).
+             */
+            tier: number;
+            /** @description Units to send at once (device ids); none leaves it created, to send after the ranking. */
+            units?: string[];
         };
         /** @description One patrol session, from its `patrol_started` entry. */
         PatrolSummary: {
@@ -1112,6 +1432,13 @@ export interface components {
             /** @description 累计: the sums over the span (its `date` is `from`). */
             totals: components["schemas"]["DailyStats"];
         };
+        Reassign: {
+            /** @description The unit it is taken from. */
+            from: string;
+            reason: string;
+            /** @description The units it goes to instead (may be empty). */
+            to?: string[];
+        };
         /** @description `GET /api/v1/devices/{device_id}/receipt`: what HQ holds of this device. */
         Receipt: {
             conflicts?: components["schemas"]["Conflict"][];
@@ -1133,6 +1460,30 @@ export interface components {
             quarantined?: components["schemas"]["EntryProblem"][];
             /** Format: int64 */
             skew_ms: number;
+        };
+        /** @description One unit HQ could send, with its estimated arrival. */
+        Recommendation: {
+            /** @description The open dispatch this unit is already on, if any. */
+            busy_with?: string | null;
+            device_id: string;
+            /**
+             * Format: double
+             * @description Straight-line distance from the unit's last fix to the target, metres.
+             */
+            distance_m: number;
+            /**
+             * Format: double
+             * @description The coverage model's estimate: turnout plus detoured distance over the mode's speed.
+             */
+            eta_s: number;
+            /**
+             * Format: int64
+             * @description How old the position is (ms); the estimate is only as good as this.
+             */
+            position_age_ms: number;
+            /** @description The position is older than the coverage model trusts. */
+            stale: boolean;
+            unit: components["schemas"]["UnitPosition"];
         };
         /** @description `GET /api/v1/reference?cursor=C`: what changed since the cursor (everything when absent). */
         ReferenceChanges: {
@@ -1240,6 +1591,9 @@ export interface components {
             /** Format: int32 */
             stationary_s: number;
         };
+        SendUnits: {
+            units: string[];
+        };
         /** @description Who is signed in, and until when. */
         SessionInfo: {
             /**
@@ -1263,6 +1617,31 @@ export interface components {
              * @description A shorter session than the default 12 hours, in seconds (e.g. a shared wall screen).
              */
             ttl_s?: number | null;
+        };
+        /** @description A report at HQ: the device and the entry's seq. */
+        SourceRef: {
+            device_id: string;
+            /** Format: int64 */
+            seq: number;
+        };
+        /**
+         * @description The times of a unit's steps on one dispatch, folded from its step entries (any order).
+         *     Each step keeps its earliest time: a step tapped twice (a retry, a second device of the
+         *     same unit) does not move the clock.
+         */
+        StepTimes: {
+            /** Format: int64 */
+            accepted_ms?: number | null;
+            /** Format: int64 */
+            cleared_ms?: number | null;
+            /** Format: int64 */
+            declined_ms?: number | null;
+            /** Format: int64 */
+            en_route_ms?: number | null;
+            /** Format: int64 */
+            on_scene_ms?: number | null;
+            outcome?: string | null;
+            reason?: string | null;
         };
         /** @description Where and how long a unit stood still. */
         Stop: {
@@ -1848,6 +2227,112 @@ export interface operations {
             };
         };
     };
+    inbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+                /** @description The last seq the device has stored (0 for everything). */
+                after: number;
+                /** @description Seconds to wait for a message when there is none (long-poll), at most 30. */
+                wait: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description messages after `after`, oldest first (an order, or its withdrawal) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description bad input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description revoked device or not its own inbox */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                device_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description the inbox head */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description beyond the inbox */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description revoked device or not its own inbox */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     receipt: {
         parameters: {
             query?: never;
@@ -1933,6 +2418,396 @@ export interface operations {
                 };
             };
             /** @description no such device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    board: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD, local day of the city (default today) */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the day's calls, the ones still open, and the day's 1-3-5 figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description bad day */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not read HQ data */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDispatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchView"];
+                };
+            };
+            /** @description bad dispatch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not dispatch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown report or unit */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recommend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lat: number;
+                lon: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description units on patrol, best first: free and fresh by estimated arrival, then busy, then stale */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendation"][];
+                };
+            };
+            /** @description bad point */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not read HQ data */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    one: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchView"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not read HQ data */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown dispatch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Close"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchView"];
+                };
+            };
+            /** @description already closed, or no reason */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not dispatch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown dispatch */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reassign"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchView"];
+                };
+            };
+            /** @description closed dispatch, or not with that unit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not dispatch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown dispatch or unit */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendUnits"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchView"];
+                };
+            };
+            /** @description closed dispatch, no units or a revoked one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not dispatch */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unknown dispatch or unit */
             404: {
                 headers: {
                     [name: string]: unknown;

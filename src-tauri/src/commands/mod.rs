@@ -6,6 +6,7 @@
 
 pub mod names;
 
+mod dispatch;
 mod drafts;
 mod home;
 mod patrol;
@@ -15,6 +16,7 @@ mod records;
 mod settings;
 mod sync;
 
+pub use dispatch::*;
 pub use drafts::*;
 pub use home::*;
 pub use patrol::*;

@@ -95,6 +95,11 @@ pub async fn sync_device<R: Runtime>(
         let _gate = state.sync_gate.lock().await;
         sync_once(state, progress).await
     };
+    if let Ok(report) = &result
+        && !report.new_dispatches.is_empty()
+    {
+        events::emit_dispatch_new(app, &report.new_dispatches);
+    }
     // Even a failed sync may have delivered some entries.
     announce(app, state);
     Ok(Receipt::from(&result?))

@@ -5,11 +5,18 @@ use crate::{Error, Result};
 use rusqlite::Connection;
 
 /// `(version, name, sql)`, in order; version N is the file `NNNN_*.sql`.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_ledger.sql",
-    include_str!("../../migrations/0001_ledger.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_ledger.sql",
+        include_str!("../../migrations/0001_ledger.sql"),
+    ),
+    (
+        2,
+        "0002_dispatch_inbox.sql",
+        include_str!("../../migrations/0002_dispatch_inbox.sql"),
+    ),
+];
 
 pub(super) fn apply(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -36,10 +43,16 @@ mod tests {
 
     /// SHA-256 of every shipped migration. A failing line means a shipped file was edited:
     /// revert it and add a new migration instead.
-    const SHIPPED: &[(&str, &str)] = &[(
-        "0001_ledger.sql",
-        "ca628c6b112d8250185a76e756972fca0be79b07e0ab98ecdfabe08157999aeb",
-    )];
+    const SHIPPED: &[(&str, &str)] = &[
+        (
+            "0001_ledger.sql",
+            "ca628c6b112d8250185a76e756972fca0be79b07e0ab98ecdfabe08157999aeb",
+        ),
+        (
+            "0002_dispatch_inbox.sql",
+            "a3cedce195b3a35f289fdd4d7eadca1376a3565989b14aab0d087e1ef8225f98",
+        ),
+    ];
 
     #[test]
     fn migrations_are_numbered_files_and_never_edited() {

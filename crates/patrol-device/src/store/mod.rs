@@ -3,6 +3,7 @@
 //! buffer, drafts, reference data). It must never update or delete a ledger row — SQLite
 //! triggers refuse it — and says "saved" only after the transaction committed.
 
+mod dispatch;
 mod drafts;
 mod encrypt;
 mod ledger;
@@ -15,6 +16,7 @@ mod recorder;
 mod reference;
 pub mod suggest;
 
+pub use dispatch::{DispatchCard, SceneSuggestion};
 pub use drafts::Draft;
 pub use encrypt::EncryptStep;
 pub(crate) use encrypt::sync_dir;
