@@ -697,8 +697,10 @@ fn a_dispatch_from_hq_reaches_the_app_and_each_step_is_a_synced_entry() {
         reqwest::Client::new()
             .post(format!("{}/api/v1/dispatches", hq.url))
             .bearer_auth(&hq.operator_token)
-            .json(&json!({"kind": "theft", "tier": 3, "address": "人民路 18 号",
-                          "target": {"lat": 29.0315, "lon": 111.6985}, "units": [device]}))
+            .json(
+                &json!({"kind": "theft", "tier": 3, "address": "人民路 18 号",
+                          "target": {"lat": 29.0315, "lon": 111.6985}, "units": [device]}),
+            )
             .send()
             .await
             .unwrap()

@@ -152,7 +152,40 @@ fn zh(s: &DailyStats) -> String {
         let _ = write!(t, "；收缴非法加装伞具等物品{}件", s.seized_items);
     }
     t.push('。');
+    if let Some((n, on, within, judged, tiers)) = dispatch_totals(s) {
+        let list: Vec<String> = tiers
+            .iter()
+            .map(|(m, w, j)| format!("{m}分钟级{w}/{j}"))
+            .collect();
+        let _ = write!(
+            t,
+            "全天派警{n}起，警力到场{on}起，按“1-3-5分钟”要求按时到场{within}起（应到{judged}起"
+        );
+        if !list.is_empty() {
+            let _ = write!(t, "；{}", list.join("、"));
+        }
+        t.push_str("）。");
+    }
     t
+}
+
+/// The day's dispatches when there were any: total, on scene, within target, judged, and
+/// `(minutes, within, judged)` of each tier that had calls to judge.
+fn dispatch_totals(s: &DailyStats) -> Option<(u32, u32, u32, u32, Vec<(u8, u32, u32)>)> {
+    let n: u32 = s.dispatch.iter().map(|t| t.dispatches).sum();
+    if n == 0 {
+        return None;
+    }
+    let on = s.dispatch.iter().map(|t| t.on_scene).sum();
+    let within = s.dispatch.iter().map(|t| t.within_target).sum();
+    let judged = s.dispatch.iter().map(|t| t.judged).sum();
+    let tiers = s
+        .dispatch
+        .iter()
+        .filter(|t| t.judged > 0)
+        .map(|t| (t.tier, t.within_target, t.judged))
+        .collect();
+    Some((n, on, within, judged, tiers))
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {
@@ -223,6 +256,22 @@ fn en(s: &DailyStats) -> String {
         let _ = write!(t, "; {} seized", plural(s.seized_items, "item", "items"));
     }
     t.push('.');
+    if let Some((n, on, within, judged, tiers)) = dispatch_totals(s) {
+        let _ = write!(
+            t,
+            " Units were dispatched to {}, were on scene at {on}, and reached {within} of {judged} \
+             in time for the 1-3-5 minute target",
+            plural(n, "call", "calls")
+        );
+        if !tiers.is_empty() {
+            let list: Vec<String> = tiers
+                .iter()
+                .map(|(m, w, j)| format!("{m} min: {w}/{j}"))
+                .collect();
+            let _ = write!(t, " ({})", list.join(", "));
+        }
+        t.push('.');
+    }
     t
 }
 
@@ -317,6 +366,49 @@ mod tests {
             en.ends_with("0 traffic violations were dealt with."),
             "{en}"
         );
+    }
+
+    #[test]
+    fn dispatches_add_a_sentence_with_the_share_in_time_per_tier() {
+        use patrol_model::v1::DispatchTierStats;
+        let mut s = day(2026, 11, 29);
+        s.dispatch = vec![
+            DispatchTierStats {
+                tier: 1,
+                dispatches: 3,
+                on_scene: 3,
+                judged: 3,
+                within_target: 2,
+                ..Default::default()
+            },
+            DispatchTierStats {
+                tier: 3,
+                dispatches: 1,
+                ..Default::default()
+            },
+            DispatchTierStats {
+                tier: 5,
+                ..Default::default()
+            },
+        ];
+        let zh = bulletin(&s, Lang::ZhCn);
+        assert!(
+            zh.ends_with(
+                "全天派警4起，警力到场3起，按“1-3-5分钟”要求按时到场2起（应到3起；1分钟级2/3）。"
+            ),
+            "{zh}"
+        );
+        let en = bulletin(&s, Lang::En);
+        assert!(
+            en.ends_with(
+                "Units were dispatched to 4 calls, were on scene at 3, and reached 2 of 3 in time \
+                 for the 1-3-5 minute target (1 min: 2/3)."
+            ),
+            "{en}"
+        );
+        // Tiers all zero: no sentence.
+        s.dispatch.iter_mut().for_each(|t| t.dispatches = 0);
+        assert!(!bulletin(&s, Lang::ZhCn).contains("派警"));
     }
 
     #[test]
