@@ -152,7 +152,14 @@ fn zh(s: &DailyStats) -> String {
         let _ = write!(t, "；收缴非法加装伞具等物品{}件", s.seized_items);
     }
     t.push('。');
-    if let Some((n, on, within, judged, tiers)) = dispatch_totals(s) {
+    if let Some(DispatchTotals {
+        calls: n,
+        on_scene: on,
+        within,
+        judged,
+        tiers,
+    }) = dispatch_totals(s)
+    {
         let list: Vec<String> = tiers
             .iter()
             .map(|(m, w, j)| format!("{m}分钟级{w}/{j}"))
@@ -169,9 +176,18 @@ fn zh(s: &DailyStats) -> String {
     t
 }
 
-/// The day's dispatches when there were any: total, on scene, within target, judged, and
-/// `(minutes, within, judged)` of each tier that had calls to judge.
-fn dispatch_totals(s: &DailyStats) -> Option<(u32, u32, u32, u32, Vec<(u8, u32, u32)>)> {
+/// The day's dispatches, for the bulletin's sentence.
+struct DispatchTotals {
+    calls: u32,
+    on_scene: u32,
+    within: u32,
+    judged: u32,
+    /// `(minutes, within, judged)` of each tier that had calls to judge.
+    tiers: Vec<(u8, u32, u32)>,
+}
+
+/// The day's dispatches when there were any.
+fn dispatch_totals(s: &DailyStats) -> Option<DispatchTotals> {
     let n: u32 = s.dispatch.iter().map(|t| t.dispatches).sum();
     if n == 0 {
         return None;
@@ -185,7 +201,13 @@ fn dispatch_totals(s: &DailyStats) -> Option<(u32, u32, u32, u32, Vec<(u8, u32, 
         .filter(|t| t.judged > 0)
         .map(|t| (t.tier, t.within_target, t.judged))
         .collect();
-    Some((n, on, within, judged, tiers))
+    Some(DispatchTotals {
+        calls: n,
+        on_scene: on,
+        within,
+        judged,
+        tiers,
+    })
 }
 
 fn plural(n: u32, one: &str, many: &str) -> String {
@@ -256,7 +278,14 @@ fn en(s: &DailyStats) -> String {
         let _ = write!(t, "; {} seized", plural(s.seized_items, "item", "items"));
     }
     t.push('.');
-    if let Some((n, on, within, judged, tiers)) = dispatch_totals(s) {
+    if let Some(DispatchTotals {
+        calls: n,
+        on_scene: on,
+        within,
+        judged,
+        tiers,
+    }) = dispatch_totals(s)
+    {
         let _ = write!(
             t,
             " Units were dispatched to {}, were on scene at {on}, and reached {within} of {judged} \
