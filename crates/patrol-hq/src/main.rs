@@ -185,12 +185,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
+            // The message up to clap's usage block, on one line: a list of missing
+            // arguments follows its first line indented.
             let text = e.render().to_string();
-            let line = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
+            let message = text.split("\n\n").next().unwrap_or("invalid arguments");
+            let joined: Vec<&str> = message.lines().map(str::trim).collect();
+            let joined = joined.join(" ");
+            let line = joined.trim_start_matches("error: ");
             eprintln!("patrol-hq: {line} (see `patrol-hq --help`)");
             return ExitCode::from(2);
         }
