@@ -107,29 +107,7 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64, hours: u64, every_s: u64) -> Ve
             ));
         }
     }
-    let mut prev = Hash::GENESIS;
-    records
-        .into_iter()
-        .enumerate()
-        .map(|(i, (t, r))| {
-            let e = UnsealedEntry {
-                device_id: device,
-                seq: i as u64 + 1,
-                id: EntryId::new(),
-                kind: r.kind(),
-                wall_ms: t,
-                mono_ms: t - start_ms,
-                gnss_ms: Some(t),
-                cell: None,
-                payload: r.encode_payload(),
-                prev_hash: prev,
-            }
-            .seal()
-            .unwrap();
-            prev = e.hash;
-            e
-        })
-        .collect()
+    patrol_e2e::sealed_chain(device, records)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -61,29 +61,7 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64) -> Vec<Entry> {
             Record::TrackSegment(TrackSegment::new(patrol_id, fixes)),
         ));
     }
-    let mut prev = Hash::GENESIS;
-    records
-        .into_iter()
-        .enumerate()
-        .map(|(i, (t, r))| {
-            let e = UnsealedEntry {
-                device_id: device,
-                seq: i as u64 + 1,
-                id: EntryId::new(),
-                kind: r.kind(),
-                wall_ms: t,
-                mono_ms: t - start_ms,
-                gnss_ms: Some(t),
-                cell: None,
-                payload: r.encode_payload(),
-                prev_hash: prev,
-            }
-            .seal()
-            .unwrap();
-            prev = e.hash;
-            e
-        })
-        .collect()
+    patrol_e2e::sealed_chain(device, records)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -138,25 +116,9 @@ fn main() {
             }
             devices.push(device);
         }
-        let client = reqwest::Client::new();
-        let post = |path: String, body: serde_json::Value| {
-            let client = client.clone();
-            let token = hq.operator_token.clone();
-            async move {
-                let r = client
-                    .post(path)
-                    .bearer_auth(token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{}", r.status());
-                r.json::<serde_json::Value>().await.unwrap()
-            }
-        };
         for i in 0..open as usize {
-            post(
-                format!("{}/api/v1/dispatches", hq.url()),
+            hq.post_json(
+                "/api/v1/dispatches",
                 json!({"kind": "dispute", "tier": 5, "target": {"lat": 29.04, "lon": 111.70},
                        "units": [devices[i % devices.len()]]}),
             )
@@ -175,27 +137,18 @@ fn main() {
                 111.655 + (i % 9) as f64 * 0.01,
             );
             let t = Instant::now();
-            let r: Vec<serde_json::Value> = client
-                .get(format!(
-                    "{}/api/v1/dispatches/recommend?lat={lat}&lon={lon}",
-                    hq.url()
-                ))
-                .bearer_auth(&hq.operator_token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let r = hq
+                .get_json(&format!("/api/v1/dispatches/recommend?lat={lat}&lon={lon}"))
+                .await;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            ranked = r.len();
+            ranked = r.as_array().map_or(0, Vec::len);
         }
         summary(&format!("recommend ({ranked} ranked)"), ms);
         let mut ms = Vec::new();
         for i in 0..rounds {
             let t = Instant::now();
-            post(
-                format!("{}/api/v1/dispatches", hq.url()),
+            hq.post_json(
+                "/api/v1/dispatches",
                 json!({"kind": "theft", "tier": 3, "target": {"lat": 29.03, "lon": 111.69},
                        "units": [devices[(i * 13) % devices.len()]]}),
             )
@@ -207,15 +160,7 @@ fn main() {
         let mut rows = 0;
         for _ in 0..rounds.min(20) {
             let t = Instant::now();
-            let board: serde_json::Value = client
-                .get(format!("{}/api/v1/dispatches", hq.url()))
-                .bearer_auth(&hq.operator_token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let board = hq.get_json("/api/v1/dispatches").await;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
             rows = board["dispatches"].as_array().map_or(0, Vec::len);
         }

@@ -109,6 +109,21 @@ impl Hq {
         v1::device_token(e.device_id, &e.secret)
     }
 
+    /// POST JSON to an operator endpoint and return the answer; panics naming HQ's error.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(&self.operator_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert!(status.is_success(), "POST {path}: {status} {v}");
+        v
+    }
+
     /// GET an operator endpoint as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let r = reqwest::Client::new()
@@ -137,4 +152,51 @@ pub fn repo_file(path: &str) -> PathBuf {
 pub fn demo_city() -> patrol_model::City {
     let text = std::fs::read_to_string(repo_file("demo/changde-city.json")).unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+/// Sync options for tests: the real engine with millisecond backoff and short timeouts, so a
+/// faulty network is retried quickly.
+pub fn fast_sync() -> patrol_sync::SyncOptions {
+    use std::time::Duration;
+    patrol_sync::SyncOptions {
+        backoff_base: Duration::from_millis(2),
+        backoff_cap: Duration::from_millis(20),
+        timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(2),
+        ..patrol_sync::SyncOptions::default()
+    }
+}
+
+/// `records` (each with its time) sealed as `device`'s chain from seq 1, GNSS time = wall time
+/// = the given time, monotonic time counted from the first: a ledger as a phone would have
+/// written it, for benches and tests that feed HQ directly.
+pub fn sealed_chain(
+    device: patrol_model::DeviceId,
+    records: Vec<(i64, patrol_model::Record)>,
+) -> Vec<patrol_model::Entry> {
+    use patrol_model::{EntryId, Hash, UnsealedEntry};
+    let start_ms = records.first().map_or(0, |r| r.0);
+    let mut prev = Hash::GENESIS;
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, r))| {
+            let e = UnsealedEntry {
+                device_id: device,
+                seq: i as u64 + 1,
+                id: EntryId::new(),
+                kind: r.kind(),
+                wall_ms: t,
+                mono_ms: t - start_ms,
+                gnss_ms: Some(t),
+                cell: None,
+                payload: r.encode_payload(),
+                prev_hash: prev,
+            }
+            .seal()
+            .expect("records of the benches seal");
+            prev = e.hash;
+            e
+        })
+        .collect()
 }

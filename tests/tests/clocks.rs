@@ -8,21 +8,12 @@
 use patrol_device::{Capture, ManualClock, Store};
 use patrol_e2e::Hq;
 use patrol_model::*;
-use patrol_sync::{SyncEngine, SyncOptions};
+use patrol_sync::SyncEngine;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn fast() -> SyncOptions {
-    SyncOptions {
-        backoff_base: Duration::from_millis(2),
-        backoff_cap: Duration::from_millis(20),
-        timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(2),
-        ..SyncOptions::default()
-    }
-}
+use patrol_e2e::fast_sync as fast;
 
 fn tally(t: ViolationType) -> Record {
     Record::Violation(ViolationTally::new(t))

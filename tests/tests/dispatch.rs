@@ -7,21 +7,13 @@
 use patrol_device::{Capture, FlushPolicy, ManualClock, Store};
 use patrol_e2e::{Hq, proxy::Proxy};
 use patrol_model::*;
-use patrol_sync::{Credentials, SyncEngine, SyncOptions};
+use patrol_sync::{Credentials, SyncEngine};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn fast() -> SyncOptions {
-    SyncOptions {
-        backoff_base: Duration::from_millis(2),
-        backoff_cap: Duration::from_millis(20),
-        timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(2),
-        ..SyncOptions::default()
-    }
-}
+use patrol_e2e::fast_sync as fast;
 
 /// The scene: 人民路 in the demo city.
 const SCENE: LatLon = LatLon {
@@ -122,20 +114,6 @@ async fn sync_until_clean(engine: &SyncEngine, d: &Device, tries: usize) {
     panic!("did not converge in {tries} syncs");
 }
 
-async fn post(hq: &Hq, path: &str, body: Value) -> Value {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", hq.url()))
-        .bearer_auth(&hq.operator_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let v: Value = r.json().await.unwrap();
-    assert!(status.is_success(), "POST {path}: {status} {v}");
-    v
-}
-
 fn unit(view: &Value, device: DeviceId) -> &Value {
     view["units"]
         .as_array()
@@ -180,13 +158,13 @@ async fn an_order_sent_while_offline_arrives_once_and_the_steps_give_the_times()
 
     // The car goes offline; the operator sends it anyway.
     proxy.set_faults(100, 0);
-    let created = post(
-        &hq,
-        "/api/v1/dispatches",
-        json!({"kind": "theft", "tier": 3, "target": SCENE, "address": "人民路 18 号 金店",
+    let created = hq
+        .post_json(
+            "/api/v1/dispatches",
+            json!({"kind": "theft", "tier": 3, "target": SCENE, "address": "人民路 18 号 金店",
                "units": [car.id()]}),
-    )
-    .await;
+        )
+        .await;
     let id: DispatchId = created["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(created["state"], "sent");
     assert!(engine.sync(&car.store, |_| {}).await.is_err(), "offline");
@@ -293,8 +271,7 @@ async fn an_open_app_hears_of_an_order_through_the_long_poll_and_a_reassigned_un
     };
     let send = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        post(
-            &hq,
+        hq.post_json(
             "/api/v1/dispatches",
             json!({"kind": "fight", "tier": 1, "target": SCENE, "units": [a.id()]}),
         )
@@ -313,12 +290,12 @@ async fn an_open_app_hears_of_an_order_through_the_long_poll_and_a_reassigned_un
     assert_eq!(unit(&v, a.id())["state"], "delivered");
 
     // Reassigned to B: A's device learns it must not go, B's gets the order.
-    let v = post(
-        &hq,
-        &format!("/api/v1/dispatches/{id}/reassign"),
-        json!({"from": a.id(), "to": [b.id()], "reason": "A 处置另一警情"}),
-    )
-    .await;
+    let v = hq
+        .post_json(
+            &format!("/api/v1/dispatches/{id}/reassign"),
+            json!({"from": a.id(), "to": [b.id()], "reason": "A 处置另一警情"}),
+        )
+        .await;
     assert_eq!(unit(&v, a.id())["state"], "reassigned");
     assert_eq!(unit(&v, b.id())["state"], "sent");
     engine.sync(&a.store, |_| {}).await.unwrap();
@@ -362,4 +339,57 @@ async fn an_open_app_hears_of_an_order_through_the_long_poll_and_a_reassigned_un
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_that_died_between_storing_and_acknowledging_is_counted_delivered_next_time() {
+    let hq = Hq::start().await;
+    let d = Device::enrolled(&hq, &hq.url(), "G07").await;
+    let created = hq
+        .post_json(
+            "/api/v1/dispatches",
+            json!({"kind": "dispute", "tier": 5, "target": SCENE, "units": [d.id()]}),
+        )
+        .await;
+    // The device pulls and stores the order, then dies before its acknowledgement leaves.
+    let creds = d.with(|s| Credentials::from_store(s)).unwrap();
+    let token = v1::device_token(d.id(), &creds.secret);
+    let page: patrol_model::dispatch::InboxPage = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/devices/{}/inbox?after=0",
+            hq.url(),
+            d.id()
+        ))
+        .bearer_auth(&token)
+        .header(v1::PROTOCOL_HEADER, v1::PROTOCOL.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    d.with(|s| s.save_inbox(&page.items)).unwrap();
+    d.restart();
+    let v = hq
+        .get_json(&format!(
+            "/api/v1/dispatches/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(v["units"][0]["state"], "sent");
+    // Back: the next sync has nothing new to pull, and its pull says "after 1".
+    let report = SyncEngine::with_options(fast())
+        .unwrap()
+        .sync(&d.store, |_| {})
+        .await
+        .unwrap();
+    assert!(report.new_dispatches.is_empty());
+    let v = hq
+        .get_json(&format!(
+            "/api/v1/dispatches/{}",
+            created["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(v["units"][0]["state"], "delivered", "{v:#}");
 }

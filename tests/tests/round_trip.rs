@@ -10,15 +10,7 @@ use patrol_sync::{SyncEngine, SyncOptions};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn fast() -> SyncOptions {
-    SyncOptions {
-        backoff_base: Duration::from_millis(2),
-        backoff_cap: Duration::from_millis(20),
-        timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(2),
-        ..SyncOptions::default()
-    }
-}
+use patrol_e2e::fast_sync as fast;
 
 struct Device {
     _dir: tempfile::TempDir,

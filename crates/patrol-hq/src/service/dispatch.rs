@@ -6,7 +6,7 @@
 //! Delivery: every order is a numbered message in the unit's inbox at HQ. The device pulls
 //! "everything after N" on every sync and, while the app is open, through a long-poll that
 //! answers as soon as something arrives; it acknowledges "everything through N" once it has
-//! stored them. So an order is delivered at least once (a lost answer is pulled again) and
+//! stored them — at once, and again by asking for what comes after N next time. So an order is delivered at least once (a lost answer is pulled again) and
 //! applied once (the device keys orders by dispatch id). Orders not acknowledged within the
 //! timeout are sent again (the unit's long-poll is woken) and flagged on the board.
 
@@ -427,14 +427,22 @@ pub async fn day_figures(
         .collect())
 }
 
-/// The device's inbox after `after`. With `wait_s > 0` and nothing new, waits up to that long
-/// (at most [`MAX_WAIT_S`]) for a message; HQ shutting down answers at once.
+/// The device's inbox after `after` (which acknowledges everything through `after`). With
+/// `wait_s > 0` and nothing new, waits up to that long (at most [`MAX_WAIT_S`]) for a message;
+/// HQ shutting down answers at once.
 pub async fn inbox(
     state: &AppState,
     device: DeviceId,
     after: u64,
     wait_s: u64,
 ) -> ApiResult<InboxPage> {
+    // Asking for what comes after N says the device has stored everything through N: that
+    // acknowledges it, so an acknowledgement lost on the way (or never sent: the device died
+    // between storing and acknowledging) is repeated by the next pull.
+    if after > 0 {
+        let head = state.storage.inbox_head(device).await?;
+        delivered(state, device, after.min(head)).await?;
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait_s.min(MAX_WAIT_S));
     let mut woken = state.events.subscribe_inbox();
     let mut closing = state.events.closing();
@@ -524,11 +532,18 @@ pub async fn ack(state: &AppState, device: DeviceId, through: u64) -> ApiResult<
             format!("acknowledged seq {through} is beyond the inbox (head {head})"),
         ));
     }
-    let delivered = state
+    delivered(state, device, through).await?;
+    Ok(head)
+}
+
+/// Mark the device's messages through `through` delivered, and tell the board about the
+/// dispatches that changed.
+async fn delivered(state: &AppState, device: DeviceId, through: u64) -> ApiResult<()> {
+    let rows = state
         .storage
         .ack_inbox(device, through, state.now_ms())
         .await?;
-    let mut ids: Vec<DispatchId> = delivered.iter().map(|r| r.dispatch_id).collect();
+    let mut ids: Vec<DispatchId> = rows.iter().map(|r| r.dispatch_id).collect();
     ids.sort();
     ids.dedup();
     for id in ids {
@@ -536,7 +551,7 @@ pub async fn ack(state: &AppState, device: DeviceId, through: u64) -> ApiResult<
             dispatch_id: id.to_string(),
         });
     }
-    Ok(head)
+    Ok(())
 }
 
 /// Send again every order not delivered within `timeout_ms` of its last send: the device's
