@@ -790,7 +790,10 @@ fn the_live_distance_leaves_out_fixes_worse_than_the_gate() {
 fn dispatch_steps_are_refused_clearly_without_an_order() {
     let d = Device::new();
     assert!(d.ok(&["dispatch", "list", "--json"]).trim() == "[]");
-    d.fails(&["dispatch", "accept", "0193a1b2"], "no dispatch `0193a1b2`");
+    d.fails(
+        &["dispatch", "accept", "0193a1b2"],
+        "no dispatch `0193a1b2`",
+    );
     d.fails(&["dispatch", "accept", "0193"], "at least 8 digits");
     d.fails(
         &["dispatch", "clear", "0193a1b2"],
