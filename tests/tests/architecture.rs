@@ -1,6 +1,7 @@
 //! The layering ARCHITECTURE.md promises, checked from `cargo metadata` (direct dependencies):
 //! `tauri` only in the app shell, `axum` only in HQ, no network and no UI in the device core, a
-//! pure domain model, and default members that build without WebKit.
+//! pure domain model, crate-to-crate edges that only run downward (the CLI and the app never link
+//! HQ), and default members that build without WebKit.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -102,4 +103,73 @@ fn default_members_build_without_webkit() {
         !defaults.contains(&"patrol-app"),
         "the Tauri shell must not be a default member"
     );
+}
+
+/// The floors of the house, crate by crate: each may use only the crates below it (direct,
+/// non-dev dependencies among the workspace's own). Tests may use HQ as a dev-dependency; no
+/// shipped device-side binary links HQ, and HQ never links the device store or the sync engine.
+#[test]
+fn crate_edges_run_downward_only() {
+    let meta = metadata();
+    let ours: Vec<String> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    let allowed: BTreeMap<&str, &[&str]> = BTreeMap::from([
+        ("patrol-model", &[][..]),
+        ("patrol-geo", &["patrol-model"][..]),
+        ("patrol-gpx", &["patrol-model"][..]),
+        (
+            "patrol-device",
+            &["patrol-model", "patrol-geo", "patrol-gpx"][..],
+        ),
+        ("patrol-sync", &["patrol-model", "patrol-device"][..]),
+        (
+            "patrol-hq",
+            &["patrol-model", "patrol-geo", "patrol-gpx"][..],
+        ),
+        (
+            "patrol-cli",
+            &[
+                "patrol-model",
+                "patrol-geo",
+                "patrol-gpx",
+                "patrol-device",
+                "patrol-sync",
+            ][..],
+        ),
+        (
+            "patrol-sim",
+            &["patrol-model", "patrol-geo", "patrol-device", "patrol-sync"][..],
+        ),
+        (
+            "patrol-app",
+            &[
+                "patrol-model",
+                "patrol-geo",
+                "patrol-gpx",
+                "patrol-device",
+                "patrol-sync",
+                "tauri-plugin-patrol-location",
+            ][..],
+        ),
+        ("tauri-plugin-patrol-location", &[][..]),
+        (
+            "patrol-e2e",
+            &["patrol-model", "patrol-device", "patrol-sync", "patrol-hq"][..],
+        ),
+    ]);
+    for (package, d) in deps(&meta) {
+        let Some(may) = allowed.get(package.as_str()) else {
+            panic!("{package} is new: say in this test which crates it may use");
+        };
+        for dep in d.iter().filter(|d| ours.contains(d)) {
+            assert!(
+                may.contains(&dep.as_str()),
+                "{package} must not depend on {dep} (ARCHITECTURE.md, code map)"
+            );
+        }
+    }
 }
