@@ -116,6 +116,35 @@ fn record_everything(d: &Device) -> usize {
             })
         };
         s.append(&withdraw(&b, None), here()).unwrap();
+        // An order from HQ's inbox (as a sync stores it) and the officer accepting it.
+        let dispatch = DispatchId::new();
+        s.save_inbox(&[patrol_model::InboxItem {
+            seq: 1,
+            message: patrol_model::InboxMessage::Order(patrol_model::DispatchOrder {
+                id: dispatch,
+                kind: DispatchKind::Theft,
+                tier: Tier::Three,
+                target: LatLon {
+                    lat: 29.031,
+                    lon: 111.690,
+                },
+                radius_m: 100.0,
+                address: None,
+                note: None,
+                call_ms: now,
+                sent_ms: now,
+            }),
+        }])
+        .unwrap();
+        s.record_dispatch_step(
+            dispatch,
+            DispatchStepKind::Accepted,
+            None,
+            None,
+            false,
+            here(),
+        )
+        .unwrap();
         s.append(
             &withdraw(
                 &a,

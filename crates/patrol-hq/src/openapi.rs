@@ -1,5 +1,5 @@
-//! The OpenAPI document, generated from the handlers' annotations and the v1 wire types, served
-//! at `/api/openapi.json`.
+//! The OpenAPI document, served at `/api/openapi.json`: its paths are collected from the router
+//! ([`routes::api`], utoipa-axum), its info, security schemes and shared schemas are here.
 
 use crate::routes;
 use axum::Json;
@@ -10,23 +10,6 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Patrol HQ", description = "Device sync (protocol v1) and the command centre's data."),
-    paths(
-        routes::device::hello, routes::device::enroll, routes::device::head, routes::device::upload,
-        routes::device::receipt, routes::photos::offer, routes::photos::append, routes::reference::changes,
-        routes::operator::devices, routes::operator::revoke, routes::operator::create_enrollment,
-        routes::operator::daily_stats, routes::operator::range_stats, routes::operator::campaign_stats, routes::operator::patrols, routes::operator::routes_geojson,
-        routes::operator::routes_gpx, routes::operator::reports_csv, routes::operator::post_compliance,
-        routes::operator::units, routes::operator::quarantine, routes::operator::conflicts,
-        routes::operator::verify, routes::operator::ledger, routes::operator::photo, routes::operator::city,
-        routes::operator::import_city, routes::operator::audit, routes::operator::operators,
-        routes::session::sign_in, routes::session::current, routes::session::sign_out,
-        routes::command::events, routes::command::coverage, routes::command::presence,
-        routes::command::patrol_track, routes::command::reports, routes::command::bulletin,
-        routes::command::map_info, routes::command::map_tile,
-        routes::dispatch::board, routes::dispatch::create, routes::dispatch::one,
-        routes::dispatch::recommend, routes::dispatch::send, routes::dispatch::reassign,
-        routes::dispatch::close, routes::dispatch::inbox, routes::dispatch::ack,
-    ),
     components(schemas(
         v1::ErrorBody, v1::Hello, v1::EnrollRequest, v1::EnrollResponse, v1::Head, v1::UploadRequest,
         v1::UploadResponse, v1::EntryProblem, v1::Conflict, v1::PhotoOffer, v1::PhotoUpload,
@@ -83,6 +66,12 @@ impl Modify for Security {
     }
 }
 
+/// The document as [`routes::api`] collects it from the routes, made once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| routes::api().1)
+}
+
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi().clone())
 }

@@ -12,80 +12,76 @@ pub(crate) mod session;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::get;
 
 pub use json::ApiJson;
 
+/// The HTTP routes. Every API route is declared once, through its `#[utoipa::path]`
+/// annotation: [`api`] collects the routes and the OpenAPI document from the same list, so no
+/// route can be served without being documented, or documented without being served.
 pub fn routes() -> Router<AppState> {
+    let (api, _) = api();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/openapi.json", get(crate::openapi::document))
-        .route("/api/v1/hello", get(device::hello))
-        .route("/api/v1/enroll", post(device::enroll))
-        .route("/api/v1/devices/{device_id}/head", get(device::head))
-        .route(
-            "/api/v1/devices/{device_id}/entries",
-            post(device::upload).get(operator::ledger),
-        )
-        .route("/api/v1/devices/{device_id}/receipt", get(device::receipt))
-        .route("/api/v1/photos", post(photos::offer))
-        .route(
-            "/api/v1/photos/{sha256}",
-            patch(photos::append).get(operator::photo),
-        )
-        .route("/api/v1/reference", get(reference::changes))
-        .route("/api/v1/devices", get(operator::devices))
-        .route("/api/v1/devices/{device_id}/revoke", post(operator::revoke))
-        .route("/api/v1/enrollments", post(operator::create_enrollment))
-        .route("/api/v1/stats/daily", get(operator::daily_stats))
-        .route("/api/v1/stats/range", get(operator::range_stats))
-        .route("/api/v1/stats/campaign", get(operator::campaign_stats))
-        .route("/api/v1/patrols", get(operator::patrols))
-        .route("/api/v1/posts/compliance", get(operator::post_compliance))
-        .route("/api/v1/units", get(operator::units))
-        .route(
-            "/api/v1/export/routes.geojson",
-            get(operator::routes_geojson),
-        )
-        .route("/api/v1/export/routes.gpx", get(operator::routes_gpx))
-        .route("/api/v1/export/reports.csv", get(operator::reports_csv))
-        .route("/api/v1/quarantine", get(operator::quarantine))
-        .route("/api/v1/conflicts", get(operator::conflicts))
-        .route("/api/v1/verify", get(operator::verify))
-        .route("/api/v1/audit", get(operator::audit))
-        .route("/api/v1/operators", get(operator::operators))
-        .route(
-            "/api/v1/city",
-            get(operator::city).put(operator::import_city),
-        )
-        .route(
-            "/api/v1/session",
-            post(session::sign_in)
-                .get(session::current)
-                .delete(session::sign_out),
-        )
-        .route(
-            "/api/v1/dispatches",
-            get(dispatch::board).post(dispatch::create),
-        )
-        .route("/api/v1/dispatches/recommend", get(dispatch::recommend))
-        .route("/api/v1/dispatches/{id}", get(dispatch::one))
-        .route("/api/v1/dispatches/{id}/send", post(dispatch::send))
-        .route("/api/v1/dispatches/{id}/reassign", post(dispatch::reassign))
-        .route("/api/v1/dispatches/{id}/close", post(dispatch::close))
-        .route("/api/v1/devices/{device_id}/inbox", get(dispatch::inbox))
-        .route("/api/v1/devices/{device_id}/inbox/ack", post(dispatch::ack))
-        .route("/api/v1/events", get(command::events))
-        .route("/api/v1/coverage", get(command::coverage))
-        .route("/api/v1/presence", get(command::presence))
-        .route(
-            "/api/v1/patrols/{patrol_id}/track",
-            get(command::patrol_track),
-        )
-        .route("/api/v1/reports", get(command::reports))
-        .route("/api/v1/bulletin", get(command::bulletin))
-        .route("/api/v1/map", get(command::map_info))
-        .route("/api/v1/map/tiles/{z}/{x}/{y}", get(command::map_tile))
+        .merge(api)
         // Everything else: the command-centre page (`/`, its files, its own routes).
         .fallback(crate::web::serve)
+}
+
+/// The API's routes and the OpenAPI document made from them (info, security schemes and
+/// shared schemas from [`crate::openapi::ApiDoc`]).
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        // Devices: sync (protocol v1).
+        .routes(routes!(device::hello))
+        .routes(routes!(device::enroll))
+        .routes(routes!(device::head))
+        .routes(routes!(device::upload, operator::ledger))
+        .routes(routes!(device::receipt))
+        .routes(routes!(photos::offer))
+        .routes(routes!(photos::append, operator::photo))
+        .routes(routes!(reference::changes))
+        .routes(routes!(dispatch::inbox))
+        .routes(routes!(dispatch::ack))
+        // Operators.
+        .routes(routes!(operator::devices))
+        .routes(routes!(operator::revoke))
+        .routes(routes!(operator::create_enrollment))
+        .routes(routes!(operator::daily_stats))
+        .routes(routes!(operator::range_stats))
+        .routes(routes!(operator::campaign_stats))
+        .routes(routes!(operator::patrols))
+        .routes(routes!(operator::post_compliance))
+        .routes(routes!(operator::units))
+        .routes(routes!(operator::routes_geojson))
+        .routes(routes!(operator::routes_gpx))
+        .routes(routes!(operator::reports_csv))
+        .routes(routes!(operator::quarantine))
+        .routes(routes!(operator::conflicts))
+        .routes(routes!(operator::verify))
+        .routes(routes!(operator::audit))
+        .routes(routes!(operator::operators))
+        .routes(routes!(operator::city, operator::import_city))
+        // The command-centre page: its session, live channel and layers.
+        .routes(routes!(session::sign_in, session::current, session::sign_out))
+        .routes(routes!(command::events))
+        .routes(routes!(command::coverage))
+        .routes(routes!(command::presence))
+        .routes(routes!(command::patrol_track))
+        .routes(routes!(command::reports))
+        .routes(routes!(command::bulletin))
+        .routes(routes!(command::map_info))
+        .routes(routes!(command::map_tile))
+        // Dispatch.
+        .routes(routes!(dispatch::board, dispatch::create))
+        .routes(routes!(dispatch::recommend))
+        .routes(routes!(dispatch::one))
+        .routes(routes!(dispatch::send))
+        .routes(routes!(dispatch::reassign))
+        .routes(routes!(dispatch::close))
+        .split_for_parts()
 }
