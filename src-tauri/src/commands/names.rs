@@ -28,4 +28,7 @@ pub const ALL: &[&str] = &[
     "get_settings",
     "set_settings",
     "start_position_source",
+    "dispatches",
+    "dispatch_step",
+    "scene_suggestion",
 ];
