@@ -639,7 +639,9 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
 
     let city = patrol_e2e::demo_city();
     let tz = city.tz();
-    let day = chrono::TimeZone::timestamp_millis_opt(&tz, now_ms())
+    // The day the patrol started (ten minutes ago): just after local midnight its last minutes
+    // fall on the next day, and this day is still the one holding its start and the withdrawal.
+    let day = chrono::TimeZone::timestamp_millis_opt(&tz, now_ms() - 600_000)
         .unwrap()
         .date_naive();
     let midnight = |d: chrono::NaiveDate| {
