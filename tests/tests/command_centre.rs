@@ -826,3 +826,76 @@ async fn the_map_pack_is_served_to_operators_only() {
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A phone that lost its fix for ten minutes and found it again 3 km on records the silence as
+/// a tracking gap: HQ counts no distance across it (the day's km from rollups and from the raw
+/// ledger agree), the patrols list says the same, and the route is drawn in two pieces.
+#[tokio::test]
+async fn a_tracking_gap_is_a_gap_in_the_km_and_in_the_route() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq).await;
+    let patrol = PatrolStart {
+        patrol_id: PatrolId::new(),
+        mode: PatrolMode::Foot,
+        group: "G02".into(),
+        officers: vec!["王芳".into()],
+        volunteers: Default::default(),
+        vehicle_plate: None,
+    };
+    d.store.start_patrol(patrol, Capture::default()).unwrap();
+    let t0 = d.clock.wall_ms();
+    let fix = |t_s: i64, north_m: f64| PositionFix {
+        accuracy_m: Some(5.0),
+        ..PositionFix::at(t0 + t_s * 1000, 29.03 + north_m / 111_320.0, 111.69)
+    };
+    // Upload in two parts: the walk before the gap, then the gap and the walk after it.
+    for i in 0..=24 {
+        d.store.record_fix(fix(i * 5, i as f64 * 5.0)).unwrap();
+    }
+    d.upload_all(&hq).await;
+    for i in 0..=24 {
+        let out = d
+            .store
+            .record_fix(fix(720 + i * 5, 3_000.0 + i as f64 * 5.0))
+            .unwrap();
+        assert_eq!(out.gap.is_some(), i == 0);
+    }
+    d.store.stop_patrol(None, Capture::default()).unwrap();
+    d.upload_all(&hq).await;
+
+    let tz = patrol_e2e::demo_city().tz();
+    let day = chrono::TimeZone::timestamp_millis_opt(&tz, t0)
+        .unwrap()
+        .date_naive();
+    let stats: v1::DailyStats = serde_json::from_value(
+        hq.get_json(&format!("/api/v1/stats/daily?date={day}"))
+            .await,
+    )
+    .unwrap();
+    // 120 m before and 120 m after; not the 3 km between.
+    assert!(
+        (stats.km_patrolled - 0.24).abs() < 0.003,
+        "{}",
+        stats.km_patrolled
+    );
+    let patrols = hq.get_json(&format!("/api/v1/patrols?date={day}")).await;
+    assert_eq!(patrols[0]["km"], stats.km_patrolled, "{patrols}");
+    // Without rollups (the raw ledger) the same.
+    hq.storage
+        .replace_rollups(d.store.device_id(), &[])
+        .await
+        .unwrap();
+    hq.storage.set_rollups_built(false).await.unwrap();
+    let raw: v1::DailyStats = serde_json::from_value(
+        hq.get_json(&format!("/api/v1/stats/daily?date={day}"))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(raw.km_patrolled, stats.km_patrolled);
+    let routes = hq
+        .get_json(&format!("/api/v1/export/routes.geojson?date={day}"))
+        .await;
+    let geometry = &routes["features"][0]["geometry"];
+    assert_eq!(geometry["type"], "MultiLineString", "{geometry}");
+    assert_eq!(geometry["coordinates"].as_array().unwrap().len(), 2);
+}

@@ -127,6 +127,12 @@ fn summary(r: &Option<Record>) -> String {
         Some(Record::PostArrived(p)) => format!("arrived {}", p.post_id),
         Some(Record::PostLeft(p)) => format!("left {}", p.post_id),
         Some(Record::Supplement(_)) => String::new(),
+        Some(Record::TrackGap(g)) => format!(
+            "no fixes for {} s ({}) on patrol {}",
+            (g.to_ms - g.from_ms) / 1000,
+            g.cause,
+            g.patrol_id
+        ),
         Some(Record::DispatchStep(d)) => {
             let detail = d
                 .outcome

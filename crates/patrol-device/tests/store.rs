@@ -371,3 +371,79 @@ fn data_folder_and_files_are_owner_only() {
     assert_eq!(mode(&dir.path().join("device.sqlite")), 0o600);
     assert_eq!(mode(&dir.path().join("photos").join(&photo.sha256)), 0o600);
 }
+
+#[test]
+fn a_silence_in_the_fixes_is_recorded_as_a_gap_with_its_cause_and_counts_no_distance() {
+    let (dir, mut s, clock) = store();
+    let patrol = start("G07");
+    let patrol_id = patrol.patrol_id;
+    s.start_patrol(patrol, Capture::default()).unwrap();
+    let t0 = clock.wall_ms();
+    let fix = |t_s: i64, north_m: f64| PositionFix {
+        accuracy_m: Some(5.0),
+        ..PositionFix::at(t0 + t_s * 1000, 29.03 + north_m / 111_320.0, 111.69)
+    };
+    // A minute walking 100 m north, fixes every 5 s.
+    for i in 0..=12 {
+        let out = s.record_fix(fix(i * 5, i as f64 * 100.0 / 12.0)).unwrap();
+        assert!(out.gap.is_none());
+    }
+    // The system pauses location; ten minutes later a fix 3 km further north.
+    clock.advance_ms(60_000);
+    s.note_interruption(GapCause::AppPaused).unwrap();
+    let out = s.record_fix(fix(660, 3_100.0)).unwrap();
+    let gap = out.gap.expect("the silence is a gap");
+    match gap.record().unwrap() {
+        Record::TrackGap(g) => {
+            assert_eq!((g.from_ms, g.to_ms), (t0 + 60_000, t0 + 660_000));
+            assert_eq!(g.cause, GapCause::AppPaused);
+            assert_eq!(g.patrol_id, patrol_id);
+        }
+        other => panic!("{other:?}"),
+    }
+    s.record_fix(fix(665, 3_110.0)).unwrap();
+    // About 110 m walked; the 3 km jump is not counted.
+    let d = s.patrol_distance_m(patrol_id).unwrap();
+    assert!((d - 110.0).abs() < 2.0, "{d}");
+    let live = s.live_patrol().unwrap().unwrap().0;
+    assert_eq!(live.distance_m, (d * 10.0).round() / 10.0);
+
+    // Killed mid-patrol: the next silence is the restart's.
+    let last = t0 + 665_000;
+    std::mem::forget(s); // no clean shutdown
+    clock.set_wall_ms(last + 60_000); // the phone is back a minute later
+    let mut s = reopen(&dir, &clock);
+    assert!(s.open_report().unclean_shutdown);
+    let out = s
+        .record_fix(PositionFix {
+            accuracy_m: Some(5.0),
+            ..PositionFix::at(last + 900_000, 29.06, 111.69)
+        })
+        .unwrap();
+    match out.gap.expect("a gap").record().unwrap() {
+        Record::TrackGap(g) => assert_eq!(g.cause, GapCause::DeviceRestarted),
+        other => panic!("{other:?}"),
+    }
+    // A short pause is no gap, and a note from while fixes kept coming explains no later gap.
+    clock.set_wall_ms(last + 900_000);
+    s.note_interruption(GapCause::BatterySaver).unwrap();
+    let at = |t: i64| PositionFix {
+        accuracy_m: Some(5.0),
+        ..PositionFix::at(last + t, 29.06, 111.69)
+    };
+    for t in (960_000..=1_260_000).step_by(60_000) {
+        assert!(s.record_fix(at(t)).unwrap().gap.is_none());
+    }
+    match s
+        .record_fix(at(1_900_000))
+        .unwrap()
+        .gap
+        .expect("a gap")
+        .record()
+        .unwrap()
+    {
+        Record::TrackGap(g) => assert_eq!(g.cause, GapCause::NoFix),
+        other => panic!("{other:?}"),
+    }
+    assert!(s.verify().unwrap().is_intact());
+}

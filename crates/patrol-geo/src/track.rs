@@ -49,12 +49,36 @@ pub fn within_gate(fix: &PositionFix, gate_m: f64) -> bool {
 /// and at HQ; `gate_m` comes from the city (`patrol_model::City::accuracy_gate_of`). Never
 /// negative, never `-0.0`.
 pub fn patrolled_m(fixes: &[PositionFix], gate_m: f64) -> f64 {
+    patrolled_m_across(fixes, gate_m, &[])
+}
+
+/// [`patrolled_m`] with the patrol's recorded tracking gaps (`(from_ms, to_ms)`, see
+/// `patrol_model::TrackGap`): no distance is counted from a fix to the next when a gap lies
+/// between them, so a phone that lost its fix in one street and found it again across the city
+/// adds nothing for the stretch nobody saw. Without gaps it is exactly [`patrolled_m`] (the same
+/// distances, added in the same order).
+pub fn patrolled_m_across(fixes: &[PositionFix], gate_m: f64, gaps: &[(i64, i64)]) -> f64 {
     let kept: Vec<PositionFix> = event_order(fixes)
         .into_iter()
         .filter(|f| within_gate(f, gate_m))
         .collect();
+    let total: f64 = kept
+        .windows(2)
+        .filter(|w| !spans_a_gap(&w[0], &w[1], gaps))
+        .map(|w| Geodesic.distance(point(lat_lon(&w[0])), point(lat_lon(&w[1]))))
+        .sum();
     // `+ 0.0` turns an empty sum's -0.0 into 0.0, which would print as `-0` in JSON.
-    length_m(&kept).max(0.0) + 0.0
+    total.max(0.0) + 0.0
+}
+
+/// Whether a recorded gap lies between two consecutive fixes (both timed, `a` first).
+pub fn spans_a_gap(a: &PositionFix, b: &PositionFix, gaps: &[(i64, i64)]) -> bool {
+    match (a.time_ms, b.time_ms) {
+        (Some(ta), Some(tb)) => gaps
+            .iter()
+            .any(|&(from, to)| ta <= from && to <= tb && from < to),
+        _ => false,
+    }
 }
 
 /// The fixes in event-time order, as every projection reads them: fixes without `time_ms` are

@@ -313,7 +313,7 @@ async fn plan_rollups(
     let held_below = new.first().map_or(0, |e| e.entry.seq);
     for e in new.iter().filter(|e| e.quarantine.is_none()) {
         match e.entry.kind {
-            EntryKind::TrackSegment => patrols.extend(e.patrol_id),
+            EntryKind::TrackSegment | EntryKind::TrackGap => patrols.extend(e.patrol_id),
             EntryKind::Supplement => {
                 // A supplement of an entry HQ already holds: what was it?
                 if let Ok(Record::Supplement(sup)) = e.entry.record()
@@ -452,6 +452,8 @@ pub const NOT_TRACKS: &[patrol_model::EntryKind] = &[
     patrol_model::EntryKind::PostArrived,
     patrol_model::EntryKind::PostLeft,
     patrol_model::EntryKind::Supplement,
+    patrol_model::EntryKind::DispatchStep,
+    patrol_model::EntryKind::TrackGap,
 ];
 
 /// The local days `from..=to` (UTC `start..end`), each day's figures with totals: the entries

@@ -80,6 +80,7 @@ pub enum EntryKind {
     PostLeft,
     Supplement,
     DispatchStep,
+    TrackGap,
 }
 
 impl EntryKind {
@@ -96,6 +97,7 @@ impl EntryKind {
         EntryKind::PostLeft,
         EntryKind::Supplement,
         EntryKind::DispatchStep,
+        EntryKind::TrackGap,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -112,6 +114,7 @@ impl EntryKind {
             EntryKind::PostLeft => "post_left",
             EntryKind::Supplement => "supplement",
             EntryKind::DispatchStep => "dispatch_step",
+            EntryKind::TrackGap => "track_gap",
         }
     }
 }
@@ -148,6 +151,7 @@ impl Record {
             Record::PostLeft(_) => EntryKind::PostLeft,
             Record::Supplement(_) => EntryKind::Supplement,
             Record::DispatchStep(_) => EntryKind::DispatchStep,
+            Record::TrackGap(_) => EntryKind::TrackGap,
         }
     }
 
@@ -168,6 +172,7 @@ impl Record {
             Record::PostLeft(r) => json(r),
             Record::Supplement(r) => json(r),
             Record::DispatchStep(r) => json(r),
+            Record::TrackGap(r) => json(r),
         }
     }
 
@@ -191,6 +196,7 @@ impl Record {
             EntryKind::PostLeft => Record::PostLeft(j(kind, bytes)?),
             EntryKind::Supplement => Record::Supplement(j(kind, bytes)?),
             EntryKind::DispatchStep => Record::DispatchStep(j(kind, bytes)?),
+            EntryKind::TrackGap => Record::TrackGap(j(kind, bytes)?),
         })
     }
 }

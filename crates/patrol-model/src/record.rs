@@ -487,6 +487,7 @@ pub enum Record {
     PostLeft(PostDeparture),
     Supplement(Supplement),
     DispatchStep(crate::DispatchStep),
+    TrackGap(crate::TrackGap),
 }
 
 impl Record {
@@ -504,6 +505,7 @@ impl Record {
             Record::PostArrived(r) => r.patrol_id,
             Record::PostLeft(r) => r.patrol_id,
             Record::DispatchStep(r) => r.patrol_id,
+            Record::TrackGap(r) => Some(r.patrol_id),
             Record::Supplement(_) => None,
         }
     }
@@ -534,6 +536,7 @@ impl Record {
             Record::PatrolStarted(_)
             | Record::PatrolStopped(_)
             | Record::TrackSegment(_)
+            | Record::TrackGap(_)
             | Record::Supplement(_) => None,
         }
     }
@@ -638,6 +641,7 @@ impl Record {
                 opt_at(&r.evidence.at).map_err(|e| e.within("evidence"))
             }
             Record::DispatchStep(r) => r.validate(),
+            Record::TrackGap(r) => r.validate(),
             Record::Supplement(s) => {
                 text("reason", &s.reason, true, 500)?;
                 if s.target_seq == 0 {

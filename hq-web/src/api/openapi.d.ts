@@ -1270,8 +1270,9 @@ export interface components {
             /**
              * Format: double
              * @description Geodesic length through those fixes in event-time order, in km (rounded to the metre,
-             *     never negative nor `-0`). Fixes worse than the accuracy gate are stepped over and gaps are
-             *     bridged by a straight line, like the daily `km_patrolled` (`patrol_geo::track::patrolled_m`).
+             *     never negative nor `-0`). Fixes worse than the accuracy gate are stepped over and nothing
+             *     counts across a recorded tracking gap, like the daily `km_patrolled`
+             *     (`patrol_geo::track::patrolled_m_across`).
              */
             km: number;
             mode: string;

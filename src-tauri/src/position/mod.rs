@@ -313,6 +313,12 @@ pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: Patr
         Err(tauri_plugin_patrol_location::Error::PermissionDenied(e)) => {
             log::warn!("location permission refused: {e}");
             state.position.permission_refused();
+            // The silence that follows is the permission's, not the receiver's.
+            if let Err(e) = state.with_store(|s| {
+                s.note_interruption(patrol_model::GapCause::PermissionRevoked)
+            }) {
+                log::warn!("{}", e.message);
+            }
         }
         #[allow(unreachable_patterns)]
         Err(e) => log::warn!("background location not started: {e}"),

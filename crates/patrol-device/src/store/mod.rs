@@ -192,6 +192,10 @@ impl Store {
             // A crash may have left buffered fixes of a patrol that was since stopped; seal them.
             store.flush_stale_buffer()?;
         }
+        // Killed or powered off mid-patrol: the silence until the next fix is a restart's.
+        if unclean && store.open_patrol()?.is_some() {
+            store.note_interruption(patrol_model::GapCause::DeviceRestarted)?;
+        }
         Ok(store)
     }
 

@@ -76,14 +76,28 @@ impl Store {
         Ok(fixes)
     }
 
+    /// The tracking gaps recorded on a patrol, `(from_ms, to_ms)` (withdrawn ones left out).
+    pub fn patrol_gaps(&self, patrol_id: PatrolId) -> Result<Vec<(i64, i64)>> {
+        Ok(self
+            .standing(&[EntryKind::TrackGap])?
+            .into_iter()
+            .filter_map(|e| match e.record {
+                Record::TrackGap(g) if g.patrol_id == patrol_id => Some(g.span()),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The distance a patrol covered so far, in metres: its fixes ([`Store::patrol_fixes`])
-    /// measured with `patrol_geo::track::patrolled_m` through the city's accuracy gate, exactly
-    /// as HQ measures a patrol's `km`, so the officer's screen and HQ's figure agree.
+    /// measured with `patrol_geo::track::patrolled_m_across` through the city's accuracy gate and
+    /// across none of its recorded gaps, exactly as HQ measures a patrol's `km`, so the
+    /// officer's screen and HQ's figure agree.
     pub fn patrol_distance_m(&self, patrol_id: PatrolId) -> Result<f64> {
         let gate_m = City::accuracy_gate_of(self.city()?.as_ref());
-        Ok(patrol_geo::track::patrolled_m(
+        Ok(patrol_geo::track::patrolled_m_across(
             &self.patrol_fixes(patrol_id)?,
             gate_m,
+            &self.patrol_gaps(patrol_id)?,
         ))
     }
 
@@ -106,7 +120,11 @@ impl Store {
             _ => None,
         };
         let gate_m = City::accuracy_gate_of(self.city()?.as_ref());
-        let distance_m = patrol_geo::track::patrolled_m(&fixes, gate_m);
+        let distance_m = patrol_geo::track::patrolled_m_across(
+            &fixes,
+            gate_m,
+            &self.patrol_gaps(open.patrol_id)?,
+        );
         let view = views::LivePatrol {
             patrol_id: open.patrol_id,
             group: open.group,

@@ -6,9 +6,16 @@
 use super::{Capture, Store};
 use crate::{Error, Result, Warning, views};
 use patrol_model::{
-    Entry, EntryKind, LatLon, PatrolId, PatrolStart, PatrolStop, PositionFix, Record, TrackSegment,
+    Entry, EntryKind, GapCause, LatLon, PatrolId, PatrolStart, PatrolStop, PositionFix, Record,
+    TrackGap, TrackSegment,
 };
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+/// Where [`Store::note_interruption`] keeps its note (a setting: `cause@ms`).
+const INTERRUPTION_KEY: &str = "tracking_interruption";
+/// How long before the last fix of a gap a noted interruption still explains it: a system pause
+/// lands around the last fix; one noted while fixes kept coming afterwards was over.
+pub const INTERRUPTION_KEPT_MS: i64 = 120_000;
 
 /// When buffered fixes become a track-segment entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +56,8 @@ pub struct FixOutcome {
     pub buffered: usize,
     /// The track segment sealed by this fix, if the policy flushed.
     pub sealed: Option<Entry>,
+    /// The tracking gap this fix ended, recorded before it.
+    pub gap: Option<Entry>,
 }
 
 /// A patrol started, and what the officer should know about it.
@@ -91,12 +100,38 @@ impl Store {
         Ok(Started { entry, warning })
     }
 
-    /// Buffer one fix of the running patrol, sealing a segment when the policy says so.
+    /// Buffer one fix of the running patrol, sealing a segment when the policy says so. When
+    /// the previous fix of the patrol is older than the city's gap limit
+    /// ([`patrol_model::gap_after_ms`]: twice the heartbeat), the silence is recorded first as a
+    /// [`TrackGap`] entry with its cause (what [`Store::note_interruption`] was told, else
+    /// `no-fix`), so no distance or route line is drawn across it.
     pub fn record_fix(&mut self, fix: PositionFix) -> Result<FixOutcome> {
         fix.validate()?;
         let fix = fix.quantized();
         let patrol_id = self.open_patrol()?.ok_or(Error::NoOpenPatrol)?.patrol_id;
+        let limit_ms =
+            patrol_model::gap_after_ms(&self.city()?.map(|c| c.sampling()).unwrap_or_default());
         let tx = self.write_tx()?;
+        let mut gap = None;
+        if let (Some(t), Some(prev)) = (fix.time_ms, self.last_fix_ms(&tx, patrol_id)?)
+            && t - prev > limit_ms
+        {
+            let cause = self.take_interruption(&tx, prev, t)?;
+            let record = Record::TrackGap(TrackGap {
+                patrol_id,
+                from_ms: prev,
+                to_ms: t,
+                cause,
+            });
+            let capture = Capture {
+                gnss_ms: fix.gnss_ms,
+                position: Some(patrol_model::LatLon {
+                    lat: fix.lat,
+                    lon: fix.lon,
+                }),
+            };
+            gap = self.append_in(&tx, &[record], capture)?.pop();
+        }
         tx.execute(
             "INSERT INTO fix_buffer (patrol_id, fix) VALUES (?1, ?2)",
             params![
@@ -122,7 +157,70 @@ impl Store {
             patrol_id,
             buffered,
             sealed,
+            gap,
         })
+    }
+
+    /// Tell the store why fixes may stop coming (the system paused location, permission was
+    /// taken, a battery saver): a gap that follows within [`INTERRUPTION_KEPT_MS`] is recorded
+    /// with this cause instead of `no-fix`.
+    pub fn note_interruption(&self, cause: GapCause) -> Result<()> {
+        let now = self.clock.wall_ms();
+        self.set_setting(INTERRUPTION_KEY, &format!("{}@{now}", cause.slug()))
+    }
+
+    /// The time of the running patrol's last fix: the buffer's newest, else its last sealed
+    /// segment's.
+    fn last_fix_ms(&self, tx: &Transaction<'_>, patrol_id: PatrolId) -> Result<Option<i64>> {
+        let buffered = read_buffer(tx, patrol_id)?
+            .iter()
+            .filter_map(|f| f.time_ms)
+            .max();
+        if buffered.is_some() {
+            return Ok(buffered);
+        }
+        let last: Option<Vec<u8>> = tx
+            .query_row(
+                "SELECT payload FROM ledger WHERE kind = 'track_segment' ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(match last {
+            Some(bytes) => match Record::decode_payload(EntryKind::TrackSegment, &bytes)? {
+                Record::TrackSegment(t) if t.patrol_id == patrol_id => {
+                    t.fixes.iter().filter_map(|f| f.time_ms).max()
+                }
+                _ => None,
+            },
+            None => None,
+        })
+    }
+
+    /// The noted interruption's cause when it was noted around the gap (from
+    /// [`INTERRUPTION_KEPT_MS`] before its last fix to its end), else `no-fix`; the note is used
+    /// up either way.
+    fn take_interruption(
+        &self,
+        tx: &Transaction<'_>,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<GapCause> {
+        let key = format!("setting.{INTERRUPTION_KEY}");
+        let noted: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [&key])?;
+        let cause = noted.and_then(|v| {
+            let (slug, at) = v.split_once('@')?;
+            let at: i64 = at.parse().ok()?;
+            (at >= from_ms - INTERRUPTION_KEPT_MS && at <= to_ms)
+                .then(|| slug.parse::<GapCause>().ok())
+                .flatten()
+        });
+        Ok(cause.unwrap_or(GapCause::NoFix))
     }
 
     /// Seal the buffer and stop the running patrol, atomically.

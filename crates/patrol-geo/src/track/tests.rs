@@ -231,3 +231,28 @@ fn patrolled_distance_is_never_negative_zero() {
         assert!(m == 0.0 && m.is_sign_positive(), "{name}: {m}");
     }
 }
+
+#[test]
+fn a_recorded_gap_counts_no_distance_and_without_gaps_nothing_changes() {
+    let fix = |t: i64, lat: f64| {
+        let mut f = PositionFix::at(1_764_400_000_000 + t * 1000, lat, 111.69);
+        f.accuracy_m = Some(5.0);
+        f
+    };
+    // 100 m north in 20 s, then silence for 10 minutes, then found 3 km further north.
+    let mut fixes: Vec<PositionFix> = (0..=20)
+        .map(|t| fix(t, 29.03 + t as f64 * 4.5e-5))
+        .collect();
+    fixes.extend((620..=640).map(|t| fix(t, 29.06 + (t - 620) as f64 * 4.5e-5)));
+    let straight = patrolled_m(&fixes, 50.0);
+    assert_eq!(patrolled_m_across(&fixes, 50.0, &[]), straight);
+    let gap = (1_764_400_000_000 + 20_000, 1_764_400_000_000 + 620_000);
+    let honest = patrolled_m_across(&fixes, 50.0, &[gap]);
+    assert!(straight > 3_000.0, "{straight}");
+    assert!((honest - 200.0).abs() < 5.0, "{honest}");
+    // Order does not matter; a gap elsewhere changes nothing.
+    let mut shuffled = fixes.clone();
+    shuffled.reverse();
+    assert_eq!(patrolled_m_across(&shuffled, 50.0, &[gap]), honest);
+    assert_eq!(patrolled_m_across(&fixes, 50.0, &[(0, 1)]), straight);
+}

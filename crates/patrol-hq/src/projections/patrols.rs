@@ -40,8 +40,9 @@ pub struct PatrolSummary {
     /// Fixes of the route: timed fixes of every standing track segment, duplicates once.
     pub fixes: usize,
     /// Geodesic length through those fixes in event-time order, in km (rounded to the metre,
-    /// never negative nor `-0`). Fixes worse than the accuracy gate are stepped over and gaps are
-    /// bridged by a straight line, like the daily `km_patrolled` (`patrol_geo::track::patrolled_m`).
+    /// never negative nor `-0`). Fixes worse than the accuracy gate are stepped over and nothing
+    /// counts across a recorded tracking gap, like the daily `km_patrolled`
+    /// (`patrol_geo::track::patrolled_m_across`).
     pub km: f64,
 }
 
@@ -50,8 +51,8 @@ pub struct PatrolSummary {
 pub struct PatrolRoute {
     #[serde(flatten)]
     pub summary: PatrolSummary,
-    /// The fixes in event-time order, split where the gap between two fixes exceeds
-    /// [`ROUTE_GAP_MS`]. Every fix is kept (simplify for display with
+    /// The fixes in event-time order, split where the device recorded a tracking gap or where two
+    /// fixes are more than [`ROUTE_GAP_MS`] apart. Every fix is kept (simplify for display with
     /// `patrol_geo::track::simplify_for_display`, never for storage).
     pub segments: Vec<Vec<PositionFix>>,
 }
@@ -82,9 +83,9 @@ pub fn patrol_routes(
 ) -> Vec<PatrolRoute> {
     collect(entries, supplements, City::accuracy_gate_of(city))
         .into_iter()
-        .map(|(summary, fixes)| PatrolRoute {
+        .map(|(summary, (fixes, gaps))| PatrolRoute {
             summary,
-            segments: split_at_gaps(fixes, ROUTE_GAP_MS),
+            segments: split_at_gaps(fixes, ROUTE_GAP_MS, &gaps),
         })
         .collect()
 }
@@ -116,15 +117,19 @@ struct Acc {
     started_ms: i64,
     stopped_ms: Option<i64>,
     fixes: Vec<PositionFix>,
+    gaps: Vec<(i64, i64)>,
 }
 
-/// Summaries with their fixes in event-time order; `km` measured through the fixes within
-/// `gate_m`.
+/// The fixes of a route in event-time order, and its recorded tracking gaps.
+type Route = (Vec<PositionFix>, Vec<(i64, i64)>);
+
+/// Summaries with their fixes in event-time order and their gaps; `km` measured through the
+/// fixes within `gate_m`, across no gap.
 fn collect(
     entries: &[StoredEntry],
     supplements: &[StoredEntry],
     gate_m: f64,
-) -> Vec<(PatrolSummary, Vec<PositionFix>)> {
+) -> Vec<(PatrolSummary, Route)> {
     let standing = standing(entries, supplements);
     let mut acc: BTreeMap<(DeviceId, PatrolId), Acc> = BTreeMap::new();
     // Starts first, so a stop or segment ordered before its start (clock trouble) still counts.
@@ -136,6 +141,7 @@ fn collect(
                     started_ms: e.event_ms(),
                     stopped_ms: None,
                     fixes: Vec::new(),
+                    gaps: Vec::new(),
                 });
         }
     }
@@ -151,14 +157,19 @@ fn collect(
                     a.fixes.extend_from_slice(&t.fixes);
                 }
             }
+            Record::TrackGap(g) => {
+                if let Some(a) = acc.get_mut(&(e.device_id(), g.patrol_id)) {
+                    a.gaps.push(g.span());
+                }
+            }
             _ => {}
         }
     }
-    let mut out: Vec<(PatrolSummary, Vec<PositionFix>)> = acc
+    let mut out: Vec<(PatrolSummary, Route)> = acc
         .into_iter()
         .map(|((device_id, patrol_id), a)| {
             let fixes = patrol_geo::track::event_order(&a.fixes);
-            let metres = patrol_geo::track::patrolled_m(&fixes, gate_m);
+            let metres = patrol_geo::track::patrolled_m_across(&fixes, gate_m, &a.gaps);
             let summary = PatrolSummary {
                 patrol_id,
                 device_id,
@@ -172,7 +183,7 @@ fn collect(
                 fixes: fixes.len(),
                 km: super::stats::km(metres),
             };
-            (summary, fixes)
+            (summary, (fixes, a.gaps))
         })
         .collect();
     out.sort_by_key(|(s, _)| (s.started_ms, s.device_id, s.patrol_id));
@@ -180,17 +191,25 @@ fn collect(
 }
 
 /// Split fixes (in event-time order, all timed) where consecutive fixes are more than `gap_ms`
-/// apart. No fixes give no segments.
-fn split_at_gaps(fixes: Vec<PositionFix>, gap_ms: i64) -> Vec<Vec<PositionFix>> {
+/// apart or a recorded gap lies between them. No fixes give no segments.
+fn split_at_gaps(
+    fixes: Vec<PositionFix>,
+    gap_ms: i64,
+    recorded: &[(i64, i64)],
+) -> Vec<Vec<PositionFix>> {
     let mut segments: Vec<Vec<PositionFix>> = Vec::new();
-    let mut last_ms: Option<i64> = None;
     for f in fixes {
-        let t = f.time_ms.unwrap_or_default();
-        match (segments.last_mut(), last_ms) {
-            (Some(seg), Some(prev)) if t - prev <= gap_ms => seg.push(f),
+        match segments.last_mut() {
+            Some(seg)
+                if seg.last().is_some_and(|prev| {
+                    f.time_ms.unwrap_or_default() - prev.time_ms.unwrap_or_default() <= gap_ms
+                        && !patrol_geo::track::spans_a_gap(prev, &f, recorded)
+                }) =>
+            {
+                seg.push(f)
+            }
             _ => segments.push(vec![f]),
         }
-        last_ms = Some(t);
     }
     segments
 }

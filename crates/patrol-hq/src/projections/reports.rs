@@ -281,6 +281,7 @@ fn detail(record: &Record) -> Option<Detail> {
         Record::PatrolStarted(_)
         | Record::PatrolStopped(_)
         | Record::TrackSegment(_)
+        | Record::TrackGap(_)
         | Record::Supplement(_) => return None,
     })
 }

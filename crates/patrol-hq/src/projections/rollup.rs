@@ -193,6 +193,19 @@ pub fn roll(
                     extend(row, &fixes, ctx);
                 }
             }
+            // A recorded gap: no distance across it, so its patrol-days are recomputed from
+            // the ledger (where the gap is) instead of extended fix by fix.
+            Ok(Record::TrackGap(g)) => {
+                for day in [local_day(g.from_ms, tz), local_day(g.to_ms, tz)]
+                    .into_iter()
+                    .flatten()
+                {
+                    touch(&mut changed, (g.patrol_id, day));
+                    rows.entry((g.patrol_id, day))
+                        .or_insert_with(|| fresh(device, g.patrol_id, day, ctx))
+                        .dirty = true;
+                }
+            }
             Ok(Record::Supplement(s)) => {
                 let target = in_batch
                     .get(&s.target_seq)
@@ -238,14 +251,19 @@ pub fn rollups_from_ledger(
 ) -> Vec<TrackRollup> {
     let tz = ctx.tz;
     let mut fixes: BTreeMap<(DeviceId, PatrolId, NaiveDate), Vec<PositionFix>> = BTreeMap::new();
+    let mut gaps: BTreeMap<PatrolId, Vec<(i64, i64)>> = BTreeMap::new();
     for e in standing(entries, supplements) {
-        if let Record::TrackSegment(t) = &e.record
-            && let Some(day) = local_day(e.event_ms(), tz)
-        {
-            fixes
-                .entry((e.device_id(), t.patrol_id, day))
-                .or_default()
-                .extend_from_slice(&t.fixes);
+        match &e.record {
+            Record::TrackSegment(t) => {
+                if let Some(day) = local_day(e.event_ms(), tz) {
+                    fixes
+                        .entry((e.device_id(), t.patrol_id, day))
+                        .or_default()
+                        .extend_from_slice(&t.fixes);
+                }
+            }
+            Record::TrackGap(g) => gaps.entry(g.patrol_id).or_default().push(g.span()),
+            _ => {}
         }
     }
     fixes
@@ -257,6 +275,10 @@ pub fn rollups_from_ledger(
             }
             let mut row = fresh(device_id, patrol_id, day, ctx);
             extend(&mut row, &ordered, ctx);
+            // Nothing counts across a recorded tracking gap: the distance is the raw answer's.
+            if let Some(g) = gaps.get(&patrol_id) {
+                row.metres = patrol_geo::track::patrolled_m_across(&ordered, row.gate_m, g);
+            }
             Some(row)
         })
         .collect()
@@ -272,19 +294,25 @@ pub fn patrol_metres_of_day(
     gate_m: f64,
 ) -> BTreeMap<PatrolId, f64> {
     let mut tracks: BTreeMap<PatrolId, Vec<PositionFix>> = BTreeMap::new();
+    let mut gaps: BTreeMap<PatrolId, Vec<(i64, i64)>> = BTreeMap::new();
     for e in standing(entries, supplements) {
-        if let Record::TrackSegment(t) = &e.record
-            && local_day(e.event_ms(), tz) == Some(day)
-        {
-            tracks
-                .entry(t.patrol_id)
-                .or_default()
-                .extend_from_slice(&t.fixes);
+        match &e.record {
+            Record::TrackSegment(t) if local_day(e.event_ms(), tz) == Some(day) => {
+                tracks
+                    .entry(t.patrol_id)
+                    .or_default()
+                    .extend_from_slice(&t.fixes);
+            }
+            Record::TrackGap(g) => gaps.entry(g.patrol_id).or_default().push(g.span()),
+            _ => {}
         }
     }
     tracks
         .into_iter()
-        .map(|(p, fixes)| (p, patrol_geo::track::patrolled_m(&fixes, gate_m)))
+        .map(|(p, fixes)| {
+            let g = gaps.get(&p).map_or(&[][..], Vec::as_slice);
+            (p, patrol_geo::track::patrolled_m_across(&fixes, gate_m, g))
+        })
         .collect()
 }
 

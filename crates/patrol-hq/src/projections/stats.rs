@@ -94,6 +94,7 @@ pub fn daily_stats_with(
         ..DailyStats::default()
     };
     let mut tracks: BTreeMap<PatrolId, Vec<PositionFix>> = BTreeMap::new();
+    let mut gaps: BTreeMap<PatrolId, Vec<(i64, i64)>> = BTreeMap::new();
     // Visits open per device, followed through the whole window (a visit opened late the day
     // before is still open this morning).
     let mut on_post: BTreeSet<(DeviceId, PostId)> = BTreeSet::new();
@@ -117,6 +118,9 @@ pub fn daily_stats_with(
             Record::PostLeft(l) => {
                 on_post.remove(&(e.device_id(), l.post_id.clone()));
             }
+            // Of any day in the window: a gap recorded just after midnight still splits the
+            // last stretch of the evening from the morning's.
+            Record::TrackGap(g) => gaps.entry(g.patrol_id).or_default().push(g.span()),
             _ => {}
         }
         if !today {
@@ -172,6 +176,7 @@ pub fn daily_stats_with(
             | Record::TrackSegment(_)
             | Record::PatrolStopped(_)
             | Record::PostLeft(_)
+            | Record::TrackGap(_)
             | Record::Supplement(_) => {}
             // Dispatch figures come from HQ's dispatch board (`service::dispatch`).
             Record::DispatchStep(_) => {}
@@ -182,8 +187,11 @@ pub fn daily_stats_with(
     let total: f64 = match metres {
         Some(given) => given.values().sum(),
         None => tracks
-            .values()
-            .map(|fixes| patrol_geo::track::patrolled_m(fixes, gate_m))
+            .iter()
+            .map(|(patrol, fixes)| {
+                let gaps = gaps.get(patrol).map_or(&[][..], Vec::as_slice);
+                patrol_geo::track::patrolled_m_across(fixes, gate_m, gaps)
+            })
             .sum(),
     };
     s.km_patrolled = km(total);

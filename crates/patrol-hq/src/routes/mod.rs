@@ -67,7 +67,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(operator::operators))
         .routes(routes!(operator::city, operator::import_city))
         // The command-centre page: its session, live channel and layers.
-        .routes(routes!(session::sign_in, session::current, session::sign_out))
+        .routes(routes!(
+            session::sign_in,
+            session::current,
+            session::sign_out
+        ))
         .routes(routes!(command::events))
         .routes(routes!(command::coverage))
         .routes(routes!(command::presence))
