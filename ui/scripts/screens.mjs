@@ -3,6 +3,8 @@
 // enrol → home → start patrol → live patrol (two taps) → lost person → sync → history and the
 // other main screens, asserts visible text, layout (no horizontal overflow, touch targets),
 // CSP and "no network", and saves PNGs at 360×780 and 1024×768 to ../artifacts/screens/.
+// Then a dispatch (派警) walk at 360×640: HQ's order on the full-screen card, refusals, the
+// strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`).
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -40,8 +42,34 @@ function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
-async function walk(browser, base, vp) {
-  console.log(`# ${vp.name}`);
+/** The page helpers every walk uses: screenshots, waiting for text, taps, routes, layout checks. */
+function helpers(page, vpName) {
+  const shot = (name) => page.screenshot({ path: `${OUT}${vpName}-${name}.png` });
+  const see = async (text, timeout = 5000) => page.getByText(text, { exact: false }).first().waitFor({ state: 'visible', timeout });
+  const tap = (name) => page.getByRole('button', { name, exact: false }).first().click();
+  const go = async (hash) => {
+    await page.evaluate((h) => (location.hash = h), hash);
+    await page.waitForTimeout(150);
+  };
+  const layout = async (screen) => {
+    const r = await page.evaluate(() => {
+      const over = document.documentElement.scrollWidth - window.innerWidth;
+      const small = [...document.querySelectorAll('button, input:not([type=file]), select, textarea')]
+        .filter((el) => el.offsetParent !== null && !el.classList.contains('visually-hidden'))
+        .map((el) => ({ el, r: el.getBoundingClientRect() }))
+        .filter(({ r }) => r.height > 0 && r.height < 44)
+        .map(({ el, r }) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 20)}" ${Math.round(r.height)}px`);
+      return { over, small };
+    });
+    assert(r.over <= 0, `${screen}: page is ${r.over}px wider than the viewport`);
+    assert(r.small.length === 0, `${screen}: touch targets under 44px: ${r.small.join('; ')}`);
+  };
+  return { shot, see, tap, go, layout };
+}
+
+/** A fresh browser context at a viewport, the city's clock at the morning peak, page errors and
+ * any request off the machine collected. */
+async function openPage(browser, vp) {
   const ctx = await browser.newContext({
     viewport: { width: vp.width, height: vp.height },
     locale: 'zh-CN',
@@ -66,27 +94,14 @@ async function walk(browser, base, vp) {
     offsite.push(u.href);
     return route.abort();
   });
+  return { ctx, page, pageErrors, offsite };
+}
 
-  const shot = (name) => page.screenshot({ path: `${OUT}${vp.name}-${name}.png` });
-  const see = async (text, timeout = 5000) => page.getByText(text, { exact: false }).first().waitFor({ state: 'visible', timeout });
-  const tap = (name) => page.getByRole('button', { name, exact: false }).first().click();
-  const go = async (hash) => {
-    await page.evaluate((h) => (location.hash = h), hash);
-    await page.waitForTimeout(150);
-  };
-  const layout = async (screen) => {
-    const r = await page.evaluate(() => {
-      const over = document.documentElement.scrollWidth - window.innerWidth;
-      const small = [...document.querySelectorAll('button, input:not([type=file]), select, textarea')]
-        .filter((el) => el.offsetParent !== null && !el.classList.contains('visually-hidden'))
-        .map((el) => ({ el, r: el.getBoundingClientRect() }))
-        .filter(({ r }) => r.height > 0 && r.height < 44)
-        .map(({ el, r }) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 20)}" ${Math.round(r.height)}px`);
-      return { over, small };
-    });
-    assert(r.over <= 0, `${screen}: page is ${r.over}px wider than the viewport`);
-    assert(r.small.length === 0, `${screen}: touch targets under 44px: ${r.small.join('; ')}`);
-  };
+async function walk(browser, base, vp) {
+  console.log(`# ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+
+  const { shot, see, tap, go, layout } = helpers(page, vp.name);
 
   await page.goto(`${base}/?fake-speed=25#/`);
 
@@ -393,6 +408,296 @@ async function walk(browser, base, vp) {
   await ctx.close();
 }
 
+/**
+ * The dispatch card (派警) must fit and be usable one-handed: nothing wider than the viewport
+ * (the page, the card, anything in it), every control at least 56 px tall, and every button of
+ * the action area wholly inside the viewport (no scrolling to answer an order).
+ */
+async function cardLayout(page, screen) {
+  const r = await page.evaluate(() => {
+    const card = document.querySelector('[data-testid="dispatch-card"]');
+    if (!card) return { missing: true };
+    const vw = window.innerWidth;
+    const vh = window.innerHeight;
+    const visible = (el) => el.getClientRects().length > 0 && !el.closest('.visually-hidden') && !(el.closest('svg') && el.tagName !== 'svg');
+    const c = card.getBoundingClientRect();
+    const wide = [...card.querySelectorAll('*')]
+      .filter(visible)
+      .filter((el) => {
+        const b = el.getBoundingClientRect();
+        return b.right > Math.min(c.right, vw) + 0.5 || b.left < Math.max(c.left, 0) - 0.5;
+      })
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className?.baseVal ?? el.className} "${(el.textContent ?? '').trim().slice(0, 16)}"`);
+    const scrollers = [card, ...card.querySelectorAll('.dispatch-body, .dispatch-head, .dispatch-actions')]
+      .filter((el) => el.scrollWidth > el.clientWidth + 0.5)
+      .map((el) => el.className);
+    const small = [...card.querySelectorAll('button, textarea, input')]
+      .filter(visible)
+      .map((el) => ({ el, b: el.getBoundingClientRect() }))
+      .filter(({ b }) => b.height < 56)
+      .map(({ el, b }) => `"${(el.textContent ?? '').trim().slice(0, 16)}" ${Math.round(b.height)}px`);
+    const actions = [...card.querySelectorAll('.dispatch-actions button')].map((el) => {
+      const b = el.getBoundingClientRect();
+      return { text: (el.textContent ?? '').trim(), inside: b.top >= 0 && b.left >= 0 && b.bottom <= vh + 0.5 && b.right <= vw + 0.5 };
+    });
+    return { over: document.documentElement.scrollWidth - vw, wide, scrollers, small, actions };
+  });
+  assert(!r.missing, `${screen}: no dispatch card`);
+  assert(r.over <= 0, `${screen}: page is ${r.over}px wider than the viewport`);
+  assert(r.wide.length === 0, `${screen}: wider than the card: ${r.wide.join('; ')}`);
+  assert(r.scrollers.length === 0, `${screen}: scrolls sideways: ${r.scrollers.join('; ')}`);
+  assert(r.small.length === 0, `${screen}: touch targets under 56px: ${r.small.join('; ')}`);
+  assert(r.actions.length > 0, `${screen}: no buttons to answer with`);
+  const out = r.actions.filter((a) => !a.inside).map((a) => a.text);
+  assert(out.length === 0, `${screen}: buttons outside the viewport: ${out.join(', ')}`);
+  return r;
+}
+
+/** The card's text without the map (whose grid labels are cell ids). */
+const cardText = (card) =>
+  card.evaluate((el) => {
+    const c = el.cloneNode(true);
+    c.querySelectorAll('svg').forEach((x) => x.remove());
+    return c.textContent ?? '';
+  });
+
+/**
+ * Dispatch (派警) at 360×640: HQ sends an order → the full-screen card (zh-CN) with the tier and
+ * the address → a decline without a reason is refused in Chinese, nothing written → accept →
+ * the strip on Home → on patrol at the scene the position suggests on scene → confirm → a
+ * second order in English (screenshots of the card in both languages, 320×640 to 412×915,
+ * light and dark), declined with a preset reason → clear the first with an outcome (none
+ * preselected) → History lists the steps and the dispatches → HQ withdraws an accepted order.
+ */
+async function dispatchWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# dispatch ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  // Record what the card asks the device to vibrate (the desktop build's only alert).
+  await ctx.addInitScript(() => {
+    window.__vibrations = [];
+    Object.defineProperty(navigator, 'vibrate', { configurable: true, value: (p) => (window.__vibrations.push(p), true) });
+  });
+  const { shot, see, tap, go, layout } = helpers(page, vp.name);
+  const card = page.getByTestId('dispatch-card');
+  const strip = page.getByTestId('dispatch-strip');
+  const badge = async () => (await page.getByTestId('unsynced-badge').textContent()) ?? '';
+  const unsynced = async () => Number((await badge()).match(/\d+/)?.[0] ?? 0);
+  // The simulated officer stands at P09 (人民路/皂果路) once a patrol runs.
+  const open = (q) => page.goto(`${base}/?fake-speed=25&fake-hold=P09${q}#/`);
+  const sizes = async (name) => {
+    for (const [w, h] of [[320, 640], [412, 915]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.waitForTimeout(100);
+      await cardLayout(page, `${name} ${w}x${h}`);
+    }
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await cardLayout(page, `${name} 412x915 dark`);
+    await page.screenshot({ path: `${OUT}412x915-${name}-dark.png` });
+    await page.setViewportSize({ width: 320, height: 640 });
+    await cardLayout(page, `${name} 320x640 dark`);
+    await page.screenshot({ path: `${OUT}320x640-${name}-dark.png` });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: vp.width, height: vp.height });
+    await page.waitForTimeout(100);
+  };
+
+  await page.goto(`${base}/?fake-reset&fake-enrolled#/`);
+
+  await check(`dispatch ${vp.name}: HQ sends an order; the full-screen card shows kind, tier and address (zh-CN)`, async () => {
+    await see('开始巡逻');
+    await open('&fake-dispatch=robbery:1:P09');
+    await card.waitFor({ state: 'visible', timeout: 8000 });
+    assert((await card.getAttribute('data-tier')) === '1', 'tier 1 expected');
+    const text = await cardText(card);
+    for (const s of ['新派警', '抢劫抢夺', '1 分钟到场', '人民路 218 号 金鑫珠宝店', '一名男子抢夺手机后向东逃跑', '报警已过', '剩余', '暂无您的定位']) {
+      assert(text.includes(s), `the card lacks "${s}"`);
+    }
+    assert(!/[A-Za-z]{2,}/.test(text), `English on the zh-CN card: ${text.match(/[A-Za-z]{2,}/)}`);
+    const r = await cardLayout(page, 'dispatch-card');
+    assert(r.actions.map((a) => a.text).join('|') === '拒绝|接警', `answers offered: ${r.actions.map((a) => a.text).join('|')}`);
+    assert((await page.getByTestId('map-target').count()) === 1, 'the scene is not on the map');
+    assert(await page.locator('.view').evaluate((el) => el.inert === true), 'the screen under the card still takes taps');
+    assert((await page.evaluate(() => window.__vibrations.length)) >= 1, 'a new order did not vibrate');
+    await shot('dispatch-card');
+    await sizes('dispatch-card');
+  });
+
+  await check(`dispatch ${vp.name}: declining without a reason is refused in Chinese, nothing written`, async () => {
+    const before = await badge();
+    await card.locator('[data-step="declined"]').click();
+    await see('拒绝派警：请说明原因');
+    await card.locator('[data-step="declined"]').click();
+    const err = page.getByTestId('dispatch-error');
+    await err.waitFor();
+    assert((await err.textContent()).includes('拒绝派警必须说明原因'), `refusal says: ${await err.textContent()}`);
+    assert((await card.getAttribute('data-state')) === 'delivered', 'the order is no longer waiting');
+    assert((await badge()) === before, `a refused decline wrote something: ${before} → ${await badge()}`);
+    await cardLayout(page, 'dispatch-decline-refused');
+    await shot('dispatch-decline-refused');
+    await card.getByRole('button', { name: '返回' }).click();
+  });
+
+  await check(`dispatch ${vp.name}: accept → the card collapses to the strip on Home, one entry to sync`, async () => {
+    const before = await unsynced();
+    await card.locator('[data-step="accepted"]').click();
+    await see('已记录 · 接警');
+    await card.waitFor({ state: 'detached' });
+    await strip.waitFor();
+    const s = await strip.textContent();
+    for (const x of ['进行中的派警', '抢劫抢夺', '已接警', '1 分钟到场', '人民路 218 号', '下一步：出发前往']) assert(s.includes(x), `the strip lacks "${x}": ${s}`);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="unsynced-badge"]')?.textContent?.includes(`${n} 条待同步`), before + 1);
+    const box = await strip.boundingBox();
+    assert(box && box.y >= 0 && box.y + box.height <= vp.height && box.height >= 56, 'the strip is not on screen or too small');
+    await layout('home-dispatch-strip');
+    await shot('home-dispatch-strip');
+  });
+
+  await check(`dispatch ${vp.name}: the strip opens the card again with the next steps; 收起 puts it away`, async () => {
+    await strip.click();
+    await card.waitFor();
+    assert((await card.getAttribute('data-mode')) === 'opened', 'not opened from the strip');
+    const r = await cardLayout(page, 'dispatch-card-opened');
+    assert(r.actions.map((a) => a.text).join('|') === '收起|到达现场|出发前往', `steps offered: ${r.actions.map((a) => a.text).join('|')}`);
+    await card.locator('[data-step="collapse"]').click();
+    await card.waitFor({ state: 'detached' });
+    await strip.waitFor();
+  });
+
+  await check(`dispatch ${vp.name}: on patrol at the scene, the position suggests on scene; one tap confirms`, async () => {
+    await tap('开始巡逻');
+    await see('群防力量');
+    await page.selectOption('#group', 'G01');
+    await page.fill('#officers', '张伟');
+    await tap('添加');
+    await page.locator('button[type=submit]').click();
+    await see('巡逻中');
+    await strip.waitFor();
+    await page.getByTestId('map-target').waitFor();
+    await page.clock.runFor('00:30');
+    const banner = page.getByTestId('scene-suggestion');
+    await see('您似乎已到达现场 — 确认到场？', 8000);
+    assert((await banner.textContent()).includes('定位判定'), 'the suggestion does not say why');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await layout('live-patrol-scene-suggestion');
+    await shot('live-patrol-scene-suggestion');
+    await banner.getByRole('button', { name: '确认到场' }).click();
+    await see('已记录 · 到达现场');
+    await banner.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.querySelector('[data-testid="dispatch-strip"]')?.textContent?.includes('下一步：处置完毕'));
+    assert((await strip.textContent()).includes('在现场'), 'the strip does not say on scene');
+  });
+
+  await check(`dispatch ${vp.name}: a second order in English, readable 320×640 to 412×915, light and dark`, async () => {
+    await go('#/settings');
+    await page.locator('#language [data-value="en"]').click();
+    // Saved (the title turns English only once Rust's settings answered) before the reload.
+    await page.locator('h1', { hasText: 'Settings' }).waitFor();
+    // 洞庭大道/皂果路 (P03), about 1.9 km south of the officer at P09.
+    await open('&fake-dispatch=fight:5:P03');
+    await card.waitFor({ state: 'visible', timeout: 8000 });
+    const text = await cardText(card);
+    for (const s of ['New dispatch', 'Fight', 'On scene in 5 min', '洞庭大道 武陵夜市', 'since the call', 'left', 'km S of you']) {
+      assert(text.includes(s), `the English card lacks "${s}": ${text}`);
+    }
+    const r = await cardLayout(page, 'dispatch-card-en');
+    assert(r.actions.map((a) => a.text).join('|') === 'Decline|Accept', `answers offered: ${r.actions.map((a) => a.text).join('|')}`);
+    await shot('dispatch-card-en');
+    await sizes('dispatch-card-en');
+  });
+
+  await check(`dispatch ${vp.name}: decline with a preset reason (en)`, async () => {
+    await card.locator('[data-step="declined"]').click();
+    await see('Decline: say why');
+    await card.locator('#decline-presets [data-value="far"]').click();
+    assert((await card.locator('#decline-presets [aria-checked=true]').textContent()).includes('Too far'), 'preset not selected');
+    await cardLayout(page, 'dispatch-decline-en');
+    await shot('dispatch-decline-en');
+    await card.locator('[data-step="declined"]').click();
+    await see('Recorded · Declined');
+    await card.waitFor({ state: 'detached' });
+    await go('#/settings');
+    await page.locator('#language [data-value="zh-CN"]').click();
+    await page.locator('h1', { hasText: '设置' }).waitFor();
+  });
+
+  await check(`dispatch ${vp.name}: clearing needs an outcome (none preselected); cleared, the strip goes`, async () => {
+    await go('#/');
+    await strip.click();
+    await card.waitFor();
+    await card.locator('[data-step="cleared"]').click();
+    await see('处置结果（必选）');
+    assert((await card.locator('#clear-outcome [aria-checked=true]').count()) === 0, 'an outcome is preselected');
+    await card.locator('[data-step="cleared"]').click();
+    const err = page.getByTestId('dispatch-error');
+    await err.waitFor();
+    assert((await err.textContent()).includes('请先选择处置结果'), `refusal says: ${await err.textContent()}`);
+    await card.locator('#clear-outcome [data-value="resolved"]').click();
+    await cardLayout(page, 'dispatch-clear');
+    await shot('dispatch-clear');
+    await card.locator('[data-step="cleared"]').click();
+    await see('已记录 · 处置完毕');
+    await card.waitFor({ state: 'detached' });
+    await strip.waitFor({ state: 'detached' });
+  });
+
+  await check(`dispatch ${vp.name}: History lists the steps, and the dispatches with their times`, async () => {
+    await go('#/history');
+    await see('派警处置');
+    const steps = await page.locator('.entry', { hasText: '派警处置' }).allTextContents();
+    for (const s of ['接警 · 抢劫抢夺 · 人民路 218 号', '到达现场 · 按定位提示确认 · 抢劫抢夺', '处置完毕 · 现场已解决 · 抢劫抢夺', '拒绝 · 原因：Too far to arrive in time · 打架斗殴']) {
+      assert(steps.some((x) => x.includes(s)), `History lacks "${s}"`);
+    }
+    assert(steps.length === 4 && steps.every((x) => x.includes('待同步')), `steps: ${steps.length}, all pending to sync`);
+    await layout('history-dispatch-steps');
+    await shot('history-dispatch-steps');
+    await page.locator('#history-show [data-value="dispatches"]').click();
+    const items = page.getByTestId('dispatch-history').locator('.dispatch-item');
+    await items.first().waitFor();
+    assert((await items.count()) === 2, `dispatches listed: ${await items.count()}`);
+    const robbery = await items.filter({ hasText: '抢劫抢夺' }).textContent();
+    for (const re of [/已处置/, /收到 \d\d\/\d\d \d\d:\d\d/, /接警 \d\d:\d\d/, /到达现场 \d\d:\d\d/, /处置完毕 \d\d:\d\d/, /结果：现场已解决/]) {
+      assert(re.test(robbery), `the robbery lacks ${re}: ${robbery}`);
+    }
+    const fight = await items.filter({ hasText: '打架斗殴' }).textContent();
+    assert(/已拒绝/.test(fight) && /拒绝 \d\d:\d\d/.test(fight) && fight.includes('拒绝原因：Too far'), `the fight: ${fight}`);
+    await layout('history-dispatches');
+    await shot('history-dispatches');
+  });
+
+  await check(`dispatch ${vp.name}: HQ withdraws an accepted order → 已撤回, why, and a single 知道了`, async () => {
+    await open('&fake-dispatch=theft:3:P03');
+    await card.waitFor({ state: 'visible', timeout: 8000 });
+    await card.locator('[data-step="accepted"]').click();
+    await card.waitFor({ state: 'detached' });
+    await open('&fake-withdraw=改派就近的第3巡逻组');
+    await strip.waitFor();
+    // HQ takes it back 1.5 s after the load; no event comes: the app looks every 15 s.
+    await page.clock.runFor('00:20');
+    await card.waitFor({ state: 'visible', timeout: 8000 });
+    assert((await card.getAttribute('data-mode')) === 'withdrawn', 'not shown as withdrawn');
+    const text = await cardText(card);
+    for (const s of ['已撤回', '盗窃', '指挥中心已撤回此派警', '请勿前往', '撤回原因：改派就近的第3巡逻组']) assert(text.includes(s), `the withdrawal lacks "${s}"`);
+    const r = await cardLayout(page, 'dispatch-withdrawn');
+    assert(r.actions.map((a) => a.text).join('|') === '知道了', `buttons: ${r.actions.map((a) => a.text).join('|')}`);
+    await shot('dispatch-withdrawn');
+    await card.getByRole('button', { name: '知道了' }).click();
+    await card.waitFor({ state: 'detached' });
+    assert((await strip.count()) === 0, 'the strip still shows a withdrawn order');
+    await page.goto(`${base}/?fake-speed=25#/`);
+    await see('巡逻进行中');
+    await page.clock.runFor('00:16');
+    assert((await card.count()) === 0, 'an acknowledged withdrawal came back after a restart');
+  });
+
+  await check(`dispatch ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   const server = await serve(here('../dist'));
@@ -404,6 +709,7 @@ async function main() {
   });
   try {
     for (const vp of VIEWPORTS) await walk(browser, base, vp);
+    await dispatchWalk(browser, base);
   } finally {
     await browser.close();
     server.close();

@@ -2,6 +2,7 @@
 //! keyed by its full route so a new `?draft=`/`?correct=` starts a fresh form.
 
 import { useEffect } from 'preact/hooks';
+import { DispatchLayer } from './components/DispatchCard';
 import { Toasts } from './components/Toasts';
 import { t } from './i18n';
 import { useRoute, type Route } from './router';
@@ -19,6 +20,7 @@ import { Settings } from './screens/Settings';
 import { StartPatrol } from './screens/StartPatrol';
 import { Sync } from './screens/Sync';
 import { ViolationDetails } from './screens/ViolationDetails';
+import { currentCard, useDispatch } from './state/dispatch';
 import { refreshHome, useApp } from './state/store';
 
 function screen(route: Route, hasPatrol: boolean) {
@@ -59,6 +61,8 @@ export function App() {
   const home = useApp((s) => s.home);
   const lang = useApp((s) => s.language);
   const key = `${route.path}?${route.params.toString()}`;
+  // While the dispatch card is up, the screen under it takes no taps and no focus.
+  const cardUp = useDispatch((s) => currentCard(s) !== null);
   useEffect(() => {
     void refreshHome();
     window.scrollTo(0, 0);
@@ -74,10 +78,11 @@ export function App() {
   const view = !home.enrolled && route.path !== '/settings' ? <Enrol /> : screen(route, home.open_patrol !== null);
   return (
     <div class="app" data-lang={lang} key={lang}>
-      <div class="view" key={key}>
+      <div class="view" key={key} inert={cardUp && home.enrolled ? true : undefined}>
         {view}
       </div>
       <Toasts />
+      {home.enrolled ? <DispatchLayer /> : null}
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { render } from 'preact';
 import { initApi } from './api';
 import { App } from './app';
+import { startDispatches } from './state/dispatch';
 import { startStore } from './state/store';
 import './styles/base.css';
 import './styles/components.css';
@@ -11,6 +12,7 @@ import './styles/screens.css';
 async function main() {
   await initApi();
   await startStore();
+  await startDispatches();
   render(<App />, document.getElementById('app')!);
 }
 

@@ -3,9 +3,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors';
 import {
-  ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, ENTRY_KINDS, ERROR_KINDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
+  ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, DISPATCH_KINDS, DISPATCH_OUTCOMES, DISPATCH_STATES, DISPATCH_STEPS, DISPATCH_TIERS,
+  ENTRY_KINDS, ERROR_KINDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
 } from '../src/api/types';
+import { DECLINE_REASONS } from '../src/lib/dispatch-text';
+import { COMPASS_POINTS } from '../src/lib/geo';
 import { DICTIONARIES, LANGUAGES, has, setLanguage, t, tError, tField } from '../src/i18n';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -57,6 +60,15 @@ describe('every slug of the contract has a label', () => {
     ['settings.position', ['gnss', 'simulated', 'gpx-replay', 'none']],
     ['settings.lang', LANGUAGES],
     ['assist.description_hint', ASSISTANCE_KINDS],
+    ['dispatch.kind', DISPATCH_KINDS],
+    ['dispatch.tier', DISPATCH_TIERS.map(String)],
+    ['dispatch.step', DISPATCH_STEPS],
+    ['dispatch.do', DISPATCH_STEPS],
+    ['dispatch.state', DISPATCH_STATES],
+    ['dispatch.outcome', DISPATCH_OUTCOMES],
+    ['dispatch.compass', COMPASS_POINTS],
+    ['dispatch.decline_reason', DECLINE_REASONS],
+    ['history.filter', ['all', 'dispatches']],
   ];
   it.each(families)('%s.*', (prefix, slugs) => {
     expect(slugs.filter((s) => !has(`${prefix}.${s}`))).toEqual([]);
@@ -99,6 +111,16 @@ describe('field names and errors in the user language', () => {
     expect(tError(new ApiError('network', 'could not reach hq'))).toEqual({ title: '无法连接指挥中心', reason: null, detail: 'could not reach hq' });
     setLanguage('en');
     expect(tError(new ApiError('no_open_patrol', 'x')).title).toBe('No patrol is running');
+  });
+
+  it('dispatch refusals are translated in both languages', () => {
+    const kinds = ['unknown_dispatch', 'dispatch_withdrawn', 'dispatch_step_done', 'dispatch_cleared'] as const;
+    expect(kinds.map((k) => tError(new ApiError(k, 'x')).title)).toEqual([
+      '本机没有收到这条派警', '指挥中心已撤回该派警，请勿前往', '这一步已经记录，无需重复', '该派警已处置完毕，不能再记录',
+    ]);
+    setLanguage('en');
+    expect(tError(new ApiError('dispatch_step_done', 'x')).title).toBe('This step is already recorded');
+    expect(tField('step')).toBe('Step');
   });
 
   it('interpolates parameters', () => {

@@ -3,7 +3,8 @@
 
 import { toApiError } from './errors';
 import type { Transport, Unlisten } from './transport';
-import type { Command, Commands, EventName, Events, Receipt, SyncProgress, VisitEvidence } from './types';
+import type { Command, Commands, Dispatch, EventName, Events, Receipt, SyncProgress, VisitEvidence } from './types';
+import { normalizeDispatch } from '../lib/dispatch';
 
 export type Api = ReturnType<typeof makeApi>;
 
@@ -44,6 +45,11 @@ export function makeApi(t: Transport) {
     getSettings: () => call('get_settings'),
     setSettings: (s: Commands['set_settings']['args']) => call('set_settings', s),
     startPositionSource: (a: Commands['start_position_source']['args']) => call('start_position_source', a),
+    /** Every dispatch on this device, newest order first; optional fields Rust omits come back as null. */
+    dispatches: async (): Promise<Dispatch[]> => (await call('dispatches')).map(normalizeDispatch),
+    /** One step of the officer (`cleared` needs `outcome`, `declined` needs `reason`); the dispatch as it stands after. */
+    dispatchStep: async (a: Commands['dispatch_step']['args']): Promise<Dispatch> => normalizeDispatch(await call('dispatch_step', a)),
+    sceneSuggestion: () => call('scene_suggestion'),
     on<E extends EventName>(event: E, handler: (payload: Events[E]) => void): Promise<Unlisten> {
       return t.listen(event, handler);
     },

@@ -3,6 +3,7 @@
 
 import { ApiError } from './errors';
 import { demoCity } from './fake-city';
+import { dispatchesOf, dispatchStep, sceneSuggestion } from './fake-dispatch';
 import { postDuty } from './fake-duty';
 import {
   clone, correctedBy, effective, withdrawnBy, uuid7,
@@ -294,6 +295,9 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     ctx.persist();
     return null;
   },
+  dispatches: (ctx) => dispatchesOf(ctx.s),
+  dispatch_step: (ctx, a) => dispatchStep(ctx, a),
+  scene_suggestion: (ctx) => sceneSuggestion(ctx.s),
 };
 
 // Keep the handler table and the contract list in step (checked again by the unit tests).

@@ -3,7 +3,7 @@
 //! reloads like the real app keeps its SQLite file. Corrections never edit an entry: a
 //! supplement is appended and `effective()` applies it when reading.
 
-import type { Draft, EntryKind, Fix, Language, PositionSource, Reference, Receipt, SyncState } from './types';
+import type { DispatchOrder, Draft, EntryKind, Fix, Language, PositionSource, Reference, Receipt, SyncState } from './types';
 
 export type FakeEntry = {
   seq: number;
@@ -28,6 +28,14 @@ export type FakeOpenPatrol = {
   unsealed: number;
 };
 
+/** One message of this unit's inbox at the fake HQ, as the device stores it (patrol-model's
+ * `InboxMessage`): an order, or HQ taking one back. Kept by HQ's seq, oldest first. */
+export type FakeInboxItem = {
+  seq: number;
+  received_ms: number;
+  message: ({ message: 'order' } & DispatchOrder) | { message: 'withdrawn'; dispatch_id: string; reason: string };
+};
+
 export type FakeState = {
   version: 1;
   device_id: string;
@@ -44,6 +52,8 @@ export type FakeState = {
   last_sync_ms: number | null;
   position_source: PositionSource;
   sim_progress_m: number;
+  /** Dispatches HQ sent this device (absent in states saved before dispatch existed). */
+  inbox: FakeInboxItem[];
 };
 
 let counter = 0;
@@ -78,6 +88,7 @@ export function newState(now: number): FakeState {
     last_sync_ms: null,
     position_source: 'simulated',
     sim_progress_m: 0,
+    inbox: [],
   };
 }
 
@@ -86,6 +97,7 @@ export function loadState(storage: Storage | null | undefined, key: string): Fak
   try {
     const raw = storage.getItem(key);
     const parsed = raw ? (JSON.parse(raw) as FakeState) : null;
+    if (parsed && parsed.version === 1) parsed.inbox ??= [];
     return parsed && parsed.version === 1 ? parsed : null;
   } catch {
     return null;

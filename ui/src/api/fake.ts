@@ -6,12 +6,13 @@
 
 import { ApiError } from './errors';
 import { DEMO_LOOP } from './fake-city';
+import { dispatchesOf, parseSendSpec, sendOrder, withdrawOrder, type SendOrder } from './fake-dispatch';
 import { handlers, type FakeCtx } from './fake-commands';
 import { home } from './fake-views';
 import { loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
 import type { FakeChannel } from './fake-sync';
 import type { Transport, Unlisten } from './transport';
-import type { Command, EventName, Events, Fix } from './types';
+import type { Command, DispatchOrder, EventName, Events, Fix } from './types';
 import { cellAt, distanceM } from '../lib/geo';
 
 export type FakeOptions = {
@@ -31,6 +32,14 @@ export type FakeOptions = {
   /** Hold the simulated officer at this post (e.g. `P02`) instead of driving the loop, so the
    * geofence suggests an arrival (`?fake-hold=P02`). */
   holdAt?: string | null;
+  /** The fake HQ sends this order a moment after start and raises `dispatch-new`
+   * (`?fake-dispatch=robbery:1:P02`: kind, tier, a post to go to). */
+  dispatchOnStart?: SendOrder | null;
+  /** The fake HQ takes back the newest active order a moment after start, with this reason
+   * (`?fake-withdraw=…`). */
+  withdrawOnStart?: string | null;
+  /** How long after start those happen (the UI has subscribed to events by then). */
+  hqDelayMs?: number;
 };
 
 export type FakeTransport = Transport & {
@@ -38,6 +47,10 @@ export type FakeTransport = Transport & {
   setOnline(online: boolean): void;
   setQuarantine(fn: FakeCtx['quarantine']): void;
   setStuck(text: string | null): void;
+  /** The fake HQ sends an order to this device: stored, then `dispatch-new` (like the live inbox). */
+  sendDispatch(order?: SendOrder): DispatchOrder;
+  /** The fake HQ takes an order back (no event, like Rust: the app sees it when it next looks). */
+  withdrawDispatch(id: string, reason: string): boolean;
   state(): FakeState;
   dispose(): void;
 };
@@ -165,6 +178,29 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     void handlers.enroll(ctx, { hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
   }
 
+  function sendDispatch(order: SendOrder = {}): DispatchOrder {
+    const o = sendOrder(s, now(), order);
+    saveState(opts.storage, key, s);
+    emit('dispatch-new', { ids: [o.id] });
+    return o;
+  }
+  function withdrawDispatch(id: string, reason: string): boolean {
+    const ok = withdrawOrder(s, now(), id, reason);
+    if (ok) saveState(opts.storage, key, s);
+    return ok;
+  }
+  let hqTimer: ReturnType<typeof setTimeout> | null = null;
+  if (opts.dispatchOnStart || opts.withdrawOnStart) {
+    hqTimer = setTimeout(() => {
+      hqTimer = null;
+      if (opts.withdrawOnStart) {
+        const active = dispatchesOf(s).find((d) => d.state !== 'cleared' && d.state !== 'declined' && d.state !== 'reassigned');
+        if (active) withdrawDispatch(active.order.id, opts.withdrawOnStart);
+      }
+      if (opts.dispatchOnStart) sendDispatch(opts.dispatchOnStart);
+    }, opts.hqDelayMs ?? 1500);
+  }
+
   return {
     name: 'fake',
     async invoke(cmd: Command, args?: Record<string, unknown>) {
@@ -189,17 +225,23 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     setOnline: (online) => (ctx.online = online),
     setQuarantine: (fn) => (ctx.quarantine = fn),
     setStuck: (text) => (ctx.stuck = text),
+    sendDispatch,
+    withdrawDispatch,
     state: () => s,
     dispose() {
       if (timer !== null) clearInterval(timer);
       timer = null;
+      if (hqTimer !== null) clearTimeout(hqTimer);
+      hqTimer = null;
       listeners.clear();
     },
   };
 }
 
 /** Options for the browser: state in localStorage, a fix a second, `?fake-speed=N` time-lapse,
- * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post. */
+ * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post,
+ * `?fake-dispatch=robbery:1:P02` for HQ to send an order (kind, tier 1/3/5, a post to go to;
+ * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one. */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -211,5 +253,7 @@ export function fakeOptionsFromUrl(): FakeOptions {
     storage,
     enrolled: q.has('fake-enrolled'),
     holdAt: q.get('fake-hold'),
+    dispatchOnStart: q.has('fake-dispatch') ? parseSendSpec(q.get('fake-dispatch') ?? '') : null,
+    withdrawOnStart: q.has('fake-withdraw') ? q.get('fake-withdraw') || '已改派就近警力' : null,
   };
 }

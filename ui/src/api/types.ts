@@ -85,6 +85,7 @@ export const ENTRY_KINDS = [
   'patrol_started',
   'patrol_stopped',
   'track_segment',
+  'track_gap',
   'violation',
   'lost_person',
   'traffic_accident',
@@ -92,6 +93,7 @@ export const ENTRY_KINDS = [
   'incident',
   'post_arrived',
   'post_left',
+  'dispatch_step',
   'supplement',
 ] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
@@ -118,9 +120,42 @@ export const ERROR_KINDS = [
   'decode',
   'schema_too_new',
   'no_such_photo',
+  'unknown_dispatch',
+  'dispatch_withdrawn',
+  'dispatch_step_done',
+  'dispatch_cleared',
   'unknown',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+// ---- dispatches (派警): HQ sends a unit to a place; the officer's steps are ledger entries ----
+
+export const DISPATCH_KINDS = [
+  'theft',
+  'robbery',
+  'fight',
+  'dispute',
+  'traffic-accident',
+  'lost-person',
+  'assistance',
+  'suspicious',
+  'other',
+] as const;
+export type DispatchKind = (typeof DISPATCH_KINDS)[number];
+
+/** The campaign's "1-3-5 minute" circle: how soon the unit must be on scene after the call. */
+export const DISPATCH_TIERS = [1, 3, 5] as const;
+export type DispatchTier = (typeof DISPATCH_TIERS)[number];
+
+/** The officer's steps, in the order they normally come. */
+export const DISPATCH_STEPS = ['accepted', 'en-route', 'on-scene', 'cleared', 'declined'] as const;
+export type DispatchStepKind = (typeof DISPATCH_STEPS)[number];
+
+export const DISPATCH_STATES = ['delivered', 'accepted', 'en-route', 'on-scene', 'cleared', 'declined', 'reassigned'] as const;
+export type DispatchState = (typeof DISPATCH_STATES)[number];
+
+export const DISPATCH_OUTCOMES = ['arrest-made', 'resolved', 'report-taken', 'handed-over', 'no-trace', 'false-alarm'] as const;
+export type DispatchOutcome = (typeof DISPATCH_OUTCOMES)[number];
 
 export type LatLon = { lat: number; lon: number };
 /** `warning`: saved anyway, but say so (e.g. a group not in the reference data). */
@@ -271,6 +306,61 @@ export type Draft = { id: string; kind: string; body: unknown; created_ms: Ms; u
 export type PhotoRef = { sha256: string; size: number; mime: string };
 export type LiveRoute = { patrol: OpenPatrol; route: [number, number][]; gps: GpsHealth };
 
+/** What HQ sent: where to go and why. Rust leaves `address` / `note` out when there is none. */
+export type DispatchOrder = {
+  id: string;
+  kind: DispatchKind;
+  tier: DispatchTier;
+  target: LatLon;
+  radius_m: number;
+  address?: string | null;
+  note?: string | null;
+  /** When the call came in (HQ's clock). */
+  call_ms: Ms;
+  /** When HQ sent it to this unit (HQ's clock). */
+  sent_ms: Ms;
+};
+/** The officer's steps so far (each its earliest time); absent and null mean the same. */
+export type DispatchSteps = {
+  accepted_ms?: Ms | null;
+  en_route_ms?: Ms | null;
+  on_scene_ms?: Ms | null;
+  cleared_ms?: Ms | null;
+  declined_ms?: Ms | null;
+  outcome?: DispatchOutcome | null;
+  reason?: string | null;
+};
+export type Dispatch = {
+  order: DispatchOrder;
+  /** When this device stored the order (its clock). */
+  received_ms: Ms;
+  /** HQ took it back (reassigned or closed), and why. */
+  withdrawn: string | null;
+  steps: DispatchSteps;
+  state: DispatchState;
+  /** The steps the officer can take now, in the order to offer them. */
+  next: DispatchStepKind[];
+};
+export type DispatchStepArgs = {
+  id: string;
+  step: DispatchStepKind;
+  outcome?: DispatchOutcome;
+  reason?: string;
+  suggested?: boolean;
+};
+/** "You seem to be on scene": from the running patrol's fixes, for the officer to confirm. */
+export type SceneSuggestion = { dispatch_id: string; arrived_ms: Ms; target: LatLon };
+/** The body of a `dispatch_step` ledger entry. */
+export type DispatchStepRecord = {
+  dispatch_id: string;
+  step: DispatchStepKind;
+  outcome?: DispatchOutcome;
+  reason?: string;
+  at?: LatLon;
+  patrol_id?: string;
+  suggested?: boolean;
+};
+
 // ---- report bodies (patrol-model's records, as JSON) ----
 
 export type ViolationDetails = {
@@ -362,6 +452,9 @@ export interface Commands {
   get_settings: { args: undefined; ret: Settings };
   set_settings: { args: Settings; ret: Settings };
   start_position_source: { args: { kind: 'simulated' | 'gpx-replay'; gpx_path?: string }; ret: null };
+  dispatches: { args: undefined; ret: Dispatch[] };
+  dispatch_step: { args: DispatchStepArgs; ret: Dispatch };
+  scene_suggestion: { args: undefined; ret: SceneSuggestion | null };
 }
 export type Command = keyof Commands;
 
@@ -391,12 +484,18 @@ export const COMMANDS: Command[] = [
   'get_settings',
   'set_settings',
   'start_position_source',
+  'dispatches',
+  'dispatch_step',
+  'scene_suggestion',
 ];
 
 export type LedgerChanged = { head: number; unsynced: number; open_patrol: boolean };
+/** HQ's orders reached the device: show the full-screen card. */
+export type DispatchNew = { ids: string[] };
 export interface Events {
   'ledger-changed': LedgerChanged;
   position: Fix;
+  'dispatch-new': DispatchNew;
 }
 export type EventName = keyof Events;
-export const EVENTS: EventName[] = ['ledger-changed', 'position'];
+export const EVENTS: EventName[] = ['ledger-changed', 'position', 'dispatch-new'];

@@ -1,5 +1,7 @@
 //! The route on an inline SVG: a flat local projection of the route polyline, the outlines of
-//! the grid cells near it (the current one shaded), posts as squares. No tiles, no network.
+//! the grid cells near it (the current one shaded), posts as squares, and a dispatch's target
+//! (a ringed cross with its on-scene radius, a dashed line from where the officer is). No tiles,
+//! no network.
 
 import type { GridCell, LatLon, Post } from '../api/types';
 import { bbox, intersects, viewport } from '../lib/geo';
@@ -14,10 +16,17 @@ export function MapView(p: {
   label: string;
   /** 4:3 (tablet column) instead of 2:1 (phone). */
   tall?: boolean;
+  /** A dispatch's scene, kept in view with the route. */
+  target?: LatLon | null;
+  /** The scene's radius (on scene within it), in metres. */
+  targetRadiusM?: number;
+  /** The smallest span shown, in metres (default 2.4 km). */
+  minSpanM?: number;
 }) {
   const H = p.tall ? 300 : 200;
   const pts: LatLon[] = p.route.map(([lat, lon]) => ({ lat, lon }));
-  const { project, box } = viewport(pts, W, H, 2400);
+  const target = p.target ?? null;
+  const { project, box, metresPerUnit } = viewport(target ? [...pts, target] : pts, W, H, p.minSpanM ?? 2400);
   const cells = p.cells.filter((c) => {
     const b = bbox(c.ring);
     return b !== null && intersects(b, box);
@@ -51,8 +60,24 @@ export function MapView(p: {
       })}
       {pts.length > 1 ? <polyline points={path} class="map-route-halo" /> : null}
       {pts.length > 1 ? <polyline points={path} class="map-route" /> : null}
-      {first ? <circle cx={project(first)[0]} cy={project(first)[1]} r="6" class="map-start" /> : null}
+      {first && pts.length > 1 ? <circle cx={project(first)[0]} cy={project(first)[1]} r="6" class="map-start" /> : null}
+      {target && last ? (
+        <line x1={project(last)[0]} y1={project(last)[1]} x2={project(target)[0]} y2={project(target)[1]} class="map-target-line" />
+      ) : null}
+      {target ? <TargetMark at={project(target)} radius={(p.targetRadiusM ?? 0) / metresPerUnit} /> : null}
       {last ? <circle cx={project(last)[0]} cy={project(last)[1]} r="9" class="map-here" /> : null}
     </svg>
+  );
+}
+
+/** The scene: its radius (when big enough to see), a ring and a cross, drawn over the route. */
+function TargetMark(p: { at: [number, number]; radius: number }) {
+  const [x, y] = p.at;
+  return (
+    <g class="map-target" data-testid="map-target">
+      {p.radius > 12 ? <circle cx={x} cy={y} r={p.radius.toFixed(1)} class="map-target-area" /> : null}
+      <circle cx={x} cy={y} r="12" class="map-target-ring" />
+      <path d={`M${x - 18} ${y}H${x + 18}M${x} ${y - 18}V${y + 18}`} class="map-target-cross" />
+    </g>
   );
 }

@@ -118,3 +118,11 @@ export function fmtDateTime(ms: number, tz?: string): string {
 export function fmtSeq(seq: number): string {
   return t('format.seq', { seq });
 }
+
+/** A span of time for people: "40 秒", "2 分 05 秒" / "2 min 05 s", "1 小时 12 分" past an hour. */
+export function fmtSpan(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  if (s < 60) return t('format.sec', { s });
+  if (s < 3600) return t('format.min_sec', { m: Math.floor(s / 60), ss: String(s % 60).padStart(2, '0') });
+  return t('format.hour_min', { h: Math.floor(s / 3600), m: Math.floor(s / 60) % 60 });
+}

@@ -1,6 +1,7 @@
 //! The domain's words, by slug: patrol modes, volunteer categories, violation types, incident
-//! kinds and outcomes. Shared by the officer's app (spread into zh-CN.ts) and the command
-//! centre's page (hq-web), so both screens say the same word for the same slug.
+//! kinds and outcomes, and dispatch (派警) kinds, tiers, steps, states and outcomes. Shared by
+//! the officer's app (spread into zh-CN.ts) and the command centre's page (hq-web), so both
+//! screens say the same word for the same slug.
 
 const terms = {
   'patrol.mode.foot': '步巡',
@@ -37,6 +38,39 @@ const terms = {
   'incident.outcome.property-recovered': '财物已追回',
   'incident.outcome.handed-to-station': '移交派出所',
   'incident.outcome.open': '仍在侦查',
+  'dispatch.kind.theft': '盗窃',
+  'dispatch.kind.robbery': '抢劫抢夺',
+  'dispatch.kind.fight': '打架斗殴',
+  'dispatch.kind.dispute': '纠纷',
+  'dispatch.kind.traffic-accident': '交通事故',
+  'dispatch.kind.lost-person': '走失人员',
+  'dispatch.kind.assistance': '群众求助',
+  'dispatch.kind.suspicious': '可疑情况',
+  'dispatch.kind.other': '其他警情',
+  'dispatch.tier.1': '1 分钟',
+  'dispatch.tier.3': '3 分钟',
+  'dispatch.tier.5': '5 分钟',
+  'dispatch.step.accepted': '接警',
+  'dispatch.step.en-route': '出发',
+  'dispatch.step.on-scene': '到达现场',
+  'dispatch.step.cleared': '处置完毕',
+  'dispatch.step.declined': '拒绝',
+  // created and sent are HQ's (the board); the device sees an order from delivered on.
+  'dispatch.state.created': '已创建',
+  'dispatch.state.sent': '已下发',
+  'dispatch.state.delivered': '待接警',
+  'dispatch.state.accepted': '已接警',
+  'dispatch.state.en-route': '前往中',
+  'dispatch.state.on-scene': '在现场',
+  'dispatch.state.cleared': '已处置',
+  'dispatch.state.declined': '已拒绝',
+  'dispatch.state.reassigned': '已撤回',
+  'dispatch.outcome.arrest-made': '已抓获嫌疑人',
+  'dispatch.outcome.resolved': '现场已解决',
+  'dispatch.outcome.report-taken': '已受理登记',
+  'dispatch.outcome.handed-over': '已移交处理',
+  'dispatch.outcome.no-trace': '到场未发现',
+  'dispatch.outcome.false-alarm': '误报',
 } satisfies Record<string, string>;
 
 export default terms;

@@ -74,3 +74,35 @@ export function viewport(points: LatLon[], width: number, height: number, minSpa
   const box: Box = { minLat: lat0 - halfLat, maxLat: lat0 + halfLat, minLon: lon0 - halfLon, maxLon: lon0 + halfLon };
   return { project, box, metresPerUnit: 1 / scale };
 }
+
+/** Initial great-circle bearing from `a` to `b`, degrees clockwise from true north, in [0, 360). */
+export function bearingDeg(a: LatLon, b: LatLon): number {
+  const p1 = rad(a.lat);
+  const p2 = rad(b.lat);
+  const dl = rad(b.lon - a.lon);
+  const y = Math.sin(dl) * Math.cos(p2);
+  const x = Math.cos(p1) * Math.sin(p2) - Math.sin(p1) * Math.cos(p2) * Math.cos(dl);
+  if (x === 0 && y === 0) return 0;
+  const deg = (Math.atan2(y, x) * 180) / Math.PI;
+  return ((deg % 360) + 360) % 360;
+}
+
+/** The eight compass points, as slugs for translation keys (`dispatch.compass.ne`). */
+export const COMPASS_POINTS = ['n', 'ne', 'e', 'se', 's', 'sw', 'w', 'nw'] as const;
+export type CompassPoint = (typeof COMPASS_POINTS)[number];
+
+/** The nearest of the eight compass points to a bearing (any number of degrees, any sign). */
+export function compassPoint(deg: number): CompassPoint {
+  const d = ((deg % 360) + 360) % 360;
+  return COMPASS_POINTS[Math.round(d / 45) % 8];
+}
+
+/** Distance and compass direction from `from` to `to`; null when either is unknown. */
+export function distanceAndDirection(
+  from: LatLon | null | undefined,
+  to: LatLon | null | undefined,
+): { metres: number; bearing: number; compass: CompassPoint } | null {
+  if (!from || !to || ![from.lat, from.lon, to.lat, to.lon].every(Number.isFinite)) return null;
+  const bearing = bearingDeg(from, to);
+  return { metres: distanceM(from, to), bearing, compass: compassPoint(bearing) };
+}

@@ -1,14 +1,19 @@
 //! History, newest first: each entry with its sync badge; supplements show as "已被 #n 更正" /
 //! "已撤回". Actions never edit: 更正 opens the form prefilled and submits a supplement with a
-//! required reason; 撤回 appends a withdrawal with a required reason.
+//! required reason; 撤回 appends a withdrawal with a required reason. A second view lists the
+//! dispatches (派警) this device was sent, with the time of each step; an active one opens its
+//! card again.
 
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, toApiError } from '../api';
-import { REPORT_KINDS, type HistoryItem } from '../api/types';
+import { REPORT_KINDS, type Dispatch, type HistoryItem } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
+import { Choice } from '../components/Choice';
 import { ConfirmDialog } from '../components/Dialog';
-import { fmtDateTime, fmtSeq, t, tError, tk } from '../i18n';
-import { navigate } from '../router';
+import { fmtDateTime, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
+import { isActive, stepTimeline } from '../lib/dispatch';
+import { navigate, parseHash } from '../router';
+import { openDispatch, useDispatch } from '../state/dispatch';
 import { errorToast, toast, useApp, useLedger } from '../state/store';
 import { REPORT_PATHS } from './ReportMenu';
 import { standingOf, summarize } from './history-summary';
@@ -20,9 +25,13 @@ function correctPath(item: HistoryItem): string {
   return item.kind === 'violation' ? `/violation/${item.seq}?correct=1` : `${REPORT_PATHS[item.kind]}?correct=${item.seq}`;
 }
 
+const FILTERS = ['all', 'dispatches'] as const;
+type Filter = (typeof FILTERS)[number];
+
 function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: HistoryItem) => void }) {
   const { item } = p;
   const ref = useApp((s) => s.reference);
+  const dispatches = useDispatch((s) => s.list);
   const withdrawn = item.withdrawn_by !== null;
   const supp = item.kind === 'supplement' ? item.record : null;
   return (
@@ -40,7 +49,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
       {supp ? (
         <p class="entry-note">{supp.correction ? t('history.correction_of', { seq: fmtSeq(supp.target_seq) }) : t('history.withdrawal_of', { seq: fmtSeq(supp.target_seq) })}</p>
       ) : null}
-      <p class="entry-summary">{summarize(item.kind, standingOf(item, p.all), ref)}</p>
+      <p class="entry-summary">{summarize(item.kind, standingOf(item, p.all), ref, dispatches)}</p>
       {item.corrected_by.length > 0 ? (
         <p class="entry-note">{t('history.corrected_by', { seqs: item.corrected_by.map(fmtSeq).join(', ') })}</p>
       ) : null}
@@ -63,7 +72,47 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
   );
 }
 
+/** One dispatch this device was sent: what, where, and when each step was taken. */
+function DispatchItem(p: { d: Dispatch }) {
+  const { d } = p;
+  const o = d.order;
+  const s = d.steps;
+  return (
+    <li class={`card dispatch-item tier-${o.tier}`} data-dispatch={o.id} data-state={d.state}>
+      <div class="entry-head">
+        <p class="entry-title">
+          {tk(`dispatch.kind.${o.kind}`)} <span class="dispatch-tier-chip">{tk(`dispatch.tier.${o.tier}`)}</span>
+        </p>
+        <span class={`state-badge dstate dstate-${d.state}`}>{tk(`dispatch.state.${d.state}`)}</span>
+      </div>
+      <p class="entry-meta">{t('dispatch.received', { time: fmtDateTime(d.received_ms) })}</p>
+      {o.address ? <p class="entry-summary">{o.address}</p> : null}
+      {stepTimeline(s).length ? (
+        <ul class="dispatch-times">
+          {stepTimeline(s).map((x) => (
+            <li key={x.step} data-step={x.step}>
+              {t('history.dispatch_step_time', { step: tk(`dispatch.step.${x.step}`), time: fmtTime(x.ms) })}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {s.outcome ? <p class="entry-note">{t('history.dispatch_outcome', { outcome: tk(`dispatch.outcome.${s.outcome}`) })}</p> : null}
+      {s.reason ? <p class="entry-note">{t('history.dispatch_reason', { reason: s.reason })}</p> : null}
+      {d.withdrawn ? <p class="entry-note entry-withdrawn">{t('dispatch.withdrawn_reason', { reason: d.withdrawn })}</p> : null}
+      {isActive(d) ? (
+        <div class="row-actions">
+          <button type="button" class="btn btn-secondary" onClick={() => openDispatch(o.id)}>
+            {t('history.dispatch_open')}
+          </button>
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
 export function History() {
+  const [filter, setFilter] = useState<Filter>(() => (parseHash(location.hash).params.get('show') === 'dispatches' ? 'dispatches' : 'all'));
+  const dispatches = useDispatch((s) => s.list);
   const [items, setItems] = useState<HistoryItem[] | null>(null);
   const [withdraw, setWithdraw] = useState<HistoryItem | null>(null);
   const [busy, setBusy] = useState(false);
@@ -100,14 +149,30 @@ export function History() {
     <>
       <AppHeader title={t('history.title')} />
       <main class="screen">
-        {items === null ? <p class="muted">{t('common.loading')}</p> : null}
-        {items && shown.length === 0 ? <p class="lead">{t('history.empty')}</p> : null}
-        <ul class="entry-list">
-          {shown.map((i) => (
-            <Item key={i.seq} item={i} all={items ?? []} onWithdraw={setWithdraw} />
-          ))}
-        </ul>
-        {hidden > 0 ? <p class="muted small">{t('history.hidden_tracks', { n: hidden })}</p> : null}
+        <nav aria-label={t('history.show')}>
+          <Choice id="history-show" options={FILTERS} value={filter} onChange={setFilter} labelPrefix="history.filter" columns={2} />
+        </nav>
+        {filter === 'dispatches' ? (
+          <>
+            {dispatches.length === 0 ? <p class="lead">{t('history.dispatches_empty')}</p> : null}
+            <ul class="entry-list" data-testid="dispatch-history">
+              {dispatches.map((d) => (
+                <DispatchItem key={d.order.id} d={d} />
+              ))}
+            </ul>
+          </>
+        ) : (
+          <>
+            {items === null ? <p class="muted">{t('common.loading')}</p> : null}
+            {items && shown.length === 0 ? <p class="lead">{t('history.empty')}</p> : null}
+            <ul class="entry-list">
+              {shown.map((i) => (
+                <Item key={i.seq} item={i} all={items ?? []} onWithdraw={setWithdraw} />
+              ))}
+            </ul>
+            {hidden > 0 ? <p class="muted small">{t('history.hidden_tracks', { n: hidden })}</p> : null}
+          </>
+        )}
       </main>
       {withdraw ? (
         <ConfirmDialog

@@ -2,6 +2,7 @@
 //! action (start / continue patrol) sits lowest, under the thumb.
 
 import { AppHeader } from '../components/AppHeader';
+import { DispatchStrip } from '../components/DispatchStrip';
 import { GpsStatus } from '../components/GpsStatus';
 import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
 import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
@@ -27,6 +28,7 @@ export function Home() {
         <GpsStatus gps={home.gps} />
         <div class="home-top">
           {/* What needs the officer first: above the fold, before the cards. */}
+          <DispatchStrip />
           {home.quarantined > 0 ? (
             <button type="button" class="banner banner-warn banner-button" data-testid="quarantine-banner" onClick={() => navigate('/sync')}>
               {t('home.quarantined', { n: home.quarantined })}

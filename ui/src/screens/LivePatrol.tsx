@@ -6,12 +6,15 @@ import { api, toApiError } from '../api';
 import type { LiveRoute } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { ConfirmDialog } from '../components/Dialog';
+import { DispatchStrip } from '../components/DispatchStrip';
 import { MapView } from '../components/MapView';
 import { ViolationPad } from '../components/ViolationPad';
 import { GpsStatus } from '../components/GpsStatus';
 import { fmtDistance, fmtDuration, t, tError, tk } from '../i18n';
 import { useMedia, useNow } from '../lib/hooks';
 import { navigate } from '../router';
+import { committedDispatches } from '../lib/dispatch';
+import { useDispatch } from '../state/dispatch';
 import { errorToast, refreshHome, toast, useApp, useLedger } from '../state/store';
 
 const describe = (e: ReturnType<typeof toApiError>) => tError(e).title;
@@ -24,6 +27,8 @@ export function LivePatrol() {
   const lastLoad = useRef(0);
   const now = useNow();
   const wide = useMedia('(min-width: 768px)');
+  // The dispatch the unit is on: its scene is kept on the map with the route.
+  const onDispatch = useDispatch((s) => committedDispatches(s.list)[0] ?? null);
 
   const load = useCallback(async () => {
     lastLoad.current = Date.now();
@@ -98,6 +103,7 @@ export function LivePatrol() {
       <AppHeader title={t('live.title')} />
       <main class="screen live">
         <div class="live-left">
+          <DispatchStrip />
           <dl class="stats stats-live">
             <div class="stat">
               <dt>{t('live.elapsed')}</dt>
@@ -112,7 +118,7 @@ export function LivePatrol() {
               <dd>{p.last_fix ? (p.cell ?? t('live.cell_none')) : '—'}</dd>
             </div>
           </dl>
-          <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} />
+          <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} target={onDispatch?.order.target} targetRadiusM={onDispatch?.order.radius_m} />
           {/* One line: the GPS state, then the patrol's mode and fixes (no room to spare above the pad). */}
           <GpsStatus gps={live.gps}>
             <span class="gps-extra">

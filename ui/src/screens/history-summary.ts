@@ -1,6 +1,6 @@
 //! One line saying what an entry is about, from its record body (as corrected), for history.
 
-import type { HistoryItem, Reference } from '../api/types';
+import type { Dispatch, HistoryItem, Reference } from '../api/types';
 import { t, tk } from '../i18n';
 
 type Body = Record<string, any>;
@@ -10,7 +10,8 @@ const clip = (s: unknown, n = 60) => {
   return v.length > n ? v.slice(0, n) + '…' : v;
 };
 
-export function summarize(kind: string, b: Body | null | undefined, ref: Reference | null): string {
+/** `dispatches` (optional) names the call a dispatch step was about: its kind and address. */
+export function summarize(kind: string, b: Body | null | undefined, ref: Reference | null, dispatches?: readonly Dispatch[]): string {
   if (!b) return '';
   switch (kind) {
     case 'violation':
@@ -50,8 +51,26 @@ export function summarize(kind: string, b: Body | null | undefined, ref: Referen
         .filter(Boolean)
         .join(' · ');
     }
+    case 'dispatch_step': {
+      const d = dispatches?.find((x) => x.order.id === b.dispatch_id);
+      return [
+        tk(`dispatch.step.${b.step}`),
+        b.outcome ? tk(`dispatch.outcome.${b.outcome}`) : null,
+        b.reason ? t('history.reason', { reason: clip(b.reason, 80) }) : null,
+        b.suggested ? t('dispatch.suggested') : null,
+        d ? tk(`dispatch.kind.${d.order.kind}`) : null,
+        d?.order.address ? clip(d.order.address, 40) : null,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+    }
     case 'track_segment':
       return b.fixes ? t('history.fixes', { n: b.fixes }) : '';
+    case 'track_gap':
+      return t('history.gap', {
+        cause: tk(`gap.cause.${b.cause}`),
+        min: Math.max(1, Math.round((Number(b.to_ms) - Number(b.from_ms)) / 60_000)),
+      });
     case 'supplement':
       return t('history.reason', { reason: clip(b.reason, 80) });
     default:
