@@ -12,8 +12,10 @@
 // it the app's webview refuses automation) and proxy HTTP; this file does those itself.
 //
 // Steps: enrol (type HQ URL + code), start a patrol, tap two violations, file a lost-person
-// report, sync; check through HQ's operator API that HQ holds them; quit, start the app again
-// and check the history still lists them. Screenshots of each screen go to artifacts/e2e/.
+// report, sync; check through HQ's operator API that HQ holds them; HQ sends a dispatch while
+// the app is open, the full-screen card shows (through the live inbox), the officer accepts and
+// arrives, and HQ's board has the unit on scene with the officer's times; quit, start the app
+// again and check the history still lists them. Screenshots of each screen go to artifacts/e2e/.
 // Elements are found by `data-testid` first (see SELECTORS.md), then by the UI's current
 // ids/classes, so the test survives while the UI adds test ids.
 
@@ -115,6 +117,16 @@ async function startHq() {
     proc.on('exit', (c) => rej(new Error(`HQ exited (${c}): ${seen}`)));
   });
   return { url, token, code, data };
+}
+
+async function hqPost(hq, path, body) {
+  const r = await fetch(`${hq.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hq.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
 }
 
 async function hqGet(hq, path) {
@@ -278,7 +290,13 @@ const S = {
   syncNow: ['[data-testid="sync-now"]'],
   receipt: ['[data-testid="receipt"]'],
   historyItem: T('history-item', 'li.entry[data-seq]'),
+  dispatchCard: ['[data-testid="dispatch-card"]'],
+  dispatchStep: (step) => [`[data-testid="dispatch-card"] [data-step="${step}"]`],
+  dispatchStrip: ['[data-testid="dispatch-strip"]'],
 };
+
+/** The dispatch the app took to the scene, for the command-centre page's check. */
+let dispatchSeen = null;
 
 // ---------- the test ----------
 
@@ -361,6 +379,44 @@ async function main() {
     await s.go('#/');
     const tally = await s.text(S.todayViolations);
     check('home shows two violations today', tally.trim() === '2', tally);
+
+    // Dispatch (派警): HQ sends the unit while the app is open; the live inbox brings the
+    // full-screen card; the officer accepts and arrives; HQ's board shows the unit on scene.
+    const devices = await hqGet(hq, '/api/v1/devices');
+    const device = devices.find((x) => x.name === 'CD-E2E-01');
+    const sentAt = Date.now();
+    const created = await hqPost(hq, '/api/v1/dispatches', {
+      kind: 'theft',
+      tier: 3,
+      target: { lat: 29.0315, lon: 111.6985 },
+      address: '人民路 18 号 金店',
+      units: [device.id],
+    });
+    await s.find(S.dispatchCard, 'the dispatch card');
+    const heardMs = Date.now() - sentAt;
+    check(`the dispatch card shows while the app is open (${heardMs} ms after sending)`, heardMs < 10_000, `${heardMs} ms`);
+    const address = await s.text(['[data-testid="dispatch-address"]'], 'the address on the card');
+    check('the card names the address', address.includes('人民路 18 号'), address);
+    await s.shot('08-dispatch-card');
+    await s.click(S.dispatchStep('accepted'), 'accept');
+    await s.click(S.dispatchStrip, 'the dispatch strip');
+    await s.click(S.dispatchStep('on-scene'), 'on scene');
+    await until('the card to close after arriving', async () => (await s.count(S.dispatchCard)) === 0);
+    await s.shot('09-dispatch-on-scene');
+    await s.go('#/sync');
+    await s.click(S.syncNow, 'sync now');
+    const onScene = await until(
+      'HQ to see the unit on scene',
+      async () => {
+        const v = await hqGet(hq, `/api/v1/dispatches/${created.id}`);
+        return v.state === 'on-scene' && v.on_scene_ms ? v : null;
+      },
+      30_000,
+    );
+    check('HQ has the dispatch delivered, accepted and on scene with the officer\'s times',
+      onScene.units[0].delivered_ms > 0 && onScene.accepted_ms >= onScene.sent_ms && onScene.on_scene_ms >= onScene.accepted_ms,
+      JSON.stringify(onScene.units[0]));
+    dispatchSeen = { id: created.id, onSceneMs: onScene.on_scene_ms };
   } finally {
     await s.close();
   }
