@@ -1,7 +1,7 @@
 //! The live channel for dispatches while the app is open: a long-poll on the unit's inbox at
 //! HQ, answered the moment an order is sent, so it reaches the officer within seconds rather
-//! than at the next sync. New orders raise `dispatch-new`; the screen shows the full-screen
-//! card. It never takes the sync gate (storing an inbox message twice is a no-op) and never
+//! than at the next sync. New messages raise `dispatch-new` (naming the new orders; a
+//! withdrawal names none); the screen shows the full-screen card. It never takes the sync gate (storing an inbox message twice is a no-op) and never
 //! writes the ledger. Away from the network it waits longer between tries.
 
 use crate::events;
@@ -34,10 +34,12 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                 }
             };
             match state.engine.pull_inbox(&*state.store, &creds, HOLD).await {
-                Ok(new) => {
+                Ok(pulled) => {
                     failures = 0;
-                    if !new.is_empty() {
-                        events::emit_dispatch_new(&app, &new);
+                    // New orders, and withdrawals too: the screen refreshes either way, and
+                    // alerts the officer for the orders it names.
+                    if pulled.messages > 0 {
+                        events::emit_dispatch_new(&app, &pulled.new_orders);
                     }
                 }
                 Err(e) => {

@@ -279,7 +279,8 @@ async fn an_open_app_hears_of_an_order_through_the_long_poll_and_a_reassigned_un
     };
     let (heard, created) = tokio::join!(listen, send);
     let id: DispatchId = created["id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(heard, vec![id]);
+    assert_eq!(heard.new_orders, vec![id]);
+    assert_eq!(heard.messages, 1);
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "delivered within 2 s: {:?}",

@@ -247,17 +247,21 @@ impl SyncEngine {
 
     /// Pull this unit's dispatch inbox once, store it and acknowledge it: the live channel of
     /// an open app. With `wait` HQ holds the request until a message arrives (long-poll),
-    /// capped below the engine's silence limit. Returns the dispatches new to the device.
+    /// capped below the engine's silence limit.
     pub async fn pull_inbox(
         &self,
         store: &impl StoreAccess,
         creds: &Credentials,
         wait: Duration,
-    ) -> Result<Vec<patrol_model::DispatchId>> {
+    ) -> Result<InboxPull> {
         self.check_hq(store, creds)?;
         let mut session = self.session(store, creds, |_| {})?;
         let wait = wait.min(self.options.silence.saturating_sub(Duration::from_secs(3)));
-        session.pull_inbox(wait.as_secs()).await
+        let new_orders = session.pull_inbox(wait.as_secs()).await?;
+        Ok(InboxPull {
+            new_orders,
+            messages: session.inbox_messages,
+        })
     }
 
     /// `creds` must name the HQ the store's secret was issued for.
@@ -295,6 +299,7 @@ impl SyncEngine {
             retries: 0,
             problems: Vec::new(),
             new_dispatches: Vec::new(),
+            inbox_messages: 0,
         })
     }
 }
@@ -311,6 +316,17 @@ pub(crate) struct Session<'a, S, P> {
     pub problems: Vec<String>,
     /// Dispatch orders new to the device, pulled in this session.
     pub new_dispatches: Vec<patrol_model::DispatchId>,
+    /// Inbox messages stored in this session (orders and withdrawals).
+    pub inbox_messages: usize,
+}
+
+/// What one pull of the dispatch inbox brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxPull {
+    /// Orders new to this device (alert the officer).
+    pub new_orders: Vec<patrol_model::DispatchId>,
+    /// Messages stored, withdrawals included (refresh what the officer sees).
+    pub messages: usize,
 }
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {

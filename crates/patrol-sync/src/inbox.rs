@@ -40,6 +40,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                 return Ok(fresh);
             };
             let new = self.store.with_store(|s| s.save_inbox(&page.items))?;
+            self.inbox_messages += page.items.len();
             let ack = InboxAck { through: last };
             let _: InboxAck = self
                 .call(|hq| {

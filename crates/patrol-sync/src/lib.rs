@@ -16,6 +16,6 @@ mod settle;
 mod upload;
 
 pub use client::normalize_hq_url;
-pub use engine::{Credentials, StoreAccess, SyncEngine, SyncOptions};
+pub use engine::{Credentials, InboxPull, StoreAccess, SyncEngine, SyncOptions};
 pub use error::{Error, Result};
 pub use report::{Progress, SyncReport, last_receipt, receipt_summary};

@@ -314,9 +314,9 @@ pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: Patr
             log::warn!("location permission refused: {e}");
             state.position.permission_refused();
             // The silence that follows is the permission's, not the receiver's.
-            if let Err(e) = state.with_store(|s| {
-                s.note_interruption(patrol_model::GapCause::PermissionRevoked)
-            }) {
+            if let Err(e) =
+                state.with_store(|s| s.note_interruption(patrol_model::GapCause::PermissionRevoked))
+            {
                 log::warn!("{}", e.message);
             }
         }

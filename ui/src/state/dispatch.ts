@@ -2,9 +2,9 @@
 //! (`scene_suggestion`), where the officer last was (`position` events), which dispatch the
 //! officer opened from the strip, and which withdrawals they have acknowledged ("知道了").
 //!
-//! Loaded at start, on `dispatch-new` (HQ's orders reached the device), after every ledger
-//! change (a step, a sync) and every 15 s — a withdrawal arrives without an event, so the app
-//! looks for it. The on-scene suggestion is polled the same way, and on fixes at most every 5 s,
+//! Loaded at start, on `dispatch-new` (HQ's orders, or a withdrawal, reached the device), after
+//! every ledger change (a step, a sync) and every 15 s — a withdrawal pulled by a sync comes
+//! with no event of its own, so the app also looks for it. The on-scene suggestion is polled the same way, and on fixes at most every 5 s,
 //! while a dispatch waits for its arrival.
 
 import { useEffect, useState } from 'preact/hooks';
