@@ -14,8 +14,8 @@ use patrol_model::{
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// How long a unit may take to have an order on the device, and then to accept it, before the
-/// page flags the dispatch (and HQ sends the order again).
+/// How long after sending a unit may take to have the order on the device (else HQ sends it
+/// again) and to accept it, before the page flags the dispatch for the operator to reassign.
 pub const DEFAULT_ACK_TIMEOUT_MS: i64 = 30_000;
 
 /// One unit HQ could send, with its estimated arrival.
@@ -228,9 +228,7 @@ fn overdue(u: &DispatchUnit, d: &DispatchRow, now_ms: i64, timeout_ms: i64) -> O
     }
     match u.state {
         DispatchState::Sent if now_ms - u.sent_ms > timeout_ms => Some("undelivered".into()),
-        DispatchState::Delivered if now_ms - u.sent_ms > 2 * timeout_ms => {
-            Some("unaccepted".into())
-        }
+        DispatchState::Delivered if now_ms - u.sent_ms > timeout_ms => Some("unaccepted".into()),
         _ => None,
     }
 }
