@@ -331,6 +331,33 @@ async fn an_open_app_hears_of_an_order_through_the_long_poll_and_a_reassigned_un
     assert_eq!(r.status(), 400);
     let board = hq.get_json("/api/v1/dispatches").await;
     assert_eq!(board["dispatches"].as_array().unwrap().len(), 1);
+    // A viewer reads the board but sends nobody anywhere.
+    let viewer = "op_viewer_token_for_the_dispatch_test";
+    hq.storage
+        .add_operator_with(
+            "夜班观察员",
+            &patrol_hq::auth::hash_secret(viewer),
+            patrol_hq::storage::Role::Viewer,
+            None,
+            0,
+        )
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/dispatches", hq.url()))
+        .bearer_auth(viewer)
+        .json(&json!({"kind": "theft", "tier": 3, "target": SCENE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/dispatches", hq.url()))
+        .bearer_auth(viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     // A device cannot read another's inbox.
     let token = hq.enrol(DeviceId::new(), "C").await;
     let r = reqwest::Client::new()

@@ -30,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         v1::DispatchTierStats, patrol_model::StepTimes,
         crate::projections::dispatch::DispatchView, crate::projections::dispatch::DispatchUnit,
         crate::projections::dispatch::Recommendation, crate::service::dispatch::Board,
-        crate::service::dispatch::NewDispatch, crate::service::dispatch::SourceRef,
+        crate::service::dispatch::NewDispatch, crate::projections::dispatch::SourceRef,
         routes::dispatch::SendUnits, routes::dispatch::Reassign, routes::dispatch::Close,
     )),
     modifiers(&Security),

@@ -1668,7 +1668,7 @@ async fn dispatch_inbox_numbers_acknowledges_and_resends(s: &dyn Storage) {
     assert_eq!(after1[0].dispatch_id, d2.id);
 
     // Not delivered after the timeout: sent again, once per round.
-    let resent = s.resend_due(NOW + 250, NOW + 1_000).await.unwrap();
+    let resent = s.resend_due(NOW + 250, NOW + 1_000, 10).await.unwrap();
     assert_eq!(
         resent
             .iter()
@@ -1682,10 +1682,19 @@ async fn dispatch_inbox_numbers_acknowledges_and_resends(s: &dyn Storage) {
             .all(|r| r.resends == 1 && r.last_sent_ms == NOW + 1_000)
     );
     assert!(
-        s.resend_due(NOW + 250, NOW + 1_100)
+        s.resend_due(NOW + 250, NOW + 1_100, 10)
             .await
             .unwrap()
             .is_empty()
+    );
+    // At most `max_resends` times: the first three have had their one.
+    let capped = s.resend_due(NOW + 1_000, NOW + 1_200, 1).await.unwrap();
+    assert_eq!(
+        capped
+            .iter()
+            .map(|r| (r.device_id, r.seq))
+            .collect::<Vec<_>>(),
+        vec![(a, 3), (a, 4)]
     );
 
     // Acknowledged through 3: those three delivered now, and only once.

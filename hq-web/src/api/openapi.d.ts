@@ -1145,8 +1145,7 @@ export interface components {
              * @description First send, first accept, first on scene, first cleared over the units.
              */
             sent_ms?: number | null;
-            /** @description The report it was made from: device and seq. */
-            source?: Record<string, never> | null;
+            source?: null | components["schemas"]["SourceRef"];
             /** @description The furthest any unit still on it has got (`created` before the first send). */
             state: string;
             target: components["schemas"]["LatLon"];
@@ -2230,14 +2229,15 @@ export interface operations {
     };
     inbox: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The last seq the device has stored (0 for everything). */
+                after?: number;
+                /** @description Seconds to wait for a message when there is none (long-poll), at most 30. */
+                wait?: number;
+            };
             header?: never;
             path: {
                 device_id: string;
-                /** @description The last seq the device has stored (0 for everything). */
-                after: number;
-                /** @description Seconds to wait for a message when there is none (long-poll), at most 30. */
-                wait: number;
             };
             cookie?: never;
         };
@@ -2518,7 +2518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description devices may not dispatch */
+            /** @description devices and viewers may not dispatch */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2540,12 +2540,12 @@ export interface operations {
     };
     recommend: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query: {
                 lat: number;
                 lon: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2677,7 +2677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description devices may not dispatch */
+            /** @description devices and viewers may not dispatch */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,7 +2738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description devices may not dispatch */
+            /** @description devices and viewers may not dispatch */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2799,7 +2799,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description devices may not dispatch */
+            /** @description devices and viewers may not dispatch */
             403: {
                 headers: {
                     [name: string]: unknown;

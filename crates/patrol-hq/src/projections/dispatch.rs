@@ -18,6 +18,14 @@ use std::collections::{BTreeMap, HashMap};
 /// again) and to accept it, before the page flags the dispatch for the operator to reassign.
 pub const DEFAULT_ACK_TIMEOUT_MS: i64 = 30_000;
 
+/// A report at HQ: the device and the entry's seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SourceRef {
+    #[schema(value_type = String)]
+    pub device_id: DeviceId,
+    pub seq: u64,
+}
+
 /// One unit HQ could send, with its estimated arrival.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Recommendation {
@@ -113,9 +121,8 @@ pub struct DispatchView {
     pub radius_m: f64,
     pub address: Option<String>,
     pub note: Option<String>,
-    /// The report it was made from: device and seq.
-    #[schema(value_type = Option<Object>)]
-    pub source: Option<(DeviceId, u64)>,
+    /// The report it was made from.
+    pub source: Option<SourceRef>,
     pub call_ms: i64,
     pub created_ms: i64,
     pub created_by: String,
@@ -265,7 +272,9 @@ fn view(d: &DispatchRow, units: Vec<DispatchUnit>, now_ms: i64, timeout_ms: i64)
         radius_m: d.radius_m,
         address: d.address.clone(),
         note: d.note.clone(),
-        source: d.source,
+        source: d
+            .source
+            .map(|(device_id, seq)| SourceRef { device_id, seq }),
         call_ms: d.call_ms,
         created_ms: d.created_ms,
         created_by: d.created_by.clone(),

@@ -1,6 +1,7 @@
 //! Dispatch over HTTP: the operator's board, ranking, sending, reassigning and closing
 //! (`/api/v1/dispatches…`), and each unit's inbox (`/api/v1/devices/{id}/inbox`). Each handler
-//! is one call into [`crate::service::dispatch`].
+//! is one call into [`crate::service::dispatch`]. Viewers read the board and the ranking; only
+//! admins send units anywhere (403 `admins_only`).
 
 use super::ApiJson;
 use super::device::own;
@@ -38,12 +39,13 @@ pub async fn board(
     Ok(Json(svc::board(&state, from, tz, (start, end)).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/dispatches", tag = "dispatch", request_body = NewDispatch, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "bad dispatch", body = v1::ErrorBody), (status = 404, description = "unknown report or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not dispatch", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/dispatches", tag = "dispatch", request_body = NewDispatch, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "bad dispatch", body = v1::ErrorBody), (status = 404, description = "unknown report or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices and viewers may not dispatch", body = v1::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorAuth,
     ApiJson(req): ApiJson<NewDispatch>,
 ) -> ApiResult<Json<DispatchView>> {
+    op.0.require_admin()?;
     Ok(Json(svc::create(&state, &op.0, req).await?))
 }
 
@@ -57,6 +59,7 @@ pub async fn one(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PointQuery {
     lat: f64,
     lon: f64,
@@ -81,13 +84,14 @@ pub struct SendUnits {
     pub units: Vec<DeviceId>,
 }
 
-#[utoipa::path(post, path = "/api/v1/dispatches/{id}/send", tag = "dispatch", params(("id" = String, Path)), request_body = SendUnits, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "closed dispatch, no units or a revoked one", body = v1::ErrorBody), (status = 404, description = "unknown dispatch or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not dispatch", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/send", tag = "dispatch", params(("id" = String, Path)), request_body = SendUnits, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "closed dispatch, no units or a revoked one", body = v1::ErrorBody), (status = 404, description = "unknown dispatch or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices and viewers may not dispatch", body = v1::ErrorBody)))]
 pub async fn send(
     State(state): State<AppState>,
     op: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SendUnits>,
 ) -> ApiResult<Json<DispatchView>> {
+    op.0.require_admin()?;
     Ok(Json(
         svc::send(&state, &op.0, dispatch_id(&id)?, &req.units).await?,
     ))
@@ -105,13 +109,14 @@ pub struct Reassign {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/dispatches/{id}/reassign", tag = "dispatch", params(("id" = String, Path)), request_body = Reassign, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "closed dispatch, or not with that unit", body = v1::ErrorBody), (status = 404, description = "unknown dispatch or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not dispatch", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/reassign", tag = "dispatch", params(("id" = String, Path)), request_body = Reassign, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "closed dispatch, or not with that unit", body = v1::ErrorBody), (status = 404, description = "unknown dispatch or unit", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices and viewers may not dispatch", body = v1::ErrorBody)))]
 pub async fn reassign(
     State(state): State<AppState>,
     op: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<Reassign>,
 ) -> ApiResult<Json<DispatchView>> {
+    op.0.require_admin()?;
     let id = dispatch_id(&id)?;
     Ok(Json(
         svc::reassign(&state, &op.0, id, req.from, &req.to, &req.reason).await?,
@@ -123,19 +128,21 @@ pub struct Close {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/dispatches/{id}/close", tag = "dispatch", params(("id" = String, Path)), request_body = Close, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "already closed, or no reason", body = v1::ErrorBody), (status = 404, description = "unknown dispatch", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not dispatch", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/dispatches/{id}/close", tag = "dispatch", params(("id" = String, Path)), request_body = Close, security(("operator" = [])), responses((status = 200, body = DispatchView), (status = 400, description = "already closed, or no reason", body = v1::ErrorBody), (status = 404, description = "unknown dispatch", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices and viewers may not dispatch", body = v1::ErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
     op: OperatorAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<Close>,
 ) -> ApiResult<Json<DispatchView>> {
+    op.0.require_admin()?;
     Ok(Json(
         svc::close(&state, &op.0, dispatch_id(&id)?, &req.reason).await?,
     ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// The last seq the device has stored (0 for everything).
     #[serde(default)]

@@ -31,6 +31,9 @@ use std::time::Duration;
 pub const INBOX_PAGE: u32 = 100;
 /// The longest a long-poll waits (seconds); the app asks for 25.
 pub const MAX_WAIT_S: u64 = 30;
+/// Times an undelivered order is sent again (every timeout, so about five minutes of trying);
+/// after that it waits for the device's next contact, flagged on the board.
+pub const MAX_RESENDS: u32 = 10;
 /// How far back, before the earliest call asked about, officers' step entries are read (a
 /// device clock behind HQ's dates a step before its call).
 const STEP_MARGIN_MS: i64 = 3_600_000;
@@ -57,13 +60,7 @@ pub struct NewDispatch {
     pub units: Vec<DeviceId>,
 }
 
-/// A report at HQ: the device and the entry's seq.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct SourceRef {
-    #[schema(value_type = String)]
-    pub device_id: DeviceId,
-    pub seq: u64,
-}
+pub use crate::projections::dispatch::SourceRef;
 
 /// Where each dispatch stands, with the figures of the day.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -558,7 +555,10 @@ async fn delivered(state: &AppState, device: DeviceId, through: u64) -> ApiResul
 /// long-poll is woken and the board told. Returns how many were resent.
 pub async fn resend_due(state: &AppState, timeout_ms: i64) -> ApiResult<usize> {
     let now = state.now_ms();
-    let rows = state.storage.resend_due(now - timeout_ms, now).await?;
+    let rows = state
+        .storage
+        .resend_due(now - timeout_ms, now, MAX_RESENDS)
+        .await?;
     let mut ids: Vec<DispatchId> = Vec::new();
     for r in &rows {
         state.events.inbox_changed(r.device_id);

@@ -371,7 +371,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageResult<Vec<InboxRow>>;
     /// Every message about these dispatches (all devices), ordered by device then seq.
     async fn inbox_of(&self, dispatches: &[DispatchId]) -> StorageResult<Vec<InboxRow>>;
-    /// Messages not delivered and last sent at or before `due_ms`: mark them sent again now
-    /// (one more resend) and return them.
-    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>>;
+    /// Messages not delivered, last sent at or before `due_ms` and sent again fewer than
+    /// `max_resends` times: mark them sent again now (one more resend) and return them.
+    async fn resend_due(
+        &self,
+        due_ms: i64,
+        now_ms: i64,
+        max_resends: u32,
+    ) -> StorageResult<Vec<InboxRow>>;
 }

@@ -1750,16 +1750,21 @@ impl Storage for PgStorage {
         rows.iter().map(|r| inbox_raw(r)?.into_row()).collect()
     }
 
-    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>> {
+    async fn resend_due(
+        &self,
+        due_ms: i64,
+        now_ms: i64,
+        max_resends: u32,
+    ) -> StorageResult<Vec<InboxRow>> {
         let sql = format!(
             "UPDATE dispatch_inbox SET last_sent_ms = $2, resends = resends + 1
-             WHERE delivered_ms IS NULL AND last_sent_ms <= $1
+             WHERE delivered_ms IS NULL AND last_sent_ms <= $1 AND resends < $3
              RETURNING {INBOX_COLUMNS}"
         );
         let rows = self
             .client()
             .await?
-            .query(&sql, &[&due_ms, &now_ms])
+            .query(&sql, &[&due_ms, &now_ms, &i64::from(max_resends)])
             .await
             .pg()?;
         let mut rows = rows

@@ -1709,16 +1709,21 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn resend_due(&self, due_ms: i64, now_ms: i64) -> StorageResult<Vec<InboxRow>> {
+    async fn resend_due(
+        &self,
+        due_ms: i64,
+        now_ms: i64,
+        max_resends: u32,
+    ) -> StorageResult<Vec<InboxRow>> {
         self.call(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let raws = {
                 let mut stmt = tx.prepare_cached(&format!(
                     "UPDATE dispatch_inbox SET last_sent_ms = ?2, resends = resends + 1
-                     WHERE delivered_ms IS NULL AND last_sent_ms <= ?1
+                     WHERE delivered_ms IS NULL AND last_sent_ms <= ?1 AND resends < ?3
                      RETURNING {INBOX_COLUMNS}"
                 ))?;
-                stmt.query_map(params![due_ms, now_ms], inbox_raw)?
+                stmt.query_map(params![due_ms, now_ms, max_resends], inbox_raw)?
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             tx.commit()?;
