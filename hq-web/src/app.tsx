@@ -1,6 +1,7 @@
 //! The shell: decides sign-in vs app from GET /api/v1/session, loads the city, keeps the push
-//! channel open and turns its events into ticks (uploads debounced ~300 ms), and lays out the
-//! header (live indicator, operator, language, sign-out), the nav and the current view.
+//! channel open and turns its events into ticks (uploads and dispatch changes debounced ~300 ms),
+//! and lays out the header (live indicator, operator, language, sign-out), the nav and the
+//! current view.
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { setUnauthorizedHandler } from './api/client';
@@ -18,6 +19,7 @@ import { CoverageView } from './views/Coverage';
 import { PresenceView } from './views/Presence';
 import { ReplayView } from './views/Replay';
 import { ReportsView } from './views/Reports';
+import { DispatchBoardView } from './views/Dispatch';
 import { DevicesView } from './views/Devices';
 
 const UPLOAD_DEBOUNCE_MS = 300;
@@ -56,9 +58,10 @@ export function App() {
 function Signed({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const view = useView();
   const [city, setCity] = useState<City | null>(null);
-  const [ticks, setTicks] = useState<Ticks>({ upload: 0, devices: 0, city: 0 });
+  const [ticks, setTicks] = useState<Ticks>({ upload: 0, devices: 0, city: 0, dispatch: 0 });
   const [live, setLive] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const dispatchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     hq.city().then(setCity, () => setCity(null));
@@ -78,6 +81,11 @@ function Signed({ session, onSignOut }: { session: Session; onSignOut: () => voi
       },
       devices: () => bump('devices'),
       city: () => bump('city'),
+      // A send to several units, or a close telling each, comes as a burst: one refetch.
+      dispatch: () => {
+        if (dispatchTimer.current) clearTimeout(dispatchTimer.current);
+        dispatchTimer.current = setTimeout(() => bump('dispatch'), UPLOAD_DEBOUNCE_MS);
+      },
       onState: (on) => {
         setLive(on);
         // A dropped channel may mean the session ended: ask, and go to sign-in on a 401.
@@ -87,6 +95,7 @@ function Signed({ session, onSignOut }: { session: Session; onSignOut: () => voi
     return () => {
       close();
       if (timer.current) clearTimeout(timer.current);
+      if (dispatchTimer.current) clearTimeout(dispatchTimer.current);
     };
   }, [bump]);
 
@@ -135,6 +144,8 @@ function Current({ view }: { view: View }) {
   switch (view) {
     case 'live':
       return <LiveView />;
+    case 'dispatch':
+      return <DispatchBoardView />;
     case 'today':
       return <TodayView />;
     case 'posts':

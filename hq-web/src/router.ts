@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-export const VIEWS = ['live', 'today', 'posts', 'coverage', 'presence', 'replay', 'reports', 'devices'] as const;
+export const VIEWS = ['live', 'dispatch', 'today', 'posts', 'coverage', 'presence', 'replay', 'reports', 'devices'] as const;
 export type View = (typeof VIEWS)[number];
 
 export function parseView(hash: string): View {

@@ -7,7 +7,7 @@ import { HqError } from './api/client';
 import type { City, Operator } from './api/types';
 import { hasKey, tk } from './i18n';
 
-export type Ticks = { upload: number; devices: number; city: number };
+export type Ticks = { upload: number; devices: number; city: number; dispatch: number };
 export type AppState = {
   operator: Operator;
   city: City | null;

@@ -6,6 +6,10 @@
 #   HQ_URL, HQ_TOKEN          where HQ is and an admin token to sign in with
 #   HQ_REVOKE_TOKEN           a second operator's token, and HQ_REVOKE_CMD revokes it
 #   HQ_UPLOAD_CMD             one more device starts a patrol and uploads its position
+#   HQ_DEVICE_CLI             that device's `patrol --data …` (takes dispatches: sync, accept, arrive)
+#   HQ_SIM_DATE               the local day the simulator filled (before 09:00, the day before)
+# With HQ_WEB_DIR_DEV=1, HQ serves the page from hq-web/dist (`npm run build` there first)
+# instead of the copy built into the binary: for testing the page before the binary is rebuilt.
 # Screenshots land in artifacts/hq-web/. Ends with `hq-web: N passed, M failed`.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,6 +24,12 @@ for b in "$hq_bin" "$sim_bin" "$cli_bin"; do
   [ -x "$b" ] || fail "$b is missing (cargo test --workspace --no-run builds it)"
 done
 [ -d hq-web/node_modules ] || npm --prefix hq-web ci --no-audit --no-fund
+web_args=()
+if [ "${HQ_WEB_DIR_DEV:-}" = 1 ]; then
+  [ -f hq-web/dist/index.html ] || fail "hq-web/dist is not built (npm --prefix hq-web run build)"
+  web_args=(--web-dir "$repo/hq-web/dist")
+  echo "== serving the page from $repo/hq-web/dist (HQ_WEB_DIR_DEV=1)"
+fi
 
 data=$(mktemp -d)
 hq_log="$data/hq.log"
@@ -44,7 +54,7 @@ revoke_id=$(hq operator list | awk '/夜班值班员/ { print $1 }')
 
 # The binary itself in the background (not through the `hq` function, whose subshell would be
 # what $! names and the cleanup would kill, leaving HQ running).
-"$hq_bin" --data "$data/hq" serve --listen 127.0.0.1:0 2>"$hq_log" &
+"$hq_bin" --data "$data/hq" serve --listen 127.0.0.1:0 ${web_args[@]+"${web_args[@]}"} 2>"$hq_log" &
 hq_pid=$!
 url=
 for _ in $(seq 100); do
@@ -71,5 +81,7 @@ $cli_bin --data \$d sync >/dev/null"
 export HQ_URL="$url" HQ_TOKEN="$token" HQ_REVOKE_TOKEN="$revoke_token"
 export HQ_REVOKE_CMD="'$hq_bin' --data '$data/hq' operator revoke $revoke_id"
 export HQ_UPLOAD_CMD="$upload_cmd"
+export HQ_DEVICE_CLI="'$cli_bin' --data '$data/late-device'"
+export HQ_SIM_DATE="$(sed -n 's/^  "date": "\([0-9-]*\)",$/\1/p' "$data/stats.json" | head -1)"
 export SCREENS_DIR="${SCREENS_DIR:-$repo/artifacts/hq-web/}"
 node hq-web/scripts/pages.mjs

@@ -23,7 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import net from 'node:net';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -298,6 +298,38 @@ const S = {
 /** The dispatch the app took to the scene, for the command-centre page's check. */
 let dispatchSeen = null;
 
+// ---------- the command centre's page ----------
+
+async function commandCentreShows(hq, seen) {
+  // hq-web's own playwright-core drives Debian's Chromium (the page test's tools: scripts/test
+  // installs them before this stage).
+  const pw = join(repo, 'hq-web/node_modules/playwright-core/index.mjs');
+  const { chromium } = await import(pathToFileURL(pw).href);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    await page.goto(`${hq.url}/`);
+    await page.waitForSelector('[data-screen=signin]', { timeout: TIMEOUT_MS });
+    await page.fill('#token', hq.token);
+    await page.locator('form.signin button[type=submit]').click();
+    await page.waitForSelector('.shell', { timeout: TIMEOUT_MS });
+    await page.evaluate(() => (location.hash = '#/dispatch'));
+    const card = page.locator(`[data-dispatch="${seen.id}"]`);
+    await card.waitFor({ timeout: TIMEOUT_MS });
+    const state = await card.getAttribute('data-state');
+    const ms = Number(await card.locator('[data-time=on_scene]').getAttribute('data-ms'));
+    const shown = await card.locator('[data-time=on_scene]').innerText();
+    await page.screenshot({ path: join(ARTIFACTS, '10-command-centre-dispatch.png') });
+    check('the command centre shows the dispatch on scene', state === 'on-scene', String(state));
+    check('with the time the officer arrived', ms === seen.onSceneMs && /\d{2}:\d{2}/.test(shown), `${ms} vs ${seen.onSceneMs}: ${shown}`);
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------- the test ----------
 
 async function main() {
@@ -436,6 +468,9 @@ async function main() {
   } finally {
     await s.close();
   }
+  // The command centre's page (Chromium, signed in with the operator token) shows the dispatch
+  // the app took to the scene, on scene, with the officer's time.
+  if (dispatchSeen) await commandCentreShows(hq, dispatchSeen);
   if (process.env.E2E_KEEP !== '1') {
     rmSync(appData, { recursive: true, force: true });
     rmSync(hq.data, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 
 import type { components } from './openapi';
 import type * as T from './types';
+import type { DispatchKind, Tier } from '../lib/dispatch';
 
 type S = components['schemas'];
 /** HQ's answer `A` can be used where the page expects `B`. */
@@ -32,4 +33,18 @@ export type Contract = [
   Holds<Fits<S['QuarantinedEntry'], T.QuarantineRow>>,
   Holds<Fits<S['DeviceConflict'], T.ConflictRow>>,
   Holds<Fits<S['MapInfo'], T.MapPack>>,
+  // Dispatch: the page reads HQ's generated types as they are (no copy to drift) …
+  Holds<Fits<S['Board'], T.Board>>,
+  Holds<Fits<S['DispatchView'], T.DispatchView>>,
+  Holds<Fits<S['DispatchUnit'], T.DispatchUnit>>,
+  Holds<Fits<S['DispatchTierStats'], T.DispatchTierStats>>,
+  Holds<Fits<S['Recommendation'], T.Recommendation>>,
+  Holds<Fits<S['DailyStats']['dispatch'], T.DailyStats['dispatch']>>,
+  // … and what it sends fits what HQ takes: its kind and tier slugs, and the bodies it builds.
+  Holds<Fits<DispatchKind, S['NewDispatch']['kind']>>,
+  Holds<Fits<Tier, S['NewDispatch']['tier']>>,
+  Holds<Fits<T.NewDispatch, S['NewDispatch']>>,
+  Holds<Fits<T.SendUnits, S['SendUnits']>>,
+  Holds<Fits<T.Reassign, S['Reassign']>>,
+  Holds<Fits<T.CloseDispatch, S['Close']>>,
 ];

@@ -1,14 +1,16 @@
 //! HQ's push channel: Server-Sent Events at /api/v1/events (same origin, the session cookie
 //! goes by itself). `upload` means a device's entries reached HQ; `devices` that one was
-//! enrolled or revoked; `city` that the reference data was replaced. EventSource reconnects by
-//! itself; `onState` tells the header whether the channel is live.
+//! enrolled or revoked; `city` that the reference data was replaced; `dispatch` that a dispatch
+//! was created, sent, delivered, resent, reassigned or closed. EventSource reconnects by itself;
+//! `onState` tells the header whether the channel is live.
 
-import type { UploadEvent } from './types';
+import type { DispatchEvent, UploadEvent } from './types';
 
 export type EventHandlers = {
   upload: (e: UploadEvent) => void;
   devices: () => void;
   city: () => void;
+  dispatch: (e: DispatchEvent) => void;
   onState: (live: boolean) => void;
 };
 
@@ -29,5 +31,12 @@ export function connectEvents(h: EventHandlers): () => void {
   });
   es.addEventListener('devices', () => h.devices());
   es.addEventListener('city', () => h.city());
+  es.addEventListener('dispatch', (ev) => {
+    try {
+      h.dispatch(JSON.parse((ev as MessageEvent<string>).data) as DispatchEvent);
+    } catch {
+      h.dispatch({ dispatch_id: '' });
+    }
+  });
   return () => es.close();
 }

@@ -3,8 +3,9 @@
 
 import { get, post, qs, request } from './client';
 import type {
-  Bulletin, City, ConflictRow, Coverage, DailyStats, DeviceRow, Enrollment, MapPack, PatrolSummary,
-  PostCompliance, Presence, QuarantineRow, RangeStats, Report, Session, Track, Unit,
+  Board, Bulletin, City, CloseDispatch, ConflictRow, Coverage, DailyStats, DeviceRow, DispatchView, Enrollment,
+  MapPack, NewDispatch, PatrolSummary, PostCompliance, Presence, QuarantineRow, RangeStats, Reassign, Recommendation,
+  Report, SendUnits, Session, Track, Unit,
 } from './types';
 
 export const session = {
@@ -33,6 +34,20 @@ export const revokeDevice = (id: string) => post<unknown>(`/api/v1/devices/${enc
 export const enrol = (name: string) => post<Enrollment>('/api/v1/enrollments', { name });
 export const quarantine = () => get<QuarantineRow[]>('/api/v1/quarantine');
 export const conflicts = () => get<ConflictRow[]>('/api/v1/conflicts');
+
+/** Dispatch (派警): the day's board, the ranking for a point, and the operator's actions. Every
+ * action answers the dispatch as it now stands. */
+const dispatchPath = (id: string, action?: string) =>
+  `/api/v1/dispatches/${encodeURIComponent(id)}${action ? `/${action}` : ''}`;
+export const dispatch = {
+  board: (date: string) => get<Board>(`/api/v1/dispatches${qs({ date })}`),
+  one: (id: string) => get<DispatchView>(dispatchPath(id)),
+  recommend: (lat: number, lon: number) => get<Recommendation[]>(`/api/v1/dispatches/recommend${qs({ lat, lon })}`),
+  create: (body: NewDispatch) => post<DispatchView>('/api/v1/dispatches', body),
+  send: (id: string, body: SendUnits) => post<DispatchView>(dispatchPath(id, 'send'), body),
+  reassign: (id: string, body: Reassign) => post<DispatchView>(dispatchPath(id, 'reassign'), body),
+  close: (id: string, body: CloseDispatch) => post<DispatchView>(dispatchPath(id, 'close'), body),
+};
 
 export const photoUrl = (sha256: string) => `/api/v1/photos/${encodeURIComponent(sha256)}`;
 export const exportUrl = (what: 'reports.csv' | 'routes.geojson' | 'routes.gpx', date: string) =>

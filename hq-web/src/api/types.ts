@@ -1,5 +1,10 @@
 //! The JSON HQ answers, as the Rust types serialise it (serde snake_case). Field names follow
 //! patrol-model (city.rs, fix.rs, v1.rs) and patrol-hq (projections/, storage/, routes/).
+//! Dispatch's shapes are HQ's own generated types (`openapi.d.ts`), named here, not re-typed.
+
+import type { components } from './openapi';
+
+type Schemas = components['schemas'];
 
 export type LatLon = { lat: number; lon: number };
 export type Role = 'admin' | 'viewer';
@@ -65,6 +70,8 @@ export type DailyStats = {
   km_patrolled: number;
   post_visits: number;
   flagged_entries: number;
+  /** 派警 "1-3-5分钟" per tier (1, 3, 5); absent from an HQ without dispatch. */
+  dispatch?: DispatchTierStats[];
 };
 
 export type RangeStats = {
@@ -191,3 +198,17 @@ export type MapPack = {
 
 /** Server-sent events from GET /api/v1/events. */
 export type UploadEvent = { device_id: string; head_seq: number; entries: number };
+
+/** Dispatch (派警): the board, one dispatch and its units, the ranking, the 1-3-5 figures, and
+ * what the page sends — HQ's generated types as they are. */
+export type Board = Schemas['Board'];
+export type DispatchView = Schemas['DispatchView'];
+export type DispatchUnit = Schemas['DispatchUnit'];
+export type DispatchTierStats = Schemas['DispatchTierStats'];
+export type Recommendation = Schemas['Recommendation'];
+export type NewDispatch = Schemas['NewDispatch'];
+export type SourceRef = Schemas['SourceRef'];
+export type SendUnits = Schemas['SendUnits'];
+export type Reassign = Schemas['Reassign'];
+export type CloseDispatch = Schemas['Close'];
+export type DispatchEvent = { dispatch_id: string };

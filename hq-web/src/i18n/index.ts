@@ -1,8 +1,9 @@
 //! Every visible string goes through here. zh-CN is the default; English is switchable and the
 //! choice (the language only) is kept in localStorage. The page's own strings live in
 //! `zh-CN.ts` / `en.ts`; the domain terms the officer's app already names (patrol modes,
-//! volunteer categories, violation types, report kinds and outcomes) come from `ui/`'s
-//! `i18n/terms.*.ts`, so both screens say the same word for the same slug.
+//! volunteer categories, violation types, report kinds and outcomes, dispatch kinds, states,
+//! steps and outcomes) come from `ui/`'s `i18n/terms.*.ts`, so both screens say the same word
+//! for the same slug.
 //!
 //! A key with no text renders as `⟦key⟧`, which the page test looks for.
 

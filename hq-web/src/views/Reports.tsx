@@ -1,6 +1,7 @@
 //! 报告 — the day's reports with filters (kind, group, grid cell, day), a detail pane with the
-//! photos HQ serves (cookie auth) and the supplements as a history, and the day's CSV / GeoJSON
-//! / GPX downloads as plain links.
+//! photos HQ serves (cookie auth) and the supplements as a history, the day's CSV / GeoJSON /
+//! GPX downloads as plain links, and 派警 on a report: the Dispatch view opens with the form
+//! filled from it (HQ takes the report's place and time for the call).
 
 import { useState } from 'preact/hooks';
 import * as hq from '../api/hq';
@@ -8,15 +9,20 @@ import type { Report } from '../api/types';
 import { DateField, rememberDay, rememberedDay } from '../components/DateField';
 import { ErrorLine, Loading, Raw } from '../components/Status';
 import { t, tk, type Key } from '../i18n';
+import { canDispatchFrom } from '../lib/dispatch';
+import { REPORT_KINDS } from '../lib/reports';
 import { fmtDateTime } from '../lib/time';
 import { useApp, useLoad } from '../state';
+import { dispatchFromReport } from './Dispatch';
 
-export const REPORT_KINDS = ['violation', 'lost_person', 'traffic_accident', 'assistance', 'incident', 'post_arrived', 'post_left'];
 
 /** A slug of a report's `type` in words, whichever dictionary knows it. */
 function typeText(r: Report): string {
   if (!r.type) return '';
-  const keys = [`violation.type.${r.type}`, `report.type.${r.type}`, `incident.kind.${r.type}`];
+  const keys =
+    r.kind === 'dispatch_step'
+      ? [`dispatch.step.${r.type}`]
+      : [`violation.type.${r.type}`, `report.type.${r.type}`, `incident.kind.${r.type}`];
   for (const k of keys) {
     const s = tk(k, undefined, '');
     if (s) return s;
@@ -82,6 +88,7 @@ export function ReportsView() {
                 <th>{t('reports.group')}</th>
                 <th>{t('reports.cell')}</th>
                 <th>{t('reports.summary')}</th>
+                <th>{t('reports.action')}</th>
               </tr>
             </thead>
             <tbody>
@@ -93,6 +100,13 @@ export function ReportsView() {
                   <td><Raw>{r.group}</Raw></td>
                   <td><Raw>{r.cell}</Raw></td>
                   <td class="summary">{r.plate ? <Raw>{r.plate}</Raw> : null} <span class="user">{r.summary ?? ''}</span></td>
+                  <td>
+                    {canDispatchFrom(r.kind) && (
+                      <button class="btn small" onClick={(e) => (e.stopPropagation(), dispatchFromReport(r))} data-action="dispatch-report">
+                        {t('reports.dispatch')}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -120,6 +134,11 @@ function Detail({ r, tz }: { r: Report; tz: string }) {
         <dt>{t('reports.device')}</dt><dd><Raw>{r.device_id}</Raw> · {t('reports.seq', { n: r.seq })}</dd>
         {typeof r.lat === 'number' && typeof r.lon === 'number' && (<><dt>{t('reports.position')}</dt><dd><Raw>{`${r.lat.toFixed(5)}, ${r.lon.toFixed(5)}`}</Raw></dd></>)}
       </dl>
+      {canDispatchFrom(r.kind) && (
+        <div class="row">
+          <button class="btn primary" onClick={() => dispatchFromReport(r)} data-action="dispatch-report">{t('reports.dispatch')}</button>
+        </div>
+      )}
       {r.photos.length > 0 && (
         <>
           <h4>{t('reports.photos', { n: r.photos.length })}</h4>
@@ -152,6 +171,6 @@ function Detail({ r, tz }: { r: Report; tz: string }) {
 function outcomeText(slug: string): string {
   return slug
     .split(';')
-    .map((s) => tk(`lost.outcome.${s}`, undefined, '') || tk(`incident.outcome.${s}`, undefined, '') || tk(`accident.outcome.${s}`, undefined, '') || s)
+    .map((s) => tk(`lost.outcome.${s}`, undefined, '') || tk(`incident.outcome.${s}`, undefined, '') || tk(`accident.outcome.${s}`, undefined, '') || tk(`dispatch.outcome.${s}`, undefined, '') || s)
     .join('、');
 }

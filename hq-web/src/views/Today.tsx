@@ -1,7 +1,7 @@
 //! 今日战果 — the day's figures in the story's terms, each exactly HQ's number (every figure
-//! element carries `data-key` = its DailyStats field), a chart over 7/14/30 days, and the daily
-//! bulletin HQ writes, with copy and download. Any day can be picked; the default is the city's
-//! today.
+//! element carries `data-key` = its DailyStats field), the day's "1-3-5 minute" dispatch
+//! figures (`dispatch`, per tier), a chart over 7/14/30 days, and the daily bulletin HQ writes,
+//! with copy and download. Any day can be picked; the default is the city's today.
 
 import { useState } from 'preact/hooks';
 import * as hq from '../api/hq';
@@ -9,6 +9,7 @@ import type { DailyStats } from '../api/types';
 import { BarChart } from '../components/BarChart';
 import { DateField, rememberDay, rememberedDay } from '../components/DateField';
 import { ErrorLine, Loading } from '../components/Status';
+import { TierFigures } from '../components/TierFigures';
 import { language, t, tk, type Key } from '../i18n';
 import { addDays, shortDate } from '../lib/time';
 import { useApp, useLoad } from '../state';
@@ -31,7 +32,7 @@ export function TodayView() {
     rememberDay(d);
     setDate(d);
   };
-  const stats = useLoad(() => hq.daily(date), [date, ticks.upload]);
+  const stats = useLoad(() => hq.daily(date), [date, ticks.upload, ticks.dispatch]);
   return (
     <section class="page" data-view-root="today">
       <header class="page-head">
@@ -61,6 +62,7 @@ function Figures({ s }: { s: DailyStats }) {
           </div>
         ))}
       </div>
+      {s.dispatch && <TierFigures figures={s.dispatch} date={s.date} />}
       <div class="two">
         <div class="card">
           <h3>{t('stat.volunteers_by_category')}</h3>
