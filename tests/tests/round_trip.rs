@@ -91,6 +91,10 @@ fn record_everything(d: &Device) -> usize {
             f.accuracy_m = Some(5.0);
             s.record_fix(f).unwrap();
         }
+        // Five minutes without a fix, then found 1 km on: a tracking gap, not a kilometre.
+        let mut f = PositionFix::at(now + 350_000, 29.045, 111.690);
+        f.accuracy_m = Some(5.0);
+        assert!(s.record_fix(f).unwrap().gap.is_some());
         let photo = s.add_photo(&jpeg(3, 300_000)).unwrap();
         let front = s.add_photo(&jpeg(5, 50_000)).unwrap();
         let a = s
@@ -242,7 +246,7 @@ fn record_everything(d: &Device) -> usize {
         };
         s.append(&Record::PostLeft(leave), here()).unwrap();
         s.stop_patrol(None, here()).unwrap();
-        50
+        51
     })
 }
 
@@ -344,6 +348,13 @@ async fn every_kind_and_photos_reach_hq_and_the_figures_match() {
         .unwrap();
     let coords = geojson.to_string().matches("111.69").count();
     assert_eq!(coords, fixes, "every fix in the GeoJSON route");
+    // Broken at the tracking gap: the walk, and the one fix after it (a point).
+    let pieces = &geojson["features"][0]["geometry"]["geometries"];
+    assert_eq!(
+        pieces.as_array().map(Vec::len),
+        Some(2),
+        "the route is broken at the tracking gap: {geojson}"
+    );
     let csv = http
         .get(format!(
             "{}/api/v1/export/reports.csv?date={today}",

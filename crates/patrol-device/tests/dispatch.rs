@@ -46,12 +46,16 @@ fn the_inbox_keeps_each_message_once_and_names_new_orders() {
         },
     };
     assert!(s.save_inbox(&[withdrawn]).unwrap().is_empty());
+    // Sent again after the withdrawal: new to the officer again.
+    let mut again = order(b, 4);
+    again.seq = 4;
+    assert_eq!(s.save_inbox(&[again]).unwrap(), vec![b]);
     drop(s);
     let s = reopen(&dir, &clock);
     let cards = s.dispatches().unwrap();
     assert_eq!(cards.len(), 2);
     assert_eq!(cards[0].order.id, b, "newest first");
-    assert_eq!(cards[0].state, DispatchState::Reassigned);
+    assert_eq!(cards[0].state, DispatchState::Delivered, "sent again");
     assert_eq!(cards[1].state, DispatchState::Delivered);
     assert_eq!(
         cards[1].next,

@@ -53,7 +53,8 @@ impl Store {
     }
 
     /// Keep messages pulled from HQ, all or none; a seq already stored is skipped. Returns the
-    /// dispatches of orders new to this device (to alert the officer).
+    /// dispatches of orders new to the officer (to alert them): first sent, or sent again
+    /// after a withdrawal.
     pub fn save_inbox(&mut self, items: &[InboxItem]) -> Result<Vec<DispatchId>> {
         for item in items {
             if item.seq == 0 {
@@ -74,14 +75,22 @@ impl Store {
         let mut fresh = Vec::new();
         for item in items {
             let id = item.message.dispatch_id();
-            let known: bool = tx
+            // Standing already: the latest message about it is an order. An order sent again
+            // after a withdrawal is new to the officer.
+            let latest: Option<String> = tx
                 .query_row(
-                    "SELECT 1 FROM dispatch_inbox WHERE dispatch_id = ?1 LIMIT 1",
+                    "SELECT message FROM dispatch_inbox WHERE dispatch_id = ?1
+                     ORDER BY seq DESC LIMIT 1",
                     [id.to_string()],
-                    |_| Ok(()),
+                    |r| r.get(0),
                 )
-                .optional()?
-                .is_some();
+                .optional()?;
+            let known = latest.is_some_and(|json| {
+                matches!(
+                    serde_json::from_str::<InboxMessage>(&json),
+                    Ok(InboxMessage::Order(_))
+                )
+            });
             let n = tx.execute(
                 "INSERT OR IGNORE INTO dispatch_inbox (seq, dispatch_id, message, received_ms)
                  VALUES (?1, ?2, ?3, ?4)",
