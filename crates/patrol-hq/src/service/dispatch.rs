@@ -29,6 +29,9 @@ use std::time::Duration;
 
 /// Messages one inbox pull returns at most.
 pub const INBOX_PAGE: u32 = 100;
+/// How often a waiting long-poll looks for messages no event announced (written by another HQ
+/// process or `patrol-hq dispatch` on the command line). HQ's own sends wake it at once.
+const RECHECK: Duration = Duration::from_secs(5);
 /// The longest a long-poll waits (seconds); the app asks for 25.
 pub const MAX_WAIT_S: u64 = 30;
 /// Times an undelivered order is sent again (every timeout, so about five minutes of trying);
@@ -449,10 +452,11 @@ pub async fn inbox(
             return Ok(page);
         }
         // A message written by another HQ process (or the command line) wakes nobody here:
-        // look again every second.
+        // look again now and then. Not every second: a thousand open apps would be two
+        // thousand queries a second for nothing.
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {}
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(RECHECK) => {}
             _ = closing.changed() => {}
             _ = async {
                 loop {
