@@ -387,7 +387,12 @@ function NewDispatchForm({
     lon: typed.lon ?? (target ? String(target.lon) : ''),
   };
   const coord = (which: 'lat' | 'lon') => (e: Event) => {
-    const next = { ...shown, [which]: (e.target as HTMLInputElement).value };
+    // Both fields as they are in the form now: two changes can land before the next render,
+    // and `shown` would still hold the other field's old value.
+    const input = e.target as HTMLInputElement;
+    const field = (f: 'lat' | 'lon') =>
+      f === which ? input.value : (input.form?.querySelector<HTMLInputElement>(`input[data-field=${f}]`)?.value ?? shown[f]);
+    const next = { lat: field('lat'), lon: field('lon') };
     const p = { lat: Number(next.lat), lon: Number(next.lon) };
     if (next.lat.trim() && next.lon.trim() && Number.isFinite(p.lat) && Number.isFinite(p.lon)) {
       setTyped({});
