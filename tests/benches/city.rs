@@ -13,8 +13,6 @@
 //! whether `/stats/daily` is identical to it.
 
 use patrol_e2e::Hq;
-use patrol_hq::AppState;
-use patrol_model::v1::UploadRequest;
 use patrol_model::*;
 use std::time::Instant;
 
@@ -126,33 +124,16 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let hq = Hq::start().await;
-        let state = AppState::new(hq.storage.clone());
         let now = chrono::Utc::now().timestamp_millis();
         let t = Instant::now();
         let (mut entries_total, mut fixes_total) = (0usize, 0usize);
         for n in 0..devices {
             let device = DeviceId::new();
-            let code = hq.enrollment_code(&format!("bench {n}")).await;
-            hq.storage
-                .redeem_enrollment(
-                    &patrol_hq::auth::hash_secret(&patrol_hq::auth::normalize_code(&code)),
-                    device,
-                    "bench-secret-hash",
-                    now,
-                )
-                .await
-                .unwrap();
             let entries = ledger(device, n, now, hours, every);
             entries_total += entries.len();
             fixes_total += (hours * 3600 / every) as usize;
-            for batch in entries.chunks(patrol_hq::service::MAX_BATCH) {
-                let req = UploadRequest {
-                    device_now_ms: now,
-                    entries: batch.to_vec(),
-                };
-                let r = patrol_hq::service::upload(&state, device, &req).await.unwrap();
-                assert_eq!(r.accepted as usize, batch.len());
-            }
+            hq.device_with_ledger(device, &format!("bench {n}"), &entries, now)
+                .await;
         }
         let ingest = t.elapsed().as_secs_f64();
         println!(

@@ -9,8 +9,6 @@
 //! sending a dispatch, and the day's board (`/dispatches`).
 
 use patrol_e2e::Hq;
-use patrol_hq::AppState;
-use patrol_model::v1::UploadRequest;
 use patrol_model::*;
 use serde_json::json;
 use std::time::Instant;
@@ -90,30 +88,12 @@ fn main() {
         .unwrap();
     rt.block_on(async {
         let hq = Hq::start().await;
-        let state = AppState::new(hq.storage.clone());
         let now = chrono::Utc::now().timestamp_millis();
         let mut devices = Vec::new();
         for n in 0..units {
             let device = DeviceId::new();
-            let code = hq.enrollment_code(&format!("unit {n}")).await;
-            hq.storage
-                .redeem_enrollment(
-                    &patrol_hq::auth::hash_secret(&patrol_hq::auth::normalize_code(&code)),
-                    device,
-                    "bench-secret-hash",
-                    now,
-                )
-                .await
-                .unwrap();
-            for batch in ledger(device, n, now).chunks(patrol_hq::service::MAX_BATCH) {
-                let req = UploadRequest {
-                    device_now_ms: now,
-                    entries: batch.to_vec(),
-                };
-                patrol_hq::service::upload(&state, device, &req)
-                    .await
-                    .unwrap();
-            }
+            hq.device_with_ledger(device, &format!("unit {n}"), &ledger(device, n, now), now)
+                .await;
             devices.push(device);
         }
         for i in 0..open as usize {

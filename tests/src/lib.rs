@@ -109,6 +109,39 @@ impl Hq {
         v1::device_token(e.device_id, &e.secret)
     }
 
+    /// Enrol `device` directly in storage (no HTTP) and store its `ledger` through the real
+    /// upload use case (planning, hash and link checks, rollups), batch by batch, as if it had
+    /// synced at `now_ms`: how benches fill HQ with a city's devices.
+    pub async fn device_with_ledger(
+        &self,
+        device: patrol_model::DeviceId,
+        name: &str,
+        ledger: &[patrol_model::Entry],
+        now_ms: i64,
+    ) {
+        let code = self.enrollment_code(name).await;
+        self.storage
+            .redeem_enrollment(
+                &auth::hash_secret(&auth::normalize_code(&code)),
+                device,
+                "bench-secret-hash",
+                now_ms,
+            )
+            .await
+            .unwrap();
+        let state = AppState::new(self.storage.clone());
+        for batch in ledger.chunks(patrol_hq::service::MAX_BATCH) {
+            let req = patrol_model::v1::UploadRequest {
+                device_now_ms: now_ms,
+                entries: batch.to_vec(),
+            };
+            let r = patrol_hq::service::upload(&state, device, &req)
+                .await
+                .unwrap();
+            assert_eq!(r.accepted as usize, batch.len());
+        }
+    }
+
     /// POST JSON to an operator endpoint and return the answer; panics naming HQ's error.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let r = reqwest::Client::new()
