@@ -379,12 +379,18 @@ function NewDispatchForm({
     }
   };
 
-  // Typed coordinates (a caller's position read out on the phone): the point moves once both
-  // parse; until then the half-typed text is kept. A click or drag on the map shows its point.
+  // Typed coordinates (a caller's position read out on the phone): every keystroke is kept in
+  // state, so a re-render (a new upload re-ranks the units every few seconds) never puts the old
+  // value back under the operator's fingers; the point moves on change once both fields parse.
+  // A click or drag on the map shows its point.
   const [typed, setTyped] = useState<{ lat?: string; lon?: string }>({});
   const shown = {
     lat: typed.lat ?? (target ? String(target.lat) : ''),
     lon: typed.lon ?? (target ? String(target.lon) : ''),
+  };
+  const typing = (which: 'lat' | 'lon') => (e: Event) => {
+    const value = (e.target as HTMLInputElement).value;
+    setTyped((t) => ({ ...t, [which]: value }));
   };
   const coord = (which: 'lat' | 'lon') => (e: Event) => {
     // Both fields as they are in the form now: two changes can land before the next render,
@@ -397,7 +403,7 @@ function NewDispatchForm({
     if (next.lat.trim() && next.lon.trim() && Number.isFinite(p.lat) && Number.isFinite(p.lon)) {
       setTyped({});
       onPoint(p);
-    } else setTyped({ ...typed, [which]: next[which] });
+    } else setTyped((t) => ({ ...t, [which]: next[which] }));
   };
 
   return (
@@ -439,11 +445,11 @@ function NewDispatchForm({
         </label>
         <label>
           {t('dispatch.lat')}
-          <input type="number" step="any" min="-90" max="90" value={shown.lat} onChange={coord('lat')} data-field="lat" />
+          <input type="number" step="any" min="-90" max="90" value={shown.lat} onInput={typing('lat')} onChange={coord('lat')} data-field="lat" />
         </label>
         <label>
           {t('dispatch.lon')}
-          <input type="number" step="any" min="-180" max="180" value={shown.lon} onChange={coord('lon')} data-field="lon" />
+          <input type="number" step="any" min="-180" max="180" value={shown.lon} onInput={typing('lon')} onChange={coord('lon')} data-field="lon" />
         </label>
       </div>
       {target && (
