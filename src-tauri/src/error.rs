@@ -1,10 +1,12 @@
-//! The one error every command rejects with, serialized as `{kind, message, field}` exactly as
-//! docs/app-api.md says. `kind` comes from the core's stable codes (`patrol_device::Error::kind`,
-//! `patrol_sync::Error::kind`), `field` from `ValidationError.field`; the shell never invents a
-//! message the core already says better.
+//! The one error every command rejects with, serialized as `{kind, message, field, code, params}`
+//! exactly as docs/app-api.md says. `kind` comes from the core's stable codes
+//! (`patrol_device::Error::kind`, `patrol_sync::Error::kind`); `field`, `code` and `params` from
+//! the core's `ValidationError`, so the UI translates the rule instead of parsing English; the
+//! shell never invents a message the core already says better.
 
-use patrol_model::ValidationError;
+use patrol_model::{ValidationCode, ValidationError};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Why the app shell could not start or start a position source: typed, so callers and tests
@@ -50,6 +52,13 @@ pub struct CommandError {
     /// For `invalid`: the dotted path of the field at fault, e.g. `vehicles[1].plate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `invalid`: the rule broken (`required`, `too_long`, `plate_province`, …), which the UI
+    /// translates as `validation.<code>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<ValidationCode>,
+    /// What the translation fills in (`max`, `min`, `value`, `allowed`, `n`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 pub type CmdResult<T> = Result<T, CommandError>;
@@ -60,12 +69,19 @@ impl CommandError {
             kind: kind.to_owned(),
             message: message.into(),
             field: None,
+            code: None,
+            params: BTreeMap::new(),
         }
     }
 
-    /// An `invalid` error naming `field`; the message reads `field: reason` like the core's.
-    pub fn invalid(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
-        ValidationError::new(field, reason.to_string()).into()
+    /// An `invalid` error naming `field` and the rule; the message reads `field: reason` like
+    /// the core's.
+    pub fn invalid(
+        field: impl Into<String>,
+        code: ValidationCode,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        ValidationError::new(field, code, reason.to_string()).into()
     }
 
     pub fn not_found(field: &str, message: impl Into<String>) -> Self {
@@ -90,6 +106,8 @@ impl From<ValidationError> for CommandError {
             kind: "invalid".into(),
             message: e.to_string(),
             field: Some(e.field),
+            code: Some(e.code),
+            params: e.params,
         }
     }
 }
@@ -101,8 +119,17 @@ impl From<patrol_device::Error> for CommandError {
             // The post check-in refusals keep the contract's codes (docs/app-api.md) and name the
             // field the UI highlights.
             patrol_device::Error::UnknownPost(_) => Self::not_found("post_id", e.to_string()),
-            patrol_device::Error::AlreadyOnPost(_) | patrol_device::Error::NotOnPost(_) => {
-                Self::invalid("post_id", e)
+            patrol_device::Error::AlreadyOnPost(ref p) => {
+                let post = p.to_string();
+                ValidationError::new("post_id", ValidationCode::Conflict, e.to_string())
+                    .with("value", post)
+                    .into()
+            }
+            patrol_device::Error::NotOnPost(ref p) => {
+                let post = p.to_string();
+                ValidationError::new("post_id", ValidationCode::NotAllowed, e.to_string())
+                    .with("value", post)
+                    .into()
             }
             e => Self::new(e.kind(), e.to_string()),
         }
@@ -115,9 +142,8 @@ impl From<patrol_sync::Error> for CommandError {
             // The device core's own errors keep their codes (`storage`, `invalid`, …).
             patrol_sync::Error::Store(inner) => inner.into(),
             patrol_sync::Error::InvalidUrl(_) => Self {
-                kind: "invalid".into(),
                 message: format!("hq_url: {e}"),
-                field: Some("hq_url".into()),
+                ..ValidationError::new("hq_url", ValidationCode::Url, e.to_string()).into()
             },
             e => Self::new(e.kind(), e.to_string()),
         }
@@ -142,8 +168,14 @@ mod tests {
     #[test]
     fn errors_serialize_as_the_contract_says() {
         check(
-            patrol_device::Error::Invalid(ValidationError::new("plate", "`ABC` is wrong")),
-            serde_json::json!({"kind": "invalid", "message": "plate: `ABC` is wrong", "field": "plate"}),
+            patrol_device::Error::Invalid("ABC".parse::<patrol_model::Plate>().unwrap_err()),
+            serde_json::json!({
+                "kind": "invalid",
+                "message": "plate: `ABC` must start with a province abbreviation such as 湘 or 京",
+                "field": "plate",
+                "code": "plate_province",
+                "params": {"value": "ABC"},
+            }),
         );
         check(
             patrol_device::Error::NoOpenPatrol,
@@ -177,11 +209,11 @@ mod tests {
         );
         check(
             patrol_device::Error::AlreadyOnPost(post.clone()),
-            serde_json::json!({"kind": "invalid", "message": "post_id: already on post P05; leave it first", "field": "post_id"}),
+            serde_json::json!({"kind": "invalid", "message": "post_id: already on post P05; leave it first", "field": "post_id", "code": "conflict", "params": {"value": "P05"}}),
         );
         check(
             patrol_device::Error::NotOnPost(post),
-            serde_json::json!({"kind": "invalid", "message": "post_id: not on post P05; arrive there first", "field": "post_id"}),
+            serde_json::json!({"kind": "invalid", "message": "post_id: not on post P05; arrive there first", "field": "post_id", "code": "not_allowed", "params": {"value": "P05"}}),
         );
     }
 }

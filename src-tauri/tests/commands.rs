@@ -11,6 +11,8 @@ fn check_invalid(app: &TestApp, cmd: &str, args: Value, field: &str) {
     let e = app.err(cmd, args);
     assert_eq!(e["kind"], "invalid", "{cmd}: {e}");
     assert_eq!(e["field"], field, "{cmd}: {e}");
+    // Every refusal names its rule, so the UI translates instead of reading English.
+    assert!(e["code"].is_string(), "{cmd}: no rule code in {e}");
     assert!(
         e["message"]
             .as_str()
@@ -32,7 +34,9 @@ fn bad_input_is_refused_naming_the_field() {
         json!({
             "kind": "invalid",
             "message": "plate: `ABC` must start with a province abbreviation such as 湘 or 京",
-            "field": "plate"
+            "field": "plate",
+            "code": "plate_province",
+            "params": {"value": "ABC"}
         })
     );
     check_invalid(&app, "record_violation", json!({"type": "no-hat"}), "type");

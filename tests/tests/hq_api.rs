@@ -576,6 +576,21 @@ async fn operators_roles_revocation_and_audit() {
         (status, code.as_str()),
         (StatusCode::BAD_REQUEST, "bad_name")
     );
+    // A refused value names its field and rule, in the app's vocabulary, for the page to
+    // translate: a name too long says so with its limit.
+    let r = http()
+        .post(format!("{}/api/v1/enrollments", hq.url()))
+        .bearer_auth(&hq.operator_token)
+        .json(&json!({"name": "长".repeat(81)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "bad_name", "{body}");
+    assert_eq!(body["invalid"]["field"], "name", "{body}");
+    assert_eq!(body["invalid"]["code"], "too_long", "{body}");
+    assert!(body["invalid"]["params"]["max"].is_string(), "{body}");
     let audit = hq.get_json("/api/v1/audit").await;
     let rows = audit.as_array().unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();

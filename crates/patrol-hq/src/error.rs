@@ -11,6 +11,13 @@ use patrol_model::v1::ErrorBody;
 pub enum ApiError {
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A value refused by a rule: 400 with the `invalid` part (field, rule code, parameters)
+    /// that the page translates.
+    #[error("{error}")]
+    Invalid {
+        code: &'static str,
+        error: patrol_model::ValidationError,
+    },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{message}")]
@@ -42,6 +49,11 @@ impl ApiError {
         }
     }
 
+    /// 400 `code`, saying which field broke which rule.
+    pub fn invalid(code: &'static str, error: patrol_model::ValidationError) -> Self {
+        ApiError::Invalid { code, error }
+    }
+
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::Forbidden {
             code,
@@ -54,6 +66,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
             ApiError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, code, message),
+            ApiError::Invalid { code, error } => {
+                let body = ErrorBody {
+                    invalid: Some((&error).into()),
+                    ..ErrorBody::new(code, error.to_string())
+                };
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
             ApiError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthenticated", m),
             ApiError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
@@ -64,10 +83,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::ConflictWith(body) => return (StatusCode::CONFLICT, Json(body)).into_response(),
             ApiError::TooMany(m) => {
-                let body = ErrorBody {
-                    code: "too_many_attempts".into(),
-                    message: m.into(),
-                };
+                let body = ErrorBody::new("too_many_attempts", m);
                 return (
                     StatusCode::TOO_MANY_REQUESTS,
                     [(axum::http::header::RETRY_AFTER, "60")],
@@ -77,10 +93,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::Busy(m) => {
                 tracing::warn!(error = %m, "busy");
-                let body = ErrorBody {
-                    code: "busy".into(),
-                    message: "HQ is busy with this device; retry in a few seconds".into(),
-                };
+                let body = ErrorBody::new("busy", "HQ is busy with this device; retry in a few seconds");
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(axum::http::header::RETRY_AFTER, RETRY_AFTER_S)],
@@ -105,10 +118,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Storage(StorageError::Full(e)) => {
                 tracing::error!(error = %e, "HQ's database is full: uploads are refused until space returns");
-                let body = ErrorBody {
-                    code: "storage_full".into(),
-                    message: "HQ has no room to store this; nothing was stored — the device keeps it and tries again later".into(),
-                };
+                let body = ErrorBody::new("storage_full", "HQ has no room to store this; nothing was stored — the device keeps it and tries again later");
                 return (
                     StatusCode::INSUFFICIENT_STORAGE,
                     [(axum::http::header::RETRY_AFTER, "60")],
@@ -131,14 +141,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "HQ could not complete the request; retry later".into())
             }
         };
-        (
-            status,
-            Json(ErrorBody {
-                code: code.into(),
-                message,
-            }),
-        )
-            .into_response()
+        (status, Json(ErrorBody::new(code, message))).into_response()
     }
 }
 
@@ -158,10 +161,10 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
     tracing::error!(panic = %detail, "a request handler panicked");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        Json(ErrorBody {
-            code: "internal".into(),
-            message: "HQ could not complete the request; retry later".into(),
-        }),
+        Json(ErrorBody::new(
+            "internal",
+            "HQ could not complete the request; retry later",
+        )),
     )
         .into_response()
 }

@@ -29,20 +29,29 @@ pub const MAX_PENDING_CODES: usize = 500;
 /// newline forges a log line) and bidirectional overrides (U+202E turns `gpj.exe` around).
 pub fn check_label(field: &str, value: &str, max_chars: usize) -> ApiResult<String> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > max_chars {
-        return Err(ApiError::bad(
+    if value.is_empty() {
+        return Err(ApiError::invalid(
             "bad_name",
-            format!("{field}: 1–{max_chars} characters"),
+            patrol_model::ValidationError::required(field),
+        ));
+    }
+    if value.chars().count() > max_chars {
+        return Err(ApiError::invalid(
+            "bad_name",
+            patrol_model::ValidationError::too_long(field, max_chars),
         ));
     }
     let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     if let Some(c) = value.chars().find(|c| c.is_control() || bidi(*c)) {
-        return Err(ApiError::bad(
+        let code = format!("U+{:04X}", u32::from(c));
+        return Err(ApiError::invalid(
             "bad_name",
-            format!(
-                "{field}: control or text-direction character U+{:04X} is not allowed",
-                u32::from(c)
-            ),
+            patrol_model::ValidationError::new(
+                field,
+                patrol_model::ValidationCode::Format,
+                format!("control or text-direction character {code} is not allowed"),
+            )
+            .with("value", code),
         ));
     }
     Ok(value.to_owned())
@@ -270,7 +279,7 @@ pub const ENROLLMENT_VALID_MS: i64 = 24 * 3600 * 1000;
 /// A one-time enrolment code, shown once (HQ keeps only its hash).
 /// Create a one-time enrolment code (the HTTP endpoint and `patrol-hq device add` both call it).
 pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<EnrollmentCode> {
-    let name = check_label("device name", name, 64)?;
+    let name = check_label("name", name, 64)?;
     let now = state.now_ms();
     let pending = state.storage.pending_enrollments(now).await?.len();
     if pending >= MAX_PENDING_CODES {

@@ -2,7 +2,9 @@
 //! with their duty windows, and patrol groups. The same types are the JSON of
 //! `patrol-hq city import` and of the incremental download, so both sides read one format.
 
-use crate::{CellId, GroupId, LatLon, PostId, Validation, ValidationError, validate_code};
+use crate::{
+    CellId, GroupId, LatLon, PostId, Validation, ValidationCode, ValidationError, validate_code,
+};
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +59,10 @@ impl CitySettings {
         if let Some(g) = self.accuracy_gate_m
             && !(g.is_finite() && (5.0..=500.0).contains(&g))
         {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 "accuracy_gate_m",
+                5,
+                500,
                 format!("{g} is outside [5, 500] metres"),
             ));
         }
@@ -66,8 +70,10 @@ impl CitySettings {
             && !(NaiveDate::from_ymd_opt(2000, 1, 1)..=NaiveDate::from_ymd_opt(2099, 12, 31))
                 .contains(&Some(d))
         {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 "campaign_start",
+                "2000-01-01",
+                "2099-12-31",
                 format!("{d} is outside 2000-01-01 … 2099-12-31"),
             ));
         }
@@ -145,6 +151,7 @@ impl DutyWindow {
         if self.end <= self.start {
             return Err(ValidationError::new(
                 "duty_windows",
+                ValidationCode::Order,
                 format!(
                     "window {}–{} ends before it starts (split windows across midnight in two)",
                     self.start.format("%H:%M"),
@@ -186,14 +193,20 @@ impl City {
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(ValidationError::new(
                 "timezone",
+                ValidationCode::Timezone,
                 format!(
                     "`{}` is not an IANA time zone (e.g. Asia/Shanghai)",
                     self.timezone
                 ),
-            ));
+            )
+            .with("value", &self.timezone));
         }
         if self.name.trim().is_empty() {
-            return Err(ValidationError::new("name", "must not be empty"));
+            return Err(ValidationError::new(
+                "name",
+                ValidationCode::Required,
+                "must not be empty",
+            ));
         }
         self.settings.validate()?;
         let mut seen = std::collections::HashSet::new();
@@ -203,14 +216,18 @@ impl City {
             if !seen.insert(("cell", c.id.0.clone())) {
                 return Err(ValidationError::new(
                     format!("{at}.id"),
+                    ValidationCode::Duplicate,
                     format!("`{}` appears twice", c.id),
-                ));
+                )
+                .with("value", &c.id));
             }
             if c.ring.len() < 3 {
                 return Err(ValidationError::new(
                     format!("{at}.ring"),
+                    ValidationCode::TooFew,
                     "needs at least 3 vertices",
-                ));
+                )
+                .with("min", 3));
             }
             for (j, p) in c.ring.iter().enumerate() {
                 p.validate()
@@ -223,15 +240,19 @@ impl City {
             if !seen.insert(("post", p.id.0.clone())) {
                 return Err(ValidationError::new(
                     format!("{at}.id"),
+                    ValidationCode::Duplicate,
                     format!("`{}` appears twice", p.id),
-                ));
+                )
+                .with("value", &p.id));
             }
             p.location
                 .validate()
                 .map_err(|e| e.within(&format!("{at}.location")))?;
             if !(p.radius_m.is_finite() && (5.0..=2_000.0).contains(&p.radius_m)) {
-                return Err(ValidationError::new(
+                return Err(ValidationError::range(
                     format!("{at}.radius_m"),
+                    5,
+                    2000,
                     format!("{} is outside [5, 2000] metres", p.radius_m),
                 ));
             }
@@ -245,8 +266,10 @@ impl City {
             if !seen.insert(("group", g.id.0.clone())) {
                 return Err(ValidationError::new(
                     format!("{at}.id"),
+                    ValidationCode::Duplicate,
                     format!("`{}` appears twice", g.id),
-                ));
+                )
+                .with("value", &g.id));
             }
         }
         Ok(())

@@ -8,7 +8,7 @@
 //! Slugs are an interface (CLI, JSON, translation keys): never rename one.
 
 use crate::record::slug_enum;
-use crate::{DispatchId, LatLon, PatrolId, Validation, ValidationError};
+use crate::{DispatchId, LatLon, PatrolId, Validation, ValidationCode, ValidationError};
 use serde::{Deserialize, Serialize};
 
 slug_enum!(
@@ -99,8 +99,11 @@ impl TryFrom<u8> for Tier {
             5 => Ok(Tier::Five),
             _ => Err(ValidationError::new(
                 "tier",
+                ValidationCode::Enum,
                 format!("must be 1, 3 or 5 (minutes), got {m}"),
-            )),
+            )
+            .with("value", m)
+            .with("allowed", "1, 3, 5")),
         }
     }
 }
@@ -116,7 +119,15 @@ impl std::str::FromStr for Tier {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         s.trim()
             .parse::<u8>()
-            .map_err(|_| ValidationError::new("tier", format!("must be 1, 3 or 5, got `{s}`")))
+            .map_err(|_| {
+                ValidationError::new(
+                    "tier",
+                    ValidationCode::Enum,
+                    format!("must be 1, 3 or 5, got `{s}`"),
+                )
+                .with("value", s)
+                .with("allowed", "1, 3, 5")
+            })
             .and_then(Tier::try_from)
     }
 }
@@ -170,6 +181,7 @@ impl DispatchStep {
             (DispatchStepKind::Cleared, None) => {
                 return Err(ValidationError::new(
                     "outcome",
+                    ValidationCode::Required,
                     "is required to clear a dispatch",
                 ));
             }
@@ -177,6 +189,7 @@ impl DispatchStep {
             (_, Some(_)) => {
                 return Err(ValidationError::new(
                     "outcome",
+                    ValidationCode::NotAllowed,
                     "is only given when clearing a dispatch",
                 ));
             }
@@ -185,14 +198,12 @@ impl DispatchStep {
         if self.step == DispatchStepKind::Declined && reason.trim().is_empty() {
             return Err(ValidationError::new(
                 "reason",
+                ValidationCode::Required,
                 "is required to decline a dispatch",
             ));
         }
         if reason.chars().count() > 200 {
-            return Err(ValidationError::new(
-                "reason",
-                "is longer than 200 characters",
-            ));
+            return Err(ValidationError::too_long("reason", 200));
         }
         self.at
             .map_or(Ok(()), |p| p.validate().map_err(|e| e.within("at")))
@@ -227,17 +238,16 @@ pub fn validate_order_fields(
 ) -> Validation {
     target.validate().map_err(|e| e.within("target"))?;
     if !(radius_m.is_finite() && (10.0..=5000.0).contains(&radius_m)) {
-        return Err(ValidationError::new(
+        return Err(ValidationError::range(
             "radius_m",
+            10,
+            5000,
             "must be between 10 and 5000 metres",
         ));
     }
     for (field, value, max) in [("address", address, 200), ("note", note, 1000)] {
         if value.is_some_and(|v| v.chars().count() > max) {
-            return Err(ValidationError::new(
-                field,
-                format!("is longer than {max} characters"),
-            ));
+            return Err(ValidationError::too_long(field, max));
         }
     }
     Ok(())

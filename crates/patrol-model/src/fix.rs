@@ -3,7 +3,7 @@
 //! and [`PositionFix::quantized`] rounds to exactly that, so what the track codec stores decodes
 //! back bit for bit. Validation rejects NaN, infinities and absurd values naming the field.
 
-use crate::{Validation, ValidationError};
+use crate::{Validation, ValidationCode, ValidationError};
 use serde::{Deserialize, Serialize};
 
 /// Fixed-point scales of the stored precision (value × scale is an integer).
@@ -88,8 +88,10 @@ impl PositionFix {
         if let Some(h) = self.heading_deg
             && (!h.is_finite() || !(0.0..360.0).contains(&h))
         {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 "heading_deg",
+                0,
+                360,
                 format!("{h} is outside [0, 360)"),
             ));
         }
@@ -107,10 +109,20 @@ pub fn validate_lat_lon(lat: f64, lon: f64) -> Validation {
 
 fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Validation {
     match v {
-        Some(x) if x.is_nan() => Err(ValidationError::new(field, "is not a number (NaN)")),
-        Some(x) if !x.is_finite() => Err(ValidationError::new(field, "is infinite")),
-        Some(x) if x < lo || x > hi => Err(ValidationError::new(
+        Some(x) if x.is_nan() => Err(ValidationError::new(
             field,
+            ValidationCode::NotFinite,
+            "is not a number (NaN)",
+        )),
+        Some(x) if !x.is_finite() => Err(ValidationError::new(
+            field,
+            ValidationCode::NotFinite,
+            "is infinite",
+        )),
+        Some(x) if x < lo || x > hi => Err(ValidationError::range(
+            field,
+            lo,
+            hi,
             format!("{x} is outside [{lo}, {hi}]"),
         )),
         _ => Ok(()),
@@ -132,6 +144,7 @@ pub fn check_time(field: &str, t: Option<i64>) -> Validation {
     match t {
         Some(ms) if !plausible_time(ms) => Err(ValidationError::new(
             field,
+            ValidationCode::Time,
             format!("{ms} is not a plausible time in ms since 1970 (expected years 2000–2099)"),
         )),
         _ => Ok(()),

@@ -4,7 +4,7 @@
 //! across the city. Slugs are an interface: never rename one.
 
 use crate::record::slug_enum;
-use crate::{PatrolId, Validation, ValidationError};
+use crate::{PatrolId, Validation, ValidationCode, ValidationError};
 use serde::{Deserialize, Serialize};
 
 slug_enum!(
@@ -35,6 +35,7 @@ impl TrackGap {
         if self.to_ms <= self.from_ms {
             return Err(ValidationError::new(
                 "to_ms",
+                ValidationCode::Order,
                 "must be after from_ms (a gap has a length)",
             ));
         }

@@ -41,6 +41,7 @@ macro_rules! uuid_id {
                 Uuid::parse_str(s.trim()).map(Self).map_err(|_| {
                     crate::ValidationError::new(
                         stringify!($name),
+                        crate::ValidationCode::Uuid,
                         format!("`{s}` is not a uuid (expected e.g. 0193a1b2-…)"),
                     )
                 })
@@ -118,7 +119,9 @@ pub fn validate_code(field: &str, code: &str) -> crate::Validation {
     } else {
         Err(crate::ValidationError::new(
             field,
+            crate::ValidationCode::Code,
             format!("`{code}` is not a valid code (1–32 letters, digits, `-` or `_`)"),
-        ))
+        )
+        .with("value", code.chars().take(40).collect::<String>()))
     }
 }

@@ -30,7 +30,7 @@ pub use dispatch::{
 };
 pub use effective::{Effective, apply_supplements, standing, with_supplements};
 pub use entry::{ChainError, ChainVerifier, Entry, EntryKind, Hash, UnsealedEntry};
-pub use error::{DecodeError, EncodeError, Validation, ValidationError};
+pub use error::{DecodeError, EncodeError, Validation, ValidationCode, ValidationError};
 pub use fix::{LatLon, PositionFix};
 pub use gap::{GapCause, TrackGap, gap_after_ms};
 pub use gps::{GpsHealth, GpsInput, GpsLevel, GpsSource, TrackingState};

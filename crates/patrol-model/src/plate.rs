@@ -3,7 +3,7 @@
 //! (small 湘JD12345, large 湘J12345D) — normalizes spacing, separators and case, and rejects
 //! everything else with a message that says which rule failed.
 
-use crate::ValidationError;
+use crate::{ValidationCode, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -37,8 +37,8 @@ fn alnum(c: char) -> bool {
     plate_letter(c) || c.is_ascii_digit()
 }
 
-fn err(reason: impl Into<String>) -> ValidationError {
-    ValidationError::new("plate", reason)
+fn err(code: ValidationCode, raw: &str, reason: impl Into<String>) -> ValidationError {
+    ValidationError::new("plate", code, reason).with("value", raw)
 }
 
 impl FromStr for Plate {
@@ -52,17 +52,23 @@ impl FromStr for Plate {
             .collect();
         let chars: Vec<char> = norm.chars().collect();
         if chars.is_empty() {
-            return Err(err("is empty"));
+            return Err(err(ValidationCode::Required, raw, "is empty"));
         }
         if !PROVINCES.contains(chars[0]) {
-            return Err(err(format!(
-                "`{raw}` must start with a province abbreviation such as 湘 or 京"
-            )));
+            return Err(err(
+                ValidationCode::PlateProvince,
+                raw,
+                format!("`{raw}` must start with a province abbreviation such as 湘 or 京"),
+            ));
         }
         if chars.len() < 2 || !plate_letter(chars[1]) {
-            return Err(err(format!(
-                "`{raw}`: the second character must be the issuing-office letter A–Z (not I or O)"
-            )));
+            return Err(err(
+                ValidationCode::PlateOffice,
+                raw,
+                format!(
+                    "`{raw}`: the second character must be the issuing-office letter A–Z (not I or O)"
+                ),
+            ));
         }
         let rest = &chars[2..];
         let ok = match rest.len() {
@@ -82,16 +88,25 @@ impl FromStr for Plate {
                 small || large
             }
             n => {
-                return Err(err(format!(
-                    "`{raw}` has {} characters; a plate has 7 (湘J12345) or 8 for new energy (湘JD12345)",
-                    n + 2
-                )));
+                return Err(err(
+                    ValidationCode::PlateLength,
+                    raw,
+                    format!(
+                        "`{raw}` has {} characters; a plate has 7 (湘J12345) or 8 for new energy (湘JD12345)",
+                        n + 2
+                    ),
+                )
+                .with("n", n + 2));
             }
         };
         if !ok {
-            return Err(err(format!(
-                "`{raw}` is not a valid plate number (e.g. 湘J12345, or 湘JD12345 for new energy)"
-            )));
+            return Err(err(
+                ValidationCode::PlateFormat,
+                raw,
+                format!(
+                    "`{raw}` is not a valid plate number (e.g. 湘J12345, or 湘JD12345 for new energy)"
+                ),
+            ));
         }
         Ok(Plate(norm))
     }

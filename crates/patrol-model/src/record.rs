@@ -3,7 +3,8 @@
 //! statistics keys and the UI's translation keys: never rename one.
 
 use crate::{
-    EntryId, GroupId, LatLon, PatrolId, Plate, PostId, TrackSegment, Validation, ValidationError,
+    EntryId, GroupId, LatLon, PatrolId, Plate, PostId, TrackSegment, Validation, ValidationCode,
+    ValidationError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -37,11 +38,14 @@ macro_rules! slug_enum {
                     $($slug => Ok($name::$variant),)+
                     _ => Err(ValidationError::new(
                         stringify!($name),
+                        $crate::ValidationCode::Enum,
                         format!(
                             "unknown value `{s}` (expected one of: {})",
                             [$($slug),+].join(", ")
                         ),
-                    )),
+                    )
+                    .with("value", s)
+                    .with("allowed", [$($slug),+].join(", "))),
                 }
             }
         }
@@ -155,6 +159,7 @@ impl PhotoRef {
         {
             return Err(ValidationError::new(
                 "sha256",
+                ValidationCode::Hash,
                 "must be 64 lower-case hex characters",
             ));
         }
@@ -164,15 +169,19 @@ impl PhotoRef {
         ) {
             return Err(ValidationError::new(
                 "mime",
+                ValidationCode::PhotoType,
                 format!(
                     "`{}` is not a photo type (jpeg, png, webp, heic)",
                     self.mime
                 ),
-            ));
+            )
+            .with("value", &self.mime));
         }
         if self.size == 0 || self.size > 50 * 1024 * 1024 {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 "size",
+                "1 B",
+                "50 MiB",
                 "must be between 1 byte and 50 MiB",
             ));
         }
@@ -182,8 +191,9 @@ impl PhotoRef {
 
 fn photos_ok(photos: &[PhotoRef], max: usize) -> Validation {
     if photos.len() > max {
-        return Err(ValidationError::new(
+        return Err(ValidationError::too_many(
             "photos",
+            max,
             format!("at most {max} photos, got {}", photos.len()),
         ));
     }
@@ -196,13 +206,10 @@ fn photos_ok(photos: &[PhotoRef], max: usize) -> Validation {
 
 fn text(field: &str, value: &str, required: bool, max_chars: usize) -> Validation {
     if required && value.trim().is_empty() {
-        return Err(ValidationError::new(field, "is required"));
+        return Err(ValidationError::required(field));
     }
     if value.chars().count() > max_chars {
-        return Err(ValidationError::new(
-            field,
-            format!("is longer than {max_chars} characters"),
-        ));
+        return Err(ValidationError::too_long(field, max_chars));
     }
     Ok(())
 }
@@ -215,8 +222,9 @@ fn crew_ok(
     on: &str,
 ) -> Validation {
     if officers.len() > 20 {
-        return Err(ValidationError::new(
+        return Err(ValidationError::too_many(
             "officers",
+            20,
             format!("at most 20 officers on one {on}"),
         ));
     }
@@ -225,8 +233,10 @@ fn crew_ok(
     }
     for (cat, n) in volunteers {
         if *n > 500 {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 format!("volunteers.{cat}"),
+                0,
+                500,
                 format!("{n} is more than 500 volunteers on one {on}"),
             ));
         }
@@ -567,8 +577,10 @@ impl Record {
             Record::TrackSegment(s) => s.validate(),
             Record::Violation(r) => {
                 if r.seized_items > 100 {
-                    return Err(ValidationError::new(
+                    return Err(ValidationError::range(
                         "seized_items",
+                        0,
+                        100,
                         "more than 100 items seized in one tally",
                     ));
                 }
@@ -589,15 +601,21 @@ impl Record {
                 if r.vehicles.is_empty() {
                     return Err(ValidationError::new(
                         "vehicles",
+                        ValidationCode::Required,
                         "at least one vehicle is required",
                     ));
                 }
                 if r.vehicles.len() > 20 {
-                    return Err(ValidationError::new("vehicles", "at most 20 vehicles"));
+                    return Err(ValidationError::too_many(
+                        "vehicles",
+                        20,
+                        "at most 20 vehicles",
+                    ));
                 }
                 if r.photos.len() > MAX_ACCIDENT_PHOTOS {
-                    return Err(ValidationError::new(
+                    return Err(ValidationError::too_many(
                         "photos",
+                        MAX_ACCIDENT_PHOTOS,
                         format!(
                             "at most {MAX_ACCIDENT_PHOTOS} photos, got {}",
                             r.photos.len()
@@ -615,7 +633,12 @@ impl Record {
             Record::Assistance(r) => {
                 text("description", &r.description, true, 1000)?;
                 if r.people == 0 || r.people > 1000 {
-                    return Err(ValidationError::new("people", "must be between 1 and 1000"));
+                    return Err(ValidationError::range(
+                        "people",
+                        1,
+                        1000,
+                        "must be between 1 and 1000",
+                    ));
                 }
                 opt_text("outcome", &r.outcome, 500)?;
                 opt_at(&r.at)
@@ -623,8 +646,10 @@ impl Record {
             Record::Incident(r) => {
                 text("description", &r.description, true, 1000)?;
                 if r.value_yuan.is_some_and(|v| v > 100_000_000) {
-                    return Err(ValidationError::new(
+                    return Err(ValidationError::range(
                         "value_yuan",
+                        0,
+                        100_000_000,
                         "is more than 100 million yuan",
                     ));
                 }
@@ -645,12 +670,18 @@ impl Record {
             Record::Supplement(s) => {
                 text("reason", &s.reason, true, 500)?;
                 if s.target_seq == 0 {
-                    return Err(ValidationError::new("target_seq", "must be 1 or more"));
+                    return Err(ValidationError::new(
+                        "target_seq",
+                        ValidationCode::AtLeast,
+                        "must be 1 or more",
+                    )
+                    .with("min", 1));
                 }
                 if let Some(c) = &s.correction {
                     if matches!(**c, Record::Supplement(_)) {
                         return Err(ValidationError::new(
                             "correction",
+                            ValidationCode::NotAllowed,
                             "a supplement cannot be corrected; supplement the original entry",
                         ));
                     }

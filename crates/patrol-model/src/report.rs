@@ -4,7 +4,7 @@
 //! body leaves them out, and the record is validated. A correction states its report whole:
 //! nothing is filled in (the store keeps the original's patrol link itself).
 
-use crate::{EntryKind, LatLon, PatrolId, Record, ValidationError};
+use crate::{EntryKind, LatLon, PatrolId, Record, ValidationCode, ValidationError};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::str::FromStr;
@@ -67,13 +67,19 @@ impl FromStr for ReportKind {
             "assistance" | "dispute" => ReportKind::Assistance,
             "incident" | "theft" => ReportKind::Incident,
             other => {
+                let shown = other.chars().take(40).collect::<String>();
                 return Err(ValidationError::new(
                     "kind",
+                    ValidationCode::Enum,
                     format!(
-                        "unknown report kind `{}` (expected one of: violation, lost_person, \
-                         traffic_accident, assistance, incident)",
-                        other.chars().take(40).collect::<String>()
+                        "unknown report kind `{shown}` (expected one of: violation, lost_person, \
+                         traffic_accident, assistance, incident)"
                     ),
+                )
+                .with("value", shown)
+                .with(
+                    "allowed",
+                    "violation, lost_person, traffic_accident, assistance, incident",
                 ));
             }
         })
@@ -160,7 +166,8 @@ pub fn from_json<T: DeserializeOwned>(
     value: serde_json::Value,
     within: &str,
 ) -> Result<T, ValidationError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(&value).map_err(|e| {
+        let at = pointer(e.path());
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let reason = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
@@ -175,8 +182,52 @@ pub fn from_json<T: DeserializeOwned>(
             field = "body".into();
         }
         let reason = strip_field_prefix(&reason, &field);
-        ValidationError::new(field, reason)
+        let found = value.pointer(&at);
+        // A value whose own type refused it (a plate, a tier) says which rule it broke; parse
+        // it again to hear that, instead of guessing from serde's words.
+        let own = match (found, field.rsplit(['.', ']']).next()) {
+            (Some(serde_json::Value::String(s)), Some(last)) if last.ends_with("plate") => {
+                s.parse::<crate::Plate>().err()
+            }
+            (Some(serde_json::Value::Number(n)), Some("tier")) => n
+                .as_u64()
+                .and_then(|m| u8::try_from(m).ok())
+                .and_then(|m| crate::Tier::try_from(m).err()),
+            _ => None,
+        };
+        if let Some(own) = own {
+            return ValidationError { field, ..own };
+        }
+        let code = if reason.starts_with("missing field") {
+            ValidationCode::Required
+        } else if reason.starts_with("unknown variant") {
+            ValidationCode::Enum
+        } else {
+            ValidationCode::Format
+        };
+        let mut err = ValidationError::new(field, code, reason);
+        if let Some(serde_json::Value::String(s)) = found {
+            err = err.with("value", s.chars().take(40).collect::<String>());
+        }
+        err
     })
+}
+
+/// The JSON pointer (`/vehicles/1/plate`) of a serde path, to look at the value it refused.
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
 }
 
 /// `parent.child`, `parent[1]`, or either alone when the other is empty.

@@ -76,15 +76,19 @@ impl Sampling {
             ("heartbeat_s", self.heartbeat_s),
         ] {
             if !(1..=600).contains(&v) {
-                return Err(ValidationError::new(
+                return Err(ValidationError::range(
                     format!("sampling.{field}"),
+                    1,
+                    600,
                     format!("{v} s is outside 1–600 s"),
                 ));
             }
         }
         if !(30..=3600).contains(&self.stationary_after_s) {
-            return Err(ValidationError::new(
+            return Err(ValidationError::range(
                 "sampling.stationary_after_s",
+                30,
+                3600,
                 format!("{} s is outside 30–3600 s", self.stationary_after_s),
             ));
         }

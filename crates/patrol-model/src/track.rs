@@ -14,7 +14,7 @@
 //! bytes decode to is then refused by [`TrackSegment::validate`].
 
 use crate::fix::scale;
-use crate::{DecodeError, PatrolId, PositionFix, Validation, ValidationError};
+use crate::{DecodeError, PatrolId, PositionFix, Validation, ValidationCode, ValidationError};
 use serde::{Deserialize, Serialize};
 
 const VERSION: u8 = 1;
@@ -48,12 +48,15 @@ impl TrackSegment {
         if self.fixes.is_empty() {
             return Err(ValidationError::new(
                 "fixes",
+                ValidationCode::TooFew,
                 "a track segment needs at least one fix",
-            ));
+            )
+            .with("min", 1));
         }
         if self.fixes.len() > MAX_FIXES_PER_SEGMENT {
-            return Err(ValidationError::new(
+            return Err(ValidationError::too_many(
                 "fixes",
+                MAX_FIXES_PER_SEGMENT,
                 format!(
                     "{} fixes is more than {MAX_FIXES_PER_SEGMENT} in one segment",
                     self.fixes.len()

@@ -31,12 +31,47 @@ pub fn parse_device_token(token: &str) -> Option<(DeviceId, &str)> {
     Some((id.parse().ok()?, secret))
 }
 
-/// Every error body: a stable `code` to branch on and a message for people.
+/// Every error body: a stable `code` to branch on and a message for people; a refused value
+/// also says which field and which rule, for the page to translate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<Invalid>,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            invalid: None,
+        }
+    }
+}
+
+/// The value a request was refused for: the same field path, rule code and parameters the app
+/// gets from the core (`crate::ValidationError`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invalid {
+    /// Dotted path of the field, e.g. `target.lat` or `address`.
+    pub field: String,
+    pub code: crate::ValidationCode,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl From<&crate::ValidationError> for Invalid {
+    fn from(e: &crate::ValidationError) -> Self {
+        Self {
+            field: e.field.clone(),
+            code: e.code,
+            params: e.params.clone(),
+        }
+    }
 }
 
 /// `GET /api/v1/hello`: who is there and which protocol it speaks.

@@ -1198,9 +1198,13 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
-        /** @description Every error body: a stable `code` to branch on and a message for people. */
+        /**
+         * @description Every error body: a stable `code` to branch on and a message for people; a refused value
+         *     also says which field and which rule, for the page to translate.
+         */
         ErrorBody: {
             code: string;
+            invalid?: null | components["schemas"]["Invalid"];
             message: string;
         };
         /** @description HQ's high-water mark for one device: the highest contiguous seq it holds and its hash. */
@@ -1216,6 +1220,18 @@ export interface components {
             protocol: number;
             server: string;
             version: string;
+        };
+        /**
+         * @description The value a request was refused for: the same field path, rule code and parameters the app
+         *     gets from the core (`crate::ValidationError`).
+         */
+        Invalid: {
+            code: components["schemas"]["ValidationCode"];
+            /** @description Dotted path of the field, e.g. `target.lat` or `address`. */
+            field: string;
+            params?: {
+                [key: string]: string;
+            };
         };
         /** @description A point with no time, for report locations. */
         LatLon: {
@@ -1721,6 +1737,14 @@ export interface components {
              */
             skew_ms: number;
         };
+        /**
+         * @description What rule a value broke: a stable code, the same from the core through the app shell and HQ's
+         *     API to the screens, which translate it (`validation.<code>`) with the error's `params`. The
+         *     English `reason` stays for the CLI, logs and the "technical details" fold. Adding a code is
+         *     fine; renaming one breaks every screen that translates it.
+         * @enum {string}
+         */
+        ValidationCode: "required" | "too_long" | "too_many" | "too_few" | "range" | "at_least" | "not_finite" | "time" | "enum" | "format" | "code" | "uuid" | "hash" | "plate_province" | "plate_office" | "plate_length" | "plate_format" | "photo_type" | "url" | "timezone" | "duplicate" | "order" | "not_allowed" | "conflict";
         /** @description One duty window of one post on one day. */
         WindowCompliance: components["schemas"]["WindowMinutesSchema"] & {
             /** @description Devices whose visits cover some of the window, sorted. */

@@ -27,9 +27,9 @@ pub fn dispatch_step<R: Runtime>(
     reason: Option<String>,
     suggested: Option<bool>,
 ) -> CmdResult<DispatchCard> {
-    let id: DispatchId = id.parse().map_err(|e: patrol_model::ValidationError| {
-        crate::error::CommandError::invalid("id", e.reason)
-    })?;
+    let id: DispatchId = id
+        .parse()
+        .map_err(|e: patrol_model::ValidationError| e.at("id"))?;
     let step: DispatchStepKind = slug("step", &step)?;
     let outcome: Option<DispatchOutcome> = non_blank(outcome)
         .map(|o| slug("outcome", &o))

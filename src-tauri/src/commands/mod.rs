@@ -35,7 +35,7 @@ pub(crate) fn slug<T: FromStr<Err = ValidationError>>(field: &str, value: &str) 
     value
         .trim()
         .parse()
-        .map_err(|e: ValidationError| CommandError::invalid(field, e.reason))
+        .map_err(|e: ValidationError| CommandError::from(e.at(field)))
 }
 
 /// An optional text from a form: blank means absent.

@@ -39,7 +39,7 @@ pub fn start_patrol<R: Runtime>(
         vehicle_plate: non_blank(vehicle_plate)
             .map(|p| p.parse::<Plate>())
             .transpose()
-            .map_err(|e| CommandError::invalid("vehicle_plate", e.reason))?,
+            .map_err(|e| CommandError::from(e.at("vehicle_plate")))?,
     };
     let capture = state.capture();
     let mode = start.mode;

@@ -8,6 +8,7 @@
 
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
+use patrol_model::ValidationCode;
 use tauri::{AppHandle, Runtime, State};
 
 #[tauri::command(rename_all = "snake_case")]
@@ -20,6 +21,7 @@ pub fn start_position_source<R: Runtime>(
     if cfg!(mobile) {
         return Err(CommandError::invalid(
             "kind",
+            ValidationCode::NotAllowed,
             "simulated positions exist only on desktop; phones use GNSS",
         ));
     }
@@ -32,12 +34,14 @@ pub fn start_position_source<R: Runtime>(
         ("gpx-replay", None) => {
             return Err(CommandError::invalid(
                 "gpx_path",
+                ValidationCode::Required,
                 "is required for gpx-replay",
             ));
         }
         (other, _) => {
             return Err(CommandError::invalid(
                 "kind",
+                ValidationCode::Enum,
                 format!("unknown value `{other}` (expected one of: simulated, gpx-replay)"),
             ));
         }
@@ -64,6 +68,7 @@ pub fn replay_file(dir: &std::path::Path, name: &str) -> CmdResult<std::path::Pa
     if !plain {
         return Err(CommandError::invalid(
             "gpx_path",
+            ValidationCode::Format,
             format!(
                 "`{}` is not a file name of the replays folder (letters, digits, - _ . and .gpx)",
                 name.chars().take(80).collect::<String>()
@@ -74,6 +79,7 @@ pub fn replay_file(dir: &std::path::Path, name: &str) -> CmdResult<std::path::Pa
     if !path.is_file() {
         return Err(CommandError::invalid(
             "gpx_path",
+            ValidationCode::Format,
             format!("no file {name} in {}", dir.display()),
         ));
     }

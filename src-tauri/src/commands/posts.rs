@@ -10,7 +10,7 @@ use crate::state::AppState;
 use patrol_device::PostSuggestion;
 use patrol_device::views::{self, PostDuty};
 use patrol_geo::duty::{WindowMinutes, minutes_in_current_window};
-use patrol_model::{EntryKind, PostCrew, PostId, VisitEvidence};
+use patrol_model::{EntryKind, PostCrew, PostId, ValidationCode, VisitEvidence};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
@@ -105,6 +105,7 @@ fn evidence_of(
     if e.source != "geofence" {
         return Err(CommandError::invalid(
             "evidence.source",
+            ValidationCode::Enum,
             format!(
                 "`{}` is not `geofence` (leave evidence out for a manual check-in)",
                 e.source
@@ -116,6 +117,7 @@ fn evidence_of(
     {
         return Err(CommandError::invalid(
             "evidence.best_accuracy_m",
+            ValidationCode::AtLeast,
             "must be a finite number of metres, not negative",
         ));
     }

@@ -8,6 +8,7 @@ use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 use base64::Engine as _;
 use patrol_device::Store;
+use patrol_model::ValidationCode;
 use patrol_model::report::{Filled, ReportKind, build_report};
 use patrol_model::{
     EntryKind, LatLon, PhotoRef, Plate, Record, Supplement, VehicleKind, ViolationTally,
@@ -18,7 +19,7 @@ fn plate(field: &str, value: Option<String>) -> CmdResult<Option<Plate>> {
     non_blank(value)
         .map(|p| p.parse::<Plate>())
         .transpose()
-        .map_err(|e| CommandError::invalid(field, e.reason))
+        .map_err(|e| CommandError::from(e.at(field)))
 }
 
 /// Every photo named must already be in the store (added with `add_photo`).
@@ -135,6 +136,7 @@ fn report_record(
     if kind == ReportKind::Violation {
         return Err(CommandError::invalid(
             "kind",
+            ValidationCode::NotAllowed,
             "a violation is tallied with record_violation, not submitted as a report",
         ));
     }
@@ -179,7 +181,13 @@ pub async fn add_photo(state: State<'_, AppState>, data_base64: String) -> CmdRe
         .map_or(data_base64.as_str(), |(_, data)| data);
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
-        .map_err(|e| CommandError::invalid("data_base64", format!("is not base64: {e}")))?;
+        .map_err(|e| {
+            CommandError::invalid(
+                "data_base64",
+                ValidationCode::Format,
+                format!("is not base64: {e}"),
+            )
+        })?;
     state.with_store(|s| s.add_photo(&bytes))
 }
 

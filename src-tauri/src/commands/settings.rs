@@ -6,6 +6,7 @@ use crate::dto::{LANGUAGE_KEY, LANGUAGES, Settings};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 use patrol_device::Store;
+use patrol_model::ValidationCode;
 use tauri::State;
 
 fn read(store: &Store) -> patrol_device::Result<Settings> {
@@ -37,6 +38,7 @@ pub fn set_settings(
     if !LANGUAGES.contains(&language) {
         return Err(CommandError::invalid(
             "language",
+            ValidationCode::Enum,
             format!(
                 "unknown value `{language}` (expected one of: {})",
                 LANGUAGES.join(", ")
@@ -106,6 +108,7 @@ mod tests {
         set("en", json!("https://old.example")).unwrap();
         let refused = set("en", json!("http://hq.example")).unwrap_err();
         assert_eq!(refused["field"], "hq_url", "{refused}");
+        assert_eq!(refused["code"], "url", "{refused}");
         assert!(
             refused["message"].as_str().unwrap().contains("clear text"),
             "{refused}"
@@ -121,6 +124,7 @@ mod tests {
             json!({
                 "kind": "invalid",
                 "field": "hq_url",
+                "code": "conflict",
                 "message": "hq_url: enrolled with HQ https://hq.example; enrol again to change HQ",
             })
         );

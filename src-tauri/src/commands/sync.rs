@@ -3,10 +3,11 @@
 //! sync, since acknowledgements and reference data change what the screens show.
 
 use crate::dto::{Receipt, SyncProgress};
-use crate::error::{CmdResult, CommandError};
+use crate::error::CmdResult;
 use crate::events;
 use crate::secrets;
 use crate::state::AppState;
+use patrol_model::ValidationError;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -28,10 +29,10 @@ pub async fn enroll_device<R: Runtime>(
 ) -> CmdResult<Enrolled> {
     let code = code.trim();
     if code.is_empty() {
-        return Err(CommandError::invalid("code", "is required"));
+        return Err(ValidationError::required("code").into());
     }
     if hq_url.trim().is_empty() {
-        return Err(CommandError::invalid("hq_url", "is required"));
+        return Err(ValidationError::required("hq_url").into());
     }
     let resp = {
         let _gate = state.sync_gate.lock().await;

@@ -58,7 +58,13 @@ impl Store {
     pub fn save_inbox(&mut self, items: &[InboxItem]) -> Result<Vec<DispatchId>> {
         for item in items {
             if item.seq == 0 {
-                return Err(patrol_model::ValidationError::new("seq", "must be 1 or more").into());
+                return Err(patrol_model::ValidationError::new(
+                    "seq",
+                    patrol_model::ValidationCode::AtLeast,
+                    "must be 1 or more",
+                )
+                .with("min", 1)
+                .into());
             }
             if let InboxMessage::Order(o) = &item.message {
                 validate_order_fields(

@@ -276,6 +276,7 @@ impl Store {
         {
             return Err(Error::Invalid(patrol_model::ValidationError::new(
                 HQ_URL,
+                patrol_model::ValidationCode::Conflict,
                 format!("enrolled with HQ {enrolled}; enrol again to change HQ"),
             )));
         }

@@ -58,7 +58,11 @@ impl Store {
     /// Store a photo; idempotent for the same bytes.
     pub fn add_photo(&self, bytes: &[u8]) -> Result<PhotoRef> {
         let mime = sniff_mime(bytes).ok_or_else(|| {
-            patrol_model::ValidationError::new("photo", "is not a JPEG, PNG, WebP or HEIC image")
+            patrol_model::ValidationError::new(
+                "photo",
+                patrol_model::ValidationCode::PhotoType,
+                "is not a JPEG, PNG, WebP or HEIC image",
+            )
         })?;
         let sha = hex::encode(Sha256::digest(bytes));
         let photo = PhotoRef {

@@ -549,7 +549,7 @@ pub async fn import_city(
 ) -> ApiResult<Json<ImportSummary>> {
     op.0.require_admin()?;
     city.validate()
-        .map_err(|e| ApiError::bad("bad_city", format!("invalid {e}")))?;
+        .map_err(|e| ApiError::invalid("bad_city", e))?;
     service::audit(&state, &op.0, "city_imported", Some(city.name.clone())).await?;
     let summary = state.storage.import_city(&city, state.now_ms()).await?;
     state.events.publish(crate::events::HqEvent::City);

@@ -46,7 +46,7 @@ pub async fn offer(
     };
     photo
         .validate()
-        .map_err(|e| ApiError::bad("bad_photo", format!("invalid photo {e}")))?;
+        .map_err(|e| ApiError::invalid("bad_photo", e.within("photo")))?;
     let device = auth.0.id;
     // Only photos this device's stored entries name: HQ is no drop box.
     if !state

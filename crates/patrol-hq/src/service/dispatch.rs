@@ -83,6 +83,11 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad("invalid_dispatch", message)
 }
 
+/// A field of the dispatch refused by its rule (the page translates the rule).
+fn invalid(error: patrol_model::ValidationError) -> ApiError {
+    ApiError::invalid("invalid_dispatch", error)
+}
+
 /// Create a dispatch, and send it to `units` if any are named.
 pub async fn create(state: &AppState, who: &Operator, req: NewDispatch) -> ApiResult<DispatchView> {
     let now = state.now_ms();
@@ -101,7 +106,11 @@ pub async fn create(state: &AppState, who: &Operator, req: NewDispatch) -> ApiRe
         None => (now, None),
     };
     let target = req.target.or(report_at).ok_or_else(|| {
-        bad("target is required (the report it is made from carries no position)")
+        invalid(patrol_model::ValidationError::new(
+            "target",
+            patrol_model::ValidationCode::Required,
+            "is required (the report it is made from carries no position)",
+        ))
     })?;
     let radius_m = req
         .radius_m
@@ -114,7 +123,7 @@ pub async fn create(state: &AppState, who: &Operator, req: NewDispatch) -> ApiRe
     let address = clean("address", req.address, 200)?;
     let note = clean("note", req.note, 1000)?;
     validate_order_fields(target, radius_m, address.as_deref(), note.as_deref())
-        .map_err(|e| bad(e.to_string()))?;
+        .map_err(invalid)?;
     for &unit in &req.units {
         sendable(state, unit).await?;
     }
@@ -291,9 +300,7 @@ pub async fn close(
 
 /// Units on patrol ranked for a call at `target`.
 pub async fn recommend(state: &AppState, target: LatLon) -> ApiResult<Vec<Recommendation>> {
-    target
-        .validate()
-        .map_err(|e| bad(e.within("target").to_string()))?;
+    target.validate().map_err(|e| invalid(e.within("target")))?;
     let units = super::live_units(state).await?;
     let busy = busy_units(state).await?;
     Ok(pd::recommend(
