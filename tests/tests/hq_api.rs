@@ -357,6 +357,23 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
         "{:?}",
         r.quarantined
     );
+    // The field and the rule travel with it, in the upload's answer and in every receipt after,
+    // so the officer's screen says why in Chinese (the rule is worked out again from the bytes).
+    let rule = json!({"field": "at.lat", "code": "range", "params": {"min": "-90", "max": "90"}});
+    assert_eq!(
+        serde_json::to_value(&r.quarantined[0].invalid).unwrap(),
+        rule
+    );
+    let receipt: Value = http()
+        .get(format!("{}/api/v1/devices/{dev}/receipt", hq.url()))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["quarantined"][0]["invalid"], rule, "{receipt}");
 
     // A tampered entry cannot be chained: rejected, head stays below it.
     let mut d2 = Device::enrolled(&hq, "E").await;

@@ -26,6 +26,7 @@ fn q(seq: u64, code: &str, reason: &str) -> Quarantined {
         seq,
         code: code.into(),
         reason: reason.into(),
+        invalid: None,
     }
 }
 
@@ -167,4 +168,26 @@ fn receipt_and_enrolment_are_kept() {
     );
     assert_eq!(s.hq_url().unwrap().as_deref(), Some("https://hq.example"));
     assert_eq!(s.device_secret().unwrap().as_deref(), Some("s3cret"));
+}
+
+#[test]
+fn the_rule_hq_named_is_kept_with_the_quarantined_entry() {
+    let (_dir, s, _) = with_entries(3);
+    let invalid: patrol_model::v1::Invalid = serde_json::from_value(serde_json::json!({
+        "field": "at.lat", "code": "range", "params": {"min": "-90", "max": "90"}
+    }))
+    .unwrap();
+    let named = Quarantined {
+        invalid: Some(invalid),
+        ..q(
+            2,
+            "invalid_payload",
+            "invalid at.lat: 95 is outside [-90, 90]",
+        )
+    };
+    s.record_upload(3, std::slice::from_ref(&named)).unwrap();
+    assert_eq!(s.quarantined().unwrap(), std::slice::from_ref(&named));
+    // A receipt saying the same again changes nothing.
+    s.settle_outbox(3, std::slice::from_ref(&named)).unwrap();
+    assert_eq!(s.quarantined().unwrap(), [named]);
 }

@@ -16,7 +16,7 @@
 
 use crate::model::{Flag, IngestPlan, StoredEntry};
 use patrol_model::fix::plausible_time;
-use patrol_model::v1::{Conflict, EntryProblem, Head};
+use patrol_model::v1::{Conflict, EntryProblem, Head, Invalid};
 use patrol_model::{Entry, Hash};
 use std::collections::HashMap;
 
@@ -90,11 +90,7 @@ pub fn plan(
     let mut conflict_room = MAX_CONFLICTS_PER_DEVICE.saturating_sub(conflicts_held);
     let (mut next, mut prev) = (head.seq.saturating_add(1), head.hash);
     for e in sorted {
-        let problem = |code: &str, reason: String| EntryProblem {
-            seq: e.seq,
-            code: code.into(),
-            reason,
-        };
+        let problem = |code: &str, reason: String| EntryProblem::new(e.seq, code, reason);
         // The device's claimed hash is believed only once recomputed from its bytes.
         let hash_ok = match e.compute_hash() {
             Ok(h) => h == e.hash,
@@ -185,8 +181,8 @@ pub fn flag_unknown_groups(plan: &mut IngestPlan, city: &patrol_model::City) {
     }
 }
 
-/// Why a chained entry stays out of the figures, if it does.
-fn quarantine_reason(e: &Entry) -> Option<(&'static str, String)> {
+/// Why a chained entry stays out of the figures, if it does, with the rule it broke.
+fn quarantine_reason(e: &Entry) -> Option<(&'static str, String, Option<Invalid>)> {
     if let Some(cell) = &e.cell
         && let Err(v) = patrol_model::validate_code("cell", cell.as_str())
     {
@@ -194,15 +190,25 @@ fn quarantine_reason(e: &Entry) -> Option<(&'static str, String)> {
         if shown.len() < v.reason.len() {
             shown.push('…');
         }
-        return Some(("invalid_cell", format!("invalid cell: {shown}")));
+        return Some((
+            "invalid_cell",
+            format!("invalid cell: {shown}"),
+            Some((&v).into()),
+        ));
     }
     match e.record() {
         Ok(r) => match r.validate() {
             Ok(()) => None,
-            Err(v) => Some(("invalid_payload", format!("invalid {v}"))),
+            Err(v) => Some(("invalid_payload", format!("invalid {v}"), Some((&v).into()))),
         },
-        Err(err) => Some(("invalid_payload", err.to_string())),
+        Err(err) => Some(("invalid_payload", err.to_string(), None)),
     }
+}
+
+/// The rule a stored quarantined entry broke, worked out again from its bytes (HQ keeps the
+/// code and the reason; the rule is never stored twice).
+pub fn invalid_of(e: &Entry) -> Option<Invalid> {
+    quarantine_reason(e).and_then(|(_, _, invalid)| invalid)
 }
 
 /// The flags and the event time of a chained entry. Times are believed only when plausible:
@@ -255,10 +261,9 @@ fn stored_entry(e: &Entry, now_ms: i64, clock: DeviceClock) -> StoredEntry {
         event_ms,
         patrol_id,
         flags,
-        quarantine: quarantine.map(|(code, reason)| EntryProblem {
-            seq: e.seq,
-            code: code.into(),
-            reason,
+        quarantine: quarantine.map(|(code, reason, invalid)| EntryProblem {
+            invalid,
+            ..EntryProblem::new(e.seq, code, reason)
         }),
     }
 }

@@ -752,10 +752,12 @@ async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
 
 async fn quarantine_and_flags_round_trip(s: &dyn Storage) {
     let (a, b) = (device(1), device(2));
-    let problem = |seq| EntryProblem {
-        seq,
-        code: "invalid_payload".into(),
-        reason: "invalid plate: 车牌 `湘J` is too short".into(),
+    let problem = |seq| {
+        EntryProblem::new(
+            seq,
+            "invalid_payload",
+            "invalid plate: 车牌 `湘J` is too short",
+        )
     };
     let mut kept = Vec::new();
     for d in [b, a] {

@@ -136,6 +136,21 @@ pub struct EntryProblem {
     /// Stable code: `bad_hash`, `bad_link`, `gap`, `invalid_payload`, `unknown_kind`, `wrong_device`.
     pub code: String,
     pub reason: String,
+    /// For `invalid_payload` and `invalid_cell`: the field and the rule it broke, so the
+    /// officer reads why in their own language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<Invalid>,
+}
+
+impl EntryProblem {
+    pub fn new(seq: u64, code: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            seq,
+            code: code.into(),
+            reason: reason.into(),
+            invalid: None,
+        }
+    }
 }
 
 /// The same `(device, seq)` arrived with different bytes: HQ keeps its copy and sets this aside.

@@ -242,6 +242,7 @@ fn problems(list: &[EntryProblem]) -> impl Iterator<Item = Quarantined> + '_ {
         seq: p.seq,
         code: p.code.clone(),
         reason: p.reason.clone(),
+        invalid: p.invalid.clone(),
     })
 }
 
@@ -254,6 +255,7 @@ fn conflicts(list: &[Conflict]) -> impl Iterator<Item = Quarantined> + '_ {
             &c.hq_hash.to_hex()[..12],
             &c.device_hash.to_hex()[..12]
         ),
+        invalid: None,
     })
 }
 

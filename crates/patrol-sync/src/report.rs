@@ -208,6 +208,7 @@ mod tests {
             seq: 42,
             code: "bad_link".into(),
             reason: "prev_hash does not match".into(),
+            invalid: None,
         });
         r.stuck = Some("HQ refused seq 42 (bad_link): prev_hash does not match".into());
         check(

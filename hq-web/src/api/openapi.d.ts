@@ -1194,6 +1194,7 @@ export interface components {
         EntryProblem: {
             /** @description Stable code: `bad_hash`, `bad_link`, `gap`, `invalid_payload`, `unknown_kind`, `wrong_device`. */
             code: string;
+            invalid?: null | components["schemas"]["Invalid"];
             reason: string;
             /** Format: int64 */
             seq: number;
@@ -1413,6 +1414,7 @@ export interface components {
         QuarantinedEntry: {
             /** @description Stable code: `bad_hash`, `bad_link`, `gap`, `invalid_payload`, `unknown_kind`, `wrong_device`. */
             code: string;
+            invalid?: null | components["schemas"]["Invalid"];
             reason: string;
             /** Format: int64 */
             seq: number;

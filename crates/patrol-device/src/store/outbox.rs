@@ -38,6 +38,9 @@ pub struct Quarantined {
     /// HQ's stable code (`invalid_payload`, `bad_link`, `conflict` …).
     pub code: String,
     pub reason: String,
+    /// The field and rule HQ named for a refused payload, for the screen to translate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<patrol_model::v1::Invalid>,
 }
 
 /// The last receipt HQ gave, as its JSON, and when (device wall clock) it was saved.
@@ -62,21 +65,23 @@ impl Store {
     /// Record that HQ named entry `seq` as a problem (`code` is HQ's stable code). The entry
     /// stays in the ledger untouched; only its outbox state changes.
     pub fn quarantine(&self, seq: u64, code: &str, reason: &str) -> Result<()> {
-        match self.set_quarantined(seq, code, reason)? {
+        let p = Quarantined {
+            seq,
+            code: code.to_owned(),
+            reason: reason.to_owned(),
+            invalid: None,
+        };
+        match self.set_quarantined(&p)? {
             0 => Err(Error::NoSuchEntry(seq)),
             _ => Ok(()),
         }
     }
 
-    fn set_quarantined(&self, seq: u64, code: &str, reason: &str) -> Result<usize> {
+    fn set_quarantined(&self, p: &Quarantined) -> Result<usize> {
         Ok(self.conn.execute(
             "UPDATE outbox SET state = 'quarantined', last_error = ?2, updated_ms = ?3
              WHERE seq = ?1",
-            params![
-                seq as i64,
-                encode_problem(code, reason),
-                self.clock.wall_ms()
-            ],
+            params![p.seq as i64, encode_problem(p), self.clock.wall_ms()],
         )?)
     }
 
@@ -87,7 +92,7 @@ impl Store {
         let tx = self.write_tx()?;
         self.mark_acked_through(acked_through)?;
         for p in problems {
-            self.set_quarantined(p.seq, &p.code, &p.reason)?;
+            self.set_quarantined(p)?;
         }
         tx.commit()?;
         Ok(())
@@ -111,7 +116,7 @@ impl Store {
             params![hq_head as i64, now],
         )?;
         for p in problems {
-            self.set_quarantined(p.seq, &p.code, &p.reason)?;
+            self.set_quarantined(p)?;
         }
         tx.commit()?;
         Ok(())
@@ -128,12 +133,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (seq, text) = row?;
-            let (code, reason) = decode_problem(text.as_deref().unwrap_or(""));
-            out.push(Quarantined {
-                seq: seq as u64,
-                code,
-                reason,
-            });
+            out.push(decode_problem(seq as u64, text.as_deref().unwrap_or("")));
         }
         Ok(out)
     }
@@ -309,14 +309,57 @@ impl Store {
     }
 }
 
-/// `last_error` holds `code: reason` for quarantined entries.
-fn encode_problem(code: &str, reason: &str) -> String {
-    format!("{}: {reason}", code.replace(':', "_"))
+/// What HQ said of a quarantined entry, as the outbox keeps it: JSON `{code, reason, invalid}`.
+/// Rows written before the rule was kept read `code: reason` and still decode.
+fn encode_problem(p: &Quarantined) -> String {
+    serde_json::json!({"code": p.code, "reason": p.reason, "invalid": p.invalid}).to_string()
 }
 
-fn decode_problem(text: &str) -> (String, String) {
-    match text.split_once(": ") {
+fn decode_problem(seq: u64, text: &str) -> Quarantined {
+    #[derive(serde::Deserialize)]
+    struct Kept {
+        code: String,
+        reason: String,
+        #[serde(default)]
+        invalid: Option<patrol_model::v1::Invalid>,
+    }
+    if let Ok(k) = serde_json::from_str::<Kept>(text) {
+        return Quarantined {
+            seq,
+            code: k.code,
+            reason: k.reason,
+            invalid: k.invalid,
+        };
+    }
+    let (code, reason) = match text.split_once(": ") {
         Some((code, reason)) => (code.to_owned(), reason.to_owned()),
         None => (String::new(), text.to_owned()),
+    };
+    Quarantined {
+        seq,
+        code,
+        reason,
+        invalid: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_written_before_the_rule_was_kept_still_read() {
+        let q = decode_problem(7, "invalid_payload: note: is longer than 500 characters");
+        assert_eq!(
+            (q.seq, q.code.as_str(), q.reason.as_str(), q.invalid.clone()),
+            (
+                7,
+                "invalid_payload",
+                "note: is longer than 500 characters",
+                None
+            )
+        );
+        let round = decode_problem(7, &encode_problem(&q));
+        assert_eq!(round, q);
     }
 }

@@ -98,13 +98,25 @@ pub(crate) async fn receipt_for(state: &AppState, id: DeviceId) -> ApiResult<Rec
         .filter(|p| p.complete)
         .map(|p| p.sha256)
         .collect();
-    let quarantined = state
+    let mut quarantined: Vec<_> = state
         .storage
         .quarantined(Some(id))
         .await?
         .into_iter()
         .map(|(_, q)| q)
         .collect();
+    // The rule each refused payload broke, from its stored bytes: the officer's screen says
+    // why in their language. Quarantined entries are few; each is one read.
+    for q in quarantined
+        .iter_mut()
+        .filter(|q| q.code.starts_with("invalid_"))
+    {
+        let stored = state.storage.entries(id, q.seq, 1).await?;
+        q.invalid = stored
+            .iter()
+            .find(|s| s.entry.seq == q.seq)
+            .and_then(|s| crate::ingest::invalid_of(&s.entry));
+    }
     let conflicts = state
         .storage
         .conflicts(Some(id))

@@ -137,10 +137,8 @@ impl EntryRow {
             event_ms: self.event_ms,
             patrol_id,
             flags,
-            quarantine: self.quarantine_code.map(|code| EntryProblem {
-                seq,
-                code,
-                reason: self.quarantine_reason.unwrap_or_default(),
+            quarantine: self.quarantine_code.map(|code| {
+                EntryProblem::new(seq, code, self.quarantine_reason.unwrap_or_default())
             }),
         })
     }
@@ -239,11 +237,7 @@ pub fn problem(
 ) -> StorageResult<(DeviceId, EntryProblem)> {
     Ok((
         device_id(device)?,
-        EntryProblem {
-            seq: to_u64("entry seq", seq)?,
-            code,
-            reason: reason.unwrap_or_default(),
-        },
+        EntryProblem::new(to_u64("entry seq", seq)?, code, reason.unwrap_or_default()),
     ))
 }
 

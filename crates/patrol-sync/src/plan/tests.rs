@@ -158,11 +158,7 @@ fn heads_are_compared() {
 }
 
 fn problem(seq: u64, code: &str) -> EntryProblem {
-    EntryProblem {
-        seq,
-        code: code.into(),
-        reason: format!("{code} reason"),
-    }
+    EntryProblem::new(seq, code, format!("{code} reason"))
 }
 
 fn response(seq: u64, quarantined: &[u64], rejected: &[u64], conflicts: &[u64]) -> UploadResponse {

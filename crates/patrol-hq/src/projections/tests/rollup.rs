@@ -145,11 +145,11 @@ fn out_of_order_segments_corrections_and_withdrawals_make_the_row_dirty() {
     let mut d = Device::new(4);
     let p = patrol(4);
     let mut q = d.push(t0, segment(p, &fixes[0..30]));
-    q.quarantine = Some(patrol_model::v1::EntryProblem {
-        seq: q.entry.seq,
-        code: "clock".into(),
-        reason: "test".into(),
-    });
+    q.quarantine = Some(patrol_model::v1::EntryProblem::new(
+        q.entry.seq,
+        "clock",
+        "test",
+    ));
     assert!(roll(&[], &[q], &HashMap::new(), &ctx()).is_empty());
 
     // A row made under another gate is not trusted and not extended.

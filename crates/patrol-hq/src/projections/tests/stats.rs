@@ -204,11 +204,7 @@ fn same_answer_for_redelivered_and_shuffled_entries() {
 fn quarantined_entries_are_skipped_and_flags_counted() {
     let mut d = Device::new(1);
     let mut bad = d.push(at(7, 0), violation(DrunkDriving, 0));
-    bad.quarantine = Some(EntryProblem {
-        seq: bad.entry.seq,
-        code: "invalid_payload".into(),
-        reason: "test".into(),
-    });
+    bad.quarantine = Some(EntryProblem::new(bad.entry.seq, "invalid_payload", "test"));
     let mut flagged = d.push(at(7, 1), violation(NoHelmet, 0));
     flagged.flags = vec![flags::SKEWED_CLOCK];
     let s = stats(&[bad, flagged], &[]);
