@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// Returned once the commit returned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Saved {
     pub seq: u64,
     pub kind: EntryKind,
@@ -50,7 +50,7 @@ impl From<Entry> for Saved {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct OpenPatrol {
     pub patrol_id: PatrolId,
     pub group: GroupId,
@@ -84,7 +84,7 @@ impl OpenPatrol {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Home {
     pub device_id: patrol_model::DeviceId,
     pub enrolled: bool,
@@ -105,7 +105,7 @@ pub struct Home {
 }
 
 /// The live map: the running patrol and its route simplified for drawing (never stored).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LivePatrol {
     pub patrol: OpenPatrol,
     pub route: Vec<[f64; 2]>,
@@ -116,7 +116,7 @@ pub struct LivePatrol {
 /// Route simplification tolerance for the live map, metres.
 pub const DISPLAY_TOLERANCE_M: f64 = 5.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     Pending,
@@ -124,7 +124,7 @@ pub enum SyncState {
     Quarantined,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct HistoryItem {
     pub seq: u64,
     pub id: EntryId,
@@ -217,7 +217,7 @@ impl HistoryItem {
 }
 
 /// docs/app-api.md's `Receipt`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Receipt {
     pub hq_head_seq: u64,
     pub entries_held: u64,
@@ -272,7 +272,7 @@ impl Receipt {
 }
 
 /// docs/app-api.md's `SyncProgress`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncProgress {
     pub phase: &'static str,
     pub sent: u64,
@@ -311,7 +311,7 @@ impl SyncProgress {
 }
 
 /// docs/app-api.md's `Settings`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Settings {
     pub language: String,
     pub hq_url: Option<String>,

@@ -43,7 +43,7 @@ impl ShellError {
 }
 
 /// What the web view receives when a command fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct CommandError {
     /// Stable code the UI branches on (`invalid`, `no_open_patrol`, `network`, …).
     pub kind: String,
@@ -51,13 +51,16 @@ pub struct CommandError {
     pub message: String,
     /// For `invalid`: the dotted path of the field at fault, e.g. `vehicles[1].plate`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub field: Option<String>,
     /// For `invalid`: the rule broken (`required`, `too_long`, `plate_province`, …), which the UI
     /// translates as `validation.<code>`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub code: Option<ValidationCode>,
     /// What the translation fills in (`max`, `min`, `value`, `allowed`, `n`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[ts(optional = nullable)]
     pub params: BTreeMap<String, String>,
 }
 

@@ -13,13 +13,13 @@ pub const POSITION: &str = "position";
 pub const DISPATCH_NEW: &str = "dispatch-new";
 
 /// Payload of `dispatch-new`: orders that just reached this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct DispatchNew {
     pub ids: Vec<String>,
 }
 
 /// Payload of `ledger-changed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct LedgerChanged {
     pub head: u64,
     pub unsynced: u64,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The running patrol.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct OpenPatrol {
     pub patrol_id: PatrolId,
     pub started_seq: u64,
@@ -23,7 +23,7 @@ pub struct OpenPatrol {
 
 /// The running patrol as its live screen shows it: the same figures in the app and on the
 /// `patrol status` line, computed once here.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LivePatrol {
     pub patrol_id: PatrolId,
     pub group: GroupId,
@@ -67,7 +67,7 @@ pub fn open_patrol(entries: &[Entry]) -> Result<Option<OpenPatrol>> {
 }
 
 /// Counts for one local day.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct DayTally {
     pub date: NaiveDate,
     /// Violations by type slug.
@@ -104,7 +104,7 @@ pub fn day_tally(standing: &[Effective], tz: Tz, date: NaiveDate) -> DayTally {
 }
 
 /// Time on one post during its duty windows of a day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PostDuty {
     pub post_id: PostId,
     pub name: String,

@@ -26,7 +26,7 @@ pub struct WindowInterval {
 }
 
 /// How much of one duty window the post was held.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct WindowMinutes {
     pub window: DutyWindow,
     pub start_ms: i64,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_ACCURACY_GATE_M: f64 = 50.0;
 
 /// A whole city's reference data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct City {
     pub name: String,
     /// IANA time zone of the city's local day, e.g. `Asia/Shanghai`.
@@ -32,7 +32,7 @@ pub struct City {
 
 /// What a city tunes for all its devices and its own figures. Every field is optional: a city
 /// file without them means the defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CitySettings {
     /// The day the campaign began (8月26日): HQ's totals "since day one" count from here.
@@ -82,7 +82,7 @@ impl CitySettings {
 }
 
 /// One patrol grid cell: an id and a closed polygon ring of (lat, lon) vertices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct GridCell {
     pub id: CellId,
     #[serde(default)]
@@ -92,7 +92,7 @@ pub struct GridCell {
 }
 
 /// A post (checkpoint, intersection) held during its duty windows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Post {
     pub id: PostId,
     pub name: String,
@@ -106,16 +106,18 @@ pub struct Post {
 
 /// A daily window in the city's local time; `end` after `start` (no windows across midnight:
 /// split them in two).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DutyWindow {
     #[serde(with = "hhmm")]
+    #[ts(type = "string")]
     pub start: NaiveTime,
     #[serde(with = "hhmm")]
+    #[ts(type = "string")]
     pub end: NaiveTime,
 }
 
 /// A patrol group (巡逻小组).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PatrolGroup {
     pub id: GroupId,
     pub name: String,

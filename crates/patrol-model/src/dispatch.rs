@@ -65,8 +65,11 @@ slug_enum!(
 );
 
 /// The campaign's "1-3-5 minute" circle: how soon a unit must be on scene after the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(try_from = "u8", into = "u8")]
+#[ts(type = "1 | 3 | 5")]
 pub enum Tier {
     One,
     Three,
@@ -142,7 +145,7 @@ impl std::fmt::Display for Tier {
 pub const DEFAULT_SCENE_RADIUS_M: f64 = 100.0;
 
 /// An officer's step on a dispatch: the body of a `dispatch_step` ledger entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DispatchStep {
     pub dispatch_id: DispatchId,
     pub step: DispatchStepKind,
@@ -211,7 +214,7 @@ impl DispatchStep {
 }
 
 /// What HQ sends a unit: where to go and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DispatchOrder {
     pub id: DispatchId,
     pub kind: DispatchKind,
@@ -300,7 +303,7 @@ pub struct InboxAck {
 /// The times of a unit's steps on one dispatch, folded from its step entries (any order).
 /// Each step keeps its earliest time: a step tapped twice (a retry, a second device of the
 /// same unit) does not move the clock.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StepTimes {
     pub accepted_ms: Option<i64>,

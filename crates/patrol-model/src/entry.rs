@@ -13,7 +13,8 @@ use std::str::FromStr;
 const DOMAIN: &[u8] = b"patrol-ledger/entry/v1\n";
 
 /// A SHA-256 digest, shown as lower-case hex.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, ts_rs::TS)]
+#[ts(type = "string")]
 pub struct Hash(pub [u8; 32]);
 
 impl Hash {
@@ -65,7 +66,9 @@ impl<'de> Deserialize<'de> for Hash {
 }
 
 /// The kind of an entry, as stored and sent (`snake_case`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     PatrolStarted,

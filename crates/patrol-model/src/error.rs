@@ -9,7 +9,9 @@ use std::fmt;
 /// API to the screens, which translate it (`validation.<code>`) with the error's `params`. The
 /// English `reason` stays for the CLI, logs and the "technical details" fold. Adding a code is
 /// fine; renaming one breaks every screen that translates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ValidationCode {

@@ -18,7 +18,7 @@ pub mod scale {
 pub const POOR_ACCURACY_M: f64 = 25.0;
 
 /// One position from GNSS (or a replayed GPX file).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PositionFix {
     /// When the fix was taken, ms since the Unix epoch; `None` for imported points without time.
@@ -152,7 +152,7 @@ pub fn check_time(field: &str, t: Option<i64>) -> Validation {
 }
 
 /// A point with no time, for report locations.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLon {
     pub lat: f64,

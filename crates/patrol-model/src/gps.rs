@@ -13,7 +13,7 @@ pub const GPS_RED_AFTER_MS: i64 = 120_000;
 pub const GPS_POOR_ACCURACY_M: f64 = crate::fix::POOR_ACCURACY_M;
 
 /// Where fixes come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ts_rs::TS)]
 pub enum GpsSource {
     /// No source runs (desktop with `PATROL_POSITION_SOURCE=none`, or not started yet).
     None,
@@ -28,7 +28,7 @@ pub enum GpsSource {
 }
 
 /// What the screens say about tracking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackingState {
     /// A patrol runs and fixes arrive.
@@ -44,7 +44,7 @@ pub enum TrackingState {
 }
 
 /// How worried the officer should be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum GpsLevel {
     Ok,
@@ -53,7 +53,7 @@ pub enum GpsLevel {
 }
 
 /// What Home and the live patrol show.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct GpsHealth {
     pub state: TrackingState,
     pub level: GpsLevel,

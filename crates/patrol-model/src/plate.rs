@@ -13,8 +13,9 @@ const PROVINCES: &str = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂�
 const SUFFIXES: &str = "挂学警港澳";
 
 /// A validated, normalized plate such as `湘J12345` or `湘JD12345`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct Plate(String);
 
 impl Plate {

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 macro_rules! slug_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $slug:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS)]
         pub enum $name {
             $(#[serde(rename = $slug)] $variant),+
         }
@@ -141,7 +141,7 @@ slug_enum!(
 );
 
 /// A photo file, named by its SHA-256; the bytes travel separately.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PhotoRef {
     /// Lower-case hex SHA-256 of the file.
     pub sha256: String,
@@ -280,7 +280,7 @@ pub struct PatrolStop {
 }
 
 /// One violation, recorded with one tap; details are optional.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ViolationTally {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
@@ -318,7 +318,7 @@ impl ViolationTally {
 }
 
 /// A lost person found (e.g. an elder with a wristband carrying family contact).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LostPersonReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
@@ -340,14 +340,14 @@ pub struct LostPersonReport {
     pub photos: Vec<PhotoRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccidentVehicle {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plate: Option<Plate>,
     pub kind: VehicleKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AccidentPhoto {
     pub slot: PhotoSlot,
     #[serde(flatten)]
@@ -358,7 +358,7 @@ pub struct AccidentPhoto {
 pub const MAX_ACCIDENT_PHOTOS: usize = 6;
 
 /// A traffic accident, usually a minor collision handled on the spot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrafficAccidentReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
@@ -376,7 +376,7 @@ pub struct TrafficAccidentReport {
 }
 
 /// Help given: a medical escort (绿色通道), a dispute mediated, other help.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AssistanceRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
@@ -395,7 +395,7 @@ fn one() -> u32 {
 }
 
 /// A theft or other incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct IncidentReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patrol_id: Option<PatrolId>,
@@ -414,7 +414,7 @@ pub struct IncidentReport {
 }
 
 /// How a post check-in or check-out was established.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, ts_rs::TS)]
 pub struct VisitEvidence {
     /// `geofence` when derived from fixes, `manual` when the officer tapped.
     pub source: String,

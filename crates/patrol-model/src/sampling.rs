@@ -13,7 +13,7 @@ use crate::{PatrolMode, Validation, ValidationError};
 use serde::{Deserialize, Serialize};
 
 /// Seconds between fixes, per situation.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sampling {
     pub foot_s: u32,

@@ -54,7 +54,7 @@ impl ErrorBody {
 
 /// The value a request was refused for: the same field path, rule code and parameters the app
 /// gets from the core (`crate::ValidationError`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invalid {
     /// Dotted path of the field, e.g. `target.lat` or `address`.
@@ -109,7 +109,7 @@ pub struct EnrollResponse {
 }
 
 /// HQ's high-water mark for one device: the highest contiguous seq it holds and its hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Head {
     pub seq: u64,
@@ -129,7 +129,7 @@ pub struct UploadRequest {
 }
 
 /// One entry HQ did not take into the chain as a normal entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryProblem {
     pub seq: u64,
@@ -154,7 +154,7 @@ impl EntryProblem {
 }
 
 /// The same `(device, seq)` arrived with different bytes: HQ keeps its copy and sets this aside.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub seq: u64,
@@ -296,7 +296,7 @@ impl ReferenceChanges {
 }
 
 /// `GET /api/v1/devices/{device_id}/receipt`: what HQ holds of this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]

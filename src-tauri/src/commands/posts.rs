@@ -15,7 +15,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
 /// docs/app-api.md's `PostDuty`: the core's view plus the window in force now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PostDutyView {
     #[serde(flatten)]
     pub duty: PostDuty,
@@ -24,7 +24,7 @@ pub struct PostDutyView {
     pub arrival_source: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct CurrentWindow {
     pub start_ms: i64,
     pub end_ms: i64,

@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// One dispatch as the officer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct DispatchCard {
     pub order: DispatchOrder,
     /// When this device stored the order (its clock).
@@ -302,7 +302,7 @@ impl Store {
 }
 
 /// "You seem to be on scene": from position, for the officer to confirm.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct SceneSuggestion {
     pub dispatch_id: DispatchId,
     /// The first fix of the run that showed the arrival.

@@ -8,7 +8,7 @@ use patrol_model::{Entry, Record};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Draft {
     pub id: String,
     /// The form it belongs to, e.g. `lost_person`.

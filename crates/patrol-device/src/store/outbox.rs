@@ -32,7 +32,7 @@ pub struct Enrollment {
 }
 
 /// An entry HQ will not count as a normal entry, as recorded on the device.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct Quarantined {
     pub seq: u64,
     /// HQ's stable code (`invalid_payload`, `bad_link`, `conflict` …).
@@ -40,6 +40,7 @@ pub struct Quarantined {
     pub reason: String,
     /// The field and rule HQ named for a refused payload, for the screen to translate.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub invalid: Option<patrol_model::v1::Invalid>,
 }
 

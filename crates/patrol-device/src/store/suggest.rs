@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 pub const SUGGEST_WINDOW_MS: i64 = 15 * 60 * 1000;
 
 /// What the officer is asked to confirm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestedAction {
     /// "已到达 …？" — check in at the post.
@@ -33,7 +33,7 @@ pub enum SuggestedAction {
 }
 
 /// A check-in the geofence proposes, with the evidence to record if the officer confirms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PostSuggestion {
     pub action: SuggestedAction,
     pub post_id: PostId,
