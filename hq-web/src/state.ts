@@ -5,7 +5,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { HqError } from './api/client';
 import type { City, Operator } from './api/types';
-import { hasKey, tk } from './i18n';
+import { hasKey, tInvalid, tk } from './i18n';
 
 export type Ticks = { upload: number; devices: number; city: number; dispatch: number };
 export type AppState = {
@@ -67,10 +67,12 @@ export function useNow(everyMs = 5000): number {
 
 const KNOWN_CODES = ['unauthenticated', 'forbidden', 'admins_only', 'not_found', 'bad_date', 'bad_range', 'network'];
 
-/** An error in the operator's language: known codes translated, otherwise HQ's message. */
+/** An error in the operator's language: known codes translated, a value refused by a rule
+ * translated from HQ's `invalid` part, otherwise HQ's message. */
 export function errorText(e: HqError): string {
   if (e.status === 404 && (e.code === 'not_found' || !e.message)) return tk('error.not_found');
   if (KNOWN_CODES.includes(e.code) && hasKey(`error.${e.code}`)) return tk(`error.${e.code}`);
+  if (e.invalid) return tInvalid(e.invalid, e.message || e.code);
   return e.message || e.code;
 }
 

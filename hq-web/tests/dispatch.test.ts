@@ -3,7 +3,7 @@
 // source; the body the form sends; and every slug the page shows has words in both languages.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HqError } from '../src/api/client';
-import type { DispatchUnit, DispatchView, Report } from '../src/api/types';
+import type { DispatchUnit, DispatchView, Invalid, Report } from '../src/api/types';
 import { setLanguage, SHARED_TERMS, tk } from '../src/i18n';
 import {
   activeUnits, canDispatchFrom, DISPATCH_KINDS, DISPATCH_OUTCOMES, DISPATCH_STATES, DISPATCH_STEPS, dispatchError,
@@ -156,21 +156,48 @@ describe('the overdue flag', () => {
 });
 
 describe("HQ's refusals in the operator's language", () => {
-  const err = (status: number, code: string, message: string) => new HqError(status, code, message);
-  it('translates the dispatch errors HQ sends', () => {
-    expect(dispatchError(err(400, 'invalid_dispatch', 'target is required (the report it is made from carries no position)')).text).toBe('请在地图上点选警情位置（该报告没有位置）');
+  const err = (status: number, code: string, message: string, invalid?: Invalid) => new HqError(status, code, message, invalid);
+  it('translates a refused value from its field and rule, not from the English', () => {
+    const long = err(400, 'bad_name', 'address: is longer than 200 characters', { field: 'address', code: 'too_long', params: { max: '200' } });
+    expect(dispatchError(long)).toEqual({ text: '“地址”不能超过 200 个字' });
+    // Reworded English, same rule: the same words.
+    expect(dispatchError(err(400, 'bad_name', 'address: exceeds the limit', { field: 'address', code: 'too_long', params: { max: '200' } })).text)
+      .toBe('“地址”不能超过 200 个字');
+    expect(dispatchError(err(400, 'bad_name', 'reason: is longer than 200 characters', { field: 'reason', code: 'too_long', params: { max: '200' } })).text)
+      .toBe('“原因”不能超过 200 个字');
+    expect(dispatchError(err(400, 'bad_name', 'reason: is required', { field: 'reason', code: 'required' })).text).toBe('“原因”不能为空');
+    expect(dispatchError(err(400, 'invalid_dispatch', 'note: is longer than 1000 characters', { field: 'note', code: 'too_long', params: { max: '1000' } })).text)
+      .toBe('“补充说明”不能超过 1000 个字');
+    expect(dispatchError(err(400, 'invalid_dispatch', 'target: is required (the report it is made from carries no position)', { field: 'target', code: 'required' })).text)
+      .toBe('请在地图上点选警情位置（该报告没有位置）');
+    expect(dispatchError(err(400, 'invalid_dispatch', 'target.lat: 129.03 is outside [-90, 90]', { field: 'target.lat', code: 'range', params: { min: '-90', max: '90' } })).text)
+      .toMatch(/位置无效/);
+    expect(dispatchError(err(400, 'invalid_dispatch', 'radius_m: must be between 10 and 5000 metres', { field: 'radius_m', code: 'range', params: { min: '10', max: '5000' } })).text)
+      .toMatch(/10 至 5000 米/);
+    expect(dispatchError(err(400, 'bad_name', 'name: is longer than 64 characters', { field: 'name', code: 'too_long', params: { max: '64' } })).text)
+      .toBe('“设备名称”不能超过 64 个字');
+    setLanguage('en');
+    expect(dispatchError(long).text).toBe('“Address” may be at most 200 characters');
+    const bidi = { field: 'note', code: 'format', params: { value: 'U+202E' } };
+    expect(dispatchError(err(400, 'bad_name', 'note: control or text-direction character U+202E is not allowed', bidi)).text)
+      .toBe('“Note” holds a control character that is not allowed');
+  });
+  it('without a rule, the English once guessed from is no longer parsed', () => {
+    const old = dispatchError(err(400, 'bad_name', 'address: is longer than 200 characters'));
+    expect(old).toEqual({ text: '总部拒绝了该操作：', detail: 'address: is longer than 200 characters' });
+  });
+  it('a rule the page does not know keeps HQ’s own words apart', () => {
+    const e = dispatchError(err(400, 'invalid_dispatch', 'address: some new rule', { field: 'address', code: 'some_new_rule' }));
+    expect(e).toEqual({ text: '总部拒绝了该操作：', detail: 'address: some new rule' });
+  });
+  it('translates the other dispatch errors HQ sends', () => {
     expect(dispatchError(err(400, 'invalid_dispatch', 'name at least one unit (device id) to send')).text).toBe('请至少选择一个单位');
     expect(dispatchError(err(400, 'invalid_dispatch', 'dispatch 01a2 is not with device 01a3')).text).toMatch(/已不在此警情上/);
     expect(dispatchError(err(400, 'invalid_dispatch', 'dispatch 01a2 was closed at 179 (误报); create a new one')).text).toMatch(/已结束/);
-    expect(dispatchError(err(400, 'invalid_dispatch', 'address: is longer than 200 characters')).text).toBe('“地址”不能超过 200 个字');
-    expect(dispatchError(err(400, 'invalid_dispatch', 'target.lat: 129.03 is outside [-90, 90]')).text).toMatch(/位置无效/);
-    expect(dispatchError(err(400, 'bad_name', 'reason: 1–200 characters')).text).toBe('“原因”须为 1 至 200 个字');
     expect(dispatchError(err(400, 'bad_json', 'request body is not valid: kind: unknown variant `bogus`')).text).toBe('警情类别无效');
     expect(dispatchError(err(400, 'bad_json', 'tier: tier: must be 1, 3 or 5 (minutes), got 4')).text).toMatch(/1、3 或 5/);
     expect(dispatchError(err(404, 'not_found', 'device 01a22d25')).text).toBe('总部没有该终端');
     expect(dispatchError(err(404, 'not_found', 'report 01a2 #9 is not at HQ')).text).toBe('总部尚未收到该报告');
-    setLanguage('en');
-    expect(dispatchError(err(400, 'bad_name', 'note: control or text-direction character U+202E is not allowed')).text).toBe('“Note” holds a control character that is not allowed');
   });
   it('uses the shared error words, and keeps HQ’s own words apart when it has none', () => {
     expect(dispatchError(err(0, 'network', 'TypeError')).text).toBe('无法连接总部');

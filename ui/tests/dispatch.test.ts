@@ -204,12 +204,12 @@ describe('wording', () => {
   });
 
   it('a refused step says what to do, in Chinese first', () => {
-    expect(stepErrorText(new ApiError('invalid', 'reason: is required to decline a dispatch', 'reason'))).toBe('拒绝派警必须说明原因：请选择或填写');
-    expect(stepErrorText(new ApiError('invalid', 'outcome: is required to clear a dispatch', 'outcome'))).toBe('请先选择处置结果');
-    expect(stepErrorText(new ApiError('invalid', 'reason: is longer than 200 characters', 'reason'))).toBe('原因：不能超过 200 个字');
+    expect(stepErrorText(new ApiError('invalid', 'reason: is required to decline a dispatch', 'reason', 'required'))).toBe('拒绝派警必须说明原因：请选择或填写');
+    expect(stepErrorText(new ApiError('invalid', 'outcome: is required to clear a dispatch', 'outcome', 'required'))).toBe('请先选择处置结果');
+    expect(stepErrorText(new ApiError('invalid', 'reason: is longer than 200 characters', 'reason', 'too_long', { max: '200' }))).toBe('原因：不能超过 200 个字');
     expect(stepErrorText(new ApiError('dispatch_withdrawn', 'dispatch x was withdrawn by HQ; do not go'))).toBe('指挥中心已撤回该派警，请勿前往');
     setLanguage('en');
-    expect(stepErrorText(new ApiError('invalid', 'reason: is required to decline a dispatch', 'reason'))).toBe('A decline needs a reason: pick or type one');
+    expect(stepErrorText(new ApiError('invalid', 'reason: is required to decline a dispatch', 'reason', 'required'))).toBe('A decline needs a reason: pick or type one');
   });
 
   it('history says what a step was, with the call it was about', () => {

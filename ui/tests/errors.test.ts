@@ -1,10 +1,26 @@
-// Error normalization: whatever a command rejects with becomes ApiError {kind, message, field?}.
+// Error normalization: whatever a command rejects with becomes ApiError {kind, message, field?, code?, params?}.
 import { describe, expect, it } from 'vitest';
 import { ApiError, errorFor, toApiError } from '../src/api/errors';
 
 describe('toApiError', () => {
   it.each([
     [{ kind: 'invalid', message: 'plate: bad', field: 'plate' }, { kind: 'invalid', message: 'plate: bad', field: 'plate' }],
+    [
+      { kind: 'invalid', message: 'plate: `ABC` must start…', field: 'plate', code: 'plate_province', params: { value: 'ABC' } },
+      { kind: 'invalid', message: 'plate: `ABC` must start…', field: 'plate', code: 'plate_province', params: { value: 'ABC' } },
+    ],
+    [
+      { kind: 'invalid', message: 'note: too long', field: 'note', code: 'too_long', params: { max: 500, bad: null, list: [1] } },
+      { kind: 'invalid', message: 'note: too long', field: 'note', code: 'too_long', params: { max: 500 } },
+    ],
+    [
+      { kind: 'invalid', message: 'x', field: 'x', code: '', params: {} },
+      { kind: 'invalid', message: 'x', field: 'x' },
+    ],
+    [
+      '{"kind":"invalid","message":"people: must be between 1 and 1000","field":"people","code":"range","params":{"min":"1","max":"1000"}}',
+      { kind: 'invalid', message: 'people: must be between 1 and 1000', field: 'people', code: 'range', params: { min: '1', max: '1000' } },
+    ],
     [{ kind: 'network', message: 'offline' }, { kind: 'network', message: 'offline' }],
     [{ kind: 'no_open_patrol', message: 'no patrol is running' }, { kind: 'no_open_patrol', message: 'no patrol is running' }],
     [{ kind: 'something_new', message: 'x' }, { kind: 'unknown', message: 'x' }],
@@ -23,6 +39,11 @@ describe('toApiError', () => {
     const e = toApiError(input);
     expect(e).toBeInstanceOf(ApiError);
     expect(e.toJSON()).toEqual(want);
+  });
+
+  it('keeps the rule when moved to another field', () => {
+    const e = new ApiError('invalid', 'correction.note: is longer than 500 characters', 'correction.note', 'too_long', { max: '500' });
+    expect(e.at('note').toJSON()).toEqual({ ...e.toJSON(), field: 'note' });
   });
 
   it('keeps an ApiError as it is', () => {

@@ -135,7 +135,7 @@ describe('violations', () => {
     await patrol();
     const saved = await api.recordViolation({ type: 'umbrella-rig' });
     expect(saved).toMatchObject({ seq: 2, kind: 'violation' });
-    await rejects(api.recordViolation({ type: 'speeding' as never }), 'invalid', 'type');
+    expect((await rejects(api.recordViolation({ type: 'speeding' as never }), 'invalid', 'type')).params).toMatchObject({ value: 'speeding' });
     await rejects(api.addViolationDetails({ seq: saved.seq, plate: 'ABC' }), 'invalid', 'correction.plate');
     const d = await api.addViolationDetails({ seq: saved.seq, plate: '湘j 12345', vehicle: 'e-bike', seized_items: 2 });
     expect(d.kind).toBe('supplement');
@@ -190,7 +190,7 @@ describe('reports, photos, drafts', () => {
       api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car', plate: '湘J12345' }, { kind: 'car', plate: 'ABC123' }] } }),
       'invalid',
       'vehicles[1].plate',
-    );
+    ).then((e) => expect(e.toJSON()).toMatchObject({ code: 'plate_province', params: { value: 'ABC123' } }));
     const ghost = { sha256: 'a'.repeat(64), size: 10, mime: 'image/png', slot: 'front' as const };
     await rejects(api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car' }], photos: [ghost] } }), 'no_such_photo');
     const photo = await api.addPhoto(PNG);
@@ -205,12 +205,16 @@ describe('reports, photos, drafts', () => {
   });
 
   it('rejects what is not a photo', async () => {
-    await rejects(api.addPhoto(btoa('hello')), 'invalid', 'mime');
-    await rejects(api.addPhoto(''), 'invalid', 'data_base64');
+    expect((await rejects(api.addPhoto(btoa('hello')), 'invalid', 'mime')).code).toBe('photo_type');
+    expect((await rejects(api.addPhoto(''), 'invalid', 'data_base64')).code).toBe('range');
   });
 
   it('assistance and incident', async () => {
-    await rejects(api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: 'x', people: 0 } }), 'invalid', 'people');
+    const people = await rejects(api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: 'x', people: 0 } }), 'invalid', 'people');
+    // Shaped as Rust's CommandError: the rule and its params, as text.
+    expect(people.toJSON()).toEqual({
+      kind: 'invalid', message: 'people: must be between 1 and 1000', field: 'people', code: 'range', params: { min: '1', max: '1000' },
+    });
     await api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: '劝解', people: 2 } });
     await rejects(api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '', outcome: 'open' } }), 'invalid', 'description');
     await api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '电动车被盗', outcome: 'suspect-caught', value_yuan: 2600 } });
@@ -248,7 +252,7 @@ describe('post duty', () => {
   it('arrive and leave; minutes on post in the current window', async () => {
     await enrolled();
     await api.postArrive({ post_id: 'P01' });
-    await rejects(api.postArrive({ post_id: 'P01' }), 'invalid', 'post_id');
+    expect((await rejects(api.postArrive({ post_id: 'P01' }), 'invalid', 'post_id')).toJSON()).toMatchObject({ code: 'conflict', params: { value: 'P01' } });
     await rejects(api.postArrive({ post_id: 'P99' }), 'not_found', 'post_id');
     clock += 25 * 60_000;
     let p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
@@ -257,7 +261,7 @@ describe('post duty', () => {
     expect(p01.windows[0].window).toEqual({ start: '06:00', end: '09:00' });
     expect(p01.windows[0].held_fraction).toBeCloseTo(25 / 180, 3);
     await api.postLeave('P01');
-    await rejects(api.postLeave('P01'), 'invalid', 'post_id');
+    expect((await rejects(api.postLeave('P01'), 'invalid', 'post_id')).toJSON()).toMatchObject({ code: 'not_allowed', params: { value: 'P01' } });
     clock += 10 * 60_000;
     p01 = (await api.postDuty()).find((d) => d.post_id === 'P01')!;
     expect(p01.on_post).toBe(false);

@@ -1,5 +1,8 @@
 // i18n completeness: both languages have the same keys, none empty, the same {placeholders};
-// every slug of the contract has its label; errors say which field and why in both languages.
+// every slug of the contract and every validation rule code of the core has its label; errors
+// say which field and why in both languages.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/errors';
 import {
@@ -10,6 +13,11 @@ import {
 import { DECLINE_REASONS } from '../src/lib/dispatch-text';
 import { COMPASS_POINTS } from '../src/lib/geo';
 import { DICTIONARIES, LANGUAGES, has, setLanguage, t, tError, tField } from '../src/i18n';
+
+/** Every rule code of patrol-model's `ValidationCode`, as the core writes the list. */
+const VALIDATION_CODES = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'tests', 'contract', 'validation-codes.json'), 'utf8'),
+) as string[];
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -75,6 +83,41 @@ describe('every slug of the contract has a label', () => {
   });
 });
 
+describe('every validation rule code of the core is translated', () => {
+  it('reads the code list', () => expect(VALIDATION_CODES.length).toBeGreaterThan(20));
+
+  it.each(LANGUAGES)('%s has validation.<code> for every code', (lang) => {
+    const dict = DICTIONARIES[lang] as Record<string, string>;
+    expect(VALIDATION_CODES.filter((c) => !(`validation.${c}` in dict))).toEqual([]);
+  });
+
+  it('Chinese reasons are Chinese: no Latin words but examples, formats and placeholders', () => {
+    const allowed = /\{\w+\}|[\u4e00-\u9fff][A-Z0-9]+|https?:\/\/|JPEG|PNG|WebP|HEIC|A–Z/g;
+    const latin = VALIDATION_CODES.map((c) => [c, DICTIONARIES['zh-CN'][`validation.${c}` as keyof (typeof DICTIONARIES)['zh-CN']]] as const)
+      .filter(([, v]) => /[A-Za-z]{2,}/.test(v.replace(allowed, '')));
+    expect(latin).toEqual([]);
+  });
+
+  it('every reason fills in the params the core sends', () => {
+    const cases: [string, Record<string, string>, string, string][] = [
+      ['too_long', { max: '200' }, '不能超过 200 个字', 'At most 200 characters'],
+      ['range', { min: '1', max: '1000' }, '应在 1–1000 之间', 'Must be between 1 and 1000'],
+      ['at_least', { min: '1' }, '不能小于 1', 'Must be at least 1'],
+      ['too_few', { min: '2' }, '至少 2 项', 'At least 2'],
+      ['duplicate', { value: 'P01' }, '“P01”重复', '“P01” appears twice'],
+      ['plate_length', { value: '湘J123', n: '5' }, '车牌应为 7 位（湘J12345），新能源 8 位（湘JD12345），现为 5 位',
+        'A plate has 7 characters (湘J12345), 8 for new energy (湘JD12345); this one has 5'],
+    ];
+    for (const [code, params, zh, en] of cases) {
+      const err = new ApiError('invalid', `x: ${code}`, 'x', code, params);
+      setLanguage('zh-CN');
+      expect(tError(err).reason, code).toBe(zh);
+      setLanguage('en');
+      expect(tError(err).reason, code).toBe(en);
+    }
+  });
+});
+
 describe('field names and errors in the user language', () => {
   it.each([
     ['description', '描述', 'Description'],
@@ -91,20 +134,36 @@ describe('field names and errors in the user language', () => {
   });
 
   it('an invalid plate says which field and why, in both languages', () => {
-    const err = new ApiError('invalid', 'vehicles[1].plate: `ABC` must start with a province abbreviation such as 湘 or 京', 'vehicles[1].plate');
+    const err = new ApiError('invalid', 'vehicles[1].plate: `ABC` must start with a province abbreviation such as 湘 or 京', 'vehicles[1].plate',
+      'plate_province', { value: 'ABC' });
     expect(tError(err)).toMatchObject({ title: '车辆 2 · 车牌号', reason: '车牌须以省份简称开头，如“湘”' });
     setLanguage('en');
     expect(tError(err)).toMatchObject({ title: 'Vehicle 2 · Plate', reason: 'A plate starts with a province abbreviation, e.g. 湘' });
   });
 
   it('a too-long text keeps its limit', () => {
-    const err = new ApiError('invalid', 'description: is longer than 1000 characters', 'description');
+    const err = new ApiError('invalid', 'description: is longer than 1000 characters', 'description', 'too_long', { max: '1000' });
     expect(tError(err).reason).toBe('不能超过 1000 个字');
   });
 
-  it('an unknown reason is shown as Rust said it', () => {
+  it('the rule comes from the code, never from the English', () => {
+    // Reworded English, same rule: the same translation.
+    const err = new ApiError('invalid', 'note: exceeds the limit', 'note', 'too_long', { max: '500' });
+    expect(tError(err).reason).toBe('不能超过 500 个字');
+    // English that once was guessed from, without a code: shown as Rust said it.
+    expect(tError(new ApiError('invalid', 'note: is longer than 500 characters', 'note')).reason).toBe('is longer than 500 characters');
+  });
+
+  it('an error without a code, or with a code this app does not know, is shown as Rust said it', () => {
     const err = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat');
     expect(tError(err)).toMatchObject({ title: '发现位置 · 纬度', reason: 'latitude 95 is out of range' });
+    const unknown = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat', 'some_new_rule');
+    expect(tError(unknown).reason).toBe('latitude 95 is out of range');
+  });
+
+  it('a correction error moved to its form field still drops the path from the raw reason', () => {
+    const err = new ApiError('invalid', 'correction.found_at.lat: latitude 95 is out of range', 'correction.found_at.lat').at('found_at.lat');
+    expect(tError(err).reason).toBe('latitude 95 is out of range');
   });
 
   it('other kinds are translated and keep the message as detail', () => {

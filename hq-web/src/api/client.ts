@@ -2,16 +2,33 @@
 //! carry `X-Requested-With: hq-web` (HQ refuses cookie-authenticated ones without it). A 401
 //! from any call tells the app to go back to sign-in. No token is ever kept by the page.
 
-import type { ErrorBody } from './types';
+import type { ErrorBody, Invalid } from './types';
 
 export class HqError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For a value refused by a rule: which field, which rule, with what (the body's `invalid`). */
+    readonly invalid?: Invalid,
   ) {
     super(message);
   }
+}
+
+/** The `invalid` part of an error body, when it is there and well formed. */
+function invalidOf(v: unknown): Invalid | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.field !== 'string' || typeof o.code !== 'string') return undefined;
+  const out: Invalid = { field: o.field, code: o.code };
+  if (o.params !== null && typeof o.params === 'object' && !Array.isArray(o.params)) {
+    const params = Object.entries(o.params as Record<string, unknown>)
+      .filter(([, x]) => typeof x === 'string' || typeof x === 'number')
+      .map(([k, x]) => [k, String(x)] as const);
+    if (params.length) out.params = Object.fromEntries(params);
+  }
+  return out;
 }
 
 let onUnauthorized: ((e: HqError) => void) | null = null;
@@ -48,7 +65,12 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   }
   if (!res.ok) {
     const body = (json ?? {}) as Partial<ErrorBody>;
-    const err = new HqError(res.status, body.code ?? (res.status === 404 ? 'not_found' : `http_${res.status}`), body.message ?? text.slice(0, 200));
+    const err = new HqError(
+      res.status,
+      body.code ?? (res.status === 404 ? 'not_found' : `http_${res.status}`),
+      body.message ?? text.slice(0, 200),
+      invalidOf(body.invalid),
+    );
     if (res.status === 401 && !opts.quiet401) onUnauthorized?.(err);
     throw err;
   }

@@ -16,6 +16,7 @@ type Holds<X extends true> = X;
 export type Contract = [
   Holds<Fits<S['SessionInfo'], T.Session>>,
   Holds<Fits<S['ErrorBody'], T.ErrorBody>>,
+  Holds<Fits<S['Invalid'], T.Invalid>>,
   Holds<Fits<S['PositionFix'], T.PositionFix>>,
   Holds<Fits<S['UnitPosition'], T.Unit>>,
   Holds<Fits<S['DailyStats'], T.DailyStats>>,

@@ -10,7 +10,12 @@ export type LatLon = { lat: number; lon: number };
 export type Role = 'admin' | 'viewer';
 export type Operator = { id: string; name: string; role: Role };
 export type Session = { operator: Operator; expires_ms: number };
-export type ErrorBody = { code: string; message: string };
+/** A value HQ refused by a rule: the field's dotted path (`address`, `target.lat`), the rule
+ * (patrol-model's `ValidationCode`, translated as `validation.<code>`) and what the translation
+ * fills in (`max`, `min`, `value`…), as text. */
+export type Invalid = { field: string; code: string; params?: Record<string, string> };
+export type ValidationCode = Schemas['ValidationCode'];
+export type ErrorBody = { code: string; message: string; invalid?: Invalid | null };
 
 export type DutyWindow = { start: string; end: string };
 export type GridCell = { id: string; name: string; ring: LatLon[] };

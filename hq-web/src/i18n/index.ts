@@ -7,6 +7,7 @@
 //!
 //! A key with no text renders as `⟦key⟧`, which the page test looks for.
 
+import type { Invalid } from '../api/types';
 import termsEn from '../../../ui/src/i18n/terms.en';
 import termsZh from '../../../ui/src/i18n/terms.zh-CN';
 import en from './en';
@@ -80,6 +81,22 @@ export function tk(key: string, params?: Params, fallback?: string): string {
 
 export function hasKey(key: string): boolean {
   return key in OWN[lang] || key in SHARED[lang];
+}
+
+/** The label of a field HQ names in a refusal (`address`, `target.lat`, a device's `name`);
+ * a field the page has no label for is shown as HQ wrote it. */
+export function tField(path: string): string {
+  if (path === 'name') return t('devices.name');
+  return tk(`dispatch.field.${path}`, undefined, path);
+}
+
+/** A value HQ refused by a rule, in the operator's language (“地址”不能超过 200 个字): the rule
+ * is HQ's `invalid.code`, translated as `validation.<code>` with its params, never guessed from
+ * HQ's English. A rule the page does not know yet gives `fallback` (HQ's own words). */
+export function tInvalid(inv: Invalid, fallback: string): string {
+  const key = `validation.${inv.code}`;
+  if (!hasKey(key)) return fallback;
+  return t('error.invalid', { field: tField(inv.field), reason: tk(key, inv.params) });
 }
 
 /** Intl locale of the current language. */

@@ -5,7 +5,7 @@
 
 import type { HqError } from '../api/client';
 import type { DispatchTierStats, DispatchUnit, DispatchView, LatLon, NewDispatch, Report } from '../api/types';
-import { hasKey, t, tk, type Key } from '../i18n';
+import { hasKey, t, tField, tInvalid, tk, type Key } from '../i18n';
 
 /** The "1-3-5 minute" circle: minutes from call to on scene. */
 export const TIERS = [1, 3, 5] as const;
@@ -224,31 +224,29 @@ export function newDispatchBody(f: {
   return body;
 }
 
-/** A refusal from HQ in the operator's language: the dispatch errors HQ names by code and
- * message are translated; anything else gets a translated lead, with HQ's own words in
- * `detail` (shown as they are, marked as HQ's). */
+/** A refusal from HQ in the operator's language. A value refused by a rule comes with HQ's
+ * `invalid` {field, code, params} and is translated from that (a few fields have their own
+ * sentence); the other dispatch errors HQ names by code and message are translated; anything
+ * else gets a translated lead, with HQ's own words in `detail` (shown as they are, marked as
+ * HQ's). */
 export function dispatchError(e: HqError): { text: string; detail?: string } {
   const m = e.message ?? '';
-  const field = (f: string) => tk(`dispatch.field.${f}`, undefined, f);
   const key = (k: Key, params?: Record<string, string | number>) => ({ text: t(k, params) });
+  const inv = e.invalid;
+  if (inv) {
+    if (inv.field === 'target' && inv.code === 'required') return key('dispatch.error.target_required');
+    if (inv.field === 'radius_m') return key('dispatch.error.radius');
+    if (inv.field.startsWith('target.')) return key('dispatch.error.bad_point');
+    // HQ's one `format` rule on a label is the control / text-direction character.
+    if (e.code === 'bad_name' && inv.code === 'format') return key('dispatch.error.bad_chars', { field: tField(inv.field) });
+    if (hasKey(`validation.${inv.code}`)) return { text: tInvalid(inv, m) };
+  }
   switch (e.code) {
     case 'invalid_dispatch': {
-      if (/target is required/.test(m)) return key('dispatch.error.target_required');
       if (/at least one unit/.test(m)) return key('dispatch.error.no_units');
       if (/is not with device/.test(m)) return key('dispatch.error.not_with_unit');
       if (/was closed/.test(m)) return key('dispatch.error.closed');
       if (/is revoked/.test(m)) return key('dispatch.error.revoked');
-      if (/^radius_m/.test(m)) return key('dispatch.error.radius');
-      if (/^target\./.test(m)) return key('dispatch.error.bad_point');
-      const long = /^(\w+): is longer than (\d+)/.exec(m);
-      if (long) return key('dispatch.error.too_long', { field: field(long[1]), max: long[2] });
-      break;
-    }
-    case 'bad_name': {
-      const len = /^(\w+): 1–(\d+) characters/.exec(m);
-      if (len) return key('dispatch.error.length', { field: field(len[1]), max: len[2] });
-      const chars = /^(\w+): control or text-direction/.exec(m);
-      if (chars) return key('dispatch.error.bad_chars', { field: field(chars[1]) });
       break;
     }
     case 'bad_json':

@@ -1,24 +1,50 @@
-//! Errors from Rust arrive as `{kind, message, field?}`; anything else that rejects (a string
-//! from the IPC layer, a thrown Error, nothing at all) is normalized to the same shape here,
-//! so screens only ever branch on `ApiError.kind` and show `field` inline.
+//! Errors from Rust arrive as `{kind, message, field?, code?, params?}`; anything else that
+//! rejects (a string from the IPC layer, a thrown Error, nothing at all) is normalized to the
+//! same shape here, so screens only ever branch on `ApiError.kind`, show `field` inline and
+//! translate the broken rule (`code`, `validation.<code>`) with its `params`.
 
 import { ERROR_KINDS, type ErrorKind } from './types';
+
+/** What a translation of a rule fills in (`{max}`, `{value}`…); Rust sends them as text. */
+export type ErrorParams = Record<string, string | number>;
+
+/** The plain shape of an `ApiError`, as Rust serializes `CommandError`. */
+export type ApiErrorJson = {
+  kind: ErrorKind;
+  message: string;
+  field?: string;
+  code?: string;
+  params?: ErrorParams;
+};
 
 export class ApiError extends Error {
   readonly kind: ErrorKind;
   readonly field?: string;
+  /** For `invalid`: the rule broken (`required`, `too_long`, `plate_province`, …). */
+  readonly code?: string;
+  /** For `invalid`: what the rule's translation fills in (`max`, `min`, `value`, `n`, …). */
+  readonly params?: ErrorParams;
 
-  constructor(kind: ErrorKind, message: string, field?: string) {
+  constructor(kind: ErrorKind, message: string, field?: string, code?: string, params?: ErrorParams) {
     super(message);
     this.name = 'ApiError';
     this.kind = kind;
     if (field !== undefined && field !== '') this.field = field;
+    if (code !== undefined && code !== '') this.code = code;
+    if (params !== undefined && Object.keys(params).length > 0) this.params = { ...params };
   }
 
-  toJSON(): { kind: ErrorKind; message: string; field?: string } {
-    return this.field === undefined
-      ? { kind: this.kind, message: this.message }
-      : { kind: this.kind, message: this.message, field: this.field };
+  /** The same error at another field path (e.g. `description` for `correction.description`). */
+  at(field: string | undefined): ApiError {
+    return new ApiError(this.kind, this.message, field, this.code, this.params);
+  }
+
+  toJSON(): ApiErrorJson {
+    const out: ApiErrorJson = { kind: this.kind, message: this.message };
+    if (this.field !== undefined) out.field = this.field;
+    if (this.code !== undefined) out.code = this.code;
+    if (this.params !== undefined) out.params = { ...this.params };
+    return out;
   }
 }
 
@@ -28,11 +54,22 @@ function knownKind(k: unknown): ErrorKind {
     : 'unknown';
 }
 
+/** Text and number parameters of a rejection; anything else in `params` is dropped. */
+function paramsOf(p: unknown): ErrorParams | undefined {
+  if (p === null || typeof p !== 'object' || Array.isArray(p)) return undefined;
+  const out: ErrorParams = {};
+  for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function fromObject(o: Record<string, unknown>): ApiError | null {
   if (typeof o.kind !== 'string') return null;
   const message = typeof o.message === 'string' ? o.message : String(o.kind);
   const field = typeof o.field === 'string' ? o.field : undefined;
-  return new ApiError(knownKind(o.kind), message, field);
+  const code = typeof o.code === 'string' ? o.code : undefined;
+  return new ApiError(knownKind(o.kind), message, field, code, paramsOf(o.params));
 }
 
 /** Turn whatever a command rejected with into an `ApiError`. Never throws. */

@@ -40,8 +40,13 @@ export interface FakeCtx {
 
 type A = Record<string, any>;
 
+/** Reject like Rust's `CommandError` from a `ValidationError`: `{kind: 'invalid', message, field, code, params}`. */
+export const invalidError = (i: Issue): ApiError =>
+  new ApiError('invalid', `${i.field}: ${i.message}`, i.field, i.code, stringParams(i.params));
+const stringParams = (p: Issue['params']): Record<string, string> | undefined =>
+  p && Object.fromEntries(Object.entries(p).map(([k, v]) => [k, String(v)]));
 const fail = (i: Issue | null) => {
-  if (i) throw new ApiError('invalid', `${i.field}: ${i.message}`, i.field);
+  if (i) throw invalidError(i);
 };
 const within = (prefix: string, i: Issue | null): Issue | null => i && { ...i, field: `${prefix}.${i.field}` };
 const enumIssue = (field: string, v: unknown, all: readonly string[], required = true): Issue | null =>
@@ -49,7 +54,12 @@ const enumIssue = (field: string, v: unknown, all: readonly string[], required =
     ? null
     : all.includes(v as string)
       ? null
-      : { field, code: 'enum', message: `unknown value \`${String(v)}\` (expected one of: ${all.join(', ')})` };
+      : {
+          field,
+          code: 'enum',
+          params: { value: String(v), allowed: all.join(', ') },
+          message: `unknown value \`${String(v)}\` (expected one of: ${all.join(', ')})`,
+        };
 const saved = (e: FakeEntry): Saved => ({ seq: e.seq, kind: e.kind, id: e.id });
 
 function slugIssue(kind: ReportKind, b: A): Issue | null {
@@ -122,7 +132,11 @@ function supplement(ctx: FakeCtx, seq: number, reason: string, correction: A | n
 function evidenceOf(ctx: FakeCtx, given: A | undefined): A {
   if (!given) return { source: 'manual', fixes_inside: 0, dwell_s: 0, at: lastFixAt(ctx) };
   if (given.source !== 'geofence') {
-    throw new ApiError('invalid', `evidence.source: \`${String(given.source)}\` is not \`geofence\` (leave evidence out for a manual check-in)`, 'evidence.source');
+    throw invalidError({
+      field: 'evidence.source',
+      code: 'enum',
+      message: `\`${String(given.source)}\` is not \`geofence\` (leave evidence out for a manual check-in)`,
+    });
   }
   return { at: lastFixAt(ctx), ...clone(given) };
 }
@@ -143,8 +157,11 @@ function postVisit(ctx: FakeCtx, a: A, arrive: boolean): Saved {
   const evidence = evidenceOf(ctx, a.evidence);
   const open = visits(ctx).some((v) => v.post_id === post_id && v.end === null);
   if (arrive === open) {
-    const why = arrive ? `already on post ${post_id}; leave it first` : `not on post ${post_id}`;
-    throw new ApiError('invalid', `post_id: ${why}`, 'post_id');
+    fail(
+      arrive
+        ? { field: 'post_id', code: 'conflict', params: { value: post_id }, message: `already on post ${post_id}; leave it first` }
+        : { field: 'post_id', code: 'not_allowed', params: { value: post_id }, message: `not on post ${post_id}; arrive there first` },
+    );
   }
   const rec: A = { post_id, evidence };
   if (arrive && officers.length) rec.officers = officers;
@@ -161,7 +178,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     const code = String(a.code ?? '').trim();
     fail(textIssue('code', code, true, 32));
     if (!/^[A-Za-z0-9-]{4,32}$/.test(code)) {
-      throw new ApiError('invalid', 'code: an enrolment code is 4–32 letters, digits or `-`', 'code');
+      throw invalidError({ field: 'code', code: 'format', message: 'an enrolment code is 4–32 letters, digits or `-`' });
     }
     await ctx.latency();
     if (!ctx.online) throw new ApiError('network', `could not reach ${a.hq_url}; check the address and the network`);
@@ -244,7 +261,12 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
   },
   save_draft: (ctx, a) => {
     if (!/^[\p{L}\p{N}_-]{1,32}$/u.test(String(a.id ?? ''))) {
-      throw new ApiError('invalid', `draft id: \`${a.id}\` is not a valid code (1–32 letters, digits, \`-\` or \`_\`)`, 'id');
+      throw invalidError({
+        field: 'id',
+        code: 'code',
+        params: { value: [...String(a.id ?? '')].slice(0, 40).join('') },
+        message: `\`${a.id}\` is not a valid code (1–32 letters, digits, \`-\` or \`_\`)`,
+      });
     }
     const now = ctx.now();
     const old = ctx.s.drafts.find((d) => d.id === a.id);
@@ -287,7 +309,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
   start_position_source: (ctx, a) => {
     fail(enumIssue('kind', a.kind, ['simulated', 'gpx-replay']));
     if (a.kind === 'gpx-replay') {
-      if (!a.gpx_path) throw new ApiError('invalid', 'gpx_path: is required for gpx-replay', 'gpx_path');
+      if (!a.gpx_path) throw invalidError({ field: 'gpx_path', code: 'required', message: 'is required for gpx-replay' });
       throw new ApiError('io', `${a.gpx_path}: files cannot be read by the browser fake`);
     }
     ctx.s.position_source = 'simulated';

@@ -17,7 +17,9 @@ import { NEXT_STEPS, STEP_FIELD, isActive, stateOf } from '../lib/dispatch';
 
 type A = Record<string, any>;
 
-const invalid = (field: string, why: string) => new ApiError('invalid', `${field}: ${why}`, field);
+/** Rust's `CommandError` from a `ValidationError`: the rule `code` and its `params` as text. */
+const invalid = (field: string, code: string, why: string, params?: Record<string, string>) =>
+  new ApiError('invalid', `${field}: ${why}`, field, code, params);
 const nonBlank = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 const noSteps = (): DispatchSteps => ({
@@ -85,15 +87,21 @@ export function dispatchesOf(s: FakeState): Dispatch[] {
 export function dispatchStep(ctx: FakeCtx, a: A): Dispatch {
   const id = String(a.id ?? '').trim();
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw invalid('id', `\`${id}\` is not a valid id`);
+    throw invalid('id', 'uuid', `\`${id}\` is not a uuid (expected e.g. 0193a1b2-…)`);
   }
   const step = String(a.step ?? '').trim() as DispatchStepKind;
   if (!(DISPATCH_STEPS as readonly string[]).includes(step)) {
-    throw invalid('step', `unknown value \`${String(a.step)}\` (expected one of: ${DISPATCH_STEPS.join(', ')})`);
+    throw invalid('step', 'enum', `unknown value \`${step}\` (expected one of: ${DISPATCH_STEPS.join(', ')})`, {
+      value: step,
+      allowed: DISPATCH_STEPS.join(', '),
+    });
   }
   const outcome = nonBlank(a.outcome);
   if (outcome !== null && !(DISPATCH_OUTCOMES as readonly string[]).includes(outcome)) {
-    throw invalid('outcome', `unknown value \`${outcome}\` (expected one of: ${DISPATCH_OUTCOMES.join(', ')})`);
+    throw invalid('outcome', 'enum', `unknown value \`${outcome}\` (expected one of: ${DISPATCH_OUTCOMES.join(', ')})`, {
+      value: outcome,
+      allowed: DISPATCH_OUTCOMES.join(', '),
+    });
   }
   const reason = nonBlank(a.reason);
 
@@ -107,10 +115,10 @@ export function dispatchStep(ctx: FakeCtx, a: A): Dispatch {
   if (done !== null && done !== undefined) throw new ApiError('dispatch_step_done', `dispatch ${id}: ${step} is already recorded`);
 
   // DispatchStep::validate
-  if (step === 'cleared' && outcome === null) throw invalid('outcome', 'is required to clear a dispatch');
-  if (step !== 'cleared' && outcome !== null) throw invalid('outcome', 'is only given when clearing a dispatch');
-  if (step === 'declined' && reason === null) throw invalid('reason', 'is required to decline a dispatch');
-  if (reason !== null && [...reason].length > 200) throw invalid('reason', 'is longer than 200 characters');
+  if (step === 'cleared' && outcome === null) throw invalid('outcome', 'required', 'is required to clear a dispatch');
+  if (step !== 'cleared' && outcome !== null) throw invalid('outcome', 'not_allowed', 'is only given when clearing a dispatch');
+  if (step === 'declined' && reason === null) throw invalid('reason', 'required', 'is required to decline a dispatch');
+  if (reason !== null && [...reason].length > 200) throw invalid('reason', 'too_long', 'is longer than 200 characters', { max: '200' });
 
   const rec: A = { dispatch_id: id, step };
   if (outcome !== null) rec.outcome = outcome;

@@ -10,7 +10,7 @@ export function decodeBase64(b64: string): Uint8Array {
   try {
     bin = atob(clean);
   } catch {
-    throw new ApiError('invalid', 'data_base64: is not valid base64', 'data_base64');
+    throw new ApiError('invalid', 'data_base64: is not valid base64', 'data_base64', 'format');
   }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -45,11 +45,14 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 export async function photoRef(data_base64: string): Promise<PhotoRef> {
   const bytes = decodeBase64(data_base64);
   if (bytes.length === 0 || bytes.length > 50 * 1024 * 1024) {
-    throw new ApiError('invalid', 'data_base64: must be between 1 byte and 50 MiB', 'data_base64');
+    throw new ApiError('invalid', 'data_base64: must be between 1 byte and 50 MiB', 'data_base64', 'range', {
+      min: '1 B',
+      max: '50 MiB',
+    });
   }
   const mime = sniffMime(bytes);
   if (!mime) {
-    throw new ApiError('invalid', 'mime: not a photo type (jpeg, png, webp, heic)', 'mime');
+    throw new ApiError('invalid', 'mime: not a photo type (jpeg, png, webp, heic)', 'mime', 'photo_type');
   }
   return { sha256: await sha256Hex(bytes), size: bytes.length, mime };
 }

@@ -207,7 +207,13 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
       const h = handlers[cmd];
       if (!h) throw new ApiError('not_found', `unknown command ${cmd}`);
       if (cmd !== 'sync_now' && cmd !== 'enroll') await latency();
-      const out = await h(ctx, args ?? {});
+      let out: unknown;
+      try {
+        out = await h(ctx, args ?? {});
+      } catch (e) {
+        // Reject as Tauri does: the plain `{kind, message, field?, code?, params?}` of CommandError.
+        throw e instanceof ApiError ? e.toJSON() : e;
+      }
       return out === undefined ? null : JSON.parse(JSON.stringify(out));
     },
     channel<T>(onMessage: (msg: T) => void): FakeChannel {

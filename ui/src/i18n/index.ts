@@ -5,7 +5,6 @@
 import type { ApiError } from '../api/errors';
 import type { Language } from '../api/types';
 import type { Issue } from '../lib/validate';
-import { reasonCode } from '../lib/validate';
 import en from './en';
 import zh from './zh-CN';
 
@@ -73,18 +72,20 @@ export function tIssue(issue: Pick<Issue, 'code' | 'params' | 'message'>): strin
   return tk(`validation.${issue.code}`, issue.params, issue.message);
 }
 
-/** One line for an error: what kind, and for `invalid` which field and why. */
+/**
+ * One line for an error: what kind, and for `invalid` which field and why. The why is the
+ * rule Rust names (`code`, translated as `validation.<code>` with its `params`); an error
+ * without a known code shows Rust's own reason.
+ */
 export function tError(err: ApiError): { title: string; reason: string | null; detail: string } {
   const title = tk(`error.kind.${err.kind}`, undefined, t('error.kind.unknown'));
   if (err.kind !== 'invalid') return { title, reason: null, detail: err.message };
-  const raw = err.field ? err.message.replace(new RegExp(`^${escapeRe(err.field)}:\\s*`), '') : err.message;
-  const code = reasonCode(raw);
-  const reason = code ? tk(`validation.${code}`, { max: num(raw, /(?:than|most) (\d+)/), min: 1 }, raw) : raw;
+  // Rust's message reads `field: reason`; the field may have been re-rooted (`correction.` dropped).
+  const raw = err.field
+    ? err.message.replace(new RegExp(`^(?:[\\w.\\[\\]-]*\\.)?${escapeRe(err.field)}:\\s*`), '')
+    : err.message;
+  const reason = err.code ? tk(`validation.${err.code}`, err.params, raw) : raw;
   return { title: err.field ? tField(err.field) : title, reason, detail: err.message };
-}
-
-function num(s: string, re: RegExp): string {
-  return re.exec(s)?.[1] ?? '';
 }
 
 function escapeRe(s: string): string {

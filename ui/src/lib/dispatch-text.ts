@@ -5,7 +5,6 @@ import type { ApiError } from '../api/errors';
 import type { LatLon } from '../api/types';
 import { fmtDistance, t, tError, tk } from '../i18n';
 import { distanceAndDirection } from './geo';
-import { reasonCode } from './validate';
 
 /** The preset reasons to decline, offered as big chips (translation keys `dispatch.decline_reason.*`). */
 export const DECLINE_REASONS = ['busy', 'far', 'vehicle', 'short'] as const;
@@ -26,9 +25,8 @@ export function declineReasonText(preset: DeclineReason | null, more: string): s
 
 /** A refused step in the officer's words: what to do about it, not the raw message. */
 export function stepErrorText(err: ApiError): string {
-  if (err.kind === 'invalid' && (err.field === 'reason' || err.field === 'outcome')) {
-    const raw = err.message.replace(/^\w+:\s*/, '');
-    if (reasonCode(raw) === 'required') return t(err.field === 'reason' ? 'dispatch.reason_required' : 'dispatch.outcome_required');
+  if (err.kind === 'invalid' && err.code === 'required' && (err.field === 'reason' || err.field === 'outcome')) {
+    return t(err.field === 'reason' ? 'dispatch.reason_required' : 'dispatch.outcome_required');
   }
   const te = tError(err);
   return te.reason ? t('format.label_value', { label: te.title, value: te.reason }) : te.title;

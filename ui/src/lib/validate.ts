@@ -1,12 +1,14 @@
 //! Client-side mirrors of the obvious rules of patrol-model (required text, lengths, plates,
 //! counts). They give instant hints; Rust's answer stays authoritative. The fake backend uses
-//! the same functions so it rejects what Rust would reject, with the same `field` paths.
+//! the same functions so it rejects what Rust would reject, with the same `field` paths, rule
+//! `code`s and `params` (tests/contract/validation-cases.json is run against both).
 
 export type Issue = {
   /** Dotted path as Rust names it, e.g. `vehicles[1].plate`. */
   field: string;
-  /** A stable reason code, translated as `validation.<code>`. */
+  /** The rule broken, as patrol-model's `ValidationCode` names it; translated as `validation.<code>`. */
   code: string;
+  /** What the translation fills in (`max`, `min`, `value`, `n`…); Rust sends them as text. */
   params?: Record<string, string | number>;
   /** English text in the style of Rust's messages (what the fake rejects with). */
   message: string;
@@ -98,25 +100,4 @@ export function hqUrlIssue(raw: string): Issue | null {
 /** The first issue of a list of checks, or null. */
 export function first(...issues: (Issue | null)[]): Issue | null {
   return issues.find((i) => i !== null) ?? null;
-}
-
-/**
- * Guess a reason code from one of Rust's English messages, so a server-side rejection can be
- * shown in the officer's language; unknown messages are shown as they came.
- */
-export function reasonCode(message: string): string | null {
-  const rules: [RegExp, string][] = [
-    [/is required|is empty|at least one/, 'required'],
-    [/province abbreviation/, 'plate_province'],
-    [/issuing-office letter/, 'plate_office'],
-    [/a plate has 7/, 'plate_length'],
-    [/not a valid plate/, 'plate_format'],
-    [/longer than/, 'too_long'],
-    [/must be between|more than|must be 1 or more/, 'range'],
-    [/at most/, 'too_many'],
-    [/not a valid code/, 'code'],
-    [/not a photo type/, 'photo_type'],
-  ];
-  for (const [re, code] of rules) if (re.test(message)) return code;
-  return null;
 }

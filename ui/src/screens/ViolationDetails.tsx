@@ -49,7 +49,7 @@ export function ViolationDetails(p: { route: Route }) {
   const fieldErr = (f: string) => {
     const strip = (x: string) => x.replace(/^correction\./, '');
     if (issue && strip(issue.field).startsWith(f)) return tIssue(issue);
-    const e = err?.field ? errorFor(new ApiError(err.kind, err.message, strip(err.field)), f) : null;
+    const e = err?.field ? errorFor(err.at(strip(err.field)), f) : null;
     return e ? (tError(e).reason ?? tError(e).title) : null;
   };
 

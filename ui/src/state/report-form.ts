@@ -136,7 +136,7 @@ export function useReportForm<F extends object>(spec: FormSpec<F>, route: Route)
       return tIssue(issue);
     }
     if (apiErr?.field) {
-      const e = errorFor(new ApiError(apiErr.kind, apiErr.message, strip(apiErr.field)), field);
+      const e = errorFor(apiErr.at(strip(apiErr.field)), field);
       if (e) return tError(e).reason ?? tError(e).title;
     }
     return null;
