@@ -9,6 +9,20 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// What crossed the proxy, both ways.
+#[derive(Debug, Default)]
+pub struct Bytes {
+    pub up: AtomicU64,
+    pub down: AtomicU64,
+}
+
+impl Bytes {
+    /// Both directions together.
+    pub fn total(&self) -> u64 {
+        self.up.load(Ordering::Relaxed) + self.down.load(Ordering::Relaxed)
+    }
+}
+
 /// Fault rates in percent, changeable while running.
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -27,6 +41,8 @@ pub struct Proxy {
     pub responses_dropped: Arc<AtomicU64>,
     /// Requests dropped before HQ saw them.
     pub connections_dropped: Arc<AtomicU64>,
+    /// Bytes passed on, device → HQ and HQ → device: every header and body as on the wire.
+    pub bytes: Arc<Bytes>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -38,18 +54,20 @@ impl Proxy {
         let upstream = Arc::new(Mutex::new(upstream));
         let responses_dropped = Arc::new(AtomicU64::new(0));
         let connections_dropped = Arc::new(AtomicU64::new(0));
-        let (f, u, rd, cd) = (
+        let bytes = Arc::new(Bytes::default());
+        let (f, u, rd, cd, b) = (
             faults.clone(),
             upstream.clone(),
             responses_dropped.clone(),
             connections_dropped.clone(),
+            bytes.clone(),
         );
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let target = *u.lock().unwrap();
-                let (f, rd, cd) = (f.clone(), rd.clone(), cd.clone());
+                let (f, rd, cd, b) = (f.clone(), rd.clone(), cd.clone(), b.clone());
                 tokio::spawn(async move {
-                    let _ = pipe(client, target, f, rd, cd).await;
+                    let _ = pipe(client, target, f, rd, cd, b).await;
                 });
             }
         });
@@ -59,6 +77,7 @@ impl Proxy {
             upstream,
             responses_dropped,
             connections_dropped,
+            bytes,
             task,
         }
     }
@@ -96,6 +115,7 @@ async fn pipe(
     faults: Arc<Faults>,
     dropped: Arc<AtomicU64>,
     refused: Arc<AtomicU64>,
+    bytes: Arc<Bytes>,
 ) -> std::io::Result<()> {
     let mut server = TcpStream::connect(target).await?;
     let (mut cr, mut cw) = client.split();
@@ -116,6 +136,7 @@ async fn pipe(
                 }
                 awaiting_answer = true;
                 sw.write_all(&cbuf[..n]).await?;
+                bytes.up.fetch_add(n as u64, Ordering::Relaxed);
             }
             n = sr.read(&mut sbuf) => {
                 let n = n?;
@@ -128,6 +149,7 @@ async fn pipe(
                 }
                 awaiting_answer = false;
                 cw.write_all(&sbuf[..n]).await?;
+                bytes.down.fetch_add(n as u64, Ordering::Relaxed);
             }
         }
     }

@@ -712,3 +712,83 @@ async fn ranges_and_campaign_totals() {
     );
     assert_eq!(c["totals"]["violations_total"], 4);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Issue "city scale": upload bodies travel gzip'd when HQ says hello accepting it; the entries'
+/// bytes (and so every hash) are the same. A small body that unpacks past the limit is refused
+/// like any large one, and an encoding HQ cannot read is refused with a body saying so.
+#[tokio::test]
+async fn gzipd_uploads_are_read_and_bombs_and_unknown_encodings_refused() {
+    let hq = Hq::start().await;
+    let hello: v1::Hello = http()
+        .get(format!("{}/api/v1/hello", hq.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hello.request_encodings, [v1::GZIP]);
+
+    let mut d = Device::enrolled(&hq, "G").await;
+    let entries = d.record(3);
+    let body = serde_json::to_vec(&UploadRequest {
+        device_now_ms: T0,
+        entries: entries.clone(),
+    })
+    .unwrap();
+    let post = |body: Vec<u8>, encoding: &'static str| {
+        http()
+            .post(d.entries_url(&hq))
+            .bearer_auth(&d.token)
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .body(body)
+            .send()
+    };
+    let r = post(gzip(&body), "gzip").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r: UploadResponse = r.json().await.unwrap();
+    assert_eq!(r.head.seq, 3);
+    assert_eq!(
+        r.head.hash, entries[2].hash,
+        "the chain HQ holds is the device's"
+    );
+
+    // 40 MiB of spaces around the same JSON: about 40 KiB gzip'd, ten times the limit unpacked.
+    let mut bomb = body.clone();
+    bomb.splice(1..1, std::iter::repeat_n(b' ', 40 << 20));
+    let zipped = gzip(&bomb);
+    assert!(zipped.len() < 100_000, "{}", zipped.len());
+    let r = post(zipped, "gzip").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let r = post(body.clone(), "br").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "unsupported_encoding", "{e}");
+
+    // Bytes that are not gzip under a gzip label: a clear 400, nothing stored.
+    let r = post(b"not gzip at all".to_vec(), "gzip").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let head: v1::Head = http()
+        .get(format!(
+            "{}/api/v1/devices/{}/head",
+            hq.url(),
+            d.store.device_id()
+        ))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(head.seq, 3, "nothing more was stored");
+}

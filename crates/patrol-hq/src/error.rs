@@ -26,6 +26,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
+    /// A request body whose `Content-Encoding` HQ does not read (415).
+    #[error("content-encoding {0} is not accepted")]
+    UnsupportedEncoding(String),
     /// A conflict whose current state the client needs (e.g. the photo offset to resume from).
     #[error("conflict")]
     ConflictWith(serde_json::Value),
@@ -80,6 +83,11 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 format!("request body is larger than {limit} bytes; send smaller batches"),
+            ),
+            ApiError::UnsupportedEncoding(enc) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_encoding",
+                format!("content-encoding `{enc}` is not accepted; send gzip or no encoding"),
             ),
             ApiError::ConflictWith(body) => return (StatusCode::CONFLICT, Json(body)).into_response(),
             ApiError::TooMany(m) => {

@@ -93,7 +93,14 @@ pub fn router(state: AppState) -> Router {
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let limit = state.max_body;
     routes
+        // The limit counts the bytes a handler reads: decompressed ones, so a small gzip'd body
+        // that unpacks to gigabytes stops at the limit (413) like any other.
         .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(middleware::from_fn(known_encoding))
+        // Answers (reference data, lists, the page's files) gzip'd for clients that ask;
+        // never the live SSE stream or photos.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(protocol_header))
         // A bug in a handler answers 500 with a body instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -135,6 +142,18 @@ pub async fn serve_tls(
         std::future::pending(),
     )
     .await
+}
+
+/// A request body in an encoding HQ cannot read is refused with a body that says which it can
+/// (415), before anything looks at it.
+async fn known_encoding(req: Request, next: Next) -> Response {
+    if let Some(enc) = req.headers().get(header::CONTENT_ENCODING) {
+        let enc = enc.to_str().unwrap_or("?").trim().to_ascii_lowercase();
+        if !matches!(enc.as_str(), "gzip" | "identity" | "") {
+            return error::ApiError::UnsupportedEncoding(enc).into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Refuse a client speaking another protocol version, and say ours on every response.

@@ -83,7 +83,14 @@ pub struct Hello {
     pub version: String,
     #[serde(default)]
     pub city: Option<String>,
+    /// `Content-Encoding`s HQ accepts on request bodies (`gzip`); a device sends uploads
+    /// compressed only when its HQ lists one, so an older HQ still gets plain JSON.
+    #[serde(default)]
+    pub request_encodings: Vec<String>,
 }
+
+/// The request body encoding every HQ of this version accepts.
+pub const GZIP: &str = "gzip";
 
 /// `POST /api/v1/enroll`: redeem a one-time code shown at the station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -229,6 +229,35 @@ impl Hq {
         }
     }
 
+    /// `value` as the JSON body of `rb`, gzip'd when `gzip` (HQ said it accepts it): a shift's
+    /// track uploads in about 40 % of the bytes (`cargo bench -p patrol-e2e --bench sync`). The
+    /// entries' canonical bytes are not touched; only the transport compresses. Level 6, not 1:
+    /// on a phone the radio costs more than the CPU, and level 1 sends 12 % more for 0.06 s
+    /// less work per 12-hour shift.
+    pub fn upload_body<T: serde::Serialize>(
+        &self,
+        rb: RequestBuilder,
+        value: &T,
+        gzip: bool,
+    ) -> RequestBuilder {
+        use std::io::Write;
+        let rb = rb.header(reqwest::header::CONTENT_TYPE, "application/json");
+        let Ok(json) = serde_json::to_vec(value) else {
+            // Unreachable for the upload types; let reqwest report it the usual way.
+            return rb.json(value);
+        };
+        if !gzip {
+            return rb.body(json);
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        match enc.write_all(&json).and_then(|()| enc.finish()) {
+            Ok(zipped) => rb
+                .header(reqwest::header::CONTENT_ENCODING, v1::GZIP)
+                .body(zipped),
+            Err(_) => rb.body(json),
+        }
+    }
+
     /// Send once and read the answer as `T`.
     pub async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, Failure> {
         let started = Instant::now();

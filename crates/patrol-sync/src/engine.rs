@@ -48,6 +48,8 @@ pub struct SyncOptions {
     /// the PEM file named by the `PATROL_HQ_CA` environment variable is used, if set (the CLI
     /// and scripts).
     pub trusted_roots: Vec<Vec<u8>>,
+    /// Send entry uploads gzip'd when HQ accepts it (on by default; off to compare the bytes).
+    pub gzip_uploads: bool,
 }
 
 /// `PATROL_HQ_CA=FILE`: the city's certificate authority (PEM) for an engine whose options
@@ -69,6 +71,7 @@ impl Default for SyncOptions {
             connect_timeout: Duration::from_secs(10),
             silence: Duration::from_secs(15),
             trusted_roots: Vec::new(),
+            gzip_uploads: true,
         }
     }
 }
@@ -300,6 +303,7 @@ impl SyncEngine {
             problems: Vec::new(),
             new_dispatches: Vec::new(),
             inbox_messages: 0,
+            gzip: false,
         })
     }
 }
@@ -318,6 +322,8 @@ pub(crate) struct Session<'a, S, P> {
     pub new_dispatches: Vec<patrol_model::DispatchId>,
     /// Inbox messages stored in this session (orders and withdrawals).
     pub inbox_messages: usize,
+    /// HQ said hello accepting gzip'd request bodies: uploads go compressed.
+    pub gzip: bool,
 }
 
 /// What one pull of the dispatch inbox brought.
@@ -338,6 +344,8 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         if hello.protocol != v1::PROTOCOL {
             return Err(Error::mismatch(hello.protocol));
         }
+        self.gzip =
+            self.options.gzip_uploads && hello.request_encodings.iter().any(|e| e == v1::GZIP);
         (self.progress)(Progress::Connected {
             server: hello.server,
             version: hello.version,

@@ -71,8 +71,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     entries: s.entries(from, len)?,
                 })
             })?;
+            let gzip = self.gzip;
             let answer: Result<UploadResponse, _> = self
-                .call(|hq| hq.request(Method::POST, &path).json(&request))
+                .call(|hq| hq.upload_body(hq.request(Method::POST, &path), &request, gzip))
                 .await;
             let resp = match answer {
                 Ok(resp) => resp,
@@ -162,8 +163,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             })
             .ok()?;
         let path = format!("/api/v1/devices/{}/entries", self.device_id);
+        let gzip = self.gzip;
         let answer: Result<UploadResponse, _> = self
-            .call(|hq| hq.request(Method::POST, &path).json(&request))
+            .call(|hq| hq.upload_body(hq.request(Method::POST, &path), &request, gzip))
             .await;
         answer.ok().map(|r| r.conflicts.len())
     }

@@ -1219,6 +1219,11 @@ export interface components {
             city?: string | null;
             /** Format: int32 */
             protocol: number;
+            /**
+             * @description `Content-Encoding`s HQ accepts on request bodies (`gzip`); a device sends uploads
+             *     compressed only when its HQ lists one, so an older HQ still gets plain JSON.
+             */
+            request_encodings?: string[];
             server: string;
             version: string;
         };
