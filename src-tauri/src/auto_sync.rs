@@ -24,7 +24,11 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                         ))
                     })
                     .unwrap_or((false, 0));
-                patrol_sync::plan::next_auto_sync(patrolling, pending, failures)
+                let wait = patrol_sync::plan::next_auto_sync(patrolling, pending, failures);
+                let at =
+                    state.clock.wall_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+                state.note_sync(|t| t.next_attempt_ms = Some(at));
+                wait
             };
             tokio::time::sleep(wait).await;
             let state = app.state::<AppState>();

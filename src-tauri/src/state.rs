@@ -29,6 +29,23 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where the store key and the device secret are kept.
     pub keys: Keystore,
+    /// When syncs were tried and how the last one ended, for the sync screen.
+    pub sync_times: std::sync::Mutex<SyncTimes>,
+}
+
+/// The sync attempts of this run of the app (not stored: after a restart the next attempt
+/// comes within seconds anyway).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct SyncTimes {
+    /// When the last sync started (device clock, ms).
+    pub last_attempt_ms: Option<i64>,
+    /// When a sync last ended with HQ's receipt.
+    pub last_ok_ms: Option<i64>,
+    /// How the last attempt failed (`network`, `not_enrolled`, …), `None` when it went through.
+    pub last_error_kind: Option<String>,
+    pub last_error: Option<String>,
+    /// When the app will try by itself next, if it will.
+    pub next_attempt_ms: Option<i64>,
 }
 
 impl AppState {
@@ -67,6 +84,7 @@ impl AppState {
             position: Arc::new(PositionHub::default()),
             clock,
             keys,
+            sync_times: Default::default(),
         })
     }
 
@@ -98,6 +116,22 @@ impl AppState {
     }
 
     /// Where a record is being captured: the latest fix, when it is fresh.
+    /// Change the sync times (a poisoned lock is taken over: they are only for display).
+    pub fn note_sync(&self, f: impl FnOnce(&mut SyncTimes)) {
+        let mut t = self
+            .sync_times
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut t);
+    }
+
+    pub fn sync_times(&self) -> SyncTimes {
+        self.sync_times
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub fn capture(&self) -> Capture {
         let Some(fix) = self.position.last_fix() else {
             return Capture::default();

@@ -182,6 +182,16 @@ fn a_patrol_with_violations_and_a_report_is_kept_and_listed() {
     // No source: the GPS line says so, amber off patrol (red once a patrol runs).
     assert_eq!(home["gps"]["state"], "no_source");
     assert_eq!(home["gps"]["level"], "amber");
+    assert_eq!(app.ok("last_shift", json!({})), Value::Null, "a new phone");
+    // Nobody named: refused, naming the field and the rule; nothing saved.
+    check_invalid(
+        &app,
+        "start_patrol",
+        json!({"mode": "foot", "group": "G07", "officers": [], "volunteers": {}}),
+        "officers",
+    );
+    let queue = app.ok("sync_queue", json!({}));
+    assert_eq!(queue["entries_waiting"], 0, "{queue}");
 
     let started = app.ok(
         "start_patrol",
@@ -194,9 +204,15 @@ fn a_patrol_with_violations_and_a_report_is_kept_and_listed() {
     );
     let again = app.err(
         "start_patrol",
-        json!({"mode": "car", "group": "G07", "officers": [], "volunteers": {}}),
+        json!({"mode": "car", "group": "G07", "officers": ["李警官"], "volunteers": {}}),
     );
     assert_eq!(again["kind"], "patrol_already_open");
+    // The next start offers the same crew with one tap.
+    assert_eq!(
+        app.ok("last_shift", json!({})),
+        json!({"group": "G07", "mode": "foot", "officers": ["张伟", "李娜"],
+               "volunteers": {"red-vest": 2}, "vehicle_plate": null})
+    );
 
     let first = app.ok("record_violation", json!({"type": "no-helmet"}));
     let second = app.ok(
@@ -393,7 +409,7 @@ fn fixes_are_recorded_only_while_a_patrol_runs() {
     assert_eq!(state.position.deliver(&handle, &state.store, fix(0)), None);
     app.ok(
         "start_patrol",
-        json!({"mode": "car", "group": "G03", "officers": [], "volunteers": {}}),
+        json!({"mode": "car", "group": "G03", "officers": ["李警官"], "volunteers": {}}),
     );
     for i in 1..=3 {
         assert_eq!(
@@ -474,6 +490,26 @@ fn enrol_record_and_sync_with_the_real_hq_then_restart() {
     app.ok("record_violation", json!({"type": "no-helmet"}));
     app.ok("submit_report", json!({"kind": "lost_person", "body": {"description": "迷路老人", "outcome": "handed-to-station"}}));
     app.ok("stop_patrol", json!({}));
+    // Before the sync: what waits, by kind, oldest first by kind name; no attempt yet.
+    let queue = app.ok("sync_queue", json!({}));
+    assert_eq!(queue["entries_waiting"], 5, "{queue}");
+    let kinds: Vec<(&str, u64)> = queue["waiting"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["kind"].as_str().unwrap(), w["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("lost_person", 1),
+            ("patrol_started", 1),
+            ("patrol_stopped", 1),
+            ("violation", 2)
+        ]
+    );
+    assert_eq!(queue["last_attempt_ms"], Value::Null);
+    assert_eq!(queue["front_seq"], 1);
 
     let receipt = app.ok("sync_now", json!({"on_progress": channel()}));
     assert_eq!(receipt["hq_head_seq"], 5, "{receipt}");
@@ -488,6 +524,15 @@ fn enrol_record_and_sync_with_the_real_hq_then_restart() {
     );
     let status = app.ok("sync_status", json!({}));
     assert_eq!(status["hq_head_seq"], 5);
+    let queue = app.ok("sync_queue", json!({}));
+    assert_eq!(queue["entries_waiting"], 0, "{queue}");
+    assert_eq!(queue["front_seq"], Value::Null);
+    assert!(queue["last_attempt_ms"].is_i64(), "{queue}");
+    assert!(
+        queue["last_ok_ms"].as_i64() >= queue["last_attempt_ms"].as_i64(),
+        "{queue}"
+    );
+    assert_eq!(queue["last_error_kind"], Value::Null);
     let home = app.ok("home", json!({}));
     assert_eq!(home["unsynced"], 0);
     assert!(home["last_sync_ms"].is_i64());
@@ -546,7 +591,7 @@ fn the_core_decides_groups_posts_and_the_live_distance() {
     // A group the reference data lacks is saved, with the core's warning for the UI.
     let saved = app.ok(
         "start_patrol",
-        json!({"mode": "foot", "group": "G99", "officers": [], "volunteers": {}}),
+        json!({"mode": "foot", "group": "G99", "officers": ["李警官"], "volunteers": {}}),
     );
     assert_eq!(saved["kind"], "patrol_started");
     assert_eq!(
@@ -556,7 +601,7 @@ fn the_core_decides_groups_posts_and_the_live_distance() {
     app.ok("stop_patrol", json!({}));
     let saved = app.ok(
         "start_patrol",
-        json!({"mode": "foot", "group": "G07", "officers": [], "volunteers": {}}),
+        json!({"mode": "foot", "group": "G07", "officers": ["李警官"], "volunteers": {}}),
     );
     assert!(saved.get("warning").is_none(), "{saved}");
 

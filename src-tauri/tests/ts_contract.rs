@@ -29,6 +29,8 @@ fn export_all(cfg: &Config) {
         patrol_app_lib::error::CommandError,
         patrol_app_lib::commands::PostDutyView,
         patrol_app_lib::commands::Enrolled,
+        patrol_app_lib::commands::LastShift,
+        patrol_app_lib::commands::SyncQueueView,
         patrol_device::DispatchCard,
         patrol_device::SceneSuggestion,
         patrol_device::Draft,

@@ -191,3 +191,31 @@ fn the_rule_hq_named_is_kept_with_the_quarantined_entry() {
     s.settle_outbox(3, std::slice::from_ref(&named)).unwrap();
     assert_eq!(s.quarantined().unwrap(), [named]);
 }
+
+#[test]
+fn the_queue_says_what_waits_by_kind_and_where_it_is_stuck() {
+    let (_dir, mut s, clock) = with_entries(3);
+    clock.advance_ms(60_000);
+    s.start_patrol(start("G07"), Capture::default()).unwrap();
+    assert_eq!(
+        s.pending_by_kind().unwrap(),
+        [
+            (
+                patrol_model::EntryKind::PatrolStarted,
+                1,
+                common::T0 + 63_000
+            ),
+            (patrol_model::EntryKind::Violation, 3, common::T0),
+        ]
+    );
+    assert_eq!(s.front_of_queue().unwrap(), Some((1, 0, None)));
+    s.bump_attempts(1, "network: timed out").unwrap();
+    s.bump_attempts(1, "network: refused").unwrap();
+    assert_eq!(
+        s.front_of_queue().unwrap(),
+        Some((1, 2, Some("network: refused".into())))
+    );
+    s.mark_acked_through(4).unwrap();
+    assert!(s.pending_by_kind().unwrap().is_empty());
+    assert_eq!(s.front_of_queue().unwrap(), None);
+}

@@ -447,3 +447,48 @@ fn a_silence_in_the_fixes_is_recorded_as_a_gap_with_its_cause_and_counts_no_dist
     }
     assert!(s.verify().unwrap().is_intact());
 }
+
+#[test]
+fn the_last_shift_is_the_last_patrol_started_as_corrected() {
+    let (_dir, mut s, clock) = store();
+    assert_eq!(
+        s.last_shift().unwrap(),
+        None,
+        "nothing to repeat on a new phone"
+    );
+    let first = start("G07");
+    s.start_patrol(first.clone(), Capture::default()).unwrap();
+    s.stop_patrol(None, Capture::default()).unwrap();
+    clock.advance_ms(3_600_000);
+    let mut second = start("G08");
+    second.mode = PatrolMode::Motorcycle;
+    second.vehicle_plate = Some("湘J12345".parse().unwrap());
+    let entry = s.start_patrol(second.clone(), Capture::default()).unwrap();
+    assert_eq!(s.last_shift().unwrap(), Some(second.clone()));
+    // Corrected afterwards (the officer put the wrong name): the correction is what repeats.
+    let mut fixed = second.clone();
+    fixed.officers = vec!["王警官".into()];
+    s.append(
+        &Record::Supplement(Supplement {
+            target_id: entry.id,
+            target_seq: entry.seq,
+            reason: "民警姓名录错".into(),
+            correction: Some(Box::new(Record::PatrolStarted(fixed.clone()))),
+        }),
+        Capture::default(),
+    )
+    .unwrap();
+    assert_eq!(s.last_shift().unwrap(), Some(fixed));
+    // Withdrawn: the one before it is the last shift.
+    s.append(
+        &Record::Supplement(Supplement {
+            target_id: entry.id,
+            target_seq: entry.seq,
+            reason: "误开始".into(),
+            correction: None,
+        }),
+        Capture::default(),
+    )
+    .unwrap();
+    assert_eq!(s.last_shift().unwrap(), Some(first));
+}

@@ -11,7 +11,7 @@ use patrol_model::{EntryKind, PhotoRef};
 use reqwest::Method;
 
 /// Entry kinds that can name photos.
-const PHOTO_KINDS: &[EntryKind] = &[
+pub(crate) const PHOTO_KINDS: &[EntryKind] = &[
     EntryKind::Violation,
     EntryKind::LostPerson,
     EntryKind::TrafficAccident,

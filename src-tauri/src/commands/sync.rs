@@ -94,8 +94,21 @@ pub async fn sync_device<R: Runtime>(
 ) -> CmdResult<Receipt> {
     let result = {
         let _gate = state.sync_gate.lock().await;
+        state.note_sync(|t| t.last_attempt_ms = Some(state.clock.wall_ms()));
         sync_once(state, progress).await
     };
+    let now = state.clock.wall_ms();
+    state.note_sync(|t| match &result {
+        Ok(_) => {
+            t.last_ok_ms = Some(now);
+            t.last_error_kind = None;
+            t.last_error = None;
+        }
+        Err(e) => {
+            t.last_error_kind = Some(e.kind.clone());
+            t.last_error = Some(e.message.clone());
+        }
+    });
     if let Ok(report) = &result
         && !report.new_dispatches.is_empty()
     {
@@ -123,6 +136,26 @@ pub async fn sync_now<R: Runtime>(
         total: receipt.entries_held + receipt.pending,
     });
     Ok(receipt)
+}
+
+/// What waits to reach HQ (entries by kind, photos and their bytes, the front of the queue)
+/// and when syncs were tried: the sync screen's list. Answers offline.
+#[tauri::command(rename_all = "snake_case")]
+pub fn sync_queue(state: State<'_, AppState>) -> CmdResult<SyncQueueView> {
+    let queue = state.with_store(|s| patrol_sync::sync_queue(s))?;
+    Ok(SyncQueueView {
+        queue,
+        times: state.sync_times(),
+    })
+}
+
+/// docs/app-api.md's `SyncQueue`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct SyncQueueView {
+    #[serde(flatten)]
+    pub queue: patrol_sync::SyncQueue,
+    #[serde(flatten)]
+    pub times: crate::state::SyncTimes,
 }
 
 /// The receipt of the last sync, with the outbox as it is now.

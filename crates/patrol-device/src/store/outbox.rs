@@ -10,8 +10,9 @@
 
 use super::{Store, get_meta, set_meta};
 use crate::{Error, Result};
-use patrol_model::PhotoRef;
+use patrol_model::{EntryKind, PhotoRef};
 use rusqlite::{OptionalExtension, params};
+use std::str::FromStr;
 
 const HQ_URL: &str = "hq_url";
 const DEVICE_NAME: &str = "device_name";
@@ -161,6 +162,47 @@ impl Store {
             )
             .optional()?
             .map_or(0, |n| n as u32))
+    }
+
+    /// Entries not yet at HQ, by kind: how many, and the wall-clock time of the oldest, in kind
+    /// order. The officer's "what is waiting" list.
+    pub fn pending_by_kind(&self) -> Result<Vec<(EntryKind, u64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.kind, COUNT(*), MIN(l.wall_ms) FROM outbox o JOIN ledger l ON l.seq = o.seq
+             WHERE o.state = 'pending' GROUP BY l.kind ORDER BY l.kind",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, n, oldest) = row?;
+            out.push((EntryKind::from_str(&kind)?, n as u64, oldest));
+        }
+        Ok(out)
+    }
+
+    /// The first entry HQ has not acknowledged, with its failed attempts and the last error.
+    pub fn front_of_queue(&self) -> Result<Option<(u64, u32, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT seq, attempts, last_error FROM outbox WHERE state = 'pending'
+                 ORDER BY seq LIMIT 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        r.get::<_, i64>(1)? as u32,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?)
     }
 
     /// Payload sizes in bytes of the entries `from..=to`, in seq order (for batch planning).

@@ -78,6 +78,20 @@ impl Store {
         views::open_patrol(&entries)
     }
 
+    /// The crew of the last patrol started here (corrections applied, withdrawn starts
+    /// skipped), for "same as last time" at the next start; a fresh patrol id is the caller's.
+    pub fn last_shift(&self) -> Result<Option<PatrolStart>> {
+        Ok(self
+            .standing(&[EntryKind::PatrolStarted])?
+            .into_iter()
+            .filter(|e| e.withdrawn_by.is_none())
+            .max_by_key(|e| e.entry.seq)
+            .and_then(|e| match e.record {
+                Record::PatrolStarted(s) => Some(s),
+                _ => None,
+            }))
+    }
+
     pub fn start_patrol(&mut self, start: PatrolStart, capture: Capture) -> Result<Entry> {
         if let Some(open) = self.open_patrol()? {
             return Err(Error::PatrolAlreadyOpen(open.patrol_id));
