@@ -111,6 +111,18 @@ pub struct PostDuty {
     /// Arrived and not yet left.
     pub on_post: bool,
     pub windows: Vec<patrol_geo::duty::WindowMinutes>,
+    /// In a cell assigned to the running patrol's group.
+    pub assigned: bool,
+    /// Metres from the officer's last fix (of the running patrol, at most 10 minutes old).
+    pub distance_m: Option<f64>,
+}
+
+/// Where the officer stands and what their group is assigned, to order the posts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostContext {
+    pub here: Option<patrol_model::LatLon>,
+    /// Cells of the running patrol's group.
+    pub assigned_cells: Vec<patrol_model::CellId>,
 }
 
 /// Visits from arrive/leave entries, paired per post in event-time order; a visit still open is
@@ -150,17 +162,23 @@ pub fn post_visits(standing: &[Effective], now_ms: i64) -> BTreeMap<PostId, Vec<
     visits
 }
 
-/// Minutes on each post with duty windows, for one local day.
+/// Minutes on each post with duty windows, for one local day, in the order an officer looks
+/// for them: the post they are on, then their group's posts, then the nearest, then the city's
+/// order.
 pub fn post_duty(
     standing: &[Effective],
     city: &City,
     date: NaiveDate,
     now_ms: i64,
+    ctx: &PostContext,
 ) -> Vec<PostDuty> {
     let visits = post_visits(standing, now_ms);
     let open_posts = open_post_ids(standing);
     let tz = city.tz();
-    city.posts
+    let grid =
+        (!ctx.assigned_cells.is_empty()).then(|| patrol_geo::grid::GridIndex::new(&city.cells));
+    let mut out: Vec<PostDuty> = city
+        .posts
         .iter()
         .map(|p| {
             let v = visits.get(&p.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -169,9 +187,28 @@ pub fn post_duty(
                 name: p.name.clone(),
                 on_post: open_posts.contains(&p.id),
                 windows: patrol_geo::duty::minutes_on_post(v, &p.duty_windows, tz, date),
+                assigned: grid
+                    .as_ref()
+                    .and_then(|g| g.cell_at(p.location))
+                    .is_some_and(|c| ctx.assigned_cells.contains(c)),
+                distance_m: ctx
+                    .here
+                    .map(|h| (patrol_geo::distance_m(h, p.location) * 10.0).round() / 10.0),
             }
         })
-        .collect()
+        .collect();
+    // Stable: equal posts keep the city's order.
+    out.sort_by(|a, b| {
+        b.on_post
+            .cmp(&a.on_post)
+            .then(b.assigned.cmp(&a.assigned))
+            .then(
+                a.distance_m
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.distance_m.unwrap_or(f64::INFINITY)),
+            )
+    });
+    out
 }
 
 /// Posts arrived at and not yet left.

@@ -492,3 +492,57 @@ fn the_last_shift_is_the_last_patrol_started_as_corrected() {
     .unwrap();
     assert_eq!(s.last_shift().unwrap(), Some(first));
 }
+
+/// Issue 12: the post list starts with the post the officer is on, then their group's posts,
+/// then the nearest; off patrol it keeps the city's order.
+#[test]
+fn posts_come_on_post_first_then_assigned_then_nearest() {
+    let (_dir, mut s, clock) = store();
+    let mut c = city();
+    let post = |id: &str, lat: f64, lon: f64| {
+        serde_json::from_value::<Post>(serde_json::json!({
+            "id": id, "name": id, "location": {"lat": lat, "lon": lon}, "radius_m": 50
+        }))
+        .unwrap()
+    };
+    // P01 is in WL-01 (the city's own); P02 far in WL-01; P03 in WL-02, G07's cell; P04 near.
+    c.posts.push(post("P02", 29.001, 111.601));
+    c.posts.push(post("P03", 29.04, 111.79));
+    c.posts.push(post("P04", 29.031, 111.691));
+    c.groups[0].cells = vec!["WL-02".into()];
+    s.set_city(&c, None).unwrap();
+    let ids = |s: &patrol_device::Store| -> Vec<String> {
+        let d = s.post_duty(s.today().unwrap()).unwrap();
+        d.iter().map(|p| p.post_id.0.clone()).collect()
+    };
+    assert_eq!(
+        ids(&s),
+        ["P01", "P02", "P03", "P04"],
+        "off patrol: the city's order"
+    );
+
+    s.start_patrol(start("G07"), Capture::default()).unwrap();
+    s.record_fix(PositionFix::at(T0 + 1_000, 29.0312, 111.6912))
+        .unwrap();
+    assert_eq!(
+        ids(&s),
+        ["P03", "P04", "P01", "P02"],
+        "assigned, then nearest"
+    );
+    let d = s.post_duty(s.today().unwrap()).unwrap();
+    assert!(d[0].assigned && !d[1].assigned);
+    assert!(d[1].distance_m.unwrap() < d[2].distance_m.unwrap());
+
+    let manual = VisitEvidence {
+        source: "manual".into(),
+        ..Default::default()
+    };
+    s.arrive_at_post("P02".into(), Default::default(), manual, Capture::default())
+        .unwrap();
+    assert_eq!(ids(&s)[0], "P02", "the post the officer is on comes first");
+
+    // An old fix says nothing about where the officer is now.
+    clock.advance_ms(11 * 60_000);
+    let d = s.post_duty(s.today().unwrap()).unwrap();
+    assert!(d.iter().all(|p| p.distance_m.is_none()), "{d:?}");
+}

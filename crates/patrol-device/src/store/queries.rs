@@ -4,7 +4,10 @@ use super::Store;
 use crate::Result;
 use crate::views::{self, DayTally, PostDuty};
 use chrono::NaiveDate;
-use patrol_model::{City, Effective, EntryKind, PatrolId, PositionFix, Record};
+use patrol_model::{City, Effective, EntryKind, LatLon, PatrolId, PositionFix, Record};
+
+/// A fix older than this says nothing about where the officer is now (post ordering).
+const POSITION_FRESH_MS: i64 = 10 * 60 * 1000;
 
 /// Kinds that count in a day's tally.
 const TALLY_KINDS: &[EntryKind] = &[
@@ -48,18 +51,32 @@ impl Store {
         ))
     }
 
-    /// Minutes on each post in its duty windows of `date` (empty without reference data).
+    /// Minutes on each post in its duty windows of `date` (empty without reference data),
+    /// ordered for the running patrol ([`views::post_duty`]).
     pub fn post_duty(&self, date: NaiveDate) -> Result<Vec<PostDuty>> {
         let Some(city) = self.city()? else {
             return Ok(Vec::new());
         };
         let standing = self.standing(&[EntryKind::PostArrived, EntryKind::PostLeft])?;
-        Ok(views::post_duty(
-            &standing,
-            &city,
-            date,
-            self.clock.wall_ms(),
-        ))
+        let now = self.clock.wall_ms();
+        let mut ctx = views::PostContext::default();
+        if let Some(open) = self.open_patrol()? {
+            ctx.assigned_cells = city
+                .groups
+                .iter()
+                .find(|g| g.id == open.group)
+                .map(|g| g.cells.clone())
+                .unwrap_or_default();
+            ctx.here = self
+                .patrol_fixes(open.patrol_id)?
+                .last()
+                .filter(|f| f.time_ms.is_some_and(|t| now - t <= POSITION_FRESH_MS))
+                .map(|f| LatLon {
+                    lat: f.lat,
+                    lon: f.lon,
+                });
+        }
+        Ok(views::post_duty(&standing, &city, date, now, &ctx))
     }
 
     /// Every fix of a patrol so far: sealed segments (withdrawn ones left out), then the buffer.

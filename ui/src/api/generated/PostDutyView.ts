@@ -14,4 +14,12 @@ arrival_source: string | null, post_id: PostId, name: string,
 /**
  * Arrived and not yet left.
  */
-on_post: boolean, windows: Array<WindowMinutes>, };
+on_post: boolean, windows: Array<WindowMinutes>, 
+/**
+ * In a cell assigned to the running patrol's group.
+ */
+assigned: boolean, 
+/**
+ * Metres from the officer's last fix (of the running patrol, at most 10 minutes old).
+ */
+distance_m: number | null, };
