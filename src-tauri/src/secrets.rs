@@ -195,10 +195,10 @@ mod os {
     }
 
     /// Whether the keystore answers at all: reading our entry succeeds or finds nothing.
-    pub fn probe(folder: &str) -> Result<(), String> {
+    pub fn probe(folder: &str) -> patrol_device::Result<()> {
         match entry(STORE_KEY, folder).and_then(|e| e.get_password()) {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(failed(STORE_KEY, e)),
         }
     }
 
@@ -226,8 +226,11 @@ mod os {
     pub const STORE_KEY: &str = "store-key";
     pub const DEVICE_SECRET: &str = "device-secret";
 
-    pub fn probe(_folder: &str) -> Result<(), String> {
-        Err("the phone keystores are not built yet".into())
+    pub fn probe(_folder: &str) -> patrol_device::Result<()> {
+        Err(patrol_device::Error::KeyStore {
+            place: "the phone's keystore".into(),
+            reason: "the Android Keystore and iOS Keychain entries are not built yet".into(),
+        })
     }
 
     pub fn get(_kind: &str, _folder: &str) -> patrol_device::Result<Option<Zeroizing<String>>> {

@@ -54,7 +54,7 @@ impl<R: Runtime> PatrolLocation<R> {
         let channel = Channel::new(move |body: InvokeResponseBody| {
             match body.deserialize::<NativeFix>() {
                 Ok(fix) => on_fix(fix),
-                Err(e) => eprintln!("patrol-location: unreadable fix from the native side: {e}"),
+                Err(e) => log::warn!("patrol-location: unreadable fix from the native side: {e}"),
             }
             Ok(())
         });
