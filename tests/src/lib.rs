@@ -41,6 +41,23 @@ impl Hq {
     /// HQ on an existing data folder (a restart), optionally on a given address.
     pub async fn start_in(dir: PathBuf, addr: Option<SocketAddr>) -> Hq {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir).unwrap());
+        Hq::serve(storage, dir, addr).await
+    }
+
+    /// A fresh HQ on PostgreSQL at `url` (its database emptied of nothing: give it a new one),
+    /// with the demo city loaded.
+    pub async fn start_postgres(url: &str) -> Hq {
+        let storage: Arc<dyn Storage> = Arc::new(
+            patrol_hq::storage::postgres::PgStorage::connect(url)
+                .await
+                .unwrap(),
+        );
+        let hq = Hq::serve(storage, PathBuf::new(), None).await;
+        hq.storage.import_city(&demo_city(), 0).await.unwrap();
+        hq
+    }
+
+    async fn serve(storage: Arc<dyn Storage>, dir: PathBuf, addr: Option<SocketAddr>) -> Hq {
         storage.migrate().await.unwrap();
         let operator_token = format!("op_{}", auth::random_secret(16));
         storage
