@@ -248,7 +248,8 @@ async function walk(browser, base, vp) {
   await check(`${vp.name} post duty: arrive (who holds the post), on post, marked manual`, async () => {
     await go('#/posts');
     await see('驻点执勤');
-    await page.locator('.post').first().getByRole('button', { name: '到岗' }).click();
+    // On patrol the list puts the nearest posts first: check in at P01 by its id.
+    await page.locator('.post[data-post="P01"]').getByRole('button', { name: '到岗' }).click();
     await see('在岗民警');
     await page.getByTestId('arrival-confirm').click();
     await see('至少填写一名民警');
@@ -273,7 +274,9 @@ async function walk(browser, base, vp) {
 
   await check(`${vp.name} post duty: the geofence suggests an arrival, violations need no patrol (zh-CN, en)`, async () => {
     // The simulated officer stands at P02 (洞庭大道/武陵大道) for a minute and a half.
-    await page.goto(`${base}/?fake-speed=25&fake-hold=P02#/posts`);
+    // From here the fake HQ also quarantines the dispute entry (its description is over its
+    // stricter 10-character rule), so the sync screen shows a refusal with a field and a rule.
+    await page.goto(`${base}/?fake-speed=25&fake-hold=P02&fake-quarantine=assistance#/posts`);
     await see('驻点执勤');
     await page.clock.runFor('01:30');
     const banner = page.getByTestId('post-suggestion');
@@ -328,6 +331,35 @@ async function walk(browser, base, vp) {
     await see('指挥中心已收到 #1–#', 8000);
     await see('同步完成');
     await shot('sync');
+  });
+
+  await check(`${vp.name} sync: a quarantined entry says why in Chinese; HQ's English only in the fold`, async () => {
+    const item = page.getByTestId('quarantine').locator('.quarantine-item').first();
+    await item.waitFor();
+    await item.scrollIntoViewIfNeeded();
+    const text = await item.evaluate((el) => {
+      const c = el.cloneNode(true);
+      // What shows with the fold closed: its summary, not its body.
+      c.querySelectorAll('details > :not(summary)').forEach((x) => x.remove());
+      return c.textContent ?? '';
+    });
+    assert(text.includes('记录内容不符合指挥中心的规则'), `no sentence for the code: ${text}`);
+    assert(text.includes('描述：不能超过 10 个字'), `no field and rule: ${text}`);
+    assert(text.includes('技术详情'), 'no technical details fold');
+    assert(!/[A-Za-z]{2,}/.test(text), `English on the zh-CN quarantine list: ${text.match(/[A-Za-z]{2,}/)}`);
+    const details = item.locator('details');
+    assert(!(await details.evaluate((d) => d.open)), 'the technical details should start folded');
+    const reason = item.locator('.tech-text');
+    assert(!(await reason.isVisible()), "HQ's English reason should be hidden while folded");
+    const summary = item.locator('summary');
+    const h = (await summary.boundingBox())?.height ?? 0;
+    assert(h >= 44, `the fold's summary is a ${Math.round(h)}px touch target`);
+    await summary.click();
+    await reason.waitFor({ state: 'visible' });
+    assert((await reason.textContent()).includes('invalid_payload: invalid description'), 'the fold should hold HQ code and reason');
+    await layout('sync-quarantine');
+    await shot('sync-quarantine');
+    await summary.click();
   });
 
   await check(`${vp.name} history: newest first, sync badges, corrected-by`, async () => {

@@ -14,6 +14,7 @@ import {
   stepTimeline, timeLeftMs, withdrawalKey,
 } from '../src/lib/dispatch';
 import { declineReasonText, directionText, stepErrorText } from '../src/lib/dispatch-text';
+import { asObject } from '../src/lib/record';
 import { bearingDeg, compassPoint, distanceAndDirection, distanceM } from '../src/lib/geo';
 import { summarize } from '../src/screens/history-summary';
 
@@ -64,7 +65,7 @@ const NO_STEPS: DispatchSteps = {
   accepted_ms: null, en_route_ms: null, on_scene_ms: null, cleared_ms: null, declined_ms: null, outcome: null, reason: null,
 };
 
-function card(id: string, over: Partial<Dispatch> & { tier?: 1 | 3 | 5; sent?: number; steps?: Partial<DispatchSteps> } = {}): Dispatch {
+function card(id: string, over: Omit<Partial<Dispatch>, 'steps'> & { tier?: 1 | 3 | 5; sent?: number; steps?: Partial<DispatchSteps> } = {}): Dispatch {
   const steps = { ...NO_STEPS, ...over.steps };
   const withdrawn = over.withdrawn ?? null;
   const state = over.state ?? stateOf(withdrawn, steps);
@@ -84,6 +85,8 @@ function card(id: string, over: Partial<Dispatch> & { tier?: 1 | 3 | 5; sent?: n
 describe('the state of a dispatch (patrol-model mirror)', () => {
   it('offers the steps of the next-steps table', () => {
     expect(NEXT_STEPS).toEqual({
+      created: [],
+      sent: [],
       delivered: ['accepted', 'declined'],
       accepted: ['en-route', 'on-scene'],
       'en-route': ['on-scene'],
@@ -99,7 +102,7 @@ describe('the state of a dispatch (patrol-model mirror)', () => {
     expect(stateOf(null, NO_STEPS)).toBe('delivered');
     expect(stateOf(null, { ...NO_STEPS, declined_ms: 5 })).toBe('declined');
     expect(stateOf(null, { ...NO_STEPS, declined_ms: 5, accepted_ms: 6 })).toBe('accepted');
-    expect(stateOf(null, { accepted_ms: 1, on_scene_ms: 3 })).toBe('on-scene');
+    expect(stateOf(null, { ...NO_STEPS, accepted_ms: 1, on_scene_ms: 3 })).toBe('on-scene');
     expect(stateOf('改派', { ...NO_STEPS, accepted_ms: 1 })).toBe('reassigned');
     expect(stateOf('改派', { ...NO_STEPS, cleared_ms: 9 })).toBe('cleared');
   });
@@ -299,10 +302,10 @@ describe('dispatch_step in the fake, like Rust', () => {
     expect((await api.home()).unsynced).toBe(before + 4);
     expect(ledger.at(-1)?.unsynced).toBe(before + 4);
     const hist = (await api.history()).filter((h) => h.kind === 'dispatch_step');
-    expect(hist.map((h) => h.record.step)).toEqual(['cleared', 'on-scene', 'en-route', 'accepted']);
+    expect(hist.map((h) => asObject(h.record)?.step)).toEqual(['cleared', 'on-scene', 'en-route', 'accepted']);
     expect(hist[0]).toMatchObject({ sync: 'pending', record: { dispatch_id: id, outcome: 'resolved', at: { lat: 29.0239, lon: 111.6881 } } });
-    expect(hist[0].record.patrol_id).toBeTruthy();
-    expect(hist[0].record.suggested).toBeUndefined();
+    expect(asObject(hist[0].record)?.patrol_id).toBeTruthy();
+    expect(asObject(hist[0].record)?.suggested).toBeUndefined();
   });
 
   it('declines with a reason; a decline alone ends it', async () => {

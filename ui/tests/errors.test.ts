@@ -11,7 +11,8 @@ describe('toApiError', () => {
     ],
     [
       { kind: 'invalid', message: 'note: too long', field: 'note', code: 'too_long', params: { max: 500, bad: null, list: [1] } },
-      { kind: 'invalid', message: 'note: too long', field: 'note', code: 'too_long', params: { max: 500 } },
+      // As JSON an error is Rust's CommandError again: params are text.
+      { kind: 'invalid', message: 'note: too long', field: 'note', code: 'too_long', params: { max: '500' } },
     ],
     [
       { kind: 'invalid', message: 'x', field: 'x', code: '', params: {} },

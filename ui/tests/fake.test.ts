@@ -6,6 +6,7 @@ import { makeApi, type Api } from '../src/api/client';
 import { ApiError } from '../src/api/errors';
 import { createFake, type FakeTransport } from '../src/api/fake';
 import type { LedgerChanged, SyncProgress } from '../src/api/types';
+import { asObject, supplementOf } from '../src/lib/record';
 
 // 1x1 PNG
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
@@ -122,6 +123,19 @@ describe('patrols', () => {
     await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: ['a', ''], volunteers: {} }), 'invalid', 'officers[1]');
     await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: { 'red-vest': 900 } }), 'invalid', 'volunteers.red-vest');
     await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: {}, vehicle_plate: 'ABC' }), 'invalid', 'vehicle_plate');
+    // The app's own rule, after the record's: a patrol has someone on it.
+    const nobody = await rejects(api.startPatrol({ mode: 'foot', group: 'G01', officers: [], volunteers: { 'red-vest': 2 } }), 'invalid', 'officers');
+    expect(nobody.code).toBe('required');
+  });
+
+  it('offers the last shift again (corrections applied, nothing before the first patrol)', async () => {
+    await enrolled();
+    expect(await api.lastShift()).toBeNull();
+    await api.startPatrol({ mode: 'motorcycle', group: 'G07', officers: ['张伟', '李强'], volunteers: { 'red-vest': 2 }, vehicle_plate: '湘j·a1234' });
+    await api.stopPatrol();
+    expect(await api.lastShift()).toEqual({
+      group: 'G07', mode: 'motorcycle', officers: ['张伟', '李强'], volunteers: { 'red-vest': 2 }, vehicle_plate: '湘JA1234',
+    });
   });
 
   it('emits ledger-changed after each commit with the unsynced count', async () => {
@@ -147,7 +161,7 @@ describe('violations', () => {
     const hist = await api.history();
     const v = hist.find((i) => i.seq === saved.seq)!;
     expect(v.corrected_by).toEqual([d.seq]);
-    expect(hist.find((i) => i.seq === d.seq)!.record.correction.body).toMatchObject({ plate: '湘J12345', vehicle: 'e-bike' });
+    expect(supplementOf(hist.find((i) => i.seq === d.seq)!)?.correction?.body).toMatchObject({ plate: '湘J12345', vehicle: 'e-bike' });
   });
 
   it('a withdrawal needs a reason and removes the tally', async () => {
@@ -178,8 +192,8 @@ describe('reports, photos, drafts', () => {
     expect(s.kind).toBe('lost_person');
     expect(await api.drafts()).toEqual([]);
     const item = (await api.history(1))[0];
-    expect(item.record.patrol_id).toBeTruthy();
-    expect(item.record.found_at).toBeTruthy();
+    expect(asObject(item.record)?.patrol_id).toBeTruthy();
+    expect(asObject(item.record)?.found_at).toBeTruthy();
     expect(item.cell).toBe('WL-02-03');
   });
 
@@ -200,7 +214,7 @@ describe('reports, photos, drafts', () => {
       kind: 'traffic_accident',
       body: { vehicles: [{ kind: 'car', plate: '湘jd12345' }], photos: [{ ...photo, slot: 'front' }], outcomes: ['cars-moved'] },
     });
-    expect((await api.history(1))[0].record.vehicles[0].plate).toBe('湘JD12345');
+    expect((await api.history(1))[0].record).toMatchObject({ vehicles: [{ plate: '湘JD12345' }] });
     expect(s.seq).toBe(1);
   });
 
@@ -243,7 +257,7 @@ describe('reports, photos, drafts', () => {
     const c = await api.supplement({ seq: s.seq, reason: '补充', correction: { kind: 'theft', description: '嫌疑人已抓获', outcome: 'suspect-caught' } });
     const hist = await api.history();
     expect(hist.map((i) => i.seq)).toEqual([c.seq, s.seq]);
-    expect(hist[1].record.description).toBe('初报');
+    expect(asObject(hist[1].record)?.description).toBe('初报');
     expect(hist[1].corrected_by).toEqual([c.seq]);
   });
 });
@@ -300,6 +314,24 @@ describe('post duty', () => {
     expect((await api.postDuty()).find((d) => d.post_id === 'P02')!.arrival_source).toBeNull();
   });
 
+  it('lists the post the officer is on, then the group’s posts, then the nearest; off patrol the city’s order', async () => {
+    await enrolled();
+    const city = await api.postDuty();
+    expect(city.map((d) => d.post_id)).toEqual(['P01', 'P02', 'P03', 'P04', 'P05', 'P06', 'P07', 'P08', 'P09', 'P10', 'P11', 'P12']);
+    expect(city.every((d) => !d.assigned && d.distance_m === null)).toBe(true);
+    await patrol(); // G03 patrols WL-03-07 and WL-03-08, where P11 stands
+    walk(3); // beside P02
+    let list = await api.postDuty();
+    expect(list[0]).toMatchObject({ post_id: 'P11', assigned: true });
+    expect(list[1].post_id).toBe('P02');
+    expect(list[1].distance_m).toBeLessThan(60);
+    await api.postArrive({ post_id: 'P07' });
+    list = await api.postDuty();
+    expect(list.map((d) => d.post_id).slice(0, 3)).toEqual(['P07', 'P11', 'P02']);
+    clock += 11 * 60_000; // the last fix is too old to say where the officer is
+    expect((await api.postDuty()).every((d) => d.distance_m === null)).toBe(true);
+  });
+
   it('has no current window at noon', async () => {
     clock = Date.parse('2026-11-29T12:00:00+08:00');
     await enrolled();
@@ -344,6 +376,51 @@ describe('sync', () => {
     expect(r.stuck).toContain('seq 2');
     expect((await api.home()).quarantined).toBe(1);
     expect((await api.history(1))[0].sync).toBe('quarantined');
+  });
+});
+
+describe('the sync queue and quarantined payloads', () => {
+  it('says what waits by kind, the photos, the front of the queue and the attempts', async () => {
+    expect(await api.syncQueue()).toMatchObject({ waiting: [], entries_waiting: 0, front_seq: null, last_attempt_ms: null });
+    await patrol();
+    clock += 1000;
+    await api.recordViolation({ type: 'red-light' });
+    await api.addPhoto(PNG);
+    let q = await api.syncQueue();
+    expect(q.waiting).toEqual([
+      { kind: 'patrol_started', count: 1, oldest_ms: clock - 1000 },
+      { kind: 'violation', count: 1, oldest_ms: clock },
+    ]);
+    expect(q).toMatchObject({ entries_waiting: 2, photos_waiting: 1, photo_bytes_waiting: 69, front_seq: 1, front_attempts: 0 });
+    fake.setOnline(false);
+    await rejects(api.syncNow(() => undefined), 'network');
+    q = await api.syncQueue();
+    expect(q).toMatchObject({ front_seq: 1, front_attempts: 1, last_attempt_ms: clock, last_ok_ms: null, last_error_kind: 'network' });
+    expect(q.front_error).toContain('could not reach');
+    fake.setOnline(true);
+    await api.syncNow(() => undefined);
+    q = await api.syncQueue();
+    expect(q).toMatchObject({ waiting: [], entries_waiting: 0, photos_waiting: 0, front_seq: null, front_attempts: 0, last_ok_ms: clock });
+    expect(q.last_error_kind).toBeNull();
+  });
+
+  it('a payload refused by a rule comes back with its field and rule (?fake-quarantine)', async () => {
+    fake = createFake({ now: () => clock, tickMs: null, storage: null, quarantineKinds: ['assistance'] });
+    api = makeApi(fake);
+    await enrolled();
+    await api.submitReport({ kind: 'assistance', body: { kind: 'dispute-resolved', description: '两车主因停车位发生口角，现场调解' } });
+    await api.submitReport({ kind: 'assistance', body: { kind: 'other-help', description: '指路' } });
+    const r = await api.syncNow(() => undefined);
+    expect(r.quarantined).toEqual([
+      {
+        seq: 1,
+        code: 'invalid_payload',
+        reason: 'invalid description: is longer than 10 characters',
+        invalid: { field: 'description', code: 'too_long', params: { max: '10' } },
+      },
+    ]);
+    expect(await api.syncStatus()).toEqual(r);
+    expect((await api.syncQueue()).quarantined).toBe(1);
   });
 });
 

@@ -8,7 +8,8 @@ import { ApiError } from '../src/api/errors';
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, DISPATCH_KINDS, DISPATCH_OUTCOMES, DISPATCH_STATES, DISPATCH_STEPS, DISPATCH_TIERS,
   ENTRY_KINDS, ERROR_KINDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
-  PATROL_MODES, PHOTO_SLOTS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
+  PATROL_MODES, PHOTO_SLOTS, SYNC_STATES, VALIDATION_CODES as GENERATED_CODES, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
+  type ValidationCode,
 } from '../src/api/types';
 import { DECLINE_REASONS } from '../src/lib/dispatch-text';
 import { COMPASS_POINTS } from '../src/lib/geo';
@@ -63,7 +64,7 @@ describe('every slug of the contract has a label', () => {
     ['accident.slot', PHOTO_SLOTS],
     ['entry.kind', ENTRY_KINDS],
     ['error.kind', ERROR_KINDS],
-    ['history.sync', ['pending', 'acked', 'quarantined']],
+    ['history.sync', SYNC_STATES],
     ['sync.phase', ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done']],
     ['settings.position', ['gnss', 'simulated', 'gpx-replay', 'none']],
     ['settings.lang', LANGUAGES],
@@ -85,6 +86,10 @@ describe('every slug of the contract has a label', () => {
 
 describe('every validation rule code of the core is translated', () => {
   it('reads the code list', () => expect(VALIDATION_CODES.length).toBeGreaterThan(20));
+
+  it("the core's list is the generated union the UI lists (types.ts proves the list complete)", () => {
+    expect([...VALIDATION_CODES].sort()).toEqual([...GENERATED_CODES].sort());
+  });
 
   it.each(LANGUAGES)('%s has validation.<code> for every code', (lang) => {
     const dict = DICTIONARIES[lang] as Record<string, string>;
@@ -109,7 +114,7 @@ describe('every validation rule code of the core is translated', () => {
         'A plate has 7 characters (湘J12345), 8 for new energy (湘JD12345); this one has 5'],
     ];
     for (const [code, params, zh, en] of cases) {
-      const err = new ApiError('invalid', `x: ${code}`, 'x', code, params);
+      const err = new ApiError('invalid', `x: ${code}`, 'x', code as ValidationCode, params);
       setLanguage('zh-CN');
       expect(tError(err).reason, code).toBe(zh);
       setLanguage('en');
@@ -157,7 +162,7 @@ describe('field names and errors in the user language', () => {
   it('an error without a code, or with a code this app does not know, is shown as Rust said it', () => {
     const err = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat');
     expect(tError(err)).toMatchObject({ title: '发现位置 · 纬度', reason: 'latitude 95 is out of range' });
-    const unknown = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat', 'some_new_rule');
+    const unknown = new ApiError('invalid', 'found_at.lat: latitude 95 is out of range', 'found_at.lat', 'some_new_rule' as ValidationCode);
     expect(tError(unknown).reason).toBe('latitude 95 is out of range');
   });
 

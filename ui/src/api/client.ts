@@ -23,6 +23,7 @@ export function makeApi(t: Transport) {
     reference: () => call('reference'),
     enroll: (a: Commands['enroll']['args']) => call('enroll', a),
     startPatrol: (a: Commands['start_patrol']['args']) => call('start_patrol', a),
+    lastShift: () => call('last_shift'),
     stopPatrol: () => call('stop_patrol'),
     livePatrol: () => call('live_patrol'),
     recordViolation: (a: Commands['record_violation']['args']) => call('record_violation', a),
@@ -42,6 +43,7 @@ export function makeApi(t: Transport) {
     syncNow: (onProgress: (p: SyncProgress) => void): Promise<Receipt> =>
       call('sync_now', { on_progress: t.channel<SyncProgress>(onProgress) }),
     syncStatus: () => call('sync_status'),
+    syncQueue: () => call('sync_queue'),
     getSettings: () => call('get_settings'),
     setSettings: (s: Commands['set_settings']['args']) => call('set_settings', s),
     startPositionSource: (a: Commands['start_position_source']['args']) => call('start_position_source', a),

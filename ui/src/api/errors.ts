@@ -3,34 +3,28 @@
 //! same shape here, so screens only ever branch on `ApiError.kind`, show `field` inline and
 //! translate the broken rule (`code`, `validation.<code>`) with its `params`.
 
-import { ERROR_KINDS, type ErrorKind } from './types';
+import { ERROR_KINDS, type CommandError, type ErrorKind, type ValidationCode } from './types';
 
 /** What a translation of a rule fills in (`{max}`, `{value}`…); Rust sends them as text. */
 export type ErrorParams = Record<string, string | number>;
 
-/** The plain shape of an `ApiError`, as Rust serializes `CommandError`. */
-export type ApiErrorJson = {
-  kind: ErrorKind;
-  message: string;
-  field?: string;
-  code?: string;
-  params?: ErrorParams;
-};
+/** The plain shape of an `ApiError`: Rust's `CommandError` (generated), `kind` narrowed to the kinds the UI knows. */
+export type ApiErrorJson = Omit<CommandError, 'kind'> & { kind: ErrorKind };
 
 export class ApiError extends Error {
   readonly kind: ErrorKind;
   readonly field?: string;
   /** For `invalid`: the rule broken (`required`, `too_long`, `plate_province`, …). */
-  readonly code?: string;
+  readonly code?: ValidationCode;
   /** For `invalid`: what the rule's translation fills in (`max`, `min`, `value`, `n`, …). */
   readonly params?: ErrorParams;
 
-  constructor(kind: ErrorKind, message: string, field?: string, code?: string, params?: ErrorParams) {
+  constructor(kind: ErrorKind, message: string, field?: string, code?: ValidationCode, params?: ErrorParams) {
     super(message);
     this.name = 'ApiError';
     this.kind = kind;
     if (field !== undefined && field !== '') this.field = field;
-    if (code !== undefined && code !== '') this.code = code;
+    if (code !== undefined && (code as string) !== '') this.code = code;
     if (params !== undefined && Object.keys(params).length > 0) this.params = { ...params };
   }
 
@@ -43,7 +37,7 @@ export class ApiError extends Error {
     const out: ApiErrorJson = { kind: this.kind, message: this.message };
     if (this.field !== undefined) out.field = this.field;
     if (this.code !== undefined) out.code = this.code;
-    if (this.params !== undefined) out.params = { ...this.params };
+    if (this.params !== undefined) out.params = Object.fromEntries(Object.entries(this.params).map(([k, v]) => [k, String(v)]));
     return out;
   }
 }
@@ -68,7 +62,8 @@ function fromObject(o: Record<string, unknown>): ApiError | null {
   if (typeof o.kind !== 'string') return null;
   const message = typeof o.message === 'string' ? o.message : String(o.kind);
   const field = typeof o.field === 'string' ? o.field : undefined;
-  const code = typeof o.code === 'string' ? o.code : undefined;
+  // A code this UI does not know yet still travels: its translation falls back to `message`.
+  const code = typeof o.code === 'string' ? (o.code as ValidationCode) : undefined;
   return new ApiError(knownKind(o.kind), message, field, code, paramsOf(o.params));
 }
 

@@ -2,19 +2,22 @@
 //! the same 0.01° grid of cells (武陵 rows 1–5, 德山 rows 6–8), twelve posts on 洞庭大道 and
 //! 人民路, and the first twelve patrol groups. Names are illustrative data, not UI text.
 
-import type { GridCell, Group, Post, Reference } from './types';
+import type { GridCell, Group, PatrolMode, Post, Reference } from './types';
+
+/** The cell id at a row and column of the grid (`WL-03-07`). */
+const cellId = (row: number, col: number) =>
+  `${row <= 5 ? 'WL' : 'DS'}-${String(row).padStart(2, '0')}-${String(col).padStart(2, '0')}`;
 
 function cells(): GridCell[] {
   const out: GridCell[] = [];
   for (let row = 1; row <= 8; row++) {
-    const district = row <= 5 ? 'WL' : 'DS';
     const dname = row <= 5 ? '武陵' : '德山';
     for (let col = 1; col <= 10; col++) {
       const lat0 = 28.995 + (row - 1) * 0.01;
       const lon0 = 111.645 + (col - 1) * 0.01;
       const r = (x: number) => Math.round(x * 1e6) / 1e6;
       out.push({
-        id: `${district}-${String(row).padStart(2, '0')}-${String(col).padStart(2, '0')}`,
+        id: cellId(row, col),
         name: `${dname} ${row}-${col}`,
         ring: [
           { lat: r(lat0), lon: r(lon0) },
@@ -60,14 +63,31 @@ function posts(): Post[] {
   return out;
 }
 
-const MODES = ['foot', 'foot', 'car', 'foot', 'foot', 'car', 'motorcycle', 'foot', 'car', 'foot', 'foot', 'car'];
+const MODES: PatrolMode[] = ['foot', 'foot', 'car', 'foot', 'foot', 'car', 'motorcycle', 'foot', 'car', 'foot', 'foot', 'car'];
 
+/** As in the demo city: group n patrols two neighbouring cells of row n (mod 8). */
 function groups(): Group[] {
-  return MODES.map((mode, i) => ({ id: `G${String(i + 1).padStart(2, '0')}`, name: `第${i + 1}巡逻组`, mode }));
+  return MODES.map((mode, i) => {
+    const row = (i % 8) + 1;
+    const col = ((3 * i) % 10) + 1;
+    return {
+      id: `G${String(i + 1).padStart(2, '0')}`,
+      name: `第${i + 1}巡逻组`,
+      mode,
+      cells: [cellId(row, col), cellId(row, (col % 10) + 1)],
+    };
+  });
 }
 
 export function demoCity(): Reference {
-  return { name: '常德市 (演示)', timezone: 'Asia/Shanghai', groups: groups(), posts: posts(), cells: cells() };
+  return {
+    name: '常德市 (演示)',
+    timezone: 'Asia/Shanghai',
+    cells: cells(),
+    posts: posts(),
+    groups: groups(),
+    campaign_start: '2026-08-26',
+  };
 }
 
 /** The loop the simulated position source drives: 洞庭大道 → 皂果路 → 人民路 → 武陵大道. */

@@ -7,16 +7,16 @@ import { dispatchesOf, dispatchStep, sceneSuggestion } from './fake-dispatch';
 import { postDuty } from './fake-duty';
 import {
   clone, correctedBy, effective, withdrawnBy, uuid7,
-  type FakeEntry, type FakeState,
+  type FakeEntry, type FakeQuarantine, type FakeState,
 } from './fake-ledger';
 import { photoRef } from './fake-photos';
-import { runSync } from './fake-sync';
+import { runSync, syncQueue, type FakeSyncTimes } from './fake-sync';
 import { suggestPost } from './fake-suggest';
-import { gps, home, postStanding, tz, visits } from './fake-views';
+import { gps, home, lastShift, openPatrol, postContext, postStanding, tz, visits } from './fake-views';
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, COMMANDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, REPORT_KINDS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
-  type Command, type PhotoRef, type ReportKind, type Saved, type StartPatrolArgs,
+  type Command, type Commands, type PhotoRef, type ReportKind, type Saved, type StartPatrolArgs,
 } from './types';
 import { reportIssue, startPatrolIssue, violationIssue } from '../lib/rules';
 import { hqUrlIssue, normalizePlate, textIssue, type Issue } from '../lib/validate';
@@ -26,9 +26,12 @@ export interface FakeCtx {
   now(): number;
   online: boolean;
   latency(): Promise<void>;
-  quarantine: ((e: FakeEntry) => { code: string; reason: string } | null) | null;
+  /** The fake HQ's verdict on an entry at upload: quarantined (and why), or null to hold it. */
+  quarantine: ((e: FakeEntry) => FakeQuarantine | null) | null;
   /** What the fake HQ says blocks the queue, if anything. */
   stuck: string | null;
+  /** When syncs were tried and how the last one ended (for `sync_queue`). */
+  syncTimes: FakeSyncTimes;
   commit(kind: FakeEntry['kind'], record: Record<string, unknown>): FakeEntry;
   /** Persist and emit `ledger-changed` (after a commit or a sync). */
   changed(): void;
@@ -170,7 +173,11 @@ function postVisit(ctx: FakeCtx, a: A, arrive: boolean): Saved {
   return saved(ctx.commit(arrive ? 'post_arrived' : 'post_left', rec));
 }
 
-export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
+/** A command's handler answers with exactly what Rust answers (the generated shape), so `tsc`
+ * holds the fake to Rust. */
+type Handler<C extends Command> = (ctx: FakeCtx, a: A) => Commands[C]['ret'] | Promise<Commands[C]['ret']>;
+
+export const handlers: { [C in Command]: Handler<C> } = {
   home: (ctx) => home(ctx),
   reference: (ctx) => ctx.s.reference,
   enroll: async (ctx, a) => {
@@ -204,6 +211,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     ctx.startSim();
     return saved(e);
   },
+  last_shift: (ctx) => lastShift(ctx),
   stop_patrol: (ctx) => {
     const o = ctx.s.open;
     if (!o) throw new ApiError('no_open_patrol', 'no patrol is running; start one first');
@@ -216,10 +224,13 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
   },
   live_patrol: (ctx) => {
     const o = ctx.s.open;
-    if (!o) return null;
+    const patrol = openPatrol(ctx);
+    if (!o || !patrol) return null;
     const step = Math.max(1, Math.ceil(o.route.length / 500));
-    const route = o.route.filter((_, i) => i % step === 0 || i === o.route.length - 1).map((f) => [f.lat, f.lon]);
-    return { patrol: home(ctx).open_patrol, route, gps: gps(ctx) };
+    const route = o.route
+      .filter((_, i) => i % step === 0 || i === o.route.length - 1)
+      .map((f): [number, number] => [f.lat, f.lon]);
+    return { patrol, route, gps: gps(ctx) };
   },
   record_violation: (ctx, a) => {
     fail(enumIssue('type', a.type, VIOLATION_TYPES));
@@ -282,7 +293,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
     ctx.persist();
     return ctx.s.drafts.length < before;
   },
-  post_duty: (ctx) => postDuty(ctx.s.reference?.posts ?? [], visits(ctx), ctx.now(), tz(ctx)),
+  post_duty: (ctx) => postDuty(ctx.s.reference?.posts ?? [], visits(ctx), ctx.now(), tz(ctx), postContext(ctx)),
   post_arrive: (ctx, a) => postVisit(ctx, a, true),
   post_leave: (ctx, a) => postVisit(ctx, { post_id: a.post_id, evidence: a.evidence }, false),
   post_suggestion: (ctx) =>
@@ -297,6 +308,7 @@ export const handlers: Record<Command, (ctx: FakeCtx, a: A) => unknown> = {
   supplement: (ctx, a) => supplement(ctx, Number(a.seq), String(a.reason ?? ''), a.correction ?? null),
   sync_now: (ctx, a) => runSync(ctx, a.on_progress),
   sync_status: (ctx) => ctx.s.last_receipt,
+  sync_queue: (ctx) => syncQueue(ctx),
   get_settings: (ctx) => ({ language: ctx.s.language, hq_url: ctx.s.hq_url }),
   set_settings: (ctx, a) => {
     fail(enumIssue('language', a.language, ['zh-CN', 'en']));

@@ -11,14 +11,14 @@ import { side } from './fake-suggest';
 import {
   DISPATCH_KINDS, DISPATCH_OUTCOMES, DISPATCH_STEPS,
   type Dispatch, type DispatchKind, type DispatchOrder, type DispatchStepKind, type DispatchSteps,
-  type DispatchTier, type Fix, type LatLon, type Post, type SceneSuggestion,
+  type DispatchTier, type Fix, type LatLon, type Post, type SceneSuggestion, type ValidationCode,
 } from './types';
 import { NEXT_STEPS, STEP_FIELD, isActive, stateOf } from '../lib/dispatch';
 
 type A = Record<string, any>;
 
 /** Rust's `CommandError` from a `ValidationError`: the rule `code` and its `params` as text. */
-const invalid = (field: string, code: string, why: string, params?: Record<string, string>) =>
+const invalid = (field: string, code: ValidationCode, why: string, params?: Record<string, string>) =>
   new ApiError('invalid', `${field}: ${why}`, field, code, params);
 const nonBlank = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
@@ -60,7 +60,7 @@ export function dispatchesOf(s: FakeState): Dispatch[] {
           order: { ...order, address: order.address ?? null, note: order.note ?? null },
           received_ms: first,
           withdrawn: null,
-          steps: {},
+          steps: noSteps(),
           state: 'delivered',
           next: [],
         },
@@ -137,11 +137,12 @@ const SCENE_DWELL_MS = 20_000;
 export function sceneArrival(target: LatLon, radius_m: number, fixes: Fix[]): number | null {
   const scene: Post = { id: 'scene', name: '', location: target, radius_m, duty_windows: [] };
   let first: number | null = null;
-  for (const f of [...fixes].filter((x) => x.time_ms !== undefined).sort((x, y) => x.time_ms! - y.time_ms!)) {
+  const timed = fixes.flatMap((f) => (f.time_ms == null ? [] : [{ f, ms: f.time_ms }]));
+  for (const { f, ms } of timed.sort((x, y) => x.ms - y.ms)) {
     const s = side(scene, f);
     if (s === 'inside') {
-      first ??= f.time_ms!;
-      if (f.time_ms! - first >= SCENE_DWELL_MS) return first;
+      first ??= ms;
+      if (ms - first >= SCENE_DWELL_MS) return first;
     } else if (s === 'outside') {
       first = null;
     }
@@ -155,7 +156,7 @@ export function sceneSuggestion(s: FakeState): SceneSuggestion | null {
   if (!s.open) return null;
   for (const d of dispatchesOf(s)) {
     if (!isActive(d) || (d.steps.on_scene_ms ?? null) !== null) continue;
-    const since = s.open.route.filter((f) => f.time_ms !== undefined && f.time_ms >= d.received_ms - 60_000);
+    const since = s.open.route.filter((f) => f.time_ms != null && f.time_ms >= d.received_ms - 60_000);
     const at = sceneArrival(d.order.target, d.order.radius_m, since);
     if (at !== null) return { dispatch_id: d.order.id, arrived_ms: at, target: d.order.target };
   }

@@ -3,7 +3,10 @@
 //! reloads like the real app keeps its SQLite file. Corrections never edit an entry: a
 //! supplement is appended and `effective()` applies it when reading.
 
-import type { DispatchOrder, Draft, EntryKind, Fix, Language, PositionSource, Reference, Receipt, SyncState } from './types';
+import type {
+  DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, Language, PatrolMode, PositionSource, Reference, Receipt, SyncState,
+} from './types';
+import type { JsonObject } from '../lib/record';
 
 export type FakeEntry = {
   seq: number;
@@ -11,15 +14,18 @@ export type FakeEntry = {
   kind: EntryKind;
   wall_ms: number;
   cell: string | null;
-  record: Record<string, unknown>;
+  record: JsonObject;
   sync: SyncState;
-  quarantine?: { code: string; reason: string };
+  /** Why the fake HQ quarantined it: its code, its English reason, the rule it named. */
+  quarantine?: FakeQuarantine;
 };
+
+export type FakeQuarantine = { code: string; reason: string; invalid?: Invalid };
 
 export type FakeOpenPatrol = {
   patrol_id: string;
-  group: string;
-  mode: string;
+  group: GroupId;
+  mode: PatrolMode;
   started_ms: number;
   distance_m: number;
   fixes: number;
@@ -113,7 +119,7 @@ export function saveState(storage: Storage | null | undefined, key: string, s: F
   }
 }
 
-type Supp = { target_seq: number; reason: string; correction?: { kind: string; body: Record<string, unknown> } };
+type Supp = { target_seq: number; reason: string; correction?: { kind: string; body: JsonObject } };
 
 export function supplementsOf(entries: FakeEntry[], seq: number): FakeEntry[] {
   return entries.filter((e) => e.kind === 'supplement' && (e.record as Supp).target_seq === seq);
@@ -131,7 +137,7 @@ export function correctedBy(entries: FakeEntry[], seq: number): number[] {
 }
 
 /** The record as it stands: the last correction's body, or the original. */
-export function effective(entries: FakeEntry[], e: FakeEntry): Record<string, unknown> {
+export function effective(entries: FakeEntry[], e: FakeEntry): JsonObject {
   const corr = supplementsOf(entries, e.seq).filter((s) => (s.record as Supp).correction);
   const last = corr[corr.length - 1];
   return last ? (last.record as Supp).correction!.body : e.record;

@@ -5,7 +5,7 @@
 //! post this device is not on, begun after its last check-out there. Departure: outside fixes
 //! after the last inside one, dwelt 60 s, begun after the check-in. Last 15 minutes only.
 
-import type { Fix, Post, PostSuggestion } from './types';
+import type { Fix, Post, PostSuggestion, SuggestedAction } from './types';
 import { distanceM } from '../lib/geo';
 
 export const WINDOW_MS = 15 * 60_000;
@@ -26,11 +26,13 @@ export function side(post: Post, f: Fix): Side {
 }
 
 type Run = { first: number; last: Fix; fixes: number; best?: number };
-const better = (a: number | undefined, b: number | undefined) => (a === undefined ? b : b === undefined ? a : Math.min(a, b));
+const better = (a: number | undefined, b: number | null | undefined) => (b == null ? a : a === undefined ? b : Math.min(a, b));
 const extend = (r: Run | null, f: Fix): Run =>
-  r ? { first: r.first, last: f, fixes: r.fixes + 1, best: better(r.best, f.accuracy_m) } : { first: f.time_ms as number, last: f, fixes: 1, best: f.accuracy_m };
+  r
+    ? { first: r.first, last: f, fixes: r.fixes + 1, best: better(r.best, f.accuracy_m) }
+    : { first: f.time_ms as number, last: f, fixes: 1, best: f.accuracy_m ?? undefined };
 
-function suggestion(action: 'arrive' | 'leave', post: Post, run: Run, inside: number): PostSuggestion {
+function suggestion(action: SuggestedAction, post: Post, run: Run, inside: number): PostSuggestion {
   const at = { lat: run.last.lat, lon: run.last.lon };
   return {
     action,
@@ -49,7 +51,7 @@ function suggestion(action: 'arrive' | 'leave', post: Post, run: Run, inside: nu
 
 export function suggestPost(posts: Post[], standing: Map<string, Standing>, fixes: Fix[], now: number): PostSuggestion | null {
   const recent = fixes
-    .filter((f) => f.time_ms !== undefined && f.time_ms >= now - WINDOW_MS)
+    .filter((f) => f.time_ms != null && f.time_ms >= now - WINDOW_MS)
     .sort((a, b) => (a.time_ms ?? 0) - (b.time_ms ?? 0));
   let arrival: PostSuggestion | null = null;
   for (const post of posts) {

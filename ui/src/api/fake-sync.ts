@@ -1,9 +1,46 @@
 //! The fake HQ: a sync run that reports progress phase by phase over the channel, marks
 //! pending entries acked (or quarantined, when a test asks for it) and returns a receipt.
 
-import { ApiError } from './errors';
+import { ApiError, toApiError } from './errors';
 import type { FakeCtx } from './fake-commands';
-import type { Receipt, SyncProgress } from './types';
+import type { FakeEntry, FakeQuarantine } from './fake-ledger';
+import { ENTRY_KINDS, type Quarantined, type Receipt, type SyncProgress, type SyncQueueView } from './types';
+
+/** When syncs were tried and how the last one ended (Rust's `SyncTimes`: this run only). */
+export type FakeSyncTimes = Pick<SyncQueueView, 'last_attempt_ms' | 'last_ok_ms' | 'last_error_kind' | 'last_error'> & {
+  /** Failed attempts since the front of the queue last moved. */
+  front_attempts: number;
+};
+
+export const noSyncTimes = (): FakeSyncTimes => ({
+  last_attempt_ms: null, last_ok_ms: null, last_error_kind: null, last_error: null, front_attempts: 0,
+});
+
+/** `sync_queue`: what waits to reach HQ, by kind, and when syncs were tried. Answers offline. */
+export function syncQueue(ctx: FakeCtx): SyncQueueView {
+  const pending = ctx.s.entries.filter((e) => e.sync === 'pending');
+  const waiting = ENTRY_KINDS.flatMap((kind) => {
+    const of = pending.filter((e) => e.kind === kind);
+    return of.length ? [{ kind, count: of.length, oldest_ms: Math.min(...of.map((e) => e.wall_ms)) }] : [];
+  });
+  const photos = Object.values(ctx.s.photos).filter((p) => !p.synced);
+  const t = ctx.syncTimes;
+  return {
+    waiting,
+    entries_waiting: pending.length,
+    photos_waiting: photos.length,
+    photo_bytes_waiting: photos.reduce((sum, p) => sum + p.size, 0),
+    quarantined: ctx.s.entries.filter((e) => e.sync === 'quarantined').length,
+    front_seq: pending[0]?.seq ?? null,
+    front_attempts: pending.length ? t.front_attempts : 0,
+    front_error: pending.length && t.front_attempts ? t.last_error : null,
+    last_attempt_ms: t.last_attempt_ms,
+    last_ok_ms: t.last_ok_ms,
+    last_error_kind: t.last_error_kind,
+    last_error: t.last_error,
+    next_attempt_ms: null,
+  };
+}
 
 export type FakeChannel = { __fake_channel: (p: SyncProgress) => void };
 
@@ -11,7 +48,37 @@ export function isFakeChannel(c: unknown): c is FakeChannel {
   return typeof c === 'object' && c !== null && typeof (c as FakeChannel).__fake_channel === 'function';
 }
 
+/**
+ * The fake HQ's stricter rule (`?fake-quarantine=assistance`): a description longer than 10
+ * characters is refused the way patrol-hq quarantines a payload — its code, its English reason
+ * and the field and rule it names, for the sync screen to translate.
+ */
+export function refuseLongDescription(e: FakeEntry): FakeQuarantine | null {
+  const d = e.record.description;
+  if (typeof d !== 'string' || [...d].length <= 10) return null;
+  return {
+    code: 'invalid_payload',
+    reason: 'invalid description: is longer than 10 characters',
+    invalid: { field: 'description', code: 'too_long', params: { max: '10' } },
+  };
+}
+
+/** One sync run, its attempt noted for `sync_queue`. */
 export async function runSync(ctx: FakeCtx, channel: unknown): Promise<Receipt> {
+  const t = ctx.syncTimes;
+  t.last_attempt_ms = ctx.now();
+  try {
+    const r = await upload(ctx, channel);
+    Object.assign(t, { last_ok_ms: ctx.now(), last_error_kind: null, last_error: null, front_attempts: 0 });
+    return r;
+  } catch (e) {
+    const err = toApiError(e);
+    Object.assign(t, { last_error_kind: err.kind, last_error: err.message, front_attempts: t.front_attempts + 1 });
+    throw e;
+  }
+}
+
+async function upload(ctx: FakeCtx, channel: unknown): Promise<Receipt> {
   const send = (phase: SyncProgress['phase'], sent = 0, total = 0) => {
     if (isFakeChannel(channel)) channel.__fake_channel({ phase, sent, total });
   };
@@ -49,9 +116,14 @@ export async function runSync(ctx: FakeCtx, channel: unknown): Promise<Receipt> 
   const acked = s.entries.filter((e) => e.sync === 'acked');
   let head = 0;
   while (s.entries[head] && s.entries[head].sync !== 'pending') head++;
-  const quarantined = s.entries
+  const quarantined: Quarantined[] = s.entries
     .filter((e) => e.sync === 'quarantined')
-    .map((e) => ({ seq: e.seq, code: e.quarantine?.code ?? 'rejected', reason: e.quarantine?.reason ?? '' }));
+    .map((e) => {
+      const q: Quarantined = { seq: e.seq, code: e.quarantine?.code ?? 'rejected', reason: e.quarantine?.reason ?? '' };
+      // Rust leaves `invalid` out when HQ named no rule.
+      if (e.quarantine?.invalid) q.invalid = e.quarantine.invalid;
+      return q;
+    });
   const stillPending = s.entries.filter((e) => e.sync === 'pending').length;
   const receipt: Receipt = {
     hq_head_seq: head,

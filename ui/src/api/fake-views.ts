@@ -2,10 +2,10 @@
 //! tallies (withdrawn entries excluded, corrections applied) and post visits.
 
 import type { FakeCtx } from './fake-commands';
-import type { Visit } from './fake-duty';
+import type { PostContext, Visit } from './fake-duty';
 import type { Standing } from './fake-suggest';
 import { effective, standing } from './fake-ledger';
-import type { DayTally, GpsHealth, Home } from './types';
+import type { DayTally, GpsHealth, Home, LastShift, OpenPatrol, PatrolMode, ViolationType } from './types';
 import { localDate } from '../lib/time';
 
 export const tz = (ctx: FakeCtx) => ctx.s.reference?.timezone ?? 'Asia/Shanghai';
@@ -40,25 +40,33 @@ function today(ctx: FakeCtx): DayTally {
     t.entries[e.kind] = (t.entries[e.kind] ?? 0) + 1;
     if (e.kind === 'violation') {
       const r = effective(ctx.s.entries, e);
-      t.violations[r.type as string] = (t.violations[r.type as string] ?? 0) + 1;
+      const type = r.type as ViolationType;
+      t.violations[type] = (t.violations[type] ?? 0) + 1;
       t.seized_items += Number(r.seized_items ?? 0);
     }
   }
   return t;
 }
 
+/** The running patrol as Home and the live map show it. */
+export function openPatrol(ctx: FakeCtx): OpenPatrol | null {
+  const o = ctx.s.open;
+  return (
+    o && {
+      patrol_id: o.patrol_id, group: o.group, mode: o.mode, started_ms: o.started_ms,
+      distance_m: Math.round(o.distance_m * 10) / 10, fixes: o.fixes, cell: o.cell, last_fix: o.route[o.route.length - 1] ?? null,
+    }
+  );
+}
+
 export function home(ctx: FakeCtx): Home {
   const s = ctx.s;
-  const o = s.open;
   return {
     device_id: s.device_id,
     enrolled: s.enrolled,
     hq_url: s.hq_url,
     device_name: s.device_name,
-    open_patrol: o && {
-      patrol_id: o.patrol_id, group: o.group, mode: o.mode, started_ms: o.started_ms,
-      distance_m: Math.round(o.distance_m), fixes: o.fixes, cell: o.cell, last_fix: o.route[o.route.length - 1] ?? null,
-    },
+    open_patrol: openPatrol(ctx),
     unsynced: s.entries.filter((e) => e.sync === 'pending').length,
     quarantined: s.entries.filter((e) => e.sync === 'quarantined').length,
     today: today(ctx),
@@ -66,7 +74,36 @@ export function home(ctx: FakeCtx): Home {
     last_sync_ms: s.last_sync_ms,
     city_loaded: s.reference !== null,
     position_source: s.position_source,
+    ledger_problem: null,
     gps: gps(ctx),
+  };
+}
+
+/** `last_shift` (Store::last_shift): the crew of the newest patrol start not withdrawn, as corrected. */
+export function lastShift(ctx: FakeCtx): LastShift | null {
+  const last = standing(ctx.s.entries).filter((e) => e.kind === 'patrol_started').at(-1);
+  if (!last) return null;
+  const r = effective(ctx.s.entries, last);
+  return {
+    group: String(r.group ?? ''),
+    mode: r.mode as PatrolMode,
+    officers: Array.isArray(r.officers) ? r.officers.map(String) : [],
+    volunteers: (r.volunteers ?? {}) as LastShift['volunteers'],
+    vehicle_plate: typeof r.vehicle_plate === 'string' ? r.vehicle_plate : null,
+  };
+}
+
+/** What orders the post list (Rust's `PostContext`): the running patrol's fresh fix (at most
+ * 10 minutes old) and its group's cells. */
+export function postContext(ctx: FakeCtx): PostContext {
+  const o = ctx.s.open;
+  const ref = ctx.s.reference;
+  const last = o?.route.at(-1);
+  const fresh = last && last.time_ms != null && ctx.now() - last.time_ms <= 10 * 60_000;
+  return {
+    here: fresh ? { lat: last.lat, lon: last.lon } : null,
+    assignedCells: (o && ref?.groups.find((g) => g.id === o.group)?.cells) ?? [],
+    cells: ref?.cells ?? [],
   };
 }
 

@@ -10,7 +10,7 @@ import { dispatchesOf, parseSendSpec, sendOrder, withdrawOrder, type SendOrder }
 import { handlers, type FakeCtx } from './fake-commands';
 import { home } from './fake-views';
 import { loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
-import type { FakeChannel } from './fake-sync';
+import { noSyncTimes, refuseLongDescription, type FakeChannel } from './fake-sync';
 import type { Transport, Unlisten } from './transport';
 import type { Command, DispatchOrder, EventName, Events, Fix } from './types';
 import { cellAt, distanceM } from '../lib/geo';
@@ -40,6 +40,9 @@ export type FakeOptions = {
   withdrawOnStart?: string | null;
   /** How long after start those happen (the UI has subscribed to events by then). */
   hqDelayMs?: number;
+  /** The fake HQ quarantines the entries of these kinds whose description is over 10
+   * characters, naming the field and the rule (`?fake-quarantine=assistance,incident`). */
+  quarantineKinds?: readonly string[] | null;
 };
 
 export type FakeTransport = Transport & {
@@ -101,6 +104,7 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     latency,
     quarantine: null,
     stuck: null,
+    syncTimes: noSyncTimes(),
     commit(kind, record) {
       const f = s.open?.route[s.open.route.length - 1];
       const cells = s.reference?.cells ?? [];
@@ -173,6 +177,10 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     feedFix({ time_ms: now(), lat: p.lat, lon: p.lon, accuracy_m: 4 + Math.random() * 4, speed_mps: step, heading_deg: p.heading });
   }
 
+  if (opts.quarantineKinds?.length) {
+    const kinds = opts.quarantineKinds;
+    ctx.quarantine = (e) => (kinds.includes(e.kind) ? refuseLongDescription(e) : null);
+  }
   if (s.open) ctx.startSim();
   if (opts.enrolled && !s.enrolled) {
     void handlers.enroll(ctx, { hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
@@ -247,7 +255,8 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
 /** Options for the browser: state in localStorage, a fix a second, `?fake-speed=N` time-lapse,
  * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post,
  * `?fake-dispatch=robbery:1:P02` for HQ to send an order (kind, tier 1/3/5, a post to go to;
- * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one. */
+ * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one,
+ * `?fake-quarantine=assistance` for HQ to quarantine such entries with a long description. */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -261,5 +270,6 @@ export function fakeOptionsFromUrl(): FakeOptions {
     holdAt: q.get('fake-hold'),
     dispatchOnStart: q.has('fake-dispatch') ? parseSendSpec(q.get('fake-dispatch') ?? '') : null,
     withdrawOnStart: q.has('fake-withdraw') ? q.get('fake-withdraw') || '已改派就近警力' : null,
+    quarantineKinds: q.get('fake-quarantine')?.split(',').filter(Boolean) ?? null,
   };
 }

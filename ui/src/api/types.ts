@@ -1,8 +1,130 @@
-//! The contract between this UI and the Rust shell, as TypeScript types: a mirror of
-//! ../docs/app-api.md. Names here are the contract's names (snake_case keys, slugs as values);
-//! a change here without the same change there is a bug.
+//! The contract between this UI and the Rust shell (../docs/app-api.md). Every shape Rust sends
+//! is GENERATED from the Rust types into ./generated (ts-rs; src-tauri/tests/ts_contract.rs fails
+//! when they are stale, `UPDATE_CONTRACT=1` rewrites them) and only re-exported here, so `tsc`
+//! checks every screen and the fake backend against what Rust really sends. Never copy a shape
+//! by hand: alias the generated one. What stays written here is UI-only — the slug lists the
+//! screens iterate over (each proven below to list exactly Rust's union), the arguments of each
+//! command (Rust takes them as separate parameters, so ts-rs has no type for them), the command
+//! and event maps, and the narrower unions for values Rust sends as a plain `string`.
+
+import type * as G from './generated';
+
+export type {
+  AccidentOutcome,
+  AccidentPhoto,
+  AccidentVehicle,
+  AssistanceKind,
+  AssistanceRecord,
+  CellId,
+  City,
+  CommandError,
+  CurrentWindow,
+  DayTally,
+  DispatchCard,
+  DispatchId,
+  DispatchKind,
+  DispatchNew,
+  DispatchOrder,
+  DispatchOutcome,
+  DispatchState,
+  DispatchStep,
+  DispatchStepKind,
+  Draft,
+  DutyWindow,
+  Enrolled,
+  EntryId,
+  EntryKind,
+  GpsHealth,
+  GpsLevel,
+  GridCell,
+  GroupId,
+  HistoryItem,
+  Home,
+  IncidentKind,
+  IncidentOutcome,
+  IncidentReport,
+  Invalid,
+  JsonValue,
+  KindWaiting,
+  LastShift,
+  LatLon,
+  LedgerChanged,
+  LivePatrol,
+  LostPersonOutcome,
+  LostPersonReport,
+  OpenPatrol,
+  PatrolGroup,
+  PatrolId,
+  PatrolMode,
+  PhotoRef,
+  PhotoSlot,
+  Plate,
+  PositionFix,
+  Post,
+  PostDutyView,
+  PostId,
+  PostSuggestion,
+  Quarantined,
+  Receipt,
+  Saved,
+  SceneSuggestion,
+  Settings,
+  StepTimes,
+  SuggestedAction,
+  SyncProgress,
+  SyncQueueView,
+  SyncState,
+  Tier,
+  TrackingState,
+  TrafficAccidentReport,
+  ValidationCode,
+  VehicleKind,
+  ViolationTally,
+  ViolationType,
+  VisitEvidence,
+  VolunteerCategory,
+  WindowMinutes,
+} from './generated';
 
 export type Ms = number;
+
+// ---- the names docs/app-api.md uses for Rust's types ----
+
+/** docs/app-api.md's `Reference`: Rust's `City`. */
+export type Reference = G.City;
+/** A patrol group of the reference data: Rust's `PatrolGroup`. */
+export type Group = G.PatrolGroup;
+/** docs/app-api.md's `Fix`: Rust's `PositionFix` (the `position` event, `OpenPatrol.last_fix`). */
+export type Fix = G.PositionFix;
+/** docs/app-api.md's `PostDuty`: Rust's `PostDutyView`. */
+export type PostDuty = G.PostDutyView;
+/** docs/app-api.md's `Dispatch`: Rust's `DispatchCard`. */
+export type Dispatch = G.DispatchCard;
+/** The officer's steps on a dispatch so far: Rust's `StepTimes` (every field sent, null when not yet). */
+export type DispatchSteps = G.StepTimes;
+/** The campaign's "1-3-5 minute" circle: Rust's `Tier`. */
+export type DispatchTier = G.Tier;
+/** `live_patrol`'s answer: Rust's `LivePatrol`. */
+export type LiveRoute = G.LivePatrol;
+/** The body of a `dispatch_step` ledger entry: Rust's `DispatchStep`. */
+export type DispatchStepRecord = G.DispatchStep;
+/** docs/app-api.md's `SyncQueue`: Rust's `SyncQueueView`. */
+export type SyncQueue = G.SyncQueueView;
+
+// ---- narrower unions for values Rust sends as a plain string ----
+
+/** `Home.position_source` (Rust: `SourceKind::as_str`). */
+export type PositionSource = 'gnss' | 'simulated' | 'gpx-replay' | 'none';
+/** `Settings.language` (Rust: `dto::LANGUAGES`). */
+export type Language = 'zh-CN' | 'en';
+/** `SyncProgress.phase` (Rust: `dto::SyncProgress::phase`). */
+export type SyncPhase = 'connecting' | 'reference' | 'uploading' | 'photos' | 'receipt' | 'done';
+/** `VisitEvidence.source` and `PostDuty.arrival_source`. */
+export type VisitSource = 'geofence' | 'manual';
+
+// ---- the slug lists the screens iterate over ----
+// Each `satisfies` proves a list names only members of Rust's union; `SlugListsComplete` below
+// proves it names all of them.
 
 export const VIOLATION_TYPES = [
   'drunk-driving',
@@ -13,11 +135,9 @@ export const VIOLATION_TYPES = [
   'illegal-parking',
   'jaywalking',
   'other-traffic',
-] as const;
-export type ViolationType = (typeof VIOLATION_TYPES)[number];
+] as const satisfies readonly G.ViolationType[];
 
-export const PATROL_MODES = ['foot', 'car', 'motorcycle', 'e-bike', 'bicycle'] as const;
-export type PatrolMode = (typeof PATROL_MODES)[number];
+export const PATROL_MODES = ['foot', 'car', 'motorcycle', 'e-bike', 'bicycle'] as const satisfies readonly G.PatrolMode[];
 
 export const VOLUNTEER_CATEGORIES = [
   'patrol-team',
@@ -26,8 +146,7 @@ export const VOLUNTEER_CATEGORIES = [
   'grid-worker',
   'property-staff',
   'security-guard',
-] as const;
-export type VolunteerCategory = (typeof VOLUNTEER_CATEGORIES)[number];
+] as const satisfies readonly G.VolunteerCategory[];
 
 export const VEHICLE_KINDS = [
   'car',
@@ -40,30 +159,25 @@ export const VEHICLE_KINDS = [
   'tricycle',
   'pedestrian',
   'other',
-] as const;
-export type VehicleKind = (typeof VEHICLE_KINDS)[number];
+] as const satisfies readonly G.VehicleKind[];
 
-export const ASSISTANCE_KINDS = ['medical-escort', 'dispute-resolved', 'other-help'] as const;
-export type AssistanceKind = (typeof ASSISTANCE_KINDS)[number];
+export const ASSISTANCE_KINDS = ['medical-escort', 'dispute-resolved', 'other-help'] as const satisfies readonly G.AssistanceKind[];
 
-export const INCIDENT_KINDS = ['theft', 'other'] as const;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+export const INCIDENT_KINDS = ['theft', 'other'] as const satisfies readonly G.IncidentKind[];
 
 export const INCIDENT_OUTCOMES = [
   'suspect-caught',
   'property-recovered',
   'handed-to-station',
   'open',
-] as const;
-export type IncidentOutcome = (typeof INCIDENT_OUTCOMES)[number];
+] as const satisfies readonly G.IncidentOutcome[];
 
 export const LOST_PERSON_OUTCOMES = [
   'reunited-with-family',
   'handed-to-station',
   'escorted-home',
   'ongoing',
-] as const;
-export type LostPersonOutcome = (typeof LOST_PERSON_OUTCOMES)[number];
+] as const satisfies readonly G.LostPersonOutcome[];
 
 export const ACCIDENT_OUTCOMES = [
   'cars-moved',
@@ -71,13 +185,11 @@ export const ACCIDENT_OUTCOMES = [
   'settled-on-site',
   'referred-to-traffic-unit',
   'ambulance-called',
-] as const;
-export type AccidentOutcome = (typeof ACCIDENT_OUTCOMES)[number];
+] as const satisfies readonly G.AccidentOutcome[];
 
-export const PHOTO_SLOTS = ['front', 'rear', 'point-of-impact', 'plate', 'scene', 'other'] as const;
-export type PhotoSlot = (typeof PHOTO_SLOTS)[number];
+export const PHOTO_SLOTS = ['front', 'rear', 'point-of-impact', 'plate', 'scene', 'other'] as const satisfies readonly G.PhotoSlot[];
 /** The guided part of the accident checklist, in the order the officer is asked for them. */
-export const REQUIRED_ACCIDENT_SLOTS: PhotoSlot[] = ['front', 'rear', 'point-of-impact'];
+export const REQUIRED_ACCIDENT_SLOTS: G.PhotoSlot[] = ['front', 'rear', 'point-of-impact'];
 export const MAX_PHOTOS = 6;
 
 /** Ledger entry kinds (snake_case, as stored and sent). */
@@ -95,13 +207,18 @@ export const ENTRY_KINDS = [
   'post_left',
   'dispatch_step',
   'supplement',
-] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
+] as const satisfies readonly G.EntryKind[];
 
-export const REPORT_KINDS = ['lost_person', 'traffic_accident', 'assistance', 'incident'] as const;
+/** The entry kinds `submit_report` takes (a subset of `EntryKind`). */
+export const REPORT_KINDS = ['lost_person', 'traffic_accident', 'assistance', 'incident'] as const satisfies readonly G.EntryKind[];
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
-/** Error kinds named by the contract, plus the device core's own codes that may pass through. */
+export const SYNC_STATES = ['pending', 'acked', 'quarantined'] as const satisfies readonly G.SyncState[];
+
+/**
+ * Error kinds named by the contract, plus the device core's own codes that may pass through.
+ * Rust's `CommandError.kind` is a plain string, so this list is the UI's, not generated.
+ */
 export const ERROR_KINDS = [
   'invalid',
   'no_open_patrol',
@@ -140,321 +257,165 @@ export const DISPATCH_KINDS = [
   'assistance',
   'suspicious',
   'other',
-] as const;
-export type DispatchKind = (typeof DISPATCH_KINDS)[number];
+] as const satisfies readonly G.DispatchKind[];
 
 /** The campaign's "1-3-5 minute" circle: how soon the unit must be on scene after the call. */
-export const DISPATCH_TIERS = [1, 3, 5] as const;
-export type DispatchTier = (typeof DISPATCH_TIERS)[number];
+export const DISPATCH_TIERS = [1, 3, 5] as const satisfies readonly G.Tier[];
 
 /** The officer's steps, in the order they normally come. */
-export const DISPATCH_STEPS = ['accepted', 'en-route', 'on-scene', 'cleared', 'declined'] as const;
-export type DispatchStepKind = (typeof DISPATCH_STEPS)[number];
+export const DISPATCH_STEPS = ['accepted', 'en-route', 'on-scene', 'cleared', 'declined'] as const satisfies readonly G.DispatchStepKind[];
 
-export const DISPATCH_STATES = ['delivered', 'accepted', 'en-route', 'on-scene', 'cleared', 'declined', 'reassigned'] as const;
-export type DispatchState = (typeof DISPATCH_STATES)[number];
+/** Every state Rust names; `created` and `sent` are HQ's (before the order reached a device). */
+export const DISPATCH_STATES = [
+  'created',
+  'sent',
+  'delivered',
+  'accepted',
+  'en-route',
+  'on-scene',
+  'cleared',
+  'declined',
+  'reassigned',
+] as const satisfies readonly G.DispatchState[];
 
-export const DISPATCH_OUTCOMES = ['arrest-made', 'resolved', 'report-taken', 'handed-over', 'no-trace', 'false-alarm'] as const;
-export type DispatchOutcome = (typeof DISPATCH_OUTCOMES)[number];
+export const DISPATCH_OUTCOMES = [
+  'arrest-made',
+  'resolved',
+  'report-taken',
+  'handed-over',
+  'no-trace',
+  'false-alarm',
+] as const satisfies readonly G.DispatchOutcome[];
 
-export type LatLon = { lat: number; lon: number };
-/** `warning`: saved anyway, but say so (e.g. a group not in the reference data). */
-export type Saved = { seq: number; kind: string; id: string; warning?: string };
-export type DayTally = {
-  date: string;
-  violations: Record<string, number>;
-  seized_items: number;
-  entries: Record<string, number>;
-};
-export type Fix = {
-  time_ms?: Ms;
-  lat: number;
-  lon: number;
-  accuracy_m?: number;
-  speed_mps?: number;
-  heading_deg?: number;
-};
-export type OpenPatrol = {
-  patrol_id: string;
-  group: string;
-  mode: string;
-  started_ms: Ms;
-  distance_m: number;
-  fixes: number;
-  cell: string | null;
-  last_fix: Fix | null;
-};
-export type PositionSource = 'gnss' | 'simulated' | 'gpx-replay' | 'none';
-/** patrol-model's `GpsHealth`: amber after 30 s without a fix, red after 2 minutes. */
-export type TrackingState =
-  | 'recording'
-  | 'ready'
-  | 'waiting_for_fix'
-  | 'simulated'
-  | 'permission_missing'
-  | 'paused_by_system'
-  | 'no_source';
-export type GpsLevel = 'ok' | 'amber' | 'red';
-export type GpsHealth = {
-  state: TrackingState;
-  level: GpsLevel;
-  accuracy_m: number | null;
-  fix_age_ms: Ms | null;
-  poor_accuracy: boolean;
-};
-export type Home = {
-  device_id: string;
-  enrolled: boolean;
-  hq_url: string | null;
-  device_name: string | null;
-  open_patrol: OpenPatrol | null;
-  unsynced: number;
-  quarantined: number;
-  today: DayTally;
-  drafts: number;
-  last_sync_ms: Ms | null;
-  city_loaded: boolean;
-  position_source: PositionSource;
-  gps: GpsHealth;
-};
-export type DutyWindow = { start: string; end: string };
-export type Post = {
-  id: string;
-  name: string;
-  location: LatLon;
-  radius_m: number;
-  duty_windows: DutyWindow[];
-};
-export type Group = { id: string; name: string; mode?: string };
-/**
- * `cells` is not (yet) in the contract's `Reference`; the live map draws grid cells only when
- * the shell sends them. See README "Contract notes".
- */
-export type GridCell = { id: string; name: string; ring: LatLon[] };
-export type Reference = {
-  name: string;
-  timezone: string;
-  groups: Group[];
-  posts: Post[];
-  cells?: GridCell[];
-};
-export type PostDuty = {
-  post_id: string;
-  name: string;
-  on_post: boolean;
-  windows: {
-    start_ms: Ms;
-    end_ms: Ms;
-    minutes_on_post: number;
-    held_fraction: number;
-    window: DutyWindow;
-  }[];
-  current_window: { start_ms: Ms; end_ms: Ms; minutes_on_post: number } | null;
-  /** How this device's open visit was checked in; null when not on post. */
-  arrival_source: 'manual' | 'geofence' | null;
-};
-/** What supports a post check-in: the geofence's fixes, or the officer's tap (`manual`). */
-export type VisitEvidence = {
-  source: 'geofence' | 'manual';
-  fixes_inside: number;
-  dwell_s: number;
-  best_accuracy_m?: number;
-  at?: LatLon;
-};
-/** The geofence proposes a check-in; the officer confirms it by passing `evidence` back. */
-export type PostSuggestion = {
-  action: 'arrive' | 'leave';
-  post_id: string;
-  name: string;
-  since_ms: Ms;
-  evidence: VisitEvidence;
-};
-export type PostArriveArgs = {
-  post_id: string;
-  officers?: string[];
-  volunteers?: Partial<Record<VolunteerCategory, number>>;
-  evidence?: VisitEvidence;
-};
-export type SyncState = 'pending' | 'acked' | 'quarantined';
-export type HistoryItem = {
-  seq: number;
-  id: string;
-  kind: string;
-  wall_ms: Ms;
-  cell: string | null;
-  record: any;
-  corrected_by: number[];
-  withdrawn_by: number | null;
-  sync: SyncState;
-};
-export type Quarantined = { seq: number; code: string; reason: string };
-export type Receipt = {
-  hq_head_seq: number;
-  entries_held: number;
-  photos_held: number;
-  pending: number;
-  quarantined: Quarantined[];
-  stuck: string | null;
-  hq_time_ms: Ms;
-  text: string;
-};
-export type SyncPhase = 'connecting' | 'reference' | 'uploading' | 'photos' | 'receipt' | 'done';
-export type SyncProgress = { phase: SyncPhase; sent: number; total: number };
-export type Language = 'zh-CN' | 'en';
-export type Settings = { language: Language; hq_url: string | null };
-export type Draft = { id: string; kind: string; body: unknown; created_ms: Ms; updated_ms: Ms };
-export type PhotoRef = { sha256: string; size: number; mime: string };
-export type LiveRoute = { patrol: OpenPatrol; route: [number, number][]; gps: GpsHealth };
+/** Every rule code of patrol-model's `ValidationCode`; the screens translate each as `validation.<code>`. */
+export const VALIDATION_CODES = [
+  'required',
+  'too_long',
+  'too_many',
+  'too_few',
+  'range',
+  'at_least',
+  'not_finite',
+  'time',
+  'enum',
+  'format',
+  'code',
+  'uuid',
+  'hash',
+  'plate_province',
+  'plate_office',
+  'plate_length',
+  'plate_format',
+  'photo_type',
+  'url',
+  'timezone',
+  'duplicate',
+  'order',
+  'not_allowed',
+  'conflict',
+] as const satisfies readonly G.ValidationCode[];
 
-/** What HQ sent: where to go and why. Rust leaves `address` / `note` out when there is none. */
-export type DispatchOrder = {
-  id: string;
-  kind: DispatchKind;
-  tier: DispatchTier;
-  target: LatLon;
-  radius_m: number;
-  address?: string | null;
-  note?: string | null;
-  /** When the call came in (HQ's clock). */
-  call_ms: Ms;
-  /** When HQ sent it to this unit (HQ's clock). */
-  sent_ms: Ms;
-};
-/** The officer's steps so far (each its earliest time); absent and null mean the same. */
-export type DispatchSteps = {
-  accepted_ms?: Ms | null;
-  en_route_ms?: Ms | null;
-  on_scene_ms?: Ms | null;
-  cleared_ms?: Ms | null;
-  declined_ms?: Ms | null;
-  outcome?: DispatchOutcome | null;
-  reason?: string | null;
-};
-export type Dispatch = {
-  order: DispatchOrder;
-  /** When this device stored the order (its clock). */
-  received_ms: Ms;
-  /** HQ took it back (reassigned or closed), and why. */
-  withdrawn: string | null;
-  steps: DispatchSteps;
-  state: DispatchState;
-  /** The steps the officer can take now, in the order to offer them. */
-  next: DispatchStepKind[];
-};
-export type DispatchStepArgs = {
-  id: string;
-  step: DispatchStepKind;
-  outcome?: DispatchOutcome;
-  reason?: string;
-  suggested?: boolean;
-};
-/** "You seem to be on scene": from the running patrol's fixes, for the officer to confirm. */
-export type SceneSuggestion = { dispatch_id: string; arrived_ms: Ms; target: LatLon };
-/** The body of a `dispatch_step` ledger entry. */
-export type DispatchStepRecord = {
-  dispatch_id: string;
-  step: DispatchStepKind;
-  outcome?: DispatchOutcome;
-  reason?: string;
-  at?: LatLon;
-  patrol_id?: string;
-  suggested?: boolean;
-};
+/** `true` when `L` lists every member of `U`; otherwise the members it leaves out. */
+type ListsAll<U, L extends readonly unknown[]> = [Exclude<U, L[number]>] extends [never] ? true : Exclude<U, L[number]>;
+/** Compiles only for `true`: a slug Rust adds fails here, naming it, until it is listed (and translated). */
+type Expect<T extends true> = T;
+/** Compile-time proof that every slug list above names every member of Rust's union. */
+export type SlugListsComplete = [
+  Expect<ListsAll<G.ViolationType, typeof VIOLATION_TYPES>>,
+  Expect<ListsAll<G.PatrolMode, typeof PATROL_MODES>>,
+  Expect<ListsAll<G.VolunteerCategory, typeof VOLUNTEER_CATEGORIES>>,
+  Expect<ListsAll<G.VehicleKind, typeof VEHICLE_KINDS>>,
+  Expect<ListsAll<G.AssistanceKind, typeof ASSISTANCE_KINDS>>,
+  Expect<ListsAll<G.IncidentKind, typeof INCIDENT_KINDS>>,
+  Expect<ListsAll<G.IncidentOutcome, typeof INCIDENT_OUTCOMES>>,
+  Expect<ListsAll<G.LostPersonOutcome, typeof LOST_PERSON_OUTCOMES>>,
+  Expect<ListsAll<G.AccidentOutcome, typeof ACCIDENT_OUTCOMES>>,
+  Expect<ListsAll<G.PhotoSlot, typeof PHOTO_SLOTS>>,
+  Expect<ListsAll<G.EntryKind, typeof ENTRY_KINDS>>,
+  Expect<ListsAll<G.SyncState, typeof SYNC_STATES>>,
+  Expect<ListsAll<G.DispatchKind, typeof DISPATCH_KINDS>>,
+  Expect<ListsAll<G.Tier, typeof DISPATCH_TIERS>>,
+  Expect<ListsAll<G.DispatchStepKind, typeof DISPATCH_STEPS>>,
+  Expect<ListsAll<G.DispatchState, typeof DISPATCH_STATES>>,
+  Expect<ListsAll<G.DispatchOutcome, typeof DISPATCH_OUTCOMES>>,
+  Expect<ListsAll<G.ValidationCode, typeof VALIDATION_CODES>>,
+];
 
 // ---- report bodies (patrol-model's records, as JSON) ----
 
-export type ViolationDetails = {
-  plate?: string;
-  vehicle?: VehicleKind;
-  seized_items?: number;
-  note?: string;
-  photos?: PhotoRef[];
-};
-export type ViolationTally = ViolationDetails & {
-  patrol_id?: string;
-  type: ViolationType;
-  at?: LatLon;
-};
-export type LostPersonReport = {
-  patrol_id?: string;
-  description: string;
-  identifying_code?: string;
-  found_at?: LatLon;
-  found_place?: string;
-  handed_to?: string;
-  handed_over_at?: string;
-  outcome: LostPersonOutcome;
-  photos?: PhotoRef[];
-};
-export type AccidentVehicle = { plate?: string; kind: VehicleKind };
-export type AccidentPhoto = PhotoRef & { slot: PhotoSlot };
-export type TrafficAccidentReport = {
-  patrol_id?: string;
-  vehicles: AccidentVehicle[];
-  injuries?: boolean;
-  photos?: AccidentPhoto[];
-  outcomes?: AccidentOutcome[];
-  at?: LatLon;
-  note?: string;
-};
-export type AssistanceRecord = {
-  patrol_id?: string;
-  kind: AssistanceKind;
-  description: string;
-  people?: number;
-  outcome?: string;
-  at?: LatLon;
-};
-export type IncidentReport = {
-  patrol_id?: string;
-  kind: IncidentKind;
-  description: string;
-  value_yuan?: number;
-  video_reviewed?: boolean;
-  outcome: IncidentOutcome;
-  at?: LatLon;
-  photos?: PhotoRef[];
-};
-export type ReportBody = LostPersonReport | TrafficAccidentReport | AssistanceRecord | IncidentReport;
+/**
+ * The optional details of a violation, as `record_violation` / `add_violation_details` take them
+ * (each a separate optional parameter in Rust).
+ */
+export type ViolationDetails = Partial<Pick<G.ViolationTally, 'plate' | 'vehicle' | 'seized_items' | 'note' | 'photos'>>;
+/**
+ * A record as Rust reads it: the generated shape (what Rust sends back), except that the fields
+ * Rust fills in when a body leaves them out (`#[serde(default)]`) may be left out.
+ */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+export type LostPersonBody = Defaulted<G.LostPersonReport, 'photos'>;
+export type TrafficAccidentBody = Defaulted<G.TrafficAccidentReport, 'injuries' | 'photos' | 'outcomes'>;
+export type AssistanceBody = Defaulted<G.AssistanceRecord, 'people'>;
+export type IncidentBody = Defaulted<G.IncidentReport, 'video_reviewed' | 'photos'>;
+/** A report body as `submit_report` and a correction send it: the record's JSON. */
+export type ReportBody = LostPersonBody | TrafficAccidentBody | AssistanceBody | IncidentBody;
 
 // ---- commands: name → args → result ----
 
+/** `start_patrol`'s parameters (`officers` and `volunteers` are optional in Rust; the UI always sends them). */
 export type StartPatrolArgs = {
-  mode: PatrolMode;
-  group: string;
+  mode: G.PatrolMode;
+  group: G.GroupId;
   officers: string[];
-  volunteers: Partial<Record<VolunteerCategory, number>>;
+  volunteers: Partial<Record<G.VolunteerCategory, number>>;
   vehicle_plate?: string;
 };
+export type PostArriveArgs = {
+  post_id: G.PostId;
+  officers?: string[];
+  volunteers?: Partial<Record<G.VolunteerCategory, number>>;
+  evidence?: G.VisitEvidence;
+};
+export type PostLeaveArgs = { post_id: G.PostId; evidence?: G.VisitEvidence };
+/** `dispatch_step`'s parameters: the step entry's own fields plus the dispatch's `id`. */
+export type DispatchStepArgs = { id: G.DispatchId } & Pick<G.DispatchStep, 'step' | 'outcome' | 'reason' | 'suggested'>;
+/** `set_settings` takes the same shape `get_settings` returns, with a language the UI knows. */
+export type SettingsArgs = Omit<G.Settings, 'language'> & { language: Language };
 
 export interface Commands {
-  home: { args: undefined; ret: Home };
-  reference: { args: undefined; ret: Reference | null };
-  enroll: { args: { hq_url: string; code: string }; ret: { device_name: string; city: string | null } };
-  start_patrol: { args: StartPatrolArgs; ret: Saved };
-  stop_patrol: { args: undefined; ret: Saved[] };
-  live_patrol: { args: undefined; ret: LiveRoute | null };
-  record_violation: { args: ViolationDetails & { type: ViolationType }; ret: Saved };
-  add_violation_details: { args: ViolationDetails & { seq: number }; ret: Saved };
-  submit_report: { args: { kind: ReportKind; body: ReportBody; draft_id?: string }; ret: Saved };
-  add_photo: { args: { data_base64: string }; ret: PhotoRef };
-  save_draft: { args: { id: string; kind: string; body: unknown }; ret: Draft };
-  drafts: { args: undefined; ret: Draft[] };
+  home: { args: undefined; ret: G.Home };
+  reference: { args: undefined; ret: G.City | null };
+  enroll: { args: { hq_url: string; code: string }; ret: G.Enrolled };
+  start_patrol: { args: StartPatrolArgs; ret: G.Saved };
+  /** The crew of the last patrol started here, for "same as last time"; null on a new device. */
+  last_shift: { args: undefined; ret: G.LastShift | null };
+  stop_patrol: { args: undefined; ret: G.Saved[] };
+  live_patrol: { args: undefined; ret: G.LivePatrol | null };
+  record_violation: { args: ViolationDetails & { type: G.ViolationType }; ret: G.Saved };
+  add_violation_details: { args: ViolationDetails & { seq: number }; ret: G.Saved };
+  submit_report: { args: { kind: ReportKind; body: ReportBody; draft_id?: string }; ret: G.Saved };
+  add_photo: { args: { data_base64: string }; ret: G.PhotoRef };
+  /** `body` is any JSON (Rust: `serde_json::Value`); it comes back as `Draft.body`. */
+  save_draft: { args: { id: string; kind: string; body: unknown }; ret: G.Draft };
+  drafts: { args: undefined; ret: G.Draft[] };
   discard_draft: { args: { id: string }; ret: boolean };
-  post_duty: { args: undefined; ret: PostDuty[] };
-  post_arrive: { args: PostArriveArgs; ret: Saved };
-  post_leave: { args: { post_id: string; evidence?: VisitEvidence }; ret: Saved };
-  post_suggestion: { args: undefined; ret: PostSuggestion | null };
-  history: { args: { limit?: number }; ret: HistoryItem[] };
-  supplement: { args: { seq: number; reason: string; correction: unknown | null }; ret: Saved };
-  sync_now: { args: { on_progress: unknown }; ret: Receipt };
-  sync_status: { args: undefined; ret: Receipt | null };
-  get_settings: { args: undefined; ret: Settings };
-  set_settings: { args: Settings; ret: Settings };
+  post_duty: { args: undefined; ret: G.PostDutyView[] };
+  post_arrive: { args: PostArriveArgs; ret: G.Saved };
+  post_leave: { args: PostLeaveArgs; ret: G.Saved };
+  post_suggestion: { args: undefined; ret: G.PostSuggestion | null };
+  history: { args: { limit?: number }; ret: G.HistoryItem[] };
+  /** `correction`: the corrected body (any record's JSON), or null to withdraw. */
+  supplement: { args: { seq: number; reason: string; correction: unknown | null }; ret: G.Saved };
+  sync_now: { args: { on_progress: unknown }; ret: G.Receipt };
+  sync_status: { args: undefined; ret: G.Receipt | null };
+  /** What waits to reach HQ and when syncs were tried; answers offline. */
+  sync_queue: { args: undefined; ret: G.SyncQueueView };
+  get_settings: { args: undefined; ret: G.Settings };
+  set_settings: { args: SettingsArgs; ret: G.Settings };
   start_position_source: { args: { kind: 'simulated' | 'gpx-replay'; gpx_path?: string }; ret: null };
-  dispatches: { args: undefined; ret: Dispatch[] };
-  dispatch_step: { args: DispatchStepArgs; ret: Dispatch };
-  scene_suggestion: { args: undefined; ret: SceneSuggestion | null };
+  dispatches: { args: undefined; ret: G.DispatchCard[] };
+  dispatch_step: { args: DispatchStepArgs; ret: G.DispatchCard };
+  scene_suggestion: { args: undefined; ret: G.SceneSuggestion | null };
 }
 export type Command = keyof Commands;
 
@@ -464,6 +425,7 @@ export const COMMANDS: Command[] = [
   'reference',
   'enroll',
   'start_patrol',
+  'last_shift',
   'stop_patrol',
   'live_patrol',
   'record_violation',
@@ -481,6 +443,7 @@ export const COMMANDS: Command[] = [
   'supplement',
   'sync_now',
   'sync_status',
+  'sync_queue',
   'get_settings',
   'set_settings',
   'start_position_source',
@@ -489,13 +452,11 @@ export const COMMANDS: Command[] = [
   'scene_suggestion',
 ];
 
-export type LedgerChanged = { head: number; unsynced: number; open_patrol: boolean };
-/** HQ's orders reached the device: show the full-screen card. */
-export type DispatchNew = { ids: string[] };
 export interface Events {
-  'ledger-changed': LedgerChanged;
-  position: Fix;
-  'dispatch-new': DispatchNew;
+  'ledger-changed': G.LedgerChanged;
+  position: G.PositionFix;
+  /** HQ's orders reached the device: show the full-screen card. */
+  'dispatch-new': G.DispatchNew;
 }
 export type EventName = keyof Events;
 export const EVENTS: EventName[] = ['ledger-changed', 'position', 'dispatch-new'];

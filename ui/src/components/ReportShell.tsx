@@ -3,6 +3,7 @@
 //! thumb zone.
 
 import type { ComponentChildren } from 'preact';
+import type { LatLon } from '../api/types';
 import { AppHeader } from './AppHeader';
 import { ErrorBanner, Field, TextArea } from './Field';
 import { fmtDateTime, fmtTime, t } from '../i18n';
@@ -75,7 +76,7 @@ export function ReportShell(p: { title: string; route: Route; f: FormApi; childr
 }
 
 /** A line saying where the position of the report comes from. */
-export function PositionNote(p: { fix: { lat: number; lon: number } | null | undefined }) {
+export function PositionNote(p: { fix: LatLon | null | undefined }) {
   return (
     <p class="position-note span-all">
       <strong>{t('report.position')}</strong>{' '}

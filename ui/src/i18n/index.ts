@@ -21,8 +21,13 @@ export function language(): Language {
   return lang;
 }
 
-export function setLanguage(l: Language): void {
-  if (!LANGUAGES.includes(l) || l === lang) return;
+/** A language this UI has a dictionary for (Rust sends `Settings.language` as a plain string). */
+export function isLanguage(l: string): l is Language {
+  return (LANGUAGES as string[]).includes(l);
+}
+
+export function setLanguage(l: string): void {
+  if (!isLanguage(l) || l === lang) return;
   lang = l;
   if (typeof document !== 'undefined') document.documentElement.lang = l;
   for (const f of listeners) f(l);
@@ -67,8 +72,17 @@ export function tField(path: string): string {
   return parts.join(' · ');
 }
 
+/** Does every part of a field path have a label (else `tField` shows the raw name)? */
+export function knownField(path: string): boolean {
+  const segs = path.replace(/^correction\./, '').split('.');
+  return segs.every((seg, i) => {
+    const name = /^([^[\]]+)/.exec(seg)?.[1] ?? seg;
+    return has(`field.${name}`) || (segs[i - 1] === 'volunteers' && has(`volunteer.category.${name}`));
+  });
+}
+
 /** The reason part of a validation problem, in the user's language. */
-export function tIssue(issue: Pick<Issue, 'code' | 'params' | 'message'>): string {
+export function tIssue(issue: Pick<Issue<string>, 'code' | 'params' | 'message'>): string {
   return tk(`validation.${issue.code}`, issue.params, issue.message);
 }
 

@@ -3,7 +3,7 @@
 //! officer") and the `post_arrive` arguments it becomes.
 
 import { VOLUNTEER_CATEGORIES, type PostArriveArgs, type VisitEvidence, type VolunteerCategory } from '../api/types';
-import type { Issue } from './validate';
+import type { HintCode, Issue } from './validate';
 
 export type Crew = { officers: string[]; volunteers: Record<VolunteerCategory, number> };
 
@@ -21,7 +21,7 @@ export function officerNames(c: Crew): string[] {
   return [...new Set(c.officers.map((o) => o.trim()).filter(Boolean))];
 }
 
-export function crewIssue(c: Crew): Issue | null {
+export function crewIssue(c: Crew): Issue<HintCode> | null {
   return officerNames(c).length === 0 ? { field: 'officers', code: 'officer_required', message: 'at least one officer is required' } : null;
 }
 

@@ -14,6 +14,9 @@ import type {
 
 /** patrol-model's `next_steps`: the steps an officer can take from a state, in the order offered. */
 export const NEXT_STEPS: Record<DispatchState, readonly DispatchStepKind[]> = {
+  // HQ's states before the order reached a device: nothing to do on one yet.
+  created: [],
+  sent: [],
   delivered: ['accepted', 'declined'],
   accepted: ['en-route', 'on-scene'],
   'en-route': ['on-scene'],

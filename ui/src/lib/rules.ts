@@ -4,13 +4,13 @@
 //! rejects with it. tests/shared-cases.test.ts holds it to tests/contract/validation-cases.json.
 
 import type {
-  AssistanceRecord,
-  IncidentReport,
-  LostPersonReport,
+  AssistanceBody,
+  IncidentBody,
+  LostPersonBody,
   PhotoRef,
   ReportKind,
   StartPatrolArgs,
-  TrafficAccidentReport,
+  TrafficAccidentBody,
   ViolationDetails,
 } from '../api/types';
 import { MAX_PHOTOS } from '../api/types';
@@ -46,8 +46,8 @@ function photosIssue(photos: PhotoRef[] | undefined, max = MAX_PHOTOS): Issue | 
   return first(countIssue('photos', list.length, max), ...list.map((p, i) => photoIssue(p, `photos[${i}]`)));
 }
 
-const optPlate = (v: string | undefined, field = 'plate') =>
-  v === undefined || v === '' ? null : plateIssue(v, field);
+const optPlate = (v: string | null | undefined, field = 'plate') =>
+  v === undefined || v === null || v === '' ? null : plateIssue(v, field);
 
 export function violationIssue(d: ViolationDetails): Issue | null {
   return first(
@@ -58,7 +58,7 @@ export function violationIssue(d: ViolationDetails): Issue | null {
   );
 }
 
-export function lostPersonIssue(r: LostPersonReport): Issue | null {
+export function lostPersonIssue(r: LostPersonBody): Issue | null {
   return first(
     textIssue('description', r.description, true, 1000),
     textIssue('identifying_code', r.identifying_code, false, 64),
@@ -68,7 +68,7 @@ export function lostPersonIssue(r: LostPersonReport): Issue | null {
   );
 }
 
-export function accidentIssue(r: TrafficAccidentReport): Issue | null {
+export function accidentIssue(r: TrafficAccidentBody): Issue | null {
   const vehicles = r.vehicles ?? [];
   // Plates are refused while the body is read, before the record's own checks.
   const plate = first(...vehicles.map((v, i) => optPlate(v.plate, `vehicles[${i}].plate`)));
@@ -83,7 +83,7 @@ export function accidentIssue(r: TrafficAccidentReport): Issue | null {
   );
 }
 
-export function assistanceIssue(r: AssistanceRecord): Issue | null {
+export function assistanceIssue(r: AssistanceBody): Issue | null {
   return first(
     textIssue('description', r.description, true, 1000),
     rangeIssue('people', r.people ?? 1, 1, 1000),
@@ -91,7 +91,7 @@ export function assistanceIssue(r: AssistanceRecord): Issue | null {
   );
 }
 
-export function incidentIssue(r: IncidentReport): Issue | null {
+export function incidentIssue(r: IncidentBody): Issue | null {
   return first(
     textIssue('description', r.description, true, 1000),
     rangeIssue('value_yuan', r.value_yuan, 0, 100_000_000),
@@ -102,13 +102,13 @@ export function incidentIssue(r: IncidentReport): Issue | null {
 export function reportIssue(kind: ReportKind, body: unknown): Issue | null {
   switch (kind) {
     case 'lost_person':
-      return lostPersonIssue(body as LostPersonReport);
+      return lostPersonIssue(body as LostPersonBody);
     case 'traffic_accident':
-      return accidentIssue(body as TrafficAccidentReport);
+      return accidentIssue(body as TrafficAccidentBody);
     case 'assistance':
-      return assistanceIssue(body as AssistanceRecord);
+      return assistanceIssue(body as AssistanceBody);
     case 'incident':
-      return incidentIssue(body as IncidentReport);
+      return incidentIssue(body as IncidentBody);
   }
 }
 
@@ -132,5 +132,7 @@ export function startPatrolIssue(a: StartPatrolArgs): Issue | null {
     countIssue('officers', a.officers.length, 20),
     ...a.officers.map((o, i) => textIssue(`officers[${i}]`, o, true, 40)),
     ...Object.entries(a.volunteers).map(([cat, n]) => rangeIssue(`volunteers.${cat}`, n, 0, 500)),
+    // The app's own rule after the record's: a patrol has someone on it.
+    a.officers.length === 0 ? { field: 'officers', code: 'required', message: 'name at least one officer' } : null,
   );
 }

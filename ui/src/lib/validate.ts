@@ -3,11 +3,16 @@
 //! the same functions so it rejects what Rust would reject, with the same `field` paths, rule
 //! `code`s and `params` (tests/contract/validation-cases.json is run against both).
 
-export type Issue = {
+import type { ValidationCode } from '../api/types';
+
+/** Rules only the UI checks, as hints; Rust never names them. */
+export type HintCode = 'officer_required';
+
+export type Issue<C extends string = ValidationCode> = {
   /** Dotted path as Rust names it, e.g. `vehicles[1].plate`. */
   field: string;
   /** The rule broken, as patrol-model's `ValidationCode` names it; translated as `validation.<code>`. */
-  code: string;
+  code: C;
   /** What the translation fills in (`max`, `min`, `value`, `n`…); Rust sends them as text. */
   params?: Record<string, string | number>;
   /** English text in the style of Rust's messages (what the fake rejects with). */
@@ -29,7 +34,7 @@ export function normalizePlate(raw: string): string {
 /** Check a Chinese plate the way `patrol_model::Plate` does. Returns null when valid. */
 export function plateIssue(raw: string, field = 'plate'): Issue | null {
   const chars = [...normalizePlate(raw)];
-  const issue = (code: string, message: string): Issue => ({ field, code, message, params: { value: raw } });
+  const issue = (code: ValidationCode, message: string): Issue => ({ field, code, message, params: { value: raw } });
   if (chars.length === 0) return issue('required', 'is empty');
   if (!PROVINCES.includes(chars[0])) {
     return issue('plate_province', `\`${raw}\` must start with a province abbreviation such as 湘 or 京`);
@@ -63,7 +68,7 @@ export function plateIssue(raw: string, field = 'plate'): Issue | null {
 }
 
 /** Required / maximum length of a text field (characters, not bytes). */
-export function textIssue(field: string, value: string | undefined, required: boolean, max: number): Issue | null {
+export function textIssue(field: string, value: string | null | undefined, required: boolean, max: number): Issue | null {
   const v = value ?? '';
   if (required && v.trim() === '') return { field, code: 'required', message: 'is required' };
   if ([...v].length > max) {
@@ -72,8 +77,8 @@ export function textIssue(field: string, value: string | undefined, required: bo
   return null;
 }
 
-export function rangeIssue(field: string, n: number | undefined, min: number, max: number): Issue | null {
-  if (n === undefined) return null;
+export function rangeIssue(field: string, n: number | null | undefined, min: number, max: number): Issue | null {
+  if (n === undefined || n === null) return null;
   if (!Number.isInteger(n) || n < min || n > max) {
     return { field, code: 'range', params: { min, max }, message: `must be between ${min} and ${max}` };
   }

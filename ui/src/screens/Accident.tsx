@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import {
   ACCIDENT_OUTCOMES, MAX_PHOTOS, REQUIRED_ACCIDENT_SLOTS, VEHICLE_KINDS,
-  type AccidentOutcome, type AccidentPhoto, type PhotoSlot, type TrafficAccidentReport, type VehicleKind,
+  type AccidentOutcome, type AccidentPhoto, type PhotoRef, type PhotoSlot, type TrafficAccidentReport, type VehicleKind,
 } from '../api/types';
 import { Choice, MultiChoice, Toggle } from '../components/Choice';
 import { Field, TextArea, TextInput } from '../components/Field';
@@ -48,7 +48,7 @@ function PhotoChecklist(p: { photos: AccidentPhoto[]; onChange: (v: AccidentPhot
   const nextRequired = REQUIRED_ACCIDENT_SLOTS.find((s) => !p.photos.some((x) => x.slot === s));
   const extras = p.photos.filter((x) => !REQUIRED_ACCIDENT_SLOTS.includes(x.slot));
   const remove = (ph: AccidentPhoto) => p.onChange(p.photos.filter((x) => x !== ph));
-  const add = (slot: PhotoSlot) => (ref: { sha256: string; size: number; mime: string }) => {
+  const add = (slot: PhotoSlot) => (ref: PhotoRef) => {
     setErr(null);
     p.onChange([...p.photos, { slot, ...ref }]);
   };

@@ -12,6 +12,7 @@ import { Choice } from '../components/Choice';
 import { ConfirmDialog } from '../components/Dialog';
 import { fmtDateTime, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
 import { isActive, stepTimeline } from '../lib/dispatch';
+import { supplementOf } from '../lib/record';
 import { navigate, parseHash } from '../router';
 import { openDispatch, useDispatch } from '../state/dispatch';
 import { errorToast, toast, useApp, useLedger } from '../state/store';
@@ -33,7 +34,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
   const ref = useApp((s) => s.reference);
   const dispatches = useDispatch((s) => s.list);
   const withdrawn = item.withdrawn_by !== null;
-  const supp = item.kind === 'supplement' ? item.record : null;
+  const supp = supplementOf(item);
   return (
     <li class={'card entry' + (withdrawn ? ' is-withdrawn' : '')} data-seq={item.seq}>
       <div class="entry-head">

@@ -1,6 +1,7 @@
 //! Home: the current patrol at a glance, today's tallies, and the big buttons. The primary
 //! action (start / continue patrol) sits lowest, under the thumb.
 
+import { REPORT_KINDS } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { DispatchStrip } from '../components/DispatchStrip';
 import { GpsStatus } from '../components/GpsStatus';
@@ -18,7 +19,7 @@ export function Home() {
   const p = home.open_patrol;
   const today = home.today;
   const violations = Object.values(today.violations).reduce((a, b) => a + b, 0);
-  const reports = ['lost_person', 'traffic_accident', 'assistance', 'incident'].reduce((a, k) => a + (today.entries[k] ?? 0), 0);
+  const reports = REPORT_KINDS.reduce((a, k) => a + (today.entries[k] ?? 0), 0);
   const groupName = (id: string) => ref?.groups.find((g) => g.id === id)?.name ?? id;
 
   return (

@@ -25,6 +25,8 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
   const { d } = p;
   const cw = d.current_window;
   const windowMin = cw ? Math.round((cw.end_ms - cw.start_ms) / 60_000) : 0;
+  // Rust sends fractional minutes: whole minutes for people.
+  const heldMin = cw ? Math.floor(cw.minutes_on_post) : 0;
   const cur = cw ? d.windows.find((w) => w.start_ms === cw.start_ms) : undefined;
   return (
     <li class={'card post' + (d.on_post ? ' is-on' : '')} data-post={d.post_id}>
@@ -44,9 +46,9 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
       {cw && cur ? (
         <div class="post-window">
           <p>
-            {t('posts.window', cur.window)} · {t('posts.minutes', { n: cw.minutes_on_post })}
+            {t('posts.window', cur.window)} · {t('posts.minutes', { n: heldMin })}
           </p>
-          <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={windowMin} aria-valuenow={cw.minutes_on_post}>
+          <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={windowMin} aria-valuenow={heldMin}>
             <div class="progress-bar" style={{ width: `${pct(cw.minutes_on_post / Math.max(1, windowMin))}%` }} />
           </div>
         </div>

@@ -4,13 +4,35 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, toApiError } from '../api';
-import type { Receipt, SyncPhase, SyncProgress } from '../api/types';
+import type { Quarantined, Receipt, SyncPhase, SyncProgress } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { ErrorBanner } from '../components/Field';
-import { fmtDateTime, fmtSeq, t, tError, tk } from '../i18n';
+import { fmtDateTime, t, tError, tk } from '../i18n';
+import { quarantineText } from '../lib/quarantine';
 import { refreshHome, refreshReference, toast, useApp } from '../state/store';
 
 const PHASES: SyncPhase[] = ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done'];
+
+/** One entry HQ keeps out of its figures: why, in the officer's language; HQ's own English
+ * words only inside the collapsed technical fold. */
+function QuarantineItem(p: { q: Quarantined }) {
+  const x = quarantineText(p.q);
+  return (
+    <li class="quarantine-item" data-seq={p.q.seq}>
+      <p class="quarantine-title">
+        <strong>{x.title}</strong>
+      </p>
+      <p>{x.what}</p>
+      {x.rule ? <p class="quarantine-rule">{x.rule}</p> : null}
+      <details class="tech-details">
+        <summary>{t('quarantine.details')}</summary>
+        <p class="tech-text mono" lang="en">
+          {x.detail}
+        </p>
+      </details>
+    </li>
+  );
+}
 
 function ReceiptCard(p: { r: Receipt }) {
   const r = p.r;
@@ -42,16 +64,14 @@ function ReceiptCard(p: { r: Receipt }) {
         </div>
       ) : null}
       {r.quarantined.length > 0 ? (
-        <div class="quarantine">
+        <div class="quarantine" data-testid="quarantine">
           <h3 class="field-label">
             {t('sync.quarantined')} ({r.quarantined.length})
           </h3>
+          <p class="small">{t('quarantine.help')}</p>
           <ul class="quarantine-list">
             {r.quarantined.map((q) => (
-              <li key={q.seq}>
-                <strong>{t('sync.quarantined_item', { seq: fmtSeq(q.seq), code: q.code })}</strong>
-                <p>{q.reason}</p>
-              </li>
+              <QuarantineItem key={q.seq} q={q} />
             ))}
           </ul>
         </div>
@@ -94,7 +114,7 @@ export function Sync() {
   };
 
   const te = err ? tError(err) : null;
-  const phaseIdx = progress ? PHASES.indexOf(progress.phase) : -1;
+  const phaseIdx = progress ? (PHASES as readonly string[]).indexOf(progress.phase) : -1;
   const frac = progress && progress.total > 0 ? progress.sent / progress.total : progress?.phase === 'done' ? 1 : 0;
   return (
     <>

@@ -2,6 +2,7 @@
 
 import type { Dispatch, HistoryItem, Reference } from '../api/types';
 import { t, tk } from '../i18n';
+import { standingRecord } from '../lib/record';
 
 type Body = Record<string, any>;
 
@@ -80,7 +81,5 @@ export function summarize(kind: string, b: Body | null | undefined, ref: Referen
 
 /** The body as it stands: the newest correction's, else the original. */
 export function standingOf(item: HistoryItem, all: HistoryItem[]): Body {
-  const last = Math.max(0, ...item.corrected_by);
-  const corr = last ? all.find((i) => i.seq === last)?.record?.correction : null;
-  return (corr?.body ?? item.record) as Body;
+  return standingRecord(item, all);
 }

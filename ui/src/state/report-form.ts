@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
 import type { Draft, ReportBody, ReportKind } from '../api/types';
 import { t, tError, tField, tIssue } from '../i18n';
+import { standingRecord, type JsonObject } from '../lib/record';
 import type { Issue } from '../lib/validate';
 import { navigate, type Route } from '../router';
 import { getState, toast } from './store';
@@ -32,13 +33,10 @@ export function newDraftId(kind: string): string {
 }
 
 /** The record as it stands now: the newest correction of `seq`, else the original. */
-export async function standingBody(seq: number): Promise<{ kind: string; body: Record<string, unknown> } | null> {
+export async function standingBody(seq: number): Promise<{ kind: string; body: JsonObject } | null> {
   const items = await api().history(1000);
   const item = items.find((i) => i.seq === seq);
-  if (!item) return null;
-  const last = Math.max(0, ...item.corrected_by);
-  const corr = last ? items.find((i) => i.seq === last)?.record?.correction : null;
-  return { kind: item.kind, body: (corr?.body ?? item.record) as Record<string, unknown> };
+  return item ? { kind: item.kind, body: standingRecord(item, items) } : null;
 }
 
 export function useReportForm<F extends object>(spec: FormSpec<F>, route: Route) {
