@@ -38,6 +38,18 @@ fn shift(n: usize) -> Vec<PositionFix> {
         .collect()
 }
 
+/// p50 / p99 / max of timings in ms.
+fn spread(ms: &mut [f64]) -> String {
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    )
+}
+
 fn main() {
     // cargo bench passes `--bench`; ignore arguments.
     let fixes = shift(43_200);
@@ -98,15 +110,38 @@ fn main() {
         )
         .unwrap();
     let n = 2_000;
+    let mut each = Vec::with_capacity(n);
     let t = Instant::now();
     for f in &fixes[..n] {
+        let one = Instant::now();
         store.record_fix(*f).unwrap();
+        each.push(one.elapsed().as_secs_f64() * 1e3);
     }
     let secs = t.elapsed().as_secs_f64();
     println!("record_fix one at a time (durable buffer, sealing every 30 s):");
     println!(
-        "  {:.0} fixes/s ({n} fixes in {secs:.2} s; the phone needs 1/s)",
-        n as f64 / secs
+        "  {:.0} fixes/s ({n} fixes in {secs:.2} s; the phone needs 1/s); {}",
+        n as f64 / secs,
+        spread(&mut each)
+    );
+
+    // A report as the officer saves it: validated, hashed, committed with its outbox row.
+    let mut each = Vec::with_capacity(500);
+    for i in 0..500 {
+        let r = Record::LostPerson(LostPersonReport {
+            description: format!("走失老人，穿蓝色外套，第{i}起"),
+            ..serde_json::from_value(serde_json::json!({
+                "description": "", "outcome": "handed-to-station"
+            }))
+            .unwrap()
+        });
+        let one = Instant::now();
+        store.append(&r, Capture::default()).unwrap();
+        each.push(one.elapsed().as_secs_f64() * 1e3);
+    }
+    println!(
+        "a report commit (lost person, synchronous=FULL): {}",
+        spread(&mut each)
     );
 
     let verify = Instant::now();
