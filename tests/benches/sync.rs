@@ -159,7 +159,16 @@ fn main() {
         let t0 = chrono::Utc::now().timestamp_millis() - 12 * 3600 * 1000;
         let per_fix = |b: u64| b as f64 / FIXES as f64;
 
-        let phone = records(&shift(t0, Noise::Phone));
+        let phone_fixes = shift(t0, Noise::Phone);
+        let phone = records(&phone_fixes);
+        // The same shift for the PouchDB comparison (`scripts/bench` reads it): the fixes at
+        // the stored precision and the reports, as JSON.
+        if let Some(path) = std::env::var_os("PATROL_BENCH_SHIFT_OUT") {
+            let fixes: Vec<PositionFix> = phone_fixes.iter().map(|f| f.quantized()).collect();
+            let reports: Vec<&Record> = phone.iter().filter(|r| matches!(r, Record::Violation(_))).collect();
+            let doc = serde_json::json!({"fixes": fixes, "reports": reports});
+            std::fs::write(path, serde_json::to_vec(&doc).unwrap()).unwrap();
+        }
         let (secs, gz_wire, entries) = sync_shift(&hq, &proxy, &phone, true).await;
         let (plain_secs, plain_wire, _) = sync_shift(&hq, &proxy, &phone, false).await;
         let reports = phone.iter().filter(|r| matches!(r, Record::Violation(_))).count();
