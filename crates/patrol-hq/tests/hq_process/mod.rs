@@ -1,0 +1,186 @@
+//! The `patrol-hq` binary as a child process on a free loopback port, and a device's side of
+//! the protocol spoken over plain HTTP/1.1: a sealed chain, enrolment with a code from the
+//! command line, uploads from HQ's head. Shared by the tests that kill HQ or run two of it.
+#![allow(dead_code)]
+
+use patrol_model::v1::{self, Head};
+use patrol_model::{
+    DeviceId, Entry, EntryId, Hash, Record, UnsealedEntry, ViolationTally, ViolationType,
+};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const HQ: &str = env!("CARGO_BIN_EXE_patrol-hq");
+
+/// The device's side: a chain of violation tallies, sealed as a device seals them.
+pub fn chain(device: DeviceId, n: u64, now_ms: i64) -> Vec<Entry> {
+    let mut prev = Hash::GENESIS;
+    (1..=n)
+        .map(|seq| {
+            let r = Record::Violation(ViolationTally {
+                note: Some(format!("第{seq}起")),
+                ..ViolationTally::new(ViolationType::ALL[seq as usize % ViolationType::ALL.len()])
+            });
+            let e = UnsealedEntry {
+                device_id: device,
+                seq,
+                id: EntryId::new(),
+                kind: r.kind(),
+                wall_ms: now_ms + seq as i64,
+                mono_ms: seq as i64,
+                gnss_ms: None,
+                cell: None,
+                payload: r.encode_payload(),
+                prev_hash: prev,
+            }
+            .seal()
+            .expect("entries encode");
+            prev = e.hash;
+            e
+        })
+        .collect()
+}
+
+/// One HTTP/1.1 request over a fresh connection; `None` when HQ is not there (killed).
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    let body = body.unwrap_or("");
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n{auth}\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.split(' ').nth(1)?.parse().ok()?;
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+pub struct Hq {
+    pub args: Vec<String>,
+    pub addr: SocketAddr,
+    pub child: Option<Child>,
+}
+
+impl Hq {
+    pub fn new(store: &[&str]) -> Hq {
+        let addr = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        Hq {
+            args: store.iter().map(|s| (*s).to_owned()).collect(),
+            addr,
+            child: None,
+        }
+    }
+
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(HQ)
+            .args(&self.args)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "patrol-hq {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn start(&mut self) {
+        let child = Command::new(HQ)
+            .args(&self.args)
+            .args(["serve", "--listen", &self.addr.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let t0 = Instant::now();
+        while request(self.addr, "GET", "/healthz", None, None).is_none() {
+            assert!(t0.elapsed() < Duration::from_secs(30), "HQ did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill(); // SIGKILL on Unix
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Hq {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Enrol a device with a code from the command line; its bearer token.
+pub fn enrol(hq: &Hq, device: DeviceId) -> String {
+    let code = hq.cli(&["device", "add", "--name", "G07 巡逻组"]);
+    let body = serde_json::json!({"code": code.trim(), "device_id": device}).to_string();
+    let (status, answer) = request(hq.addr, "POST", "/api/v1/enroll", None, Some(&body)).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let e: v1::EnrollResponse = serde_json::from_str(&answer).unwrap();
+    v1::device_token(device, &e.secret)
+}
+
+/// Upload from HQ's head in batches until HQ is gone or holds everything. Returns the highest
+/// head HQ confirmed with a 200.
+pub fn upload(hq: &Hq, token: &str, entries: &[Entry], batch: usize) -> u64 {
+    let device = entries[0].device_id;
+    let mut confirmed = 0;
+    loop {
+        let Some((200, head)) = request(
+            hq.addr,
+            "GET",
+            &format!("/api/v1/devices/{device}/head"),
+            Some(token),
+            None,
+        ) else {
+            return confirmed;
+        };
+        let head: Head = serde_json::from_str(&head).unwrap();
+        confirmed = confirmed.max(head.seq);
+        let from = head.seq as usize;
+        if from >= entries.len() {
+            return confirmed;
+        }
+        let body = serde_json::to_string(&v1::UploadRequest {
+            device_now_ms: entries[0].wall_ms,
+            entries: entries[from..(from + batch).min(entries.len())].to_vec(),
+        })
+        .unwrap();
+        match request(
+            hq.addr,
+            "POST",
+            &format!("/api/v1/devices/{device}/entries"),
+            Some(token),
+            Some(&body),
+        ) {
+            Some((200, answer)) => {
+                let r: v1::UploadResponse = serde_json::from_str(&answer).unwrap();
+                assert!(r.rejected.is_empty() && r.conflicts.is_empty(), "{answer}");
+                confirmed = confirmed.max(r.head.seq);
+            }
+            Some((status, answer)) => assert!(status >= 500, "{status}: {answer}"),
+            None => return confirmed,
+        }
+    }
+}
