@@ -7,8 +7,7 @@
 //! distance is measured through: a fix worse than the gate stays in the ledger and in exports.
 
 use crate::plane::LocalPlane;
-use crate::point;
-use geo::{Distance, Geodesic, LineString, SimplifyIdx};
+use geo::{LineString, SimplifyIdx};
 use patrol_model::{LatLon, PositionFix};
 use std::cmp::Ordering;
 
@@ -20,7 +19,7 @@ use std::cmp::Ordering;
 pub fn length_m(fixes: &[PositionFix]) -> f64 {
     fixes
         .windows(2)
-        .map(|w| Geodesic.distance(point(lat_lon(&w[0])), point(lat_lon(&w[1]))))
+        .map(|w| crate::distance_m(lat_lon(&w[0]), lat_lon(&w[1])))
         .sum()
 }
 
@@ -65,7 +64,7 @@ pub fn patrolled_m_across(fixes: &[PositionFix], gate_m: f64, gaps: &[(i64, i64)
     let total: f64 = kept
         .windows(2)
         .filter(|w| !spans_a_gap(&w[0], &w[1], gaps))
-        .map(|w| Geodesic.distance(point(lat_lon(&w[0])), point(lat_lon(&w[1]))))
+        .map(|w| crate::distance_m(lat_lon(&w[0]), lat_lon(&w[1])))
         .sum();
     // `+ 0.0` turns an empty sum's -0.0 into 0.0, which would print as `-0` in JSON.
     total.max(0.0) + 0.0
