@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_dispatch.sql",
         include_str!("../../migrations/postgres/0007_dispatch.sql"),
     ),
+    (
+        8,
+        "0008_rollups_tangent_plane.sql",
+        include_str!("../../migrations/postgres/0008_rollups_tangent_plane.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.

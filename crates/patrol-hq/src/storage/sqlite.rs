@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_dispatch.sql",
         include_str!("../../migrations/sqlite/0007_dispatch.sql"),
     ),
+    (
+        8,
+        "0008_rollups_tangent_plane.sql",
+        include_str!("../../migrations/sqlite/0008_rollups_tangent_plane.sql"),
+    ),
 ];
 
 /// HQ's storage in one SQLite file.
