@@ -46,6 +46,23 @@ impl Device {
         )
     }
 
+    /// GET one of this device's own resources (`head`, `receipt`) and read it as `T`.
+    async fn get<T: serde::de::DeserializeOwned>(&self, hq: &Hq, resource: &str) -> T {
+        http()
+            .get(format!(
+                "{}/api/v1/devices/{}/{resource}",
+                hq.url(),
+                self.store.device_id()
+            ))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     async fn upload(&self, hq: &Hq, entries: &[Entry]) -> reqwest::Response {
         http()
             .post(self.entries_url(hq))
@@ -364,15 +381,7 @@ async fn bad_input_is_refused_clearly_and_nothing_is_half_stored() {
         serde_json::to_value(&r.quarantined[0].invalid).unwrap(),
         rule
     );
-    let receipt: Value = http()
-        .get(format!("{}/api/v1/devices/{dev}/receipt", hq.url()))
-        .bearer_auth(&d.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt: Value = d.get(&hq, "receipt").await;
     assert_eq!(receipt["quarantined"][0]["invalid"], rule, "{receipt}");
 
     // A tampered entry cannot be chained: rejected, head stays below it.
@@ -777,18 +786,6 @@ async fn gzipd_uploads_are_read_and_bombs_and_unknown_encodings_refused() {
     // Bytes that are not gzip under a gzip label: a clear 400, nothing stored.
     let r = post(b"not gzip at all".to_vec(), "gzip").await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let head: v1::Head = http()
-        .get(format!(
-            "{}/api/v1/devices/{}/head",
-            hq.url(),
-            d.store.device_id()
-        ))
-        .bearer_auth(&d.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let head: v1::Head = d.get(&hq, "head").await;
     assert_eq!(head.seq, 3, "nothing more was stored");
 }
