@@ -1395,7 +1395,8 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
     (
         "0007_dispatch.sql",
         "5f8a3f313455b882ca57a171368562744847a317f2d24712e246bccf30578343",
-    ),    (
+    ),
+    (
         "0008_rollups_tangent_plane.sql",
         "9ece4c361a2e0292ce05804c54ed99a1ded8e8e90aaf29b56a4c380e90716a8b",
     ),
@@ -1428,7 +1429,8 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0007_dispatch.sql",
         "2adf8b4d060908d2ece9ea506d862e2963b6e42a712d937591303ea57eae25b5",
-    ),    (
+    ),
+    (
         "0008_rollups_tangent_plane.sql",
         "9ece4c361a2e0292ce05804c54ed99a1ded8e8e90aaf29b56a4c380e90716a8b",
     ),
