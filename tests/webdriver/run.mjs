@@ -11,11 +11,12 @@
 // WebKitGTK's `webkitgtk:browserOptions: {binary, args}`, set TAURI_WEBVIEW_AUTOMATION=true (without
 // it the app's webview refuses automation) and proxy HTTP; this file does those itself.
 //
-// Steps: enrol (type HQ URL + code), start a patrol, tap two violations, file a lost-person
-// report, sync; check through HQ's operator API that HQ holds them; HQ sends a dispatch while
-// the app is open, the full-screen card shows (through the live inbox), the officer accepts and
-// arrives, and HQ's board has the unit on scene with the officer's times; quit, start the app
-// again and check the history still lists them. Screenshots of each screen go to artifacts/e2e/.
+// Steps: enrol (type HQ URL + code), start a patrol (group, mode, one officer typed: the app
+// refuses a patrol with nobody on it), tap two violations, file a lost-person report, sync;
+// check through HQ's operator API that HQ holds them; HQ sends a dispatch while the app is open,
+// the full-screen card shows (through the live inbox), the officer accepts and arrives, and
+// HQ's board has the unit on scene with the officer's times; quit, start the app again and
+// check the history still lists them. Screenshots of each screen go to artifacts/e2e/.
 // Elements are found by `data-testid` first (see SELECTORS.md), then by the UI's current
 // ids/classes, so the test survives while the UI adds test ids.
 
@@ -280,6 +281,8 @@ const S = {
   startPatrol: T('home-start-patrol', '.home-actions > .btn-primary'),
   group: T('start-group', 'select#group'),
   mode: (m) => T(`start-mode-${m}`, `#mode [data-value="${m}"]`),
+  // start_patrol refuses an empty crew: the officer box (a name typed there counts without 添加).
+  officer: T('start-officer', 'input#officers'),
   startSubmit: T('start-submit', 'form button[type="submit"]'),
   violation: (v) => T(`violation-${v}`, `button[data-violation="${v}"]`),
   count: (v) => [`[data-testid="count-${v}"]`],
@@ -354,10 +357,11 @@ async function main() {
     must('enrolled with HQ', true);
     await s.shot('02-home');
 
-    // Start a foot patrol of group G07.
+    // Start a foot patrol of group G07 with one officer (Rust refuses a patrol with nobody on it).
     await s.click(S.startPatrol, 'start patrol');
     await s.select(S.group, 'G07', 'the group list');
     await s.click(S.mode('foot'), 'the foot mode');
+    await s.type(S.officer, '张伟', 'the officer field');
     await s.shot('03-start-patrol');
     await s.click(S.startSubmit, 'the start button');
     await s.find(S.violation('no-helmet'), 'the live patrol screen');

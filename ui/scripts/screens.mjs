@@ -4,7 +4,9 @@
 // other main screens, asserts visible text, layout (no horizontal overflow, touch targets),
 // CSP and "no network", and saves PNGs at 360×780 and 1024×768 to ../artifacts/screens/.
 // Then a dispatch (派警) walk at 360×640: HQ's order on the full-screen card, refusals, the
-// strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`).
+// strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`); and,
+// at that phone size, the live patrol's eight violation buttons all on the first screen in
+// zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -41,6 +43,26 @@ async function check(name, fn) {
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
+
+/**
+ * Latin words left in zh-CN text once ids (G07, P01, WL-02-03, #12), plates (湘JA1234) and
+ * units (KB, MB, km, m) are taken out: there should be none.
+ */
+function latinWords(text) {
+  return (text ?? '')
+    .replace(/湘[A-Z][A-Z0-9·]{4,7}/g, ' ')
+    .replace(/#?\b[A-Z]{1,3}(?:-\d+)+\b|#?\b[A-Z]{1,2}\d+\b|#\d+/g, ' ')
+    .replace(/\b(?:KB|MB|B|km|m)\b/g, ' ')
+    .match(/[A-Za-z]{2,}/g) ?? [];
+}
+
+/** The text an element shows with its folds closed (a <details> body is not shown). */
+const shownText = (locator) =>
+  locator.evaluate((el) => {
+    const c = el.cloneNode(true);
+    c.querySelectorAll('details > :not(summary), svg').forEach((x) => x.remove());
+    return c.textContent ?? '';
+  });
 
 /** The page helpers every walk uses: screenshots, waiting for text, taps, routes, layout checks. */
 function helpers(page, vpName) {
@@ -130,9 +152,22 @@ async function walk(browser, base, vp) {
     await shot('home');
   });
 
-  await check(`${vp.name} start patrol: group, officers, volunteers, plate`, async () => {
+  await check(`${vp.name} start patrol: no officer is refused inline, in the form's words, before sending`, async () => {
     await tap('开始巡逻');
     await see('群防力量');
+    assert((await page.getByTestId('start-same-as-last').count()) === 0, 'a new device has no last shift to offer');
+    await page.selectOption('#group', 'G07');
+    await page.locator('button[type=submit]').click();
+    const err = page.locator('[data-field="officers"] .field-error');
+    await err.waitFor();
+    assert((await err.textContent()).includes('至少填写一名参巡民警'), `officers error says: ${await err.textContent()}`);
+    assert((await page.locator('[data-field="officers"] .field-label').textContent()).includes('参巡民警'), 'the label is not 参巡民警');
+    assert((await page.evaluate(() => location.hash)) === '#/patrol/start', 'the start was sent without an officer');
+    await layout('start-patrol-no-officer');
+    await shot('start-patrol-no-officer');
+  });
+
+  await check(`${vp.name} start patrol: group, officers, volunteers, plate`, async () => {
     await page.selectOption('#group', 'G07');
     assert((await page.locator('#mode [aria-checked=true]').textContent()).includes('铁骑'), 'group G07 should preselect motorcycle');
     for (const name of ['张伟', '李强']) {
@@ -248,6 +283,16 @@ async function walk(browser, base, vp) {
   await check(`${vp.name} post duty: arrive (who holds the post), on post, marked manual`, async () => {
     await go('#/posts');
     await see('驻点执勤');
+    // On patrol each post says how far it is; a duty window never breaks inside "06:00–09:00".
+    const p01 = page.locator('.post[data-post="P01"]');
+    await p01.getByTestId('post-distance').waitFor();
+    assert(/距您 \d+(\.\d+)? (米|公里)/.test(await p01.getByTestId('post-distance').textContent()), `P01 distance: ${await p01.getByTestId('post-distance').textContent()}`);
+    const split = await page.locator('.duty-window, .post-window .nowrap').evaluateAll((els) =>
+      els.filter((el) => new Set([...el.getClientRects()].map((r) => Math.round(r.top))).size > 1).map((el) => el.textContent),
+    );
+    assert(split.length === 0, `duty windows broken across lines: ${split.join(' | ')}`);
+    const postLatin = latinWords(await shownText(page.locator('.posts-screen')));
+    assert(postLatin.length === 0, `Latin on the zh-CN post duty screen: ${postLatin.join(' ')}`);
     // On patrol the list puts the nearest posts first: check in at P01 by its id.
     await page.locator('.post[data-post="P01"]').getByRole('button', { name: '到岗' }).click();
     await see('在岗民警');
@@ -323,13 +368,30 @@ async function walk(browser, base, vp) {
     await shot('post-duty-confirmed');
   });
 
-  await check(`${vp.name} sync: progress and receipt`, async () => {
+  await check(`${vp.name} sync: what waits on this device, by kind, photos with their size (offline-readable)`, async () => {
     await page.getByTestId('unsynced-badge').click();
+    await see('立即同步');
+    const queue = page.getByTestId('sync-queue');
+    await queue.waitFor();
+    const text = await shownText(queue);
+    for (const re of [/交通违法 \d+ 条/, /走失人员 1 条/, /巡逻开始 1 条/, /最早 (刚刚|\d+ 秒前|\d+ 分钟前)/, /照片 2 张/, /\d+(\.\d)? KB/, /上次尝试/, /尚无/]) {
+      assert(re.test(text), `the queue lacks ${re}: ${text}`);
+    }
+    assert(latinWords(text).length === 0, `Latin on the zh-CN queue: ${latinWords(text).join(' ')}`);
+    await layout('sync-queue');
+    await shot('sync-queue');
+  });
+
+  await check(`${vp.name} sync: progress and receipt`, async () => {
     await see('立即同步');
     await layout('sync');
     await page.getByTestId('sync-now').click();
     await see('指挥中心已收到 #1–#', 8000);
     await see('同步完成');
+    // The queue is read again after the sync: nothing waits, the last success is just now.
+    const queue = page.getByTestId('sync-queue');
+    await page.waitForFunction(() => document.querySelector('[data-testid="sync-queue"]')?.textContent?.includes('本机记录已全部送达指挥中心'));
+    assert((await queue.getByTestId('queue-last-ok').textContent()).includes('刚刚'), `last success: ${await queue.getByTestId('queue-last-ok').textContent()}`);
     await shot('sync');
   });
 
@@ -360,6 +422,33 @@ async function walk(browser, base, vp) {
     await layout('sync-quarantine');
     await shot('sync-quarantine');
     await summary.click();
+  });
+
+  await check(`${vp.name} home: what needs the officer is above the fold, one tap to where it is dealt with`, async () => {
+    await go('#/');
+    const rows = page.getByTestId('home-warnings');
+    await rows.waitFor();
+    const quarantined = rows.locator('[data-warning="quarantined"]');
+    const drafts = rows.locator('[data-warning="drafts"]');
+    assert((await quarantined.textContent()).includes('条记录待核查'), `quarantine row: ${await quarantined.textContent()}`);
+    assert((await drafts.textContent()).includes('份草稿未完成'), `drafts row: ${await drafts.textContent()}`);
+    const fold = await page.locator('.home-actions').evaluate((el) => el.getBoundingClientRect().top);
+    for (const row of [quarantined, drafts]) {
+      const b = await row.boundingBox();
+      assert(b && b.y >= 0 && b.y + b.height <= fold, `a warning is below the fold (${b && Math.round(b.y + b.height)} > ${Math.round(fold)})`);
+    }
+    const badge = (await page.getByTestId('unsynced-badge').textContent()) ?? '';
+    assert(badge.includes('待核查') && !badge.includes('已全部同步'), `badge says: ${badge}`);
+    const latin = latinWords(await shownText(rows));
+    assert(latin.length === 0, `Latin on the zh-CN warnings: ${latin.join(' ')}`);
+    await layout('home-warnings');
+    await shot('home-warnings');
+    await quarantined.click();
+    await page.waitForFunction(() => location.hash === '#/sync');
+    await page.getByTestId('sync-queue').waitFor();
+    await go('#/');
+    await rows.locator('[data-warning="drafts"]').click();
+    await page.waitForFunction(() => location.hash === '#/report');
   });
 
   await check(`${vp.name} history: newest first, sync badges, corrected-by`, async () => {
@@ -432,6 +521,28 @@ async function walk(browser, base, vp) {
     await see('当前没有进行中的巡逻');
   });
 
+  await check(`${vp.name} start again: 与上次相同 fills the whole form in one tap (three taps from Home)`, async () => {
+    await page.getByTestId('home-start-patrol').click();
+    const same = page.getByTestId('start-same-as-last');
+    await same.waitFor();
+    const summary = await same.textContent();
+    for (const x of ['与上次相同', '第7巡逻组 (G07)', '张伟、李强', '群防 3 人', '湘JA1234']) assert(summary.includes(x), `the button lacks "${x}": ${summary}`);
+    assert(latinWords(summary).length === 0, `Latin on the zh-CN button: ${latinWords(summary).join(' ')}`);
+    await same.click();
+    await see('已按上次填好');
+    assert((await page.locator('#group').inputValue()) === 'G07', 'group not filled');
+    assert((await page.locator('#mode [aria-checked=true]').textContent()).includes('铁骑'), 'mode not filled');
+    const names = await page.locator('.officer-list .officer span').allTextContents();
+    assert(names.join() === '张伟,李强', `officers filled: ${names.join()}`);
+    await see('共 3 人');
+    assert((await page.locator('#vehicle_plate').inputValue()) === '湘JA1234', `plate: ${await page.locator('#vehicle_plate').inputValue()}`);
+    assert((await same.getAttribute('aria-pressed')) === 'true', 'the button does not show the form as filled');
+    await layout('start-patrol-same');
+    await shot('start-patrol-same');
+    await page.getByTestId('start-submit').click();
+    await see('巡逻中');
+  });
+
   await check(`${vp.name} no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
@@ -483,6 +594,27 @@ async function cardLayout(page, screen) {
   const out = r.actions.filter((a) => !a.inside).map((a) => a.text);
   assert(out.length === 0, `${screen}: buttons outside the viewport: ${out.join(', ')}`);
   return r;
+}
+
+/**
+ * The live patrol on a phone: all eight violation buttons wholly inside the viewport, without
+ * scrolling, and none under the pinned stop bar.
+ */
+async function liveFits(page, screen) {
+  const r = await page.evaluate(() => {
+    const vh = window.innerHeight;
+    const vw = window.innerWidth;
+    const stop = document.querySelector('.live-stop')?.getBoundingClientRect().top ?? vh;
+    const buttons = [...document.querySelectorAll('.vbtn')].map((el) => {
+      const b = el.getBoundingClientRect();
+      return { v: el.dataset.violation, top: b.top, bottom: b.bottom, inside: b.top >= 0 && b.left >= 0 && b.right <= vw + 0.5 && b.bottom <= Math.min(vh, stop) + 0.5 };
+    });
+    return { scrollY: window.scrollY, buttons };
+  });
+  assert(r.scrollY === 0, `${screen}: the page is scrolled (${r.scrollY}px)`);
+  assert(r.buttons.length === 8, `${screen}: ${r.buttons.length} violation buttons`);
+  const out = r.buttons.filter((b) => !b.inside).map((b) => `${b.v} ${Math.round(b.top)}–${Math.round(b.bottom)}`);
+  assert(out.length === 0, `${screen}: violation buttons not on the first screen: ${out.join(', ')}`);
 }
 
 /** The card's text without the map (whose grid labels are cell ids). */
@@ -720,6 +852,68 @@ async function dispatchWalk(browser, base) {
     await see('巡逻进行中');
     await page.clock.runFor('00:16');
     assert((await card.count()) === 0, 'an acknowledged withdrawal came back after a restart');
+  });
+
+  await check(`live ${vp.name}: all eight violation buttons on the first screen (zh-CN, en); a long saved line is cut, the slot keeps its height`, async () => {
+    await go('#/patrol/live');
+    await page.locator('.vbtn').first().waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await liveFits(page, 'live-360x640 zh-CN');
+    await layout('live-patrol-360x640');
+    await shot('live-patrol');
+    await go('#/settings');
+    await page.locator('#language [data-value="en"]').click();
+    await page.locator('h1', { hasText: 'Settings' }).waitFor();
+    await go('#/patrol/live');
+    await see('Illegal passenger');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const slot = page.getByTestId('last-saved');
+    const before = (await slot.boundingBox())?.height ?? 0;
+    await liveFits(page, 'live-360x640 en');
+    await page.locator('[data-violation="illegal-passenger"]').click();
+    await see('Saved · Illegal passenger');
+    const after = (await slot.boundingBox())?.height ?? 0;
+    assert(Math.abs(after - before) < 0.5, `the saved slot changed height: ${before} → ${after}`);
+    const line = await slot.locator('.last-text').evaluate((el) => ({
+      cut: el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1,
+      ellipsis: getComputedStyle(el).textOverflow,
+      inside: el.getBoundingClientRect().bottom <= el.parentElement.getBoundingClientRect().bottom + 0.5,
+    }));
+    assert(line.ellipsis === 'ellipsis' && line.inside, `the saved line is not cut with an ellipsis inside its slot: ${JSON.stringify(line)}`);
+    const buttons = await slot.locator('button').evaluateAll((els) => els.map((b) => b.getBoundingClientRect().width));
+    assert(buttons.length === 2 && buttons.every((w) => w >= 56), `the slot's buttons collapsed: ${buttons.join(', ')}`);
+    await liveFits(page, 'live-360x640 en, saved');
+    await layout('live-patrol-360x640-en');
+    await shot('live-patrol-en');
+    await go('#/settings');
+    await page.locator('#language [data-value="zh-CN"]').click();
+    await page.locator('h1', { hasText: '设置' }).waitFor();
+  });
+
+  await check(`sync ${vp.name}: offline, the queue still reads; a failed attempt says why in Chinese (HQ's words in the fold); Home warns`, async () => {
+    await page.goto(`${base}/?fake-speed=25&fake-offline#/sync`);
+    const queue = page.getByTestId('sync-queue');
+    await queue.waitFor();
+    assert(/派警处置 \d+ 条/.test(await queue.textContent()), `the queue lacks the dispatch steps: ${await queue.textContent()}`);
+    await page.getByTestId('sync-now').click();
+    const error = page.getByTestId('sync-error');
+    await error.waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="queue-error"]')?.textContent?.includes('无法连接指挥中心'));
+    const front = await queue.getByTestId('queue-front').textContent();
+    assert(/#\d+ 已 1 次未送达/.test(front), `front of the queue: ${front}`);
+    assert((await queue.getByTestId('queue-last-attempt').textContent()).includes('刚刚'), 'last attempt is not just now');
+    assert((await queue.getByTestId('queue-last-ok').textContent()).includes('尚无'), 'a success that never was');
+    for (const [name, el] of [['error banner', error], ['queue', queue]]) {
+      const latin = latinWords(await shownText(el));
+      assert(latin.length === 0, `Latin on the zh-CN ${name}: ${latin.join(' ')}`);
+    }
+    const fold = queue.locator('details');
+    await fold.locator('summary').click();
+    assert((await fold.locator('.tech-text').textContent()).includes('could not reach'), "the fold lacks Rust's words");
+    const badge = (await page.getByTestId('unsynced-badge').textContent()) ?? '';
+    assert(badge.includes('条待同步'), `badge says: ${badge}`);
+    await layout('sync-offline');
+    await shot('sync-offline');
   });
 
   await check(`dispatch ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {

@@ -43,6 +43,8 @@ export type FakeOptions = {
   /** The fake HQ quarantines the entries of these kinds whose description is over 10
    * characters, naming the field and the rule (`?fake-quarantine=assistance,incident`). */
   quarantineKinds?: readonly string[] | null;
+  /** The fake HQ cannot be reached: every sync fails with `network` (`?fake-offline`). */
+  offline?: boolean;
 };
 
 export type FakeTransport = Transport & {
@@ -100,7 +102,7 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
   const ctx: FakeCtx = {
     s,
     now,
-    online: true,
+    online: !opts.offline,
     latency,
     quarantine: null,
     stuck: null,
@@ -256,7 +258,8 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
  * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post,
  * `?fake-dispatch=robbery:1:P02` for HQ to send an order (kind, tier 1/3/5, a post to go to;
  * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one,
- * `?fake-quarantine=assistance` for HQ to quarantine such entries with a long description. */
+ * `?fake-quarantine=assistance` for HQ to quarantine such entries with a long description,
+ * `?fake-offline` for HQ to be out of reach (every sync fails with `network`). */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -271,5 +274,6 @@ export function fakeOptionsFromUrl(): FakeOptions {
     dispatchOnStart: q.has('fake-dispatch') ? parseSendSpec(q.get('fake-dispatch') ?? '') : null,
     withdrawOnStart: q.has('fake-withdraw') ? q.get('fake-withdraw') || '已改派就近警力' : null,
     quarantineKinds: q.get('fake-quarantine')?.split(',').filter(Boolean) ?? null,
+    offline: q.has('fake-offline'),
   };
 }

@@ -1,14 +1,16 @@
 //! The persistent header on every screen: back, the screen title, and the unsynced-count badge
-//! (tap → sync). The badge is the officer's reassurance that nothing is lost: always visible.
+//! (tap → sync). The badge is the officer's reassurance that nothing is lost: always visible,
+//! and never "all synced" while the ledger, HQ's review or a stuck queue needs the officer.
 
 import { goBack, navigate } from '../router';
-import { useApp } from '../state/store';
+import { stuckOf, useApp } from '../state/store';
 import { t } from '../i18n';
 import { syncBadge } from '../lib/badge';
 
 export function AppHeader(props: { title: string; back?: boolean }) {
   const home = useApp((s) => s.home);
-  const badge = syncBadge(home);
+  const stuck = useApp(stuckOf);
+  const badge = syncBadge(home, stuck);
   const simulated = home !== null && home.position_source !== 'gnss';
   return (
     <header class="appbar">

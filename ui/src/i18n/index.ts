@@ -141,3 +141,39 @@ export function fmtSpan(ms: number): string {
   if (s < 3600) return t('format.min_sec', { m: Math.floor(s / 60), ss: String(s % 60).padStart(2, '0') });
   return t('format.hour_min', { h: Math.floor(s / 3600), m: Math.floor(s / 60) % 60 });
 }
+
+/** A size for people: "512 B", "340 KB", "1.4 MB", "120 MB" (binary units, as phones show them). */
+export function fmtBytes(bytes: number): string {
+  const n = Math.max(0, Math.round(bytes));
+  if (n < 1024) return t('format.bytes', { n });
+  const kb = n / 1024;
+  if (kb < 1000) return t('format.kb', { n: kb < 10 ? trim1(kb) : String(Math.round(kb)) });
+  const mb = n / (1024 * 1024);
+  return t('format.mb', { n: mb < 100 ? trim1(Math.max(mb, 0.1)) : String(Math.round(mb)) });
+}
+
+/** One decimal, without a trailing ".0" (1.0 → "1", 1.44 → "1.4"). */
+function trim1(x: number): string {
+  return (Math.round(x * 10) / 10).toFixed(1).replace(/\.0$/, '');
+}
+
+/**
+ * How far `ms` is from `now`, for people: "刚刚", "2 分钟前", "3 小时前" in the past; "马上",
+ * "约 30 秒后", "约 5 分钟后" ahead (future seconds rounded to 5, since the app's own timers are
+ * not to the second).
+ */
+export function fmtRelative(ms: number, now: number): string {
+  const d = ms - now;
+  const s = Math.abs(d) / 1000;
+  if (d <= 0 || s < 1) {
+    if (s < 10) return t('time.just_now');
+    if (s < 60) return t('time.sec_ago', { n: Math.floor(s) });
+    if (s < 3600) return t('time.min_ago', { n: Math.floor(s / 60) });
+    if (s < 86_400) return t('time.hour_ago', { n: Math.floor(s / 3600) });
+    return t('time.day_ago', { n: Math.floor(s / 86_400) });
+  }
+  if (s < 5) return t('time.any_moment');
+  if (s < 57.5) return t('time.sec_in', { n: Math.round(s / 5) * 5 });
+  if (s < 3600) return t('time.min_in', { n: Math.max(1, Math.round(s / 60)) });
+  return t('time.hour_in', { n: Math.round(s / 3600) });
+}

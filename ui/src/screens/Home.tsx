@@ -8,8 +8,37 @@ import { GpsStatus } from '../components/GpsStatus';
 import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
 import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
 import { navigate } from '../router';
-import { useApp } from '../state/store';
+import { stuckOf, useApp } from '../state/store';
 import { useNow } from '../lib/hooks';
+import { homeWarnings } from '../lib/sync-queue';
+
+/** What needs the officer, most serious first: each a row that opens where it is dealt with. */
+function HomeWarnings() {
+  const home = useApp((s) => s.home);
+  const queue = useApp((s) => s.queue);
+  const stuck = useApp(stuckOf);
+  if (!home) return null;
+  const rows = homeWarnings(home, queue, stuck);
+  if (rows.length === 0) return null;
+  return (
+    <ul class="warn-rows" aria-label={t('home.warnings')} data-testid="home-warnings">
+      {rows.map((w) => (
+        <li key={w.id}>
+          <button
+            type="button"
+            class={`warn-row warn-${w.tone}`}
+            data-warning={w.id}
+            data-testid={w.id === 'quarantined' ? 'quarantine-banner' : `warning-${w.id}`}
+            onClick={() => navigate(w.to)}
+          >
+            <span class="warn-text">{t(w.key, w.params)}</span>
+            <span class="warn-chev" aria-hidden="true" />
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 export function Home() {
   const home = useApp((s) => s.home);
@@ -30,17 +59,7 @@ export function Home() {
         <div class="home-top">
           {/* What needs the officer first: above the fold, before the cards. */}
           <DispatchStrip />
-          {home.quarantined > 0 ? (
-            <button type="button" class="banner banner-warn banner-button" data-testid="quarantine-banner" onClick={() => navigate('/sync')}>
-              {t('home.quarantined', { n: home.quarantined })}
-            </button>
-          ) : null}
-          {!home.city_loaded ? <div class="banner banner-warn">{t('home.no_city')}</div> : null}
-          {home.drafts > 0 ? (
-            <button type="button" class="banner banner-info banner-button" onClick={() => navigate('/report')}>
-              {t('home.drafts', { n: home.drafts })}
-            </button>
-          ) : null}
+          <HomeWarnings />
           <section class={'card patrol-card' + (p ? ' is-live' : '')} aria-live="polite">
             {p ? (
               <>
@@ -109,7 +128,7 @@ export function Home() {
               {t('home.settings')}
             </button>
           </div>
-          <button type="button" class="btn btn-primary" onClick={() => navigate(p ? '/patrol/live' : '/patrol/start')}>
+          <button type="button" class="btn btn-primary" data-testid="home-start-patrol" onClick={() => navigate(p ? '/patrol/live' : '/patrol/start')}>
             {p ? t('home.continue_patrol') : t('home.start_patrol')}
           </button>
         </nav>

@@ -1,5 +1,7 @@
 //! The patrol in progress: elapsed time, distance, grid cell, the route on a map, the one-tap
 //! violation buttons (`ViolationPad`, shared with post duty) and stop, behind a confirmation.
+//! On a phone the eight buttons come first, under the figures, so all of them are on the first
+//! screen without scrolling (360×640 in both languages); the GPS line and the map follow.
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, toApiError } from '../api';
@@ -98,44 +100,71 @@ export function LivePatrol() {
   }
 
   const p = live.patrol;
+  const stats = (
+    <dl class="stats stats-live">
+      <div class="stat">
+        <dt>{t('live.elapsed')}</dt>
+        <dd data-testid="elapsed">{fmtDuration(now - p.started_ms)}</dd>
+      </div>
+      <div class="stat">
+        <dt>{t('live.distance')}</dt>
+        <dd>{fmtDistance(p.distance_m)}</dd>
+      </div>
+      <div class="stat">
+        <dt>{t('live.cell')}</dt>
+        <dd>{p.last_fix ? (p.cell ?? t('live.cell_none')) : '—'}</dd>
+      </div>
+    </dl>
+  );
+  const map = (
+    <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} target={onDispatch?.order.target} targetRadiusM={onDispatch?.order.radius_m} />
+  );
+  // One line: the GPS state, then the patrol's mode and fixes.
+  const gpsLine = (
+    <GpsStatus gps={live.gps}>
+      <span class="gps-extra">
+        {' · '}
+        {tk(`patrol.mode.${p.mode}`)} · {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
+      </span>
+    </GpsStatus>
+  );
+  const stopBar = (
+    <div class="actionbar live-stop">
+      <button type="button" class="btn btn-danger btn-wide" data-testid="live-stop" onClick={() => setConfirmStop(true)}>
+        {t('live.stop')}
+      </button>
+    </div>
+  );
   return (
     <>
       <AppHeader title={t('live.title')} />
-      <main class="screen live">
-        <div class="live-left">
-          <DispatchStrip />
-          <dl class="stats stats-live">
-            <div class="stat">
-              <dt>{t('live.elapsed')}</dt>
-              <dd data-testid="elapsed">{fmtDuration(now - p.started_ms)}</dd>
-            </div>
-            <div class="stat">
-              <dt>{t('live.distance')}</dt>
-              <dd>{fmtDistance(p.distance_m)}</dd>
-            </div>
-            <div class="stat">
-              <dt>{t('live.cell')}</dt>
-              <dd>{p.last_fix ? (p.cell ?? t('live.cell_none')) : '—'}</dd>
-            </div>
-          </dl>
-          <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} target={onDispatch?.order.target} targetRadiusM={onDispatch?.order.radius_m} />
-          {/* One line: the GPS state, then the patrol's mode and fixes (no room to spare above the pad). */}
-          <GpsStatus gps={live.gps}>
-            <span class="gps-extra">
-              {' · '}
-              {tk(`patrol.mode.${p.mode}`)} · {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
-            </span>
-          </GpsStatus>
-        </div>
-        <div class="live-right">
-          <ViolationPad />
-          <div class="actionbar">
-            <button type="button" class="btn btn-danger btn-wide" onClick={() => setConfirmStop(true)}>
-              {t('live.stop')}
-            </button>
+      {wide ? (
+        <main class="screen live">
+          <div class="live-left">
+            <DispatchStrip />
+            {stats}
+            {map}
+            {gpsLine}
           </div>
-        </div>
-      </main>
+          <div class="live-right">
+            <ViolationPad />
+            {stopBar}
+          </div>
+        </main>
+      ) : (
+        // A phone: the eight violation buttons right under the figures, all on the first screen
+        // (360×640 too) with stop pinned below them; the GPS line and the map follow.
+        <main class="screen live live-phone">
+          <DispatchStrip />
+          {stats}
+          <div class="live-pad">
+            <ViolationPad />
+          </div>
+          {gpsLine}
+          {map}
+          {stopBar}
+        </main>
+      )}
       {confirmStop ? (
         <ConfirmDialog
           title={t('live.stop_title')}

@@ -1,9 +1,12 @@
 //! Post duty (驻点执勤): the geofence's suggestion as a banner (one tap confirms), each post with
-//! its on-post state (a manual check-in marked 手动), minutes on post in the current duty window
+//! its on-post state (a manual check-in marked 手动), 本组 when it is in a cell of the running
+//! patrol's group, its distance from the last fresh fix (Rust orders the list: on post,
+//! assigned, nearest), minutes on post in the current duty window
 //! with a progress bar, today's windows, big arrive / leave buttons — arriving opens a sheet
 //! for who holds the post (officers, volunteers by category) — and the one-tap violation
 //! buttons, which need no patrol.
 
+import { Fragment } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { PostDuty as Duty } from '../api/types';
@@ -13,7 +16,7 @@ import { Field } from '../components/Field';
 import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
 import { Stepper } from '../components/Stepper';
 import { ViolationPad } from '../components/ViolationPad';
-import { t, tError, tIssue, type Key } from '../i18n';
+import { fmtDistance, t, tError, tIssue, type Key } from '../i18n';
 import { arriveArgs, crewIssue, newCrew, volunteerTotal, type Crew } from '../lib/crew';
 import { errorToast, refreshHome, toast, useLedger } from '../state/store';
 
@@ -40,13 +43,23 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
               {t('posts.manual')}
             </span>
           ) : null}
+          {d.assigned ? (
+            <span class="state-badge state-ours" data-testid="assigned-badge">
+              {t('posts.assigned')}
+            </span>
+          ) : null}
           <span class={'state-badge ' + (d.on_post ? 'state-on' : 'state-off')}>{d.on_post ? t('posts.on_post') : t('posts.off_post')}</span>
         </span>
       </div>
+      {d.distance_m !== null ? (
+        <p class="post-distance" data-testid="post-distance">
+          {t('posts.distance', { d: fmtDistance(d.distance_m) })}
+        </p>
+      ) : null}
       {cw && cur ? (
         <div class="post-window">
           <p>
-            {t('posts.window', cur.window)} · {t('posts.minutes', { n: heldMin })}
+            <span class="nowrap">{t('posts.window', cur.window)}</span> · <span class="nowrap">{t('posts.minutes', { n: heldMin })}</span>
           </p>
           <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={windowMin} aria-valuenow={heldMin}>
             <div class="progress-bar" style={{ width: `${pct(cw.minutes_on_post / Math.max(1, windowMin))}%` }} />
@@ -55,11 +68,15 @@ function PostCard(p: { d: Duty; busy: boolean; onToggle: () => void }) {
       ) : (
         <p class="muted">{t('posts.no_window')}</p>
       )}
+      {/* A duty window never breaks inside "06:00–09:00": each window (with its share) is one unit. */}
       <p class="post-windows small">
-        {t('format.label_value', {
-          label: t('posts.windows_today'),
-          value: d.windows.map((w) => `${t('posts.window', w.window)} ${pct(w.held_fraction)}%`).join(' · '),
-        })}
+        {t('format.label_value', { label: t('posts.windows_today'), value: '' })}
+        {d.windows.map((w, i) => (
+          <Fragment key={w.start_ms}>
+            {i > 0 ? ' · ' : null}
+            <span class="nowrap duty-window">{`${t('posts.window', w.window)} ${pct(w.held_fraction)}%`}</span>
+          </Fragment>
+        ))}
       </p>
       <button type="button" class={'btn btn-wide ' + (d.on_post ? 'btn-danger' : 'btn-strong')} disabled={p.busy} onClick={p.onToggle}>
         {d.on_post ? t('posts.leave') : t('posts.arrive')}

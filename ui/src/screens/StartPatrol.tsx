@@ -1,65 +1,84 @@
 //! Start a patrol: mode, group (from the reference data), officers, volunteers by category,
-//! and the vehicle plate when there is one.
+//! and the vehicle plate when there is one. When this device has started a patrol before, one
+//! big "与上次相同" button fills the whole form from `last_shift`; the officer still taps start.
+//! At least one officer: said under the officers field, in the form's own words, before
+//! sending — and the same way when Rust refuses (`invalid`, field `officers`, code `required`).
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
-import { PATROL_MODES, VOLUNTEER_CATEGORIES, type PatrolMode, type VolunteerCategory } from '../api/types';
+import { PATROL_MODES, VOLUNTEER_CATEGORIES, type LastShift, type PatrolMode } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { Choice } from '../components/Choice';
 import { ErrorBanner, Field, TextInput } from '../components/Field';
 import { Stepper } from '../components/Stepper';
-import { t, tError, tField, tIssue } from '../i18n';
+import { t, tError, tField, tIssue, tk } from '../i18n';
 import { startPatrolIssue } from '../lib/rules';
+import { cleanNames, emptyStartForm, formFromLastShift, offersLastShift, sameAsLast, startArgs, type StartForm } from '../lib/shift';
 import type { Issue } from '../lib/validate';
 import { navigate } from '../router';
 import { focusField } from '../state/report-form';
 import { refreshHome, toast, useApp } from '../state/store';
 
+/** The officers rule in the form's own words ("至少填写一名参巡民警"), whoever found it. */
+const officersRequired = () => t('start.officers_required', { label: t('start.officers') });
+const NO_OFFICER: Issue = { field: 'officers', code: 'required', message: 'name at least one officer' };
+const isOfficersRequired = (field: string | undefined, code: string | undefined) =>
+  field === 'officers' && (code === 'required' || code === 'officer_required' || code === 'too_few');
+
 export function StartPatrol() {
   const ref = useApp((s) => s.reference);
-  const [mode, setMode] = useState<PatrolMode>('foot');
-  const [group, setGroup] = useState('');
-  const [officers, setOfficers] = useState<string[]>([]);
-  const [officer, setOfficer] = useState('');
-  const [volunteers, setVolunteers] = useState<Record<VolunteerCategory, number>>(
-    Object.fromEntries(VOLUNTEER_CATEGORIES.map((c) => [c, 0])) as Record<VolunteerCategory, number>,
-  );
-  const [plate, setPlate] = useState('');
-  const [issue, setIssue] = useState<Issue | null>(null);
+  const [form, setForm] = useState<StartForm>(emptyStartForm);
+  const [last, setLast] = useState<LastShift | null>(null);
+  const [issues, setIssues] = useState<Issue[]>([]);
   const [err, setErr] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
 
+  useEffect(() => {
+    let live = true;
+    void api()
+      .lastShift()
+      .then((l) => live && setLast(l))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const set = (patch: Partial<StartForm>) => setForm((f) => ({ ...f, ...patch }));
   const fieldErr = (f: string) => {
-    if (issue && (issue.field === f || issue.field.startsWith(f + '[') || issue.field.startsWith(f + '.'))) return tIssue(issue);
+    const issue = issues.find((i) => i.field === f || i.field.startsWith(f + '[') || i.field.startsWith(f + '.'));
+    if (issue) return isOfficersRequired(issue.field, issue.code) ? officersRequired() : tIssue(issue);
     const e = errorFor(err, f);
-    return e ? (tError(e).reason ?? tError(e).title) : null;
+    if (!e) return null;
+    return isOfficersRequired(e.field, e.code) ? officersRequired() : (tError(e).reason ?? tError(e).title);
   };
-  const total = Object.values(volunteers).reduce((a, b) => a + b, 0);
+  const total = Object.values(form.volunteers).reduce((a, b) => a + b, 0);
+  const groups = ref?.groups ?? [];
+  const groupName = (id: string) => groups.find((g) => g.id === id)?.name ?? id;
 
   const pickGroup = (id: string) => {
-    setGroup(id);
-    const planned = ref?.groups.find((g) => g.id === id)?.mode;
-    if (planned && (PATROL_MODES as readonly string[]).includes(planned)) setMode(planned as PatrolMode);
+    const planned = groups.find((g) => g.id === id)?.mode;
+    set({ group: id, ...(planned && (PATROL_MODES as readonly string[]).includes(planned) ? { mode: planned as PatrolMode } : {}) });
   };
-  const addOfficer = () => {
-    const name = officer.trim();
-    if (name && !officers.includes(name)) setOfficers([...officers, name]);
-    setOfficer('');
+  const addOfficer = () => setForm((f) => ({ ...f, officers: cleanNames([...f.officers, f.officer]), officer: '' }));
+  const fillLast = () => {
+    if (!last) return;
+    setForm(formFromLastShift(last, groups));
+    setIssues([]);
+    setErr(null);
   };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const args = {
-      mode,
-      group,
-      officers: officer.trim() && !officers.includes(officer.trim()) ? [...officers, officer.trim()] : officers,
-      volunteers: Object.fromEntries(Object.entries(volunteers).filter(([, n]) => n > 0)),
-      ...(plate.trim() ? { vehicle_plate: plate.trim() } : {}),
-    };
-    const found = startPatrolIssue(args);
-    setIssue(found);
+    const args = startArgs(form);
+    // Everything the form can tell before sending, each under its field (the officers rule
+    // too, even when the group is also missing).
+    const found = [startPatrolIssue(args), args.officers.length === 0 ? NO_OFFICER : null]
+      .filter((i): i is Issue => !!i)
+      .filter((i, n, all) => all.findIndex((j) => j.field === i.field) === n);
+    setIssues(found);
     setErr(null);
-    if (found) return focusField(found.field);
+    if (found.length) return focusField(found[0].field);
     setBusy(true);
     try {
       await api().startPatrol(args);
@@ -76,19 +95,70 @@ export function StartPatrol() {
   };
 
   const banner = err ? tError(err) : null;
+  const offered = offersLastShift(last) ? last : null;
+  const filled = offered ? sameAsLast(form, offered, groups) : false;
+  const lastVolunteers = offered ? Object.values(offered.volunteers).reduce<number>((a, b) => a + (b ?? 0), 0) : 0;
+  const lastSummary = offered
+    ? [
+        offered.group ? `${groupName(offered.group)} (${offered.group})` : null,
+        tk(`patrol.mode.${offered.mode}`),
+        cleanNames(offered.officers).join(t('format.list_sep')) || null,
+        lastVolunteers > 0 ? t('history.volunteers', { n: lastVolunteers }) : null,
+        offered.vehicle_plate,
+      ]
+        .filter(Boolean)
+        .join(' · ')
+    : '';
   return (
     <>
       <AppHeader title={t('start.title')} />
       <main class="screen form-screen">
         {banner ? (
-          <ErrorBanner title={err?.field ? t('report.fix_errors') : banner.title} detail={err?.field ? t('format.label_value', { label: tField(err.field), value: banner.reason ?? '' }) : banner.detail} />
+          <ErrorBanner
+            title={err?.field ? t('report.fix_errors') : banner.title}
+            detail={
+              err?.field
+                ? isOfficersRequired(err.field, err.code)
+                  ? officersRequired()
+                  : t('format.label_value', { label: tField(err.field), value: banner.reason ?? '' })
+                : banner.detail
+            }
+          />
+        ) : null}
+        {offered ? (
+          <div class="same-last">
+            <button
+              type="button"
+              class={'btn btn-wide same-last-btn' + (filled ? ' is-filled' : ' btn-strong')}
+              data-testid="start-same-as-last"
+              aria-pressed={filled}
+              onClick={fillLast}
+            >
+              <span class="same-last-label">
+                {filled ? <span aria-hidden="true">✓ </span> : null}
+                {t('start.same_as_last')}
+              </span>
+              <span class="same-last-summary">{lastSummary}</span>
+            </button>
+            {filled ? (
+              <p class="same-last-done" role="status">
+                {t('start.same_as_last_done')}
+              </p>
+            ) : null}
+          </div>
         ) : null}
         <form class="form cols" noValidate onSubmit={submit}>
           <div>
             <Field id="group" label={t('start.group')} error={fieldErr('group')}>
-              <select id="group" value={group} aria-invalid={fieldErr('group') ? 'true' : undefined} onChange={(e) => pickGroup((e.currentTarget as HTMLSelectElement).value)}>
+              <select
+                id="group"
+                data-testid="start-group"
+                value={form.group}
+                aria-invalid={fieldErr('group') ? 'true' : undefined}
+                onChange={(e) => pickGroup((e.currentTarget as HTMLSelectElement).value)}
+              >
                 <option value="">{t('start.group_pick')}</option>
-                {(ref?.groups ?? []).map((g) => (
+                {groups.map((g) => (
                   <option key={g.id} value={g.id}>
                     {g.name} ({g.id})
                   </option>
@@ -96,15 +166,20 @@ export function StartPatrol() {
               </select>
             </Field>
             <Field id="mode" label={t('start.mode')} error={fieldErr('mode')}>
-              <Choice id="mode" options={PATROL_MODES} value={mode} onChange={setMode} labelPrefix="patrol.mode" columns={3} />
+              <Choice id="mode" options={PATROL_MODES} value={form.mode} onChange={(mode) => set({ mode })} labelPrefix="patrol.mode" columns={3} />
             </Field>
             <Field id="officers" label={t('start.officers')} error={fieldErr('officers')}>
               <ul class="officer-list">
-                {officers.length === 0 ? <li class="muted">{t('start.officers_none')}</li> : null}
-                {officers.map((o) => (
+                {form.officers.length === 0 ? <li class="muted">{t('start.officers_none')}</li> : null}
+                {form.officers.map((o) => (
                   <li key={o} class="officer">
                     <span>{o}</span>
-                    <button type="button" class="btn btn-secondary btn-small" aria-label={t('start.officer_remove', { name: o })} onClick={() => setOfficers(officers.filter((x) => x !== o))}>
+                    <button
+                      type="button"
+                      class="btn btn-secondary btn-small"
+                      aria-label={t('start.officer_remove', { name: o })}
+                      onClick={() => setForm((f) => ({ ...f, officers: f.officers.filter((x) => x !== o) }))}
+                    >
                       {t('common.remove')}
                     </button>
                   </li>
@@ -113,10 +188,18 @@ export function StartPatrol() {
               <div class="input-row">
                 <input
                   id="officers"
-                  value={officer}
+                  data-testid="start-officer"
+                  value={form.officer}
                   placeholder={t('start.officer_placeholder')}
                   maxLength={40}
-                  onInput={(e) => setOfficer((e.currentTarget as HTMLInputElement).value)}
+                  aria-invalid={fieldErr('officers') ? 'true' : undefined}
+                  aria-describedby={fieldErr('officers') ? 'officers-error' : undefined}
+                  onInput={(e) => {
+                    const officer = (e.currentTarget as HTMLInputElement).value;
+                    set({ officer });
+                    // A name typed clears the "at least one" warning at once.
+                    if (officer.trim()) setIssues((is) => is.filter((i) => !isOfficersRequired(i.field, i.code)));
+                  }}
                   onKeyDown={(e) => {
                     if (e.key === 'Enter') {
                       e.preventDefault();
@@ -124,13 +207,13 @@ export function StartPatrol() {
                     }
                   }}
                 />
-                <button type="button" class="btn btn-secondary" onClick={addOfficer}>
+                <button type="button" class="btn btn-secondary" data-testid="start-officer-add" onClick={addOfficer}>
                   {t('common.add')}
                 </button>
               </div>
             </Field>
             <Field id="vehicle_plate" label={t('start.vehicle_plate')} hint={t('details.plate_hint')} error={fieldErr('vehicle_plate')} optional>
-              <TextInput id="vehicle_plate" value={plate} onInput={setPlate} invalid={!!fieldErr('vehicle_plate')} autoCapitalize="characters" maxLength={12} />
+              <TextInput id="vehicle_plate" value={form.plate} onInput={(plate) => set({ plate })} invalid={!!fieldErr('vehicle_plate')} autoCapitalize="characters" maxLength={12} />
             </Field>
           </div>
           <fieldset class="fieldset" data-field="volunteers">
@@ -142,15 +225,15 @@ export function StartPatrol() {
                 key={c}
                 id={`volunteers.${c}`}
                 label={t(`volunteer.category.${c}`)}
-                value={volunteers[c]}
+                value={form.volunteers[c]}
                 max={500}
-                onChange={(n) => setVolunteers({ ...volunteers, [c]: n })}
+                onChange={(n) => setForm((f) => ({ ...f, volunteers: { ...f.volunteers, [c]: n } }))}
               />
             ))}
             {fieldErr('volunteers') ? <p class="field-error">{fieldErr('volunteers')}</p> : null}
           </fieldset>
           <div class="actionbar span-all">
-            <button type="submit" class="btn btn-primary" disabled={busy}>
+            <button type="submit" class="btn btn-primary" data-testid="start-submit" disabled={busy}>
               {t('start.submit')}
             </button>
           </div>

@@ -1,15 +1,17 @@
-//! Sync: one big button; progress streamed over a Channel; the receipt — what HQ holds (seq
-//! range, photos), what is pending, what was quarantined and why, and a warning when the queue
-//! is stuck. Entries are never at risk here: they stay on the device until HQ holds them.
+//! Sync: one big button; progress streamed over a Channel; what waits on this device (by
+//! kind, photos and their size, the front of the queue's failed attempts, when syncs were tried
+//! and when the app tries next — read offline from `sync_queue`); the receipt — what HQ holds
+//! (seq range, photos), what is pending, what was quarantined and why, and a warning when the
+//! queue is stuck. Entries are never at risk here: they stay on the device until HQ holds them.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError, toApiError } from '../api';
-import type { Quarantined, Receipt, SyncPhase, SyncProgress } from '../api/types';
+import type { Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
-import { ErrorBanner } from '../components/Field';
-import { fmtDateTime, t, tError, tk } from '../i18n';
+import { fmtBytes, fmtDateTime, fmtRelative, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
+import { useNow } from '../lib/hooks';
 import { quarantineText } from '../lib/quarantine';
-import { refreshHome, refreshReference, toast, useApp } from '../state/store';
+import { refreshHome, refreshQueue, refreshReference, setState, stuckOf, toast, useApp, useLedger } from '../state/store';
 
 const PHASES: SyncPhase[] = ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done'];
 
@@ -24,13 +26,106 @@ function QuarantineItem(p: { q: Quarantined }) {
       </p>
       <p>{x.what}</p>
       {x.rule ? <p class="quarantine-rule">{x.rule}</p> : null}
-      <details class="tech-details">
-        <summary>{t('quarantine.details')}</summary>
-        <p class="tech-text mono" lang="en">
-          {x.detail}
-        </p>
-      </details>
+      <TechFold text={x.detail} />
     </li>
+  );
+}
+
+/** Rust's raw words (English), folded away under 技术详情. */
+function TechFold(p: { text: string }) {
+  return (
+    <details class="tech-details">
+      <summary>{t('quarantine.details')}</summary>
+      <p class="tech-text mono" lang="en">
+        {p.text}
+      </p>
+    </details>
+  );
+}
+
+/** A time as "2 分钟前（07:18）" / "约 30 秒后（07:21）"; the clock time says which day when not today. */
+function When(p: { ms: number | null; now: number; testid: string }) {
+  if (p.ms === null) return <dd data-testid={p.testid}>{t('sync.not_yet')}</dd>;
+  const sameDay = new Date(p.ms).toDateString() === new Date(p.now).toDateString();
+  return (
+    <dd data-testid={p.testid} data-ms={p.ms}>
+      {t('time.ago_at', { ago: fmtRelative(p.ms, p.now), time: sameDay ? fmtTime(p.ms) : fmtDateTime(p.ms) })}
+    </dd>
+  );
+}
+
+/** What waits on this device to reach HQ, and how the syncs have gone. Works offline. */
+function QueueCard(p: { q: SyncQueueView; stuck: boolean; stuckText: string | null; ledgerProblem: string | null }) {
+  const { q } = p;
+  const now = useNow(5000);
+  const nothing = q.entries_waiting === 0 && q.photos_waiting === 0;
+  const errKind = q.last_error_kind ? tk(`error.kind.${q.last_error_kind}`, undefined, t('error.kind.unknown')) : null;
+  const raw = [p.stuck ? p.stuckText : null, q.front_error, q.last_error].filter((x, i, all): x is string => !!x && all.indexOf(x) === i);
+  return (
+    <section class={'card queue' + (p.stuck ? ' is-stuck' : '')} aria-labelledby="queue-title" data-testid="sync-queue">
+      <h2 id="queue-title" class="card-kicker">
+        {t('sync.queue')}
+      </h2>
+      {p.ledgerProblem ? (
+        <div class="banner banner-error" role="alert" data-testid="ledger-problem">
+          <strong>{t('sync.ledger_problem')}</strong>
+          <p>{t('sync.ledger_problem_help')}</p>
+          <TechFold text={p.ledgerProblem} />
+        </div>
+      ) : null}
+      {nothing ? (
+        <p class="card-title">{t('sync.queue_empty')}</p>
+      ) : (
+        <ul class="queue-list">
+          {q.waiting.map((w) => (
+            <li key={w.kind} class="queue-row" data-kind={w.kind}>
+              <span class="queue-what">{t('sync.queue_kind', { kind: tk(`entry.kind.${w.kind}`), n: w.count })}</span>
+              <span class="queue-when">{t('sync.queue_oldest', { ago: fmtRelative(w.oldest_ms, now) })}</span>
+            </li>
+          ))}
+          {q.photos_waiting > 0 ? (
+            <li class="queue-row" data-kind="photos">
+              <span class="queue-what">{t('sync.queue_photos', { n: q.photos_waiting })}</span>
+              <span class="queue-when">{fmtBytes(q.photo_bytes_waiting)}</span>
+            </li>
+          ) : null}
+        </ul>
+      )}
+      {q.quarantined > 0 ? <p class="queue-note">{t('sync.queue_quarantined', { n: q.quarantined })}</p> : null}
+      {q.front_seq !== null && q.front_attempts > 0 ? (
+        <p class="queue-note queue-front" data-testid="queue-front">
+          {t('sync.front_failed', { seq: fmtSeq(q.front_seq), n: q.front_attempts })}
+        </p>
+      ) : null}
+      {p.stuck ? (
+        <div class="banner banner-warn" role="alert">
+          <strong>{t('sync.stuck')}</strong>
+          <p>{t('sync.stuck_help')}</p>
+        </div>
+      ) : null}
+      {errKind ? (
+        <p class="queue-note queue-error" data-testid="queue-error">
+          {t('sync.last_error', { kind: errKind })}
+        </p>
+      ) : null}
+      {raw.length > 0 ? <TechFold text={raw.join('\n')} /> : null}
+      <dl class="queue-times">
+        <div>
+          <dt>{t('sync.last_attempt')}</dt>
+          <When ms={q.last_attempt_ms} now={now} testid="queue-last-attempt" />
+        </div>
+        <div>
+          <dt>{t('sync.last_ok')}</dt>
+          <When ms={q.last_ok_ms} now={now} testid="queue-last-ok" />
+        </div>
+        {q.next_attempt_ms !== null ? (
+          <div>
+            <dt>{t('sync.next_attempt')}</dt>
+            <When ms={q.next_attempt_ms} now={now} testid="queue-next" />
+          </div>
+        ) : null}
+      </dl>
+    </section>
   );
 }
 
@@ -56,13 +151,6 @@ function ReceiptCard(p: { r: Receipt }) {
           <dd>{r.pending}</dd>
         </div>
       </dl>
-      {r.stuck ? (
-        <div class="banner banner-warn" role="alert">
-          <strong>{t('sync.stuck')}</strong>
-          <p>{r.stuck}</p>
-          <p>{t('sync.stuck_help')}</p>
-        </div>
-      ) : null}
       {r.quarantined.length > 0 ? (
         <div class="quarantine" data-testid="quarantine">
           <h3 class="field-label">
@@ -83,6 +171,8 @@ function ReceiptCard(p: { r: Receipt }) {
 
 export function Sync() {
   const home = useApp((s) => s.home);
+  const queue = useApp((s) => s.queue);
+  const stuck = useApp(stuckOf);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const [running, setRunning] = useState(false);
@@ -93,7 +183,12 @@ export function Sync() {
       .syncStatus()
       .then(setReceipt)
       .catch(() => undefined);
+    // Offline too; again every 15 s, since the app's own syncs change the times without a commit.
+    void refreshQueue();
+    const id = setInterval(() => void refreshQueue(), 15_000);
+    return () => clearInterval(id);
   }, []);
+  useLedger(useCallback(() => void refreshQueue(), []));
 
   const run = async () => {
     setRunning(true);
@@ -102,6 +197,7 @@ export function Sync() {
     try {
       const r = await api().syncNow(setProgress);
       setReceipt(r);
+      setState({ receipt: r });
       setProgress({ phase: 'done', sent: 0, total: 0 });
       toast(t('sync.phase.done'));
       await Promise.all([refreshHome(), refreshReference()]);
@@ -110,6 +206,8 @@ export function Sync() {
       setProgress(null);
     } finally {
       setRunning(false);
+      // A failed attempt changes the queue's times and counts without a ledger change.
+      void refreshQueue();
     }
   };
 
@@ -126,7 +224,12 @@ export function Sync() {
             {home?.last_sync_ms ? ` · ${t('sync.last', { time: fmtDateTime(home.last_sync_ms) })}` : ''}
           </p>
           {te ? (
-            <ErrorBanner title={te.title} detail={(err?.kind === 'network' ? t('sync.offline_safe') + ' ' : '') + t('common.detail', { message: te.detail })} />
+            // Why, in the officer's words; Rust's own (English) message only inside the fold.
+            <div class="banner banner-error" role="alert" data-testid="sync-error">
+              <strong>{te.title}</strong>
+              {err?.kind === 'network' ? <p class="banner-detail">{t('sync.offline_safe')}</p> : null}
+              <TechFold text={te.detail} />
+            </div>
           ) : null}
           {progress ? (
             <section class="card sync-progress" aria-live="polite">
@@ -146,6 +249,7 @@ export function Sync() {
               </ol>
             </section>
           ) : null}
+          {queue ? <QueueCard q={queue} stuck={stuck} stuckText={receipt?.stuck ?? null} ledgerProblem={home?.ledger_problem ?? null} /> : null}
           {receipt ? <ReceiptCard r={receipt} /> : <p class="muted">{t('sync.never')}</p>}
         </div>
         <div class="actionbar">

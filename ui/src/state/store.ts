@@ -1,22 +1,28 @@
 //! App-wide state derived from Rust: the `home` summary (unsynced count, open patrol, today's
-//! tallies), the reference data, the language, and transient toasts. Refreshed on every
-//! `ledger-changed` event; screens read it with `useApp`.
+//! tallies), the sync queue (`sync_queue`, answered offline) and the last receipt this run got,
+//! the reference data, the language, and transient toasts. Refreshed on every `ledger-changed`
+//! event; screens read it with `useApp`.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiError, toApiError } from '../api';
-import type { Home, LedgerChanged, Reference } from '../api/types';
+import type { Home, LedgerChanged, Receipt, Reference, SyncQueueView } from '../api/types';
 import { language, setLanguage } from '../i18n';
+import { queueStuck } from '../lib/sync-queue';
 
 export type Toast = { id: number; text: string; tone: 'ok' | 'error' | 'info' };
 export type AppState = {
   home: Home | null;
+  /** What waits to reach HQ (`sync_queue`); null until first read. */
+  queue: SyncQueueView | null;
+  /** The receipt of the last `sync_now` of this run (its `stuck` is only known then). */
+  receipt: Receipt | null;
   reference: Reference | null;
   language: string;
   toasts: Toast[];
   appVersion: string;
 };
 
-let state: AppState = { home: null, reference: null, language: language(), toasts: [], appVersion: '' };
+let state: AppState = { home: null, queue: null, receipt: null, reference: null, language: language(), toasts: [], appVersion: '' };
 const listeners = new Set<() => void>();
 const ledgerListeners = new Set<(e: LedgerChanged) => void>();
 
@@ -49,7 +55,13 @@ export function useLedger(f: (e: LedgerChanged) => void): void {
   }, [f]);
 }
 
+/** Read the home summary again, and the sync queue with it (the badge and Home use both). */
 export async function refreshHome(): Promise<Home | null> {
+  const [home] = await Promise.all([readHome(), refreshQueue()]);
+  return home;
+}
+
+async function readHome(): Promise<Home | null> {
   try {
     const home = await api().home();
     setState({ home });
@@ -57,6 +69,22 @@ export async function refreshHome(): Promise<Home | null> {
   } catch {
     return state.home;
   }
+}
+
+/** Read the sync queue again (it answers offline). */
+export async function refreshQueue(): Promise<SyncQueueView | null> {
+  try {
+    const queue = await api().syncQueue();
+    setState({ queue });
+    return queue;
+  } catch {
+    return state.queue;
+  }
+}
+
+/** Entries wait and retrying does not move them (see `queueStuck`). */
+export function stuckOf(s: AppState): boolean {
+  return queueStuck(s.queue, s.receipt);
 }
 
 export async function refreshReference(): Promise<void> {
