@@ -253,6 +253,15 @@ impl Receipt {
         };
         let pending = store.outbox_counts()?.pending;
         let quarantined = store.quarantined()?;
+        // The failures counted on the first waiting entry survive a restart; so does "stuck".
+        let stuck = store.front_of_queue()?.and_then(|(seq, attempts, error)| {
+            patrol_sync::plan::stuck_at_front(
+                seq,
+                attempts,
+                error.as_deref(),
+                patrol_sync::plan::STUCK_AFTER,
+            )
+        });
         let text = format!(
             "{}; pending {pending}; quarantined {}",
             patrol_sync::receipt_summary(&r),
@@ -264,7 +273,7 @@ impl Receipt {
             photos_held: r.photos.len(),
             pending,
             quarantined,
-            stuck: None,
+            stuck,
             hq_time_ms: r.hq_time_ms,
             text,
         }))
@@ -319,3 +328,54 @@ pub struct Settings {
 
 pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
 pub const LANGUAGE_KEY: &str = "language";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patrol_model::v1;
+
+    /// The sync screen after a restart: the failures counted on the first waiting entry are in
+    /// the store, so the last receipt still says the queue is stuck.
+    #[test]
+    fn a_stuck_queue_is_still_stuck_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(patrol_model::ManualClock::new(1_764_374_400_000));
+        let mut store = Store::open(dir.path(), clock).unwrap();
+        let entry = store
+            .append(
+                &patrol_model::Record::Violation(patrol_model::ViolationTally::new(
+                    patrol_model::ViolationType::NoHelmet,
+                )),
+                patrol_device::Capture::default(),
+            )
+            .unwrap();
+        let receipt = v1::Receipt {
+            device_id: store.device_id(),
+            head: v1::Head {
+                seq: 0,
+                hash: patrol_model::Hash::GENESIS,
+            },
+            entries_held: 0,
+            photos: vec![],
+            quarantined: vec![],
+            conflicts: vec![],
+            skew_ms: 0,
+            hq_time_ms: 1_764_374_400_000,
+        };
+        store
+            .save_receipt(&serde_json::to_string(&receipt).unwrap())
+            .unwrap();
+        assert_eq!(Receipt::last(&store).unwrap().unwrap().stuck, None);
+        for _ in 0..patrol_sync::plan::STUCK_AFTER {
+            store.bump_attempts(entry.seq, "HQ answered 500").unwrap();
+        }
+        drop(store);
+        let clock = std::sync::Arc::new(patrol_model::ManualClock::new(1_764_374_500_000));
+        let store = Store::open(dir.path(), clock).unwrap();
+        let stuck = Receipt::last(&store).unwrap().unwrap().stuck.unwrap();
+        assert!(
+            stuck.contains("seq 1") && stuck.contains("HQ answered 500"),
+            "{stuck}"
+        );
+    }
+}

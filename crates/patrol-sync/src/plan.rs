@@ -287,6 +287,22 @@ pub enum QueueState {
 /// Attempts on the same first entry, with HQ answering, before the queue is called stuck.
 pub const STUCK_AFTER: u32 = 3;
 
+/// Why the queue is stuck at its first entry `front`, when sending it failed `stuck_after`
+/// times or more (the attempts are kept in the store, so this holds across restarts).
+pub fn stuck_at_front(
+    front: u64,
+    attempts: u32,
+    last_error: Option<&str>,
+    stuck_after: u32,
+) -> Option<String> {
+    (attempts >= stuck_after).then(|| {
+        format!(
+            "HQ has not taken seq {front} after {attempts} attempts: {}",
+            last_error.unwrap_or("no reason given")
+        )
+    })
+}
+
 pub fn queue_state(c: QueueCheck<'_>, stuck_after: u32) -> QueueState {
     if let Some(r) = c.refused {
         return QueueState::Stuck { reason: r.into() };
@@ -296,13 +312,8 @@ pub fn queue_state(c: QueueCheck<'_>, stuck_after: u32) -> QueueState {
     }
     let front = c.hq_head_after + 1;
     let why = c.last_error.unwrap_or("no reason given");
-    if c.front_attempts >= stuck_after {
-        return QueueState::Stuck {
-            reason: format!(
-                "HQ has not taken seq {front} after {} attempts: {why}",
-                c.front_attempts
-            ),
-        };
+    if let Some(reason) = stuck_at_front(front, c.front_attempts, c.last_error, stuck_after) {
+        return QueueState::Stuck { reason };
     }
     if c.hq_head_after > c.hq_head_before {
         QueueState::Moving
