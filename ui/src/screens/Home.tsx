@@ -5,8 +5,9 @@ import { REPORT_KINDS } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { DispatchStrip } from '../components/DispatchStrip';
 import { GpsStatus } from '../components/GpsStatus';
+import { PatrolStats } from '../components/PatrolStats';
 import { PostSuggestionBanner } from '../components/PostSuggestionBanner';
-import { fmtDateTime, fmtDistance, fmtDuration, t, tk } from '../i18n';
+import { fmtDateTime, t, tk } from '../i18n';
 import { navigate } from '../router';
 import { stuckOf, useApp } from '../state/store';
 import { useNow } from '../lib/hooks';
@@ -67,20 +68,7 @@ export function Home() {
                 <p class="card-title">
                   {groupName(p.group)} · {tk(`patrol.mode.${p.mode}`)}
                 </p>
-                <dl class="stats">
-                  <div class="stat">
-                    <dt>{t('live.elapsed')}</dt>
-                    <dd>{fmtDuration(now - p.started_ms)}</dd>
-                  </div>
-                  <div class="stat">
-                    <dt>{t('live.distance')}</dt>
-                    <dd>{fmtDistance(p.distance_m)}</dd>
-                  </div>
-                  <div class="stat">
-                    <dt>{t('live.cell')}</dt>
-                    <dd>{p.cell ?? t('live.cell_none')}</dd>
-                  </div>
-                </dl>
+                <PatrolStats patrol={p} now={now} />
               </>
             ) : (
               <p class="card-title">{t('home.patrol_none')}</p>

@@ -10,9 +10,10 @@ import { AppHeader } from '../components/AppHeader';
 import { ConfirmDialog } from '../components/Dialog';
 import { DispatchStrip } from '../components/DispatchStrip';
 import { MapView } from '../components/MapView';
+import { PatrolStats } from '../components/PatrolStats';
 import { ViolationPad } from '../components/ViolationPad';
 import { GpsStatus } from '../components/GpsStatus';
-import { fmtDistance, fmtDuration, t, tError, tk } from '../i18n';
+import { fmtDistance, t, tError, tk } from '../i18n';
 import { useMedia, useNow } from '../lib/hooks';
 import { navigate } from '../router';
 import { committedDispatches } from '../lib/dispatch';
@@ -100,22 +101,7 @@ export function LivePatrol() {
   }
 
   const p = live.patrol;
-  const stats = (
-    <dl class="stats stats-live">
-      <div class="stat">
-        <dt>{t('live.elapsed')}</dt>
-        <dd data-testid="elapsed">{fmtDuration(now - p.started_ms)}</dd>
-      </div>
-      <div class="stat">
-        <dt>{t('live.distance')}</dt>
-        <dd>{fmtDistance(p.distance_m)}</dd>
-      </div>
-      <div class="stat">
-        <dt>{t('live.cell')}</dt>
-        <dd>{p.last_fix ? (p.cell ?? t('live.cell_none')) : '—'}</dd>
-      </div>
-    </dl>
-  );
+  const stats = <PatrolStats patrol={p} now={now} live />;
   const map = (
     <MapView route={live.route} cells={ref?.cells ?? []} posts={ref?.posts ?? []} currentCell={p.cell} label={t('live.map_label')} tall={wide} target={onDispatch?.order.target} targetRadiusM={onDispatch?.order.radius_m} />
   );
