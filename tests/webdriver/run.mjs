@@ -21,7 +21,7 @@
 // ids/classes, so the test survives while the UI adds test ids.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -187,6 +187,69 @@ async function startDriver(env) {
     return r.ok;
   });
   return proc;
+}
+
+/** Cold start to an interactive Home (the UI marks `home-interactive`) and the resident memory
+ * of the app with its WebKit processes. Prints `not measured` rather than fail. */
+async function printColdStart(s, launched) {
+  try {
+    const markedAt = await s.js(
+      'const m = performance.getEntriesByName("home-interactive")[0]; return m ? performance.timeOrigin + m.startTime : null',
+    );
+    const start = markedAt ? `${Math.round(markedAt - launched)} ms` : 'not measured (no home-interactive mark)';
+    console.log(`e2e: cold start to an interactive Home: ${start}`);
+  } catch (e) {
+    console.log(`e2e: cold start not measured: ${e.message}`);
+  }
+  try {
+    console.log(`e2e: memory of the app and its WebKit processes: ${Math.round(appMemoryKb() / 1024)} MiB resident`);
+  } catch (e) {
+    console.log(`e2e: memory not measured: ${e.message}`);
+  }
+}
+
+/** VmRSS of the newest process running APP_BIN and of all its descendants, in KiB. */
+function appMemoryKb() {
+  const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
+  const ppid = (pid) => Number(/^PPid:\s+(\d+)/m.exec(status(pid))?.[1] ?? 0);
+  const rss = (pid) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status(pid))?.[1] ?? 0);
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const app = pids
+    .filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === APP_BIN ||
+          readlinkSync(`/proc/${pid}/exe`) === APP_BIN
+        );
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => b - a)[0];
+  if (!app) throw new Error(`no process runs ${APP_BIN}`);
+  const tree = new Set([app]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const pid of pids) {
+      try {
+        if (!tree.has(pid) && tree.has(ppid(pid))) {
+          tree.add(pid);
+          grew = true;
+        }
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  let kb = 0;
+  for (const pid of tree) {
+    try {
+      kb += rss(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb;
 }
 
 class Session {
@@ -457,9 +520,13 @@ async function main() {
     await s.close();
   }
 
-  // Quit and start again on the same data folder: the history is still there.
+  // Quit and start again on the same data folder: the history is still there. This start is a
+  // cold start of an enrolled app: its time to an interactive Home and its memory are printed
+  // (figures, never asserted: the machine is shared).
+  const launched = Date.now();
   s = await Session.open();
   try {
+    await printColdStart(s, launched);
     await s.go('#/history');
     const n = await until('history items', async () => {
       const c = await s.count(S.historyItem);

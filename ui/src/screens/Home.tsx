@@ -1,6 +1,7 @@
 //! Home: the current patrol at a glance, today's tallies, and the big buttons. The primary
 //! action (start / continue patrol) sits lowest, under the thumb.
 
+import { useEffect } from 'preact/hooks';
 import { REPORT_KINDS } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { DispatchStrip } from '../components/DispatchStrip';
@@ -45,6 +46,13 @@ export function Home() {
   const home = useApp((s) => s.home);
   const ref = useApp((s) => s.reference);
   const now = useNow();
+  const loaded = home !== null;
+  useEffect(() => {
+    // When the officer can first act: the end-to-end run prints the cold start up to here.
+    if (loaded && performance.getEntriesByName('home-interactive').length === 0) {
+      performance.mark('home-interactive');
+    }
+  }, [loaded]);
   if (!home) return null;
   const p = home.open_patrol;
   const today = home.today;
