@@ -13,15 +13,10 @@
 //! whether `/stats/daily` is identical to it.
 
 use patrol_e2e::Hq;
+use patrol_e2e::bench::env;
+use patrol_e2e::bench::percentile;
 use patrol_model::*;
 use std::time::Instant;
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One device's ledger: a patrol of `hours` ending at `end_ms`, a fix every `every_s` seconds,
 /// 30-second segments, a violation every 20 minutes.
@@ -108,20 +103,12 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64, hours: u64, every_s: u64) -> Ve
     patrol_e2e::sealed_chain(device, records)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() {
     let devices = env("CITY_DEVICES", 1000);
     let hours = env("CITY_HOURS", 12);
     let every = env("CITY_FIX_EVERY_S", 1);
     let rounds = env("CITY_ROUNDS", 10) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = patrol_e2e::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let now = chrono::Utc::now().timestamp_millis();

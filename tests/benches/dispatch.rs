@@ -9,16 +9,11 @@
 //! sending a dispatch, and the day's board (`/dispatches`).
 
 use patrol_e2e::Hq;
+use patrol_e2e::bench::env;
+use patrol_e2e::bench::percentile;
 use patrol_model::*;
 use serde_json::json;
 use std::time::Instant;
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// An hour on patrol ending at `end_ms`, somewhere on the demo grid.
 fn ledger(device: DeviceId, n: u64, end_ms: i64) -> Vec<Entry> {
@@ -62,10 +57,6 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64) -> Vec<Entry> {
     patrol_e2e::sealed_chain(device, records)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn summary(name: &str, mut ms: Vec<f64>) {
     ms.sort_by(f64::total_cmp);
     println!(
@@ -81,11 +72,7 @@ fn main() {
     let units = env("DISPATCH_UNITS", 200);
     let open = env("DISPATCH_OPEN", 50);
     let rounds = env("DISPATCH_ROUNDS", 50) as usize;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = patrol_e2e::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let now = chrono::Utc::now().timestamp_millis();

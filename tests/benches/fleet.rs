@@ -10,17 +10,11 @@
 
 use patrol_device::{Capture, Store, SystemClock};
 use patrol_e2e::Hq;
+use patrol_e2e::bench::{env, percentile};
 use patrol_model::*;
 use patrol_sync::SyncEngine;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A patrol of `minutes` at 1 Hz ending now, near the demo city's centre, and one report.
 fn records(n: usize, minutes: usize) -> (Vec<Record>, usize) {
@@ -119,7 +113,7 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
     }
     let wall = t.elapsed().as_secs_f64();
     times.sort_by(f64::total_cmp);
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let at = |q: f64| percentile(&times, q);
     println!(
         "{label}: {devices} devices × {minutes} min at 1 Hz ({fixes} fixes) syncing at once: {} errors",
         errors.len()
@@ -139,11 +133,7 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
 fn main() {
     let devices = env("FLEET_DEVICES", 1000);
     let minutes = env("FLEET_MINUTES", 10);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = patrol_e2e::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         fleet("embedded SQLite", &hq, devices, minutes).await;

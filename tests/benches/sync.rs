@@ -148,11 +148,7 @@ async fn sync_shift(
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = patrol_e2e::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let proxy = Proxy::start(hq.addr).await;
