@@ -33,14 +33,14 @@ pub struct Enrollment {
 }
 
 /// An entry HQ will not count as a normal entry, as recorded on the device.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct Quarantined {
     pub seq: u64,
     /// HQ's stable code (`invalid_payload`, `bad_link`, `conflict` …).
     pub code: String,
     pub reason: String,
     /// The field and rule HQ named for a refused payload, for the screen to translate.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub invalid: Option<patrol_model::v1::Invalid>,
 }
@@ -352,27 +352,16 @@ impl Store {
     }
 }
 
-/// What HQ said of a quarantined entry, as the outbox keeps it: JSON `{code, reason, invalid}`.
-/// Rows written before the rule was kept read `code: reason` and still decode.
+/// What HQ said of a quarantined entry, as the outbox keeps it: the `Quarantined` as JSON. Rows
+/// written before the rule was kept read `code: reason` and still decode. The row's seq is the
+/// outbox's own.
 fn encode_problem(p: &Quarantined) -> String {
-    serde_json::json!({"code": p.code, "reason": p.reason, "invalid": p.invalid}).to_string()
+    serde_json::to_string(p).expect("a quarantined entry serializes")
 }
 
 fn decode_problem(seq: u64, text: &str) -> Quarantined {
-    #[derive(serde::Deserialize)]
-    struct Kept {
-        code: String,
-        reason: String,
-        #[serde(default)]
-        invalid: Option<patrol_model::v1::Invalid>,
-    }
-    if let Ok(k) = serde_json::from_str::<Kept>(text) {
-        return Quarantined {
-            seq,
-            code: k.code,
-            reason: k.reason,
-            invalid: k.invalid,
-        };
+    if let Ok(q) = serde_json::from_str::<Quarantined>(text) {
+        return Quarantined { seq, ..q };
     }
     let (code, reason) = match text.split_once(": ") {
         Some((code, reason)) => (code.to_owned(), reason.to_owned()),
