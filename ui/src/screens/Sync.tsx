@@ -4,14 +4,14 @@
 //! (seq range, photos), what is pending, what was quarantined and why, and a warning when the
 //! queue is stuck. Entries are never at risk here: they stay on the device until HQ holds them.
 
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, toApiError } from '../api';
 import type { Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { fmtBytes, fmtDateTime, fmtRelative, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
 import { useNow } from '../lib/hooks';
 import { quarantineText } from '../lib/quarantine';
-import { refreshHome, refreshQueue, refreshReference, setState, stuckOf, toast, useApp, useLedger } from '../state/store';
+import { refreshHome, refreshQueue, refreshReference, setState, stuckOf, toast, useApp } from '../state/store';
 
 const PHASES: SyncPhase[] = ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done'];
 
@@ -188,7 +188,7 @@ export function Sync() {
     const id = setInterval(() => void refreshQueue(), 15_000);
     return () => clearInterval(id);
   }, []);
-  useLedger(useCallback(() => void refreshQueue(), []));
+  // A new entry refreshes the queue through the store's ledger-changed handler (refreshHome).
 
   const run = async () => {
     setRunning(true);
