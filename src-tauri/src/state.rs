@@ -115,7 +115,6 @@ impl AppState {
         Ok(out)
     }
 
-    /// Where a record is being captured: the latest fix, when it is fresh.
     /// Change the sync times (a poisoned lock is taken over: they are only for display).
     pub fn note_sync(&self, f: impl FnOnce(&mut SyncTimes)) {
         let mut t = self
@@ -132,6 +131,7 @@ impl AppState {
             .clone()
     }
 
+    /// Where a record is being captured: the latest fix, when it is fresh.
     pub fn capture(&self) -> Capture {
         let Some(fix) = self.position.last_fix() else {
             return Capture::default();
