@@ -3,6 +3,7 @@
 //! when HQ refuses, and counts the failed attempt on the first waiting entry so a queue that
 //! never moves is reported as stuck.
 
+use crate::client::JsonBody;
 use crate::engine::{Session, StoreAccess};
 use crate::plan::{self, HeadCheck, Outcome};
 use crate::report::Progress;
@@ -71,9 +72,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     entries: s.entries(from, len)?,
                 })
             })?;
-            let gzip = self.gzip;
+            let body = JsonBody::new(&request, self.gzip);
             let answer: Result<UploadResponse, _> = self
-                .call(|hq| hq.upload_body(hq.request(Method::POST, &path), &request, gzip))
+                .call(|hq| body.attach(hq.request(Method::POST, &path)))
                 .await;
             let resp = match answer {
                 Ok(resp) => resp,
@@ -163,9 +164,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             })
             .ok()?;
         let path = format!("/api/v1/devices/{}/entries", self.device_id);
-        let gzip = self.gzip;
+        let body = JsonBody::new(&request, self.gzip);
         let answer: Result<UploadResponse, _> = self
-            .call(|hq| hq.upload_body(hq.request(Method::POST, &path), &request, gzip))
+            .call(|hq| body.attach(hq.request(Method::POST, &path)))
             .await;
         answer.ok().map(|r| r.conflicts.len())
     }
