@@ -189,8 +189,13 @@ impl Cluster {
                  creates the user) or run the tests as another user"
             );
         }
-        // As root the temp dir must be reachable by `postgres`: /tmp is, $TMPDIR may not be.
-        let parent = if as_postgres_user {
+        // In memory when the machine has a tmpfs: the suite's databases never compete with
+        // `target/` for disk (a full disk once failed CI here). As root the dir must also be
+        // reachable by `postgres`: /dev/shm and /tmp are, $TMPDIR may not be.
+        let shm = Path::new("/dev/shm");
+        let parent = if shm.is_dir() && writable(shm) {
+            shm.to_path_buf()
+        } else if as_postgres_user {
             PathBuf::from("/tmp")
         } else {
             std::env::temp_dir()
@@ -232,7 +237,8 @@ impl Cluster {
             let socket_dir = cluster._dir.path().display().to_string();
             let options = format!(
                 "-k {socket_dir} -p {} -c listen_addresses=127.0.0.1 -c fsync=off \
-                 -c synchronous_commit=off -c full_page_writes=off",
+                 -c synchronous_commit=off -c full_page_writes=off \
+                 -c max_wal_size=64MB -c min_wal_size=32MB",
                 cluster.port
             );
             let log = cluster._dir.path().join("server.log");
@@ -369,4 +375,12 @@ fn with_database_replaces_only_the_database() {
     for (url, want) in cases {
         assert_eq!(with_database(url, "t1"), want, "{url}");
     }
+}
+
+/// Whether a directory takes a new file (a read-only or full tmpfs does not).
+fn writable(dir: &Path) -> bool {
+    tempfile::Builder::new()
+        .prefix("patrol-pg-probe-")
+        .tempfile_in(dir)
+        .is_ok()
 }
