@@ -449,9 +449,9 @@ fn enrol_record_and_sync_with_the_real_hq_then_restart() {
     let hq = Hq::start();
     let app = TestApp::new();
     let code = hq.enrollment_code("CD-TEST-01");
-    let bad = app.err("enroll", json!({"hq_url": hq.url, "code": "WRONG-CODE"}));
+    let bad = app.err("enroll", json!({"hq_url": hq.url(), "code": "WRONG-CODE"}));
     assert_eq!(bad["kind"], "rejected", "{bad}");
-    let enrolled = app.ok("enroll", json!({"hq_url": hq.url, "code": code}));
+    let enrolled = app.ok("enroll", json!({"hq_url": hq.url(), "code": code}));
     assert_eq!(enrolled["device_name"], "CD-TEST-01");
     let home = app.ok("home", json!({}));
     assert_eq!(home["enrolled"], true);
@@ -738,25 +738,15 @@ fn a_dispatch_from_hq_reaches_the_app_and_each_step_is_a_synced_entry() {
     let app = TestApp::new();
     app.ok(
         "enroll",
-        json!({"hq_url": hq.url, "code": hq.enrollment_code("CD-DISPATCH")}),
+        json!({"hq_url": hq.url(), "code": hq.enrollment_code("CD-DISPATCH")}),
     );
     assert_eq!(app.ok("dispatches", json!({})), json!([]));
     let device = app.ok("home", json!({}))["device_id"].clone();
-    let created: Value = hq.rt.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{}/api/v1/dispatches", hq.url))
-            .bearer_auth(&hq.operator_token)
-            .json(
-                &json!({"kind": "theft", "tier": 3, "address": "人民路 18 号",
-                          "target": {"lat": 29.0315, "lon": 111.6985}, "units": [device]}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    });
+    let created = hq.block_on(hq.post_json(
+        "/api/v1/dispatches",
+        json!({"kind": "theft", "tier": 3, "address": "人民路 18 号",
+               "target": {"lat": 29.0315, "lon": 111.6985}, "units": [device]}),
+    ));
     let id = created["id"].as_str().unwrap().to_owned();
     app.ok("sync_now", json!({"on_progress": channel()}));
     let list = app.ok("dispatches", json!({}));

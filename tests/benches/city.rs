@@ -12,10 +12,10 @@
 //! day recomputed from the raw ledger (what every answer cost before the track rollups), and
 //! whether `/stats/daily` is identical to it.
 
-use patrol_e2e::Hq;
-use patrol_e2e::bench::env;
-use patrol_e2e::bench::percentile;
 use patrol_model::*;
+use patrol_testkit::Hq;
+use patrol_testkit::bench::env;
+use patrol_testkit::bench::percentile;
 use std::time::Instant;
 
 /// One device's ledger: a patrol of `hours` ending at `end_ms`, a fix every `every_s` seconds,
@@ -100,7 +100,7 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64, hours: u64, every_s: u64) -> Ve
             ));
         }
     }
-    patrol_e2e::sealed_chain(device, records)
+    patrol_testkit::chain::sealed(device, records)
 }
 
 fn main() {
@@ -108,7 +108,7 @@ fn main() {
     let hours = env("CITY_HOURS", 12);
     let every = env("CITY_FIX_EVERY_S", 1);
     let rounds = env("CITY_ROUNDS", 10) as usize;
-    let rt = patrol_e2e::bench::runtime();
+    let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let now = chrono::Utc::now().timestamp_millis();

@@ -8,10 +8,10 @@
 //! the ranking of units for a call (`/dispatches/recommend`, target p95 < 200 ms), creating and
 //! sending a dispatch, and the day's board (`/dispatches`).
 
-use patrol_e2e::Hq;
-use patrol_e2e::bench::env;
-use patrol_e2e::bench::percentile;
 use patrol_model::*;
+use patrol_testkit::Hq;
+use patrol_testkit::bench::env;
+use patrol_testkit::bench::percentile;
 use serde_json::json;
 use std::time::Instant;
 
@@ -54,7 +54,7 @@ fn ledger(device: DeviceId, n: u64, end_ms: i64) -> Vec<Entry> {
             Record::TrackSegment(TrackSegment::new(patrol_id, fixes)),
         ));
     }
-    patrol_e2e::sealed_chain(device, records)
+    patrol_testkit::chain::sealed(device, records)
 }
 
 fn summary(name: &str, mut ms: Vec<f64>) {
@@ -72,7 +72,7 @@ fn main() {
     let units = env("DISPATCH_UNITS", 200);
     let open = env("DISPATCH_OPEN", 50);
     let rounds = env("DISPATCH_ROUNDS", 50) as usize;
-    let rt = patrol_e2e::bench::runtime();
+    let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let now = chrono::Utc::now().timestamp_millis();

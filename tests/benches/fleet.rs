@@ -9,10 +9,10 @@
 //! PostgreSQL when `PATROL_BENCH_PG` names a database (`postgres://…`; it is written to).
 
 use patrol_device::{Capture, Store, SystemClock};
-use patrol_e2e::Hq;
-use patrol_e2e::bench::{env, percentile};
 use patrol_model::*;
 use patrol_sync::SyncEngine;
+use patrol_testkit::Hq;
+use patrol_testkit::bench::{env, percentile};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -133,7 +133,7 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
 fn main() {
     let devices = env("FLEET_DEVICES", 1000);
     let minutes = env("FLEET_MINUTES", 10);
-    let rt = patrol_e2e::bench::runtime();
+    let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         fleet("embedded SQLite", &hq, devices, minutes).await;

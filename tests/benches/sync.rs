@@ -7,113 +7,16 @@
 //! the wire per fix (every header and body, both ways).
 
 use patrol_device::{Capture, Store, SystemClock};
-use patrol_e2e::Hq;
-use patrol_e2e::proxy::Proxy;
 use patrol_model::*;
 use patrol_sync::SyncEngine;
+use patrol_testkit::Hq;
+use patrol_testkit::Proxy;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-const FIXES: usize = 43_200;
-const PER_SEGMENT: usize = 30;
+use patrol_testkit::shift::{self, Noise, PER_SEGMENT, records};
 
-/// How the receiver's noise behaves in the generated shift.
-#[derive(Clone, Copy)]
-enum Noise {
-    /// As phones report: the error of one fix is close to the last one's (it drifts), accuracy
-    /// and altitude change slowly, fix times are whole GNSS seconds.
-    Phone,
-    /// The worst case for compression: fresh random error in every field of every fix.
-    White,
-}
-
-/// A motorcycle patrol's 12 hours: a wandering course and drifting speed, with receiver noise
-/// (seeded, so every run sends the same bytes). The noise is what the track codec and gzip
-/// cannot squeeze, so both kinds are measured.
-fn shift(t0: i64, noise: Noise) -> Vec<PositionFix> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::seed_from_u64(12);
-    let (mut lat, mut lon, mut heading, mut speed) = (29.03_f64, 111.69_f64, 45.0_f64, 4.0_f64);
-    // Drifting error (metres north, east, up) and reported accuracy, for `Noise::Phone`.
-    let (mut en, mut ee, mut eu, mut acc) = (0.0_f64, 0.0_f64, 0.0_f64, 5.0_f64);
-    let mut t = t0;
-    (0..FIXES)
-        .map(|_| {
-            heading = (heading + rng.random_range(-8.0..8.0)).rem_euclid(360.0);
-            speed = (speed + rng.random_range(-0.6..0.6)).clamp(0.0, 16.0);
-            lat += speed * heading.to_radians().cos() / 111_000.0;
-            lon += speed * heading.to_radians().sin() / 97_000.0;
-            let (dn, de, du, a, jitter) = match noise {
-                Noise::Phone => {
-                    en = 0.95 * en + rng.random_range(-0.3..0.3);
-                    ee = 0.95 * ee + rng.random_range(-0.3..0.3);
-                    eu = 0.98 * eu + rng.random_range(-0.2..0.2);
-                    if rng.random_range(0..10) == 0 {
-                        acc = (acc + rng.random_range(-0.5..0.5)).clamp(3.0, 12.0);
-                    }
-                    (en, ee, eu, acc, 0)
-                }
-                Noise::White => (
-                    rng.random_range(-2.0..2.0),
-                    rng.random_range(-2.0..2.0),
-                    rng.random_range(-4.0..4.0),
-                    rng.random_range(3.0..12.0),
-                    rng.random_range(-30..30),
-                ),
-            };
-            t += 1000 + jitter;
-            PositionFix {
-                time_ms: Some(t),
-                lat: lat + dn / 111_000.0,
-                lon: lon + de / 97_000.0,
-                accuracy_m: Some(a),
-                speed_mps: Some(speed),
-                heading_deg: Some(heading),
-                altitude_m: Some(35.0 + du),
-                gnss_ms: Some(t),
-            }
-        })
-        .collect()
-}
-
-/// The ledger of the shift: segments exactly as the recorder seals them, plus 50 reports.
-fn records(fixes: &[PositionFix]) -> Vec<Record> {
-    let patrol_id = PatrolId::new();
-    let mut records = vec![Record::PatrolStarted(PatrolStart {
-        patrol_id,
-        mode: PatrolMode::Motorcycle,
-        group: "G07".into(),
-        officers: vec!["张伟".into()],
-        volunteers: Default::default(),
-        vehicle_plate: None,
-    })];
-    for (i, chunk) in fixes.chunks(PER_SEGMENT).enumerate() {
-        records.push(Record::TrackSegment(TrackSegment::new(
-            patrol_id,
-            chunk.to_vec(),
-        )));
-        if i % 29 == 0 && i / 29 < 50 {
-            records.push(Record::Violation(ViolationTally {
-                patrol_id: Some(patrol_id),
-                violation: ViolationType::ALL[i % 8],
-                plate: Some("湘J12345".parse().unwrap()),
-                vehicle: Some(VehicleKind::Car),
-                seized_items: 0,
-                photos: vec![],
-                at: Some(LatLon {
-                    lat: chunk[0].lat,
-                    lon: chunk[0].lon,
-                }),
-                note: None,
-            }));
-        }
-    }
-    records.push(Record::PatrolStopped(PatrolStop {
-        patrol_id,
-        note: None,
-    }));
-    records
-}
+const FIXES: usize = shift::TWELVE_HOURS;
 
 /// One device records `records` and syncs them through the counting proxy: seconds, bytes on
 /// the wire both ways, and the entries.
@@ -139,23 +42,23 @@ async fn sync_shift(
         .unwrap()
         .append_all(records, Capture::default())
         .unwrap();
-    let before = proxy.bytes.total();
+    let before = proxy.bytes().total();
     let t = Instant::now();
     let report = engine.sync(&store, |_| {}).await.unwrap();
     let secs = t.elapsed().as_secs_f64();
     assert!(report.is_clean(), "{report}");
-    (secs, proxy.bytes.total() - before, entries)
+    (secs, proxy.bytes().total() - before, entries)
 }
 
 fn main() {
-    let rt = patrol_e2e::bench::runtime();
+    let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
         let hq = Hq::start().await;
         let proxy = Proxy::start(hq.addr).await;
         let t0 = chrono::Utc::now().timestamp_millis() - 12 * 3600 * 1000;
         let per_fix = |b: u64| b as f64 / FIXES as f64;
 
-        let phone_fixes = shift(t0, Noise::Phone);
+        let phone_fixes = shift::fixes(t0, FIXES, Noise::Phone);
         let phone = records(&phone_fixes);
         // The same shift for the PouchDB comparison (`scripts/bench` reads it): the fixes at
         // the stored precision and the reports, as JSON.
@@ -167,13 +70,13 @@ fn main() {
         }
         // A first sync warms HQ up (its first reference-data answer, statement caches), so that
         // neither measured run pays for it.
-        sync_shift(&hq, &proxy, &records(&shift(t0, Noise::Phone)[..600]), true).await;
+        sync_shift(&hq, &proxy, &records(&shift::fixes(t0, FIXES, Noise::Phone)[..600]), true).await;
         let (secs, gz_wire, entries) = sync_shift(&hq, &proxy, &phone, true).await;
         let (plain_secs, plain_wire, _) = sync_shift(&hq, &proxy, &phone, false).await;
         let reports = phone.iter().filter(|r| matches!(r, Record::Violation(_))).count();
         // The JSON of every entry as uploaded, without HTTP.
         let json: usize = entries.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
-        let white = records(&shift(t0, Noise::White));
+        let white = records(&shift::fixes(t0, FIXES, Noise::White));
         let (_, white_gz, _) = sync_shift(&hq, &proxy, &white, true).await;
         let (_, white_plain, _) = sync_shift(&hq, &proxy, &white, false).await;
 

@@ -3,8 +3,8 @@
 //! device's and none — and HQ must never answer 5xx or drop the connection. Cases per operation
 //! come from `PATROL_FUZZ_CASES` (short by default; `scripts/soak` runs it long).
 
-use patrol_e2e::Hq;
 use patrol_model::v1;
+use patrol_testkit::Hq;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The layering ARCHITECTURE.md promises, checked from `cargo metadata` (direct dependencies):
 //! `tauri` only in the app shell, `axum` only in HQ, no network and no UI in the device core, a
 //! pure domain model, crate-to-crate edges that only run downward (the CLI and the app never link
-//! HQ), and default members that build without WebKit.
+//! HQ), the test kit only ever a dev-dependency, and default members that build without WebKit.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -156,10 +156,13 @@ fn crate_edges_run_downward_only() {
             ][..],
         ),
         ("tauri-plugin-patrol-location", &[][..]),
+        // The test kit links HQ and the device store but not the sync engine, whose own tests
+        // use it (a kit linking patrol-sync would put a second copy of it in their build).
         (
-            "patrol-e2e",
-            &["patrol-model", "patrol-device", "patrol-sync", "patrol-hq"][..],
+            "patrol-testkit",
+            &["patrol-model", "patrol-device", "patrol-hq"][..],
         ),
+        ("patrol-e2e", &["patrol-sync"][..]),
     ]);
     for (package, d) in deps(&meta) {
         let Some(may) = allowed.get(package.as_str()) else {
@@ -172,4 +175,28 @@ fn crate_edges_run_downward_only() {
             );
         }
     }
+}
+
+/// The test kit is for tests: every crate that uses it does so as a dev-dependency, so no
+/// shipped binary links it (or the HQ it starts).
+#[test]
+fn the_test_kit_is_only_a_dev_dependency() {
+    let meta = metadata();
+    let mut users = Vec::new();
+    for p in meta["packages"].as_array().unwrap() {
+        for d in p["dependencies"].as_array().unwrap() {
+            if d["name"] == "patrol-testkit" {
+                let name = p["name"].as_str().unwrap();
+                assert_eq!(
+                    d["kind"], "dev",
+                    "{name} must use patrol-testkit as a dev-dependency only"
+                );
+                users.push(name.to_owned());
+            }
+        }
+    }
+    assert!(
+        users.len() >= 4,
+        "the sync crate, HQ, the CLI, the app shell and the end-to-end tests share the kit: {users:?}"
+    );
 }

@@ -6,9 +6,9 @@
 //! figure (checked below by recording on both sides of such a change).
 
 use patrol_device::{Capture, ManualClock, Store};
-use patrol_e2e::Hq;
 use patrol_model::*;
 use patrol_sync::SyncEngine;
+use patrol_testkit::Hq;
 use std::sync::{Arc, Mutex};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;

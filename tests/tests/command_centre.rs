@@ -5,9 +5,9 @@
 //! under its Content-Security-Policy.
 
 use patrol_device::{Capture, ManualClock, Store};
-use patrol_e2e::Hq;
 use patrol_model::v1::{self, UploadRequest};
 use patrol_model::*;
+use patrol_testkit::Hq;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -388,7 +388,7 @@ async fn the_layers_the_page_draws() {
     assert_eq!(cov["available_units"], 1, "{cov}");
     assert_eq!(cov["model"]["detour_factor"], 1.4);
     let cells = cov["cells"].as_array().unwrap();
-    assert_eq!(cells.len(), patrol_e2e::demo_city().cells.len());
+    assert_eq!(cells.len(), patrol_testkit::city::demo().cells.len());
     assert!(
         cells.iter().any(|c| c["band"] == "1" || c["band"] == "3"),
         "{cov}"
@@ -637,7 +637,7 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
         assert_eq!(r.status(), StatusCode::OK);
     }
 
-    let city = patrol_e2e::demo_city();
+    let city = patrol_testkit::city::demo();
     let tz = city.tz();
     // The day the patrol started (ten minutes ago): just after local midnight its last minutes
     // fall on the next day, and this day is still the one holding its start and the withdrawal.
@@ -745,7 +745,7 @@ async fn the_pages_contract_is_hqs_openapi_document() {
     let hq = Hq::start().await;
     let doc = hq.get_json("/api/openapi.json").await;
     let text = format!("{}\n", serde_json::to_string_pretty(&doc).unwrap());
-    let path = patrol_e2e::repo_file("hq-web/src/api/openapi.json");
+    let path = patrol_testkit::repo_file("hq-web/src/api/openapi.json");
     if std::env::var_os("UPDATE_CONTRACT").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
@@ -863,7 +863,7 @@ async fn a_tracking_gap_is_a_gap_in_the_km_and_in_the_route() {
     d.store.stop_patrol(None, Capture::default()).unwrap();
     d.upload_all(&hq).await;
 
-    let tz = patrol_e2e::demo_city().tz();
+    let tz = patrol_testkit::city::demo().tz();
     let day = chrono::TimeZone::timestamp_millis_opt(&tz, t0)
         .unwrap()
         .date_naive();

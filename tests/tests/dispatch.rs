@@ -5,9 +5,9 @@
 //! response times on the board and in the daily figures.
 
 use patrol_device::{Capture, FlushPolicy, ManualClock, Store};
-use patrol_e2e::{Hq, proxy::Proxy};
 use patrol_model::*;
 use patrol_sync::{Credentials, SyncEngine};
+use patrol_testkit::{Hq, Proxy};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -2,9 +2,9 @@
 //! conflicts. Entries come from a real device store, so hashes and chains are the real thing.
 
 use patrol_device::{Capture, ManualClock, Store};
-use patrol_e2e::Hq;
 use patrol_model::v1::{self, EnrollRequest, UploadRequest, UploadResponse};
 use patrol_model::*;
+use patrol_testkit::Hq;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -701,7 +701,7 @@ async fn ranges_and_campaign_totals() {
         assert!(code == "bad_range" || code == "bad_date", "{bad}: {code}");
     }
     // A city without a campaign start: 404 saying what to do; then the city sets one.
-    let mut city = patrol_e2e::demo_city();
+    let mut city = patrol_testkit::city::demo();
     city.settings.campaign_start = None;
     hq.storage.import_city(&city, T0).await.unwrap();
     let (status, _, msg) = error_code(get("/api/v1/stats/campaign".into()).await.unwrap()).await;

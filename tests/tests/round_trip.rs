@@ -4,9 +4,9 @@
 //! connections and answers, and an HQ restarted in the middle of an upload.
 
 use patrol_device::{Capture, FlushPolicy, Store, SystemClock};
-use patrol_e2e::{Hq, proxy::Proxy};
 use patrol_model::*;
 use patrol_sync::{SyncEngine, SyncOptions};
+use patrol_testkit::{Hq, Proxy};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -423,12 +423,8 @@ async fn a_network_dropping_connections_and_answers_converges_without_loss_or_du
     };
     let engine = SyncEngine::with_options(options).unwrap();
     let syncs = sync_until_clean(&engine, &d, 60).await;
-    let dropped = proxy
-        .responses_dropped
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let refused = proxy
-        .connections_dropped
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let dropped = proxy.responses_dropped();
+    let refused = proxy.connections_dropped();
     assert!(
         dropped > 0 && refused > 0,
         "the proxy must have hurt: {dropped} answers, {refused} connections"

@@ -71,7 +71,7 @@ impl TlsHq {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
         storage.migrate().await.unwrap();
         storage
-            .import_city(&patrol_e2e::demo_city(), 0)
+            .import_city(&patrol_testkit::city::demo(), 0)
             .await
             .unwrap();
         let certs = CertStore::open(files).unwrap();

@@ -5,11 +5,9 @@
 //! `PATROL_SOAK_SYNC_KILLS` sets the number of kills (default 15; `scripts/soak` runs 200). The
 //! test ends with one `soak:` line that the soak script puts in its table.
 
-use patrol_hq::AppState;
-use patrol_hq::storage::{Storage, sqlite::SqliteStorage};
+use patrol_testkit::BlockingHq;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Kills in the short form that `cargo test` runs.
@@ -20,37 +18,6 @@ fn kills() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(KILLS)
-}
-
-struct Hq {
-    url: String,
-    storage: Arc<dyn Storage>,
-    rt: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-fn start_hq() -> Hq {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(storage.clone());
-    rt.spawn(async move {
-        let _ = patrol_hq::serve(listener, state).await;
-    });
-    Hq {
-        url,
-        storage,
-        rt,
-        _dir: dir,
-    }
 }
 
 fn patrol(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -65,15 +32,13 @@ fn patrol(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn killing_the_device_mid_sync_never_loses_or_duplicates() {
-    let hq = start_hq();
-    let state = AppState::new(hq.storage.clone());
-    let code = hq
-        .rt
-        .block_on(patrol_hq::service::new_enrollment(&state, "kill test"))
-        .unwrap()
-        .code;
+    let hq = BlockingHq::start();
+    let code = hq.enrollment_code("kill test");
     let device = tempfile::tempdir().unwrap();
-    let out = patrol(device.path(), &["enroll", "--hq", &hq.url, "--code", &code]);
+    let out = patrol(
+        device.path(),
+        &["enroll", "--hq", &hq.url(), "--code", &code],
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -7,10 +7,14 @@
 //! Short by default; `PATROL_SOAK_HQ_KILLS` sets the kills per backend for the long form
 //! (`scripts/soak`). Each test prints one `soak:` line.
 
-mod hq_process;
 mod pg;
 
-use hq_process::*;
+use patrol_testkit::chain::tallies as chain;
+use patrol_testkit::process::{HqProcess, enrol, request, upload};
+
+fn hq(store: &[&str]) -> HqProcess {
+    HqProcess::new(env!("CARGO_BIN_EXE_patrol-hq"), store)
+}
 use patrol_model::DeviceId;
 use patrol_model::v1::{self, Head};
 use rand::Rng;
@@ -26,7 +30,7 @@ fn kills() -> usize {
 /// Kill HQ `kills` times at random moments of an upload, then let it finish; check the result.
 /// `between` runs after each kill (e.g. crash PostgreSQL too).
 fn killed_mid_ingest(label: &str, store: &[&str], kills: usize, between: &dyn Fn(usize)) {
-    let mut hq = Hq::new(store);
+    let mut hq = hq(store);
     let now = chrono::Utc::now().timestamp_millis();
     let device = DeviceId::new();
     let entries = chain(device, 150 + 40 * kills as u64, now);
@@ -122,7 +126,7 @@ async fn hq_and_postgres_killed_mid_ingest() {
 fn a_full_database_refuses_cleanly_and_recovers() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().display().to_string();
-    let mut hq = Hq::new(&["--data", &data]);
+    let mut hq = hq(&["--data", &data]);
     hq.start();
     let device = DeviceId::new();
     let token = enrol(&hq, device);

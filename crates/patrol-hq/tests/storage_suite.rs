@@ -1437,44 +1437,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
 ];
 
 fn check_migrations(backend: &str, embedded: &[(i64, &str, &str)], shipped: &[(&str, &str)]) {
-    use sha2::{Digest, Sha256};
-    let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".sql"))
-        .collect();
-    files.sort();
-    let names: Vec<&str> = embedded.iter().map(|m| m.1).collect();
-    assert_eq!(
-        files, names,
-        "every file in {dir} must be embedded, in order"
-    );
-    for (i, (version, name, sql)) in embedded.iter().enumerate() {
-        assert_eq!(
-            *version,
-            i as i64 + 1,
-            "versions are 1, 2, 3 … without gaps"
-        );
-        assert!(
-            name.starts_with(&format!("{version:04}_")),
-            "{name} must start with {version:04}_"
-        );
-        let on_disk = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
-        assert_eq!(
-            &on_disk, sql,
-            "{backend}/{name} differs from what is embedded"
-        );
-        let (_, sha) = shipped
-            .iter()
-            .find(|s| s.0 == *name)
-            .unwrap_or_else(|| panic!("pin {backend}/{name}'s SHA-256 in this test"));
-        assert_eq!(
-            hex::encode(Sha256::digest(sql.as_bytes())),
-            *sha,
-            "{backend}/{name} was edited after it shipped"
-        );
-    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    patrol_testkit::migrations::check(&dir, embedded, shipped);
 }
 
 #[test]

@@ -1,10 +1,14 @@
 //! Two HQ processes over one PostgreSQL, as behind a load balancer. A test binary of its own:
 //! the kill tests crash the PostgreSQL cluster they share, and this one must not meet that.
 
-mod hq_process;
 mod pg;
 
-use hq_process::*;
+use patrol_testkit::chain::tallies as chain;
+use patrol_testkit::process::{HqProcess, enrol, request, upload};
+
+fn hq(store: &[&str]) -> HqProcess {
+    HqProcess::new(env!("CARGO_BIN_EXE_patrol-hq"), store)
+}
 use patrol_model::v1::{self, Head};
 use patrol_model::{DeviceId, Entry};
 
@@ -17,8 +21,8 @@ async fn two_hq_processes_over_one_postgres_take_the_same_devices_exactly_once()
     let db = pg::TestDb::create().await;
     let url = db.url.clone();
     tokio::task::block_in_place(|| {
-        let mut a = Hq::new(&["--db", &url]);
-        let mut b = Hq::new(&["--db", &url]);
+        let mut a = hq(&["--db", &url]);
+        let mut b = hq(&["--db", &url]);
         a.start();
         b.start();
         let now = chrono::Utc::now().timestamp_millis();

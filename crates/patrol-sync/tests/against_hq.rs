@@ -21,26 +21,31 @@ fn sync(d: &mut Device, options: SyncOptions) -> patrol_sync::Result<SyncReport>
     blocking::sync_with_options(&mut d.store, options, |_| {})
 }
 
-fn enrolled(hq: &Hq) -> Device {
+fn enrolled(hq: &BlockingHq) -> Device {
     let mut d = Device::new();
-    let resp = blocking::enroll(&mut d.store, &hq.url, &hq.code("巡逻终端 07")).unwrap();
+    let resp =
+        blocking::enroll(&mut d.store, &hq.url(), &hq.enrollment_code("巡逻终端 07")).unwrap();
     assert_eq!(resp.device_id, d.store.device_id());
     d
 }
 
 #[test]
 fn enroll_sync_and_receipt() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = Device::new();
     let resp = blocking::enroll(
         &mut d.store,
-        &format!("{}/", hq.url),
-        &hq.code("巡逻终端 07"),
+        &format!("{}/", hq.url()),
+        &hq.enrollment_code("巡逻终端 07"),
     )
     .unwrap();
     assert_eq!(resp.device_name, "巡逻终端 07");
     let enrollment = d.store.enrollment().unwrap().unwrap();
-    assert_eq!(enrollment.hq_url, hq.url, "kept without the trailing slash");
+    assert_eq!(
+        enrollment.hq_url,
+        hq.url(),
+        "kept without the trailing slash"
+    );
     assert!(d.store.device_secret().unwrap().is_some());
 
     let (photo, bytes) = d.photo(600 * 1024, 1); // three chunks of 256 KiB
@@ -91,7 +96,7 @@ fn enroll_sync_and_receipt() {
     assert_eq!(saved, report.receipt);
     let stored = hq
         .rt
-        .block_on(hq.storage().photo_bytes(&photo.sha256))
+        .block_on(hq.storage.photo_bytes(&photo.sha256))
         .unwrap();
     assert!(stored == bytes, "HQ holds the photo byte for byte");
 
@@ -111,12 +116,12 @@ fn enroll_sync_and_receipt() {
 
 #[test]
 fn enrolment_and_credentials_are_checked() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = Device::new();
     d.violations(1);
     assert!(matches!(sync(&mut d, fast()), Err(Error::NotEnrolled)));
 
-    let err = blocking::enroll(&mut d.store, &hq.url, "AAAA-BBBB").unwrap_err();
+    let err = blocking::enroll(&mut d.store, &hq.url(), "AAAA-BBBB").unwrap_err();
     assert!(
         matches!(&err, Error::Rejected { code, .. } if code == "bad_code"),
         "{err}"
@@ -124,17 +129,17 @@ fn enrolment_and_credentials_are_checked() {
     let err = blocking::enroll(&mut d.store, "hq.example", "AAAA-BBBB").unwrap_err();
     assert_eq!(err.kind(), "invalid_url");
 
-    blocking::enroll(&mut d.store, &hq.url, &hq.code("A")).unwrap();
+    blocking::enroll(&mut d.store, &hq.url(), &hq.enrollment_code("A")).unwrap();
     let secret = d.store.device_secret().unwrap().unwrap();
-    d.store.save_enrollment(&hq.url, "A", "wrong").unwrap();
+    d.store.save_enrollment(&hq.url(), "A", "wrong").unwrap();
     let err = sync(&mut d, fast()).unwrap_err();
     assert_eq!(err.kind(), "auth", "{err}");
     assert_eq!(d.store.outbox_counts().unwrap().pending, 1, "nothing lost");
 
-    d.store.save_enrollment(&hq.url, "A", &secret).unwrap();
+    d.store.save_enrollment(&hq.url(), "A", &secret).unwrap();
     sync(&mut d, fast()).unwrap();
     let id = d.store.device_id();
-    assert!(hq.rt.block_on(hq.storage().revoke_device(id, T0)).unwrap());
+    assert!(hq.rt.block_on(hq.storage.revoke_device(id, T0)).unwrap());
     let err = sync(&mut d, fast()).unwrap_err();
     assert_eq!(err.kind(), "auth", "{err}");
     assert!(err.to_string().contains("revoked"), "{err}");
@@ -142,12 +147,12 @@ fn enrolment_and_credentials_are_checked() {
 
 #[test]
 fn a_flaky_network_loses_nothing_and_duplicates_nothing() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
-    let chaos = hq.chaos();
+    let chaos = hq.proxy();
     d.store
         .save_enrollment(
-            &chaos.url,
+            &chaos.url(),
             "via chaos",
             &d.store.device_secret().unwrap().unwrap(),
         )
@@ -189,7 +194,7 @@ fn a_flaky_network_loses_nothing_and_duplicates_nothing() {
 
 #[test]
 fn a_batch_too_large_for_hq_is_halved() {
-    let hq = Hq::start(Some(16 * 1024));
+    let hq = BlockingHq::from_builder(Hq::builder().city(one_cell(), T0).max_body(16 * 1024));
     let mut d = enrolled(&hq);
     d.violations(40); // about 25 KB as one batch
     let report = sync(&mut d, fast()).unwrap();
@@ -203,7 +208,7 @@ fn a_batch_too_large_for_hq_is_halved() {
 
 #[test]
 fn a_photo_upload_resumes_where_hq_stands() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
     let (photo, bytes) = d.photo(100 * 1024, 4);
     d.violation(vec![photo.clone()]);
@@ -217,7 +222,11 @@ fn a_photo_upload_resumes_where_hq_stands() {
         device_now_ms: d.store.clock().wall_ms(),
         entries: d.store.entries(1, 1000).unwrap(),
     };
-    let entries_url = format!("{}/api/v1/devices/{}/entries", hq.url, d.store.device_id());
+    let entries_url = format!(
+        "{}/api/v1/devices/{}/entries",
+        hq.url(),
+        d.store.device_id()
+    );
     hq.rt.block_on(async {
         let http = reqwest::Client::new();
         let r = http
@@ -234,7 +243,7 @@ fn a_photo_upload_resumes_where_hq_stands() {
             mime: photo.mime.clone(),
         };
         let r = http
-            .post(format!("{}/api/v1/photos", hq.url))
+            .post(format!("{}/api/v1/photos", hq.url()))
             .bearer_auth(&token)
             .json(&offer)
             .send()
@@ -242,7 +251,7 @@ fn a_photo_upload_resumes_where_hq_stands() {
             .unwrap();
         assert!(r.status().is_success());
         let r = http
-            .patch(format!("{}/api/v1/photos/{}", hq.url, photo.sha256))
+            .patch(format!("{}/api/v1/photos/{}", hq.url(), photo.sha256))
             .bearer_auth(&token)
             .header(v1::UPLOAD_OFFSET_HEADER, "0")
             .body(bytes[..40_000].to_vec())
@@ -271,14 +280,14 @@ fn a_photo_upload_resumes_where_hq_stands() {
     );
     let stored = hq
         .rt
-        .block_on(hq.storage().photo_bytes(&photo.sha256))
+        .block_on(hq.storage.photo_bytes(&photo.sha256))
         .unwrap();
     assert!(stored == bytes);
 }
 
 #[test]
 fn a_restored_device_reports_a_stuck_queue() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
     d.violations(2);
     sync(&mut d, fast()).unwrap();
@@ -313,7 +322,7 @@ fn a_restored_device_reports_a_stuck_queue() {
     // HQ learned of the fork: its conflict list names the seqs this device holds differently.
     let conflicts = hq
         .rt
-        .block_on(hq.storage().conflicts(Some(d.store.device_id())))
+        .block_on(hq.storage.conflicts(Some(d.store.device_id())))
         .unwrap();
     let seqs: Vec<u64> = conflicts.iter().map(|(_, c)| c.seq).collect();
     assert_eq!(seqs, [3, 4], "{stuck}");
@@ -322,7 +331,7 @@ fn a_restored_device_reports_a_stuck_queue() {
 
 #[test]
 fn a_broken_local_chain_is_never_sent() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
     d.violations(3);
     let db = rusqlite::Connection::open(d.dir.path().join("device.sqlite")).unwrap();
@@ -338,19 +347,14 @@ fn a_broken_local_chain_is_never_sent() {
         "{err}"
     );
     let id = d.store.device_id();
-    let head = hq
-        .rt
-        .block_on(hq.storage().device(id))
-        .unwrap()
-        .unwrap()
-        .head;
+    let head = hq.rt.block_on(hq.storage.device(id)).unwrap().unwrap().head;
     assert_eq!(head.seq, 0, "not one entry sent");
 }
 
 #[test]
 fn a_protocol_mismatch_names_both_versions() {
-    let hq = Hq::start(None);
-    let chaos = hq.chaos();
+    let hq = hq();
+    let chaos = hq.proxy();
     chaos.inject(
         "GET /api/v1/hello",
         Fault::Answer(
@@ -360,7 +364,7 @@ fn a_protocol_mismatch_names_both_versions() {
         ),
     );
     let mut d = Device::new();
-    let err = blocking::enroll(&mut d.store, &chaos.url, "AAAA-BBBB").unwrap_err();
+    let err = blocking::enroll(&mut d.store, &chaos.url(), "AAAA-BBBB").unwrap_err();
     let text = err.to_string();
     assert_eq!(err.kind(), "protocol_mismatch");
     assert!(
@@ -372,10 +376,10 @@ fn a_protocol_mismatch_names_both_versions() {
 
 #[test]
 fn reference_data_follows_hq_incrementally() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
     // A hand-imported city is replaced by HQ's on the first full download.
-    let mut kiosk = city();
+    let mut kiosk = one_cell();
     kiosk.name = "kiosk copy".into();
     kiosk
         .groups
@@ -387,13 +391,13 @@ fn reference_data_follows_hq_incrementally() {
     let first_cursor = d.store.reference_cursor().unwrap().unwrap();
 
     // HQ adds a post: the next sync brings just that change.
-    let mut changed = city();
+    let mut changed = one_cell();
     let mut post = changed.posts[0].clone();
     post.id = patrol_model::PostId("P02".into());
     post.name = "人民路口".into();
     changed.posts.push(post);
     hq.rt
-        .block_on(hq.storage().import_city(&changed, T0 + 1000))
+        .block_on(hq.storage.import_city(&changed, T0 + 1000))
         .unwrap();
     let mut steps = Vec::new();
     blocking::sync_with_options(&mut d.store, fast(), |p| steps.push(p)).unwrap();
@@ -413,12 +417,12 @@ fn reference_data_follows_hq_incrementally() {
 
 #[test]
 fn a_queue_hq_never_moves_is_reported_stuck_after_three_tries() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = enrolled(&hq);
-    let chaos = hq.chaos();
+    let chaos = hq.proxy();
     let secret = d.store.device_secret().unwrap().unwrap();
     d.store
-        .save_enrollment(&chaos.url, "via chaos", &secret)
+        .save_enrollment(&chaos.url(), "via chaos", &secret)
         .unwrap();
     d.violations(2);
     // HQ answers every upload but takes nothing (a bug on HQ's side).
@@ -460,10 +464,10 @@ fn a_queue_hq_never_moves_is_reported_stuck_after_three_tries() {
 /// is stamped with its grid cell.
 #[test]
 fn enrolment_brings_the_grid_before_the_first_sync() {
-    let hq = Hq::start(None);
+    let hq = hq();
     let mut d = Device::new();
     assert!(d.store.city().unwrap().is_none());
-    blocking::enroll(&mut d.store, &hq.url, &hq.code("巡逻终端 08")).unwrap();
+    blocking::enroll(&mut d.store, &hq.url(), &hq.enrollment_code("巡逻终端 08")).unwrap();
     let city = d
         .store
         .city()

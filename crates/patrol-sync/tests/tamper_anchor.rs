@@ -9,13 +9,11 @@
 
 mod common;
 use common::*;
-use patrol_hq::AppState;
-use patrol_hq::storage::sqlite::{DB_FILE, SqliteStorage};
+use patrol_hq::storage::sqlite::DB_FILE;
 use patrol_hq::verify::verify_all;
 use patrol_model::{Hash, UnsealedEntry};
 use patrol_sync::{SyncOptions, blocking};
 use rusqlite::params;
-use std::sync::Arc;
 use std::time::Duration;
 
 fn fast() -> SyncOptions {
@@ -31,26 +29,12 @@ fn fast() -> SyncOptions {
 fn a_device_catches_a_suffix_rewritten_consistently_at_hq() {
     const N: u64 = 10;
     const K: u64 = 6;
-    // HQ on a data folder this test keeps, so it can edit the file behind HQ's back.
-    let hq_dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let state = AppState::new(Arc::new(SqliteStorage::open(hq_dir.path()).unwrap()));
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(patrol_hq::serve(listener, state.clone()));
-    rt.block_on(state.storage.import_city(&city(), T0)).unwrap();
+    // HQ on SQLite in a data folder this test edits behind HQ's back.
+    let hq = hq();
+    let (rt, state, url) = (&hq.rt, &hq.state, hq.url());
 
     let mut d = Device::new();
-    let code = rt
-        .block_on(patrol_hq::service::new_enrollment(&state, "巡逻终端 07"))
-        .unwrap()
-        .code;
+    let code = hq.enrollment_code("巡逻终端 07");
     blocking::enroll(&mut d.store, &url, &code).unwrap();
     d.violations(N as usize);
     let report = blocking::sync_with_options(&mut d.store, fast(), |_| {}).unwrap();
@@ -58,7 +42,7 @@ fn a_device_catches_a_suffix_rewritten_consistently_at_hq() {
     let device_id = d.store.device_id();
 
     // The careful attacker: seqs K..N get other payloads, resealed and relinked, head moved.
-    let db = rusqlite::Connection::open(hq_dir.path().join(DB_FILE)).unwrap();
+    let db = rusqlite::Connection::open(hq.dir.join(DB_FILE)).unwrap();
     db.execute_batch(
         "DROP TRIGGER entries_no_update;
          DROP TRIGGER entries_no_delete;",

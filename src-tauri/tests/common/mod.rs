@@ -1,10 +1,9 @@
 //! Test harness: the app on Tauri's mock runtime (real commands, real store in a temp dir, no
-//! window) and the real HQ on 127.0.0.1:0 — bound before serving, so nothing waits or sleeps.
+//! window). The real HQ on 127.0.0.1:0 is the workspace test kit's (`Hq`, here blocking).
 
 #![allow(dead_code)]
 
 use patrol_app_lib::{Options, configure};
-use patrol_hq::storage::{Storage, sqlite::SqliteStorage};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -13,6 +12,9 @@ use tauri::test::{
 };
 use tauri::webview::InvokeRequest;
 use tauri::{Listener, WebviewWindow};
+
+#[allow(unused_imports)] // at_rest.rs needs no HQ
+pub use patrol_testkit::BlockingHq as Hq;
 
 /// The app with one `main` window, on a fresh data folder.
 pub struct TestApp {
@@ -104,81 +106,6 @@ impl TestApp {
         app.cleanup_before_exit();
         drop(app);
         dir
-    }
-}
-
-/// The real HQ with the demo city, serving on 127.0.0.1:0 from its own runtime.
-pub struct Hq {
-    pub url: String,
-    pub storage: Arc<dyn Storage>,
-    pub operator_token: String,
-    pub rt: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-impl Hq {
-    pub fn start() -> Hq {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).unwrap());
-        let operator_token = format!("op_{}", patrol_hq::auth::random_secret(16));
-        let url = rt.block_on(async {
-            storage.migrate().await.unwrap();
-            let city = std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../demo/changde-city.json"
-            ))
-            .unwrap();
-            storage
-                .import_city(&serde_json::from_str(&city).unwrap(), 0)
-                .await
-                .unwrap();
-            storage
-                .add_operator("test", &patrol_hq::auth::hash_secret(&operator_token), 0)
-                .await
-                .unwrap();
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            let state = patrol_hq::AppState::new(storage.clone());
-            tokio::spawn(async move {
-                let _ = patrol_hq::serve(listener, state).await;
-            });
-            format!("http://{addr}")
-        });
-        Hq {
-            url,
-            storage,
-            operator_token,
-            rt,
-            _dir: dir,
-        }
-    }
-
-    /// A one-time enrolment code, as `patrol-hq device add` makes.
-    pub fn enrollment_code(&self, name: &str) -> String {
-        let state = patrol_hq::AppState::new(self.storage.clone());
-        self.rt
-            .block_on(patrol_hq::service::new_enrollment(&state, name))
-            .unwrap()
-            .code
-    }
-
-    /// GET an operator endpoint as JSON.
-    pub fn get_json(&self, path: &str) -> Value {
-        self.rt.block_on(async {
-            let r = reqwest::Client::new()
-                .get(format!("{}{path}", self.url))
-                .bearer_auth(&self.operator_token)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "GET {path}: {}", r.status());
-            r.json().await.unwrap()
-        })
     }
 }
 

@@ -1,47 +1,14 @@
-//! The `patrol-hq` binary as a child process on a free loopback port, and a device's side of
-//! the protocol spoken over plain HTTP/1.1: a sealed chain, enrolment with a code from the
-//! command line, uploads from HQ's head. Shared by the tests that kill HQ or run two of it.
-#![allow(dead_code)]
+//! The `patrol-hq` binary as a child process on a free loopback port — for the tests that kill HQ
+//! or run two of it over one database — and a device's side of the protocol spoken over plain
+//! HTTP/1.1 (no client library between the test and the wire): enrolment with a code from the
+//! command line, uploads from HQ's head.
 
 use patrol_model::v1::{self, Head};
-use patrol_model::{
-    DeviceId, Entry, EntryId, Hash, Record, UnsealedEntry, ViolationTally, ViolationType,
-};
+use patrol_model::{DeviceId, Entry};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-pub const HQ: &str = env!("CARGO_BIN_EXE_patrol-hq");
-
-/// The device's side: a chain of violation tallies, sealed as a device seals them.
-pub fn chain(device: DeviceId, n: u64, now_ms: i64) -> Vec<Entry> {
-    let mut prev = Hash::GENESIS;
-    (1..=n)
-        .map(|seq| {
-            let r = Record::Violation(ViolationTally {
-                note: Some(format!("第{seq}起")),
-                ..ViolationTally::new(ViolationType::ALL[seq as usize % ViolationType::ALL.len()])
-            });
-            let e = UnsealedEntry {
-                device_id: device,
-                seq,
-                id: EntryId::new(),
-                kind: r.kind(),
-                wall_ms: now_ms + seq as i64,
-                mono_ms: seq as i64,
-                gnss_ms: None,
-                cell: None,
-                payload: r.encode_payload(),
-                prev_hash: prev,
-            }
-            .seal()
-            .expect("entries encode");
-            prev = e.hash;
-            e
-        })
-        .collect()
-}
 
 /// One HTTP/1.1 request over a fresh connection; `None` when HQ is not there (killed).
 pub fn request(
@@ -68,19 +35,25 @@ pub fn request(
     Some((status, body))
 }
 
-pub struct Hq {
+/// The `patrol-hq` binary serving as a child process, with the store arguments it is given.
+#[derive(Debug)]
+pub struct HqProcess {
+    /// The binary (`env!("CARGO_BIN_EXE_patrol-hq")` in HQ's own tests).
+    pub bin: std::path::PathBuf,
     pub args: Vec<String>,
     pub addr: SocketAddr,
     pub child: Option<Child>,
 }
 
-impl Hq {
-    pub fn new(store: &[&str]) -> Hq {
+impl HqProcess {
+    /// `bin` with `store` (`--data DIR` or `--database URL`) on a free loopback port; not yet started.
+    pub fn new(bin: impl Into<std::path::PathBuf>, store: &[&str]) -> HqProcess {
         let addr = {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        Hq {
+        HqProcess {
+            bin: bin.into(),
             args: store.iter().map(|s| (*s).to_owned()).collect(),
             addr,
             child: None,
@@ -88,7 +61,7 @@ impl Hq {
     }
 
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(HQ)
+        let out = Command::new(&self.bin)
             .args(&self.args)
             .args(args)
             .output()
@@ -102,13 +75,13 @@ impl Hq {
     }
 
     pub fn start(&mut self) {
-        let child = Command::new(HQ)
+        let child = Command::new(&self.bin)
             .args(&self.args)
             .args(["serve", "--listen", &self.addr.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.bin.display()));
         self.child = Some(child);
         let t0 = Instant::now();
         while request(self.addr, "GET", "/healthz", None, None).is_none() {
@@ -125,14 +98,14 @@ impl Hq {
     }
 }
 
-impl Drop for Hq {
+impl Drop for HqProcess {
     fn drop(&mut self) {
         self.kill();
     }
 }
 
 /// Enrol a device with a code from the command line; its bearer token.
-pub fn enrol(hq: &Hq, device: DeviceId) -> String {
+pub fn enrol(hq: &HqProcess, device: DeviceId) -> String {
     let code = hq.cli(&["device", "add", "--name", "G07 巡逻组"]);
     let body = serde_json::json!({"code": code.trim(), "device_id": device}).to_string();
     let (status, answer) = request(hq.addr, "POST", "/api/v1/enroll", None, Some(&body)).unwrap();
@@ -143,7 +116,7 @@ pub fn enrol(hq: &Hq, device: DeviceId) -> String {
 
 /// Upload from HQ's head in batches until HQ is gone or holds everything. Returns the highest
 /// head HQ confirmed with a 200.
-pub fn upload(hq: &Hq, token: &str, entries: &[Entry], batch: usize) -> u64 {
+pub fn upload(hq: &HqProcess, token: &str, entries: &[Entry], batch: usize) -> u64 {
     let device = entries[0].device_id;
     let mut confirmed = 0;
     loop {
