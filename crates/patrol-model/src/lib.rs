@@ -3,6 +3,7 @@
 //! the compact track codec. It depends on neither SQLite nor HTTP: storage and transport live in
 //! the crates that use it.
 
+pub mod bundle;
 mod city;
 mod clock;
 pub mod dispatch;
