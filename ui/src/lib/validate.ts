@@ -19,10 +19,13 @@ export type Issue<C extends string = ValidationCode> = {
   message: string;
 };
 
-const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
-const SUFFIXES = '挂学警港澳';
+/** Province abbreviations of mainland China (31), in patrol-model's order. */
+export const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+/** Special-use characters a regular plate may end with (trailer, learner, police, HK, Macao). */
+export const SUFFIXES = '挂学警港澳';
 
-const plateLetter = (c: string) => /^[A-HJ-NP-Z]$/.test(c);
+/** Letters used on plates: A–Z without I and O. */
+export const plateLetter = (c: string) => /^[A-HJ-NP-Z]$/.test(c);
 const alnum = (c: string) => plateLetter(c) || /^[0-9]$/.test(c);
 const digit = (c: string) => /^[0-9]$/.test(c);
 
