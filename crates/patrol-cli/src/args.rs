@@ -60,11 +60,15 @@ pub enum Command {
     },
     /// Integrity check and chain verification; exit 0 when intact, 3 naming the bad entry.
     Verify,
-    /// Export routes to stdout.
+    /// Export routes to stdout (gpx, geojson), or write a station bundle to FILE (`bundle`):
+    /// everything HQ does not yet hold, signed, for `patrol-hq import bundle FILE` when this
+    /// device cannot reach HQ.
     Export {
         #[arg(value_enum)]
         format: ExportFormat,
-        /// Only this patrol (default: every patrol).
+        /// The bundle file to write (`bundle` only).
+        file: Option<std::path::PathBuf>,
+        /// Only this patrol (default: every patrol; routes only).
         #[arg(long)]
         patrol: Option<String>,
     },
@@ -257,4 +261,6 @@ pub enum PostAction {
 pub enum ExportFormat {
     Gpx,
     Geojson,
+    /// A station bundle (entries and photos HQ does not yet hold).
+    Bundle,
 }

@@ -236,7 +236,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 r.head.1
             )?;
         }
-        Command::Export { format, patrol } => {
+        Command::Export {
+            format: ExportFormat::Bundle,
+            file,
+            patrol,
+        } => {
+            if patrol.is_some() {
+                bail!("a bundle holds everything HQ does not yet hold; --patrol is for routes");
+            }
+            let Some(file) = file else {
+                bail!("name the file to write: `patrol export bundle FILE`")
+            };
+            show::export_bundle(&store, &file)?;
+        }
+        Command::Export { file: Some(_), .. } => {
+            bail!("routes go to stdout: `patrol export gpx > FILE`")
+        }
+        Command::Export { format, patrol, .. } => {
             let filter = patrol.as_deref().map(str::parse::<PatrolId>).transpose()?;
             let tracks = show::export_tracks(&store, filter)?;
             match format {
@@ -245,6 +261,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     "{}",
                     serde_json::to_string_pretty(&patrol_gpx::write_geojson(&tracks))?
                 )?,
+                ExportFormat::Bundle => bail!("`patrol export bundle FILE` writes a bundle"),
             }
         }
         Command::Status { json } => show::status(&store, json)?,

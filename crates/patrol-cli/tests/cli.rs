@@ -804,3 +804,41 @@ fn dispatch_steps_are_refused_clearly_without_an_order() {
         "--outcome: unknown value `won`",
     );
 }
+
+/// `patrol export bundle FILE` for a device that cannot reach HQ: the file HQ ingests as an
+/// upload, written whole or not at all, and clear refusals for what is not a bundle export.
+#[test]
+fn export_bundle_writes_what_hq_does_not_hold_and_hq_ingests_it() {
+    let hq = patrol_testkit::BlockingHq::start();
+    let d = Device::new();
+    d.fails(&["export", "bundle", "x.bundle"], "not enrolled with HQ");
+    d.ok(&[
+        "enroll",
+        "--hq",
+        &hq.url(),
+        "--code",
+        &hq.enrollment_code("CLI 站内"),
+    ]);
+    for t in ["no-helmet", "umbrella-rig", "red-light"] {
+        d.ok(&["report", "violation", "--type", t]);
+    }
+    d.fails(&["export", "bundle"], "name the file to write");
+    d.fails(
+        &["export", "bundle", "x.bundle", "--patrol", "p"],
+        "--patrol is for routes",
+    );
+
+    let file = d.dir.path().join("to-station.bundle");
+    let out = d.ok(&["export", "bundle", file.to_str().unwrap()]);
+    assert_eq!(out.trim(), file.to_str().unwrap());
+    let partial = d.dir.path().join("to-station.bundle.partial");
+    assert!(file.is_file() && !partial.exists());
+
+    let bytes = std::fs::read(&file).unwrap();
+    let b = patrol_model::bundle::read(bytes.as_slice()).unwrap();
+    assert_eq!((b.manifest.from_seq, b.manifest.to_seq), (1, 3));
+    let done = hq
+        .block_on(patrol_hq::service::bundle::import(&hq.state, b))
+        .unwrap();
+    assert_eq!((done.accepted, done.receipt.entries_held), (3, 3));
+}

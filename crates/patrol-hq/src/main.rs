@@ -70,6 +70,9 @@ enum Command {
     /// Dispatch (派警): send units to a call, and see where each call stands.
     #[command(subcommand)]
     Dispatch(DispatchCommand),
+    /// Bring in what devices carried by hand.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Walk every device's chain; exit 3 naming any gap, reorder or altered entry.
     Verify,
     /// The audit trail, newest first: who did what, when and from where.
@@ -175,6 +178,19 @@ enum DispatchCommand {
 #[derive(Debug, Subcommand)]
 enum CityCommand {
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// A station bundle written by `patrol export bundle FILE` or the app's "Export to file":
+    /// checked whole (device, hashes, signature) and ingested exactly as an upload. Importing
+    /// it again changes nothing. Prints the receipt HQ would give the device.
+    Bundle {
+        file: PathBuf,
+        /// The full result and receipt as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -458,6 +474,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Dispatch(cmd) => dispatch_command(&state, cmd).await?,
+        Command::Import(ImportCommand::Bundle { file, json }) => {
+            import_bundle(&state, &file, json).await?;
+        }
         Command::Audit { limit } => {
             for r in storage.audit(limit).await? {
                 let at = chrono::DateTime::from_timestamp_millis(r.at_ms)
@@ -701,6 +720,52 @@ async fn dispatch_command(state: &AppState, cmd: DispatchCommand) -> Result<()> 
             }
         }
     }
+    Ok(())
+}
+
+/// `patrol-hq import bundle FILE`: read, check and ingest; refuse the whole file on any doubt.
+async fn import_bundle(state: &AppState, file: &std::path::Path, json: bool) -> Result<()> {
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let bundle = patrol_model::bundle::read(std::io::BufReader::new(f))
+        .with_context(|| format!("{} was refused", file.display()))?;
+    let (device, from, to) = (
+        bundle.manifest.device_id,
+        bundle.manifest.from_seq,
+        bundle.manifest.to_seq,
+    );
+    let done = match patrol_hq::service::bundle::import(state, bundle).await {
+        Ok(d) => d,
+        Err(e) => bail!("{} was refused: {e}", file.display()),
+    };
+    audit(
+        state,
+        "bundle_imported",
+        Some(format!("{device} seq {from}..={to}")),
+    )
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&done)?);
+    }
+    let r = &done.receipt;
+    eprintln!(
+        "device {device}: seqs {from}..={to}: {} stored, {} already held, {} quarantined, {} in \
+         conflict; photos: {} stored, {} already held{}; HQ now holds seq 1..={} of this device",
+        done.accepted,
+        done.duplicates,
+        done.quarantined,
+        done.conflicts,
+        done.photos_stored,
+        done.photos_held,
+        if done.photos_unreferenced.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} not named by any entry HQ holds (not kept)",
+                done.photos_unreferenced.len()
+            )
+        },
+        r.entries_held
+    );
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! `patrol-hq` command line calls the same functions. A use case reads what the pure planners
 //! need from storage, lets them decide, and commits what they decided.
 
+pub mod bundle;
 pub mod dispatch;
 
 use crate::auth::{enrollment_code, hash_secret, normalize_code, random_secret};
@@ -11,7 +12,7 @@ use crate::limits::Refused;
 use crate::storage::StorageError;
 use crate::{AppState, ingest, projections};
 use patrol_model::DeviceId;
-use patrol_model::v1::{EnrollRequest, EnrollResponse, UploadRequest, UploadResponse};
+use patrol_model::v1::{EnrollRequest, EnrollResponse, Receipt, UploadRequest, UploadResponse};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -225,6 +226,60 @@ pub async fn upload(
     Err(ApiError::Busy(format!(
         "device {id}: other uploads of this device keep committing; retry shortly"
     )))
+}
+
+/// What HQ holds of a device's ledger: its head, its photos, and every entry it keeps aside
+/// (quarantined with the rule it broke, or in conflict). The end of every sync and import.
+pub async fn receipt(state: &AppState, id: DeviceId) -> ApiResult<Receipt> {
+    let device = state
+        .storage
+        .device(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
+    let photos = state
+        .storage
+        .photos_of(id)
+        .await?
+        .into_iter()
+        .filter(|p| p.complete)
+        .map(|p| p.sha256)
+        .collect();
+    let mut quarantined: Vec<_> = state
+        .storage
+        .quarantined(Some(id))
+        .await?
+        .into_iter()
+        .map(|(_, q)| q)
+        .collect();
+    // The rule each refused payload broke, from its stored bytes: the officer's screen says
+    // why in their language. Quarantined entries are few; each is one read.
+    for q in quarantined
+        .iter_mut()
+        .filter(|q| q.code.starts_with("invalid_"))
+    {
+        let stored = state.storage.entries(id, q.seq, 1).await?;
+        q.invalid = stored
+            .iter()
+            .find(|s| s.entry.seq == q.seq)
+            .and_then(|s| crate::ingest::invalid_of(&s.entry));
+    }
+    let conflicts = state
+        .storage
+        .conflicts(Some(id))
+        .await?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    Ok(Receipt {
+        device_id: id,
+        head: device.head,
+        entries_held: device.head.seq,
+        photos,
+        quarantined,
+        conflicts,
+        skew_ms: device.skew_ms,
+        hq_time_ms: state.now_ms(),
+    })
 }
 
 /// Keep one line of the audit trail. An action that cannot be recorded is not done: the caller

@@ -49,6 +49,9 @@ pub enum Error {
          enrol again with a code from that HQ to sync with it"
     )]
     WrongHq { enrolled: String, requested: String },
+    /// A station bundle could not be written.
+    #[error("{0}")]
+    Bundle(#[from] patrol_model::bundle::BundleError),
 }
 
 impl Error {
@@ -64,6 +67,7 @@ impl Error {
             Error::ChainBroken(_) => "chain_broken",
             Error::InvalidUrl(_) => "invalid_url",
             Error::WrongHq { .. } => "wrong_hq",
+            Error::Bundle(_) => "bundle",
         }
     }
 

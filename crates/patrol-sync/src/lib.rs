@@ -5,6 +5,7 @@
 //! and never drops one: whatever fails stays queued for the next sync.
 
 pub mod blocking;
+pub mod bundle;
 mod client;
 mod engine;
 mod error;

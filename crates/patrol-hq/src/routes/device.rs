@@ -82,57 +82,5 @@ pub async fn receipt(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Receipt>> {
     let id = own(&auth, &id)?;
-    receipt_for(&state, id).await.map(Json)
-}
-
-pub(crate) async fn receipt_for(state: &AppState, id: DeviceId) -> ApiResult<Receipt> {
-    let device = state
-        .storage
-        .device(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
-    let photos = state
-        .storage
-        .photos_of(id)
-        .await?
-        .into_iter()
-        .filter(|p| p.complete)
-        .map(|p| p.sha256)
-        .collect();
-    let mut quarantined: Vec<_> = state
-        .storage
-        .quarantined(Some(id))
-        .await?
-        .into_iter()
-        .map(|(_, q)| q)
-        .collect();
-    // The rule each refused payload broke, from its stored bytes: the officer's screen says
-    // why in their language. Quarantined entries are few; each is one read.
-    for q in quarantined
-        .iter_mut()
-        .filter(|q| q.code.starts_with("invalid_"))
-    {
-        let stored = state.storage.entries(id, q.seq, 1).await?;
-        q.invalid = stored
-            .iter()
-            .find(|s| s.entry.seq == q.seq)
-            .and_then(|s| crate::ingest::invalid_of(&s.entry));
-    }
-    let conflicts = state
-        .storage
-        .conflicts(Some(id))
-        .await?
-        .into_iter()
-        .map(|(_, c)| c)
-        .collect();
-    Ok(Receipt {
-        device_id: id,
-        head: device.head,
-        entries_held: device.head.seq,
-        photos,
-        quarantined,
-        conflicts,
-        skew_ms: device.skew_ms,
-        hq_time_ms: state.now_ms(),
-    })
+    service::receipt(&state, id).await.map(Json)
 }
