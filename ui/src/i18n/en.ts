@@ -216,6 +216,16 @@ const en: Record<keyof typeof zh, string> = {
   'details.save': 'Save details',
   'details.saved': 'Details added to {seq}',
 
+  'plate.keypad': 'Plate keypad',
+  'plate.page_province': 'Province',
+  'plate.page_letters': 'ABC 123',
+  'plate.backspace': 'Backspace',
+  'plate.clear': 'Clear',
+  'plate.done': 'Done',
+  'plate.cell': 'Character {n}: {value}',
+  'plate.cell_optional': 'Character {n} (new energy, optional): {value}',
+  'plate.cell_empty': 'empty',
+
   'report.title': 'Report',
   'report.lost_person': 'Lost person',
   'report.accident': 'Traffic accident',

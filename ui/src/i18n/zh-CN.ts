@@ -216,6 +216,16 @@ const zh = {
   'details.save': '保存详情',
   'details.saved': '详情已补充到 {seq}',
 
+  'plate.keypad': '车牌键盘',
+  'plate.page_province': '省份',
+  'plate.page_letters': '字母数字',
+  'plate.backspace': '退格',
+  'plate.clear': '清空',
+  'plate.done': '完成',
+  'plate.cell': '第 {n} 位：{value}',
+  'plate.cell_optional': '第 {n} 位（新能源，选填）：{value}',
+  'plate.cell_empty': '空',
+
   'report.title': '上报',
   'report.lost_person': '走失人员',
   'report.accident': '交通事故',
