@@ -87,6 +87,7 @@ fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::sync_now,
         commands::sync_status,
         commands::sync_queue,
+        commands::export_bundle,
         commands::get_settings,
         commands::set_settings,
         commands::start_position_source,

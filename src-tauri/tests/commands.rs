@@ -786,3 +786,32 @@ fn a_dispatch_from_hq_reaches_the_app_and_each_step_is_a_synced_entry() {
     assert_eq!(v["outcome"], "arrest-made");
     assert!(v["on_scene_ms"].is_i64());
 }
+
+/// "Export to file" for a phone that cannot reach HQ: not before enrolment; after it, a bundle
+/// of what HQ does not hold, in `exports/`, that HQ ingests exactly once.
+#[test]
+fn export_bundle_writes_what_hq_does_not_hold() {
+    let hq = Hq::start();
+    let app = TestApp::new();
+    let err = app.err("export_bundle", json!({}));
+    assert_eq!(err["kind"], "not_enrolled", "{err}");
+    let code = hq.enrollment_code("CD-EXPORT");
+    app.ok("enroll", json!({"hq_url": hq.url(), "code": code}));
+    app.ok("record_violation", json!({"type": "no-helmet"}));
+    app.ok("record_violation", json!({"type": "umbrella-rig"}));
+
+    let done = app.ok("export_bundle", json!({}));
+    assert_eq!(
+        (&done["from_seq"], &done["to_seq"], &done["entries"]),
+        (&json!(1), &json!(2), &json!(2)),
+        "{done}"
+    );
+    assert_eq!(done["hq_url"], hq.url().as_str());
+    let path = std::path::PathBuf::from(done["path"].as_str().unwrap());
+    assert!(path.starts_with(app.dir.path().join("exports")), "{done}");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(done["bytes"], bytes.len() as u64);
+    assert_eq!(hq.import_bundle(&bytes).accepted, 2);
+    // Nothing on the device changed: the queue still waits for a sync, which settles it.
+    assert_eq!(app.ok("sync_queue", json!({}))["entries_waiting"], 2);
+}

@@ -31,6 +31,7 @@ fn export_all(cfg: &Config) {
         patrol_app_lib::commands::Enrolled,
         patrol_app_lib::commands::LastShift,
         patrol_app_lib::commands::SyncQueueView,
+        patrol_app_lib::commands::BundleExported,
         patrol_device::DispatchCard,
         patrol_device::SceneSuggestion,
         patrol_device::Draft,

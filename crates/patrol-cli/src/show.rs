@@ -324,11 +324,8 @@ pub fn dispatches(store: &Store, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `patrol export bundle FILE`: written beside FILE first and renamed when complete, so a
-/// full disk or a pulled cable never leaves a file that looks like a bundle.
+/// `patrol export bundle FILE` (written whole or not at all).
 pub fn export_bundle(store: &Store, file: &std::path::Path) -> Result<()> {
-    use anyhow::Context;
-    use std::io::Write;
     if store.enrollment()?.is_none() {
         return Err(patrol_sync::Error::NotEnrolled.into());
     }
@@ -338,30 +335,7 @@ pub fn export_bundle(store: &Store, file: &std::path::Path) -> Result<()> {
              keystore): export from the app, or enrol this store with `patrol enroll`"
         )
     };
-    let mut partial = file.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = std::path::PathBuf::from(partial);
-    let written = (|| -> Result<patrol_model::bundle::Manifest> {
-        let f = std::fs::File::create(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-        let mut w = std::io::BufWriter::new(f);
-        let m = patrol_sync::bundle::export(store, &secret, &mut w)?;
-        w.flush()?;
-        w.into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
-            .context("cannot flush the bundle to disk")?;
-        std::fs::rename(&partial, file)
-            .with_context(|| format!("cannot move the bundle to {}", file.display()))?;
-        Ok(m)
-    })();
-    let m = match written {
-        Ok(m) => m,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
+    let m = patrol_sync::bundle::export_to_file(store, &secret, file)?;
     let n = (m.to_seq + 1).saturating_sub(m.from_seq);
     outln!("{}", file.display())?;
     eprintln!(

@@ -837,8 +837,6 @@ fn export_bundle_writes_what_hq_does_not_hold_and_hq_ingests_it() {
     let bytes = std::fs::read(&file).unwrap();
     let b = patrol_model::bundle::read(bytes.as_slice()).unwrap();
     assert_eq!((b.manifest.from_seq, b.manifest.to_seq), (1, 3));
-    let done = hq
-        .block_on(patrol_hq::service::bundle::import(&hq.state, b))
-        .unwrap();
+    let done = hq.import_bundle(&bytes);
     assert_eq!((done.accepted, done.receipt.entries_held), (3, 3));
 }

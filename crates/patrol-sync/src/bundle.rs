@@ -8,6 +8,7 @@ use crate::{Error, Result, last_receipt};
 use patrol_device::Store;
 use patrol_model::bundle::{self, Manifest};
 use std::io::Write;
+use std::path::Path;
 
 /// Entries read from the store at a time while writing.
 const PAGE: usize = 2000;
@@ -62,4 +63,34 @@ pub fn export(store: &Store, device_secret: &str, out: impl Write) -> Result<Man
         &photos,
         device_secret,
     )?)
+}
+
+/// [`export`] to `file`, written beside it first (`FILE.partial`), flushed to disk and renamed
+/// when complete: a full disk or a pulled cable never leaves a file that looks like a bundle.
+pub fn export_to_file(store: &Store, device_secret: &str, file: &Path) -> Result<Manifest> {
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        Error::Bundle(bundle::BundleError::Io(std::io::Error::new(
+            e.kind(),
+            format!("{what} {}: {e}", path.display()),
+        )))
+    };
+    let written = (|| {
+        let f = std::fs::File::create(&partial).map_err(|e| io("cannot write", &partial, e))?;
+        let mut w = std::io::BufWriter::new(f);
+        let m = export(store, device_secret, &mut w)?;
+        w.flush().map_err(|e| io("cannot write", &partial, e))?;
+        let f = w
+            .into_inner()
+            .map_err(|e| io("cannot write", &partial, e.into_error()))?;
+        f.sync_all().map_err(|e| io("cannot flush", &partial, e))?;
+        std::fs::rename(&partial, file).map_err(|e| io("cannot move the bundle to", file, e))?;
+        Ok(m)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }

@@ -218,6 +218,15 @@ impl Hq {
         }
     }
 
+    /// Import a station bundle's bytes as `patrol-hq import bundle FILE` does; panics naming
+    /// why HQ refused it.
+    pub async fn import_bundle(&self, bytes: &[u8]) -> patrol_hq::service::bundle::Imported {
+        let bundle = patrol_model::bundle::read(bytes).expect("a readable bundle");
+        patrol_hq::service::bundle::import(&self.state, bundle)
+            .await
+            .unwrap_or_else(|e| panic!("HQ refused the bundle: {e}"))
+    }
+
     /// POST JSON to an operator endpoint and return the answer; panics naming HQ's error.
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let r = reqwest::Client::new()
@@ -291,6 +300,11 @@ impl BlockingHq {
     /// GET an operator endpoint as JSON.
     pub fn get_json(&self, path: &str) -> serde_json::Value {
         self.rt.block_on(self.hq.get_json(path))
+    }
+
+    /// Import a station bundle's bytes as `patrol-hq import bundle FILE` does.
+    pub fn import_bundle(&self, bytes: &[u8]) -> patrol_hq::service::bundle::Imported {
+        self.rt.block_on(self.hq.import_bundle(bytes))
     }
 
     /// A fault proxy in front of this HQ, running on HQ's runtime.

@@ -27,6 +27,7 @@ pub const ALL: &[&str] = &[
     "sync_now",
     "sync_status",
     "sync_queue",
+    "export_bundle",
     "get_settings",
     "set_settings",
     "start_position_source",

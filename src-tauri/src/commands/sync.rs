@@ -149,6 +149,51 @@ pub fn sync_queue(state: State<'_, AppState>) -> CmdResult<SyncQueueView> {
     })
 }
 
+/// Station sync without a network: write a signed bundle of everything HQ does not yet hold
+/// (`exports/` in the app's data folder) for `patrol-hq import bundle FILE`. Written whole or
+/// not at all; nothing on the device changes, the next sync settles the queue. Answers offline.
+#[tauri::command(rename_all = "snake_case")]
+pub fn export_bundle(state: State<'_, AppState>) -> CmdResult<BundleExported> {
+    state.with_store(|s| {
+        let creds = secrets::credentials(&state.keys, s)?;
+        let p = patrol_sync::bundle::pending(s)?;
+        let dir = s.dir().join("exports");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| patrol_sync::Error::Bundle(patrol_model::bundle::BundleError::Io(e)))?;
+        let short: String = s.device_id().to_string().chars().take(8).collect();
+        let file = dir.join(format!(
+            "patrol-{short}-{}-{}.bundle",
+            p.from_seq,
+            p.to_seq.max(p.from_seq.saturating_sub(1))
+        ));
+        let m = patrol_sync::bundle::export_to_file(s, &creds.secret, &file)?;
+        let bytes = std::fs::metadata(&file).map(|f| f.len()).unwrap_or(0);
+        Ok::<_, patrol_sync::Error>(BundleExported {
+            path: file.display().to_string(),
+            entries: (m.to_seq + 1).saturating_sub(m.from_seq),
+            from_seq: m.from_seq,
+            to_seq: m.to_seq,
+            photos: m.photos.len() as u64,
+            bytes,
+            hq_url: m.hq_url,
+        })
+    })
+}
+
+/// What `export_bundle` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct BundleExported {
+    /// Where the file is, to copy to the station's computer.
+    pub path: String,
+    pub entries: u64,
+    pub from_seq: u64,
+    pub to_seq: u64,
+    pub photos: u64,
+    pub bytes: u64,
+    /// The HQ the bundle is for (the one this device is enrolled with).
+    pub hq_url: String,
+}
+
 /// docs/app-api.md's `SyncQueue`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct SyncQueueView {

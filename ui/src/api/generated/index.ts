@@ -4,6 +4,7 @@ export type { AccidentPhoto } from './AccidentPhoto';
 export type { AccidentVehicle } from './AccidentVehicle';
 export type { AssistanceKind } from './AssistanceKind';
 export type { AssistanceRecord } from './AssistanceRecord';
+export type { BundleExported } from './BundleExported';
 export type { CellId } from './CellId';
 export type { City } from './City';
 export type { CommandError } from './CommandError';
