@@ -80,7 +80,7 @@ export function ViolationPad() {
   const counts = home?.today.violations ?? {};
   return (
     <>
-      <LastSaved last={last} onDetails={() => last && navigate(`/violation/${last.seq}`)} onUndo={() => last && void undo(last)} />
+      <LastSaved last={last} onDetails={() => last && navigate(`/violation/${last.seq}?type=${last.type}`)} onUndo={() => last && void undo(last)} />
       <div class="vgrid">
         {VIOLATION_TYPES.map((v) => (
           <button type="button" key={v} class="vbtn" data-violation={v} onClick={() => void tap(v)}>

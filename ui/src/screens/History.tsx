@@ -22,8 +22,11 @@ import { standingOf, summarize } from './history-summary';
 const CORRECTABLE = new Set<string>([...REPORT_KINDS, 'violation']);
 const WITHDRAWABLE = new Set<string>([...REPORT_KINDS, 'violation', 'post_arrived', 'post_left']);
 
-function correctPath(item: HistoryItem): string {
-  return item.kind === 'violation' ? `/violation/${item.seq}?correct=1` : `${REPORT_PATHS[item.kind]}?correct=${item.seq}`;
+function correctPath(item: HistoryItem, all: HistoryItem[]): string {
+  if (item.kind !== 'violation') return `${REPORT_PATHS[item.kind]}?correct=${item.seq}`;
+  // The recorded type orders the form's vehicle kinds from its first frame.
+  const type = standingOf(item, all).type;
+  return `/violation/${item.seq}?correct=1` + (typeof type === 'string' ? `&type=${encodeURIComponent(type)}` : '');
 }
 
 const FILTERS = ['all', 'dispatches'] as const;
@@ -58,7 +61,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
       {!withdrawn && (CORRECTABLE.has(item.kind) || WITHDRAWABLE.has(item.kind)) ? (
         <div class="row-actions">
           {CORRECTABLE.has(item.kind) ? (
-            <button type="button" class="btn btn-secondary" onClick={() => navigate(correctPath(item))}>
+            <button type="button" class="btn btn-secondary" onClick={() => navigate(correctPath(item, p.all))}>
               {t('history.correct')}
             </button>
           ) : null}

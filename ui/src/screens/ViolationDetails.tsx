@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
-import { MAX_PHOTOS, VEHICLE_KINDS, VIOLATION_TYPES, type PhotoRef, type VehicleKind, type ViolationType } from '../api/types';
+import { MAX_PHOTOS, VIOLATION_TYPES, type PhotoRef, type VehicleKind, type ViolationType } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { Choice } from '../components/Choice';
 import { ErrorBanner, Field, TextArea, TextInput } from '../components/Field';
@@ -13,6 +13,7 @@ import { Stepper } from '../components/Stepper';
 import { fmtSeq, t, tError, tField, tIssue } from '../i18n';
 import { violationIssue } from '../lib/rules';
 import { first, textIssue, type Issue } from '../lib/validate';
+import { vehicleKindsFor } from '../lib/vehicle-order';
 import { goBack, type Route } from '../router';
 import { focusField, standingBody } from '../state/report-form';
 import { toast } from '../state/store';
@@ -20,7 +21,13 @@ import { toast } from '../state/store';
 export function ViolationDetails(p: { route: Route }) {
   const seq = Number(p.route.seg[1]);
   const correcting = p.route.params.has('correct');
-  const [type, setType] = useState<ViolationType>('other-traffic');
+  // The type as recorded orders the vehicle kinds; the pad passes it (`?type=`) so the order is
+  // right from the first frame, and it stays put while a correction changes the type.
+  const hinted = p.route.params.get('type');
+  const [recorded, setRecorded] = useState<ViolationType | null>(
+    (VIOLATION_TYPES as readonly string[]).includes(hinted ?? '') ? (hinted as ViolationType) : null,
+  );
+  const [type, setType] = useState<ViolationType>(recorded ?? 'other-traffic');
   const [plate, setPlate] = useState('');
   const [vehicle, setVehicle] = useState<VehicleKind | null>(null);
   const [seized, setSeized] = useState(0);
@@ -37,6 +44,7 @@ export function ViolationDetails(p: { route: Route }) {
         const b = found?.body as Record<string, unknown> | undefined;
         if (!b) return;
         setType((b.type as ViolationType) ?? 'other-traffic');
+        setRecorded((b.type as ViolationType) ?? null);
         setPlate((b.plate as string) ?? '');
         setVehicle((b.vehicle as VehicleKind) ?? null);
         setSeized(Number(b.seized_items ?? 0));
@@ -105,7 +113,7 @@ export function ViolationDetails(p: { route: Route }) {
             <TextInput id="plate" value={plate} onInput={setPlate} invalid={!!fieldErr('plate')} autoCapitalize="characters" maxLength={12} />
           </Field>
           <Field id="vehicle" label={t('details.vehicle')} error={fieldErr('vehicle')} optional>
-            <Choice id="vehicle" options={VEHICLE_KINDS} value={vehicle} onChange={setVehicle} labelPrefix="vehicle.kind" columns={3} />
+            <Choice id="vehicle" options={vehicleKindsFor(recorded)} value={vehicle} onChange={setVehicle} labelPrefix="vehicle.kind" columns={3} />
           </Field>
           <div class="field" data-field="seized_items">
             <Stepper id="seized_items" label={t('details.seized')} value={seized} max={100} onChange={setSeized} />
