@@ -6,7 +6,8 @@
 // Then a dispatch (派警) walk at 360×640: HQ's order on the full-screen card, refusals, the
 // strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`); and,
 // at that phone size, the live patrol's eight violation buttons all on the first screen in
-// zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot.
+// zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot. Last, the
+// plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -178,7 +179,13 @@ async function walk(browser, base, vp) {
     await page.getByRole('button', { name: '增加红袖章/红马甲' }).click();
     await page.getByRole('button', { name: '增加保安' }).click();
     await see('共 3 人');
-    await page.fill('#vehicle_plate', '湘J·A1234');
+    // The desktop fallback: keys typed on a physical keyboard go into the cells, upper-cased.
+    await page.locator('[data-field="vehicle_plate"]').getByTestId('plate-cell-2').click();
+    await page.keyboard.type('a1234');
+    const typed = await page.locator('#vehicle_plate').inputValue();
+    assert(typed === '湘JA1234', `typed plate: ${typed}`);
+    await page.getByTestId('plate-done').click();
+    await page.getByTestId('plate-keypad').waitFor({ state: 'detached' });
     await layout('start-patrol');
     await shot('start-patrol');
     await page.locator('button[type=submit]').click();
@@ -202,7 +209,12 @@ async function walk(browser, base, vp) {
     await see('已保存 · 加装伞具');
     await page.getByTestId('last-saved').getByRole('button', { name: '添加详情' }).click();
     await see('违法详情');
-    await page.fill('#plate', '湘J12345');
+    const kinds = await page.locator('#vehicle [data-value]').evaluateAll((els) => els.map((el) => el.dataset.value));
+    assert(kinds.slice(0, 2).join() === 'e-bike,motorcycle', `umbrella rig: vehicle kinds start ${kinds.slice(0, 3).join()}`);
+    await page.getByTestId('plate-cell-2').click();
+    for (const k of '12345') await page.getByTestId(`plate-key-${k}`).click();
+    await page.getByTestId('plate-done').click();
+    assert((await page.locator('#plate').inputValue()) === '湘J12345', 'plate not typed');
     await page.locator('#vehicle [data-value="e-bike"]').click();
     await page.getByRole('button', { name: '增加收缴物品' }).click();
     await layout('violation-details');
@@ -239,17 +251,32 @@ async function walk(browser, base, vp) {
     await page.locator('.check-step.done').first().waitFor();
     await page.setInputFiles('#photo-rear', { name: 'rear.png', mimeType: 'image/png', buffer: png(160, 120, 1) });
     await page.waitForFunction(() => document.querySelectorAll('.check-step.done').length === 2);
-    await page.fill('[id="vehicles[0].plate"]', '湘J12345');
-    await page.fill('[id="vehicles[1].plate"]', 'ABC123');
+    await page.fill('[id="vehicles[0].plate"]', '湘j·12345');
+    await page.getByTestId('plate-done').click();
+    assert((await page.locator('[id="vehicles[0].plate"]').inputValue()) === '湘J12345', 'a whole plate set at once is not normalized');
+    const second = page.locator('[data-field="vehicles[1].plate"]');
+    await second.getByTestId('plate-cell-2').click();
+    for (const k of '123') await page.getByTestId(`plate-key-${k}`).click();
+    await page.getByTestId('plate-done').click();
     await page.locator('#outcomes [data-value="cars-moved"]').click();
     await page.locator('#outcomes [data-value="insurance-advised"]').click();
     await page.locator('button[type=submit]').click();
-    const err = page.locator('[data-field="vehicles[1].plate"] .field-error');
+    const err = second.locator('.field-error');
     await err.waitFor();
-    assert((await err.textContent()).includes('省份简称'), 'plate error should say the province is missing');
+    assert((await err.textContent()).includes('现为 5 位'), `plate error should say it has 5 characters: ${await err.textContent()}`);
+    // The form focuses the wrong plate: its keypad is up, the cells and the error above it.
+    const sheet = page.getByTestId('plate-keypad');
+    await sheet.waitFor();
+    const errBox = await err.boundingBox();
+    const sheetBox = await sheet.boundingBox();
+    assert(errBox && sheetBox && errBox.y + errBox.height <= sheetBox.y + 0.5, 'the plate error is under the keypad');
     await layout('accident');
     await shot('accident-error');
-    await page.fill('[id="vehicles[1].plate"]', '湘JD12345');
+    await page.getByTestId('plate-key-4').click();
+    await page.getByTestId('plate-key-5').click();
+    await page.getByTestId('plate-key-D').click();
+    await page.getByTestId('plate-done').click();
+    assert((await second.locator('input').inputValue()) === '湘J12345D', 'the new-energy plate was not typed');
     await page.locator('button[type=submit]').click();
     await page.waitForFunction(() => location.hash === '#/patrol/live');
   });
@@ -924,6 +951,148 @@ async function dispatchWalk(browser, base) {
   await ctx.close();
 }
 
+/** Where the keypad stands and what it may not cover: its keys (size, inside the viewport),
+ * the plate's cells (above the sheet) and the form's save button (where it was). */
+async function keypadLayout(page) {
+  return page.evaluate(() => {
+    const box = (el) => {
+      const b = el.getBoundingClientRect();
+      return { top: b.top, bottom: b.bottom, left: b.left, right: b.right, width: b.width, height: b.height };
+    };
+    const sheet = document.querySelector('[data-testid="plate-keypad"]');
+    const keys = [...(sheet?.querySelectorAll('button') ?? [])].map((el) => ({ id: el.dataset.testid, ...box(el) }));
+    return {
+      vw: window.innerWidth,
+      vh: window.innerHeight,
+      over: document.documentElement.scrollWidth - window.innerWidth,
+      sheet: sheet ? box(sheet) : null,
+      keys,
+      cells: box(document.querySelector('[data-testid="plate-cells"]')),
+      save: box(document.querySelector('form button[type=submit]')),
+    };
+  });
+}
+
+/** The plate keypad at 360×640 in zh-CN: an untouched plate is no plate; on the violation
+ * details the vehicle kinds follow the violation, the keypad overlays the bottom (the save
+ * button stays where it was), says nothing while a correct prefix is typed, and what the fake
+ * backend received is the plate as typed. */
+async function plateWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# plate keypad ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  const { shot, see, tap, layout } = helpers(page, vp.name);
+  const entries = () => page.evaluate(() => JSON.parse(localStorage.getItem('patrol-ui-fake-v1') ?? '{}').entries ?? []);
+  const plateError = page.locator('[data-field="plate"] .field-error');
+
+  await page.goto(`${base}/?fake-reset&fake-enrolled#/`);
+
+  await check(`plate ${vp.name}: the start form's plate left at 湘J is no plate`, async () => {
+    await see('开始巡逻');
+    await page.getByTestId('home-start-patrol').click();
+    await see('群防力量');
+    await page.selectOption('#group', 'G07');
+    await page.fill('#officers', '张伟');
+    await tap('添加');
+    await page.locator('[data-field="vehicle_plate"]').getByTestId('plate-cell-2').click();
+    await page.getByTestId('plate-done').click();
+    assert((await page.locator('#vehicle_plate').inputValue()) === '湘J', 'the preset is not shown');
+    assert((await page.locator('[data-field="vehicle_plate"] .field-error').count()) === 0, 'an untouched plate is reported');
+    await page.getByTestId('start-submit').click();
+    await see('巡逻中');
+    const started = (await entries()).filter((e) => e.kind === 'patrol_started').at(-1);
+    assert(started && !('vehicle_plate' in started.record), `sent a plate: ${JSON.stringify(started?.record)}`);
+  });
+
+  await check(`plate ${vp.name}: no-helmet details list e-bike and motorcycle first`, async () => {
+    await page.locator('[data-violation="no-helmet"]').click();
+    await see('已保存 · 不戴头盔');
+    await page.getByTestId('last-saved').getByRole('button', { name: '添加详情' }).click();
+    await see('违法详情');
+    const kinds = await page.locator('#vehicle [data-value]').evaluateAll((els) => els.map((el) => el.dataset.value));
+    assert(kinds.slice(0, 2).join() === 'e-bike,motorcycle', `vehicle kinds start ${kinds.slice(0, 3).join()}`);
+    await page.waitForTimeout(200);
+    const again = await page.locator('#vehicle [data-value]').evaluateAll((els) => els.map((el) => el.dataset.value));
+    assert(again.join() === kinds.join(), 'the vehicle kinds moved once the entry was read');
+  });
+
+  await check(`plate ${vp.name}: the keypad overlays the bottom; 湘J preset, cursor on the third cell; the save button stays put`, async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const before = await keypadLayout(page);
+    assert(before.save.bottom <= before.vh + 0.5 && before.save.top >= 0, 'the save button is not on screen');
+    assert((await page.locator('#plate').inputValue()) === '湘J', 'an empty plate does not start as 湘J');
+    await page.getByTestId('plate-cell-2').click();
+    await page.getByTestId('plate-keypad').waitFor();
+    const r = await keypadLayout(page);
+    assert(r.over <= 0, `page is ${r.over}px wider than the viewport`);
+    assert(r.sheet && r.sheet.bottom <= r.vh + 0.5, 'the keypad is not at the bottom of the screen');
+    const small = r.keys.filter((k) => k.height < 48 || k.width < 48).map((k) => `${k.id} ${Math.round(k.width)}×${Math.round(k.height)}`);
+    assert(small.length === 0, `keys under 48 px: ${small.join(', ')}`);
+    const out = r.keys.filter((k) => k.top < 0 || k.left < 0 || k.right > r.vw + 0.5 || k.bottom > r.vh + 0.5).map((k) => k.id);
+    assert(out.length === 0, `keys off screen: ${out.join(', ')}`);
+    assert(r.cells.bottom <= r.sheet.top, `the cells (bottom ${r.cells.bottom}) are under the keypad (top ${r.sheet.top})`);
+    assert(Math.abs(r.save.top - before.save.top) < 0.5 && r.save.bottom <= r.vh + 0.5, `the save button moved: ${before.save.top} → ${r.save.top}`);
+    const active = await page.locator('.plate-cell.is-active').getAttribute('data-testid');
+    assert(active === 'plate-cell-2', `active cell: ${active}`);
+    assert((await page.locator('.plate-keys').getAttribute('data-page')) === 'letters', 'not on the letters page');
+    assert((await page.getByTestId('plate-province-page').count()) === 1, 'no key to the provinces');
+    assert((await page.getByTestId('plate-key-I').count()) === 0 && (await page.getByTestId('plate-key-O').count()) === 0, 'I or O on the keypad');
+    await layout('violation-details-keypad');
+    await shot('violation-details-keypad');
+  });
+
+  await check(`plate ${vp.name}: province page (湘 first), nothing said mid-plate, the rule once done or complete`, async () => {
+    await page.getByTestId('plate-cell-0').click();
+    assert((await page.locator('.plate-keys').getAttribute('data-page')) === 'province', 'the first cell does not show the provinces');
+    const first = await page.locator('.plate-keys .plate-key').first().textContent();
+    assert(first === '湘', `first province: ${first}`);
+    await shot('violation-details-keypad-provinces');
+    await page.getByTestId('plate-key-粤').click();
+    await page.getByTestId('plate-key-B').click();
+    assert((await page.locator('#plate').inputValue()) === '粤B', 'province and office not overwritten');
+    for (const k of '1234') await page.getByTestId(`plate-key-${k}`).click();
+    await page.getByTestId('plate-province-page').click();
+    assert(await page.getByTestId('plate-key-湘').isDisabled(), 'a province is offered for the seventh character');
+    await page.getByTestId('plate-key-学').click();
+    assert((await page.locator('#plate').inputValue()) === '粤B1234学', 'the suffix from the province page');
+    assert((await plateError.count()) === 0, 'a learner plate is reported');
+    await page.getByTestId('plate-clear').click();
+    assert((await page.locator('#plate').inputValue()) === '湘J', 'clear does not go back to 湘J');
+    for (const k of '123') await page.getByTestId(`plate-key-${k}`).click();
+    assert((await plateError.count()) === 0, 'an error while a correct prefix is typed');
+    await page.getByTestId('plate-done').click();
+    await plateError.waitFor();
+    assert((await plateError.textContent()).includes('现为 5 位'), `done on a short plate: ${await plateError.textContent()}`);
+    await page.getByTestId('plate-cell-5').click();
+    for (const k of '459') await page.getByTestId(`plate-key-${k}`).click();
+    await plateError.waitFor();
+    assert((await plateError.textContent()).includes('车牌格式不正确'), 'a wrong eighth character is not reported at once');
+    await page.getByTestId('plate-backspace').click();
+    await plateError.waitFor({ state: 'detached' });
+    assert((await page.locator('#plate').inputValue()) === '湘J12345', 'backspace');
+    await page.getByTestId('plate-done').click();
+    await page.getByTestId('plate-keypad').waitFor({ state: 'detached' });
+  });
+
+  await check(`plate ${vp.name}: saved, the fake backend received 湘J12345`, async () => {
+    const r = await keypadLayout(page);
+    assert(r.save.top >= 0 && r.save.bottom <= r.vh + 0.5, 'the save button is off screen after done');
+    await page.locator('#vehicle [data-value="e-bike"]').click();
+    await page.locator('form button[type=submit]').click();
+    await see('详情已补充到');
+    const last = (await entries()).at(-1);
+    assert(last.kind === 'supplement' && last.record.correction?.body?.plate === '湘J12345', `received: ${JSON.stringify(last.record)}`);
+    assert(last.record.correction.body.vehicle === 'e-bike', 'vehicle not sent');
+  });
+
+  await check(`plate ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   const server = await serve(here('../dist'));
@@ -936,6 +1105,7 @@ async function main() {
   try {
     for (const vp of VIEWPORTS) await walk(browser, base, vp);
     await dispatchWalk(browser, base);
+    await plateWalk(browser, base);
   } finally {
     await browser.close();
     server.close();

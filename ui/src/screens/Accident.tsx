@@ -7,8 +7,9 @@ import {
   type AccidentOutcome, type AccidentPhoto, type PhotoRef, type PhotoSlot, type TrafficAccidentReport, type VehicleKind,
 } from '../api/types';
 import { Choice, MultiChoice, Toggle } from '../components/Choice';
-import { Field, TextArea, TextInput } from '../components/Field';
+import { Field, TextArea } from '../components/Field';
 import { CaptureButton, PhotoThumb } from '../components/PhotoPicker';
+import { PlateInput } from '../components/PlateInput';
 import { PositionNote, ReportShell } from '../components/ReportShell';
 import { t, tk } from '../i18n';
 import { accidentIssue } from '../lib/rules';
@@ -123,9 +124,15 @@ export function Accident(p: { route: Route }) {
           {vehicles.map((v, i) => (
             <div class="vehicle" key={i}>
               <p class="vehicle-title">{t('accident.vehicle_n', { n: i + 1 })}</p>
-              <Field id={`vehicles[${i}].plate`} label={t('details.plate')} hint={t('details.plate_hint')} error={e(`vehicles[${i}].plate`)} optional>
-                <TextInput id={`vehicles[${i}].plate`} value={v.plate} onInput={(x) => setVehicle(i, { plate: x })} invalid={!!e(`vehicles[${i}].plate`)} autoCapitalize="characters" maxLength={12} />
-              </Field>
+              <PlateInput
+                id={`vehicles[${i}].plate`}
+                label={t('details.plate')}
+                hint={t('details.plate_hint')}
+                error={e(`vehicles[${i}].plate`)}
+                optional
+                value={v.plate}
+                onChange={(x) => setVehicle(i, { plate: x })}
+              />
               <Field id={`vehicles[${i}].kind`} label={t('details.vehicle')} error={e(`vehicles[${i}].kind`)}>
                 <select id={`vehicles[${i}].kind`} value={v.kind} onChange={(x) => setVehicle(i, { kind: (x.currentTarget as HTMLSelectElement).value as VehicleKind })}>
                   {VEHICLE_KINDS.map((k) => (

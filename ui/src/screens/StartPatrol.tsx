@@ -9,7 +9,8 @@ import { api, ApiError, errorFor, toApiError } from '../api';
 import { PATROL_MODES, VOLUNTEER_CATEGORIES, type LastShift, type PatrolMode } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { Choice } from '../components/Choice';
-import { ErrorBanner, Field, TextInput } from '../components/Field';
+import { ErrorBanner, Field } from '../components/Field';
+import { PlateInput } from '../components/PlateInput';
 import { Stepper } from '../components/Stepper';
 import { t, tError, tField, tIssue, tk } from '../i18n';
 import { startPatrolIssue } from '../lib/rules';
@@ -59,6 +60,12 @@ export function StartPatrol() {
   const pickGroup = (id: string) => {
     const planned = groups.find((g) => g.id === id)?.mode;
     set({ group: id, ...(planned && (PATROL_MODES as readonly string[]).includes(planned) ? { mode: planned as PatrolMode } : {}) });
+  };
+  const changePlate = (plate: string) => {
+    set({ plate });
+    // The plate's warning goes with the plate it was about.
+    setIssues((is) => is.filter((i) => i.field !== 'vehicle_plate'));
+    setErr((e) => (e?.field === 'vehicle_plate' ? null : e));
   };
   const addOfficer = () => setForm((f) => ({ ...f, officers: cleanNames([...f.officers, f.officer]), officer: '' }));
   const fillLast = () => {
@@ -212,9 +219,15 @@ export function StartPatrol() {
                 </button>
               </div>
             </Field>
-            <Field id="vehicle_plate" label={t('start.vehicle_plate')} hint={t('details.plate_hint')} error={fieldErr('vehicle_plate')} optional>
-              <TextInput id="vehicle_plate" value={form.plate} onInput={(plate) => set({ plate })} invalid={!!fieldErr('vehicle_plate')} autoCapitalize="characters" maxLength={12} />
-            </Field>
+            <PlateInput
+              id="vehicle_plate"
+              label={t('start.vehicle_plate')}
+              hint={t('details.plate_hint')}
+              error={fieldErr('vehicle_plate')}
+              optional
+              value={form.plate}
+              onChange={changePlate}
+            />
           </div>
           <fieldset class="fieldset" data-field="volunteers">
             <legend class="field-label">

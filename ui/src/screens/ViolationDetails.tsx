@@ -7,8 +7,9 @@ import { api, ApiError, errorFor, toApiError } from '../api';
 import { MAX_PHOTOS, VIOLATION_TYPES, type PhotoRef, type VehicleKind, type ViolationType } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { Choice } from '../components/Choice';
-import { ErrorBanner, Field, TextArea, TextInput } from '../components/Field';
+import { ErrorBanner, Field, TextArea } from '../components/Field';
 import { PhotoList } from '../components/PhotoPicker';
+import { PlateInput } from '../components/PlateInput';
 import { Stepper } from '../components/Stepper';
 import { fmtSeq, t, tError, tField, tIssue } from '../i18n';
 import { violationIssue } from '../lib/rules';
@@ -96,6 +97,13 @@ export function ViolationDetails(p: { route: Route }) {
     }
   };
 
+  const changePlate = (v: string) => {
+    setPlate(v);
+    const strip = (x?: string) => x?.replace(/^correction\./, '');
+    if (strip(issue?.field) === 'plate') setIssue(null);
+    if (strip(err?.field) === 'plate') setErr(null);
+  };
+
   const te = err ? tError(err) : null;
   return (
     <>
@@ -109,9 +117,7 @@ export function ViolationDetails(p: { route: Route }) {
               <Choice id="type" options={VIOLATION_TYPES} value={type} onChange={setType} labelPrefix="violation.type" columns={2} />
             </Field>
           ) : null}
-          <Field id="plate" label={t('details.plate')} hint={t('details.plate_hint')} error={fieldErr('plate')} optional>
-            <TextInput id="plate" value={plate} onInput={setPlate} invalid={!!fieldErr('plate')} autoCapitalize="characters" maxLength={12} />
-          </Field>
+          <PlateInput id="plate" label={t('details.plate')} hint={t('details.plate_hint')} error={fieldErr('plate')} optional value={plate} onChange={changePlate} />
           <Field id="vehicle" label={t('details.vehicle')} error={fieldErr('vehicle')} optional>
             <Choice id="vehicle" options={vehicleKindsFor(recorded)} value={vehicle} onChange={setVehicle} labelPrefix="vehicle.kind" columns={3} />
           </Field>
