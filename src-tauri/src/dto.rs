@@ -128,15 +128,72 @@ pub enum SyncState {
 pub struct HistoryItem {
     pub seq: u64,
     pub id: EntryId,
-    pub kind: EntryKind,
+    /// `kind` and `record`: the record as it stands (corrections applied), typed by its kind.
+    #[serde(flatten)]
+    pub record: HistoryRecord,
     pub wall_ms: i64,
     pub cell: Option<CellId>,
-    /// The record body as it stands (corrections applied). Track segments are summarized
-    /// (`fixes` is a count) so a long shift does not ship every fix to the list.
-    pub record: serde_json::Value,
     pub corrected_by: Vec<u64>,
     pub withdrawn_by: Option<u64>,
     pub sync: SyncState,
+}
+
+/// An entry's record as the history reads it: `kind` (the entry kind's slug) says which type
+/// `record` is, so the UI narrows on `kind` instead of guessing at JSON. Track segments are
+/// summarized (a count of fixes and their times) so a long shift does not ship every fix.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum HistoryRecord {
+    PatrolStarted(patrol_model::PatrolStart),
+    PatrolStopped(patrol_model::PatrolStop),
+    TrackSegment(TrackSummary),
+    Violation(patrol_model::ViolationTally),
+    LostPerson(patrol_model::LostPersonReport),
+    TrafficAccident(patrol_model::TrafficAccidentReport),
+    Assistance(patrol_model::AssistanceRecord),
+    Incident(patrol_model::IncidentReport),
+    PostArrived(patrol_model::PostArrival),
+    PostLeft(patrol_model::PostDeparture),
+    Supplement(patrol_model::Supplement),
+    DispatchStep(patrol_model::DispatchStep),
+    TrackGap(patrol_model::TrackGap),
+}
+
+/// A track segment in the history: how many fixes, from when to when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TrackSummary {
+    pub patrol_id: PatrolId,
+    pub fixes: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+}
+
+impl From<&Record> for HistoryRecord {
+    fn from(r: &Record) -> Self {
+        match r.clone() {
+            Record::PatrolStarted(b) => HistoryRecord::PatrolStarted(b),
+            Record::PatrolStopped(b) => HistoryRecord::PatrolStopped(b),
+            Record::TrackSegment(t) => {
+                let times = t.fixes.iter().filter_map(|f| f.time_ms);
+                HistoryRecord::TrackSegment(TrackSummary {
+                    patrol_id: t.patrol_id,
+                    fixes: t.fixes.len() as u64,
+                    first_ms: times.clone().min(),
+                    last_ms: times.max(),
+                })
+            }
+            Record::Violation(b) => HistoryRecord::Violation(b),
+            Record::LostPerson(b) => HistoryRecord::LostPerson(b),
+            Record::TrafficAccident(b) => HistoryRecord::TrafficAccident(b),
+            Record::Assistance(b) => HistoryRecord::Assistance(b),
+            Record::Incident(b) => HistoryRecord::Incident(b),
+            Record::PostArrived(b) => HistoryRecord::PostArrived(b),
+            Record::PostLeft(b) => HistoryRecord::PostLeft(b),
+            Record::Supplement(b) => HistoryRecord::Supplement(b),
+            Record::DispatchStep(b) => HistoryRecord::DispatchStep(b),
+            Record::TrackGap(b) => HistoryRecord::TrackGap(b),
+        }
+    }
 }
 
 /// Where HQ stands: entries at or below the last receipt's head are held unless quarantined.
@@ -167,30 +224,14 @@ impl SyncMarks {
     }
 }
 
-/// The body of a record as the UI reads it (`Record` minus its `kind` tag).
-pub fn record_body(record: &Record) -> serde_json::Value {
-    if let Record::TrackSegment(t) = record {
-        let times = t.fixes.iter().filter_map(|f| f.time_ms);
-        return serde_json::json!({
-            "patrol_id": t.patrol_id,
-            "fixes": t.fixes.len(),
-            "first_ms": times.clone().min(),
-            "last_ms": times.max(),
-        });
-    }
-    let mut v = serde_json::to_value(record).expect("records serialize");
-    v.get_mut("body").map(serde_json::Value::take).unwrap_or(v)
-}
-
 impl HistoryItem {
     pub fn standing(e: &Effective, marks: &SyncMarks) -> HistoryItem {
         HistoryItem {
             seq: e.entry.seq,
             id: e.entry.id,
-            kind: e.entry.kind,
+            record: HistoryRecord::from(&e.record),
             wall_ms: e.entry.wall_ms,
             cell: e.entry.cell.clone(),
-            record: record_body(&e.record),
             corrected_by: e.corrected_by.clone(),
             withdrawn_by: e.withdrawn_by,
             sync: marks.state(e.entry.seq),
@@ -205,10 +246,9 @@ impl HistoryItem {
         Ok(HistoryItem {
             seq: e.seq,
             id: e.id,
-            kind: e.kind,
+            record: HistoryRecord::from(&e.record()?),
             wall_ms: e.wall_ms,
             cell: e.cell.clone(),
-            record: record_body(&e.record()?),
             corrected_by: Vec::new(),
             withdrawn_by: None,
             sync: marks.state(e.seq),

@@ -22,7 +22,7 @@ slug_enum!(
 );
 
 /// No fixes between `from_ms` (the last fix before) and `to_ms` (the first fix after).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrackGap {
     pub patrol_id: PatrolId,
     pub from_ms: i64,

@@ -255,7 +255,7 @@ fn opt_at(at: &Option<LatLon>) -> Validation {
 }
 
 /// A patrol begins (巡逻开始).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PatrolStart {
     pub patrol_id: PatrolId,
     pub mode: PatrolMode,
@@ -272,7 +272,7 @@ pub struct PatrolStart {
 }
 
 /// A patrol ends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PatrolStop {
     pub patrol_id: PatrolId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -431,7 +431,7 @@ pub struct VisitEvidence {
 
 /// Who holds a post: the officers checking in (names or badge numbers) and the volunteers with
 /// them by category, like a patrol's. Empty means the device's one officer, alone.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PostCrew {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub officers: Vec<String>,
@@ -451,7 +451,7 @@ impl PostCrew {
 /// Arrival at a post (checkpoint): the post is held from here. A check-in made during a patrol
 /// is a stop of that patrol (its crew is the patrol's); one made outside a patrol is a
 /// deployment of its own, with the crew it names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PostArrival {
     pub post_id: PostId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,7 +462,7 @@ pub struct PostArrival {
 }
 
 /// Leaving a post.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PostDeparture {
     pub post_id: PostId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -471,7 +471,7 @@ pub struct PostDeparture {
 }
 
 /// A correction or withdrawal of an earlier entry. Nothing is edited in place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Supplement {
     pub target_id: EntryId,
     pub target_seq: u64,
@@ -482,8 +482,10 @@ pub struct Supplement {
 }
 
 /// Every kind of thing that becomes a ledger entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+// TypeScript has a `Record` of its own.
+#[ts(rename = "LedgerRecord")]
 pub enum Record {
     PatrolStarted(PatrolStart),
     PatrolStopped(PatrolStop),

@@ -29,7 +29,7 @@ const HAS_GNSS: u8 = 1 << 5;
 pub const MAX_FIXES_PER_SEGMENT: usize = 3600;
 
 /// A run of fixes of one patrol, in the order they were taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct TrackSegment {
     pub patrol_id: PatrolId,
     pub fixes: Vec<PositionFix>,

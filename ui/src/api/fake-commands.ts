@@ -16,7 +16,7 @@ import { gps, home, lastShift, openPatrol, postContext, postStanding, tz, visits
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, COMMANDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, REPORT_KINDS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
-  type Command, type Commands, type PhotoRef, type ReportKind, type Saved, type StartPatrolArgs,
+  type Command, type Commands, type HistoryItem, type PhotoRef, type ReportKind, type Saved, type StartPatrolArgs,
 } from './types';
 import { reportIssue, startPatrolIssue, violationIssue } from '../lib/rules';
 import { hqUrlIssue, normalizePlate, textIssue, type Issue } from '../lib/validate';
@@ -300,10 +300,11 @@ export const handlers: { [C in Command]: Handler<C> } = {
     ctx.s.open ? suggestPost(ctx.s.reference?.posts ?? [], postStanding(ctx), ctx.s.open.route, ctx.now()) : null,
   history: (ctx, a) => {
     const limit = a.limit ?? 200;
+    // The fake keeps each record as the JSON the screens sent; its kind names its type.
     return [...ctx.s.entries].reverse().slice(0, limit).map((e) => ({
       seq: e.seq, id: e.id, kind: e.kind, wall_ms: e.wall_ms, cell: e.cell, record: e.record,
       corrected_by: correctedBy(ctx.s.entries, e.seq), withdrawn_by: withdrawnBy(ctx.s.entries, e.seq), sync: e.sync,
-    }));
+    }) as unknown as HistoryItem);
   },
   supplement: (ctx, a) => supplement(ctx, Number(a.seq), String(a.reason ?? ''), a.correction ?? null),
   sync_now: (ctx, a) => runSync(ctx, a.on_progress),
