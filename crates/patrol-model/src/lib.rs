@@ -38,5 +38,5 @@ pub use gps::{GpsHealth, GpsInput, GpsLevel, GpsSource, TrackingState};
 pub use ids::{CellId, DeviceId, DispatchId, EntryId, GroupId, PatrolId, PostId, validate_code};
 pub use plate::Plate;
 pub use record::*;
-pub use sampling::Sampling;
+pub use sampling::{STILL_RADIUS_M, Sampling, Stillness};
 pub use track::{MAX_FIXES_PER_SEGMENT, TrackSegment};

@@ -26,6 +26,12 @@ pub trait FixSource: Send + std::fmt::Debug {
         now_ms: i64,
         mode: Option<PatrolMode>,
     ) -> Option<(PositionFix, Duration)>;
+
+    /// Whether the city's sampling table paces this source (a stop slows it to the stationary
+    /// cadence), rather than the source's own timing (a replayed file, a fixed test cadence).
+    fn paced_by_table(&self) -> bool {
+        false
+    }
 }
 
 /// The time between fixes for `mode` by the default sampling table (`patrol_model::Sampling`,
@@ -165,6 +171,9 @@ impl PositionHub {
             .name(format!("position-{}", kind.as_str()))
             .spawn(move || {
                 let mut mode = hub.open_mode(&store);
+                // The city's own table when it set one (HQ tunes it), else the defaults.
+                let table = city_sampling(&store);
+                let mut still = patrol_model::Stillness::default();
                 while !stop.load(Ordering::Relaxed) {
                     let now = {
                         let s = store
@@ -172,10 +181,14 @@ impl PositionHub {
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
                         s.clock().wall_ms()
                     };
-                    let Some((fix, wait)) = source.next_fix(now, mode) else {
+                    let Some((fix, mut wait)) = source.next_fix(now, mode) else {
                         break;
                     };
+                    let still_ms = still.observe(&fix, now);
                     mode = hub.deliver(&app, &store, fix);
+                    if source.paced_by_table() {
+                        wait = Duration::from_millis(table.wait_ms(mode, false, still_ms));
+                    }
                     sleep_unless_stopped(wait, &stop);
                 }
             });
@@ -233,6 +246,18 @@ impl PositionHub {
     }
 }
 
+/// The sampling table of the city on the device, else the defaults.
+fn city_sampling(store: &Mutex<Store>) -> patrol_model::Sampling {
+    let s = store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.city()
+        .ok()
+        .flatten()
+        .map(|c| c.sampling())
+        .unwrap_or_default()
+}
+
 fn sleep_unless_stopped(total: Duration, stop: &AtomicBool) {
     let step = Duration::from_millis(100);
     let mut left = total;
@@ -281,12 +306,7 @@ pub fn parse_source(
 /// answers `Unavailable` and the running simulated or replay source goes on feeding fixes.
 pub fn native_start<R: Runtime>(app: &AppHandle<R>, state: &AppState, mode: PatrolMode) {
     // The city's own table when it set one (HQ tunes it), else the defaults.
-    let sampling = state
-        .with_store(|s| Ok::<_, crate::error::CommandError>(s.city()?))
-        .ok()
-        .flatten()
-        .map(|c| c.sampling())
-        .unwrap_or_default();
+    let sampling = city_sampling(&state.store);
     let request = TrackingRequest {
         mode: mode.slug().to_owned(),
         interval_ms: sampling.interval_ms(Some(mode)),

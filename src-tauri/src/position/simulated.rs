@@ -111,6 +111,10 @@ impl FixSource for Simulated {
         self.ticks += 1;
         Some((fix, wait))
     }
+
+    fn paced_by_table(&self) -> bool {
+        self.interval.is_none()
+    }
 }
 
 #[cfg(test)]
