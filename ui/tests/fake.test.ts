@@ -379,6 +379,41 @@ describe('sync', () => {
   });
 });
 
+describe('export to file (station bundle)', () => {
+  it('needs enrolment', async () => {
+    await rejects(api.exportBundle(), 'not_enrolled');
+    expect(fake.state().exports).toEqual([]);
+  });
+
+  it('offline: names the file and what HQ does not yet hold; nothing on the device changes', async () => {
+    await patrol();
+    await api.recordViolation({ type: 'red-light' });
+    const photo = await api.addPhoto(PNG);
+    fake.setOnline(false);
+    const before = await api.syncQueue();
+    const b = await api.exportBundle();
+    const id = (await api.home()).device_id;
+    expect(b).toMatchObject({ from_seq: 1, to_seq: 2, entries: 2, photos: 1, hq_url: 'http://127.0.0.1:8787' });
+    expect(b.path).toBe(`/data/user/0/cn.changde.patrol/exports/patrol-${id.slice(0, 8)}-1-2.bundle`);
+    expect(b.bytes).toBeGreaterThan(photo.size + 1024);
+    expect(await api.syncQueue()).toEqual(before);
+    expect((await api.home()).unsynced).toBe(2);
+    expect(fake.state().exports).toEqual([b]);
+  });
+
+  it('after a sync: only what came since the receipt; nothing at all says so by its seqs', async () => {
+    await patrol();
+    await api.addPhoto(PNG);
+    await api.syncNow(() => undefined);
+    const none = await api.exportBundle();
+    expect(none).toMatchObject({ from_seq: 2, to_seq: 1, entries: 0, photos: 0 });
+    expect(none.path).toMatch(/-2-1\.bundle$/);
+    await api.recordViolation({ type: 'jaywalking' });
+    expect(await api.exportBundle()).toMatchObject({ from_seq: 2, to_seq: 2, entries: 1, photos: 0 });
+    expect(fake.state().exports).toHaveLength(2);
+  });
+});
+
 describe('the sync queue and quarantined payloads', () => {
   it('says what waits by kind, the photos, the front of the queue and the attempts', async () => {
     expect(await api.syncQueue()).toMatchObject({ waiting: [], entries_waiting: 0, front_seq: null, last_attempt_ms: null });

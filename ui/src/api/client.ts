@@ -44,6 +44,8 @@ export function makeApi(t: Transport) {
       call('sync_now', { on_progress: t.channel<SyncProgress>(onProgress) }),
     syncStatus: () => call('sync_status'),
     syncQueue: () => call('sync_queue'),
+    /** Write the station bundle (everything HQ does not yet hold) to a file; works offline. */
+    exportBundle: () => call('export_bundle'),
     getSettings: () => call('get_settings'),
     setSettings: (s: Commands['set_settings']['args']) => call('set_settings', s),
     startPositionSource: (a: Commands['start_position_source']['args']) => call('start_position_source', a),

@@ -10,7 +10,7 @@ import {
   type FakeEntry, type FakeQuarantine, type FakeState,
 } from './fake-ledger';
 import { photoRef } from './fake-photos';
-import { runSync, syncQueue, type FakeSyncTimes } from './fake-sync';
+import { exportBundle, runSync, syncQueue, type FakeSyncTimes } from './fake-sync';
 import { suggestPost } from './fake-suggest';
 import { gps, home, lastShift, openPatrol, postContext, postStanding, tz, visits } from './fake-views';
 import {
@@ -310,6 +310,7 @@ export const handlers: { [C in Command]: Handler<C> } = {
   sync_now: (ctx, a) => runSync(ctx, a.on_progress),
   sync_status: (ctx) => ctx.s.last_receipt,
   sync_queue: (ctx) => syncQueue(ctx),
+  export_bundle: (ctx) => exportBundle(ctx),
   get_settings: (ctx) => ({ language: ctx.s.language, hq_url: ctx.s.hq_url }),
   set_settings: (ctx, a) => {
     fail(enumIssue('language', a.language, ['zh-CN', 'en']));

@@ -4,7 +4,7 @@
 //! supplement is appended and `effective()` applies it when reading.
 
 import type {
-  DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, Language, PatrolMode, PositionSource, Reference, Receipt, SyncState,
+  BundleExported, DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, Language, PatrolMode, PositionSource, Reference, Receipt, SyncState,
 } from './types';
 import type { JsonObject } from '../lib/record';
 
@@ -60,6 +60,9 @@ export type FakeState = {
   sim_progress_m: number;
   /** Dispatches HQ sent this device (absent in states saved before dispatch existed). */
   inbox: FakeInboxItem[];
+  /** What `export_bundle` wrote, oldest first: the fake's record of the station files it was
+   * asked for (absent in states saved before export existed). */
+  exports: BundleExported[];
 };
 
 let counter = 0;
@@ -95,6 +98,7 @@ export function newState(now: number): FakeState {
     position_source: 'simulated',
     sim_progress_m: 0,
     inbox: [],
+    exports: [],
   };
 }
 
@@ -103,7 +107,10 @@ export function loadState(storage: Storage | null | undefined, key: string): Fak
   try {
     const raw = storage.getItem(key);
     const parsed = raw ? (JSON.parse(raw) as FakeState) : null;
-    if (parsed && parsed.version === 1) parsed.inbox ??= [];
+    if (parsed && parsed.version === 1) {
+      parsed.inbox ??= [];
+      parsed.exports ??= [];
+    }
     return parsed && parsed.version === 1 ? parsed : null;
   } catch {
     return null;

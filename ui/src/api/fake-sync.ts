@@ -4,7 +4,7 @@
 import { ApiError, toApiError } from './errors';
 import type { FakeCtx } from './fake-commands';
 import type { FakeEntry, FakeQuarantine } from './fake-ledger';
-import { ENTRY_KINDS, type Quarantined, type Receipt, type SyncProgress, type SyncQueueView } from './types';
+import { ENTRY_KINDS, type BundleExported, type Quarantined, type Receipt, type SyncProgress, type SyncQueueView } from './types';
 
 /** When syncs were tried and how the last one ended (Rust's `SyncTimes`: this run only). */
 export type FakeSyncTimes = Pick<SyncQueueView, 'last_attempt_ms' | 'last_ok_ms' | 'last_error_kind' | 'last_error'> & {
@@ -40,6 +40,40 @@ export function syncQueue(ctx: FakeCtx): SyncQueueView {
     last_error: t.last_error,
     next_attempt_ms: null,
   };
+}
+
+/** Where the app keeps its data on a phone (Tauri's app data folder for `cn.changde.patrol`). */
+const DATA_DIR = '/data/user/0/cn.changde.patrol';
+
+/**
+ * `export_bundle` (station sync without a network): what Rust's bundle would hold — the entries
+ * after the last receipt's head and the photos not yet uploaded — and where it would be written.
+ * Nothing on the device changes (the queue waits for the next sync); the fake only notes the
+ * export in `s.exports`. Answers offline; `not_enrolled` before enrolment, like a sync.
+ */
+export function exportBundle(ctx: FakeCtx): BundleExported {
+  const s = ctx.s;
+  if (!s.enrolled || !s.hq_url) throw new ApiError('not_enrolled', 'this device is not enrolled; enrol it with HQ first');
+  const from_seq = (s.last_receipt?.hq_head_seq ?? 0) + 1;
+  const to_seq = s.entries.length;
+  const entries = s.entries.filter((e) => e.seq >= from_seq);
+  const photos = Object.values(s.photos).filter((p) => !p.synced);
+  // A gzip'd tar: a manifest, each entry's JSON (about 40 % after gzip, with its hash and
+  // signature), each photo as stored (already compressed) behind a 512-byte tar header.
+  const entryBytes = entries.reduce((n, e) => n + JSON.stringify(e).length + 160, 0);
+  const bytes = 1024 + Math.round(entryBytes * 0.4) + photos.reduce((n, p) => n + p.size + 512, 0);
+  const out: BundleExported = {
+    path: `${DATA_DIR}/exports/patrol-${s.device_id.slice(0, 8)}-${from_seq}-${Math.max(to_seq, from_seq - 1)}.bundle`,
+    entries: entries.length,
+    from_seq,
+    to_seq,
+    photos: photos.length,
+    bytes,
+    hq_url: s.hq_url,
+  };
+  s.exports.push(out);
+  ctx.persist();
+  return out;
 }
 
 export type FakeChannel = { __fake_channel: (p: SyncProgress) => void };

@@ -15,6 +15,7 @@ export type {
   AccidentVehicle,
   AssistanceKind,
   AssistanceRecord,
+  BundleExported,
   CellId,
   City,
   CommandError,
@@ -410,6 +411,9 @@ export interface Commands {
   sync_status: { args: undefined; ret: G.Receipt | null };
   /** What waits to reach HQ and when syncs were tried; answers offline. */
   sync_queue: { args: undefined; ret: G.SyncQueueView };
+  /** Station sync without a network: a signed file of everything HQ does not yet hold, written to
+   * `exports/` in the data folder; nothing on the device changes; answers offline. */
+  export_bundle: { args: undefined; ret: G.BundleExported };
   get_settings: { args: undefined; ret: G.Settings };
   set_settings: { args: SettingsArgs; ret: G.Settings };
   start_position_source: { args: { kind: 'simulated' | 'gpx-replay'; gpx_path?: string }; ret: null };
@@ -444,6 +448,7 @@ export const COMMANDS: Command[] = [
   'sync_now',
   'sync_status',
   'sync_queue',
+  'export_bundle',
   'get_settings',
   'set_settings',
   'start_position_source',
