@@ -7,7 +7,8 @@
 // strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`); and,
 // at that phone size, the live patrol's eight violation buttons all on the first screen in
 // zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot. Last, the
-// plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved.
+// plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved; and
+// "export to file" offline at 360×640 (see `bundleWalk`).
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -1093,6 +1094,72 @@ async function plateWalk(browser, base) {
   await ctx.close();
 }
 
+/** "No network? Export to file" at 360×640 in zh-CN: offline, a violation recorded, the Sync
+ * screen's export writes the station bundle — its path (the one the fake backend noted), what it
+ * holds, what to do with it, in Chinese but for the path and the station's command; after a
+ * sync there is nothing to export, and it says so instead of naming a file. */
+async function bundleWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# export to file ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  const { shot, see, go, layout } = helpers(page, vp.name);
+  const section = page.getByTestId('bundle');
+  const exports = () => page.evaluate(() => JSON.parse(localStorage.getItem('patrol-ui-fake-v1') ?? '{}').exports ?? []);
+
+  await page.goto(`${base}/?fake-reset&fake-enrolled#/`);
+
+  await check(`bundle ${vp.name}: offline, export to file names the file, what it holds and what to do, in Chinese`, async () => {
+    await see('开始巡逻');
+    // Enrolled; from here HQ cannot be reached.
+    await page.goto(`${base}/?fake-offline#/posts`);
+    await page.locator('[data-violation="red-light"]').click();
+    await see('已保存 · 闯红灯');
+    await go('#/sync');
+    await section.waitFor();
+    await see('没有网络？导出到文件');
+    const button = page.getByTestId('export-bundle');
+    await button.scrollIntoViewIfNeeded();
+    const h = (await button.boundingBox())?.height ?? 0;
+    assert(h >= 48, `the export button is ${h}px tall`);
+    await button.click();
+    const path = page.getByTestId('bundle-path');
+    await path.waitFor();
+    const shown = (await path.textContent()) ?? '';
+    assert(/\/exports\/patrol-[0-9a-f]{8}-1-1\.bundle$/.test(shown), `path: ${shown}`);
+    const noted = await exports();
+    assert(noted.length === 1 && noted[0].path === shown, `the fake noted: ${JSON.stringify(noted)}`);
+    const summary = (await page.getByTestId('bundle-summary').textContent()) ?? '';
+    assert(summary.includes('1 条记录') && summary.includes('0 张照片') && /\d+(\.\d)? (B|KB|MB)/.test(summary), `summary: ${summary}`);
+    await see('拷到派出所的电脑上');
+    await see('下次同步');
+    const command = (await page.getByTestId('bundle-command').textContent()) ?? '';
+    assert(command === `patrol-hq import bundle ${shown.split('/').at(-1)}`, `command: ${command}`);
+    const text = (await shownText(section)).replace(shown, ' ').replace(command, ' ');
+    const latin = latinWords(text);
+    assert(latin.length === 0, `Latin in the export section: ${latin.join(' ')}`);
+    assert((await page.getByTestId('unsynced-badge').textContent()).includes('1'), 'the entry left the queue');
+    await layout('sync-bundle');
+    await section.scrollIntoViewIfNeeded();
+    await shot('sync-bundle');
+  });
+
+  await check(`bundle ${vp.name}: after a sync, nothing to export is said, no file offered`, async () => {
+    await page.goto(`${base}/?fake-speed=25#/sync`);
+    await page.getByTestId('sync-now').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="sync-queue"]')?.textContent?.includes('本机记录已全部送达指挥中心'));
+    await page.getByTestId('export-bundle').click();
+    await page.getByTestId('bundle-summary').filter({ hasText: '没有需要导出的记录' }).waitFor();
+    assert((await page.getByTestId('bundle-path').count()) === 0, 'a path is offered for an empty bundle');
+  });
+
+  await check(`bundle ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   const server = await serve(here('../dist'));
@@ -1106,6 +1173,7 @@ async function main() {
     for (const vp of VIEWPORTS) await walk(browser, base, vp);
     await dispatchWalk(browser, base);
     await plateWalk(browser, base);
+    await bundleWalk(browser, base);
   } finally {
     await browser.close();
     server.close();

@@ -3,10 +3,12 @@
 //! and when the app tries next — read offline from `sync_queue`); the receipt — what HQ holds
 //! (seq range, photos), what is pending, what was quarantined and why, and a warning when the
 //! queue is stuck. Entries are never at risk here: they stay on the device until HQ holds them.
+//! Below, set apart: "no network? export to file" — the station bundle (`export_bundle`), its
+//! path, what it holds and what to do with it, for a phone that cannot reach HQ at all.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, toApiError } from '../api';
-import type { Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
+import type { BundleExported, Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { fmtBytes, fmtDateTime, fmtRelative, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
 import { useNow } from '../lib/hooks';
@@ -169,6 +171,80 @@ function ReceiptCard(p: { r: Receipt }) {
   );
 }
 
+/** The file's name without its folders, for the station's import command. */
+const fileName = (path: string) => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+
+/** What `export_bundle` wrote, or that there was nothing to write. */
+function BundleResult(p: { b: BundleExported }) {
+  const { b } = p;
+  if (b.to_seq < b.from_seq && b.photos === 0) {
+    return (
+      <p class="card-title" data-testid="bundle-summary">
+        {t('bundle.nothing')}
+      </p>
+    );
+  }
+  return (
+    <div class="bundle-result" data-testid="bundle-result">
+      <p class="card-title" data-testid="bundle-summary">
+        {t('bundle.summary', { entries: b.entries, photos: b.photos })} · <span class="nowrap">{fmtBytes(b.bytes)}</span>
+      </p>
+      <p class="field-label">{t('bundle.file')}</p>
+      <p class="bundle-path mono" lang="en" data-testid="bundle-path">
+        {b.path}
+      </p>
+      <ol class="bundle-steps">
+        <li>{t('bundle.step_copy')}</li>
+        <li>
+          {t('bundle.step_import')}
+          <code class="bundle-command mono" lang="en" data-testid="bundle-command">
+            {t('bundle.command', { file: fileName(b.path) })}
+          </code>
+        </li>
+        <li>{t('bundle.step_wait')}</li>
+      </ol>
+    </div>
+  );
+}
+
+/** Station sync without a network: one button writes the bundle file; works offline. */
+function BundleCard() {
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<BundleExported | null>(null);
+  const [err, setErr] = useState<ApiError | null>(null);
+  const run = async () => {
+    setBusy(true);
+    setErr(null);
+    setDone(null);
+    try {
+      setDone(await api().exportBundle());
+    } catch (e) {
+      setErr(toApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const te = err ? tError(err) : null;
+  return (
+    <section class="card bundle" aria-labelledby="bundle-title" data-testid="bundle">
+      <h2 id="bundle-title" class="card-title">
+        {t('bundle.title')}
+      </h2>
+      <p class="small bundle-help">{t('bundle.help')}</p>
+      <button type="button" class="btn btn-secondary btn-wide" disabled={busy} onClick={() => void run()} data-testid="export-bundle">
+        {busy ? t('bundle.exporting') : t('bundle.export')}
+      </button>
+      {te ? (
+        <div class="banner banner-error" role="alert" data-testid="bundle-error">
+          <strong>{te.title}</strong>
+          <TechFold text={te.detail} />
+        </div>
+      ) : null}
+      {done ? <BundleResult b={done} /> : null}
+    </section>
+  );
+}
+
 export function Sync() {
   const home = useApp((s) => s.home);
   const queue = useApp((s) => s.queue);
@@ -251,6 +327,7 @@ export function Sync() {
           ) : null}
           {queue ? <QueueCard q={queue} stuck={stuck} stuckText={receipt?.stuck ?? null} ledgerProblem={home?.ledger_problem ?? null} /> : null}
           {receipt ? <ReceiptCard r={receipt} /> : <p class="muted">{t('sync.never')}</p>}
+          <BundleCard />
         </div>
         <div class="actionbar">
           <button type="button" class="btn btn-primary btn-huge" disabled={running} onClick={() => void run()} data-testid="sync-now">
