@@ -7,14 +7,14 @@ import { makeApi, type Api } from '../src/api/client';
 import { ApiError } from '../src/api/errors';
 import { createFake, type FakeTransport } from '../src/api/fake';
 import type { Transport } from '../src/api/transport';
-import type { Dispatch, DispatchState, DispatchSteps, LedgerChanged } from '../src/api/types';
+import type { Dispatch, DispatchState, DispatchStepRecord, DispatchSteps, LedgerChanged } from '../src/api/types';
 import { fmtSpan, setLanguage } from '../src/i18n';
 import {
   NEXT_STEPS, cardToShow, committedDispatches, deadlineMs, furthest, normalizeDispatch, showsWithdrawal, stateOf,
   stepTimeline, timeLeftMs, withdrawalKey,
 } from '../src/lib/dispatch';
 import { declineReasonText, directionText, stepErrorText } from '../src/lib/dispatch-text';
-import { asObject } from '../src/lib/record';
+import { recordOf } from '../src/lib/record';
 import { bearingDeg, compassPoint, distanceAndDirection, distanceM } from '../src/lib/geo';
 import { summarize } from '../src/screens/history-summary';
 
@@ -219,12 +219,13 @@ describe('wording', () => {
     const d = card('11111111-1111-7111-8111-111111111111');
     d.order.kind = 'robbery';
     d.order.address = '人民路 218 号';
-    const body = { dispatch_id: d.order.id, step: 'cleared', outcome: 'arrest-made' };
-    expect(summarize('dispatch_step', body, null, [d])).toBe('处置完毕 · 已抓获嫌疑人 · 抢劫抢夺 · 人民路 218 号');
-    expect(summarize('dispatch_step', { dispatch_id: 'x', step: 'declined', reason: '车辆故障' }, null)).toBe('拒绝 · 原因：车辆故障');
-    expect(summarize('dispatch_step', { dispatch_id: 'x', step: 'on-scene', suggested: true }, null)).toBe('到达现场 · 按定位提示确认');
+    const step = (record: DispatchStepRecord) => ({ kind: 'dispatch_step' as const, record });
+    const body = step({ dispatch_id: d.order.id, step: 'cleared', outcome: 'arrest-made' });
+    expect(summarize(body, null, [d])).toBe('处置完毕 · 已抓获嫌疑人 · 抢劫抢夺 · 人民路 218 号');
+    expect(summarize(step({ dispatch_id: 'x', step: 'declined', reason: '车辆故障' }), null)).toBe('拒绝 · 原因：车辆故障');
+    expect(summarize(step({ dispatch_id: 'x', step: 'on-scene', suggested: true }), null)).toBe('到达现场 · 按定位提示确认');
     setLanguage('en');
-    expect(summarize('dispatch_step', body, null, [d])).toBe('Cleared · Arrest made · Robbery · 人民路 218 号');
+    expect(summarize(body, null, [d])).toBe('Cleared · Arrest made · Robbery · 人民路 218 号');
   });
 });
 
@@ -302,10 +303,10 @@ describe('dispatch_step in the fake, like Rust', () => {
     expect((await api.home()).unsynced).toBe(before + 4);
     expect(ledger.at(-1)?.unsynced).toBe(before + 4);
     const hist = (await api.history()).filter((h) => h.kind === 'dispatch_step');
-    expect(hist.map((h) => asObject(h.record)?.step)).toEqual(['cleared', 'on-scene', 'en-route', 'accepted']);
+    expect(hist.map((h) => recordOf(h, 'dispatch_step')?.step)).toEqual(['cleared', 'on-scene', 'en-route', 'accepted']);
     expect(hist[0]).toMatchObject({ sync: 'pending', record: { dispatch_id: id, outcome: 'resolved', at: { lat: 29.0239, lon: 111.6881 } } });
-    expect(asObject(hist[0].record)?.patrol_id).toBeTruthy();
-    expect(asObject(hist[0].record)?.suggested).toBeUndefined();
+    expect(recordOf(hist[0], 'dispatch_step')?.patrol_id).toBeTruthy();
+    expect(recordOf(hist[0], 'dispatch_step')?.suggested).toBeUndefined();
   });
 
   it('declines with a reason; a decline alone ends it', async () => {

@@ -6,7 +6,7 @@ import { makeApi, type Api } from '../src/api/client';
 import { ApiError } from '../src/api/errors';
 import { createFake, type FakeTransport } from '../src/api/fake';
 import type { LedgerChanged, SyncProgress } from '../src/api/types';
-import { asObject, supplementOf } from '../src/lib/record';
+import { recordOf, supplementOf } from '../src/lib/record';
 
 // 1x1 PNG
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
@@ -192,8 +192,8 @@ describe('reports, photos, drafts', () => {
     expect(s.kind).toBe('lost_person');
     expect(await api.drafts()).toEqual([]);
     const item = (await api.history(1))[0];
-    expect(asObject(item.record)?.patrol_id).toBeTruthy();
-    expect(asObject(item.record)?.found_at).toBeTruthy();
+    expect(recordOf(item, 'lost_person')?.patrol_id).toBeTruthy();
+    expect(recordOf(item, 'lost_person')?.found_at).toBeTruthy();
     expect(item.cell).toBe('WL-02-03');
   });
 
@@ -257,7 +257,7 @@ describe('reports, photos, drafts', () => {
     const c = await api.supplement({ seq: s.seq, reason: '补充', correction: { kind: 'theft', description: '嫌疑人已抓获', outcome: 'suspect-caught' } });
     const hist = await api.history();
     expect(hist.map((i) => i.seq)).toEqual([c.seq, s.seq]);
-    expect(asObject(hist[1].record)?.description).toBe('初报');
+    expect(recordOf(hist[1], 'incident')?.description).toBe('初报');
     expect(hist[1].corrected_by).toEqual([c.seq]);
   });
 });

@@ -4,9 +4,11 @@
 //! supplement is appended and `effective()` applies it when reading.
 
 import type {
-  BundleExported, DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, Language, PatrolMode, PositionSource, Reference, Receipt, SyncState,
+  BundleExported, DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, JsonValue, Language, PatrolMode, PositionSource, Reference, Receipt,
+  SyncState,
 } from './types';
-import type { JsonObject } from '../lib/record';
+
+type JsonObject = { [key: string]: JsonValue };
 
 export type FakeEntry = {
   seq: number;

@@ -3,7 +3,7 @@
 //! thumb zone.
 
 import type { ComponentChildren } from 'preact';
-import type { LatLon } from '../api/types';
+import type { LatLon, ReportKind } from '../api/types';
 import { AppHeader } from './AppHeader';
 import { ErrorBanner, Field, TextArea } from './Field';
 import { fmtDateTime, fmtTime, t } from '../i18n';
@@ -11,7 +11,7 @@ import { navigate, type Route } from '../router';
 import type { useReportForm } from '../state/report-form';
 
 type FormApi = Pick<
-  ReturnType<typeof useReportForm<object>>,
+  ReturnType<typeof useReportForm<object, ReportKind>>,
   'loading' | 'otherDrafts' | 'correctSeq' | 'banner' | 'submit' | 'errorOf' | 'reason' | 'setReason' | 'draft' | 'submitting'
 >;
 

@@ -1,39 +1,94 @@
-//! Reading ledger record bodies. Rust sends `HistoryItem.record` as plain JSON (`JsonValue`:
-//! a record's body depends on its kind, and the supplement's shape is not a generated type), so
-//! the screens read it through these few helpers instead of assuming an object.
+//! Reading history records by kind. Rust sends `HistoryItem` as a union on `kind`: each kind
+//! names the generated type of its `record` (a supplement's correction is a `LedgerRecord`, its
+//! `body` typed by the same kind), so the screens narrow on `kind` instead of guessing at JSON.
 
-import type { HistoryItem, JsonValue } from '../api/types';
+import type { HistoryItem, LedgerRecord, Supplement } from '../api/types';
 
-export type JsonObject = { [key: string]: JsonValue };
+export type EntryKind = HistoryItem['kind'];
+/** Each kind's record type. */
+type RecordMap = { [K in EntryKind]: Extract<HistoryItem, { kind: K }>['record'] };
+/** The record type a history item of kind `K` carries. */
+export type RecordOf<K extends EntryKind> = RecordMap[K];
+/** The history item of one kind (its `record` typed by that kind). */
+export type ItemOf<K extends EntryKind> = HistoryItem & { kind: K; record: RecordMap[K] };
+/** The part of a history item that varies by kind: the kind and its record. */
+export type HistoryRecord = { [K in EntryKind]: { kind: K; record: RecordOf<K> } }[EntryKind];
 
-/** `v` when it is a JSON object, else null. */
-export function asObject(v: JsonValue | undefined): JsonObject | null {
-  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : null;
+/** Whether `item` is of kind `kind` (narrows a generic kind the way `item.kind === 'x'` narrows a literal one). */
+export function isKind<K extends EntryKind>(item: HistoryItem, kind: K): item is ItemOf<K> {
+  return item.kind === kind;
 }
 
-/** patrol-model's `Supplement`: a correction (with the corrected body) or, without one, a withdrawal. */
-export type SupplementRecord = {
-  target_seq: number;
-  reason: string;
-  correction: { kind: string; body: JsonObject } | null;
-};
+/** The record of `item` when it is of kind `kind`, else null. */
+export function recordOf<K extends EntryKind>(item: HistoryItem, kind: K): RecordOf<K> | null {
+  return isKind(item, kind) ? item.record : null;
+}
 
 /** The supplement a `supplement` entry holds; null for any other entry. */
-export function supplementOf(item: HistoryItem): SupplementRecord | null {
-  const r = item.kind === 'supplement' ? asObject(item.record) : null;
-  if (!r) return null;
-  const c = asObject(r.correction);
-  const body = c && asObject(c.body);
-  return {
-    target_seq: Number(r.target_seq),
-    reason: typeof r.reason === 'string' ? r.reason : '',
-    correction: c && body ? { kind: String(c.kind ?? ''), body } : null,
-  };
+export function supplementOf(item: HistoryItem): Supplement | null {
+  return item.kind === 'supplement' ? item.record : null;
 }
 
-/** The body as it stands: the newest correction's (found in `all`), else the original. */
-export function standingRecord(item: HistoryItem, all: readonly HistoryItem[]): JsonObject {
+/**
+ * A ledger record (a correction's) as the history shows it: the same body, except that a track
+ * segment is summarized to its count of fixes and their first and last times (Rust's
+ * `HistoryRecord::from`).
+ */
+export function historyRecord(r: LedgerRecord): HistoryRecord {
+  switch (r.kind) {
+    case 'track_segment': {
+      const times = r.body.fixes.map((f) => f.time_ms).filter((ms): ms is number => ms !== null && ms !== undefined);
+      return {
+        kind: r.kind,
+        record: {
+          patrol_id: r.body.patrol_id,
+          fixes: r.body.fixes.length,
+          first_ms: times.length ? Math.min(...times) : null,
+          last_ms: times.length ? Math.max(...times) : null,
+        },
+      };
+    }
+    case 'patrol_started':
+      return { kind: r.kind, record: r.body };
+    case 'patrol_stopped':
+      return { kind: r.kind, record: r.body };
+    case 'violation':
+      return { kind: r.kind, record: r.body };
+    case 'lost_person':
+      return { kind: r.kind, record: r.body };
+    case 'traffic_accident':
+      return { kind: r.kind, record: r.body };
+    case 'assistance':
+      return { kind: r.kind, record: r.body };
+    case 'incident':
+      return { kind: r.kind, record: r.body };
+    case 'post_arrived':
+      return { kind: r.kind, record: r.body };
+    case 'post_left':
+      return { kind: r.kind, record: r.body };
+    case 'supplement':
+      return { kind: r.kind, record: r.body };
+    case 'dispatch_step':
+      return { kind: r.kind, record: r.body };
+    case 'track_gap':
+      return { kind: r.kind, record: r.body };
+  }
+}
+
+/**
+ * The item as it stands: its record replaced by the newest correction's body (the supplement
+ * found in `all`), else the item itself. A correction has the same kind as its target; one that
+ * does not (Rust refuses it) is ignored.
+ */
+export function standing(item: HistoryItem, all: readonly HistoryItem[]): HistoryItem {
   const last = Math.max(0, ...item.corrected_by);
   const supp = last ? all.find((i) => i.seq === last) : undefined;
-  return (supp && supplementOf(supp)?.correction?.body) ?? asObject(item.record) ?? {};
+  const c = supp && supplementOf(supp)?.correction;
+  if (!c || c.kind !== item.kind) return item;
+  return { ...item, ...historyRecord(c) };
+}
+
+/** The record as it stands (the newest correction's body, else the original), typed by the item's kind. */
+export function standingRecord<K extends EntryKind>(item: ItemOf<K>, all: readonly HistoryItem[]): RecordOf<K> {
+  return recordOf(standing(item, all), item.kind) ?? item.record;
 }

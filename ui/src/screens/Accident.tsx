@@ -21,7 +21,7 @@ type Vehicle = { plate: string; kind: VehicleKind };
 type Form = { vehicles: Vehicle[]; injuries: boolean; photos: AccidentPhoto[]; outcomes: AccidentOutcome[]; note: string };
 const EXTRA_SLOTS = ['plate', 'scene', 'other'] as const;
 
-export const accidentSpec: FormSpec<Form> = {
+export const accidentSpec: FormSpec<Form, 'traffic_accident'> = {
   kind: 'traffic_accident',
   positionKey: 'at',
   empty: () => ({ vehicles: [{ plate: '', kind: 'car' }, { plate: '', kind: 'car' }], injuries: false, photos: [], outcomes: [], note: '' }),
@@ -33,11 +33,11 @@ export const accidentSpec: FormSpec<Form> = {
     ...(f.note.trim() ? { note: f.note.trim() } : {}),
   }),
   fromBody: (b) => ({
-    vehicles: ((b.vehicles as { plate?: string; kind: VehicleKind }[]) ?? []).map((v) => ({ plate: v.plate ?? '', kind: v.kind })),
-    injuries: Boolean(b.injuries),
-    photos: (b.photos as AccidentPhoto[]) ?? [],
-    outcomes: (b.outcomes as AccidentOutcome[]) ?? [],
-    note: String(b.note ?? ''),
+    vehicles: (b.vehicles ?? []).map((v) => ({ plate: v.plate ?? '', kind: v.kind })),
+    injuries: b.injuries ?? false,
+    photos: b.photos ?? [],
+    outcomes: b.outcomes ?? [],
+    note: b.note ?? '',
   }),
   validate: (b) => accidentIssue(b as TrafficAccidentReport),
 };

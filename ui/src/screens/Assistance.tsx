@@ -14,7 +14,7 @@ import { useApp } from '../state/store';
 
 type Form = { kind: AssistanceKind; description: string; people: number; outcome: string };
 
-export function assistanceSpec(kind: AssistanceKind): FormSpec<Form> {
+export function assistanceSpec(kind: AssistanceKind): FormSpec<Form, 'assistance'> {
   return {
     kind: 'assistance',
     positionKey: 'at',
@@ -26,10 +26,10 @@ export function assistanceSpec(kind: AssistanceKind): FormSpec<Form> {
       ...(f.outcome.trim() ? { outcome: f.outcome.trim() } : {}),
     }),
     fromBody: (b) => ({
-      kind: (b.kind as AssistanceKind) ?? kind,
-      description: String(b.description ?? ''),
-      people: Number(b.people ?? 1),
-      outcome: String(b.outcome ?? ''),
+      kind: b.kind ?? kind,
+      description: b.description ?? '',
+      people: b.people ?? 1,
+      outcome: b.outcome ?? '',
     }),
     validate: (b) => assistanceIssue(b as AssistanceRecord),
   };

@@ -12,21 +12,21 @@ import { Choice } from '../components/Choice';
 import { ConfirmDialog } from '../components/Dialog';
 import { fmtDateTime, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
 import { isActive, stepTimeline } from '../lib/dispatch';
-import { supplementOf } from '../lib/record';
+import { standing, supplementOf } from '../lib/record';
 import { navigate, parseHash } from '../router';
 import { openDispatch, useDispatch } from '../state/dispatch';
 import { errorToast, toast, useApp, useLedger } from '../state/store';
 import { REPORT_PATHS } from './ReportMenu';
-import { standingOf, summarize } from './history-summary';
+import { summarize } from './history-summary';
 
 const CORRECTABLE = new Set<string>([...REPORT_KINDS, 'violation']);
 const WITHDRAWABLE = new Set<string>([...REPORT_KINDS, 'violation', 'post_arrived', 'post_left']);
 
-function correctPath(item: HistoryItem, all: HistoryItem[]): string {
-  if (item.kind !== 'violation') return `${REPORT_PATHS[item.kind]}?correct=${item.seq}`;
-  // The recorded type orders the form's vehicle kinds from its first frame.
-  const type = standingOf(item, all).type;
-  return `/violation/${item.seq}?correct=1` + (typeof type === 'string' ? `&type=${encodeURIComponent(type)}` : '');
+/** Where 更正 goes: the violation details (with the type as it stands, which orders the form's
+ * vehicle kinds from its first frame) or the report's form. `now`: the item as it stands. */
+function correctPath(now: HistoryItem): string {
+  if (now.kind === 'violation') return `/violation/${now.seq}?correct=1&type=${encodeURIComponent(now.record.type)}`;
+  return `${REPORT_PATHS[now.kind]}?correct=${now.seq}`;
 }
 
 const FILTERS = ['all', 'dispatches'] as const;
@@ -38,6 +38,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
   const dispatches = useDispatch((s) => s.list);
   const withdrawn = item.withdrawn_by !== null;
   const supp = supplementOf(item);
+  const now = standing(item, p.all);
   return (
     <li class={'card entry' + (withdrawn ? ' is-withdrawn' : '')} data-seq={item.seq}>
       <div class="entry-head">
@@ -53,7 +54,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
       {supp ? (
         <p class="entry-note">{supp.correction ? t('history.correction_of', { seq: fmtSeq(supp.target_seq) }) : t('history.withdrawal_of', { seq: fmtSeq(supp.target_seq) })}</p>
       ) : null}
-      <p class="entry-summary">{summarize(item.kind, standingOf(item, p.all), ref, dispatches)}</p>
+      <p class="entry-summary">{summarize(now, ref, dispatches)}</p>
       {item.corrected_by.length > 0 ? (
         <p class="entry-note">{t('history.corrected_by', { seqs: item.corrected_by.map(fmtSeq).join(', ') })}</p>
       ) : null}
@@ -61,7 +62,7 @@ function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: Histor
       {!withdrawn && (CORRECTABLE.has(item.kind) || WITHDRAWABLE.has(item.kind)) ? (
         <div class="row-actions">
           {CORRECTABLE.has(item.kind) ? (
-            <button type="button" class="btn btn-secondary" onClick={() => navigate(correctPath(item, p.all))}>
+            <button type="button" class="btn btn-secondary" onClick={() => navigate(correctPath(now))}>
               {t('history.correct')}
             </button>
           ) : null}

@@ -13,7 +13,7 @@ import { useApp } from '../state/store';
 
 type Form = { kind: IncidentKind; description: string; value_yuan: string; video_reviewed: boolean; outcome: IncidentOutcome; photos: PhotoRef[] };
 
-export const incidentSpec: FormSpec<Form> = {
+export const incidentSpec: FormSpec<Form, 'incident'> = {
   kind: 'incident',
   positionKey: 'at',
   empty: () => ({ kind: 'theft', description: '', value_yuan: '', video_reviewed: false, outcome: 'open', photos: [] }),
@@ -29,12 +29,12 @@ export const incidentSpec: FormSpec<Form> = {
     };
   },
   fromBody: (b) => ({
-    kind: (b.kind as IncidentKind) ?? 'theft',
-    description: String(b.description ?? ''),
+    kind: b.kind ?? 'theft',
+    description: b.description ?? '',
     value_yuan: b.value_yuan === undefined || b.value_yuan === null ? '' : String(b.value_yuan),
-    video_reviewed: Boolean(b.video_reviewed),
-    outcome: (b.outcome as IncidentOutcome) ?? 'open',
-    photos: (b.photos as PhotoRef[]) ?? [],
+    video_reviewed: b.video_reviewed ?? false,
+    outcome: b.outcome ?? 'open',
+    photos: b.photos ?? [],
   }),
   validate: (b) => incidentIssue(b as IncidentReport),
 };

@@ -25,7 +25,7 @@ type Form = {
 
 const opt = (s: string) => (s.trim() ? s.trim() : undefined);
 
-export const lostPersonSpec: FormSpec<Form> = {
+export const lostPersonSpec: FormSpec<Form, 'lost_person'> = {
   kind: 'lost_person',
   positionKey: 'found_at',
   empty: () => ({ description: '', identifying_code: '', found_place: '', handed_to: '', handed_over_at: '', outcome: 'reunited-with-family', photos: [] }),
@@ -41,13 +41,13 @@ export const lostPersonSpec: FormSpec<Form> = {
     return b;
   },
   fromBody: (b) => ({
-    description: String(b.description ?? ''),
-    identifying_code: String(b.identifying_code ?? ''),
-    found_place: String(b.found_place ?? ''),
-    handed_to: String(b.handed_to ?? ''),
-    handed_over_at: rfc3339ToLocalInput(b.handed_over_at as string | undefined),
-    outcome: (b.outcome as LostPersonOutcome) ?? 'reunited-with-family',
-    photos: (b.photos as PhotoRef[]) ?? [],
+    description: b.description ?? '',
+    identifying_code: b.identifying_code ?? '',
+    found_place: b.found_place ?? '',
+    handed_to: b.handed_to ?? '',
+    handed_over_at: rfc3339ToLocalInput(b.handed_over_at ?? undefined),
+    outcome: b.outcome ?? 'reunited-with-family',
+    photos: b.photos ?? [],
   }),
   validate: (b) => lostPersonIssue(b as LostPersonReport),
 };

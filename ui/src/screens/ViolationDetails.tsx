@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
-import { MAX_PHOTOS, VIOLATION_TYPES, type PhotoRef, type VehicleKind, type ViolationType } from '../api/types';
+import { MAX_PHOTOS, VIOLATION_TYPES, type PhotoRef, type VehicleKind, type ViolationTally, type ViolationType } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { Choice } from '../components/Choice';
 import { ErrorBanner, Field, TextArea } from '../components/Field';
@@ -12,12 +12,19 @@ import { PhotoList } from '../components/PhotoPicker';
 import { PlateInput } from '../components/PlateInput';
 import { Stepper } from '../components/Stepper';
 import { fmtSeq, t, tError, tField, tIssue } from '../i18n';
+import { recordOf } from '../lib/record';
 import { violationIssue } from '../lib/rules';
 import { first, textIssue, type Issue } from '../lib/validate';
 import { vehicleKindsFor } from '../lib/vehicle-order';
 import { goBack, type Route } from '../router';
-import { focusField, standingBody } from '../state/report-form';
+import { focusField, standingEntry } from '../state/report-form';
 import { toast } from '../state/store';
+
+/** The violation `seq` as it stands; null when there is none (or `seq` is another kind). */
+async function standingViolation(seq: number): Promise<ViolationTally | null> {
+  const found = await standingEntry(seq);
+  return found && recordOf(found, 'violation');
+}
 
 export function ViolationDetails(p: { route: Route }) {
   const seq = Number(p.route.seg[1]);
@@ -40,17 +47,16 @@ export function ViolationDetails(p: { route: Route }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    void standingBody(seq)
-      .then((found) => {
-        const b = found?.body as Record<string, unknown> | undefined;
+    void standingViolation(seq)
+      .then((b) => {
         if (!b) return;
-        setType((b.type as ViolationType) ?? 'other-traffic');
-        setRecorded((b.type as ViolationType) ?? null);
-        setPlate((b.plate as string) ?? '');
-        setVehicle((b.vehicle as VehicleKind) ?? null);
-        setSeized(Number(b.seized_items ?? 0));
-        setNote((b.note as string) ?? '');
-        setPhotos((b.photos as PhotoRef[]) ?? []);
+        setType(b.type);
+        setRecorded(b.type);
+        setPlate(b.plate ?? '');
+        setVehicle(b.vehicle ?? null);
+        setSeized(b.seized_items ?? 0);
+        setNote(b.note ?? '');
+        setPhotos(b.photos ?? []);
       })
       .catch((e) => setErr(toApiError(e)));
   }, [seq]);
@@ -78,8 +84,8 @@ export function ViolationDetails(p: { route: Route }) {
     setBusy(true);
     try {
       if (correcting) {
-        const before = (await standingBody(seq))?.body ?? {};
-        const correction = { ...before, ...details, type };
+        const before = await standingViolation(seq);
+        const correction: Partial<ViolationTally> = { ...before, ...details, type };
         for (const k of ['plate', 'vehicle', 'note'] as const) if (!(k in details)) delete correction[k];
         await api().supplement({ seq, reason: reason.trim(), correction });
         toast(t('report.corrected', { seq: fmtSeq(seq) }));

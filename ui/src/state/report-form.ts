@@ -5,18 +5,19 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
-import type { Draft, ReportBody, ReportKind } from '../api/types';
+import type { Draft, HistoryItem, ReportBody, ReportKind } from '../api/types';
 import { t, tError, tField, tIssue } from '../i18n';
-import { standingRecord, type JsonObject } from '../lib/record';
+import { recordOf, standing, type RecordOf } from '../lib/record';
 import type { Issue } from '../lib/validate';
 import { navigate, type Route } from '../router';
 import { getState, toast } from './store';
 
-export type FormSpec<F> = {
-  kind: ReportKind;
+export type FormSpec<F, K extends ReportKind> = {
+  kind: K;
   empty: () => F;
   toBody: (f: F) => ReportBody;
-  fromBody: (b: Record<string, unknown>) => F;
+  /** The form for correcting a record of this kind, as it stands. */
+  fromBody: (b: RecordOf<K>) => F;
   validate: (b: ReportBody) => Issue | null;
   /** Where the current position goes in the body. */
   positionKey: 'at' | 'found_at';
@@ -32,14 +33,15 @@ export function newDraftId(kind: string): string {
   return `${kind.slice(0, 8)}-${Date.now().toString(36)}-${rnd}`.slice(0, 32);
 }
 
-/** The record as it stands now: the newest correction of `seq`, else the original. */
-export async function standingBody(seq: number): Promise<{ kind: string; body: JsonObject } | null> {
+/** The entry `seq` as it stands now (its record the newest correction's, else the original);
+ * narrow on its `kind` to read the record. */
+export async function standingEntry(seq: number): Promise<HistoryItem | null> {
   const items = await api().history(1000);
   const item = items.find((i) => i.seq === seq);
-  return item ? { kind: item.kind, body: standingRecord(item, items) } : null;
+  return item ? standing(item, items) : null;
 }
 
-export function useReportForm<F extends object>(spec: FormSpec<F>, route: Route) {
+export function useReportForm<F extends object, K extends ReportKind>(spec: FormSpec<F, K>, route: Route) {
   const draftParam = route.params.get('draft');
   const correctParam = Number(route.params.get('correct')) || null;
   const [form, setForm] = useState<F>(spec.empty);
@@ -71,8 +73,9 @@ export function useReportForm<F extends object>(spec: FormSpec<F>, route: Route)
             toast(t('report.draft_resumed'), { tone: 'info' });
           }
         } else if (correctParam) {
-          const found = await standingBody(correctParam);
-          if (live && found) setForm({ ...spec.empty(), ...spec.fromBody(found.body) });
+          const found = await standingEntry(correctParam);
+          const record = found && recordOf(found, spec.kind);
+          if (live && record) setForm({ ...spec.empty(), ...spec.fromBody(record) });
         } else {
           const mine = (await api().drafts()).filter((d) => d.kind === spec.kind);
           if (live) setOtherDrafts(mine);
