@@ -379,6 +379,31 @@ describe('sync', () => {
   });
 });
 
+describe('history answers the generated shapes', () => {
+  it('each item has exactly HistoryItem’s fields; a report left short gets Rust’s defaults; the fake’s quarantine note stays its own', async () => {
+    await patrol();
+    walk(3);
+    fake.setQuarantine((e) => (e.kind === 'incident' ? { code: 'invalid_payload', reason: 'too long' } : null));
+    const inc = await api.submitReport({ kind: 'incident', body: { kind: 'theft', description: '手机被盗', outcome: 'open' } });
+    const help = await api.submitReport({ kind: 'assistance', body: { kind: 'other-help', description: '指路' } });
+    await api.syncNow(() => undefined);
+    await api.stopPatrol();
+    const hist = await api.history();
+    for (const item of hist) {
+      expect(Object.keys(item).sort()).toEqual(['cell', 'corrected_by', 'id', 'kind', 'record', 'seq', 'sync', 'wall_ms', 'withdrawn_by']);
+    }
+    const i = hist.find((x) => x.seq === inc.seq)!;
+    expect(i.sync).toBe('quarantined');
+    expect(recordOf(i, 'incident')).toEqual({
+      patrol_id: expect.any(String), kind: 'theft', description: '手机被盗', video_reviewed: false, outcome: 'open',
+      at: expect.objectContaining({ lat: expect.any(Number) }), photos: [],
+    });
+    expect(recordOf(hist.find((x) => x.seq === help.seq)!, 'assistance')?.people).toBe(1);
+    const track = hist.find((x) => x.kind === 'track_segment');
+    expect(track && recordOf(track, 'track_segment')).toEqual({ patrol_id: expect.any(String), fixes: 3, first_ms: expect.any(Number), last_ms: clock });
+  });
+});
+
 describe('export to file (station bundle)', () => {
   it('needs enrolment', async () => {
     await rejects(api.exportBundle(), 'not_enrolled');

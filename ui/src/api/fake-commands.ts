@@ -16,8 +16,11 @@ import { gps, home, lastShift, openPatrol, postContext, postStanding, tz, visits
 import {
   ACCIDENT_OUTCOMES, ASSISTANCE_KINDS, COMMANDS, INCIDENT_KINDS, INCIDENT_OUTCOMES, LOST_PERSON_OUTCOMES,
   PATROL_MODES, PHOTO_SLOTS, REPORT_KINDS, VEHICLE_KINDS, VIOLATION_TYPES, VOLUNTEER_CATEGORIES,
-  type Command, type Commands, type HistoryItem, type PhotoRef, type ReportKind, type Saved, type StartPatrolArgs,
+  type AssistanceRecord, type Command, type Commands, type HistoryItem, type IncidentReport, type LedgerRecord, type LostPersonReport,
+  type PatrolStart, type PhotoRef, type PostArrival, type PostDeparture, type ReportKind, type Saved, type StartPatrolArgs, type Supplement,
+  type TrafficAccidentReport, type ViolationTally, type VisitEvidence,
 } from './types';
+import { historyRecord, type HistoryRecord } from '../lib/record';
 import { reportIssue, startPatrolIssue, violationIssue } from '../lib/rules';
 import { hqUrlIssue, normalizePlate, textIssue, type Issue } from '../lib/validate';
 
@@ -32,7 +35,8 @@ export interface FakeCtx {
   stuck: string | null;
   /** When syncs were tried and how the last one ended (for `sync_queue`). */
   syncTimes: FakeSyncTimes;
-  commit(kind: FakeEntry['kind'], record: Record<string, unknown>): FakeEntry;
+  /** Append an entry: its kind and the record of that kind's generated type. */
+  commit(r: HistoryRecord): FakeEntry;
   /** Persist and emit `ledger-changed` (after a commit or a sync). */
   changed(): void;
   /** Persist only (drafts, photos, settings are not ledger commits). */
@@ -64,6 +68,14 @@ const enumIssue = (field: string, v: unknown, all: readonly string[], required =
           message: `unknown value \`${String(v)}\` (expected one of: ${all.join(', ')})`,
         };
 const saved = (e: FakeEntry): Saved => ({ seq: e.seq, kind: e.kind, id: e.id });
+const isReportKind = (k: string): k is ReportKind => (REPORT_KINDS as readonly string[]).includes(k);
+
+/** A violation the screens sent (validated like Rust) as the generated `ViolationTally`: each
+ * field by name, Rust's defaults for what was left out. */
+const violationRecord = (b: A): ViolationTally => ({
+  patrol_id: b.patrol_id, type: b.type, plate: b.plate, vehicle: b.vehicle, seized_items: b.seized_items ?? 0,
+  photos: b.photos ?? [], at: b.at, note: b.note,
+});
 
 function slugIssue(kind: ReportKind, b: A): Issue | null {
   switch (kind) {
@@ -83,8 +95,51 @@ function slugIssue(kind: ReportKind, b: A): Issue | null {
   }
 }
 
-/** Validate a report body like Rust and return it normalized (plates, patrol id, position). */
-function checkReport(ctx: FakeCtx, kind: ReportKind, body: A, prefix?: string): A {
+/**
+ * A report body the screens sent, once validated like Rust, as its kind's record: each field
+ * of the generated type by name (what Rust does not know is dropped, an absent optional field
+ * stays absent), and the fields Rust fills in when a body leaves them out (`#[serde(default)]`)
+ * filled in the same way — so what the fake stores and sends back has the generated shape.
+ */
+function reportRecord(kind: ReportKind, b: A): ReportRecord {
+  switch (kind) {
+    case 'lost_person': {
+      const record: LostPersonReport = {
+        patrol_id: b.patrol_id, description: b.description, identifying_code: b.identifying_code, found_at: b.found_at,
+        found_place: b.found_place, handed_to: b.handed_to, handed_over_at: b.handed_over_at, outcome: b.outcome,
+        photos: b.photos ?? [],
+      };
+      return { kind, body: record };
+    }
+    case 'traffic_accident': {
+      const record: TrafficAccidentReport = {
+        patrol_id: b.patrol_id, vehicles: b.vehicles, injuries: b.injuries ?? false, photos: b.photos ?? [],
+        outcomes: b.outcomes ?? [], at: b.at, note: b.note,
+      };
+      return { kind, body: record };
+    }
+    case 'assistance': {
+      const record: AssistanceRecord = {
+        patrol_id: b.patrol_id, kind: b.kind, description: b.description, people: b.people ?? 1, outcome: b.outcome, at: b.at,
+      };
+      return { kind, body: record };
+    }
+    case 'incident': {
+      const record: IncidentReport = {
+        patrol_id: b.patrol_id, kind: b.kind, description: b.description, value_yuan: b.value_yuan,
+        video_reviewed: b.video_reviewed ?? false, outcome: b.outcome, at: b.at, photos: b.photos ?? [],
+      };
+      return { kind, body: record };
+    }
+  }
+}
+
+/** A report of one of `submit_report`'s kinds, as a ledger record (a correction's shape). */
+type ReportRecord = Extract<LedgerRecord, { kind: ReportKind }>;
+
+/** Validate a report body like Rust and return it as its kind's record, normalized (plates,
+ * patrol id) — the one place the screens' JSON becomes a typed report. */
+function checkReport(ctx: FakeCtx, kind: ReportKind, body: A, prefix?: string): ReportRecord {
   const b = clone(body ?? {}) as A;
   const issue = slugIssue(kind, b) ?? reportIssue(kind, b);
   fail(prefix ? within(prefix, issue) : issue);
@@ -95,7 +150,7 @@ function checkReport(ctx: FakeCtx, kind: ReportKind, body: A, prefix?: string): 
     for (const v of b.vehicles as A[]) if (v.plate) v.plate = normalizePlate(v.plate);
   }
   if (!b.patrol_id && ctx.s.open) b.patrol_id = ctx.s.open.patrol_id;
-  return b;
+  return reportRecord(kind, b);
 }
 
 function lastFixAt(ctx: FakeCtx) {
@@ -115,24 +170,27 @@ function supplement(ctx: FakeCtx, seq: number, reason: string, correction: A | n
   if (target.kind === 'supplement') throw bad('a supplement cannot be corrected; supplement the original entry');
   if (withdrawnBy(ctx.s.entries, seq) !== null) throw bad('it was withdrawn');
   fail(textIssue('reason', reason, true, 500));
-  let body: A | undefined;
+  const rec: Supplement = { target_id: target.id, target_seq: seq, reason };
   if (correction) {
-    if ((REPORT_KINDS as readonly string[]).includes(target.kind)) {
-      body = checkReport(ctx, target.kind as ReportKind, correction, 'correction');
-    } else if (target.kind === 'violation') {
-      body = { ...clone(correction) };
+    const kind = target.kind;
+    if (isReportKind(kind)) {
+      rec.correction = checkReport(ctx, kind, correction, 'correction');
+    } else if (kind === 'violation') {
+      const body = clone(correction);
       fail(within('correction', enumIssue('type', body.type, VIOLATION_TYPES) ?? violationIssue(body)));
       if (body.plate) body.plate = normalizePlate(body.plate);
+      rec.correction = { kind, body: violationRecord(body) };
     } else {
-      body = clone(correction);
+      // The screens correct only reports and violations; any other kind's body is kept as sent,
+      // unchecked (the fake does not mirror every record's rules).
+      const sent: any = clone(correction);
+      rec.correction = { kind, body: sent };
     }
   }
-  const rec: A = { target_id: target.id, target_seq: seq, reason };
-  if (body) rec.correction = { kind: target.kind, body };
-  return saved(ctx.commit('supplement', rec));
+  return saved(ctx.commit({ kind: 'supplement', record: rec }));
 }
 
-function evidenceOf(ctx: FakeCtx, given: A | undefined): A {
+function evidenceOf(ctx: FakeCtx, given: A | undefined): VisitEvidence {
   if (!given) return { source: 'manual', fixes_inside: 0, dwell_s: 0, at: lastFixAt(ctx) };
   if (given.source !== 'geofence') {
     throw invalidError({
@@ -141,7 +199,13 @@ function evidenceOf(ctx: FakeCtx, given: A | undefined): A {
       message: `\`${String(given.source)}\` is not \`geofence\` (leave evidence out for a manual check-in)`,
     });
   }
-  return { at: lastFixAt(ctx), ...clone(given) };
+  return {
+    source: given.source,
+    fixes_inside: given.fixes_inside,
+    dwell_s: given.dwell_s,
+    best_accuracy_m: given.best_accuracy_m,
+    at: 'at' in given ? given.at : lastFixAt(ctx),
+  };
 }
 
 function postVisit(ctx: FakeCtx, a: A, arrive: boolean): Saved {
@@ -166,11 +230,21 @@ function postVisit(ctx: FakeCtx, a: A, arrive: boolean): Saved {
         : { field: 'post_id', code: 'not_allowed', params: { value: post_id }, message: `not on post ${post_id}; arrive there first` },
     );
   }
-  const rec: A = { post_id, evidence };
-  if (arrive && officers.length) rec.officers = officers;
-  if (arrive && Object.keys(volunteers).length) rec.volunteers = volunteers;
-  if (ctx.s.open) rec.patrol_id = ctx.s.open.patrol_id;
-  return saved(ctx.commit(arrive ? 'post_arrived' : 'post_left', rec));
+  const left: PostDeparture = { post_id, patrol_id: ctx.s.open?.patrol_id, evidence };
+  if (!arrive) return saved(ctx.commit({ kind: 'post_left', record: left }));
+  const arrived: PostArrival = {
+    ...left,
+    officers: officers.length ? officers : undefined,
+    volunteers: Object.keys(volunteers).length ? volunteers : undefined,
+  };
+  return saved(ctx.commit({ kind: 'post_arrived', record: arrived }));
+}
+
+/** What `history` sends for an entry: the generated `HistoryItem`, its kind and record as kept
+ * (the fake's quarantine note is its own, not sent). */
+function historyItem(entries: FakeEntry[], e: FakeEntry): HistoryItem {
+  const { quarantine: _, ...kept } = e;
+  return { ...kept, corrected_by: correctedBy(entries, e.seq), withdrawn_by: withdrawnBy(entries, e.seq) };
 }
 
 /** A command's handler answers with exactly what Rust answers (the generated shape), so `tsc`
@@ -204,10 +278,12 @@ export const handlers: { [C in Command]: Handler<C> } = {
     for (const k of Object.keys(args.volunteers)) fail(enumIssue('volunteers', k, VOLUNTEER_CATEGORIES));
     fail(startPatrolIssue(args));
     const patrol_id = uuid7(ctx.now());
-    const rec: A = { patrol_id, mode: args.mode, group: args.group, officers: args.officers, volunteers: args.volunteers };
-    if (args.vehicle_plate) rec.vehicle_plate = normalizePlate(args.vehicle_plate);
+    const rec: PatrolStart = {
+      patrol_id, mode: args.mode, group: args.group, officers: args.officers, volunteers: args.volunteers,
+      vehicle_plate: args.vehicle_plate ? normalizePlate(args.vehicle_plate) : undefined,
+    };
     ctx.s.open = { patrol_id, group: args.group, mode: args.mode, started_ms: ctx.now(), distance_m: 0, fixes: 0, cell: null, route: [], unsealed: 0 };
-    const e = ctx.commit('patrol_started', rec);
+    const e = ctx.commit({ kind: 'patrol_started', record: rec });
     ctx.startSim();
     return saved(e);
   },
@@ -219,7 +295,7 @@ export const handlers: { [C in Command]: Handler<C> } = {
     const seg = ctx.sealTrack();
     if (seg) out.push(saved(seg));
     ctx.s.open = null;
-    out.push(saved(ctx.commit('patrol_stopped', { patrol_id: o.patrol_id })));
+    out.push(saved(ctx.commit({ kind: 'patrol_stopped', record: { patrol_id: o.patrol_id } })));
     return out;
   },
   live_patrol: (ctx) => {
@@ -236,13 +312,17 @@ export const handlers: { [C in Command]: Handler<C> } = {
     fail(enumIssue('type', a.type, VIOLATION_TYPES));
     fail(enumIssue('vehicle', a.vehicle, VEHICLE_KINDS, false));
     fail(violationIssue(a));
-    const rec: A = { type: a.type, seized_items: a.seized_items ?? 0, photos: a.photos ?? [] };
-    if (ctx.s.open) rec.patrol_id = ctx.s.open.patrol_id;
-    for (const k of ['vehicle', 'note'] as const) if (a[k]) rec[k] = a[k];
-    if (a.plate) rec.plate = normalizePlate(a.plate);
-    const at = lastFixAt(ctx);
-    if (at) rec.at = at;
-    return saved(ctx.commit('violation', rec));
+    const rec = violationRecord({
+      patrol_id: ctx.s.open?.patrol_id,
+      type: a.type,
+      plate: a.plate ? normalizePlate(a.plate) : undefined,
+      vehicle: a.vehicle || undefined,
+      seized_items: a.seized_items,
+      photos: a.photos,
+      at: lastFixAt(ctx),
+      note: a.note || undefined,
+    });
+    return saved(ctx.commit({ kind: 'violation', record: rec }));
   },
   add_violation_details: (ctx, a) => {
     const target = findEntry(ctx, Number(a.seq));
@@ -255,14 +335,13 @@ export const handlers: { [C in Command]: Handler<C> } = {
   },
   submit_report: (ctx, a) => {
     fail(enumIssue('kind', a.kind, REPORT_KINDS));
-    const body = checkReport(ctx, a.kind, a.body);
-    if (!body.at && !body.found_at) {
-      const at = lastFixAt(ctx);
-      if (at) body[a.kind === 'lost_person' ? 'found_at' : 'at'] = at;
-    }
+    const r = checkReport(ctx, a.kind, a.body);
+    // Where it happened, when the form did not say: the last fix.
+    if (r.kind === 'lost_person') r.body.found_at ??= lastFixAt(ctx);
+    else r.body.at ??= lastFixAt(ctx);
     // Rust deletes the draft in the entry's transaction: one change, one event.
     if (a.draft_id) ctx.s.drafts = ctx.s.drafts.filter((d) => d.id !== a.draft_id);
-    return saved(ctx.commit(a.kind, body));
+    return saved(ctx.commit(historyRecord(r)));
   },
   add_photo: async (ctx, a) => {
     const ref = await photoRef(String(a.data_base64 ?? ''));
@@ -300,11 +379,7 @@ export const handlers: { [C in Command]: Handler<C> } = {
     ctx.s.open ? suggestPost(ctx.s.reference?.posts ?? [], postStanding(ctx), ctx.s.open.route, ctx.now()) : null,
   history: (ctx, a) => {
     const limit = a.limit ?? 200;
-    // The fake keeps each record as the JSON the screens sent; its kind names its type.
-    return [...ctx.s.entries].reverse().slice(0, limit).map((e) => ({
-      seq: e.seq, id: e.id, kind: e.kind, wall_ms: e.wall_ms, cell: e.cell, record: e.record,
-      corrected_by: correctedBy(ctx.s.entries, e.seq), withdrawn_by: withdrawnBy(ctx.s.entries, e.seq), sync: e.sync,
-    }) as unknown as HistoryItem);
+    return [...ctx.s.entries].reverse().slice(0, limit).map((e) => historyItem(ctx.s.entries, e));
   },
   supplement: (ctx, a) => supplement(ctx, Number(a.seq), String(a.reason ?? ''), a.correction ?? null),
   sync_now: (ctx, a) => runSync(ctx, a.on_progress),

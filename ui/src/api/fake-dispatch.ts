@@ -10,7 +10,7 @@ import { standing, uuid7, type FakeInboxItem, type FakeState } from './fake-ledg
 import { side } from './fake-suggest';
 import {
   DISPATCH_KINDS, DISPATCH_OUTCOMES, DISPATCH_STEPS,
-  type Dispatch, type DispatchKind, type DispatchOrder, type DispatchStepKind, type DispatchSteps,
+  type Dispatch, type DispatchKind, type DispatchOrder, type DispatchStepKind, type DispatchStepRecord, type DispatchSteps,
   type DispatchTier, type Fix, type LatLon, type Post, type SceneSuggestion, type ValidationCode,
 } from './types';
 import { NEXT_STEPS, STEP_FIELD, isActive, stateOf } from '../lib/dispatch';
@@ -31,8 +31,8 @@ function stepTimes(s: FakeState): Map<string, DispatchSteps> {
   const out = new Map<string, DispatchSteps>();
   for (const e of standing(s.entries)) {
     if (e.kind !== 'dispatch_step') continue;
-    const r = e.record as A;
-    const f = STEP_FIELD[r.step as DispatchStepKind];
+    const r = e.record;
+    const f = STEP_FIELD[r.step];
     if (!f) continue;
     const t = out.get(r.dispatch_id) ?? noSteps();
     const prev = t[f] as number | null;
@@ -96,10 +96,11 @@ export function dispatchStep(ctx: FakeCtx, a: A): Dispatch {
       allowed: DISPATCH_STEPS.join(', '),
     });
   }
-  const outcome = nonBlank(a.outcome);
-  if (outcome !== null && !(DISPATCH_OUTCOMES as readonly string[]).includes(outcome)) {
-    throw invalid('outcome', 'enum', `unknown value \`${outcome}\` (expected one of: ${DISPATCH_OUTCOMES.join(', ')})`, {
-      value: outcome,
+  const given = nonBlank(a.outcome);
+  const outcome = given === null ? null : (DISPATCH_OUTCOMES.find((o) => o === given) ?? null);
+  if (given !== null && outcome === null) {
+    throw invalid('outcome', 'enum', `unknown value \`${given}\` (expected one of: ${DISPATCH_OUTCOMES.join(', ')})`, {
+      value: given,
       allowed: DISPATCH_OUTCOMES.join(', '),
     });
   }
@@ -120,14 +121,14 @@ export function dispatchStep(ctx: FakeCtx, a: A): Dispatch {
   if (step === 'declined' && reason === null) throw invalid('reason', 'required', 'is required to decline a dispatch');
   if (reason !== null && [...reason].length > 200) throw invalid('reason', 'too_long', 'is longer than 200 characters', { max: '200' });
 
-  const rec: A = { dispatch_id: id, step };
+  const rec: DispatchStepRecord = { dispatch_id: id, step };
   if (outcome !== null) rec.outcome = outcome;
   if (reason !== null) rec.reason = reason;
   const f = ctx.s.open?.route[ctx.s.open.route.length - 1];
   if (f) rec.at = { lat: f.lat, lon: f.lon };
   if (ctx.s.open) rec.patrol_id = ctx.s.open.patrol_id;
   if (a.suggested === true) rec.suggested = true;
-  ctx.commit('dispatch_step', rec);
+  ctx.commit({ kind: 'dispatch_step', record: rec });
   return dispatchesOf(ctx.s).find((d) => d.order.id === id)!;
 }
 

@@ -4,23 +4,28 @@
 //! supplement is appended and `effective()` applies it when reading.
 
 import type {
-  BundleExported, DispatchOrder, Draft, EntryKind, Fix, GroupId, Invalid, JsonValue, Language, PatrolMode, PositionSource, Reference, Receipt,
+  BundleExported, DispatchOrder, Draft, Fix, GroupId, Invalid, Language, PatrolMode, PositionSource, Reference, Receipt, Supplement,
   SyncState,
 } from './types';
+import { historyRecord, recordOf, type EntryKind, type HistoryRecord, type RecordOf } from '../lib/record';
 
-type JsonObject = { [key: string]: JsonValue };
-
+/**
+ * An entry as the fake keeps it. Its `kind` names the generated type of its `record` — the
+ * types `history` sends (a track segment kept as its summary: the fake keeps the fixes on the
+ * open patrol) — so the compiler checks what each command commits and what `history` answers.
+ */
 export type FakeEntry = {
   seq: number;
   id: string;
-  kind: EntryKind;
   wall_ms: number;
   cell: string | null;
-  record: JsonObject;
   sync: SyncState;
   /** Why the fake HQ quarantined it: its code, its English reason, the rule it named. */
   quarantine?: FakeQuarantine;
-};
+} & HistoryRecord;
+
+/** An entry of one kind. */
+export type FakeEntryOf<K extends EntryKind> = FakeEntry & { kind: K; record: RecordOf<K> };
 
 export type FakeQuarantine = { code: string; reason: string; invalid?: Invalid };
 
@@ -128,28 +133,28 @@ export function saveState(storage: Storage | null | undefined, key: string, s: F
   }
 }
 
-type Supp = { target_seq: number; reason: string; correction?: { kind: string; body: JsonObject } };
-
-export function supplementsOf(entries: FakeEntry[], seq: number): FakeEntry[] {
-  return entries.filter((e) => e.kind === 'supplement' && (e.record as Supp).target_seq === seq);
+/** The supplements of entry `seq`, oldest first, each with its own seq. */
+function supplementsOf(entries: FakeEntry[], seq: number): { seq: number; supplement: Supplement }[] {
+  return entries.flatMap((e) => (e.kind === 'supplement' && e.record.target_seq === seq ? [{ seq: e.seq, supplement: e.record }] : []));
 }
 
 export function withdrawnBy(entries: FakeEntry[], seq: number): number | null {
-  const w = supplementsOf(entries, seq).find((e) => !(e.record as Supp).correction);
+  const w = supplementsOf(entries, seq).find((x) => !x.supplement.correction);
   return w ? w.seq : null;
 }
 
 export function correctedBy(entries: FakeEntry[], seq: number): number[] {
   return supplementsOf(entries, seq)
-    .filter((e) => (e.record as Supp).correction)
-    .map((e) => e.seq);
+    .filter((x) => x.supplement.correction)
+    .map((x) => x.seq);
 }
 
-/** The record as it stands: the last correction's body, or the original. */
-export function effective(entries: FakeEntry[], e: FakeEntry): JsonObject {
-  const corr = supplementsOf(entries, e.seq).filter((s) => (s.record as Supp).correction);
-  const last = corr[corr.length - 1];
-  return last ? (last.record as Supp).correction!.body : e.record;
+/** The record as it stands: the last correction's body (a correction has its target's kind), or the original. */
+export function effective<K extends EntryKind>(entries: FakeEntry[], e: FakeEntryOf<K>): RecordOf<K> {
+  const last = supplementsOf(entries, e.seq)
+    .flatMap((x) => (x.supplement.correction ? [x.supplement.correction] : []))
+    .at(-1);
+  return (last && recordOf(historyRecord(last), e.kind)) ?? e.record;
 }
 
 /** Entries that count: not supplements, not withdrawn. */

@@ -88,7 +88,7 @@ export function isFakeChannel(c: unknown): c is FakeChannel {
  * and the field and rule it names, for the sync screen to translate.
  */
 export function refuseLongDescription(e: FakeEntry): FakeQuarantine | null {
-  const d = e.record.description;
+  const d = e.kind === 'lost_person' || e.kind === 'assistance' || e.kind === 'incident' ? e.record.description : null;
   if (typeof d !== 'string' || [...d].length <= 10) return null;
   return {
     code: 'invalid_payload',

@@ -4,8 +4,8 @@
 import type { FakeCtx } from './fake-commands';
 import type { PostContext, Visit } from './fake-duty';
 import type { Standing } from './fake-suggest';
-import { effective, standing } from './fake-ledger';
-import type { DayTally, GpsHealth, Home, LastShift, OpenPatrol, PatrolMode, ViolationType } from './types';
+import { effective, standing, type FakeEntryOf } from './fake-ledger';
+import type { DayTally, GpsHealth, Home, LastShift, OpenPatrol } from './types';
 import { localDate } from '../lib/time';
 
 export const tz = (ctx: FakeCtx) => ctx.s.reference?.timezone ?? 'Asia/Shanghai';
@@ -13,11 +13,14 @@ export const tz = (ctx: FakeCtx) => ctx.s.reference?.timezone ?? 'Asia/Shanghai'
 export function visits(ctx: FakeCtx): Visit[] {
   const out: Visit[] = [];
   for (const e of standing(ctx.s.entries)) {
-    const id = e.record.post_id as string;
-    if (e.kind === 'post_arrived' && !out.some((x) => x.post_id === id && x.end === null)) {
-      out.push({ post_id: id, start: e.wall_ms, end: null, source: (e.record.evidence as { source?: string } | undefined)?.source === 'geofence' ? 'geofence' : 'manual' });
+    if (e.kind === 'post_arrived') {
+      const id = e.record.post_id;
+      if (!out.some((x) => x.post_id === id && x.end === null)) {
+        out.push({ post_id: id, start: e.wall_ms, end: null, source: e.record.evidence?.source === 'geofence' ? 'geofence' : 'manual' });
+      }
     }
     if (e.kind === 'post_left') {
+      const id = e.record.post_id;
       const v = out.find((x) => x.post_id === id && x.end === null);
       if (v) v.end = e.wall_ms;
     }
@@ -40,9 +43,8 @@ function today(ctx: FakeCtx): DayTally {
     t.entries[e.kind] = (t.entries[e.kind] ?? 0) + 1;
     if (e.kind === 'violation') {
       const r = effective(ctx.s.entries, e);
-      const type = r.type as ViolationType;
-      t.violations[type] = (t.violations[type] ?? 0) + 1;
-      t.seized_items += Number(r.seized_items ?? 0);
+      t.violations[r.type] = (t.violations[r.type] ?? 0) + 1;
+      t.seized_items += r.seized_items ?? 0;
     }
   }
   return t;
@@ -81,15 +83,17 @@ export function home(ctx: FakeCtx): Home {
 
 /** `last_shift` (Store::last_shift): the crew of the newest patrol start not withdrawn, as corrected. */
 export function lastShift(ctx: FakeCtx): LastShift | null {
-  const last = standing(ctx.s.entries).filter((e) => e.kind === 'patrol_started').at(-1);
+  const last = standing(ctx.s.entries)
+    .filter((e): e is FakeEntryOf<'patrol_started'> => e.kind === 'patrol_started')
+    .at(-1);
   if (!last) return null;
   const r = effective(ctx.s.entries, last);
   return {
-    group: String(r.group ?? ''),
-    mode: r.mode as PatrolMode,
-    officers: Array.isArray(r.officers) ? r.officers.map(String) : [],
-    volunteers: (r.volunteers ?? {}) as LastShift['volunteers'],
-    vehicle_plate: typeof r.vehicle_plate === 'string' ? r.vehicle_plate : null,
+    group: r.group,
+    mode: r.mode,
+    officers: r.officers ?? [],
+    volunteers: r.volunteers ?? {},
+    vehicle_plate: r.vehicle_plate ?? null,
   };
 }
 

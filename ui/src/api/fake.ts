@@ -9,7 +9,7 @@ import { DEMO_LOOP } from './fake-city';
 import { dispatchesOf, parseSendSpec, sendOrder, withdrawOrder, type SendOrder } from './fake-dispatch';
 import { handlers, type FakeCtx } from './fake-commands';
 import { home } from './fake-views';
-import { loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
+import { clone, loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
 import { noSyncTimes, refuseLongDescription, type FakeChannel } from './fake-sync';
 import type { Transport, Unlisten } from './transport';
 import type { Command, DispatchOrder, EventName, Events, Fix } from './types';
@@ -107,17 +107,16 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     quarantine: null,
     stuck: null,
     syncTimes: noSyncTimes(),
-    commit(kind, record) {
+    commit(r) {
       const f = s.open?.route[s.open.route.length - 1];
       const cells = s.reference?.cells ?? [];
       const e: FakeEntry = {
         seq: s.entries.length + 1,
         id: uuid7(now()),
-        kind,
         wall_ms: now(),
         cell: f ? (cellAt(f, cells)?.id ?? null) : null,
-        record: JSON.parse(JSON.stringify(record)),
         sync: 'pending',
+        ...clone(r),
       };
       s.entries.push(e);
       ctx.changed();
@@ -140,11 +139,9 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
       if (!o || o.unsealed === 0) return null;
       const pts = o.route.slice(-o.unsealed);
       o.unsealed = 0;
-      return ctx.commit('track_segment', {
-        patrol_id: o.patrol_id,
-        fixes: pts.length,
-        first_ms: pts[0].time_ms,
-        last_ms: pts[pts.length - 1].time_ms,
+      return ctx.commit({
+        kind: 'track_segment',
+        record: { patrol_id: o.patrol_id, fixes: pts.length, first_ms: pts[0].time_ms ?? null, last_ms: pts[pts.length - 1].time_ms ?? null },
       });
     },
   };

@@ -14,14 +14,15 @@ export type ItemOf<K extends EntryKind> = HistoryItem & { kind: K; record: Recor
 /** The part of a history item that varies by kind: the kind and its record. */
 export type HistoryRecord = { [K in EntryKind]: { kind: K; record: RecordOf<K> } }[EntryKind];
 
-/** Whether `item` is of kind `kind` (narrows a generic kind the way `item.kind === 'x'` narrows a literal one). */
-export function isKind<K extends EntryKind>(item: HistoryItem, kind: K): item is ItemOf<K> {
-  return item.kind === kind;
+/** Whether `x` (a history item, or any kind with its record) is of kind `kind`: narrows a generic
+ * kind the way `x.kind === 'violation'` narrows a literal one. */
+export function isKind<T extends HistoryRecord, K extends EntryKind>(x: T, kind: K): x is T & { kind: K; record: RecordOf<K> } {
+  return x.kind === kind;
 }
 
-/** The record of `item` when it is of kind `kind`, else null. */
-export function recordOf<K extends EntryKind>(item: HistoryItem, kind: K): RecordOf<K> | null {
-  return isKind(item, kind) ? item.record : null;
+/** The record of `x` when it is of kind `kind`, else null. */
+export function recordOf<K extends EntryKind>(x: HistoryRecord, kind: K): RecordOf<K> | null {
+  return isKind(x, kind) ? x.record : null;
 }
 
 /** The supplement a `supplement` entry holds; null for any other entry. */
