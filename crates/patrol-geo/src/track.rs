@@ -92,6 +92,10 @@ pub fn event_order(fixes: &[PositionFix]) -> Vec<PositionFix> {
         .filter(|f| f.time_ms.is_some())
         .copied()
         .collect();
+    // A recorder's segment is already in strictly increasing time: nothing to sort or merge.
+    if ordered.windows(2).all(|w| w[0].time_ms < w[1].time_ms) {
+        return ordered;
+    }
     ordered.sort_by(compare_fixes);
     ordered.dedup_by(|a, b| compare_fixes(a, b).is_eq());
     ordered
@@ -105,15 +109,16 @@ fn compare_fixes(a: &PositionFix, b: &PositionFix) -> Ordering {
             _ => a.is_some().cmp(&b.is_some()),
         }
     }
+    // Lazily: most pairs differ in time, and the rest is never looked at.
     a.time_ms
         .cmp(&b.time_ms)
-        .then(a.lat.total_cmp(&b.lat))
-        .then(a.lon.total_cmp(&b.lon))
-        .then(opt(a.accuracy_m, b.accuracy_m))
-        .then(opt(a.speed_mps, b.speed_mps))
-        .then(opt(a.heading_deg, b.heading_deg))
-        .then(opt(a.altitude_m, b.altitude_m))
-        .then(a.gnss_ms.cmp(&b.gnss_ms))
+        .then_with(|| a.lat.total_cmp(&b.lat))
+        .then_with(|| a.lon.total_cmp(&b.lon))
+        .then_with(|| opt(a.accuracy_m, b.accuracy_m))
+        .then_with(|| opt(a.speed_mps, b.speed_mps))
+        .then_with(|| opt(a.heading_deg, b.heading_deg))
+        .then_with(|| opt(a.altitude_m, b.altitude_m))
+        .then_with(|| a.gnss_ms.cmp(&b.gnss_ms))
 }
 
 /// A lighter polyline of the route for drawing on a map, **display only**: the ledger keeps

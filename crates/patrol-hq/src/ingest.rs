@@ -171,7 +171,12 @@ pub fn plan(
 /// The device warned the officer and saved anyway (a patrol is never refused in the street);
 /// HQ keeps and counts it, and flags it so the command centre sees it.
 pub fn flag_unknown_groups(plan: &mut IngestPlan, city: &patrol_model::City) {
-    for s in plan.new.iter_mut().filter(|s| s.quarantine.is_none()) {
+    // Only patrol starts are read (decoding every track segment again would cost more than
+    // the rest of the check).
+    let starts = plan.new.iter_mut().filter(|s| {
+        s.quarantine.is_none() && s.entry.kind == patrol_model::EntryKind::PatrolStarted
+    });
+    for s in starts {
         if let Ok(patrol_model::Record::PatrolStarted(p)) = s.entry.record()
             && !city.groups.iter().any(|g| g.id == p.group)
             && !s.flags.contains(&Flag::UnknownGroup)
@@ -183,6 +188,14 @@ pub fn flag_unknown_groups(plan: &mut IngestPlan, city: &patrol_model::City) {
 
 /// Why a chained entry stays out of the figures, if it does, with the rule it broke.
 fn quarantine_reason(e: &Entry) -> Option<(&'static str, String, Option<Invalid>)> {
+    quarantine_of(e, &e.record()).err()
+}
+
+/// [`quarantine_reason`] for an entry whose payload was decoded once already (`record`).
+fn quarantine_of(
+    e: &Entry,
+    record: &Result<patrol_model::Record, patrol_model::DecodeError>,
+) -> Result<(), (&'static str, String, Option<Invalid>)> {
     if let Some(cell) = &e.cell
         && let Err(v) = patrol_model::validate_code("cell", cell.as_str())
     {
@@ -190,18 +203,18 @@ fn quarantine_reason(e: &Entry) -> Option<(&'static str, String, Option<Invalid>
         if shown.len() < v.reason.len() {
             shown.push('…');
         }
-        return Some((
+        return Err((
             "invalid_cell",
             format!("invalid cell: {shown}"),
             Some((&v).into()),
         ));
     }
-    match e.record() {
+    match record {
         Ok(r) => match r.validate() {
-            Ok(()) => None,
-            Err(v) => Some(("invalid_payload", format!("invalid {v}"), Some((&v).into()))),
+            Ok(()) => Ok(()),
+            Err(v) => Err(("invalid_payload", format!("invalid {v}"), Some((&v).into()))),
         },
-        Err(err) => Some(("invalid_payload", err.to_string(), None)),
+        Err(err) => Err(("invalid_payload", err.to_string(), None)),
     }
 }
 
@@ -249,10 +262,12 @@ fn clock_of(e: &Entry, now_ms: i64, clock: DeviceClock) -> (Vec<Flag>, i64) {
 
 /// The stored form of a chained entry: event time, patrol, clock flags, quarantine.
 fn stored_entry(e: &Entry, now_ms: i64, clock: DeviceClock) -> StoredEntry {
-    let quarantine = quarantine_reason(e);
-    let patrol_id = match quarantine {
-        None => e.record().ok().and_then(|r| r.patrol_id()),
-        Some(_) => None,
+    // The payload is decoded once, for both the rules and the patrol.
+    let record = e.record();
+    let quarantine = quarantine_of(e, &record).err();
+    let patrol_id = match (&quarantine, &record) {
+        (None, Ok(r)) => r.patrol_id(),
+        _ => None,
     };
     let (flags, event_ms) = clock_of(e, now_ms, clock);
     StoredEntry {

@@ -103,6 +103,19 @@ impl EntryKind {
         EntryKind::TrackGap,
     ];
 
+    /// Whether a record of this kind can name photos ([`Record::photos`]): readers looking
+    /// for photos skip decoding every other kind (a shift's track segments above all).
+    pub fn may_name_photos(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Violation
+                | EntryKind::LostPerson
+                | EntryKind::TrafficAccident
+                | EntryKind::Incident
+                | EntryKind::Supplement
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntryKind::PatrolStarted => "patrol_started",

@@ -96,3 +96,46 @@ fn degenerate_cells_are_left_out() {
     assert!(GridIndex::new(&[]).is_empty());
     assert_eq!(GridIndex::new(&[]).cell_at(ll(29.03, 111.685)), None);
 }
+
+/// Every cell in input order, no buckets: what `cell_at` must always agree with.
+fn scan(index: &GridIndex, p: LatLon) -> Option<&CellId> {
+    let c = coord(p);
+    index
+        .cells
+        .iter()
+        .filter(|cell| in_rect(&cell.bounds, c))
+        .find(|cell| cell.polygon.coordinate_position(&c) != CoordPos::Outside)
+        .map(|cell| &cell.id)
+}
+
+/// The bucketed lookup gives the scan's answer everywhere: inside, outside, on every shared
+/// edge and vertex, with overlapping cells (the first wins) and an L-shaped one.
+#[test]
+fn buckets_answer_exactly_as_a_full_scan() {
+    let mut grid = changde();
+    // A 10 × 8 block of 0.005° squares, then one overlapping big cell listed after them.
+    for i in 0..10 {
+        for j in 0..8 {
+            let (s, w) = (29.05 + j as f64 * 0.005, 111.65 + i as f64 * 0.005);
+            grid.push(square(&format!("B-{i}-{j}"), s, w, s + 0.005, w + 0.005));
+        }
+    }
+    grid.push(square("BIG", 29.06, 111.66, 29.08, 111.69));
+    let index = GridIndex::new(&grid);
+    let mut points = 0;
+    // A lattice at a quarter of the cell size hits every edge and vertex exactly.
+    for a in 0..=160 {
+        for b in 0..=200 {
+            let p = ll(29.01 + a as f64 * 0.00025, 111.64 + b as f64 * 0.00025);
+            assert_eq!(index.cell_at(p), scan(&index, p), "point {p:?}");
+            points += 1;
+        }
+    }
+    assert!(points > 30_000);
+    assert_eq!(index.cell_at(ll(0.0, 0.0)), None);
+    assert_eq!(
+        index.cell_at(ll(f64::NAN, 111.66)),
+        scan(&index, ll(f64::NAN, 111.66))
+    );
+    assert_eq!(GridIndex::new(&[]).cell_at(ll(29.0, 111.0)), None);
+}

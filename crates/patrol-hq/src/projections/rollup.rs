@@ -70,8 +70,42 @@ fn here(f: &PositionFix) -> LatLon {
     }
 }
 
+/// The local hour of UTC ms, remembered per quarter hour: every zone's offset since 1970 is a whole
+/// number of quarter hours, so all of a quarter hour shares one local hour. Fixes come in time
+/// order, so one lookup in the zone's rules serves hundreds of fixes.
+#[derive(Debug, Default)]
+struct HourCache(Option<(i64, u32)>);
+
+impl HourCache {
+    fn hour(&mut self, tz: Tz, t: i64) -> u32 {
+        const QUARTER_MS: i64 = 15 * 60_000;
+        let q = t.div_euclid(QUARTER_MS);
+        match self.0 {
+            Some((cq, h)) if cq == q => h,
+            _ => {
+                let h = tz.timestamp_millis_opt(t).single().map_or(0, |d| d.hour());
+                self.0 = Some((q, h));
+                h
+            }
+        }
+    }
+}
+
 /// Add one segment's fixes (already in event order, all after `row.last_t`).
 fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
+    let mut hours = HourCache::default();
+    // Presence is summed per run of fixes in one cell and one half of the day, and added to the
+    // row's map when the run ends: one map lookup per cell change, not one per fix.
+    let mut run: Option<(&str, usize, i64)> = None;
+    let flush = |row: &mut TrackRollup, run: Option<(&str, usize, i64)>| {
+        if let Some((cell, half, ms)) = run {
+            let slot = match row.presence.get_mut(cell) {
+                Some(slot) => slot,
+                None => row.presence.entry(cell.to_owned()).or_insert([0, 0]),
+            };
+            slot[half] += ms;
+        }
+    };
     for f in fixes {
         let Some(t) = f.time_ms else {
             continue;
@@ -79,18 +113,16 @@ fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
         if let (Some(prev), Some(lt)) = (row.last_any, row.last_t) {
             let dt = t - lt;
             if dt > 0 && dt <= ROUTE_GAP_MS {
-                let cell = ctx
-                    .grid
-                    .cell_at(prev)
-                    .map(|c| c.to_string())
-                    .unwrap_or_default();
-                let hour = ctx
-                    .tz
-                    .timestamp_millis_opt(lt)
-                    .single()
-                    .map_or(0, |d| d.hour());
-                let by_day = (DAY_HOURS[0]..DAY_HOURS[1]).contains(&hour);
-                row.presence.entry(cell).or_insert([0, 0])[usize::from(!by_day)] += dt;
+                let cell = ctx.grid.cell_at(prev).map_or("", |c| c.as_str());
+                let by_day = (DAY_HOURS[0]..DAY_HOURS[1]).contains(&hours.hour(ctx.tz, lt));
+                let half = usize::from(!by_day);
+                match &mut run {
+                    Some((c, h, ms)) if std::ptr::eq(*c, cell) && *h == half => *ms += dt,
+                    _ => {
+                        flush(row, run.take());
+                        run = Some((cell, half, dt));
+                    }
+                }
             }
         }
         if within_gate(f, row.gate_m) {
@@ -104,6 +136,7 @@ fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
         row.last_t = Some(t);
         row.fixes += 1;
     }
+    flush(row, run);
 }
 
 fn fresh(

@@ -194,6 +194,7 @@ pub fn check_plan(device: DeviceId, head: Head, plan: &IngestPlan) -> StorageRes
         }
         entries.push(EntryRow::from_stored(s)?);
         if s.quarantine.is_none()
+            && s.entry.kind.may_name_photos()
             && let Ok(record) = s.entry.record()
         {
             for p in record.photos() {
