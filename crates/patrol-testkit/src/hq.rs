@@ -196,6 +196,12 @@ impl Hq {
         ledger: &[Entry],
         now_ms: i64,
     ) {
+        self.enrol_in_storage(device, name, now_ms).await;
+        self.ingest(device, ledger, now_ms).await;
+    }
+
+    /// Enrol `device` directly in storage, as a redeemed code would (no HTTP, no secret).
+    pub async fn enrol_in_storage(&self, device: DeviceId, name: &str, now_ms: i64) {
         let code = self.enrollment_code(name).await;
         self.storage
             .redeem_enrollment(
@@ -206,6 +212,11 @@ impl Hq {
             )
             .await
             .expect("the code redeems");
+    }
+
+    /// Store an enrolled device's `ledger` through the upload use case, batch by batch, as a
+    /// sync at `now_ms` would send it.
+    pub async fn ingest(&self, device: DeviceId, ledger: &[Entry], now_ms: i64) {
         for batch in ledger.chunks(patrol_hq::service::MAX_BATCH) {
             let req = patrol_model::v1::UploadRequest {
                 device_now_ms: now_ms,
