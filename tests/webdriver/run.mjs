@@ -117,7 +117,7 @@ async function startHq() {
     });
     proc.on('exit', (c) => rej(new Error(`HQ exited (${c}): ${seen}`)));
   });
-  return { url, token, code, data };
+  return { url, token, code, data, proc };
 }
 
 async function hqPost(hq, path, body) {
@@ -436,6 +436,17 @@ async function main() {
     await s.click(S.violation('umbrella-rig'));
     await until('the second tally', async () => /\b1\b/.test(await s.text(S.count('umbrella-rig'))));
     check('two violations tallied on screen', true);
+
+    // Details for the umbrella-rig tally: its plate typed on the plate keypad (湘J is preset).
+    await s.click(['[data-testid="last-saved"] .btn-strong'], 'add details');
+    await s.click(['[data-testid="plate-cell-2"]'], 'the plate\'s third cell');
+    await s.find(['[data-testid="plate-keypad"]'], 'the plate keypad');
+    for (const k of '12345') await s.click([`[data-testid="plate-key-${k}"]`], `plate key ${k}`);
+    await s.click(['[data-testid="plate-done"]'], 'the keypad\'s done');
+    await s.shot('04a-plate-keypad');
+    await s.click(['form button[type="submit"]'], 'save the details');
+    await until('the details to be saved', async () => !(await s.js('return location.hash')).includes('violation/'));
+    check('a plate typed on the keypad is saved', true);
     await sleep(3000); // a few simulated fixes for the route on the map
     await s.shot('04-live-patrol');
 
@@ -473,6 +484,9 @@ async function main() {
     check('HQ counts the no-helmet and umbrella-rig tallies', stats.violations_by_type?.['no-helmet'] === 1 && stats.violations_by_type?.['umbrella-rig'] === 1);
     check('HQ counts one lost person', stats.lost_persons === 1, String(stats.lost_persons));
     check('HQ counts the patrol', stats.patrols === 1, String(stats.patrols));
+    const reports = await hqGet(hq, `/api/v1/reports?date=${date}&kind=violation`);
+    const rig = reports.find((r) => r.type === 'umbrella-rig');
+    check('HQ has the plate typed on the keypad', rig?.plate === '湘J12345', JSON.stringify(rig));
 
     // Home shows today's tally and nothing unsynced.
     await s.go('#/');
@@ -516,6 +530,35 @@ async function main() {
       onScene.units[0].delivered_ms > 0 && onScene.accepted_ms >= onScene.sent_ms && onScene.on_scene_ms >= onScene.accepted_ms,
       JSON.stringify(onScene.units[0]));
     dispatchSeen = { id: created.id, onSceneMs: onScene.on_scene_ms };
+
+    // No network at all (HQ frozen mid-shift): a tally, then "导出到文件" on the sync screen;
+    // the station imports the file with `patrol-hq import bundle`, twice (the second changes
+    // nothing), and HQ counts the tally once.
+    const before = (await hqGet(hq, '/api/v1/devices')).find((x) => x.name === 'CD-E2E-01').head.seq;
+    hq.proc.kill('SIGSTOP');
+    let imported;
+    let again;
+    try {
+      await s.go('#/patrol/live');
+      await s.click(S.violation('red-light'), 'the red-light button');
+      await until('the red-light tally', async () => /\b1\b/.test(await s.text(S.count('red-light'))));
+      await s.go('#/sync');
+      await s.click(['[data-testid="export-bundle"]'], 'export to file');
+      const file = (await s.text(['[data-testid="bundle-path"]'], 'the exported file')).trim();
+      await s.shot('11-export-bundle');
+      imported = JSON.parse(hqCli(hq.data, 'import', 'bundle', '--json', file));
+      again = JSON.parse(hqCli(hq.data, 'import', 'bundle', '--json', file));
+    } finally {
+      hq.proc.kill('SIGCONT');
+    }
+    // From the device's last receipt (at most HQ's head: a sync frozen with HQ may not have
+    // brought its receipt home), so the tally recorded offline is among what HQ stored.
+    check('the bundle holds what HQ did not', imported.manifest.from_seq <= before + 1 && imported.accepted >= 1,
+      `from ${imported.manifest.from_seq} after ${before}, ${imported.accepted} stored`);
+    check('a second import of the bundle changes nothing', again.accepted === 0 && again.duplicates === imported.accepted,
+      `${again.accepted} stored, ${again.duplicates} already held`);
+    const after = await hqGet(hq, `/api/v1/stats/daily?date=${date}`);
+    check('HQ counts the exported tally once', after.violations_by_type?.['red-light'] === 1, JSON.stringify(after.violations_by_type));
   } finally {
     await s.close();
   }
