@@ -108,6 +108,9 @@ pub fn configure<R: Runtime>(
         Some(dir) => builder.manage(AppState::open(dir, options.key_file.as_deref())?),
         None => builder,
     };
+    // Phones: the haptics plugin, which the UI calls after every save (capabilities/mobile.json).
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_haptics::init());
     Ok(builder
         .plugin(tauri_plugin_patrol_location::init())
         .invoke_handler(invoke_handler())

@@ -53,6 +53,32 @@ fn the_capability_grants_exactly_the_commands() {
     assert_eq!(granted, expected);
 }
 
+/// Phones get the save buzz and nothing more; desktops never see the capability (the plugin is
+/// not even a dependency there).
+#[test]
+fn the_mobile_capability_grants_only_the_save_feedback_and_only_on_phones() {
+    let cap: serde_json::Value =
+        serde_json::from_str(&repo_file("capabilities/mobile.json")).unwrap();
+    assert_eq!(cap["platforms"], serde_json::json!(["android", "iOS"]));
+    assert_eq!(cap["windows"], serde_json::json!(["main"]));
+    assert_eq!(
+        cap["permissions"],
+        serde_json::json!([
+            "haptics:allow-impact-feedback",
+            "haptics:allow-notification-feedback"
+        ])
+    );
+    let manifest = repo_file("Cargo.toml");
+    let mobile = manifest
+        .split("[target.'cfg(any(target_os = \"android\", target_os = \"ios\"))'.dependencies]")
+        .nth(1)
+        .expect("a phones-only dependency section");
+    assert!(
+        mobile.trim_start().starts_with("tauri-plugin-haptics"),
+        "{mobile}"
+    );
+}
+
 #[test]
 fn the_csp_allows_no_remote_or_inline_script() {
     let conf: serde_json::Value = serde_json::from_str(&repo_file("tauri.conf.json")).unwrap();

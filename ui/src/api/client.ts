@@ -8,11 +8,28 @@ import { normalizeDispatch } from '../lib/dispatch';
 
 export type Api = ReturnType<typeof makeApi>;
 
+/** The commands that save something the officer did: each answer is felt (issue 12: "a haptic
+ * confirmation on every saved tap"), a buzz when kept and another when refused. */
+export const SAVING: ReadonlySet<Command> = new Set<Command>([
+  'start_patrol',
+  'stop_patrol',
+  'record_violation',
+  'add_violation_details',
+  'submit_report',
+  'post_arrive',
+  'post_leave',
+  'supplement',
+  'dispatch_step',
+]);
+
 export function makeApi(t: Transport) {
   async function call<C extends Command>(cmd: C, args?: Commands[C]['args']): Promise<Commands[C]['ret']> {
     try {
-      return (await t.invoke(cmd, args as Record<string, unknown> | undefined)) as Commands[C]['ret'];
+      const out = (await t.invoke(cmd, args as Record<string, unknown> | undefined)) as Commands[C]['ret'];
+      if (SAVING.has(cmd)) t.feedback?.('saved');
+      return out;
     } catch (e) {
+      if (SAVING.has(cmd)) t.feedback?.('refused');
       throw toApiError(e);
     }
   }

@@ -4,7 +4,20 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { getVersion } from '@tauri-apps/api/app';
-import type { Transport } from './transport';
+import type { Feedback, Transport } from './transport';
+
+/** Android and iOS web views: where the haptics plugin is registered (src-tauri, `cfg(mobile)`). */
+const onPhone = typeof navigator !== 'undefined' && /Android|iPhone|iPad/i.test(navigator.userAgent);
+
+/** The save buzz through the official haptics plugin; a phone without a vibrator says nothing. */
+function feedback(kind: Feedback) {
+  if (!onPhone) return;
+  const done =
+    kind === 'saved'
+      ? invoke('plugin:haptics|impact_feedback', { style: 'medium' })
+      : invoke('plugin:haptics|notification_feedback', { type: 'error' });
+  done.catch(() => {});
+}
 
 export const tauriTransport: Transport = {
   name: 'tauri',
@@ -18,4 +31,5 @@ export const tauriTransport: Transport = {
     return listen(event, (e) => handler(e.payload as never));
   },
   appVersion: () => getVersion(),
+  feedback,
 };
