@@ -128,6 +128,12 @@ fn main() {
             schema / ingest
         );
         println!("  (median of three each; HQ also verifies every hash and link, decodes and validates every record, and answers over HTTP)");
+        let grown = hq_bytes_per_shift(&phone).await;
+        println!(
+            "  HQ's database grows by {:.1} MB per 12-hour 1 Hz shift ({:.1} bytes per fix, indexes and rollups included)",
+            grown as f64 / 1e6,
+            grown as f64 / FIXES as f64
+        );
     });
 }
 
@@ -247,4 +253,24 @@ async fn bare_into_hq_schema(records: &[Record]) -> f64 {
     }
     tx.commit().unwrap();
     t.elapsed().as_secs_f64()
+}
+
+/// What one shift adds to HQ's SQLite file (checkpointed, so the WAL is in it): the bytes per
+/// fix that decide how many days of history one machine's disk holds.
+async fn hq_bytes_per_shift(records: &[Record]) -> u64 {
+    let size = |hq: &Hq| {
+        let conn = rusqlite::Connection::open(hq.dir.join("hq.sqlite")).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        std::fs::metadata(hq.dir.join("hq.sqlite")).unwrap().len()
+    };
+    let hq = Hq::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Arc::new(SystemClock::new())).unwrap();
+    let ledger = store.append_all(records, Capture::default()).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    hq.enrol_in_storage(store.device_id(), "size", now).await;
+    let empty = size(&hq);
+    hq.ingest(store.device_id(), &ledger, now).await;
+    size(&hq).saturating_sub(empty)
 }
