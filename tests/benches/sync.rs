@@ -128,6 +128,25 @@ fn main() {
             schema / ingest
         );
         println!("  (median of three each; HQ also verifies every hash and link, decodes and validates every record, and answers over HTTP)");
+        match std::env::var("PATROL_BENCH_PG") {
+            Ok(url) if !url.trim().is_empty() => {
+                let pg_hq = Hq::start_postgres(&url).await;
+                let mut pg_ingest = Vec::new();
+                let mut pg_copy = Vec::new();
+                for _ in 0..3 {
+                    pg_ingest.push(hq_ingest(&pg_hq, &phone).await);
+                    pg_copy.push(bare_copy_postgres(&url, &phone).await);
+                }
+                let (pg_ingest, pg_copy) = (median(pg_ingest), median(pg_copy));
+                println!("  PostgreSQL: bare COPY of the same rows (primary key only, one transaction): {pg_copy:.3} s");
+                println!(
+                    "  PostgreSQL: HQ ingest alone: {pg_ingest:.3} s  →  {:.0} fixes/s = {:.2}× the bare COPY",
+                    FIXES as f64 / pg_ingest,
+                    pg_copy / pg_ingest
+                );
+            }
+            _ => println!("  PostgreSQL: set PATROL_BENCH_PG=postgres://… to measure HQ's ingest there against a bare COPY"),
+        }
         let grown = hq_bytes_per_shift(&phone).await;
         println!(
             "  HQ's database grows by {:.1} MB per 12-hour 1 Hz shift ({:.1} bytes per fix, indexes and rollups included)",
@@ -273,4 +292,74 @@ async fn hq_bytes_per_shift(records: &[Record]) -> u64 {
     let empty = size(&hq);
     hq.ingest(store.device_id(), &ledger, now).await;
     size(&hq).saturating_sub(empty)
+}
+
+/// The shift's rows by binary `COPY` into a bare PostgreSQL table (primary key only), one
+/// transaction, the server's own durability: seconds.
+async fn bare_copy_postgres(url: &str, records: &[Record]) -> f64 {
+    use tokio_postgres::binary_copy::BinaryCopyInWriter;
+    use tokio_postgres::types::Type;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path(), Arc::new(SystemClock::new())).unwrap();
+    let entries = store.append_all(records, Capture::default()).unwrap();
+    let (mut client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS bench_bare_entries (device_id TEXT, seq BIGINT, id TEXT,
+             kind TEXT, wall_ms BIGINT, mono_ms BIGINT, gnss_ms BIGINT, cell TEXT, payload BYTEA,
+             prev_hash BYTEA, hash BYTEA, PRIMARY KEY (device_id, seq))",
+        )
+        .await
+        .unwrap();
+    let rows: Vec<(String, i64, String)> = entries
+        .iter()
+        .map(|e| (e.device_id.to_string(), e.seq as i64, e.id.to_string()))
+        .collect();
+    let t = Instant::now();
+    let tx = client.transaction().await.unwrap();
+    let sink = tx
+        .copy_in("COPY bench_bare_entries FROM STDIN (FORMAT binary)")
+        .await
+        .unwrap();
+    let types = [
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+        Type::BYTEA,
+        Type::BYTEA,
+        Type::BYTEA,
+    ];
+    let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+    for (e, (device, seq, id)) in entries.iter().zip(&rows) {
+        writer
+            .as_mut()
+            .write(&[
+                device,
+                seq,
+                id,
+                &e.kind.as_str(),
+                &e.wall_ms,
+                &e.mono_ms,
+                &e.gnss_ms,
+                &e.cell.as_ref().map(|c| c.as_str()),
+                &e.payload,
+                &&e.prev_hash.0[..],
+                &&e.hash.0[..],
+            ])
+            .await
+            .unwrap();
+    }
+    writer.finish().await.unwrap();
+    tx.commit().await.unwrap();
+    t.elapsed().as_secs_f64()
 }

@@ -1022,35 +1022,49 @@ impl Storage for PgStorage {
         }
         let writes = check_plan(device, shared::head(seq, &hash)?, &plan)?;
         if !writes.entries.is_empty() {
+            // A batch per statement, as columns (UNNEST of one array per column): one round
+            // trip per 500 entries instead of one per entry, which cost 0.3 s for a 12-hour
+            // shift on loopback.
             let insert = tx
                 .prepare_cached(&format!(
                     "INSERT INTO entries ({ENTRY_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                             $16, $17)"
+                     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[],
+                         $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::bytea[],
+                         $10::bytea[], $11::bytea[], $12::bigint[], $13::bigint[], $14::text[],
+                         $15::text[], $16::text[], $17::text[])"
                 ))
                 .await
                 .pg()?;
-            for r in &writes.entries {
+            for rows in writes.entries.chunks(500) {
+                let col =
+                    |f: fn(&shared::EntryRow) -> String| rows.iter().map(f).collect::<Vec<_>>();
+                let num = |f: fn(&shared::EntryRow) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+                let opt = |f: fn(&shared::EntryRow) -> Option<String>| {
+                    rows.iter().map(f).collect::<Vec<_>>()
+                };
+                let bytes =
+                    |f: fn(&shared::EntryRow) -> Vec<u8>| rows.iter().map(f).collect::<Vec<_>>();
+                let gnss: Vec<Option<i64>> = rows.iter().map(|r| r.gnss_ms).collect();
                 tx.execute(
                     &insert,
                     &[
-                        &r.device_id,
-                        &r.seq,
-                        &r.id,
-                        &r.kind,
-                        &r.wall_ms,
-                        &r.mono_ms,
-                        &r.gnss_ms,
-                        &r.cell,
-                        &r.payload,
-                        &r.prev_hash,
-                        &r.hash,
-                        &r.received_ms,
-                        &r.event_ms,
-                        &r.patrol_id,
-                        &r.flags,
-                        &r.quarantine_code,
-                        &r.quarantine_reason,
+                        &col(|r| r.device_id.clone()),
+                        &num(|r| r.seq),
+                        &col(|r| r.id.clone()),
+                        &col(|r| r.kind.clone()),
+                        &num(|r| r.wall_ms),
+                        &num(|r| r.mono_ms),
+                        &gnss,
+                        &opt(|r| r.cell.clone()),
+                        &bytes(|r| r.payload.clone()),
+                        &bytes(|r| r.prev_hash.clone()),
+                        &bytes(|r| r.hash.clone()),
+                        &num(|r| r.received_ms),
+                        &num(|r| r.event_ms),
+                        &opt(|r| r.patrol_id.clone()),
+                        &col(|r| r.flags.clone()),
+                        &opt(|r| r.quarantine_code.clone()),
+                        &opt(|r| r.quarantine_reason.clone()),
                     ],
                 )
                 .await
