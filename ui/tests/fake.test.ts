@@ -497,4 +497,25 @@ describe('persistence', () => {
     const b = makeApi(createFake({ now: () => clock, tickMs: null, storage }));
     expect((await b.drafts()).map((d) => d.id)).toEqual(['keep-me']);
   });
+
+  it('?fake-distance: a reloaded open patrol has already covered that far; fixes add to it', async () => {
+    const mem = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => mem.get(k) ?? null,
+      setItem: (k: string, v: string) => void mem.set(k, v),
+      removeItem: (k: string) => void mem.delete(k),
+    } as unknown as Storage;
+    const a = makeApi(createFake({ now: () => clock, tickMs: null, storage, distanceM: 5000 }));
+    await a.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+    // No patrol open when it loaded: nothing to set.
+    await a.startPatrol({ mode: 'car', group: 'G03', officers: ['张伟'], volunteers: {} });
+    expect((await a.livePatrol())!.patrol.distance_m).toBe(0);
+    const again = createFake({ now: () => clock, tickMs: null, storage, distanceM: 9700 });
+    const b = makeApi(again);
+    expect((await b.livePatrol())!.patrol.distance_m).toBe(9700);
+    again.feedFix({ time_ms: clock, lat: 29.0071, lon: 111.6722, accuracy_m: 5 });
+    again.feedFix({ time_ms: clock + 1000, lat: 29.0071, lon: 111.6742, accuracy_m: 5 });
+    expect((await b.livePatrol())!.patrol.distance_m).toBeGreaterThan(9850);
+    expect((await makeApi(createFake({ now: () => clock, tickMs: null, storage })).home()).open_patrol?.distance_m).toBeGreaterThan(9850);
+  });
 });

@@ -45,6 +45,9 @@ export type FakeOptions = {
   quarantineKinds?: readonly string[] | null;
   /** The fake HQ cannot be reached: every sync fails with `network` (`?fake-offline`). */
   offline?: boolean;
+  /** The open patrol has already covered this many metres (`?fake-distance=9700`): a long
+   * patrol's figures without driving it for hours. Nothing happens when no patrol is open. */
+  distanceM?: number | null;
 };
 
 export type FakeTransport = Transport & {
@@ -180,6 +183,10 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     const kinds = opts.quarantineKinds;
     ctx.quarantine = (e) => (kinds.includes(e.kind) ? refuseLongDescription(e) : null);
   }
+  if (s.open && opts.distanceM != null && opts.distanceM >= 0) {
+    s.open.distance_m = opts.distanceM;
+    saveState(opts.storage, key, s);
+  }
   if (s.open) ctx.startSim();
   if (opts.enrolled && !s.enrolled) {
     void handlers.enroll(ctx, { hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
@@ -256,7 +263,8 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
  * `?fake-dispatch=robbery:1:P02` for HQ to send an order (kind, tier 1/3/5, a post to go to;
  * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one,
  * `?fake-quarantine=assistance` for HQ to quarantine such entries with a long description,
- * `?fake-offline` for HQ to be out of reach (every sync fails with `network`). */
+ * `?fake-offline` for HQ to be out of reach (every sync fails with `network`),
+ * `?fake-distance=9700` for the open patrol to have covered that many metres already. */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -272,5 +280,6 @@ export function fakeOptionsFromUrl(): FakeOptions {
     withdrawOnStart: q.has('fake-withdraw') ? q.get('fake-withdraw') || '已改派就近警力' : null,
     quarantineKinds: q.get('fake-quarantine')?.split(',').filter(Boolean) ?? null,
     offline: q.has('fake-offline'),
+    distanceM: q.has('fake-distance') ? Number(q.get('fake-distance')) : null,
   };
 }
