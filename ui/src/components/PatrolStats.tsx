@@ -14,7 +14,7 @@ export function PatrolStats({ patrol: p, now, live = false }: { patrol: OpenPatr
       </div>
       <div class="stat">
         <dt>{t('live.distance')}</dt>
-        <dd>{fmtDistance(p.distance_m)}</dd>
+        <dd data-testid={live ? 'distance' : undefined}>{fmtDistance(p.distance_m)}</dd>
       </div>
       <div class="stat">
         <dt>{t('live.cell')}</dt>
