@@ -4,8 +4,8 @@
 //! `CITY_DEVICES` devices (default 1,000) each patrol for `CITY_HOURS` hours (default 12) ending
 //! now, a fix every `CITY_FIX_EVERY_S` seconds (default 1, as a phone records), sealed in
 //! 30-second track segments, with a report every 20 minutes; every seventh unit holds a post
-//! for three hours. Their ledgers go into the real HQ
-//! (embedded SQLite) through the real upload use case (`service::upload`: planning, hash and
+//! for three hours. Their ledgers go into the real HQ (embedded SQLite; PostgreSQL in a fresh
+//! database with `CITY_PG=postgres://…`) through the real upload use case (`service::upload`: planning, hash and
 //! link checks, one commit per batch), then each answer the page reads is asked over loopback
 //! HTTP with an operator token: `/stats/daily`, `/units`, `/posts/compliance`, `/coverage`,
 //! printed as p50 / p95 / max of `CITY_ROUNDS` requests (default 10). Beside them: the same
@@ -110,7 +110,14 @@ fn main() {
     let rounds = env("CITY_ROUNDS", 10) as usize;
     let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
-        let hq = Hq::start().await;
+        // `CITY_PG=postgres://user@host:port/db`: the same day on PostgreSQL, in a fresh
+        // database made beside `db` (the user must be allowed to create databases).
+        let (hq, backend) = match std::env::var("CITY_PG") {
+            Ok(admin) if !admin.trim().is_empty() => {
+                (Hq::start_postgres(&fresh_database(&admin).await).await, "PostgreSQL")
+            }
+            _ => (Hq::start().await, "embedded SQLite"),
+        };
         let now = chrono::Utc::now().timestamp_millis();
         let t = Instant::now();
         let (mut entries_total, mut fixes_total) = (0usize, 0usize);
@@ -127,7 +134,7 @@ fn main() {
             "a city's day: {devices} devices × {hours} h, a fix every {every} s: {fixes_total} fixes in {entries_total} entries"
         );
         println!(
-            "  ingest through the upload use case (embedded SQLite): {ingest:.1} s → {:.0} fixes/s, {:.0} entries/s",
+            "  ingest through the upload use case ({backend}): {ingest:.1} s → {:.0} fixes/s, {:.0} entries/s",
             fixes_total as f64 / ingest,
             entries_total as f64 / ingest
         );
@@ -210,4 +217,23 @@ fn main() {
             );
         }
     });
+}
+
+/// A new, empty database on the server of `admin_url`; its URL.
+async fn fresh_database(admin_url: &str) -> String {
+    let name = format!("city_{}", chrono::Utc::now().timestamp_millis());
+    let (client, conn) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls)
+        .await
+        .expect("CITY_PG: cannot connect");
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("CITY_PG: cannot create a database");
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .expect("CITY_PG is a postgres://…/db URL");
+    format!("{base}/{name}")
 }
