@@ -7,8 +7,11 @@
 // strip, the on-scene suggestion, clearing, History, a withdrawal (see `dispatchWalk`); and,
 // at that phone size, the live patrol's eight violation buttons all on the first screen in
 // zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot. Last, the
-// plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved; and
-// "export to file" offline at 360×640 (see `bundleWalk`).
+// plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved;
+// "export to file" offline at 360×640 (see `bundleWalk`); and issue 12's matrix (see
+// `matrixWalk`): 320×640 to 768×1024 × zh-CN, en × light, dark, the live patrol's eight buttons
+// still through a tap and past 10 km, Home's warnings on the first screen, and zh-CN error
+// paths free of Latin.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -1160,6 +1163,259 @@ async function bundleWalk(browser, base) {
   await ctx.close();
 }
 
+/** Issue 12's matrix: the smallest phone to a tablet, each in both languages and both colour
+ * schemes (the app follows the system's prefers-color-scheme; base.css). */
+const MATRIX_SIZES = [
+  { name: '320x640', width: 320, height: 640 },
+  { name: '360x640', width: 360, height: 640 },
+  { name: '360x780', width: 360, height: 780 },
+  { name: '412x915', width: 412, height: 915 },
+  { name: '768x1024', width: 768, height: 1024 },
+];
+const SCHEMES = ['light', 'dark'];
+const matrixOf = (lang) => SCHEMES.flatMap((scheme) => MATRIX_SIZES.map((vp) => ({ vp, lang, scheme, name: `${vp.name} ${lang} ${scheme}` })));
+/** The combinations kept as screenshots: each size, language and scheme at least once. */
+const MATRIX_SHOTS = new Set(['320x640 en dark', '360x640 zh-CN light', '360x780 en light', '412x915 zh-CN dark', '768x1024 en dark']);
+
+/** The live screen's eight violation buttons and its distance figure, read in one go. */
+const padLayout = (page) =>
+  page.evaluate(() => {
+    const vw = window.innerWidth;
+    const vh = window.innerHeight;
+    const stop = document.querySelector('.live-stop')?.getBoundingClientRect().top ?? vh;
+    const buttons = [...document.querySelectorAll('.vbtn')].map((el) => {
+      const b = el.getBoundingClientRect();
+      return { v: el.dataset.violation, left: b.left, top: b.top, right: b.right, bottom: b.bottom, height: b.height };
+    });
+    // A label cut at its two lines, or a word of it broken across two ("Jaywalkin/g").
+    const cut = [...document.querySelectorAll('.vbtn-label')].filter((el) => {
+      const clamped = el.scrollHeight > el.clientHeight + 1;
+      el.style.overflowWrap = 'normal';
+      const broken = el.scrollWidth > el.clientWidth + 1;
+      el.style.overflowWrap = '';
+      return clamped || broken;
+    });
+    const d = document.querySelector('[data-testid="distance"]');
+    const db = d.getBoundingClientRect();
+    const row = d.closest('.stats').getBoundingClientRect();
+    return {
+      vw,
+      limit: Math.min(vh, stop),
+      scrollY: window.scrollY,
+      buttons,
+      cut: cut.map((el) => el.textContent),
+      distance: {
+        text: d.textContent ?? '',
+        cut: d.scrollWidth > d.clientWidth + 0.5,
+        inside: db.left >= Math.max(0, row.left) - 0.5 && db.right <= Math.min(vw, row.right) + 0.5,
+      },
+    };
+  });
+
+/** All eight on the first screen (above the stop bar), each at least 48 px tall, none over
+ * another, each label whole; the distance shown whole. */
+function assertPad(r, screen) {
+  assert(r.scrollY === 0, `${screen}: the page is scrolled (${r.scrollY}px)`);
+  assert(r.buttons.length === 8, `${screen}: ${r.buttons.length} violation buttons`);
+  const out = r.buttons.filter((b) => b.top < -0.5 || b.left < -0.5 || b.right > r.vw + 0.5 || b.bottom > r.limit + 0.5);
+  assert(out.length === 0, `${screen}: not on the first screen: ${out.map((b) => `${b.v} ${Math.round(b.top)}–${Math.round(b.bottom)}`).join(', ')} (limit ${Math.round(r.limit)})`);
+  const low = r.buttons.filter((b) => b.height < 48);
+  assert(low.length === 0, `${screen}: under 48 px: ${low.map((b) => `${b.v} ${Math.round(b.height)}px`).join(', ')}`);
+  const over = [];
+  r.buttons.forEach((a, i) =>
+    r.buttons.slice(i + 1).forEach((b) => {
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) over.push(`${a.v}/${b.v}`);
+    }),
+  );
+  assert(over.length === 0, `${screen}: buttons overlap: ${over.join(', ')}`);
+  assert(r.cut.length === 0, `${screen}: labels cut or broken mid-word: ${r.cut.join(', ')}`);
+  assert(!r.distance.cut && r.distance.inside, `${screen}: the distance "${r.distance.text}" is cut (${JSON.stringify(r.distance)})`);
+}
+
+/** Nothing under the officer's thumb moved between two readings. */
+function assertStill(a, b, screen) {
+  const moved = a.buttons.filter((x, i) => ['left', 'top', 'right', 'bottom'].some((k) => Math.abs(x[k] - b.buttons[i][k]) > 0.5));
+  const how = (x) => {
+    const y = b.buttons.find((z) => z.v === x.v);
+    return `${x.v} ${Math.round(x.left)},${Math.round(x.top)} ${Math.round(x.right - x.left)}×${Math.round(x.height)} → ${Math.round(y.left)},${Math.round(y.top)} ${Math.round(y.right - y.left)}×${Math.round(y.height)}`;
+  };
+  assert(moved.length === 0, `${screen}: buttons moved: ${moved.map(how).join('; ')}`);
+}
+
+/**
+ * Issue 12's page tests, one table: at 320×640, 360×640, 360×780, 412×915 and 768×1024, in
+ * zh-CN and en, light and dark —
+ *  - live patrol: the eight violation buttons on the first screen, ≥ 48 px, none over another;
+ *    a tap (its "saved" line and today's count) moves none of them, nor does the distance
+ *    passing 10 km (driven by the simulated fixes from 9.8 km), which is shown whole;
+ *  - Home: with an entry HQ quarantined, a stuck queue and a draft, the three warnings on the
+ *    first screen and the badge not "all synced";
+ * and in zh-CN the error paths — a form's validation, an offline sync, the stuck queue, the
+ * quarantined entry — show no Latin but plates, ids and units (HQ's words stay in the closed
+ * 技术详情 fold). One page: viewport, colour scheme and language are set per combination.
+ */
+async function matrixWalk(browser, base) {
+  const first = MATRIX_SIZES[0];
+  console.log('# matrix: 5 sizes × zh-CN, en × light, dark');
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, first);
+  const { see, tap, go, layout } = helpers(page, first.name);
+  const shot = (c, name) => page.screenshot({ path: `${OUT}${c.vp.name}-${c.lang}-${c.scheme}-${name}.png` });
+  const size = async (c) => {
+    await page.setViewportSize({ width: c.vp.width, height: c.vp.height });
+    await page.emulateMedia({ colorScheme: c.scheme });
+  };
+  const language = async (lang) => {
+    await go('#/settings');
+    await page.locator(`#language [data-value="${lang}"]`).click();
+    await page.locator('h1', { hasText: lang === 'en' ? 'Settings' : '设置' }).waitFor();
+  };
+  // What the page shows: innerText leaves out what is not rendered, so a closed fold's body too.
+  const shownLatin = async () => latinWords(await page.locator('body').innerText());
+
+  await page.goto(`${base}/?fake-reset&fake-enrolled&fake-quarantine=lost_person#/`);
+
+  await check(`matrix ${first.name} zh-CN: a form refused on its fields says why in Chinese only`, async () => {
+    await see('开始巡逻');
+    await page.getByTestId('home-start-patrol').click();
+    await page.selectOption('#group', 'G07');
+    await page.fill('#officers', '张伟');
+    await tap('添加');
+    await page.getByTestId('start-submit').click();
+    await see('巡逻中');
+    await go('#/report/lost-person');
+    await see('体貌特征与情况');
+    await page.locator('button[type=submit]').click();
+    await page.locator('[data-field="description"] .field-error').waitFor();
+    const latin = await shownLatin();
+    assert(latin.length === 0, `Latin on the zh-CN form with its errors: ${latin.join(' ')}`);
+    await shot({ vp: first, lang: 'zh-CN', scheme: 'light' }, 'form-error');
+  });
+
+  await check(`matrix ${first.name} zh-CN: the report sent is quarantined by HQ; an incident left as a draft`, async () => {
+    // Over the fake HQ's 10-character rule for lost-person descriptions.
+    await page.fill('#description', '七旬老人，灰色外套，独自在光荣路口徘徊');
+    await page.fill('#found_place', '光荣路与洞庭大道交叉口');
+    await page.locator('button[type=submit]').click();
+    await page.waitForFunction(() => location.hash === '#/patrol/live');
+    await go('#/sync');
+    await page.getByTestId('sync-now').click();
+    await page.getByTestId('quarantine').waitFor();
+    await go('#/report/incident');
+    await see('涉案价值');
+    await page.fill('#description', '电动车被盗');
+    await see('草稿已自动保存', 4000);
+  });
+
+  let taps = 0;
+  const liveCombo = (c) =>
+    check(`matrix ${c.name} live: 8 buttons on the first screen, ≥ 48 px, apart; still after a tap and past 10 km`, async () => {
+      await size(c);
+      // A new URL each time: the same one again would only be a #hash change, not a reload.
+      await page.goto(`${base}/?fake-speed=2&fake-distance=9800&combo=${taps}#/patrol/live`);
+      await page.getByTestId('distance').waitFor();
+      // Home read (today's counts, the badge) before the first reading.
+      await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="unsynced-badge"]')?.textContent ?? ''));
+      const before = await padLayout(page);
+      assertPad(before, `${c.name} before a tap`);
+      assert(parseFloat(before.distance.text) < 10, `the distance is already ${before.distance.text} before it is driven past 10 km`);
+      await layout(`live ${c.name}`);
+      const v = before.buttons[taps++ % 8].v;
+      const n = Number((await page.getByTestId(`count-${v}`).textContent()).match(/\d+/)[0]);
+      await page.locator(`[data-violation="${v}"]`).click();
+      await page.locator('[data-testid="last-saved"].is-saved').waitFor();
+      await page.waitForFunction(
+        ([v, n]) => document.querySelector(`[data-testid="count-${v}"]`)?.textContent?.match(/\d+/)?.[0] === String(n),
+        [v, n + 1],
+      );
+      const tapped = await padLayout(page);
+      assertPad(tapped, `${c.name} after a tap`);
+      assertStill(before, tapped, `${c.name} after a tap on ${v}`);
+      if (MATRIX_SHOTS.has(c.name)) await shot(c, 'live-saved');
+      // 20 simulated seconds on a motorcycle at 2× (16 m a fix): from about 9.8 km past 10.1 km.
+      await page.clock.runFor('00:20');
+      await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid="distance"]')?.textContent ?? '') >= 10);
+      const far = await padLayout(page);
+      assertPad(far, `${c.name} past 10 km`);
+      assertStill(before, far, `${c.name} past 10 km (${far.distance.text})`);
+      if (MATRIX_SHOTS.has(c.name)) await shot(c, 'live-10km');
+    });
+
+  const homeCombo = (c) =>
+    check(`matrix ${c.name} home: quarantined, stuck and drafts warned on the first screen; the badge not "all synced"`, async () => {
+      await size(c);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const r = await page.evaluate(() => ({
+        vw: window.innerWidth,
+        vh: window.innerHeight,
+        rows: [...document.querySelectorAll('[data-testid="home-warnings"] [data-warning]')].map((el) => {
+          const b = el.getBoundingClientRect();
+          // Seen, not only laid out: no pinned bar over its corners or its middle.
+          const at = (x, y) => el.contains(document.elementFromPoint(x, y));
+          const seen = at(b.left + 4, b.top + 4) && at((b.left + b.right) / 2, (b.top + b.bottom) / 2) && at(b.right - 4, b.bottom - 4);
+          return { id: el.dataset.warning, top: b.top, bottom: b.bottom, left: b.left, right: b.right, seen };
+        }),
+        badge: document.querySelector('[data-testid="unsynced-badge"]')?.textContent ?? '',
+      }));
+      assert(r.rows.map((x) => x.id).join() === 'quarantined,stuck,drafts', `warnings: ${r.rows.map((x) => x.id).join()}`);
+      const out = r.rows.filter((x) => x.top < 0 || x.left < -0.5 || x.right > r.vw + 0.5 || x.bottom > r.vh + 0.5 || !x.seen);
+      assert(out.length === 0, `not on the first screen: ${out.map((x) => `${x.id} ${Math.round(x.top)}–${Math.round(x.bottom)}${x.seen ? '' : ' covered'}`).join(', ')} (viewport ${r.vh})`);
+      assert(r.badge && !r.badge.includes(c.lang === 'en' ? 'All synced' : '已全部同步'), `the badge says: ${r.badge}`);
+      if (c.lang === 'zh-CN') {
+        const latin = latinWords(await shownText(page.getByTestId('home-warnings')) + r.badge);
+        assert(latin.length === 0, `Latin on the zh-CN warnings: ${latin.join(' ')}`);
+      }
+      await layout(`home ${c.name}`);
+      if (MATRIX_SHOTS.has(c.name)) await shot(c, 'home-warnings');
+    });
+
+  for (const c of matrixOf('zh-CN')) await liveCombo(c);
+  await language('en');
+  for (const c of matrixOf('en')) await liveCombo(c);
+
+  await check(`matrix en: offline, three failed syncs in a row: the queue is stuck`, async () => {
+    await page.goto(`${base}/?fake-offline#/sync`);
+    for (let i = 1; i <= 3; i++) {
+      await page.getByTestId('sync-now').click();
+      await page.locator('[data-testid="queue-front"]', { hasText: `after ${i} tries` }).waitFor();
+    }
+    await page.locator('.queue.is-stuck').waitFor();
+    await go('#/');
+    await page.getByTestId('home-warnings').waitFor();
+  });
+  for (const c of matrixOf('en')) await homeCombo(c);
+
+  await check(`matrix ${first.name} zh-CN: an offline sync, the stuck queue and the quarantined entry say why in Chinese; HQ's words folded`, async () => {
+    await size({ vp: first, scheme: 'light' });
+    await language('zh-CN');
+    await go('#/sync');
+    await page.getByTestId('sync-now').click();
+    await page.locator('[data-testid="queue-front"]', { hasText: '已 4 次未送达' }).waitFor();
+    await page.getByTestId('sync-error').waitFor();
+    await page.locator('.queue.is-stuck').waitFor();
+    await page.getByTestId('quarantine').locator('.quarantine-item').first().waitFor();
+    const open = await page.locator('details').evaluateAll((els) => els.filter((d) => d.open).length);
+    assert(open === 0, `${open} technical folds open`);
+    // Rust's and HQ's English is on the page, folded: the check below would see it if shown.
+    const folded = (await page.locator('.tech-text').allTextContents()).join(' ');
+    assert(folded.includes('could not reach') && folded.includes('invalid description'), `the folds hold: ${folded}`);
+    const latin = await shownLatin();
+    assert(latin.length === 0, `Latin on the zh-CN sync screen: ${latin.join(' ')}`);
+    await shot({ vp: first, lang: 'zh-CN', scheme: 'light' }, 'sync-errors');
+    await go('#/');
+    await page.getByTestId('home-warnings').waitFor();
+  });
+  for (const c of matrixOf('zh-CN')) await homeCombo(c);
+
+  await check(`matrix: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   const server = await serve(here('../dist'));
@@ -1174,6 +1430,7 @@ async function main() {
     await dispatchWalk(browser, base);
     await plateWalk(browser, base);
     await bundleWalk(browser, base);
+    await matrixWalk(browser, base);
   } finally {
     await browser.close();
     server.close();
