@@ -179,7 +179,7 @@ async fn a_consistently_rewritten_suffix_passes_hqs_own_verify() {
         let forged = UnsealedEntry {
             payload: br#"{"type":"no-helmet","count":0}"#.to_vec(),
             prev_hash: prev,
-            ..unsealed(e)
+            ..e.unsealed()
         }
         .seal()
         .unwrap();
@@ -210,19 +210,4 @@ async fn a_consistently_rewritten_suffix_passes_hqs_own_verify() {
     println!(
         "tamper: suffix seqs {K}..{N} rewritten consistently -> HQ verify passes (limit; the device ledger anchors it)"
     );
-}
-
-fn unsealed(e: &Entry) -> UnsealedEntry {
-    UnsealedEntry {
-        device_id: e.device_id,
-        seq: e.seq,
-        id: e.id,
-        kind: e.kind,
-        wall_ms: e.wall_ms,
-        mono_ms: e.mono_ms,
-        gnss_ms: e.gnss_ms,
-        cell: e.cell.clone(),
-        payload: e.payload.clone(),
-        prev_hash: e.prev_hash,
-    }
 }

@@ -324,6 +324,23 @@ impl ChainError {
 }
 
 impl Entry {
+    /// Its fields without the hash: what sealing it again starts from (tests that forge or
+    /// rewrite an entry the way an attacker would, to show the check that catches it).
+    pub fn unsealed(&self) -> UnsealedEntry {
+        UnsealedEntry {
+            device_id: self.device_id,
+            seq: self.seq,
+            id: self.id,
+            kind: self.kind,
+            wall_ms: self.wall_ms,
+            mono_ms: self.mono_ms,
+            gnss_ms: self.gnss_ms,
+            cell: self.cell.clone(),
+            payload: self.payload.clone(),
+            prev_hash: self.prev_hash,
+        }
+    }
+
     /// The canonical bytes hashed into `hash`: a domain tag, then every field but `hash` in a
     /// fixed order with fixed-width big-endian integers and length-prefixed variable parts.
     ///

@@ -133,16 +133,9 @@ fn tampered(
 
 fn reseal(e: &Entry, prev: Hash, payload: Vec<u8>) -> Entry {
     UnsealedEntry {
-        device_id: e.device_id,
-        seq: e.seq,
-        id: e.id,
-        kind: e.kind,
-        wall_ms: e.wall_ms,
-        mono_ms: e.mono_ms,
-        gnss_ms: e.gnss_ms,
-        cell: e.cell.clone(),
         payload,
         prev_hash: prev,
+        ..e.unsealed()
     }
     .seal()
     .unwrap()

@@ -52,19 +52,12 @@ fn a_device_catches_a_suffix_rewritten_consistently_at_hq() {
     for seq in K..=N {
         let e = d.store.entry(seq).unwrap().unwrap();
         let forged = UnsealedEntry {
-            device_id: e.device_id,
-            seq: e.seq,
-            id: e.id,
-            kind: e.kind,
-            wall_ms: e.wall_ms,
-            mono_ms: e.mono_ms,
-            gnss_ms: e.gnss_ms,
-            cell: e.cell.clone(),
             payload: String::from_utf8(e.payload.clone())
                 .unwrap()
                 .replace("no-helmet", "no-plate")
                 .into_bytes(),
             prev_hash: prev,
+            ..e.unsealed()
         }
         .seal()
         .unwrap();

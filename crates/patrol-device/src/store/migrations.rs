@@ -39,7 +39,6 @@ pub(super) fn apply(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sha2::{Digest, Sha256};
 
     /// SHA-256 of every shipped migration. A failing line means a shipped file was edited:
     /// revert it and add a new migration instead.
@@ -56,36 +55,8 @@ mod tests {
 
     #[test]
     fn migrations_are_numbered_files_and_never_edited() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.1).collect();
-        assert_eq!(
-            files, embedded,
-            "every file in migrations/ must be embedded, in order"
-        );
-        for (i, (version, name, sql)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                *version,
-                i as i64 + 1,
-                "versions are 1, 2, 3 … without gaps"
-            );
-            assert!(
-                name.starts_with(&format!("{version:04}_")),
-                "{name} must start with {version:04}_"
-            );
-            if let Some((_, sha)) = SHIPPED.iter().find(|s| s.0 == *name) {
-                assert_eq!(
-                    hex::encode(Sha256::digest(sql.as_bytes())),
-                    *sha,
-                    "{name} was edited"
-                );
-            }
-        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        patrol_testkit::migrations::check(&dir, MIGRATIONS, SHIPPED);
     }
 
     #[test]
