@@ -336,7 +336,7 @@ pub fn export_bundle(store: &Store, file: &std::path::Path) -> Result<()> {
         )
     };
     let m = patrol_sync::bundle::export_to_file(store, &secret, file)?;
-    let n = (m.to_seq + 1).saturating_sub(m.from_seq);
+    let n = m.entry_count();
     outln!("{}", file.display())?;
     eprintln!(
         "wrote {}: {n} entries (seq {}..={}) and {} photos for HQ at {}; at the station: \

@@ -53,6 +53,13 @@ pub struct Manifest {
     pub mac: Option<String>,
 }
 
+impl Manifest {
+    /// How many entries the bundle holds (`from_seq..=to_seq`; 0 when nothing was pending).
+    pub fn entry_count(&self) -> u64 {
+        (self.to_seq + 1).saturating_sub(self.from_seq)
+    }
+}
+
 /// A bundle as read from its file, not yet checked.
 #[derive(Debug, Clone)]
 pub struct Bundle {

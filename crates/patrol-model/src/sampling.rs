@@ -52,30 +52,29 @@ impl Default for Sampling {
 impl Sampling {
     /// Milliseconds between fixes for a patrol in `mode` (`None`: no patrol running).
     pub fn interval_ms(&self, mode: Option<PatrolMode>) -> u64 {
-        let s = match mode {
+        u64::from(self.interval_s(mode)) * 1000
+    }
+
+    fn interval_s(&self, mode: Option<PatrolMode>) -> u32 {
+        match mode {
             None => self.idle_s,
             Some(PatrolMode::Foot) => self.foot_s,
             Some(PatrolMode::Bicycle) => self.bicycle_s,
             Some(PatrolMode::EBike) => self.e_bike_s,
             Some(PatrolMode::Car) => self.car_s,
             Some(PatrolMode::Motorcycle) => self.motorcycle_s,
-        };
-        u64::from(s) * 1000
+        }
     }
 
     /// Milliseconds to wait before the next fix: no patrol → `idle_s`; holding a post →
     /// `on_post_s`; still for `stationary_after_s` → `stationary_s`; else the mode's. Never
     /// longer than the heartbeat, so a silence past it is a gap, not a pause.
     pub fn wait_ms(&self, mode: Option<PatrolMode>, on_post: bool, still_ms: u64) -> u64 {
+        let still = still_ms >= u64::from(self.stationary_after_s) * 1000;
         let s = match mode {
-            None => self.idle_s,
             Some(_) if on_post => self.on_post_s,
-            Some(_) if still_ms >= u64::from(self.stationary_after_s) * 1000 => self.stationary_s,
-            Some(m) => {
-                return self
-                    .interval_ms(Some(m))
-                    .min(u64::from(self.heartbeat_s) * 1000);
-            }
+            Some(_) if still => self.stationary_s,
+            mode => self.interval_s(mode),
         };
         u64::from(s.min(self.heartbeat_s)) * 1000
     }

@@ -161,16 +161,12 @@ pub fn export_bundle(state: State<'_, AppState>) -> CmdResult<BundleExported> {
         std::fs::create_dir_all(&dir)
             .map_err(|e| patrol_sync::Error::Bundle(patrol_model::bundle::BundleError::Io(e)))?;
         let short: String = s.device_id().to_string().chars().take(8).collect();
-        let file = dir.join(format!(
-            "patrol-{short}-{}-{}.bundle",
-            p.from_seq,
-            p.to_seq.max(p.from_seq.saturating_sub(1))
-        ));
+        let file = dir.join(format!("patrol-{short}-{}-{}.bundle", p.from_seq, p.to_seq));
         let m = patrol_sync::bundle::export_to_file(s, &creds.secret, &file)?;
         let bytes = std::fs::metadata(&file).map(|f| f.len()).unwrap_or(0);
         Ok::<_, patrol_sync::Error>(BundleExported {
             path: file.display().to_string(),
-            entries: (m.to_seq + 1).saturating_sub(m.from_seq),
+            entries: m.entry_count(),
             from_seq: m.from_seq,
             to_seq: m.to_seq,
             photos: m.photos.len() as u64,
