@@ -827,6 +827,117 @@ async fn the_map_pack_is_served_to_operators_only() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// Devices get the pack HQ serves as reference data: its hash and size in `/reference`, the
+/// file in byte ranges (206 with `Content-Range`), whole when the range is for another pack
+/// (`If-Range`), 416 past the end. Operators read tiles; the file is for devices.
+#[tokio::test]
+async fn devices_download_the_map_pack_in_byte_ranges() {
+    let maps = tempfile::tempdir().unwrap();
+    let file = patrol_testkit::city::demo_map_pack(maps.path());
+    let whole = std::fs::read(&file).unwrap();
+    let hq = Hq::builder().map_pack(file).start().await;
+    let token = hq.enrol(DeviceId::new(), "巡逻终端 07").await;
+    let url = hq.url();
+    let get = |range: Option<&str>, if_range: Option<&str>| {
+        let mut rb = http()
+            .get(format!("{url}/api/v1/reference/map-pack"))
+            .bearer_auth(&token);
+        if let Some(r) = range {
+            rb = rb.header("range", r);
+        }
+        if let Some(r) = if_range {
+            rb = rb.header("if-range", r);
+        }
+        rb.send()
+    };
+    let reference: Value = http()
+        .get(format!("{url}/api/v1/reference"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sha = reference["map_pack"]["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(
+        sha,
+        patrol_map::local::sha256_file(&maps.path().join("changde.mbtiles")).unwrap()
+    );
+    assert_eq!(reference["map_pack"]["bytes"], whole.len());
+    assert_eq!(reference["map_pack"]["minzoom"], 12);
+    let etag = format!("\"{sha}\"");
+
+    let r = get(Some("bytes=100-199"), Some(&etag)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 100-199/{}", whole.len())
+    );
+    assert_eq!(r.headers()["etag"], etag.as_str());
+    assert_eq!(r.bytes().await.unwrap(), whole[100..200]);
+    let r = get(Some(&format!("bytes={}-", whole.len() - 10)), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.bytes().await.unwrap(), whole[whole.len() - 10..]);
+    let r = get(Some("bytes=0-99"), Some("\"another pack\""))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "a range for another pack gets the whole file"
+    );
+    assert_eq!(r.bytes().await.unwrap(), whole);
+    let r = get(None, None).await.unwrap();
+    assert_eq!(r.headers()["accept-ranges"], "bytes");
+    assert_eq!(r.bytes().await.unwrap(), whole);
+    let r = get(Some(&format!("bytes={}-", whole.len())), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes */{}", whole.len())
+    );
+
+    let operator = http()
+        .get(format!("{url}/api/v1/reference/map-pack"))
+        .bearer_auth(&hq.operator_token)
+        .send()
+        .await
+        .unwrap();
+    assert!(operator.status().is_client_error());
+    let anonymous = http()
+        .get(format!("{url}/api/v1/reference/map-pack"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // An HQ without a pack says so, and its reference data names none.
+    let bare = Hq::start().await;
+    let token = bare.enrol(DeviceId::new(), "巡逻终端 08").await;
+    let r = http()
+        .get(format!("{}/api/v1/reference/map-pack", bare.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let reference: Value = http()
+        .get(format!("{}/api/v1/reference", bare.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(reference.get("map_pack").is_none());
+}
+
 /// A phone that lost its fix for ten minutes and found it again 3 km on records the silence as
 /// a tracking gap: HQ counts no distance across it (the day's km from rollups and from the raw
 /// ledger agree), the patrols list says the same, and the route is drawn in two pieces.

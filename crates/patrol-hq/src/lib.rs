@@ -30,6 +30,7 @@ use patrol_model::v1;
 use patrol_model::{Clock, SystemClock};
 use std::sync::Arc;
 use storage::Storage;
+use tower_http::compression::predicate::Predicate as _;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Largest request body HQ reads (an upload batch or a photo chunk).
@@ -99,8 +100,17 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(middleware::from_fn(known_encoding))
         // Answers (reference data, lists, the page's files) gzip'd for clients that ask;
-        // never the live SSE stream or photos.
-        .layer(tower_http::compression::CompressionLayer::new())
+        // never the live SSE stream or photos, nor the map pack: its byte ranges count bytes
+        // of the file, and its tiles are compressed images already.
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::predicate::DefaultPredicate::new().and(
+                    tower_http::compression::predicate::NotForContentType::const_new(
+                        "application/vnd.sqlite3",
+                    ),
+                ),
+            ),
+        )
         .layer(middleware::from_fn(protocol_header))
         // A bug in a handler answers 500 with a body instead of dropping the connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

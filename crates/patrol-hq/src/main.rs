@@ -73,6 +73,9 @@ enum Command {
     /// Bring in what devices carried by hand.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The city's map pack (the base map under the page's and the app's overlays).
+    #[command(subcommand)]
+    MapPack(MapPackCommand),
     /// Walk every device's chain; exit 3 naming any gap, reorder or altered entry.
     Verify,
     /// The audit trail, newest first: who did what, when and from where.
@@ -178,6 +181,22 @@ enum DispatchCommand {
 #[derive(Debug, Subcommand)]
 enum CityCommand {
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum MapPackCommand {
+    /// Draw a raster pack from the imported city's own grid and posts (streets along the cell
+    /// edges, no outside data), for `serve --map-pack FILE`: the demo city's pack. A real city
+    /// makes one from its imagery or OpenStreetMap (docs/map-pack.md).
+    Render {
+        /// The MBTiles file to write (replaced whole).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = patrol_map::render::DEMO_ZOOMS.0)]
+        min_zoom: u8,
+        #[arg(long, default_value_t = patrol_map::render::DEMO_ZOOMS.1)]
+        max_zoom: u8,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -474,6 +493,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Dispatch(cmd) => dispatch_command(&state, cmd).await?,
+        Command::MapPack(MapPackCommand::Render {
+            out,
+            min_zoom,
+            max_zoom,
+        }) => {
+            let Some(city) = storage.city().await? else {
+                bail!("HQ has no city yet; run `patrol-hq city import FILE` first");
+            };
+            let r = tokio::task::spawn_blocking(move || {
+                patrol_map::render::render_city(&city, &out, min_zoom, max_zoom).map(|r| (r, out))
+            })
+            .await??;
+            let bytes = std::fs::metadata(&r.1).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "{}: {} tiles, zoom {}–{}, {:.1} MB; serve it with `patrol-hq serve --map-pack {}`",
+                r.0.info.name,
+                r.0.tiles,
+                r.0.info.minzoom,
+                r.0.info.maxzoom,
+                bytes as f64 / 1e6,
+                r.1.display()
+            );
+        }
         Command::Import(ImportCommand::Bundle { file, json }) => {
             import_bundle(&state, &file, json).await?;
         }

@@ -1,13 +1,20 @@
-//! The city's base map for the command-centre page: one MBTiles file of raster tiles (PNG, JPEG
-//! or WebP) that the operator supplies with `patrol-hq serve --map-pack FILE`. HQ reads it with
-//! SQLite (MBTiles is a SQLite database) and serves tiles at `/api/v1/map/tiles/{z}/{x}/{y}`;
-//! the page draws them under its overlays. Without a pack the page still works: grid cells,
-//! posts and units on a plain background. How a city makes a pack: docs/map-pack.md.
+//! The city's map pack: one MBTiles file of raster tiles (PNG, JPEG or WebP) that the operator
+//! supplies with `patrol-hq serve --map-pack FILE` (or draws from the city's own grid with
+//! `patrol-hq map-pack render`). HQ serves it two ways:
+//! - tile by tile at `/api/v1/map/tiles/{z}/{x}/{y}` to the command-centre page;
+//! - whole, in byte ranges, at `/api/v1/reference/map-pack` to devices, which resume a broken
+//!   download and check the file against the SHA-256 announced in the reference data.
+//!
+//! The file is hashed once when HQ starts and read through the handle opened then, so the
+//! bytes a device receives are those the hash describes even if the file is replaced on disk.
+//! Without a pack the page and the app draw their overlays on a plain background. How a city
+//! makes a pack: docs/map-pack.md.
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use patrol_map::{MbTiles, local::sha256_file};
+use patrol_model::v1::MapPackRef;
 use serde::Serialize;
+use std::fs::File;
 use std::path::Path;
-use std::sync::Mutex;
 
 /// What the page needs to draw the pack.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -21,159 +28,163 @@ pub struct MapPackInfo {
     pub bounds: Option<[f64; 4]>,
 }
 
-/// An open MBTiles file.
+/// An open pack, hashed.
 #[derive(Debug)]
 pub struct MapPack {
     pub info: MapPackInfo,
-    conn: Mutex<Connection>,
+    /// What devices are told to download.
+    pub reference: MapPackRef,
+    tiles: MbTiles,
+    file: File,
 }
 
 impl MapPack {
-    /// Open `path` read-only and check it is a raster MBTiles file HQ can serve.
+    /// Open `path` read-only, check it is a raster MBTiles file HQ can serve, and hash it.
     pub fn open(path: &Path) -> Result<MapPack, String> {
-        let shown = path.display();
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| format!("cannot open the map pack {shown}: {e}"))?;
-        let meta = |key: &str| -> Result<Option<String>, String> {
-            conn.query_row("SELECT value FROM metadata WHERE name = ?1", [key], |r| {
-                r.get::<_, String>(0)
-            })
-            .optional()
-            .map_err(|e| format!("{shown} is not an MBTiles file (no metadata table): {e}"))
-        };
-        let format = meta("format")?
-            .ok_or_else(|| format!("{shown}: the MBTiles metadata names no `format`"))?
-            .to_ascii_lowercase();
-        let format = match format.as_str() {
-            "png" | "webp" => format,
-            "jpg" | "jpeg" => "jpg".to_owned(),
-            "pbf" => {
-                return Err(format!(
-                    "{shown} holds vector tiles (pbf); HQ serves raster packs (png, jpg, webp) — \
-                     render the city to raster first (docs/map-pack.md)"
-                ));
-            }
-            other => return Err(format!("{shown}: unknown tile format `{other}`")),
-        };
-        let zoom = |key: &str, default: u8| -> Result<u8, String> {
-            Ok(meta(key)?
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(default))
-        };
-        let (minzoom, maxzoom) = (zoom("minzoom", 0)?, zoom("maxzoom", 22)?);
-        let bounds = meta("bounds")?.and_then(|b| {
-            let v: Vec<f64> = b.split(',').filter_map(|n| n.trim().parse().ok()).collect();
-            <[f64; 4]>::try_from(v).ok()
-        });
-        let name = meta("name")?.unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        // The tiles table (or view) must be there.
-        conn.query_row(
-            "SELECT count(*) FROM tiles WHERE zoom_level = -1",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(|e| format!("{shown} has no tiles table: {e}"))?;
+        let tiles = MbTiles::open(path).map_err(|e| e.to_string())?;
+        let file = File::open(path)
+            .map_err(|e| format!("cannot open the map pack {}: {e}", path.display()))?;
+        let bytes = file
+            .metadata()
+            .map_err(|e| format!("cannot read the map pack {}: {e}", path.display()))?
+            .len();
+        let sha256 = sha256_file(path).map_err(|e| e.to_string())?;
+        let i = tiles.info.clone();
         Ok(MapPack {
-            info: MapPackInfo {
-                name,
-                format,
-                minzoom,
-                maxzoom,
-                bounds,
+            reference: MapPackRef {
+                sha256,
+                bytes,
+                name: i.name.clone(),
+                format: i.format.clone(),
+                minzoom: i.minzoom,
+                maxzoom: i.maxzoom,
+                bounds: i.bounds,
             },
-            conn: Mutex::new(conn),
+            info: MapPackInfo {
+                name: i.name,
+                format: i.format,
+                minzoom: i.minzoom,
+                maxzoom: i.maxzoom,
+                bounds: i.bounds,
+            },
+            tiles,
+            file,
         })
     }
 
-    /// The tile at `z/x/y` in the web (XYZ) scheme, when the pack has it. MBTiles rows count
-    /// from the south (TMS), so `y` is flipped.
+    /// The tile at `z/x/y` in the web (XYZ) scheme, when the pack has it.
     pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<Option<Vec<u8>>, String> {
-        if z > 30 || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
-            return Ok(None);
-        }
-        let row = (1i64 << z) - 1 - i64::from(y);
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| "the map pack's lock was poisoned".to_owned())?;
-        conn.query_row(
-            "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-            rusqlite::params![i64::from(z), i64::from(x), row],
-            |r| r.get::<_, Vec<u8>>(0),
-        )
-        .optional()
-        .map_err(|e| format!("reading the map pack: {e}"))
+        self.tiles.tile(z, x, y).map_err(|e| e.to_string())
     }
 
     /// The content type of this pack's tiles.
     pub fn mime(&self) -> &'static str {
-        match self.info.format.as_str() {
-            "png" => "image/png",
-            "webp" => "image/webp",
-            _ => "image/jpeg",
+        self.tiles.mime()
+    }
+
+    /// `len` bytes of the file from `offset` (fewer at its end), from the handle hashed at start.
+    pub fn read_at(&self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        let mut done = 0;
+        while done < len {
+            let n = read_at(&self.file, &mut buf[done..], offset + done as u64)?;
+            if n == 0 {
+                break;
+            }
+            done += n;
         }
+        buf.truncate(done);
+        Ok(buf)
     }
 }
 
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(f: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(f, buf, offset)
+}
+
+/// A `Range` header HQ answers: one range of bytes, `a-b`, `a-` or the last `-n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// Inclusive start and end, within the file.
+    Part(u64, u64),
+    /// Starts past the end: 416.
+    Unsatisfiable,
+}
+
+/// Parse `value` for a file of `len` bytes; `None` when it is not a single byte range (the
+/// whole file is sent then, as HTTP allows).
+pub fn parse_range(value: &str, len: u64) -> Option<ByteRange> {
+    let spec = value.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let (start, end) = if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        if n == 0 {
+            return Some(ByteRange::Unsatisfiable);
+        }
+        (len.saturating_sub(n), len.checked_sub(1)?)
+    } else {
+        let start: u64 = a.parse().ok()?;
+        let end = if b.is_empty() {
+            len.saturating_sub(1)
+        } else {
+            b.parse::<u64>().ok()?.min(len.saturating_sub(1))
+        };
+        if start >= len {
+            return Some(ByteRange::Unsatisfiable);
+        }
+        if end < start {
+            return None;
+        }
+        (start, end)
+    };
+    Some(ByteRange::Part(start, end))
+}
+
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
-    /// A one-tile MBTiles file, as `gdal_translate -of MBTILES` or `mb-util` would write.
-    pub(crate) fn write_pack(path: &Path, format: &str) {
-        let c = Connection::open(path).unwrap();
-        c.execute_batch(
-            "CREATE TABLE metadata (name TEXT, value TEXT);
-             CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);",
-        )
-        .unwrap();
-        for (k, v) in [
-            ("name", "常德"),
-            ("format", format),
-            ("minzoom", "1"),
-            ("maxzoom", "16"),
-            ("bounds", "111.6,28.9,111.8,29.1"),
-        ] {
-            c.execute("INSERT INTO metadata VALUES (?1, ?2)", [k, v])
-                .unwrap();
-        }
-        // z=1, x=1, y=0 in XYZ is TMS row 1.
-        c.execute("INSERT INTO tiles VALUES (1, 1, 1, x'89504e47')", [])
-            .unwrap();
+    #[test]
+    fn ranges_are_read_as_http_means_them() {
+        use ByteRange::*;
+        assert_eq!(parse_range("bytes=0-99", 1000), Some(Part(0, 99)));
+        assert_eq!(parse_range("bytes=500-", 1000), Some(Part(500, 999)));
+        assert_eq!(parse_range("bytes=900-5000", 1000), Some(Part(900, 999)));
+        assert_eq!(parse_range("bytes=-100", 1000), Some(Part(900, 999)));
+        assert_eq!(parse_range("bytes=1000-", 1000), Some(Unsatisfiable));
+        assert_eq!(parse_range("bytes=-0", 1000), Some(Unsatisfiable));
+        assert_eq!(parse_range("bytes=5-2", 1000), None);
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+        assert_eq!(parse_range("bytes=x-", 1000), None);
     }
 
     #[test]
-    fn tiles_are_found_by_xyz_and_absent_ones_are_none() {
+    fn a_rendered_pack_is_hashed_and_read_back_by_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("city.mbtiles");
-        write_pack(&path, "png");
+        let city: patrol_model::City =
+            serde_json::from_str(include_str!("../../../demo/changde-city.json")).unwrap();
+        patrol_map::render::render_city(&city, &path, 12, 13).unwrap();
         let pack = MapPack::open(&path).unwrap();
+        let whole = std::fs::read(&path).unwrap();
+        assert_eq!(pack.reference.bytes, whole.len() as u64);
+        assert_eq!(pack.reference.sha256, sha256_file(&path).unwrap());
+        assert_eq!(pack.read_at(10, 20).unwrap(), whole[10..30]);
+        let tail = pack.read_at(whole.len() as u64 - 5, 100).unwrap();
+        assert_eq!(tail, whole[whole.len() - 5..]);
         assert_eq!(pack.info.name, "常德");
-        assert_eq!(pack.info.bounds, Some([111.6, 28.9, 111.8, 29.1]));
-        assert_eq!(
-            pack.tile(1, 1, 0).unwrap(),
-            Some(vec![0x89, 0x50, 0x4e, 0x47])
-        );
-        assert_eq!(pack.tile(1, 1, 1).unwrap(), None);
-        assert_eq!(pack.tile(1, 2, 0).unwrap(), None, "out of range");
-        assert_eq!(pack.mime(), "image/png");
-    }
-
-    #[test]
-    fn vector_and_non_mbtiles_files_are_refused_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vector.mbtiles");
-        write_pack(&path, "pbf");
-        assert!(MapPack::open(&path).unwrap_err().contains("vector tiles"));
-        let junk = dir.path().join("junk.mbtiles");
-        std::fs::write(&junk, "not sqlite").unwrap();
-        assert!(MapPack::open(&junk).is_err());
+        let err = MapPack::open(&dir.path().join("none.mbtiles")).unwrap_err();
+        assert!(err.contains("none.mbtiles"), "{err}");
     }
 }

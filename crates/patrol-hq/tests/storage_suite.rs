@@ -1306,6 +1306,7 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
                 id: "P05".into()
             }],
             settings: Some(Default::default()),
+            map_pack: None,
         }
     );
     // A device holding v1 that applies the changes holds v2.

@@ -247,6 +247,29 @@ pub struct ReferenceChanges {
     /// HQ older than the settings, which means the defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<CitySettings>,
+    /// The city's map pack HQ offers (sent whole with every download; absent when HQ has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_pack: Option<MapPackRef>,
+}
+
+/// The city's map pack as HQ offers it: one MBTiles file of raster tiles, downloaded from
+/// `GET /api/v1/reference/map-pack` in byte ranges (resumable) and checked against `sha256`
+/// before the device uses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MapPackRef {
+    /// SHA-256 of the whole file, lowercase hex; also the download's `ETag`.
+    pub sha256: String,
+    /// The file's size.
+    pub bytes: u64,
+    pub name: String,
+    /// `png`, `jpg` or `webp`.
+    pub format: String,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// `[west, south, east, north]` in degrees, when the pack says.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<f64>>))]
+    pub bounds: Option<[f64; 4]>,
 }
 
 impl ReferenceChanges {

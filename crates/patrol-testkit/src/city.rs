@@ -27,3 +27,11 @@ pub fn one_cell() -> City {
     }))
     .expect("the one-cell city parses")
 }
+
+/// The demo city's map pack, drawn as `patrol-hq map-pack render` draws it (zooms 12–14, a
+/// few hundred KiB), written into `dir`: what HQ offers devices in the tests.
+pub fn demo_map_pack(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("changde.mbtiles");
+    patrol_map::render::render_city(&demo(), &file, 12, 14).expect("the demo map pack draws");
+    file
+}

@@ -33,6 +33,7 @@ impl std::fmt::Debug for Hq {
 pub struct Builder {
     city: Option<(City, i64)>,
     max_body: Option<usize>,
+    map_pack: Option<PathBuf>,
 }
 
 impl Builder {
@@ -51,6 +52,12 @@ impl Builder {
     /// Refuse request bodies over `bytes` (HQ's `max_body`).
     pub fn max_body(mut self, bytes: usize) -> Builder {
         self.max_body = Some(bytes);
+        self
+    }
+
+    /// Serve `file` as the city's map pack (see [`crate::city::demo_map_pack`]).
+    pub fn map_pack(mut self, file: PathBuf) -> Builder {
+        self.map_pack = Some(file);
         self
     }
 
@@ -97,6 +104,10 @@ impl Builder {
         if let Some(m) = self.max_body {
             state.max_body = m;
         }
+        if let Some(file) = &self.map_pack {
+            let pack = patrol_hq::map::MapPack::open(file).expect("the test map pack opens");
+            state.map_pack = Some(Arc::new(pack));
+        }
         let served = state.clone();
         let task = tokio::spawn(async move {
             let _ = patrol_hq::serve(listener, served).await;
@@ -119,6 +130,7 @@ impl Hq {
         Builder {
             city: Some((crate::city::demo(), 0)),
             max_body: None,
+            map_pack: None,
         }
     }
 

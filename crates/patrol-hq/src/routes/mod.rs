@@ -45,6 +45,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(photos::offer))
         .routes(routes!(photos::append, operator::photo))
         .routes(routes!(reference::changes))
+        .routes(routes!(reference::map_pack))
         .routes(routes!(dispatch::inbox))
         .routes(routes!(dispatch::ack))
         // Operators.

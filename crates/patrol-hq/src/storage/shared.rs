@@ -548,6 +548,7 @@ pub fn changes(header: &CityHeader, items: Vec<RefItem>) -> StorageResult<Refere
         posts: city.posts,
         groups: city.groups,
         removed,
+        map_pack: None,
     })
 }
 
