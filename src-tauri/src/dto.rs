@@ -354,7 +354,10 @@ impl SyncProgress {
                 total: *size,
             },
             Progress::Receipt { .. } => Self::phase("receipt"),
-            Progress::Retrying { .. } | Progress::Dispatches { .. } => return None,
+            // The map pack's download shows on the sync screen's map row (`map_pack`).
+            Progress::Retrying { .. } | Progress::Dispatches { .. } | Progress::MapPack { .. } => {
+                return None;
+            }
         })
     }
 }

@@ -88,6 +88,8 @@ fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send
         commands::sync_status,
         commands::sync_queue,
         commands::export_bundle,
+        commands::map_pack,
+        commands::map_tile,
         commands::get_settings,
         commands::set_settings,
         commands::start_position_source,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub keys: Keystore,
     /// When syncs were tried and how the last one ended, for the sync screen.
     pub sync_times: std::sync::Mutex<SyncTimes>,
+    /// The city's map pack, opened on first use.
+    pub map: crate::commands::MapCache,
 }
 
 /// The sync attempts of this run of the app (not stored: after a restart the next attempt
@@ -85,6 +87,7 @@ impl AppState {
             clock,
             keys,
             sync_times: Default::default(),
+            map: crate::commands::MapCache::new(dir),
         })
     }
 

@@ -815,3 +815,52 @@ fn export_bundle_writes_what_hq_does_not_hold() {
     // Nothing on the device changed: the queue still waits for a sync, which settles it.
     assert_eq!(app.ok("sync_queue", json!({}))["entries_waiting"], 2);
 }
+
+/// The map draws the city's pack once a sync brought it: nothing before, the pack's name and
+/// hash after, and its tiles as raw bytes (empty where it has none), all offline.
+#[test]
+fn the_map_pack_arrives_with_a_sync_and_serves_tiles() {
+    let maps = tempfile::tempdir().unwrap();
+    let file = patrol_testkit::city::demo_map_pack(maps.path());
+    let hq = Hq::from_builder(patrol_testkit::Hq::builder().map_pack(file.clone()));
+    let app = TestApp::new();
+    assert_eq!(
+        app.ok("map_pack", json!({})),
+        json!({"ready": null, "downloading": null})
+    );
+    assert!(
+        app.bytes("map_tile", json!({"z": 14, "x": 0, "y": 0}))
+            .is_empty()
+    );
+
+    let code = hq.enrollment_code("CD-MAP");
+    app.ok("enroll", json!({"hq_url": hq.url(), "code": code}));
+    app.ok("sync_now", json!({"on_progress": channel()}));
+    let view = app.ok("map_pack", json!({}));
+    assert_eq!(view["downloading"], Value::Null, "{view}");
+    let ready = &view["ready"];
+    assert_eq!(ready["format"], "png", "{view}");
+    assert_eq!(
+        (&ready["minzoom"], &ready["maxzoom"]),
+        (&json!(12), &json!(14))
+    );
+    assert_eq!(
+        ready["sha256"],
+        patrol_map::local::sha256_file(&file).unwrap().as_str()
+    );
+    assert_eq!(ready["bytes"], std::fs::metadata(&file).unwrap().len());
+
+    let (x, y) = patrol_map::tiles::point_to_tile(29.03, 111.69, 14);
+    let tile = app.bytes("map_tile", json!({"z": 14, "x": x as u32, "y": y as u32}));
+    assert_eq!(&tile[..4], b"\x89PNG");
+    assert!(
+        app.bytes("map_tile", json!({"z": 14, "x": 0, "y": 0}))
+            .is_empty()
+    );
+    assert!(
+        app.bytes("map_tile", json!({"z": 18, "x": x as u32, "y": y as u32}))
+            .is_empty()
+    );
+    let err = app.err("map_tile", json!({"z": "far", "x": 0, "y": 0}));
+    assert!(err.to_string().contains("z"), "{err}");
+}

@@ -32,6 +32,8 @@ fn export_all(cfg: &Config) {
         patrol_app_lib::commands::LastShift,
         patrol_app_lib::commands::SyncQueueView,
         patrol_app_lib::commands::BundleExported,
+        patrol_app_lib::commands::MapPack,
+        patrol_app_lib::commands::MapPackView,
         patrol_device::DispatchCard,
         patrol_device::SceneSuggestion,
         patrol_device::Draft,

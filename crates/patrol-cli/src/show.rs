@@ -366,6 +366,9 @@ pub fn sync(store: &mut Store) -> Result<ExitCode> {
         patrol_sync::Progress::Dispatches { new } => {
             eprintln!("{new} new dispatch(es) from HQ: see `patrol dispatch list`")
         }
+        patrol_sync::Progress::MapPack { have, total } => {
+            eprintln!("map pack: {have} of {total} bytes")
+        }
         _ => {}
     });
     let report = match result {

@@ -273,6 +273,22 @@ impl Hq {
 
     /// Send once and read the answer as `T`.
     pub async fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, Failure> {
+        let answer = self.send_raw(rb).await?;
+        serde_json::from_slice(&answer.body).map_err(|e| Failure {
+            outcome: Outcome::Transient,
+            status: Some(answer.status),
+            code: "unreadable_answer".into(),
+            message: format!(
+                "HQ's answer could not be read ({e}); is a proxy or captive portal in the way?"
+            ),
+            body: answer.body.clone(),
+            hq_protocol: None,
+        })
+    }
+
+    /// Send once and read a successful answer's bytes (at most [`MAX_ANSWER_BYTES`]) and
+    /// headers; anything else is a [`Failure`] classified as for [`Hq::send`].
+    pub async fn send_raw(&self, rb: RequestBuilder) -> Result<RawAnswer, Failure> {
         let started = Instant::now();
         let request = rb
             .build()
@@ -296,6 +312,7 @@ impl Hq {
             .get(PROTOCOL_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u32>().ok());
+        let headers = resp.headers().clone();
         let body = self.read_capped(&mut resp, status, started).await?;
         if let Some(p) = hq_protocol.filter(|p| *p != PROTOCOL) {
             return Err(Failure {
@@ -314,15 +331,10 @@ impl Hq {
         };
         let outcome = plan::classify(status, error_body.as_ref().map(|b| b.code.as_str()));
         if outcome == Outcome::Ok {
-            return serde_json::from_slice(&body).map_err(|e| Failure {
-                outcome: Outcome::Transient,
-                status: Some(status),
-                code: "unreadable_answer".into(),
-                message: format!(
-                    "HQ's answer could not be read ({e}); is a proxy or captive portal in the way?"
-                ),
-                body: body.clone(),
-                hq_protocol,
+            return Ok(RawAnswer {
+                status,
+                headers,
+                body,
             });
         }
         let (code, message) = match error_body {
@@ -341,6 +353,14 @@ impl Hq {
             hq_protocol,
         })
     }
+}
+
+/// A successful answer, as bytes.
+#[derive(Debug)]
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
 }
 
 impl Hq {

@@ -50,6 +50,9 @@ pub struct SyncOptions {
     pub trusted_roots: Vec<Vec<u8>>,
     /// Send entry uploads gzip'd when HQ accepts it (on by default; off to compare the bytes).
     pub gzip_uploads: bool,
+    /// Map pack bytes downloaded per sync at most (after the evidence); the rest follows in
+    /// the next syncs, resumed where it stopped.
+    pub map_pack_per_sync: u64,
 }
 
 /// `PATROL_HQ_CA=FILE`: the city's certificate authority (PEM) for an engine whose options
@@ -72,6 +75,7 @@ impl Default for SyncOptions {
             silence: Duration::from_secs(15),
             trusted_roots: Vec::new(),
             gzip_uploads: true,
+            map_pack_per_sync: 64 << 20,
         }
     }
 }
@@ -350,7 +354,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             server: hello.server,
             version: hello.version,
         });
-        self.pull_reference().await?;
+        let map_pack = self.pull_reference().await?;
         // Orders first: a unit being sent somewhere must not wait for its uploads. Trouble
         // here is reported and never keeps evidence from reaching HQ.
         if let Err(e) = self.pull_inbox(0).await {
@@ -373,11 +377,15 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         (self.progress)(Progress::Receipt {
             head: receipt.head.seq,
         });
+        // The base map last: evidence and orders never wait for it.
+        if let Some(want) = map_pack {
+            self.pull_map_pack(&want).await;
+        }
         self.finish(head, upload, photos, receipt)
     }
 
     /// Download what changed in the reference data since the stored cursor and save it.
-    async fn pull_reference(&mut self) -> Result<()> {
+    async fn pull_reference(&mut self) -> Result<Option<v1::MapPackRef>> {
         let cursor = self.store.with_store(|s| s.reference_cursor())?;
         let answer: Result<ReferenceChanges, Failure> = self
             .call(|hq| match &cursor {
@@ -388,11 +396,11 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         let changes = match answer {
             Ok(c) => c,
             // HQ has no city yet (`no_city`): nothing to download.
-            Err(f) if f.status == Some(404) => return Ok(()),
+            Err(f) if f.status == Some(404) => return Ok(None),
             Err(f) if f.outcome == Outcome::Rejected => {
                 self.problems
                     .push(format!("reference data not updated: {}", f.message));
-                return Ok(());
+                return Ok(None);
             }
             Err(f) => return Err(f.into_error()),
         };
@@ -400,8 +408,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             && changes.posts.is_empty()
             && changes.groups.is_empty()
             && changes.removed.is_empty());
+        let map_pack = changes.map_pack.clone();
         if !changed && cursor.as_deref() == Some(changes.cursor.as_str()) {
-            return Ok(());
+            return Ok(map_pack);
         }
         let saved = self.store.with_store(|s| -> patrol_device::Result<()> {
             // Without a cursor HQ sent everything: replace, do not merge into a hand import.
@@ -422,7 +431,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                 .push(format!("reference data from HQ not saved: invalid {e}")),
             Err(e) => return Err(e.into()),
         }
-        Ok(())
+        Ok(map_pack)
     }
 
     /// Send one request, retrying transient failures with backoff and full jitter. Any success

@@ -10,6 +10,7 @@ mod client;
 mod engine;
 mod error;
 mod inbox;
+pub mod map_pack;
 mod photos;
 pub mod plan;
 mod queue;

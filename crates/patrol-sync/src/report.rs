@@ -38,6 +38,8 @@ pub enum Progress {
     Receipt { head: u64 },
     /// Dispatch orders new to this device arrived from HQ.
     Dispatches { new: usize },
+    /// Map pack bytes saved on the device so far, of its size.
+    MapPack { have: u64, total: u64 },
 }
 
 /// The end of a sync: HQ's receipt and what is left on the device.

@@ -28,6 +28,8 @@ pub const ALL: &[&str] = &[
     "sync_status",
     "sync_queue",
     "export_bundle",
+    "map_pack",
+    "map_tile",
     "get_settings",
     "set_settings",
     "start_position_source",

@@ -81,6 +81,25 @@ impl TestApp {
         get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
     }
 
+    /// Invoke a command that answers raw bytes (`tauri::ipc::Response`), as an `ArrayBuffer`.
+    #[track_caller]
+    pub fn bytes(&self, cmd: &str, args: Value) -> Vec<u8> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        match get_ipc_response(&self.webview, request) {
+            Ok(tauri::ipc::InvokeResponseBody::Raw(bytes)) => bytes,
+            Ok(other) => panic!("{cmd} answered JSON, not bytes: {other:?}"),
+            Err(e) => panic!("{cmd} failed: {e}"),
+        }
+    }
+
     #[track_caller]
     pub fn ok(&self, cmd: &str, args: Value) -> Value {
         match self.call(cmd, args) {
