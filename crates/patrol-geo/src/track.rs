@@ -73,11 +73,16 @@ pub fn patrolled_m_across(fixes: &[PositionFix], gate_m: f64, gaps: &[(i64, i64)
 /// Whether a recorded gap lies between two consecutive fixes (both timed, `a` first).
 pub fn spans_a_gap(a: &PositionFix, b: &PositionFix, gaps: &[(i64, i64)]) -> bool {
     match (a.time_ms, b.time_ms) {
-        (Some(ta), Some(tb)) => gaps
-            .iter()
-            .any(|&(from, to)| ta <= from && to <= tb && from < to),
+        (Some(ta), Some(tb)) => gap_between(ta, tb, gaps),
         _ => false,
     }
+}
+
+/// Whether a recorded gap lies within `[ta, tb]`: the interval between two fixes that
+/// distances and presence must not count.
+pub fn gap_between(ta: i64, tb: i64, gaps: &[(i64, i64)]) -> bool {
+    gaps.iter()
+        .any(|&(from, to)| ta <= from && to <= tb && from < to)
 }
 
 /// The fixes in event-time order, as every projection reads them: fixes without `time_ms` are

@@ -169,4 +169,49 @@ mod tests {
         assert_eq!(p.outside_grid_minutes, 4.0);
         assert_eq!(p.day_hours, [6, 18]);
     }
+
+    /// A silence shorter than the route-gap threshold is presence, unless the phone recorded a
+    /// tracking gap in it: then nobody was seen there, whatever the clock says.
+    #[test]
+    fn a_recorded_gap_is_no_presence_even_when_short() {
+        let cells = vec![square("A", 29.0, 111.0)];
+        let city = patrol_model::City {
+            name: "常德".into(),
+            timezone: "Asia/Shanghai".into(),
+            cells: cells.clone(),
+            posts: vec![],
+            groups: vec![],
+            settings: Default::default(),
+        };
+        let ctx = RollContext::of(Some(&city));
+        let p = patrol(7);
+        let fixes = [
+            PositionFix::at(at(10, 0), 29.001, 111.001),
+            PositionFix::at(at(10, 2), 29.001, 111.001),
+            // Three minutes without a fix, well under the threshold.
+            PositionFix::at(at(10, 5), 29.001, 111.002),
+            PositionFix::at(at(10, 6), 29.001, 111.002),
+        ];
+        let mut plain = Device::new(7);
+        let without = vec![plain.push(at(10, 0), segment(p, &fixes))];
+        let rows = rollups_from_ledger(&without, &[], &ctx);
+        assert_eq!(presence(&rows, &cells, day()).cells[0].day_minutes, 6.0);
+
+        let mut d = Device::new(8);
+        let with = vec![
+            d.push(at(10, 0), segment(p, &fixes)),
+            d.push(
+                at(10, 5),
+                patrol_model::Record::TrackGap(patrol_model::TrackGap {
+                    patrol_id: p,
+                    from_ms: at(10, 2) + 30_000,
+                    to_ms: at(10, 4) + 30_000,
+                    cause: patrol_model::GapCause::AppPaused,
+                }),
+            ),
+        ];
+        let rows = rollups_from_ledger(&with, &[], &ctx);
+        let cell = &presence(&rows, &cells, day()).cells[0];
+        assert_eq!(cell.day_minutes, 3.0, "10:00–10:02 and 10:05–10:06 only");
+    }
 }

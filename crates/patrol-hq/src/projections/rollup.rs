@@ -92,7 +92,11 @@ impl HourCache {
 }
 
 /// Add one segment's fixes (already in event order, all after `row.last_t`).
-fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
+/// Add `fixes` (in event order, after the row's last) to `row`. An interval between two fixes
+/// is presence unless it is longer than [`ROUTE_GAP_MS`] or a recorded gap (`gaps`, the
+/// patrol's [`patrol_model::TrackGap`] spans) lies within it: a phone that said it had no fix
+/// for three minutes was not seen in that cell for three minutes.
+fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext, gaps: &[(i64, i64)]) {
     let mut hours = HourCache::default();
     // Presence is summed per run of fixes in one cell and one half of the day, and added to the
     // row's map when the run ends: one map lookup per cell change, not one per fix.
@@ -112,7 +116,7 @@ fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext) {
         };
         if let (Some(prev), Some(lt)) = (row.last_any, row.last_t) {
             let dt = t - lt;
-            if dt > 0 && dt <= ROUTE_GAP_MS {
+            if dt > 0 && dt <= ROUTE_GAP_MS && !patrol_geo::track::gap_between(lt, t, gaps) {
                 let cell = ctx.grid.cell_at(prev).map_or("", |c| c.as_str());
                 let by_day = (DAY_HOURS[0]..DAY_HOURS[1]).contains(&hours.hour(ctx.tz, lt));
                 let half = usize::from(!by_day);
@@ -223,7 +227,8 @@ pub fn roll(
                     row.dirty = true;
                     row.last_t = fixes.last().and_then(|f| f.time_ms).max(row.last_t);
                 } else {
-                    extend(row, &fixes, ctx);
+                    // A trusted row has no recorded gap: a gap marks its patrol-days dirty.
+                    extend(row, &fixes, ctx, &[]);
                 }
             }
             // A recorded gap: no distance across it, so its patrol-days are recomputed from
@@ -307,9 +312,10 @@ pub fn rollups_from_ledger(
                 return None;
             }
             let mut row = fresh(device_id, patrol_id, day, ctx);
-            extend(&mut row, &ordered, ctx);
+            let g = gaps.get(&patrol_id).map_or(&[][..], Vec::as_slice);
+            extend(&mut row, &ordered, ctx, g);
             // Nothing counts across a recorded tracking gap: the distance is the raw answer's.
-            if let Some(g) = gaps.get(&patrol_id) {
+            if !g.is_empty() {
                 row.metres = patrol_geo::track::patrolled_m_across(&ordered, row.gate_m, g);
             }
             Some(row)
