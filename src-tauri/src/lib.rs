@@ -113,6 +113,9 @@ pub fn configure<R: Runtime>(
     // Phones: the haptics plugin, which the UI calls after every save (capabilities/mobile.json).
     #[cfg(mobile)]
     let builder = builder.plugin(tauri_plugin_haptics::init());
+    // Phones: the camera reads the enrolment code's QR code (capabilities/mobile.json).
+    #[cfg(mobile)]
+    let builder = builder.plugin(tauri_plugin_barcode_scanner::init());
     Ok(builder
         .plugin(tauri_plugin_patrol_location::init())
         .invoke_handler(invoke_handler())

@@ -53,10 +53,10 @@ fn the_capability_grants_exactly_the_commands() {
     assert_eq!(granted, expected);
 }
 
-/// Phones get the save buzz and nothing more; desktops never see the capability (the plugin is
-/// not even a dependency there).
+/// Phones get the save buzz and the QR scan of the enrolment code, nothing more; desktops never
+/// see the capability (the plugins are not even dependencies there).
 #[test]
-fn the_mobile_capability_grants_only_the_save_feedback_and_only_on_phones() {
+fn the_mobile_capability_grants_only_feedback_and_the_scan_and_only_on_phones() {
     let cap: serde_json::Value =
         serde_json::from_str(&repo_file("capabilities/mobile.json")).unwrap();
     assert_eq!(cap["platforms"], serde_json::json!(["android", "iOS"]));
@@ -65,7 +65,11 @@ fn the_mobile_capability_grants_only_the_save_feedback_and_only_on_phones() {
         cap["permissions"],
         serde_json::json!([
             "haptics:allow-impact-feedback",
-            "haptics:allow-notification-feedback"
+            "haptics:allow-notification-feedback",
+            "barcode-scanner:allow-scan",
+            "barcode-scanner:allow-cancel",
+            "barcode-scanner:allow-check-permissions",
+            "barcode-scanner:allow-request-permissions"
         ])
     );
     let manifest = repo_file("Cargo.toml");
@@ -73,8 +77,15 @@ fn the_mobile_capability_grants_only_the_save_feedback_and_only_on_phones() {
         .split("[target.'cfg(any(target_os = \"android\", target_os = \"ios\"))'.dependencies]")
         .nth(1)
         .expect("a phones-only dependency section");
-    assert!(
-        mobile.trim_start().starts_with("tauri-plugin-haptics"),
+    let deps: Vec<&str> = mobile
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split('=').next().map(str::trim))
+        .collect();
+    assert_eq!(
+        deps,
+        ["tauri-plugin-haptics", "tauri-plugin-barcode-scanner"],
         "{mobile}"
     );
 }
