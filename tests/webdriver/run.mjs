@@ -96,10 +96,23 @@ function hqCli(data, ...args) {
 
 async function startHq() {
   const data = mkdtempSync(join(tmpdir(), 'e2e-hq-'));
-  hqCli(data, 'city', 'import', join(repo, 'demo/changde-city.json'));
+  // The demo city with a 5 s heartbeat, so a 13 s freeze is a tracking gap (the default 60 s
+  // heartbeat would need two minutes of silence).
+  const city = JSON.parse(readFileSync(join(repo, 'demo/changde-city.json'), 'utf8'));
+  city.sampling = {
+    foot_s: 5, bicycle_s: 3, e_bike_s: 3, car_s: 2, motorcycle_s: 1, on_post_s: 60, idle_s: 5,
+    stationary_after_s: 180, stationary_s: 60, heartbeat_s: 5,
+  };
+  const cityFile = join(data, 'city.json');
+  writeFileSync(cityFile, JSON.stringify(city));
+  hqCli(data, 'city', 'import', cityFile);
   const token = hqCli(data, 'operator', 'add', 'e2e').split('\n').pop();
   const code = hqCli(data, 'device', 'add', '--name', 'CD-E2E-01').split('\n').pop();
-  const proc = spawn(HQ_BIN, ['--data', data, 'serve', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The demo city's map pack (zooms 12–15 keep the render short): the app downloads it with
+  // its first sync and draws it under the route.
+  const pack = join(data, 'changde.mbtiles');
+  hqCli(data, 'map-pack', 'render', '--out', pack, '--max-zoom', '15');
+  const proc = spawn(HQ_BIN, ['--data', data, 'serve', '--listen', '127.0.0.1:0', '--map-pack', pack], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(proc);
   const log = createWriteStream(join(ARTIFACTS, 'hq.log'));
   let seen = '';
@@ -208,11 +221,8 @@ async function printColdStart(s, launched) {
   }
 }
 
-/** VmRSS of the newest process running APP_BIN and of all its descendants, in KiB. */
-function appMemoryKb() {
-  const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
-  const ppid = (pid) => Number(/^PPid:\s+(\d+)/m.exec(status(pid))?.[1] ?? 0);
-  const rss = (pid) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status(pid))?.[1] ?? 0);
+/** The newest process running APP_BIN, and every process id there is. */
+function appPid() {
   const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
   const app = pids
     .filter((pid) => {
@@ -227,6 +237,15 @@ function appMemoryKb() {
     })
     .sort((a, b) => b - a)[0];
   if (!app) throw new Error(`no process runs ${APP_BIN}`);
+  return { app, pids };
+}
+
+/** VmRSS of the newest process running APP_BIN and of all its descendants, in KiB. */
+function appMemoryKb() {
+  const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
+  const ppid = (pid) => Number(/^PPid:\s+(\d+)/m.exec(status(pid))?.[1] ?? 0);
+  const rss = (pid) => Number(/^VmRSS:\s+(\d+) kB/m.exec(status(pid))?.[1] ?? 0);
+  const { app, pids } = appPid();
   const tree = new Set([app]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -448,6 +467,16 @@ async function main() {
     await until('the details to be saved', async () => !(await s.js('return location.hash')).includes('violation/'));
     check('a plate typed on the keypad is saved', true);
     await sleep(3000); // a few simulated fixes for the route on the map
+
+    // A tracking gap: the app is frozen (as a phone's system pauses an app) for longer than the
+    // test city's gap limit (twice its 5 s heartbeat). The first fix after it records the
+    // silence as a gap, which HQ later draws as a break in the route.
+    const { app: appProcess } = appPid();
+    process.kill(appProcess, 'SIGSTOP');
+    await sleep(13_000);
+    process.kill(appProcess, 'SIGCONT');
+    const resumedAt = Date.now();
+    await sleep(3000); // fixes after the gap
     await s.shot('04-live-patrol');
 
     // A lost-person report.
@@ -488,10 +517,28 @@ async function main() {
     const rig = reports.find((r) => r.type === 'umbrella-rig');
     check('HQ has the plate typed on the keypad', rig?.plate === '湘J12345', JSON.stringify(rig));
 
+
     // Home shows today's tally and nothing unsynced.
     await s.go('#/');
     const tally = await s.text(S.todayViolations);
     check('home shows two violations today', tally.trim() === '2', tally);
+
+    // The map pack came with that sync (after the evidence): the live map draws its tiles,
+    // read from the file on the device and shown as blob: images, under the route.
+    await s.go('#/patrol/live');
+    let tiles = 0;
+    try {
+      tiles = await until('map tiles on the live map', async () => {
+        const n = await s.js(
+          'return [...document.querySelectorAll(\'[data-testid="map-tile"]\')].filter((i) => (i.getAttribute("href") || "").startsWith("blob:")).length',
+        );
+        return n > 0 ? n : 0;
+      }, 15_000);
+    } catch (e) {
+      console.log(`e2e: ${e.message}`);
+    }
+    check('the live map draws the map pack HQ handed out', tiles > 0, `${tiles} tiles`);
+    await s.shot('06a-live-map-pack');
 
     // Dispatch (派警): HQ sends the unit while the app is open; the live inbox brings the
     // full-screen card; the officer accepts and arrives; HQ's board shows the unit on scene.
@@ -531,6 +578,21 @@ async function main() {
       JSON.stringify(onScene.units[0]));
     dispatchSeen = { id: created.id, onSceneMs: onScene.on_scene_ms };
 
+    // The tracking gap recorded earlier is at HQ: the route is drawn in pieces, not as a line
+    // across the silence. The fixes after the gap reach the ledger when their segment seals
+    // (every 30 s of buffer), so sync until HQ has them, for at most 45 s after the freeze.
+    await s.go('#/sync');
+    let route = null;
+    while (!route && Date.now() < resumedAt + 45_000) {
+      const idle = await s.js('const b = document.querySelector(\'[data-testid="sync-now"]\'); return !!b && !b.disabled;');
+      if (idle) await s.click(S.syncNow, 'sync now');
+      await sleep(2000);
+      const routes = await hqGet(hq, `/api/v1/export/routes.geojson?date=${date}`);
+      const g = routes.features?.[0]?.geometry;
+      if (g?.type === 'MultiLineString' && g.coordinates.length >= 2) route = g;
+    }
+    check('HQ draws the tracking gap as a break in the route', route !== null, route ? `${route.coordinates.length} pieces` : 'one line');
+
     // No network at all (HQ frozen mid-shift): a tally, then "导出到文件" on the sync screen;
     // the station imports the file with `patrol-hq import bundle`, twice (the second changes
     // nothing), and HQ counts the tally once.
@@ -543,6 +605,9 @@ async function main() {
       await s.click(S.violation('red-light'), 'the red-light button');
       await until('the red-light tally', async () => /\b1\b/.test(await s.text(S.count('red-light'))));
       await s.go('#/sync');
+      // Centred first: scrolled only to the bottom edge, it would sit under the pinned sync bar.
+      await s.find(['[data-testid="export-bundle"]'], 'export to file');
+      await s.js('document.querySelector(\'[data-testid="export-bundle"]\').scrollIntoView({ block: "center" })');
       await s.click(['[data-testid="export-bundle"]'], 'export to file');
       const file = (await s.text(['[data-testid="bundle-path"]'], 'the exported file')).trim();
       await s.shot('11-export-bundle');
