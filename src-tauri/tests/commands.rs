@@ -88,6 +88,13 @@ fn bad_input_is_refused_naming_the_field() {
         json!({"kind": "traffic_accident", "body": {"vehicles": [{"kind": "car"}, {"kind": "car", "plate": "ABC"}]}}),
         "vehicles[1].plate",
     );
+    // Without the checklist's photos the officer says why, or the accident is not saved.
+    check_invalid(
+        &app,
+        "submit_report",
+        json!({"kind": "traffic_accident", "body": {"vehicles": [{"kind": "car"}]}}),
+        "photos_missing_reason",
+    );
     check_invalid(
         &app,
         "submit_report",

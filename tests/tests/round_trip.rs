@@ -194,6 +194,7 @@ fn record_everything(d: &Device) -> usize {
                 ],
                 at: None,
                 note: None,
+                photos_missing_reason: Some("后车已驶离，未拍到车尾".into()),
             }),
             Record::Assistance(AssistanceRecord {
                 patrol_id: None,

@@ -187,7 +187,8 @@ fn every_report_kind_is_accepted_from_json() {
         (
             "accident",
             r#"{"vehicles": [{"plate": "湘J12345", "kind": "car"}, {"kind": "e-bike"}],
-                "outcomes": ["cars-moved", "insurance-advised"]}"#,
+                "outcomes": ["cars-moved", "insurance-advised"],
+                "photos_missing_reason": "伤员优先，先送医"}"#,
         ),
         (
             "assistance",

@@ -373,6 +373,25 @@ pub struct TrafficAccidentReport {
     pub at: Option<LatLon>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Why the checklist's required photos ([`REQUIRED_ACCIDENT_SLOTS`]) are not all there
+    /// (伤员优先, the camera failed…): the officer is asked for it when submitting without them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub photos_missing_reason: Option<String>,
+}
+
+/// The photos an accident report is expected to carry: front, rear and the point of impact.
+pub const REQUIRED_ACCIDENT_SLOTS: [PhotoSlot; 3] =
+    [PhotoSlot::Front, PhotoSlot::Rear, PhotoSlot::PointOfImpact];
+
+impl TrafficAccidentReport {
+    /// The required photo slots with no photo, in checklist order.
+    pub fn missing_slots(&self) -> Vec<PhotoSlot> {
+        REQUIRED_ACCIDENT_SLOTS
+            .into_iter()
+            .filter(|s| !self.photos.iter().any(|p| p.slot == *s))
+            .collect()
+    }
 }
 
 /// Help given: a medical escort (绿色通道), a dispute mediated, other help.
@@ -630,7 +649,8 @@ impl Record {
                         .map_err(|e| e.within(&format!("photos[{i}]")))?;
                 }
                 opt_at(&r.at)?;
-                opt_text("note", &r.note, 1000)
+                opt_text("note", &r.note, 1000)?;
+                opt_text("photos_missing_reason", &r.photos_missing_reason, 500)
             }
             Record::Assistance(r) => {
                 text("description", &r.description, true, 1000)?;

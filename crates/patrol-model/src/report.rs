@@ -133,7 +133,36 @@ pub fn build_report(
         }
     };
     record.validate()?;
+    submission_rules(&record)?;
     Ok(record)
+}
+
+/// What a device asks of a report when the officer submits it, beyond what any stored record
+/// must satisfy ([`Record::validate`], which HQ checks too): an accident without its required
+/// photos says why. HQ never applies these, so entries from older apps stay valid.
+fn submission_rules(record: &Record) -> Result<(), ValidationError> {
+    if let Record::TrafficAccident(r) = record {
+        let missing = r.missing_slots();
+        let blank = r
+            .photos_missing_reason
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty());
+        if !missing.is_empty() && blank {
+            let slots: Vec<&str> = missing.iter().map(|s| s.slug()).collect();
+            return Err(ValidationError::new(
+                "photos_missing_reason",
+                ValidationCode::Required,
+                format!(
+                    "is required when the {} photo{} {} missing",
+                    slots.join(", "),
+                    if slots.len() == 1 { "" } else { "s" },
+                    if slots.len() == 1 { "is" } else { "are" },
+                ),
+            )
+            .with("missing", slots.join(", ")));
+        }
+    }
+    Ok(())
 }
 
 /// The corrected record of an entry of `kind`, stated whole in `body` (nothing filled in);

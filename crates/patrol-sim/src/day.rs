@@ -553,7 +553,9 @@ fn record(event: Event, patrol_id: Option<PatrolId>, at: LatLon, rng: &mut StdRn
                 AccidentOutcome::InsuranceAdvised,
             ],
             at: Some(at),
-            note: Some("轻微刮擦，拍照取证后挪车，告知理赔".into()),
+            note: Some("轻微刮擦，挪车后告知理赔".into()),
+            // Simulated phones have no camera: said as the app makes an officer say it.
+            photos_missing_reason: Some("模拟终端，未拍照".into()),
         }),
     }
 }
