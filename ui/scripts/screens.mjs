@@ -8,7 +8,9 @@
 // at that phone size, the live patrol's eight violation buttons all on the first screen in
 // zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot. Last, the
 // plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved;
-// "export to file" offline at 360×640 (see `bundleWalk`); and issue 12's matrix (see
+// "export to file" offline at 360×640 (see `bundleWalk`); scanning HQ's QR code at enrolment
+// (see `scanWalk`); the city map pack's tiles under the live map, and the schematic without
+// one (see `mapWalk`); and issue 12's matrix (see
 // `matrixWalk`): 320×640 to 768×1024 × zh-CN, en × light, dark, the live patrol's eight buttons
 // still through a tap and past 10 km, Home's warnings on the first screen, and zh-CN error
 // paths free of Latin.
@@ -68,6 +70,64 @@ const shownText = (locator) =>
     c.querySelectorAll('details > :not(summary), svg').forEach((x) => x.remove());
     return c.textContent ?? '';
   });
+
+/**
+ * The live map as drawn: which base it says it has, its map-pack tiles (href, whether each
+ * comes before the route and every cell outline in the document, i.e. under them), the size of
+ * the drawing, and how a cell label is painted.
+ */
+const mapLayers = (page) =>
+  page.evaluate(async () => {
+    const svg = document.querySelector('svg.map');
+    if (!svg) return null;
+    const under = (a, b) => !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const overlays = [...svg.querySelectorAll('.map-route, .map-route-halo, .map-cell, .map-cell-label, .map-post')];
+    const tiles = await Promise.all(
+      [...svg.querySelectorAll('[data-testid="map-tile"]')].map(async (el) => {
+        const href = el.getAttribute('href') ?? '';
+        // Decoded under the page's CSP (img-src blob:): a real image, not only an element.
+        const img = new Image();
+        img.src = href;
+        const px = await img.decode().then(() => img.naturalWidth, () => 0);
+        return { href, px, under: overlays.every((o) => under(el, o)), tag: el.tagName };
+      }),
+    );
+    const label = svg.querySelector('.map-cell-label');
+    const box = svg.getBoundingClientRect();
+    return {
+      basemap: svg.dataset.basemap,
+      tiles,
+      overlays: overlays.length,
+      route: svg.querySelectorAll('.map-route').length,
+      cells: svg.querySelectorAll('polygon.map-cell').length,
+      width: box.width,
+      height: box.height,
+      paintOrder: label ? getComputedStyle(label).paintOrder : null,
+    };
+  });
+
+/** A picture of the live map alone (the pinned stop bar, which covers it on a phone, hidden
+ * for the moment). */
+async function mapShot(page, name) {
+  const bar = (v) => page.evaluate((v) => document.querySelectorAll('.live-stop').forEach((el) => (el.style.visibility = v)), v);
+  await bar('hidden');
+  await page.locator('svg.map').screenshot({ path: `${OUT}${name}.png` });
+  await bar('');
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** The map pack's tiles are drawn, from blob: URLs, under the route and the cell outlines. */
+function assertTiles(m, screen) {
+  assert(m, `${screen}: no map`);
+  assert(m.basemap === 'pack', `${screen}: data-basemap is ${m.basemap}`);
+  assert(m.tiles.length >= 1, `${screen}: no map-tile drawn`);
+  const notBlob = m.tiles.filter((t) => !t.href.startsWith('blob:'));
+  assert(notBlob.length === 0, `${screen}: tiles not from blob: URLs: ${notBlob.map((t) => t.href).join(', ')}`);
+  assert(m.tiles.every((t) => t.px > 0), `${screen}: a tile's image does not decode`);
+  assert(m.route >= 1 && m.cells >= 1, `${screen}: no route (${m.route}) or no cells (${m.cells}) over the tiles`);
+  assert(m.tiles.every((t) => t.under), `${screen}: a tile is drawn over the route or a cell`);
+  assert(/stroke/.test(m.paintOrder ?? ''), `${screen}: cell labels have no halo (paint-order ${m.paintOrder})`);
+}
 
 /** The page helpers every walk uses: screenshots, waiting for text, taps, routes, layout checks. */
 function helpers(page, vpName) {
@@ -135,7 +195,7 @@ async function walk(browser, base, vp) {
   await check(`${vp.name} enrol: shows the form, QR scan disabled with a note`, async () => {
     await see('设备登记');
     await see('扫码功能随移动端插件提供');
-    assert(await page.getByRole('button', { name: '扫描二维码' }).isDisabled(), 'scan button should be disabled');
+    assert(await page.getByTestId('enrol-scan').isDisabled(), 'scan button should be disabled');
     await layout('enrol');
     await shot('enrol');
   });
@@ -207,6 +267,18 @@ async function walk(browser, base, vp) {
     await see('条待同步');
     await layout('live-patrol');
     await shot('live-patrol');
+  });
+
+  await check(`${vp.name} live patrol: the city map pack's tiles under the route and cells, the drawing keeps its size`, async () => {
+    const svg = page.locator('svg.map');
+    const before = await svg.boundingBox();
+    await page.locator('svg.map [data-testid="map-tile"]').first().waitFor({ timeout: 8000 });
+    await page.waitForTimeout(300);
+    const m = await mapLayers(page);
+    assertTiles(m, `live ${vp.name}`);
+    assert(before && Math.abs(m.width - before.width) < 0.5 && Math.abs(m.height - before.height) < 0.5,
+      `the map changed size as its tiles came: ${before?.width}×${before?.height} → ${m.width}×${m.height}`);
+    await mapShot(page, `${vp.name}-live-map-pack`);
   });
 
   await check(`${vp.name} violation details from the toast`, async () => {
@@ -1097,6 +1169,184 @@ async function plateWalk(browser, base) {
   await ctx.close();
 }
 
+/**
+ * The city map pack at 360×640: a device without one draws today's schematic (no tile,
+ * `data-basemap="schematic"`) and the eight buttons stay on the first screen; the Sync screen
+ * says so in Chinese. A pack still downloading shows how far (percent, MB) and draws nothing
+ * yet; the sync that finishes it puts its tiles under the live map at once, light and dark; the
+ * Sync screen names it and its size — in zh-CN with no Latin but the unit and, in English, too.
+ * A newer pack coming down leaves the old one drawn; the sync that finishes it swaps the tiles
+ * and frees the old ones' blob: URLs.
+ */
+async function mapWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# map pack ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  const { shot, see, tap, go, layout } = helpers(page, vp.name);
+  const row = page.getByTestId('map-pack');
+  const rowLatin = async () => latinWords(await shownText(row));
+  // Note every blob: URL the page frees, to see a replaced pack's tiles let go.
+  await ctx.addInitScript(() => {
+    window.__revoked = [];
+    const revoke = URL.revokeObjectURL.bind(URL);
+    URL.revokeObjectURL = (url) => (window.__revoked.push(url), revoke(url));
+  });
+
+  await page.goto(`${base}/?fake-reset&fake-enrolled&fake-map=none#/`);
+
+  await check(`map ${vp.name}: without a pack the live map is the schematic; the eight buttons on the first screen`, async () => {
+    await see('开始巡逻');
+    await page.getByTestId('home-start-patrol').click();
+    await see('群防力量');
+    await page.selectOption('#group', 'G07');
+    await page.fill('#officers', '张伟');
+    await tap('添加');
+    await page.getByTestId('start-submit').click();
+    await see('巡逻中');
+    await page.waitForSelector('.map-route', { timeout: 8000 });
+    await page.waitForTimeout(500);
+    const m = await mapLayers(page);
+    assert(m && m.basemap === 'schematic', `data-basemap is ${m?.basemap}`);
+    assert(m.tiles.length === 0, `${m.tiles.length} map tiles without a pack`);
+    assert((await page.locator('.map-veil').count()) === 0, 'a veil over the schematic');
+    assert(m.cells >= 1, 'no cells on the schematic');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await liveFits(page, 'live-360x640 schematic');
+    await layout('live-patrol-schematic');
+    await mapShot(page, `${vp.name}-live-map-schematic`);
+  });
+
+  await check(`map ${vp.name}: the Sync screen says there is no map pack, in Chinese`, async () => {
+    await go('#/sync');
+    await row.waitFor();
+    assert((await row.getAttribute('data-state')) === 'none', `state ${await row.getAttribute('data-state')}`);
+    const text = await shownText(row);
+    assert(text.includes('地图包：无'), `the row says: ${text}`);
+    assert((await rowLatin()).length === 0, `Latin in the map-pack row: ${(await rowLatin()).join(' ')}`);
+    await layout('sync-map-none');
+  });
+
+  await check(`map ${vp.name}: a pack downloading shows how far in percent and MB; the map still draws the schematic`, async () => {
+    await page.goto(`${base}/?fake-map=downloading#/sync`);
+    const down = page.getByTestId('map-pack-downloading');
+    await down.waitFor();
+    assert((await row.getAttribute('data-state')) === 'downloading', `state ${await row.getAttribute('data-state')}`);
+    const text = await shownText(row);
+    assert(/地图包下载中：.+ \d{1,3}%（\d+(\.\d)?\/\d+(\.\d)?\sMB）/.test(text), `the row says: ${text}`);
+    assert(Number(await down.getAttribute('data-percent')) === 42, `percent ${await down.getAttribute('data-percent')}`);
+    assert((await down.getByRole('progressbar').getAttribute('aria-valuenow')) === '42', 'the progress bar is not at 42');
+    assert((await rowLatin()).length === 0, `Latin in the map-pack row: ${(await rowLatin()).join(' ')}`);
+    await layout('sync-map-downloading');
+    await row.scrollIntoViewIfNeeded();
+    await shot('sync-map-downloading');
+    await go('#/patrol/live');
+    await page.waitForSelector('.map-route', { timeout: 8000 });
+    assert((await mapLayers(page)).basemap === 'schematic', 'a pack still downloading is drawn');
+  });
+
+  await check(`map ${vp.name}: the sync that finishes the pack names it and its size; the live map draws it at once`, async () => {
+    await go('#/sync');
+    await page.getByTestId('sync-now').click();
+    const ready = page.getByTestId('map-pack-ready');
+    await ready.waitFor({ timeout: 8000 });
+    assert((await row.getAttribute('data-state')) === 'ready', `state ${await row.getAttribute('data-state')}`);
+    assert((await page.getByTestId('map-pack-downloading').count()) === 0, 'still downloading after the sync');
+    const text = await shownText(row);
+    assert(/地图包：常德市城区地图（\d+(\.\d)?\sMB）/.test(text), `the row says: ${text}`);
+    assert((await rowLatin()).length === 0, `Latin in the map-pack row: ${(await rowLatin()).join(' ')}`);
+    await layout('sync-map-ready');
+    await row.scrollIntoViewIfNeeded();
+    await shot('sync-map-ready');
+    // No reload: the store read the pack again after the sync.
+    await go('#/patrol/live');
+    await page.locator('svg.map [data-testid="map-tile"]').first().waitFor({ timeout: 8000 });
+    await page.waitForTimeout(300);
+    assertTiles(await mapLayers(page), 'live 360x640 after the sync');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await liveFits(page, 'live-360x640 map pack');
+    await mapShot(page, `${vp.name}-live-map-pack-after-sync`);
+  });
+
+  await check(`map ${vp.name}: in the dark the tiles are dimmed, the labels keep their halo`, async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(100);
+    const r = await page.evaluate(() => {
+      const veil = document.querySelector('svg.map .map-veil');
+      const label = document.querySelector('svg.map .map-cell-label');
+      const tiles = document.querySelector('svg.map .map-tiles');
+      const under = (a, b) => !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+      return {
+        veil: veil ? getComputedStyle(veil).fill : null,
+        order: !!(veil && tiles && label && under(tiles, veil) && under(veil, label)),
+        paintOrder: label ? getComputedStyle(label).paintOrder : null,
+        stroke: label ? getComputedStyle(label).stroke : null,
+        fill: label ? getComputedStyle(label).fill : null,
+      };
+    });
+    assert(r.veil && /rgba\(11, 14, 18/.test(r.veil), `the veil in the dark: ${r.veil}`);
+    assert(r.order, 'the veil is not between the tiles and the overlays');
+    assert(/stroke/.test(r.paintOrder ?? '') && r.stroke !== r.fill, `labels: paint-order ${r.paintOrder}, stroke ${r.stroke}, fill ${r.fill}`);
+    await mapShot(page, `${vp.name}-live-map-pack-dark`);
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await check(`map ${vp.name}: the row in English names the pack and its size`, async () => {
+    await go('#/settings');
+    await page.locator('#language [data-value="en"]').click();
+    await page.locator('h1', { hasText: 'Settings' }).waitFor();
+    await go('#/sync');
+    await page.getByTestId('map-pack-ready').waitFor();
+    const text = await shownText(row);
+    assert(/Map pack: 常德市城区地图 \(\d+(\.\d)?\sMB\)/.test(text), `the row says: ${text}`);
+    await row.scrollIntoViewIfNeeded();
+    await shot('sync-map-ready-en');
+    await go('#/settings');
+    await page.locator('#language [data-value="zh-CN"]').click();
+    await page.locator('h1', { hasText: '设置' }).waitFor();
+  });
+
+  await check(`map ${vp.name}: a newer pack coming down leaves the old one drawn; once synced its tiles replace the old ones, whose URLs are freed`, async () => {
+    await page.goto(`${base}/?fake-map=updating#/patrol/live`);
+    await page.locator('svg.map [data-testid="map-tile"]').first().waitFor({ timeout: 8000 });
+    await page.waitForTimeout(300);
+    const old = (await mapLayers(page)).tiles.map((t) => t.href);
+    assert(old.length > 0, 'no tiles of the first pack');
+    await go('#/sync');
+    await page.getByTestId('map-pack-downloading').waitFor();
+    assert((await row.getAttribute('data-state')) === 'ready', `state ${await row.getAttribute('data-state')}`);
+    const text = await shownText(row);
+    assert(/地图包：常德市城区地图（\d+(\.\d)?\sMB）/.test(text), `the row lacks the pack in use: ${text}`);
+    assert(/新版地图包下载中：常德市城区地图（2027 版） 42%（\d+\/\d+\sMB）/.test(text), `the row lacks the newer pack: ${text}`);
+    assert((await rowLatin()).length === 0, `Latin in the map-pack row: ${(await rowLatin()).join(' ')}`);
+    await layout('sync-map-updating');
+    await row.scrollIntoViewIfNeeded();
+    await shot('sync-map-updating');
+    await page.getByTestId('sync-now').click();
+    await page.getByTestId('map-pack-ready').filter({ hasText: '2027 版' }).waitFor({ timeout: 8000 });
+    assert((await page.getByTestId('map-pack-downloading').count()) === 0, 'still downloading after the sync');
+    await go('#/patrol/live');
+    await page.waitForFunction(
+      (old) => {
+        const now = [...document.querySelectorAll('svg.map [data-testid="map-tile"]')].map((el) => el.getAttribute('href'));
+        return now.length > 0 && now.every((h) => !old.includes(h));
+      },
+      old,
+      { timeout: 8000 },
+    );
+    assertTiles(await mapLayers(page), 'live 360x640 after the newer pack');
+    const revoked = await page.evaluate(() => window.__revoked);
+    const kept = old.filter((h) => !revoked.includes(h));
+    assert(kept.length === 0, `the old pack's tile URLs not freed: ${kept.join(', ')}`);
+  });
+
+  await check(`map ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
 /** "No network? Export to file" at 360×640 in zh-CN: offline, a violation recorded, the Sync
  * screen's export writes the station bundle — its path (the one the fake backend noted), what it
  * holds, what to do with it, in Chinese but for the path and the station's command; after a
@@ -1156,6 +1406,136 @@ async function bundleWalk(browser, base) {
   });
 
   await check(`bundle ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
+/**
+ * Scanning HQ's QR code at enrolment (360×640, a phone with the fake's scanner, `?fake-scan=`):
+ * the scan button is a big enabled target with no desktop note; a scanned code fills the code
+ * field (normalised), says so and moves on to the HQ address (the QR code never holds it), or
+ * to "登记" once the address is there; a QR code that is not a code (an address: a sticker over
+ * HQ's) is refused and the field stays empty; a cancel changes nothing; no camera permission is
+ * said. The messages are in Chinese, no Latin in them.
+ */
+async function scanWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# enrolment QR scan ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  const { shot, see, layout } = helpers(page, vp.name);
+  const button = page.getByTestId('enrol-scan');
+  const message = page.getByTestId('enrol-scan-message');
+  const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.getAttribute('type') || document.activeElement?.tagName);
+  const open = async (scan) => {
+    await page.goto(`${base}/?fake-reset&fake-scan=${encodeURIComponent(scan)}#/`);
+    await see('设备登记');
+  };
+  /** The message under the scan button: seen whole (not under the pinned 登记 bar, not off the
+   * screen) and free of Latin (zh-CN). */
+  const said = async (text) => {
+    await message.filter({ hasText: text }).waitFor();
+    await page.waitForTimeout(100);
+    const seen = await message.evaluate((el) => {
+      const b = el.getBoundingClientRect();
+      const at = (x, y) => el.contains(document.elementFromPoint(x, y));
+      return at(b.left + 4, b.top + 4) && at((b.left + b.right) / 2, (b.top + b.bottom) / 2) && at(b.left + 4, b.bottom - 4) && b.bottom <= window.innerHeight;
+    });
+    assert(seen, 'the scan message is covered or off the screen');
+    const shown = (await message.textContent()) ?? '';
+    const latin = latinWords(shown);
+    assert(latin.length === 0, `Latin in the scan message: ${latin.join(' ')} (${shown})`);
+    return shown;
+  };
+
+  await check(`scan ${vp.name}: on a phone the scan button is enabled and big, without the desktop note`, async () => {
+    await open('K7QM-3XPA-9RTW');
+    assert(await button.isEnabled(), 'the scan button is disabled');
+    assert(((await button.textContent()) ?? '').includes('扫描二维码'), `the button says: ${await button.textContent()}`);
+    assert((await page.getByText('扫码功能随移动端插件提供').count()) === 0, 'the desktop note is shown on a phone');
+    const box = await button.boundingBox();
+    assert(box && box.height >= 72 && box.width >= vp.width * 0.8, `the scan button is ${Math.round(box?.width ?? 0)}×${Math.round(box?.height ?? 0)}px`);
+    assert((await message.count()) === 0, 'a scan message before any scan');
+    await layout('enrol-scan');
+    await shot('enrol-scan');
+  });
+
+  await check(`scan ${vp.name}: a scanned code fills the code field, says so and moves on to the HQ address`, async () => {
+    await button.tap();
+    await page.waitForFunction(() => document.querySelector('#code')?.value === 'K7QM-3XPA-9RTW');
+    const shown = await said('已扫描登记码');
+    assert(shown.includes('地址'), `the message does not point at the address: ${shown}`);
+    assert((await focused()) === 'hq_url', `focus is on ${await focused()}, not the HQ address`);
+    assert(((await page.locator('#hq_url').inputValue()) ?? '') === 'https://', 'the scan touched the HQ address');
+    await layout('enrol-scanned');
+    await shot('enrol-scanned');
+  });
+
+  await check(`scan ${vp.name}: with the address in, a scan moves on to 登记; the code enrols`, async () => {
+    await page.fill('#hq_url', 'http://127.0.0.1:8787');
+    await page.fill('#code', '');
+    assert((await message.count()) === 0, 'the scan message stays once the code is typed over');
+    await button.tap();
+    await said('已扫描登记码');
+    assert((await page.locator('#code').inputValue()) === 'K7QM-3XPA-9RTW', 'the code is not filled');
+    assert((await focused()) === 'submit', `focus is on ${await focused()}, not 登记`);
+    await page.locator('button[type=submit]').click();
+    await see('开始巡逻');
+  });
+
+  await check(`scan ${vp.name}: a code in lower case with spaces is filled as HQ prints it`, async () => {
+    await open('k7qm 3xpa 9rtw');
+    await button.tap();
+    await message.filter({ hasText: '已扫描登记码' }).waitFor();
+    assert((await page.locator('#code').inputValue()) === 'K7QM-3XPA-9RTW', `the field holds ${await page.locator('#code').inputValue()}`);
+  });
+
+  await check(`scan ${vp.name}: an address in the QR code is refused in Chinese, the field stays empty`, async () => {
+    await open('https://evil.example/x');
+    await button.tap();
+    await said('这不是登记码的二维码');
+    assert((await page.locator('#code').inputValue()) === '', 'something went into the code field');
+    assert((await page.locator('#hq_url').inputValue()) === 'https://', 'the scan touched the HQ address');
+    const body = (await page.locator('body').textContent()) ?? '';
+    assert(!body.includes('evil'), 'the scanned address is shown');
+    assert(await button.isEnabled(), 'the scan button stays disabled');
+    await layout('enrol-scan-refused');
+    await shot('enrol-scan-refused');
+  });
+
+  await check(`scan ${vp.name}: a cancelled scan changes nothing`, async () => {
+    await open('cancel');
+    await page.fill('#code', 'DEMO-2026');
+    await button.tap();
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-testid="enrol-scan"]');
+      return b && !b.disabled && b.textContent.includes('扫描二维码');
+    });
+    await page.waitForTimeout(200);
+    assert((await message.count()) === 0, `a message after a cancel: ${await message.textContent().catch(() => '')}`);
+    assert((await page.locator('#code').inputValue()) === 'DEMO-2026', 'the code field changed');
+    assert((await page.locator('#hq_url').inputValue()) === 'https://', 'the HQ address changed');
+  });
+
+  await check(`scan ${vp.name}: no camera permission is said in Chinese, the field stays empty`, async () => {
+    await open('denied');
+    await button.tap();
+    const shown = await said('需要相机权限');
+    assert(shown.includes('设置'), `the message does not say where to allow it: ${shown}`);
+    assert((await page.locator('#code').inputValue()) === '', 'something went into the code field');
+    await layout('enrol-scan-denied');
+    await shot('enrol-scan-denied');
+  });
+
+  await check(`scan ${vp.name}: without a scanner (desktop) the button is disabled, with the note`, async () => {
+    await page.goto(`${base}/?fake-reset#/`);
+    await see('扫码功能随移动端插件提供');
+    assert(await button.isDisabled(), 'the scan button is enabled without a scanner');
+  });
+
+  await check(`scan ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
     assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
     assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
   });
@@ -1430,6 +1810,8 @@ async function main() {
     await dispatchWalk(browser, base);
     await plateWalk(browser, base);
     await bundleWalk(browser, base);
+    await scanWalk(browser, base);
+    await mapWalk(browser, base);
     await matrixWalk(browser, base);
   } finally {
     await browser.close();

@@ -379,6 +379,76 @@ describe('sync', () => {
   });
 });
 
+describe('the city map pack', () => {
+  const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+  it('has none before the city is loaded; then a pack over the grid, zooms 12–17', async () => {
+    expect(await api.mapPack()).toEqual({ ready: null, downloading: null });
+    expect((await api.mapTile(14, 13275, 6810)).byteLength).toBe(0);
+    await enrolled();
+    const { ready, downloading } = await api.mapPack();
+    expect(downloading).toBeNull();
+    expect(ready).toMatchObject({ format: 'png', minzoom: 12, maxzoom: 17 });
+    expect(ready!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const [west, south, east, north] = ready!.bounds!;
+    // The demo grid: 0.01° cells from 28.995° N 111.645° E, 8 rows by 10 columns.
+    expect(west).toBeLessThanOrEqual(111.645);
+    expect(south).toBeLessThanOrEqual(28.995);
+    expect(east).toBeGreaterThanOrEqual(111.745);
+    expect(north).toBeGreaterThanOrEqual(29.075);
+  });
+
+  it('answers a PNG inside the bounds and zooms, an empty buffer elsewhere', async () => {
+    await enrolled();
+    const inside = await api.mapTile(14, 13275, 6810);
+    expect(inside).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(inside).slice(0, 8)]).toEqual(pngSignature);
+    expect((await api.mapTile(17, 106201, 54482)).byteLength).toBeGreaterThan(0);
+    expect((await api.mapTile(18, 212402, 108965)).byteLength).toBe(0); // past maxzoom
+    expect((await api.mapTile(11, 1659, 851)).byteLength).toBe(0); // before minzoom
+    expect((await api.mapTile(14, 13375, 6810)).byteLength).toBe(0); // far east of the city
+    expect((await api.mapTile(14, -1, 6810)).byteLength).toBe(0);
+  });
+
+  it('without a pack (?fake-map=none) the map draws the schematic: no pack, no tiles', async () => {
+    const none = makeApi(createFake({ now: () => clock, tickMs: null, storage: null, mapPack: 'none' }));
+    await none.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+    expect(await none.mapPack()).toEqual({ ready: null, downloading: null });
+    expect((await none.mapTile(14, 13275, 6810)).byteLength).toBe(0);
+  });
+
+  it('a pack still downloading (?fake-map=downloading) draws nothing yet; the next sync finishes it', async () => {
+    const slow = makeApi(createFake({ now: () => clock, tickMs: null, storage: null, mapPack: 'downloading' }));
+    await slow.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+    const before = await slow.mapPack();
+    expect(before.ready).toBeNull();
+    expect(before.downloading!.have).toBeLessThan(before.downloading!.total);
+    expect(before.downloading!.have).toBeGreaterThan(0);
+    expect((await slow.mapTile(14, 13275, 6810)).byteLength).toBe(0);
+    await slow.syncNow(() => undefined);
+    const after = await slow.mapPack();
+    expect(after.downloading).toBeNull();
+    expect(after.ready!.name).toBe(before.downloading!.name);
+    expect(after.ready!.bytes).toBe(before.downloading!.total);
+    expect((await slow.mapTile(14, 13275, 6810)).byteLength).toBeGreaterThan(0);
+  });
+
+  it('a newer pack coming down (?fake-map=updating) leaves the old one drawn; the next sync switches to it', async () => {
+    const upd = makeApi(createFake({ now: () => clock, tickMs: null, storage: null, mapPack: 'updating' }));
+    await upd.enroll({ hq_url: 'http://127.0.0.1:8787', code: 'DEMO-0001' });
+    const before = await upd.mapPack();
+    expect(before.ready).not.toBeNull();
+    expect(before.downloading!.name).not.toBe(before.ready!.name);
+    expect((await upd.mapTile(14, 13275, 6810)).byteLength).toBeGreaterThan(0);
+    await upd.syncNow(() => undefined);
+    const after = await upd.mapPack();
+    expect(after.downloading).toBeNull();
+    expect(after.ready!.name).toBe(before.downloading!.name);
+    expect(after.ready!.sha256).not.toBe(before.ready!.sha256);
+    expect(after.ready!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
 describe('history answers the generated shapes', () => {
   it('each item has exactly HistoryItem’s fields; a report left short gets Rust’s defaults; the fake’s quarantine note stays its own', async () => {
     await patrol();

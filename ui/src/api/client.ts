@@ -22,6 +22,17 @@ export const SAVING: ReadonlySet<Command> = new Set<Command>([
   'dispatch_step',
 ]);
 
+/**
+ * A tile's bytes as an ArrayBuffer: Rust's raw `ipc::Response` arrives as one; a typed array
+ * or a plain number array (an older IPC path, JSON) is copied into one; anything else is "no tile".
+ */
+export function tileBytes(v: unknown): ArrayBuffer {
+  if (v instanceof ArrayBuffer) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice().buffer;
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]).buffer;
+  return new ArrayBuffer(0);
+}
+
 export function makeApi(t: Transport) {
   async function call<C extends Command>(cmd: C, args?: Commands[C]['args']): Promise<Commands[C]['ret']> {
     try {
@@ -71,9 +82,22 @@ export function makeApi(t: Transport) {
     /** One step of the officer (`cleared` needs `outcome`, `declined` needs `reason`); the dispatch as it stands after. */
     dispatchStep: async (a: Commands['dispatch_step']['args']): Promise<Dispatch> => normalizeDispatch(await call('dispatch_step', a)),
     sceneSuggestion: () => call('scene_suggestion'),
+    /** The map pack on this device (null draws the schematic) and one still downloading. */
+    mapPack: () => call('map_pack'),
+    /** One tile's bytes (`z/x/y`, y from the north); empty when the pack has none there. */
+    mapTile: async (z: number, x: number, y: number): Promise<ArrayBuffer> => tileBytes(await call('map_tile', { z, x, y })),
     on<E extends EventName>(event: E, handler: (payload: Events[E]) => void): Promise<Unlisten> {
       return t.listen(event, handler);
     },
     appVersion: () => t.appVersion().catch(() => __APP_VERSION__),
+    /** The camera's QR scanner where the device has one (phones), else null: one code's text,
+     * null when the officer cancelled; rejects with a `ScanError`. */
+    scanQr: scanner(t),
   };
+}
+
+/** The transport's scanner as a plain function, or null when it has none. */
+function scanner(t: Transport): (() => Promise<string | null>) | null {
+  const scan = t.scanQr;
+  return scan ? () => scan.call(t) : null;
 }

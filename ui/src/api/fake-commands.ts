@@ -5,6 +5,7 @@ import { ApiError } from './errors';
 import { demoCity } from './fake-city';
 import { dispatchesOf, dispatchStep, sceneSuggestion } from './fake-dispatch';
 import { postDuty } from './fake-duty';
+import { mapPackView, mapTile, type FakeMapState } from './fake-map';
 import {
   clone, correctedBy, effective, withdrawnBy, uuid7,
   type FakeEntry, type FakeQuarantine, type FakeState,
@@ -35,6 +36,8 @@ export interface FakeCtx {
   stuck: string | null;
   /** When syncs were tried and how the last one ended (for `sync_queue`). */
   syncTimes: FakeSyncTimes;
+  /** The city's map pack on this device (a sync finishes one that is downloading). */
+  map: FakeMapState;
   /** Append an entry: its kind and the record of that kind's generated type. */
   commit(r: HistoryRecord): FakeEntry;
   /** Persist and emit `ledger-changed` (after a commit or a sync). */
@@ -409,6 +412,8 @@ export const handlers: { [C in Command]: Handler<C> } = {
   dispatches: (ctx) => dispatchesOf(ctx.s),
   dispatch_step: (ctx, a) => dispatchStep(ctx, a),
   scene_suggestion: (ctx) => sceneSuggestion(ctx.s),
+  map_pack: (ctx) => mapPackView(ctx.s.reference, ctx.map),
+  map_tile: (ctx, a) => mapTile(ctx.s.reference, ctx.map, { z: Number(a.z), x: Number(a.x), y: Number(a.y) }),
 };
 
 // Keep the handler table and the contract list in step (checked again by the unit tests).

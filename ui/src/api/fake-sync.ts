@@ -1,9 +1,11 @@
 //! The fake HQ: a sync run that reports progress phase by phase over the channel, marks
-//! pending entries acked (or quarantined, when a test asks for it) and returns a receipt.
+//! pending entries acked (or quarantined, when a test asks for it), finishes a map pack that
+//! was downloading, and returns a receipt.
 
 import { ApiError, toApiError } from './errors';
 import type { FakeCtx } from './fake-commands';
 import type { FakeEntry, FakeQuarantine } from './fake-ledger';
+import { afterSync } from './fake-map';
 import { ENTRY_KINDS, type BundleExported, type Quarantined, type Receipt, type SyncProgress, type SyncQueueView } from './types';
 
 /** When syncs were tried and how the last one ended (Rust's `SyncTimes`: this run only). */
@@ -171,6 +173,8 @@ async function upload(ctx: FakeCtx, channel: unknown): Promise<Receipt> {
   };
   s.last_receipt = receipt;
   s.last_sync_ms = ctx.now();
+  // The map pack that was coming down is whole now (Rust checks its hash before using it).
+  ctx.map = afterSync(ctx.map);
   ctx.changed();
   send('done', pending.length, pending.length);
   return receipt;

@@ -8,10 +8,11 @@ import { ApiError } from './errors';
 import { DEMO_LOOP } from './fake-city';
 import { dispatchesOf, parseSendSpec, sendOrder, withdrawOrder, type SendOrder } from './fake-dispatch';
 import { handlers, type FakeCtx } from './fake-commands';
+import { FAKE_MAP_STATES, type FakeMapState } from './fake-map';
 import { home } from './fake-views';
 import { clone, loadState, newState, saveState, uuid7, type FakeEntry, type FakeState } from './fake-ledger';
 import { noSyncTimes, refuseLongDescription, type FakeChannel } from './fake-sync';
-import type { Transport, Unlisten } from './transport';
+import { ScanError, type Transport, type Unlisten } from './transport';
 import type { Command, DispatchOrder, EventName, Events, Fix } from './types';
 import { cellAt, distanceM } from '../lib/geo';
 
@@ -48,6 +49,14 @@ export type FakeOptions = {
   /** The open patrol has already covered this many metres (`?fake-distance=9700`): a long
    * patrol's figures without driving it for hours. Nothing happens when no patrol is open. */
   distanceM?: number | null;
+  /** The city's map pack once the city is loaded: `ready` (the default), `none` (the schematic),
+   * still `downloading`, or `updating` to a newer one; the next sync finishes a download
+   * (`?fake-map=none`, see `FakeMapState`). */
+  mapPack?: FakeMapState;
+  /** A QR scanner, as on a phone, that reads this text; `cancel` is the officer cancelling and
+   * `denied` the camera permission refused (`?fake-scan=K7QM-3XPA-9RTW`). Without it there is
+   * no scanner, as on desktop. */
+  scan?: string | null;
 };
 
 export type FakeTransport = Transport & {
@@ -110,6 +119,7 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     quarantine: null,
     stuck: null,
     syncTimes: noSyncTimes(),
+    map: opts.mapPack ?? 'ready',
     commit(r) {
       const f = s.open?.route[s.open.route.length - 1];
       const cells = s.reference?.cells ?? [];
@@ -228,6 +238,8 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
         // Reject as Tauri does: the plain `{kind, message, field?, code?, params?}` of CommandError.
         throw e instanceof ApiError ? e.toJSON() : e;
       }
+      // Bytes come as they are (Rust's raw `ipc::Response`); everything else as JSON does.
+      if (out instanceof ArrayBuffer) return out;
       return out === undefined ? null : JSON.parse(JSON.stringify(out));
     },
     channel<T>(onMessage: (msg: T) => void): FakeChannel {
@@ -245,6 +257,7 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
     setOnline: (online) => (ctx.online = online),
     setQuarantine: (fn) => (ctx.quarantine = fn),
     setStuck: (text) => (ctx.stuck = text),
+    ...(opts.scan != null ? { scanQr: () => fakeScan(opts.scan ?? '', latency) } : {}),
     sendDispatch,
     withdrawDispatch,
     state: () => s,
@@ -258,13 +271,25 @@ export function createFake(opts: FakeOptions = {}): FakeTransport {
   };
 }
 
+/** The fake camera: `text` read, the officer cancelling, or the permission refused. */
+async function fakeScan(text: string, latency: () => Promise<void>): Promise<string | null> {
+  await latency();
+  if (text === 'cancel') return null;
+  if (text === 'denied') throw new ScanError('camera_denied', 'camera permission not granted');
+  return text;
+}
+
 /** Options for the browser: state in localStorage, a fix a second, `?fake-speed=N` time-lapse,
  * `?fake-reset` to start from a fresh device, `?fake-hold=P02` to stand at a post,
  * `?fake-dispatch=robbery:1:P02` for HQ to send an order (kind, tier 1/3/5, a post to go to;
  * each part optional), `?fake-withdraw=reason` for HQ to take back the newest active one,
  * `?fake-quarantine=assistance` for HQ to quarantine such entries with a long description,
  * `?fake-offline` for HQ to be out of reach (every sync fails with `network`),
- * `?fake-distance=9700` for the open patrol to have covered that many metres already. */
+ * `?fake-distance=9700` for the open patrol to have covered that many metres already,
+ * `?fake-map=none` for no city map pack (the schematic map), `?fake-map=downloading` for one
+ * still coming down or `?fake-map=updating` for a newer one coming down (the next sync finishes
+ * either), `?fake-scan=K7QM-3XPA-9RTW` for a QR scanner that reads that text (`cancel`: the
+ * officer cancels, `denied`: no camera permission; without it there is no scanner). */
 export function fakeOptionsFromUrl(): FakeOptions {
   const q = new URLSearchParams(globalThis.location?.search ?? '');
   const storage = typeof localStorage === 'undefined' ? null : localStorage;
@@ -281,5 +306,12 @@ export function fakeOptionsFromUrl(): FakeOptions {
     quarantineKinds: q.get('fake-quarantine')?.split(',').filter(Boolean) ?? null,
     offline: q.has('fake-offline'),
     distanceM: q.has('fake-distance') ? Number(q.get('fake-distance')) : null,
+    mapPack: mapState(q.get('fake-map')),
+    scan: q.get('fake-scan'),
   };
+}
+
+/** `?fake-map=…` as a scenario; the pack is there unless it says otherwise. */
+function mapState(v: string | null): FakeMapState {
+  return (FAKE_MAP_STATES as readonly string[]).includes(v ?? '') ? (v as FakeMapState) : 'ready';
 }

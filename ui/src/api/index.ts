@@ -6,6 +6,7 @@ import { makeApi, type Api } from './client';
 
 export { ApiError, toApiError, errorFor } from './errors';
 export type { Api } from './client';
+export { ScanError, type ScanErrorKind } from './transport';
 
 export function inTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;

@@ -55,6 +55,8 @@ export type {
   LivePatrol,
   LostPersonOutcome,
   LostPersonReport,
+  MapPack,
+  MapPackView,
   OpenPatrol,
   PatrolGroup,
   PatrolId,
@@ -390,6 +392,8 @@ export type PostArriveArgs = {
 export type PostLeaveArgs = { post_id: G.PostId; evidence?: G.VisitEvidence };
 /** `dispatch_step`'s parameters: the step entry's own fields plus the dispatch's `id`. */
 export type DispatchStepArgs = { id: G.DispatchId } & Pick<G.DispatchStep, 'step' | 'outcome' | 'reason' | 'suggested'>;
+/** `map_tile`'s parameters: a tile of the web-mercator XYZ scheme. */
+export type MapTileArgs = { z: number; x: number; y: number };
 /** `set_settings` takes the same shape `get_settings` returns, with a language the UI knows. */
 export type SettingsArgs = Omit<G.Settings, 'language'> & { language: Language };
 
@@ -430,6 +434,11 @@ export interface Commands {
   dispatches: { args: undefined; ret: G.DispatchCard[] };
   dispatch_step: { args: DispatchStepArgs; ret: G.DispatchCard };
   scene_suggestion: { args: undefined; ret: G.SceneSuggestion | null };
+  /** The city's map pack on this device, and one still downloading; answers offline. */
+  map_pack: { args: undefined; ret: G.MapPackView };
+  /** One raster tile of the pack (XYZ, `y` counted from the north) as its bytes; empty when
+   * the pack has no tile there (Rust answers with raw bytes, so `invoke` gives an ArrayBuffer). */
+  map_tile: { args: MapTileArgs; ret: ArrayBuffer };
 }
 export type Command = keyof Commands;
 
@@ -465,6 +474,8 @@ export const COMMANDS: Command[] = [
   'dispatches',
   'dispatch_step',
   'scene_suggestion',
+  'map_pack',
+  'map_tile',
 ];
 
 export interface Events {

@@ -1,10 +1,14 @@
 //! The route on an inline SVG: a flat local projection of the route polyline, the outlines of
 //! the grid cells near it (the current one shaded), posts as squares, and a dispatch's target
-//! (a ringed cross with its on-scene radius, a dashed line from where the officer is). No tiles,
-//! no network.
+//! (a ringed cross with its on-scene radius, a dashed line from where the officer is). Under
+//! them, when the device holds the city's map pack, its tiles (`MapTiles`, from Rust, never the
+//! network) behind a light veil, and the cell labels get a halo to read on any base map;
+//! without a pack the plain schematic. `data-basemap` says which.
 
 import type { GridCell, LatLon, Post } from '../api/types';
 import { bbox, intersects, viewport } from '../lib/geo';
+import { useApp } from '../state/store';
+import { MapTiles } from './MapTiles';
 
 const W = 400;
 
@@ -23,6 +27,7 @@ export function MapView(p: {
   /** The smallest span shown, in metres (default 2.4 km). */
   minSpanM?: number;
 }) {
+  const pack = useApp((s) => s.mapPack?.ready ?? null);
   const H = p.tall ? 300 : 200;
   const pts: LatLon[] = p.route.map(([lat, lon]) => ({ lat, lon }));
   const target = p.target ?? null;
@@ -36,8 +41,17 @@ export function MapView(p: {
   const last = pts[pts.length - 1];
   const first = pts[0];
   return (
-    <svg class={p.tall ? 'map map-tall' : 'map'} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={p.label} preserveAspectRatio="xMidYMid meet">
+    <svg
+      class={p.tall ? 'map map-tall' : 'map'}
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={p.label}
+      preserveAspectRatio="xMidYMid meet"
+      data-basemap={pack ? 'pack' : 'schematic'}
+    >
       <rect x="0" y="0" width={W} height={H} class="map-bg" />
+      {pack ? <MapTiles pack={pack} box={box} metresPerUnit={metresPerUnit} project={project} /> : null}
+      {pack ? <rect x="0" y="0" width={W} height={H} class="map-veil" /> : null}
       {cells.map((c) => {
         const ring = c.ring.map((q) => project(q).map((n) => n.toFixed(1)).join(',')).join(' ');
         const [cx, cy] = project({

@@ -152,6 +152,13 @@ export function fmtBytes(bytes: number): string {
   return t('format.mb', { n: mb < 100 ? trim1(Math.max(mb, 0.1)) : String(Math.round(mb)) });
 }
 
+/** Megabytes as a plain number, for text that says "MB" itself: "0", "0.4", "7.5", "186". */
+export function fmtMB(bytes: number): string {
+  const mb = Math.max(0, bytes) / (1024 * 1024);
+  if (mb === 0) return '0';
+  return mb < 10 ? trim1(Math.max(mb, 0.1)) : String(Math.round(mb));
+}
+
 /** One decimal, without a trailing ".0" (1.0 → "1", 1.44 → "1.4"). */
 function trim1(x: number): string {
   return (Math.round(x * 10) / 10).toFixed(1).replace(/\.0$/, '');

@@ -3,17 +3,19 @@
 //! and when the app tries next — read offline from `sync_queue`); the receipt — what HQ holds
 //! (seq range, photos), what is pending, what was quarantined and why, and a warning when the
 //! queue is stuck. Entries are never at risk here: they stay on the device until HQ holds them.
+//! A row says which city map pack the map draws, or that a (newer) one is still downloading
+//! (`map_pack`, read again while it downloads and after each sync).
 //! Below, set apart: "no network? export to file" — the station bundle (`export_bundle`), its
 //! path, what it holds and what to do with it, for a phone that cannot reach HQ at all.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, toApiError } from '../api';
-import type { BundleExported, Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
+import type { BundleExported, MapPackView, Quarantined, Receipt, SyncPhase, SyncProgress, SyncQueueView } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
-import { fmtBytes, fmtDateTime, fmtRelative, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
+import { fmtBytes, fmtDateTime, fmtMB, fmtRelative, fmtSeq, fmtTime, t, tError, tk } from '../i18n';
 import { useNow } from '../lib/hooks';
 import { quarantineText } from '../lib/quarantine';
-import { refreshHome, refreshQueue, refreshReference, setState, stuckOf, toast, useApp } from '../state/store';
+import { refreshHome, refreshMapPack, refreshQueue, refreshReference, setState, stuckOf, toast, useApp } from '../state/store';
 
 const PHASES: SyncPhase[] = ['connecting', 'reference', 'uploading', 'photos', 'receipt', 'done'];
 
@@ -127,6 +129,41 @@ function QueueCard(p: { q: SyncQueueView; stuck: boolean; stuckText: string | nu
           </div>
         ) : null}
       </dl>
+    </section>
+  );
+}
+
+/** How much of a download has come: whole percent, 100 only once all of it has. */
+const percent = (have: number, total: number) => (total > 0 ? Math.max(0, Math.min(100, Math.floor((have * 100) / total))) : 0);
+
+/** The city map pack: the one the map draws (name, size), none (the schematic), and one still
+ * downloading (how far, in MB), which each sync carries on. */
+function MapPackRow(p: { v: MapPackView | null }) {
+  const ready = p.v?.ready ?? null;
+  const down = p.v?.downloading ?? null;
+  const pct = down ? percent(down.have, down.total) : 0;
+  return (
+    <section class="card map-pack" aria-label={t('sync.map_pack')} data-testid="map-pack" data-state={ready ? 'ready' : down ? 'downloading' : 'none'}>
+      {ready ? (
+        <p class="map-pack-line" data-testid="map-pack-ready">
+          {t('sync.map_ready', { name: ready.name, mb: fmtMB(ready.bytes) })}
+        </p>
+      ) : down ? null : (
+        <p class="map-pack-line muted" data-testid="map-pack-none">
+          {t('sync.map_none')}
+        </p>
+      )}
+      {down ? (
+        <div class="map-pack-download" data-testid="map-pack-downloading" data-percent={pct}>
+          <p class="map-pack-line">
+            {t(ready ? 'sync.map_updating' : 'sync.map_downloading', { name: down.name, pct, have: fmtMB(down.have), total: fmtMB(down.total) })}
+          </p>
+          <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+            <div class="progress-bar" style={{ width: `${pct}%` }} />
+          </div>
+          <p class="muted small">{t('sync.map_resume')}</p>
+        </div>
+      ) : null}
     </section>
   );
 }
@@ -248,11 +285,14 @@ function BundleCard() {
 export function Sync() {
   const home = useApp((s) => s.home);
   const queue = useApp((s) => s.queue);
+  const mapPack = useApp((s) => s.mapPack);
   const stuck = useApp(stuckOf);
   const [receipt, setReceipt] = useState<Receipt | null>(null);
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   const [running, setRunning] = useState(false);
   const [err, setErr] = useState<ApiError | null>(null);
+  // A sync downloads the map pack last (in ranges): its row follows while one is on its way.
+  const packMoving = running || mapPack?.downloading != null;
 
   useEffect(() => {
     void api()
@@ -265,6 +305,13 @@ export function Sync() {
     return () => clearInterval(id);
   }, []);
   // A new entry refreshes the queue through the store's ledger-changed handler (refreshHome).
+  // The map pack: read on opening, and every few seconds while a sync runs or one downloads.
+  useEffect(() => {
+    void refreshMapPack();
+    if (!packMoving) return;
+    const id = setInterval(() => void refreshMapPack(), 3000);
+    return () => clearInterval(id);
+  }, [packMoving]);
 
   const run = async () => {
     setRunning(true);
@@ -276,7 +323,7 @@ export function Sync() {
       setState({ receipt: r });
       setProgress({ phase: 'done', sent: 0, total: 0 });
       toast(t('sync.phase.done'));
-      await Promise.all([refreshHome(), refreshReference()]);
+      await Promise.all([refreshHome(), refreshReference(), refreshMapPack()]);
     } catch (e) {
       setErr(toApiError(e));
       setProgress(null);
@@ -326,6 +373,7 @@ export function Sync() {
             </section>
           ) : null}
           {queue ? <QueueCard q={queue} stuck={stuck} stuckText={receipt?.stuck ?? null} ledgerProblem={home?.ledger_problem ?? null} /> : null}
+          <MapPackRow v={mapPack} />
           {receipt ? <ReceiptCard r={receipt} /> : <p class="muted">{t('sync.never')}</p>}
           <BundleCard />
         </div>

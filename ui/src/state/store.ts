@@ -1,11 +1,12 @@
 //! App-wide state derived from Rust: the `home` summary (unsynced count, open patrol, today's
 //! tallies), the sync queue (`sync_queue`, answered offline) and the last receipt this run got,
-//! the reference data, the language, and transient toasts. Refreshed on every `ledger-changed`
-//! event; screens read it with `useApp`.
+//! the reference data, the city's map pack (`map_pack`: read at start and after each sync), the
+//! language, and transient toasts. Refreshed on every `ledger-changed` event; screens read it
+//! with `useApp`.
 
 import { useEffect, useState } from 'preact/hooks';
 import { api, type ApiError, toApiError } from '../api';
-import type { Home, LedgerChanged, Receipt, Reference, SyncQueueView } from '../api/types';
+import type { Home, LedgerChanged, MapPackView, Receipt, Reference, SyncQueueView } from '../api/types';
 import { language, setLanguage } from '../i18n';
 import { queueStuck } from '../lib/sync-queue';
 
@@ -17,12 +18,16 @@ export type AppState = {
   /** The receipt of the last `sync_now` of this run (its `stuck` is only known then). */
   receipt: Receipt | null;
   reference: Reference | null;
+  /** The map pack on this device and one downloading (`map_pack`); null until first read. */
+  mapPack: MapPackView | null;
   language: string;
   toasts: Toast[];
   appVersion: string;
 };
 
-let state: AppState = { home: null, queue: null, receipt: null, reference: null, language: language(), toasts: [], appVersion: '' };
+let state: AppState = {
+  home: null, queue: null, receipt: null, reference: null, mapPack: null, language: language(), toasts: [], appVersion: '',
+};
 const listeners = new Set<() => void>();
 const ledgerListeners = new Set<(e: LedgerChanged) => void>();
 
@@ -95,6 +100,18 @@ export async function refreshReference(): Promise<void> {
   }
 }
 
+/** Read the map pack again (at start, after a sync, while one downloads); it answers offline. */
+export async function refreshMapPack(): Promise<MapPackView | null> {
+  try {
+    const mapPack = await api().mapPack();
+    setState({ mapPack });
+    return mapPack;
+  } catch {
+    // keep what we had: the map draws the pack it drew, or the schematic
+    return state.mapPack;
+  }
+}
+
 let toastId = 0;
 export function toast(text: string, opts: { tone?: Toast['tone']; ms?: number } = {}): number {
   const id = ++toastId;
@@ -122,10 +139,14 @@ export async function startStore(): Promise<void> {
     // default language
   }
   setState({ language: language(), appVersion: await a.appVersion() });
-  await Promise.all([refreshHome(), refreshReference()]);
+  await Promise.all([refreshHome(), refreshReference(), refreshMapPack()]);
   await a.on('ledger-changed', (e) => {
+    const lastSync = state.home?.last_sync_ms ?? null;
     if (state.home) setState({ home: { ...state.home, unsynced: e.unsynced } });
-    void refreshHome();
+    // A sync (the Sync screen's or the app's own) may have brought or finished a map pack.
+    void refreshHome().then((h) => {
+      if (h && h.last_sync_ms !== lastSync) void refreshMapPack();
+    });
     if (!state.reference) void refreshReference();
     for (const f of ledgerListeners) f(e);
   });

@@ -8,4 +8,9 @@ import type { PatrolId } from "./PatrolId";
 /**
  * A traffic accident, usually a minor collision handled on the spot.
  */
-export type TrafficAccidentReport = { patrol_id?: PatrolId | null, vehicles: Array<AccidentVehicle>, injuries: boolean, photos: Array<AccidentPhoto>, outcomes: Array<AccidentOutcome>, at?: LatLon | null, note?: string | null, };
+export type TrafficAccidentReport = { patrol_id?: PatrolId | null, vehicles: Array<AccidentVehicle>, injuries: boolean, photos: Array<AccidentPhoto>, outcomes: Array<AccidentOutcome>, at?: LatLon | null, note?: string | null, 
+/**
+ * Why the checklist's required photos ([`REQUIRED_ACCIDENT_SLOTS`]) are not all there
+ * (伤员优先, the camera failed…): the officer is asked for it when submitting without them.
+ */
+photos_missing_reason?: string, };

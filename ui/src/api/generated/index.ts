@@ -44,6 +44,8 @@ export type { LedgerRecord } from './LedgerRecord';
 export type { LivePatrol } from './LivePatrol';
 export type { LostPersonOutcome } from './LostPersonOutcome';
 export type { LostPersonReport } from './LostPersonReport';
+export type { MapPack } from './MapPack';
+export type { MapPackView } from './MapPackView';
 export type { OpenPatrol } from './OpenPatrol';
 export type { PatrolGroup } from './PatrolGroup';
 export type { PatrolId } from './PatrolId';
