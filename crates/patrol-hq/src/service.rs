@@ -534,11 +534,33 @@ pub async fn span_figures(
     const DAY_MS: i64 = 24 * 3600 * 1000;
     let supplements = state.storage.supplements().await?;
     let metres = day_metres(state, city, from, to, &supplements).await?;
-    let kinds = metres.as_ref().map(|_| NOT_TRACKS);
-    let entries = state
-        .storage
-        .entries_between(start.saturating_sub(DAY_MS), end, kinds)
-        .await?;
+    let entries = match metres {
+        // The day before the span only for what carries over midnight (visits, gaps): its
+        // reports would be read and decoded for nothing, and they are most of its entries.
+        Some(_) => {
+            let mut before = state
+                .storage
+                .entries_between(
+                    start.saturating_sub(DAY_MS),
+                    start,
+                    Some(projections::CARRIED_OVER),
+                )
+                .await?;
+            before.extend(
+                state
+                    .storage
+                    .entries_between(start, end, Some(NOT_TRACKS))
+                    .await?,
+            );
+            before
+        }
+        None => {
+            state
+                .storage
+                .entries_between(start.saturating_sub(DAY_MS), end, None)
+                .await?
+        }
+    };
     let mut range =
         projections::range_stats_with(&entries, &supplements, city, tz, from, to, metres.as_ref());
     // The dispatch figures of each day, and their totals (counts only: percentiles do not add).

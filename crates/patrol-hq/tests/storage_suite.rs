@@ -1401,6 +1401,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0008_rollups_tangent_plane.sql",
         "9ece4c361a2e0292ce05804c54ed99a1ded8e8e90aaf29b56a4c380e90716a8b",
     ),
+    (
+        "0009_reports_by_kind_and_time.sql",
+        "2c71d103cfd261d730f48c9868d59b0171c62514432367235ada363faf8e5c27",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1434,6 +1438,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0008_rollups_tangent_plane.sql",
         "9ece4c361a2e0292ce05804c54ed99a1ded8e8e90aaf29b56a4c380e90716a8b",
+    ),
+    (
+        "0009_reports_by_kind_and_time.sql",
+        "2c71d103cfd261d730f48c9868d59b0171c62514432367235ada363faf8e5c27",
     ),
 ];
 

@@ -583,6 +583,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reference/map-pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/reference/map-pack`: the map pack announced in the reference data, in byte
+         *     ranges (`Range: bytes=a-b`, resumable; `If-Range` with the ETag) or whole.
+         */
+        get: operations["map_pack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -1262,6 +1282,29 @@ export interface components {
             minzoom: number;
             name: string;
         };
+        /**
+         * @description The city's map pack as HQ offers it: one MBTiles file of raster tiles, downloaded from
+         *     `GET /api/v1/reference/map-pack` in byte ranges (resumable) and checked against `sha256`
+         *     before the device uses it.
+         */
+        MapPackRef: {
+            /** @description `[west, south, east, north]` in degrees, when the pack says. */
+            bounds?: number[] | null;
+            /**
+             * Format: int64
+             * @description The file's size.
+             */
+            bytes: number;
+            /** @description `png`, `jpg` or `webp`. */
+            format: string;
+            /** Format: int32 */
+            maxzoom: number;
+            /** Format: int32 */
+            minzoom: number;
+            name: string;
+            /** @description SHA-256 of the whole file, lowercase hex; also the download's `ETag`. */
+            sha256: string;
+        };
         /** @description What an operator asks for (the page, the API, `patrol-hq dispatch create`). */
         NewDispatch: {
             address?: string | null;
@@ -1514,6 +1557,7 @@ export interface components {
             /** @description Pass back as `cursor` next time. */
             cursor: string;
             groups?: Record<string, never>[];
+            map_pack?: null | components["schemas"]["MapPackRef"];
             name: string;
             posts?: Record<string, never>[];
             removed?: components["schemas"]["RemovedItem"][];
@@ -3702,6 +3746,74 @@ export interface operations {
             };
             /** @description no city yet */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    map_pack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `bytes=a-b` or `bytes=a-`; answers at most 4 MiB per request (a shorter 206 says which bytes) */
+                Range?: string | null;
+                /** @description the ETag (the pack's SHA-256, quoted); another pack is sent whole */
+                "If-Range"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole file (no or a stale range) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.sqlite3": unknown;
+                };
+            };
+            /** @description the bytes asked for, `Content-Range: bytes a-b/total` */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description revoked device */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HQ serves no map pack */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the range starts past the end */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 use patrol_model::v1::DailyStats;
 use patrol_model::{
-    AssistanceKind, City, DeviceId, IncidentKind, PatrolId, PatrolMode, PositionFix, PostId, Record,
+    AssistanceKind, City, DeviceId, EntryKind, IncidentKind, PatrolId, PatrolMode, PositionFix,
+    PostId, Record,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -215,6 +216,15 @@ pub fn range_stats(
     range_stats_with(entries, supplements, city, tz, from, to, None)
 }
 
+/// What a day's figures take from the day before: visits open across midnight are followed
+/// from their arrival, and a tracking gap recorded just after midnight splits the evening's last
+/// stretch. Nothing else of the day before counts.
+pub const CARRIED_OVER: &[EntryKind] = &[
+    EntryKind::PostArrived,
+    EntryKind::PostLeft,
+    EntryKind::TrackGap,
+];
+
 /// [`range_stats`] with each day's patrol metres given (see [`daily_stats_with`]); a day
 /// missing from `metres` counts no km.
 pub fn range_stats_with(
@@ -243,7 +253,8 @@ pub fn range_stats_with(
     while day <= to {
         let mut window: Vec<StoredEntry> = Vec::new();
         if let Some(prev) = day.pred_opt().and_then(|p| by_day.get(&p)) {
-            window.extend(prev.iter().cloned());
+            let carried = prev.iter().filter(|e| CARRIED_OVER.contains(&e.entry.kind));
+            window.extend(carried.cloned());
         }
         if let Some(today) = by_day.get(&day) {
             window.extend(today.iter().cloned());

@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_rollups_tangent_plane.sql",
         include_str!("../../migrations/postgres/0008_rollups_tangent_plane.sql"),
     ),
+    (
+        9,
+        "0009_reports_by_kind_and_time.sql",
+        include_str!("../../migrations/postgres/0009_reports_by_kind_and_time.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
@@ -1149,6 +1154,18 @@ impl Storage for PgStorage {
         // cannot use the kind index, and read every track segment of the window to find a day's
         // few patrol starts (4–6 s for a city's day).
         match kinds {
+            // Without track segments, said literally so the partial index (kind, event_ms)
+            // applies to the generic plan too: each kind's entries of the window, not of all
+            // time and not a bitmap of the window's track segments.
+            Some(kinds) if !kinds.iter().any(|k| k == EntryKind::TrackSegment.as_str()) => {
+                self.query_entries(
+                    "WHERE kind = ANY($3) AND kind <> 'track_segment'
+                       AND event_ms >= $1 AND event_ms < $2
+                     ORDER BY device_id, seq",
+                    &[&from_ms, &to_ms, &kinds],
+                )
+                .await
+            }
             Some(kinds) => {
                 self.query_entries(
                     // `+ 0`: the kind index, not a bitmap of the whole window (see below).

@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_rollups_tangent_plane.sql",
         include_str!("../../migrations/sqlite/0008_rollups_tangent_plane.sql"),
     ),
+    (
+        9,
+        "0009_reports_by_kind_and_time.sql",
+        include_str!("../../migrations/sqlite/0009_reports_by_kind_and_time.sql"),
+    ),
 ];
 
 /// HQ's storage in one SQLite file.
@@ -363,6 +368,22 @@ fn query_entries(
         .query_map(params_from_iter(args), entry_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(EntryRow::into_stored).collect()
+}
+
+/// The kinds of an [`Storage::entries_between`] (`?3…`). Without track segments it says so
+/// literally, so the partial index `entries_kind_event` applies: each kind's entries of the
+/// window, never every one of that kind ever stored.
+fn between_filter(kinds: Option<&[Value]>) -> String {
+    let Some(ks) = kinds else {
+        return String::new();
+    };
+    let tracks = Value::Text(EntryKind::TrackSegment.as_str().into());
+    let skip = if ks.contains(&tracks) {
+        ""
+    } else {
+        " AND kind <> 'track_segment'"
+    };
+    format!("AND kind IN ({}){skip}", placeholders(3, ks.len()))
 }
 
 /// `?first, ?first+1, …` for an `IN (…)` list of `n` values.
@@ -1088,15 +1109,11 @@ impl Storage for SqliteStorage {
             kinds.map(|ks| ks.iter().map(|k| Value::Text(k.as_str().into())).collect());
         self.call(move |c| {
             let mut args = vec![Value::Integer(from_ms), Value::Integer(to_ms)];
-            let filter = match kinds {
-                None => String::new(),
-                Some(ks) if ks.is_empty() => return Ok(vec![]),
-                Some(ks) => {
-                    let f = format!("AND kind IN ({})", placeholders(3, ks.len()));
-                    args.extend(ks);
-                    f
-                }
-            };
+            if kinds.as_ref().is_some_and(Vec::is_empty) {
+                return Ok(vec![]);
+            }
+            let filter = between_filter(kinds.as_deref());
+            args.extend(kinds.unwrap_or_default());
             query_entries(
                 c,
                 &format!("WHERE event_ms >= ?1 AND event_ms < ?2 {filter} ORDER BY device_id, seq"),
@@ -1740,5 +1757,43 @@ impl Storage for SqliteStorage {
             Ok(rows)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The day's figures read a kind's entries of the window through `entries_kind_event`,
+    /// whatever the history holds; with track segments asked for, the plain time index.
+    #[tokio::test]
+    async fn the_days_reports_are_found_by_kind_and_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.migrate().await.unwrap();
+        let plan = |kinds: &[EntryKind]| {
+            let ks: Vec<Value> = kinds
+                .iter()
+                .map(|k| Value::Text(k.as_str().into()))
+                .collect();
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT {ENTRY_COLUMNS} FROM entries \
+                 WHERE event_ms >= ?1 AND event_ms < ?2 {} ORDER BY device_id, seq",
+                between_filter(Some(&ks))
+            );
+            let mut args = vec![Value::Integer(0), Value::Integer(1)];
+            args.extend(ks);
+            let conn = storage.conn.lock().unwrap();
+            let mut stmt = conn.prepare(&sql).unwrap();
+            stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("; ")
+        };
+        let reports = plan(&[EntryKind::Violation, EntryKind::LostPerson]);
+        assert!(reports.contains("entries_kind_event"), "{reports}");
+        let tracks = plan(&[EntryKind::TrackSegment]);
+        assert!(!tracks.contains("entries_kind_event"), "{tracks}");
     }
 }

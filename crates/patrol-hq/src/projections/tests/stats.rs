@@ -468,3 +468,32 @@ fn range_stats_are_the_sum_of_their_days() {
         Some(&0.7)
     );
 }
+
+/// A span's day takes from the day before only what carries over midnight: a visit still open
+/// (arriving again this morning is a repeat), never the evening's reports.
+#[test]
+fn a_day_carries_over_open_visits_and_nothing_else() {
+    let yesterday = day().pred_opt().unwrap();
+    let mut d = Device::new(1);
+    let e = [
+        d.push(at_on(yesterday, 22, 0), arrive("P05")),
+        d.push(at_on(yesterday, 22, 5), violation(NoHelmet, 1)),
+        d.push(at(7, 0), arrive("P05")),
+        d.push(at(7, 5), violation(RedLight, 0)),
+    ];
+    let today = crate::projections::range_stats(&e, &[], None, TZ, day(), day());
+    assert_eq!(today.daily[0].post_visits, 0, "the repeat of an open visit");
+    assert_eq!(today.daily[0].violations_total, 1);
+    assert_eq!(today.daily[0].seized_items, 0);
+    let both = crate::projections::range_stats(&e, &[], None, TZ, yesterday, day());
+    let per_day: Vec<(u32, u32)> = both
+        .daily
+        .iter()
+        .map(|s| (s.post_visits, s.violations_total))
+        .collect();
+    assert_eq!(per_day, [(1, 1), (0, 1)]);
+    assert_eq!(
+        (both.totals.post_visits, both.totals.violations_total),
+        (1, 2)
+    );
+}
