@@ -16,12 +16,8 @@ fn options(per_sync: u64) -> SyncOptions {
     }
 }
 
-#[test]
-fn the_map_pack_follows_the_evidence_resumes_and_is_checked() {
-    let maps = tempfile::tempdir().unwrap();
-    let file = patrol_testkit::city::demo_map_pack(maps.path());
-    let served = std::fs::read(&file).unwrap();
-    let hq = BlockingHq::from_builder(Hq::builder().map_pack(file));
+/// A device enrolled through a proxy in front of `hq`, so requests can be seen and failed.
+fn through_proxy(hq: &BlockingHq) -> (patrol_testkit::Proxy, Device) {
     let proxy = hq.proxy();
     let mut d = Device::new();
     blocking::enroll(
@@ -30,6 +26,16 @@ fn the_map_pack_follows_the_evidence_resumes_and_is_checked() {
         &hq.enrollment_code("巡逻终端 07"),
     )
     .unwrap();
+    (proxy, d)
+}
+
+#[test]
+fn the_map_pack_follows_the_evidence_resumes_and_is_checked() {
+    let maps = tempfile::tempdir().unwrap();
+    let file = patrol_testkit::city::demo_map_pack(maps.path());
+    let served = std::fs::read(&file).unwrap();
+    let hq = BlockingHq::from_builder(Hq::builder().map_pack(file));
+    let (proxy, mut d) = through_proxy(&hq);
     let local = local_pack(d.dir.path());
     assert!(local.ready().unwrap().is_none(), "enrolment brings no map");
 
@@ -108,14 +114,7 @@ fn the_map_pack_follows_the_evidence_resumes_and_is_checked() {
 #[test]
 fn without_a_pack_at_hq_nothing_is_fetched() {
     let hq = hq();
-    let proxy = hq.proxy();
-    let mut d = Device::new();
-    blocking::enroll(
-        &mut d.store,
-        &proxy.url(),
-        &hq.enrollment_code("巡逻终端 07"),
-    )
-    .unwrap();
+    let (proxy, mut d) = through_proxy(&hq);
     d.violations(1);
     let report = blocking::sync_with_options(&mut d.store, options(64 << 20), |_| {}).unwrap();
     assert!(report.is_clean(), "{report}");

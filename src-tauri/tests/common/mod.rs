@@ -69,31 +69,14 @@ impl TestApp {
 
     /// Invoke a command as the web view would; `Err` is the rejection's JSON.
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.webview, request).map(|body| body.deserialize::<Value>().unwrap())
+        get_ipc_response(&self.webview, request(cmd, args))
+            .map(|body| body.deserialize::<Value>().unwrap())
     }
 
     /// Invoke a command that answers raw bytes (`tauri::ipc::Response`), as an `ArrayBuffer`.
     #[track_caller]
     pub fn bytes(&self, cmd: &str, args: Value) -> Vec<u8> {
-        let request = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        match get_ipc_response(&self.webview, request) {
+        match get_ipc_response(&self.webview, request(cmd, args)) {
             Ok(tauri::ipc::InvokeResponseBody::Raw(bytes)) => bytes,
             Ok(other) => panic!("{cmd} answered JSON, not bytes: {other:?}"),
             Err(e) => panic!("{cmd} failed: {e}"),
@@ -132,4 +115,17 @@ impl TestApp {
 /// nowhere, which is all a command needs.
 pub fn channel() -> Value {
     json!("__CHANNEL__:7")
+}
+
+/// `cmd` with its JSON arguments, as the web view sends it.
+fn request(cmd: &str, args: Value) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
 }

@@ -103,6 +103,17 @@ mod tests {
         }
     }
 
+    fn city_of(cells: &[GridCell]) -> patrol_model::City {
+        patrol_model::City {
+            name: "常德".into(),
+            timezone: "Asia/Shanghai".into(),
+            cells: cells.to_vec(),
+            posts: vec![],
+            groups: vec![],
+            settings: Default::default(),
+        }
+    }
+
     #[test]
     fn minutes_go_to_the_cell_of_each_fix_split_by_day_and_night_and_gaps_count_nowhere() {
         let cells = vec![
@@ -110,15 +121,7 @@ mod tests {
             square("B", 29.0, 111.01),
             square("C", 29.1, 111.0),
         ];
-        let city = patrol_model::City {
-            name: "常德".into(),
-            timezone: "Asia/Shanghai".into(),
-            cells: cells.clone(),
-            posts: vec![],
-            groups: vec![],
-            settings: Default::default(),
-        };
-        let ctx = RollContext::of(Some(&city));
+        let ctx = RollContext::of(Some(&city_of(&cells)));
         let mut d = Device::new(7);
         let p = patrol(7);
         let entries = vec![
@@ -175,15 +178,7 @@ mod tests {
     #[test]
     fn a_recorded_gap_is_no_presence_even_when_short() {
         let cells = vec![square("A", 29.0, 111.0)];
-        let city = patrol_model::City {
-            name: "常德".into(),
-            timezone: "Asia/Shanghai".into(),
-            cells: cells.clone(),
-            posts: vec![],
-            groups: vec![],
-            settings: Default::default(),
-        };
-        let ctx = RollContext::of(Some(&city));
+        let ctx = RollContext::of(Some(&city_of(&cells)));
         let p = patrol(7);
         let fixes = [
             PositionFix::at(at(10, 0), 29.001, 111.001),
