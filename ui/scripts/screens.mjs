@@ -315,6 +315,21 @@ async function walk(browser, base, vp) {
     await see('草稿已自动保存', 4000);
     await layout('lost-person');
     await shot('lost-person');
+    // No outcome is chosen for the officer: sent without one, the form refuses it and lists it
+    // by its own label, the field marked, in Chinese only.
+    assert((await page.locator('#outcome [aria-checked=true]').count()) === 0, 'an outcome is preselected');
+    await page.locator('button[type=submit]').click();
+    await page.locator('[data-field="outcome"] .field-error').waitFor();
+    const listed = await page.getByTestId('form-errors').locator('li').allTextContents();
+    assert(listed.length === 1 && listed[0].startsWith('处置结果：'), `the failures listed: ${listed.join(' | ')}`);
+    assert((await page.locator('#outcome').getAttribute('aria-invalid')) === 'true', 'the outcome choice is not marked');
+    const latin = latinWords(await shownText(page.locator('main')));
+    assert(latin.length === 0, `Latin on the zh-CN form refused for its outcome: ${latin.join(' ')}`);
+    assert((await page.evaluate(() => location.hash)) === '#/report/lost-person', 'sent without an outcome');
+    await layout('lost-person-no-outcome');
+    await shot('lost-person-no-outcome');
+    await page.getByTestId('lost-outcome-reunited-with-family').click();
+    await page.getByTestId('form-errors').waitFor({ state: 'detached' });
     await page.locator('button[type=submit]').click();
     await page.waitForFunction(() => location.hash === '#/patrol/live');
     await see('已保存 #');
@@ -337,6 +352,14 @@ async function walk(browser, base, vp) {
     await page.locator('#outcomes [data-value="cars-moved"]').click();
     await page.locator('#outcomes [data-value="insurance-advised"]').click();
     await page.locator('button[type=submit]').click();
+    // Two faults: the plate (first, focused) and the point-of-impact photo still missing, whose
+    // reason is asked for under the checklist.
+    const prompt = page.getByTestId('photos-missing-prompt');
+    await prompt.waitFor();
+    const slots = await prompt.getByTestId('photos-missing-slots').textContent();
+    assert(slots.includes('碰撞部位') && !slots.includes('车头') && !slots.includes('车尾'), `missing slots named: ${slots}`);
+    const listed = await page.getByTestId('form-errors').locator('li').allTextContents();
+    assert(listed.length === 2 && listed[0].startsWith('车辆 2 · 车牌号：') && listed[1].startsWith('未拍照片的原因：'), `the failures listed: ${listed.join(' | ')}`);
     const err = second.locator('.field-error');
     await err.waitFor();
     assert((await err.textContent()).includes('现为 5 位'), `plate error should say it has 5 characters: ${await err.textContent()}`);
@@ -353,8 +376,60 @@ async function walk(browser, base, vp) {
     await page.getByTestId('plate-key-D').click();
     await page.getByTestId('plate-done').click();
     assert((await second.locator('input').inputValue()) === '湘J12345D', 'the new-energy plate was not typed');
+    // The third photo taken: nothing is missing, no reason is asked (nor sent).
+    await page.setInputFiles('#photo-point-of-impact', { name: 'impact.png', mimeType: 'image/png', buffer: png(160, 120, 2) });
+    await page.waitForFunction(() => document.querySelectorAll('.check-step.done').length === 3);
+    await prompt.waitFor({ state: 'detached' });
+    assert((await page.getByTestId('photos-missing-reason').count()) === 0, 'a reason is still asked with the three photos');
     await page.locator('button[type=submit]').click();
     await page.waitForFunction(() => location.hash === '#/patrol/live');
+  });
+
+  await check(`${vp.name} accident without photos: why is asked under the checklist, a chip fills it, then it saves`, async () => {
+    await go('#/report/accident');
+    await see('拍照取证');
+    await page.locator('#outcomes [data-value="settled-on-site"]').click();
+    await page.locator('button[type=submit]').click();
+    const prompt = page.getByTestId('photos-missing-prompt');
+    await prompt.waitFor();
+    const slots = await prompt.getByTestId('photos-missing-slots').textContent();
+    assert(slots.includes('车头、车尾、碰撞部位'), `the three missing slots, in checklist order, by the checklist's names: ${slots}`);
+    const reason = page.getByTestId('photos-missing-reason');
+    // Scrolled to and focused: the officer types straight away.
+    await page.waitForFunction(() => document.activeElement?.id === 'photos_missing_reason');
+    const box = await reason.boundingBox();
+    const vh = page.viewportSize().height;
+    assert(box && box.y >= 0 && box.y + box.height <= vh, `the reason box is off screen (${box && Math.round(box.y)} of ${vh})`);
+    assert((await reason.getAttribute('aria-invalid')) === 'true', 'the reason is not marked');
+    const listed = await page.getByTestId('form-errors').locator('li').allTextContents();
+    assert(listed.length === 1 && listed[0].startsWith('未拍照片的原因：'), `the failures listed: ${listed.join(' | ')}`);
+    // The form as shown, but the closed vehicle-kind lists (whose options include SUV, a
+    // Chinese term too): the prompt, the banner, every label and hint.
+    const shown = await page.locator('main').evaluate((el) => {
+      const c = el.cloneNode(true);
+      c.querySelectorAll('select, svg').forEach((x) => x.remove());
+      return c.textContent ?? '';
+    });
+    const latin = latinWords(shown);
+    assert(latin.length === 0, `Latin on the zh-CN accident asking why photos are missing: ${latin.join(' ')}`);
+    const promptLatin = latinWords(await shownText(prompt)).concat(latinWords(await shownText(page.getByTestId('form-errors'))));
+    assert(promptLatin.length === 0, `Latin in the prompt or the failures listed: ${promptLatin.join(' ')}`);
+    assert((await page.evaluate(() => location.hash)) === '#/report/accident', 'sent without photos or a reason');
+    await layout('accident-missing-photos');
+    await shot('accident-missing-photos');
+    await prompt.getByTestId('photos-missing-preset-injured').click();
+    assert((await reason.inputValue()) === '伤员优先，先救人', `the chip filled: ${await reason.inputValue()}`);
+    assert((await prompt.getByTestId('photos-missing-preset-injured').getAttribute('aria-pressed')) === 'true', 'the chip is not shown as picked');
+    // Another chip replaces a chip's text; what the officer typed is kept and added to.
+    await prompt.getByTestId('photos-missing-preset-left').click();
+    assert((await reason.inputValue()) === '车辆已驶离现场', `a second chip: ${await reason.inputValue()}`);
+    await reason.fill('伤员送医');
+    await prompt.getByTestId('photos-missing-preset-camera').click();
+    assert((await reason.inputValue()) === '伤员送医；相机故障，无法拍照', `a chip after typing: ${await reason.inputValue()}`);
+    await see('草稿已自动保存', 4000);
+    await page.locator('button[type=submit]').click();
+    await page.waitForFunction(() => location.hash === '#/patrol/live');
+    await see('已保存 #');
   });
 
   await check(`${vp.name} dispute entry preselects dispute-resolved`, async () => {
@@ -477,7 +552,7 @@ async function walk(browser, base, vp) {
     const queue = page.getByTestId('sync-queue');
     await queue.waitFor();
     const text = await shownText(queue);
-    for (const re of [/交通违法 \d+ 条/, /走失人员 1 条/, /巡逻开始 1 条/, /最早 (刚刚|\d+ 秒前|\d+ 分钟前)/, /照片 2 张/, /\d+(\.\d)? KB/, /上次尝试/, /尚无/]) {
+    for (const re of [/交通违法 \d+ 条/, /走失人员 1 条/, /巡逻开始 1 条/, /最早 (刚刚|\d+ 秒前|\d+ 分钟前)/, /照片 3 张/, /\d+(\.\d)? KB/, /上次尝试/, /尚无/]) {
       assert(re.test(text), `the queue lacks ${re}: ${text}`);
     }
     assert(latinWords(text).length === 0, `Latin on the zh-CN queue: ${latinWords(text).join(' ')}`);
@@ -1668,6 +1743,10 @@ async function matrixWalk(browser, base) {
     await see('体貌特征与情况');
     await page.locator('button[type=submit]').click();
     await page.locator('[data-field="description"] .field-error').waitFor();
+    // Both failing fields listed by the form's own labels: the outcome has no default.
+    await page.locator('[data-field="outcome"] .field-error').waitFor();
+    const listed = (await page.getByTestId('form-errors').locator('li').allTextContents()).join(' | ');
+    assert(listed.includes('处置结果') && listed.includes('体貌特征与情况'), `the failures listed: ${listed}`);
     const latin = await shownLatin();
     assert(latin.length === 0, `Latin on the zh-CN form with its errors: ${latin.join(' ')}`);
     await shot({ vp: first, lang: 'zh-CN', scheme: 'light' }, 'form-error');
@@ -1677,6 +1756,7 @@ async function matrixWalk(browser, base) {
     // Over the fake HQ's 10-character rule for lost-person descriptions.
     await page.fill('#description', '七旬老人，灰色外套，独自在光荣路口徘徊');
     await page.fill('#found_place', '光荣路与洞庭大道交叉口');
+    await page.locator('#outcome [data-value="handed-to-station"]').click();
     await page.locator('button[type=submit]').click();
     await page.waitForFunction(() => location.hash === '#/patrol/live');
     await go('#/sync');

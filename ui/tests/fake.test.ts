@@ -184,6 +184,9 @@ describe('reports, photos, drafts', () => {
     expect((await api.home()).drafts).toBe(1);
     await rejects(api.submitReport({ kind: 'lost_person', body: { description: '', outcome: 'ongoing' } }), 'invalid', 'description');
     await rejects(api.submitReport({ kind: 'lost_person', body: { description: 'x', outcome: 'lost' as never } }), 'invalid', 'outcome');
+    // No outcome chosen: Rust's `missing field`, a required field, not an unknown value.
+    const none = await rejects(api.submitReport({ kind: 'lost_person', body: { description: 'x' } as never }), 'invalid', 'outcome');
+    expect(none.code).toBe('required');
     const s = await api.submitReport({
       kind: 'lost_person',
       body: { description: '七旬老人', outcome: 'reunited-with-family', handed_over_at: '2026-11-29T08:40:00+08:00' },
@@ -206,15 +209,16 @@ describe('reports, photos, drafts', () => {
       'vehicles[1].plate',
     ).then((e) => expect(e.toJSON()).toMatchObject({ code: 'plate_province', params: { value: 'ABC123' } }));
     const ghost = { sha256: 'a'.repeat(64), size: 10, mime: 'image/png', slot: 'front' as const };
-    await rejects(api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car' }], photos: [ghost] } }), 'no_such_photo');
+    await rejects(api.submitReport({ kind: 'traffic_accident', body: { vehicles: [{ kind: 'car' }], photos: [ghost], photos_missing_reason: '相机故障' } }), 'no_such_photo');
     const photo = await api.addPhoto(PNG);
     expect(photo).toMatchObject({ mime: 'image/png', size: 69 });
     expect(photo.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const s = await api.submitReport({
-      kind: 'traffic_accident',
-      body: { vehicles: [{ kind: 'car', plate: '湘jd12345' }], photos: [{ ...photo, slot: 'front' }], outcomes: ['cars-moved'] },
-    });
-    expect((await api.history(1))[0].record).toMatchObject({ vehicles: [{ plate: '湘JD12345' }] });
+    const body = { vehicles: [{ kind: 'car' as const, plate: '湘jd12345' }], photos: [{ ...photo, slot: 'front' as const }], outcomes: ['cars-moved' as const] };
+    // Without the rear and point-of-impact photos the officer says why, as Rust's build_report asks.
+    const why = await rejects(api.submitReport({ kind: 'traffic_accident', body }), 'invalid', 'photos_missing_reason');
+    expect(why.toJSON()).toMatchObject({ code: 'required', params: { missing: 'rear, point-of-impact' } });
+    const s = await api.submitReport({ kind: 'traffic_accident', body: { ...body, photos_missing_reason: '车辆已驶离' } });
+    expect((await api.history(1))[0].record).toMatchObject({ vehicles: [{ plate: '湘JD12345' }], photos_missing_reason: '车辆已驶离' });
     expect(s.seq).toBe(1);
   });
 

@@ -13,6 +13,7 @@ import {
 } from '../src/api/types';
 import { DECLINE_REASONS } from '../src/lib/dispatch-text';
 import { COMPASS_POINTS } from '../src/lib/geo';
+import { MISSING_PHOTO_REASONS } from '../src/lib/photo';
 import { DICTIONARIES, LANGUAGES, has, setLanguage, t, tError, tField } from '../src/i18n';
 
 /** Every rule code of patrol-model's `ValidationCode`, as the core writes the list. */
@@ -77,6 +78,7 @@ describe('every slug of the contract has a label', () => {
     ['dispatch.outcome', DISPATCH_OUTCOMES],
     ['dispatch.compass', COMPASS_POINTS],
     ['dispatch.decline_reason', DECLINE_REASONS],
+    ['accident.missing_preset', MISSING_PHOTO_REASONS],
     ['history.filter', ['all', 'dispatches']],
   ];
   it.each(families)('%s.*', (prefix, slugs) => {

@@ -2,7 +2,9 @@
 // plate.rs), text, ranges, the HQ address, report bodies. The rule codes and params of report
 // bodies are held to the core's in shared-cases.test.ts.
 import { describe, expect, it } from 'vitest';
-import { accidentIssue, assistanceIssue, incidentIssue, lostPersonIssue, startPatrolIssue, violationIssue } from '../src/lib/rules';
+import {
+  accidentIssue, accidentIssues, assistanceIssue, incidentIssue, lostPersonIssue, lostPersonIssues, missingSlots, startPatrolIssue, violationIssue,
+} from '../src/lib/rules';
 import { hqUrlIssue, normalizePlate, plateIssue, rangeIssue, textIssue } from '../src/lib/validate';
 
 describe('plates, as patrol-model checks them', () => {
@@ -86,7 +88,7 @@ describe('record bodies', () => {
   it('accident needs a vehicle and checks each plate by index', () => {
     expect(accidentIssue({ vehicles: [] })?.field).toBe('vehicles');
     expect(accidentIssue({ vehicles: [{ kind: 'car', plate: '湘J12345' }, { kind: 'car', plate: 'ABC123' }] })?.field).toBe('vehicles[1].plate');
-    expect(accidentIssue({ vehicles: [{ kind: 'car' }] })).toBeNull();
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }], photos_missing_reason: '伤员优先' })).toBeNull();
   });
   it('accident plates are refused before the vehicle count, as the core reads them first', () => {
     const vehicles = [...Array(20).fill({ kind: 'car' }), { kind: 'car', plate: 'ABC123' }];
@@ -95,6 +97,28 @@ describe('record bodies', () => {
   it('accident allows at most six photos', () => {
     const p = { sha256: 'a'.repeat(64), size: 1, mime: 'image/png', slot: 'scene' as const };
     expect(accidentIssue({ vehicles: [{ kind: 'car' }], photos: Array(7).fill(p) })?.code).toBe('too_many');
+  });
+  it('accident without its required photos asks why, naming the missing slots in checklist order', () => {
+    const p = (slot: 'front' | 'rear' | 'point-of-impact' | 'scene') => ({ sha256: 'a'.repeat(64), size: 1, mime: 'image/png', slot });
+    expect(missingSlots([p('scene'), p('point-of-impact'), p('front')])).toEqual(['rear']);
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }] })).toMatchObject({
+      field: 'photos_missing_reason', code: 'required', params: { missing: 'front, rear, point-of-impact' },
+    });
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }], photos: [p('point-of-impact')], photos_missing_reason: ' \n ' })).toMatchObject({
+      field: 'photos_missing_reason', params: { missing: 'front, rear' },
+    });
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }], photos: [p('front'), p('rear'), p('point-of-impact')] })).toBeNull();
+    // The length is a record check, before the submission rule; the record's other checks first.
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }], photos_missing_reason: ' '.repeat(501) })).toMatchObject({ field: 'photos_missing_reason', code: 'too_long' });
+    expect(accidentIssue({ vehicles: [{ kind: 'car' }], note: '长'.repeat(1001) })?.field).toBe('note');
+  });
+  it('a form lists every fault, one per field, the first being the one Rust answers with', () => {
+    expect(accidentIssues({ vehicles: [{ kind: 'car', plate: 'ABC123' }], note: '长'.repeat(1001) }).map((i) => i.field)).toEqual([
+      'vehicles[0].plate', 'note', 'photos_missing_reason',
+    ]);
+    expect(lostPersonIssues({ description: ' ' }).map((i) => `${i.field}:${i.code}`)).toEqual(['outcome:required', 'description:required']);
+    expect(lostPersonIssues({} as never).map((i) => i.field)).toEqual(['description', 'outcome']);
+    expect(lostPersonIssue({ description: '老人走失', outcome: null })).toMatchObject({ field: 'outcome', code: 'required' });
   });
   it('assistance people between 1 and 1000', () => {
     expect(assistanceIssue({ kind: 'other-help', description: 'x', people: 0 })?.field).toBe('people');

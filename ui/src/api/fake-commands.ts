@@ -83,7 +83,8 @@ const violationRecord = (b: A): ViolationTally => ({
 function slugIssue(kind: ReportKind, b: A): Issue | null {
   switch (kind) {
     case 'lost_person':
-      return enumIssue('outcome', b.outcome, LOST_PERSON_OUTCOMES);
+      // Absent, it is Rust's `missing field` (required), which the rules name.
+      return enumIssue('outcome', b.outcome, LOST_PERSON_OUTCOMES, false);
     case 'assistance':
       return enumIssue('kind', b.kind, ASSISTANCE_KINDS);
     case 'incident':
@@ -117,7 +118,7 @@ function reportRecord(kind: ReportKind, b: A): ReportRecord {
     case 'traffic_accident': {
       const record: TrafficAccidentReport = {
         patrol_id: b.patrol_id, vehicles: b.vehicles, injuries: b.injuries ?? false, photos: b.photos ?? [],
-        outcomes: b.outcomes ?? [], at: b.at, note: b.note,
+        outcomes: b.outcomes ?? [], at: b.at, note: b.note, photos_missing_reason: b.photos_missing_reason,
       };
       return { kind, body: record };
     }

@@ -11,6 +11,8 @@ type ChoiceProps<T extends string> = {
   labelPrefix: string;
   columns?: number;
   invalid?: boolean;
+  /** `data-testid` of each option: `<testIdPrefix>-<option>`. */
+  testIdPrefix?: string;
 };
 
 export function Choice<T extends string>(p: ChoiceProps<T>) {
@@ -29,6 +31,7 @@ export function Choice<T extends string>(p: ChoiceProps<T>) {
           aria-checked={p.value === o}
           class={'chip' + (p.value === o ? ' on' : '')}
           data-value={o}
+          data-testid={p.testIdPrefix ? `${p.testIdPrefix}-${o}` : undefined}
           onClick={() => p.onChange(o)}
         >
           {tk(`${p.labelPrefix}.${o}`)}

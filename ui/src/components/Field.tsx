@@ -44,6 +44,7 @@ type InputProps = {
   invalid?: boolean;
   autoCapitalize?: 'none' | 'off' | 'on' | 'characters';
   maxLength?: number;
+  testId?: string;
 };
 
 export function TextInput(p: InputProps) {
@@ -59,6 +60,7 @@ export function TextInput(p: InputProps) {
       aria-describedby={p.invalid ? p.id + '-error' : p.id + '-hint'}
       autoCapitalize={p.autoCapitalize}
       maxLength={p.maxLength}
+      data-testid={p.testId}
       autoComplete="off"
       spellcheck={false}
       onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value)}
@@ -77,17 +79,28 @@ export function TextArea(p: InputProps & { rows?: number }) {
       aria-invalid={p.invalid ? 'true' : undefined}
       aria-describedby={p.invalid ? p.id + '-error' : p.id + '-hint'}
       maxLength={p.maxLength}
+      data-testid={p.testId}
       onInput={(e) => p.onInput((e.currentTarget as HTMLTextAreaElement).value)}
     />
   );
 }
 
-/** A banner at the top of a form for errors that are not about one field. */
-export function ErrorBanner(p: { title: string; detail?: string | null }) {
+/** A banner at the top of a form for errors that are not about one field, or listing the
+ * failing fields (`items`, each "label: why", `data-field` naming the field). */
+export function ErrorBanner(p: { title: string; detail?: string | null; items?: { field: string; text: string }[] }) {
   return (
-    <div class="banner banner-error" role="alert">
+    <div class="banner banner-error" role="alert" data-testid="form-errors">
       <strong>{p.title}</strong>
       {p.detail ? <p class="banner-detail">{p.detail}</p> : null}
+      {p.items?.length ? (
+        <ul class="banner-detail banner-list">
+          {p.items.map((i) => (
+            <li key={i.field} data-field-error={i.field}>
+              {i.text}
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }

@@ -39,7 +39,7 @@ export function ReportShell(p: { title: string; route: Route; f: FormApi; childr
           </div>
         ) : null}
         {f.correctSeq ? <div class="banner banner-info">{t('report.correcting', { seq: '#' + f.correctSeq })}</div> : null}
-        {banner ? <ErrorBanner title={banner.title} detail={banner.detail} /> : null}
+        {banner ? <ErrorBanner title={banner.title} detail={banner.detail} items={banner.items} /> : null}
         <form
           hidden={f.loading}
           class="form cols"

@@ -24,3 +24,7 @@ export function rememberPreview(sha256: string, file: Blob): void {
 export function previewUrl(sha256: string): string | undefined {
   return previews.get(sha256);
 }
+
+/** The common reasons an accident's required photos are missing, offered as chips that fill in
+ * the reason (translation keys `accident.missing_preset.*`, the text filled in being the label). */
+export const MISSING_PHOTO_REASONS = ['injured', 'left', 'moved', 'camera', 'conditions'] as const;

@@ -1,20 +1,24 @@
 //! The validation of each record body, mirrored from patrol-model's `build_report` (what it
 //! refuses while reading the body, such as plates, then `Record::validate`): same order, same
-//! field paths, same rule codes and params. Forms run it before sending; the fake backend
-//! rejects with it. tests/shared-cases.test.ts holds it to tests/contract/validation-cases.json.
+//! field paths, same rule codes and params; then `build_report`'s submission rule (an accident
+//! without its required photos says why). Forms run it before sending, listing every fault
+//! (`…Issues`, the first being Rust's); the fake backend rejects with the first (`…Issue`). tests/shared-cases.test.ts holds it to tests/contract/validation-cases.json.
 
 import type {
+  AccidentPhoto,
   AssistanceBody,
   IncidentBody,
   LostPersonBody,
+  LostPersonOutcome,
   PhotoRef,
+  PhotoSlot,
   ReportKind,
   StartPatrolArgs,
   TrafficAccidentBody,
   ViolationDetails,
 } from '../api/types';
-import { MAX_PHOTOS } from '../api/types';
-import { countIssue, first, plateIssue, rangeIssue, textIssue, type Issue } from './validate';
+import { MAX_PHOTOS, REQUIRED_ACCIDENT_SLOTS } from '../api/types';
+import { countIssue, every, first, plateIssue, presentIssue, rangeIssue, textIssue, type Issue } from './validate';
 
 const MAX_PHOTO_BYTES = 50 * 1024 * 1024;
 
@@ -49,8 +53,8 @@ function photosIssue(photos: PhotoRef[] | undefined, max = MAX_PHOTOS): Issue | 
 const optPlate = (v: string | null | undefined, field = 'plate') =>
   v === undefined || v === null || v === '' ? null : plateIssue(v, field);
 
-export function violationIssue(d: ViolationDetails): Issue | null {
-  return first(
+export function violationIssues(d: ViolationDetails): Issue[] {
+  return every(
     optPlate(d.plate),
     rangeIssue('seized_items', d.seized_items, 0, 100),
     photosIssue(d.photos),
@@ -58,8 +62,15 @@ export function violationIssue(d: ViolationDetails): Issue | null {
   );
 }
 
-export function lostPersonIssue(r: LostPersonBody): Issue | null {
-  return first(
+/** A lost-person body as a form may hold it: the outcome not chosen yet (Rust refuses that). */
+export type LostPersonDraftBody = Omit<LostPersonBody, 'outcome'> & { outcome?: LostPersonOutcome | null };
+
+export function lostPersonIssues(r: LostPersonDraftBody): Issue[] {
+  return every(
+    // Read before the record's checks: a body without them is refused as it is read, the
+    // description first (serde names the first missing field in declaration order).
+    presentIssue('description', r.description),
+    presentIssue('outcome', r.outcome),
     textIssue('description', r.description, true, 1000),
     textIssue('identifying_code', r.identifying_code, false, 64),
     textIssue('found_place', r.found_place, false, 200),
@@ -68,49 +79,80 @@ export function lostPersonIssue(r: LostPersonBody): Issue | null {
   );
 }
 
-export function accidentIssue(r: TrafficAccidentBody): Issue | null {
+/** The checklist's required photo slots with no photo, in checklist order. */
+export function missingSlots(photos: readonly Pick<AccidentPhoto, 'slot'>[] | undefined): PhotoSlot[] {
+  return REQUIRED_ACCIDENT_SLOTS.filter((s) => !(photos ?? []).some((p) => p.slot === s));
+}
+
+/** patrol-model's submission rule (`build_report`, after the record's checks): an accident
+ * without the checklist's required photos says why. `missing` names the slots, in checklist
+ * order, as slugs joined by ", " (the form shows its own labels instead). */
+export function missingPhotosIssue(r: Pick<TrafficAccidentBody, 'photos' | 'photos_missing_reason'>): Issue | null {
+  const missing = missingSlots(r.photos);
+  if (missing.length === 0 || (r.photos_missing_reason ?? '').trim() !== '') return null;
+  const slots = missing.join(', ');
+  return {
+    field: 'photos_missing_reason',
+    code: 'required',
+    params: { missing: slots },
+    message: `is required when the ${slots} photo${missing.length === 1 ? ' is' : 's are'} missing`,
+  };
+}
+
+export function accidentIssues(r: TrafficAccidentBody): Issue[] {
   const vehicles = r.vehicles ?? [];
-  // Plates are refused while the body is read, before the record's own checks.
-  const plate = first(...vehicles.map((v, i) => optPlate(v.plate, `vehicles[${i}].plate`)));
-  if (plate) return plate;
-  if (vehicles.length === 0) {
-    return { field: 'vehicles', code: 'required', message: 'at least one vehicle is required' };
-  }
-  return first(
+  return every(
+    // Plates are refused while the body is read, before the record's own checks.
+    ...vehicles.map((v, i) => optPlate(v.plate, `vehicles[${i}].plate`)),
+    vehicles.length === 0 ? { field: 'vehicles', code: 'required', message: 'at least one vehicle is required' } : null,
     countIssue('vehicles', vehicles.length, 20),
     photosIssue(r.photos),
     textIssue('note', r.note, false, 1000),
+    textIssue('photos_missing_reason', r.photos_missing_reason, false, 500),
+    // The submission rule, once the record passes.
+    missingPhotosIssue(r),
   );
 }
 
-export function assistanceIssue(r: AssistanceBody): Issue | null {
-  return first(
+export function assistanceIssues(r: AssistanceBody): Issue[] {
+  return every(
     textIssue('description', r.description, true, 1000),
     rangeIssue('people', r.people ?? 1, 1, 1000),
     textIssue('outcome', r.outcome, false, 500),
   );
 }
 
-export function incidentIssue(r: IncidentBody): Issue | null {
-  return first(
+export function incidentIssues(r: IncidentBody): Issue[] {
+  return every(
     textIssue('description', r.description, true, 1000),
     rangeIssue('value_yuan', r.value_yuan, 0, 100_000_000),
     photosIssue(r.photos),
   );
 }
 
-export function reportIssue(kind: ReportKind, body: unknown): Issue | null {
+/** Every fault the app can tell in a report body, one per field, in Rust's order: the first
+ * is the one Rust answers with (what a form lists; the fake rejects with the first). */
+export function reportIssues(kind: ReportKind, body: unknown): Issue[] {
   switch (kind) {
     case 'lost_person':
-      return lostPersonIssue(body as LostPersonBody);
+      return lostPersonIssues(body as LostPersonDraftBody);
     case 'traffic_accident':
-      return accidentIssue(body as TrafficAccidentBody);
+      return accidentIssues(body as TrafficAccidentBody);
     case 'assistance':
-      return assistanceIssue(body as AssistanceBody);
+      return assistanceIssues(body as AssistanceBody);
     case 'incident':
-      return incidentIssue(body as IncidentBody);
+      return incidentIssues(body as IncidentBody);
   }
 }
+
+// The first fault of each, the one Rust answers with.
+const firstOf = (issues: Issue[]): Issue | null => issues[0] ?? null;
+export const violationIssue = (d: ViolationDetails) => firstOf(violationIssues(d));
+export const lostPersonIssue = (r: LostPersonDraftBody) => firstOf(lostPersonIssues(r));
+export const accidentIssue = (r: TrafficAccidentBody) => firstOf(accidentIssues(r));
+export const assistanceIssue = (r: AssistanceBody) => firstOf(assistanceIssues(r));
+export const incidentIssue = (r: IncidentBody) => firstOf(incidentIssues(r));
+export const reportIssue = (kind: ReportKind, body: unknown) => firstOf(reportIssues(kind, body));
 
 const CODE_RE = /^[\p{L}\p{N}_-]{1,32}$/u;
 

@@ -105,6 +105,19 @@ export function hqUrlIssue(raw: string): Issue | null {
   return { field: 'hq_url', code: 'url', message: `\`${v}\` is not an http(s) address` };
 }
 
+/** Every issue of a list of checks, in order, one per field (the first found for it): what a
+ * form lists, the first of them being the one Rust answers with. */
+export function every(...issues: (Issue | null)[]): Issue[] {
+  const out: Issue[] = [];
+  for (const i of issues) if (i && !out.some((o) => o.field === i.field)) out.push(i);
+  return out;
+}
+
+/** A field the body must have: Rust refuses its absence as it reads the body (`missing field`). */
+export function presentIssue(field: string, value: unknown): Issue | null {
+  return value === undefined || value === null ? { field, code: 'required', message: `missing field \`${field}\`` } : null;
+}
+
 /** The first issue of a list of checks, or null. */
 export function first(...issues: (Issue | null)[]): Issue | null {
   return issues.find((i) => i !== null) ?? null;

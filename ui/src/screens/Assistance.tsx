@@ -7,7 +7,7 @@ import { Field, TextArea, TextInput } from '../components/Field';
 import { PositionNote, ReportShell } from '../components/ReportShell';
 import { Stepper } from '../components/Stepper';
 import { t } from '../i18n';
-import { assistanceIssue } from '../lib/rules';
+import { assistanceIssues } from '../lib/rules';
 import type { Route } from '../router';
 import { useReportForm, type FormSpec } from '../state/report-form';
 import { useApp } from '../state/store';
@@ -31,7 +31,8 @@ export function assistanceSpec(kind: AssistanceKind): FormSpec<Form, 'assistance
       people: b.people ?? 1,
       outcome: b.outcome ?? '',
     }),
-    validate: (b) => assistanceIssue(b as AssistanceRecord),
+    validate: (b) => assistanceIssues(b as AssistanceRecord),
+    labels: { kind: 'assist.kind', description: 'assist.description', people: 'assist.people', outcome: 'assist.outcome' },
   };
 }
 

@@ -6,7 +6,7 @@ import { Field, TextArea, TextInput } from '../components/Field';
 import { PhotoList } from '../components/PhotoPicker';
 import { PositionNote, ReportShell } from '../components/ReportShell';
 import { t } from '../i18n';
-import { incidentIssue } from '../lib/rules';
+import { incidentIssues } from '../lib/rules';
 import type { Route } from '../router';
 import { useReportForm, type FormSpec } from '../state/report-form';
 import { useApp } from '../state/store';
@@ -36,7 +36,8 @@ export const incidentSpec: FormSpec<Form, 'incident'> = {
     outcome: b.outcome ?? 'open',
     photos: b.photos ?? [],
   }),
-  validate: (b) => incidentIssue(b as IncidentReport),
+  validate: (b) => incidentIssues(b as IncidentReport),
+  labels: { kind: 'incident.kind', description: 'incident.description', value_yuan: 'incident.value', outcome: 'incident.outcome', photos: 'lost.photos' },
 };
 
 export function Incident(p: { route: Route }) {

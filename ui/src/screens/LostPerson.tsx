@@ -1,5 +1,6 @@
 //! Lost-person report (走失人员): description, wristband/ID code, where found, handed to whom
-//! and when, outcome, photos. Autosaved as a draft; corrections go through `supplement`.
+//! and when, outcome, photos. Autosaved as a draft; corrections go through `supplement`. The
+//! outcome has no default: the officer picks one (Rust refuses a body without it).
 
 import { LOST_PERSON_OUTCOMES, MAX_PHOTOS, type LostPersonOutcome, type LostPersonReport, type PhotoRef } from '../api/types';
 import { Choice } from '../components/Choice';
@@ -7,7 +8,7 @@ import { Field, TextArea, TextInput } from '../components/Field';
 import { PhotoList } from '../components/PhotoPicker';
 import { PositionNote, ReportShell } from '../components/ReportShell';
 import { t } from '../i18n';
-import { lostPersonIssue } from '../lib/rules';
+import { lostPersonIssues, type LostPersonDraftBody } from '../lib/rules';
 import { localInputToRfc3339, rfc3339ToLocalInput } from '../lib/time';
 import type { Route } from '../router';
 import { useReportForm, type FormSpec } from '../state/report-form';
@@ -19,7 +20,8 @@ type Form = {
   found_place: string;
   handed_to: string;
   handed_over_at: string;
-  outcome: LostPersonOutcome;
+  /** Not chosen yet: null (also in a draft). */
+  outcome: LostPersonOutcome | null;
   photos: PhotoRef[];
 };
 
@@ -28,9 +30,11 @@ const opt = (s: string) => (s.trim() ? s.trim() : undefined);
 export const lostPersonSpec: FormSpec<Form, 'lost_person'> = {
   kind: 'lost_person',
   positionKey: 'found_at',
-  empty: () => ({ description: '', identifying_code: '', found_place: '', handed_to: '', handed_over_at: '', outcome: 'reunited-with-family', photos: [] }),
-  toBody: (f): LostPersonReport => {
-    const b: LostPersonReport = { description: f.description.trim(), outcome: f.outcome, photos: f.photos };
+  empty: () => ({ description: '', identifying_code: '', found_place: '', handed_to: '', handed_over_at: '', outcome: null, photos: [] }),
+  // Without an outcome the body leaves it out, and the form refuses it before sending.
+  toBody: (f) => {
+    const b: LostPersonDraftBody = { description: f.description.trim(), photos: f.photos };
+    if (f.outcome) b.outcome = f.outcome;
     const extra = {
       identifying_code: opt(f.identifying_code),
       found_place: opt(f.found_place),
@@ -38,7 +42,7 @@ export const lostPersonSpec: FormSpec<Form, 'lost_person'> = {
       handed_over_at: localInputToRfc3339(f.handed_over_at),
     };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (b as Record<string, unknown>)[k] = v;
-    return b;
+    return b as LostPersonReport;
   },
   fromBody: (b) => ({
     description: b.description ?? '',
@@ -46,10 +50,19 @@ export const lostPersonSpec: FormSpec<Form, 'lost_person'> = {
     found_place: b.found_place ?? '',
     handed_to: b.handed_to ?? '',
     handed_over_at: rfc3339ToLocalInput(b.handed_over_at ?? undefined),
-    outcome: b.outcome ?? 'reunited-with-family',
+    outcome: b.outcome ?? null,
     photos: b.photos ?? [],
   }),
-  validate: (b) => lostPersonIssue(b as LostPersonReport),
+  validate: (b) => lostPersonIssues(b as LostPersonDraftBody),
+  labels: {
+    description: 'lost.description',
+    identifying_code: 'lost.identifying_code',
+    found_place: 'lost.found_place',
+    handed_to: 'lost.handed_to',
+    handed_over_at: 'lost.handed_over_at',
+    outcome: 'lost.outcome',
+    photos: 'lost.photos',
+  },
 };
 
 export function LostPerson(p: { route: Route }) {
@@ -72,7 +85,16 @@ export function LostPerson(p: { route: Route }) {
       </div>
       <div>
         <Field id="outcome" label={t('lost.outcome')} error={e('outcome')}>
-          <Choice id="outcome" options={LOST_PERSON_OUTCOMES} value={f.form.outcome} onChange={(v) => f.update({ outcome: v })} labelPrefix="lost.outcome" columns={2} />
+          <Choice
+            id="outcome"
+            options={LOST_PERSON_OUTCOMES}
+            value={f.form.outcome}
+            onChange={(v) => f.update({ outcome: v })}
+            labelPrefix="lost.outcome"
+            columns={2}
+            invalid={!!e('outcome')}
+            testIdPrefix="lost-outcome"
+          />
         </Field>
         <Field id="handed_to" label={t('lost.handed_to')} error={e('handed_to')} optional>
           <TextInput id="handed_to" value={f.form.handed_to} onInput={(v) => f.update({ handed_to: v })} invalid={!!e('handed_to')} maxLength={200} />

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorFor, toApiError } from '../api';
 import type { Draft, HistoryItem, ReportBody, ReportKind } from '../api/types';
-import { t, tError, tField, tIssue } from '../i18n';
+import { t, tError, tField, tIssue, type Key } from '../i18n';
 import { recordOf, standing, type RecordOf } from '../lib/record';
 import type { Issue } from '../lib/validate';
 import { navigate, type Route } from '../router';
@@ -18,7 +18,12 @@ export type FormSpec<F, K extends ReportKind> = {
   toBody: (f: F) => ReportBody;
   /** The form for correcting a record of this kind, as it stands. */
   fromBody: (b: RecordOf<K>) => F;
-  validate: (b: ReportBody) => Issue | null;
+  /** Every fault the app can tell before sending, one per field; the first is the one Rust
+   * would answer with (lib/rules.ts's `…Issues`). */
+  validate: (b: ReportBody) => Issue[];
+  /** The form's own label of a field (`outcome` → "处置结果"), for the list of faults; a field
+   * without one is named by `tField`. */
+  labels?: Partial<Record<string, Key>>;
   /** Where the current position goes in the body. */
   positionKey: 'at' | 'found_at';
 };
@@ -48,7 +53,7 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
   const [loading, setLoading] = useState(Boolean(draftParam || correctParam));
   const [correctSeq, setCorrectSeq] = useState<number | null>(correctParam);
   const [reason, setReasonState] = useState('');
-  const [issue, setIssue] = useState<Issue | null>(null);
+  const [issues, setIssues] = useState<Issue[]>([]);
   const [apiErr, setApiErr] = useState<ApiError | null>(null);
   const [draft, setDraft] = useState<DraftStatus>({ state: 'idle' });
   const [otherDrafts, setOtherDrafts] = useState<Draft[]>([]);
@@ -114,7 +119,7 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
 
   const clearErrorsFor = (keys: string[]) => {
     const hit = (f?: string) => f !== undefined && keys.some((k) => f.replace(/^correction\./, '').startsWith(k));
-    if (issue && hit(issue.field)) setIssue(null);
+    if (issues.some((i) => hit(i.field))) setIssues(issues.filter((i) => !hit(i.field)));
     if (apiErr && (hit(apiErr.field) || !apiErr.field)) setApiErr(null);
   };
 
@@ -133,9 +138,8 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
   /** The translated error for a field (client check first, then Rust's answer). */
   const errorOf = (field: string): string | null => {
     const strip = (f: string) => f.replace(/^correction\./, '');
-    if (issue && (strip(issue.field) === field || strip(issue.field).startsWith(field + '.') || strip(issue.field).startsWith(field + '['))) {
-      return tIssue(issue);
-    }
+    const issue = issues.find((i) => strip(i.field) === field || strip(i.field).startsWith(field + '.') || strip(i.field).startsWith(field + '['));
+    if (issue) return tIssue(issue);
     if (apiErr?.field) {
       const e = errorFor(apiErr.at(strip(apiErr.field)), field);
       if (e) return tError(e).reason ?? tError(e).title;
@@ -143,12 +147,26 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
     return null;
   };
 
-  const banner = (): { title: string; detail: string | null } | null => {
-    if (issue) return { title: t('report.fix_errors'), detail: t('format.label_value', { label: tField(issue.field), value: tIssue(issue) }) };
+  /** A field as this form labels it (its own label, else the generic field name). */
+  const labelOf = (field: string): string => {
+    const key = spec.labels?.[field.replace(/^correction\./, '')];
+    return key ? t(key) : tField(field);
+  };
+
+  /** What the banner says: for faults of fields, each failing field by its label and why. */
+  const banner = (): { title: string; detail: string | null; items?: { field: string; text: string }[] } | null => {
+    if (issues.length) {
+      const items = issues.map((i) => ({ field: i.field, text: t('format.label_value', { label: labelOf(i.field), value: tIssue(i) }) }));
+      return { title: t('report.fix_errors'), detail: null, items };
+    }
     if (!apiErr) return null;
     const te = tError(apiErr);
     return apiErr.kind === 'invalid' && apiErr.field
-      ? { title: t('report.fix_errors'), detail: t('format.label_value', { label: te.title, value: te.reason ?? '' }) }
+      ? {
+          title: t('report.fix_errors'),
+          detail: null,
+          items: [{ field: apiErr.field, text: t('format.label_value', { label: labelOf(apiErr.field), value: te.reason ?? '' }) }],
+        }
       : { title: te.title, detail: t('common.detail', { message: te.detail }) };
   };
 
@@ -160,12 +178,13 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
     const body = spec.toBody(form) as unknown as Record<string, unknown>;
     const fix = getState().home?.open_patrol?.last_fix;
     if (fix && body[spec.positionKey] === undefined && !correctSeq) body[spec.positionKey] = { lat: fix.lat, lon: fix.lon };
-    const found =
-      spec.validate(body as unknown as ReportBody) ??
-      (correctSeq && !reason.trim() ? ({ field: 'reason', code: 'required', message: 'is required' } as Issue) : null);
-    setIssue(found);
+    const found = [
+      ...spec.validate(body as unknown as ReportBody),
+      ...(correctSeq && !reason.trim() ? [{ field: 'reason', code: 'required', message: 'is required' } as Issue] : []),
+    ];
+    setIssues(found);
     setApiErr(null);
-    if (found) return focusField(found.field);
+    if (found.length) return focusField(found[0].field);
     setSubmitting(true);
     const here = location.hash;
     try {
@@ -194,10 +213,16 @@ export function useReportForm<F extends object, K extends ReportKind>(spec: Form
   return { form, update, loading, correctSeq, reason, setReason, errorOf, banner, draft, otherDrafts, submitting, submit };
 }
 
-/** Scroll the field named by a (possibly nested) path into view and focus it. */
-export function focusField(path: string): void {
+/** Scroll the field named by a (possibly nested) path into view and focus it. A field the form
+ * shows only once it is asked for (an accident's reason for missing photos) is looked for again
+ * after the form has drawn the fault. */
+export function focusField(path: string, again = true): void {
   if (typeof document === 'undefined') return;
   let p = path;
+  if (again && !document.querySelector(`[data-field="${CSS.escape(p.split(/[.[]/)[0])}"]`)) {
+    setTimeout(() => focusField(path, false), 0);
+    return;
+  }
   for (;;) {
     const el = document.querySelector<HTMLElement>(`[data-field="${CSS.escape(p)}"]`);
     if (el) {
