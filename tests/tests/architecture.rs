@@ -121,14 +121,19 @@ fn crate_edges_run_downward_only() {
         ("patrol-model", &[][..]),
         ("patrol-geo", &["patrol-model"][..]),
         ("patrol-gpx", &["patrol-model"][..]),
+        // The map pack: read by HQ, the sync engine and the app; drawn (feature) by HQ only.
+        ("patrol-map", &["patrol-model"][..]),
         (
             "patrol-device",
             &["patrol-model", "patrol-geo", "patrol-gpx"][..],
         ),
-        ("patrol-sync", &["patrol-model", "patrol-device"][..]),
+        (
+            "patrol-sync",
+            &["patrol-model", "patrol-device", "patrol-map"][..],
+        ),
         (
             "patrol-hq",
-            &["patrol-model", "patrol-geo", "patrol-gpx"][..],
+            &["patrol-model", "patrol-geo", "patrol-gpx", "patrol-map"][..],
         ),
         (
             "patrol-cli",
@@ -152,6 +157,7 @@ fn crate_edges_run_downward_only() {
                 "patrol-gpx",
                 "patrol-device",
                 "patrol-sync",
+                "patrol-map",
                 "tauri-plugin-patrol-location",
             ][..],
         ),
@@ -160,7 +166,7 @@ fn crate_edges_run_downward_only() {
         // use it (a kit linking patrol-sync would put a second copy of it in their build).
         (
             "patrol-testkit",
-            &["patrol-model", "patrol-device", "patrol-hq"][..],
+            &["patrol-model", "patrol-device", "patrol-hq", "patrol-map"][..],
         ),
         ("patrol-e2e", &["patrol-sync"][..]),
     ]);
