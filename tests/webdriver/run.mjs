@@ -526,6 +526,9 @@ async function main() {
     // The map pack came with that sync (after the evidence): the live map draws its tiles,
     // read from the file on the device and shown as blob: images, under the route.
     await s.go('#/patrol/live');
+    // On a phone-sized window the map is folded into a strip (cell, heading): tap it open.
+    await s.find(S.violation('no-helmet'), 'the violation buttons');
+    await s.js('const b = document.querySelector(\'[data-testid="map-toggle"]\'); if (b && b.getAttribute("aria-expanded") !== "true") b.click(); return true;');
     let tiles = 0;
     try {
       tiles = await until('map tiles on the live map', async () => {

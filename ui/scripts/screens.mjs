@@ -106,6 +106,14 @@ const mapLayers = (page) =>
     };
   });
 
+/** On a phone the live map is folded into a strip (cell, heading): open it; two columns have none. */
+async function openMap(page) {
+  await page.locator('[data-testid="map-toggle"], svg.map').first().waitFor({ timeout: 8000 });
+  const toggle = page.getByTestId('map-toggle');
+  if ((await toggle.count()) > 0 && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  await page.locator('svg.map').waitFor({ timeout: 8000 });
+}
+
 /** A picture of the live map alone (the pinned stop bar, which covers it on a phone, hidden
  * for the moment). */
 async function mapShot(page, name) {
@@ -256,7 +264,43 @@ async function walk(browser, base, vp) {
     await see('巡逻中');
   });
 
+  await check(`${vp.name} live patrol: on a phone the map is a strip (cell, heading) that opens and folds; the buttons stay put`, async () => {
+    await page.locator('.vbtn').first().waitFor();
+    const toggle = page.getByTestId('map-toggle');
+    if (vp.width >= 768) {
+      assert((await toggle.count()) === 0, 'a map strip on two columns');
+      assert((await page.locator('svg.map').count()) === 1, 'no full map on two columns');
+      return;
+    }
+    assert((await toggle.getAttribute('aria-expanded')) === 'false', 'the map is open on a phone before any tap');
+    assert((await page.locator('svg.map').count()) === 0, 'the map is drawn while folded');
+    // The first fixes come: the strip names the cell and which way the officer is heading.
+    await page.waitForFunction(() => document.querySelector('[data-testid="map-strip-heading"]')?.dataset.heading !== '', null, { timeout: 8000 });
+    const cell = (await page.getByTestId('map-strip-cell').textContent()).trim();
+    const heading = (await page.getByTestId('map-strip-heading').textContent()).trim();
+    assert(/^网格\s*\S+/.test(cell) && !cell.includes('—'), `the strip's cell reads ${cell}`);
+    assert(/^方向\s*(正北|东北|正东|东南|正南|西南|正西|西北)$/.test(heading), `the strip's heading reads ${heading}`);
+    const bar = await toggle.boundingBox();
+    assert(bar && bar.height >= 48, `the strip is ${bar?.height}px tall, under a thumb's 48`);
+    const pad = () => page.locator('.vbtn').evaluateAll((els) => els.map((el) => { const r = el.getBoundingClientRect(); return `${Math.round(r.left)},${Math.round(r.top + scrollY)}`; }).join(' '));
+    const before = await pad();
+    await toggle.click();
+    await page.locator('svg.map').waitFor();
+    assert((await toggle.getAttribute('aria-expanded')) === 'true', 'aria-expanded not true once open');
+    assert((await toggle.textContent()).includes('收起地图'), `the open strip says ${await toggle.textContent()}`);
+    assert((await pad()) === before, 'the violation buttons moved as the map opened');
+    await layout('live-patrol-map-open');
+    await shot('live-patrol-map-open');
+    await toggle.click();
+    assert((await page.locator('svg.map').count()) === 0, 'the map stays after folding');
+    assert((await pad()) === before, 'the violation buttons moved as the map folded');
+    // Open again: the choice is kept on the device for the next screen and the next patrol.
+    await toggle.click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
   await check(`${vp.name} live patrol: route drawn, two one-tap violations counted`, async () => {
+    await openMap(page);
     await page.waitForSelector('.map-route', { timeout: 8000 });
     await page.locator('[data-violation="no-helmet"]').click();
     await see('已保存 · 不戴头盔');
@@ -1278,6 +1322,7 @@ async function mapWalk(browser, base) {
     await tap('添加');
     await page.getByTestId('start-submit').click();
     await see('巡逻中');
+    await openMap(page);
     await page.waitForSelector('.map-route', { timeout: 8000 });
     await page.waitForTimeout(500);
     const m = await mapLayers(page);
@@ -1315,6 +1360,7 @@ async function mapWalk(browser, base) {
     await row.scrollIntoViewIfNeeded();
     await shot('sync-map-downloading');
     await go('#/patrol/live');
+    await openMap(page);
     await page.waitForSelector('.map-route', { timeout: 8000 });
     assert((await mapLayers(page)).basemap === 'schematic', 'a pack still downloading is drawn');
   });
@@ -1793,6 +1839,19 @@ async function matrixWalk(browser, base) {
       assertPad(tapped, `${c.name} after a tap`);
       assertStill(before, tapped, `${c.name} after a tap on ${v}`);
       if (MATRIX_SHOTS.has(c.name)) await shot(c, 'live-saved');
+      if (c.vp.width < 768) {
+        // The folded map: its cell, heading and toggle read whole on one bar inside the screen.
+        const strip = await page.getByTestId('map-toggle').evaluate((bar) => {
+          const b = bar.getBoundingClientRect();
+          const cut = [...bar.querySelectorAll('.map-strip-fact, .map-strip-toggle')]
+            .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > b.right + 0.5)
+            .map((el) => el.textContent.trim());
+          return { left: b.left, right: b.right, vw: innerWidth, height: b.height, cut };
+        });
+        assert(strip.left >= 0 && strip.right <= strip.vw + 0.5, `${c.name}: the map strip spans ${strip.left}–${strip.right} of ${strip.vw}`);
+        assert(strip.cut.length === 0, `${c.name}: cut on the map strip: ${strip.cut.join(' | ')}`);
+        assert(strip.height >= 48, `${c.name}: the map strip is ${strip.height}px tall`);
+      }
       // 20 simulated seconds on a motorcycle at 2× (16 m a fix): from about 9.8 km past 10.1 km.
       await page.clock.runFor('00:20');
       await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid="distance"]')?.textContent ?? '') >= 10);

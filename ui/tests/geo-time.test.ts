@@ -1,11 +1,26 @@
 // Display geometry, local times in the city's zone, and the draft ids Rust will accept.
 import { describe, expect, it } from 'vitest';
 import { demoCity } from '../src/api/fake-city';
-import { cellAt, distanceM, inRing, viewport } from '../src/lib/geo';
+import { cellAt, distanceM, headingOf, inRing, viewport } from '../src/lib/geo';
 import { localDate, localInputToRfc3339, localTimeMs, rfc3339ToLocalInput } from '../src/lib/time';
 import { newDraftId } from '../src/state/report-form';
 
 describe('geo', () => {
+  it('heading: the receiver course when moving, else the route, else unknown', () => {
+    const route: [number, number][] = [
+      [29.03, 111.69],
+      [29.0301, 111.69], // 11 m north: too short alone
+      [29.0302, 111.69],
+    ];
+    expect(headingOf(route, { heading_deg: 90, speed_mps: 3 })).toBe(90);
+    expect(headingOf(route, { heading_deg: -90 })).toBe(270);
+    // Standing still: the receiver's course is noise, the route says north.
+    expect(Math.round(headingOf(route, { heading_deg: 90, speed_mps: 0.1 })!)).toBe(0);
+    expect(Math.round(headingOf([[29.03, 111.69], [29.03, 111.6903]], null)!)).toBe(90);
+    expect(headingOf(route.slice(0, 2), null)).toBeNull();
+    expect(headingOf([], undefined)).toBeNull();
+  });
+
   it('measures metres', () => {
     expect(distanceM({ lat: 29, lon: 111.69 }, { lat: 29.01, lon: 111.69 })).toBeCloseTo(1112, -1);
   });

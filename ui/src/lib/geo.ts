@@ -106,3 +106,27 @@ export function distanceAndDirection(
   const bearing = bearingDeg(from, to);
   return { metres: distanceM(from, to), bearing, compass: compassPoint(bearing) };
 }
+
+/**
+ * Which way the officer is heading: the receiver's course when it gives one and the officer is
+ * moving (≥ 0.5 m/s; a standing receiver's course is noise), else the bearing from the route's
+ * last point back to the nearest earlier point at least `minM` metres away (a stroll's jitter
+ * names no direction); null when neither says anything (just started, standing still).
+ */
+export function headingOf(
+  route: [number, number][],
+  lastFix: { heading_deg?: number | null; speed_mps?: number | null } | null | undefined,
+  minM = 15,
+): number | null {
+  const h = lastFix?.heading_deg;
+  const v = lastFix?.speed_mps;
+  if (typeof h === 'number' && Number.isFinite(h) && (typeof v !== 'number' || v >= 0.5)) return ((h % 360) + 360) % 360;
+  const last = route[route.length - 1];
+  if (!last) return null;
+  const here = { lat: last[0], lon: last[1] };
+  for (let i = route.length - 2; i >= 0; i--) {
+    const q = { lat: route[i][0], lon: route[i][1] };
+    if (distanceM(q, here) >= minM) return bearingDeg(q, here);
+  }
+  return null;
+}

@@ -1,7 +1,9 @@
 //! The patrol in progress: elapsed time, distance, grid cell, the route on a map, the one-tap
 //! violation buttons (`ViolationPad`, shared with post duty) and stop, behind a confirmation.
 //! On a phone the eight buttons come first, under the figures, so all of them are on the first
-//! screen without scrolling (360×640 in both languages); the GPS line and the map follow.
+//! screen without scrolling (360×640 in both languages); the GPS line follows, then the map folded
+//! into a strip (cell and heading, `MapStrip`) that one tap opens. Tablets, and phones held in
+//! landscape, get two columns: the figures and the full map beside the buttons.
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, toApiError } from '../api';
@@ -9,11 +11,13 @@ import type { LiveRoute } from '../api/types';
 import { AppHeader } from '../components/AppHeader';
 import { ConfirmDialog } from '../components/Dialog';
 import { DispatchStrip } from '../components/DispatchStrip';
+import { MapStrip } from '../components/MapStrip';
 import { MapView } from '../components/MapView';
 import { PatrolStats } from '../components/PatrolStats';
 import { ViolationPad } from '../components/ViolationPad';
 import { GpsStatus } from '../components/GpsStatus';
 import { fmtDistance, t, tError, tk } from '../i18n';
+import { headingOf } from '../lib/geo';
 import { useMedia, useNow } from '../lib/hooks';
 import { navigate } from '../router';
 import { committedDispatches } from '../lib/dispatch';
@@ -29,7 +33,9 @@ export function LivePatrol() {
   const [stopping, setStopping] = useState(false);
   const lastLoad = useRef(0);
   const now = useNow();
-  const wide = useMedia('(min-width: 768px)');
+  // Two columns on a tablet, and on a phone turned sideways (the buttons would not fit under
+  // the figures in 360 px of height, the map has room beside them).
+  const wide = useMedia('(min-width: 768px), (orientation: landscape) and (min-width: 560px)');
   // The dispatch the unit is on: its scene is kept on the map with the route.
   const onDispatch = useDispatch((s) => committedDispatches(s.list)[0] ?? null);
 
@@ -125,7 +131,7 @@ export function LivePatrol() {
     <>
       <AppHeader title={t('live.title')} />
       {wide ? (
-        <main class="screen live">
+        <main class="screen live live-two">
           <div class="live-left">
             <DispatchStrip />
             {stats}
@@ -139,7 +145,7 @@ export function LivePatrol() {
         </main>
       ) : (
         // A phone: the eight violation buttons right under the figures, all on the first screen
-        // (360×640 too) with stop pinned below them; the GPS line and the map follow.
+        // (360×640 too) with stop pinned below them; the GPS line and the folded map follow.
         <main class="screen live live-phone">
           <DispatchStrip />
           {stats}
@@ -147,7 +153,9 @@ export function LivePatrol() {
             <ViolationPad />
           </div>
           {gpsLine}
-          {map}
+          <MapStrip cell={!p.last_fix ? '—' : (p.cell ?? t('live.cell_none'))} heading={headingOf(live.route, p.last_fix)} dispatch={onDispatch?.order.id ?? null}>
+            {map}
+          </MapStrip>
           {stopBar}
         </main>
       )}
