@@ -589,9 +589,9 @@ async fn every_endpoint_the_page_uses_is_documented_with_a_response_schema() {
     }
 }
 
-/// The day's figures come from the track rollups, kept upload by upload; they equal a full
-/// recompute from the raw ledger after uploads in several batches, a correction and a withdrawn
-/// segment, and a rebuild from the ledger gives the same answer again.
+/// The day's figures come from the track rollups and the report counts, kept upload by upload;
+/// they equal a full recompute from the raw ledger after uploads in several batches, a
+/// correction and a withdrawn segment, and a rebuild from the ledger gives the same answer again.
 #[tokio::test]
 async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
     let hq = Hq::start().await;
@@ -681,10 +681,15 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
         rows.iter().any(|r| r.dirty),
         "the withdrawal made its row dirty: {rows:?}"
     );
+    // The reports come from the report-count rows, kept upload by upload.
+    assert!(hq.storage.counts_built().await.unwrap());
+    let counted = hq.storage.day_counts(day, day).await.unwrap();
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert_eq!(counted[0].counts.patrols, expected.patrols);
     assert_eq!(
         daily().await,
         expected,
-        "rollups (a dirty row recomputed) = full recompute"
+        "rollups (a dirty row recomputed) and report counts = full recompute"
     );
     let range = hq
         .get_json(&format!("/api/v1/stats/range?from={day}&to={day}"))
@@ -715,7 +720,14 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
         );
     }
 
-    // Without rollups (an old ledger) the figures read the raw segments: the same answer.
+    // Without report counts (a ledger stored before them) the figures count the raw reports;
+    // without rollups either, they read the raw segments too: the same answer each time.
+    hq.storage
+        .replace_counts(d.store.device_id(), &[])
+        .await
+        .unwrap();
+    hq.storage.set_counts_built(false).await.unwrap();
+    assert_eq!(daily().await, expected);
     hq.storage
         .replace_rollups(d.store.device_id(), &[])
         .await
@@ -732,6 +744,9 @@ async fn the_days_figures_from_rollups_equal_a_full_recompute_and_a_rebuild() {
     assert!(patrol_hq::service::rebuild_rollups(&state).await.unwrap() > 0);
     let rebuilt = hq.storage.day_rollups(day, day).await.unwrap();
     assert!(rebuilt.iter().all(|r| !r.dirty), "{rebuilt:?}");
+    assert_eq!(daily().await, expected);
+    assert!(patrol_hq::service::rebuild_counts(&state).await.unwrap() > 0);
+    assert_eq!(hq.storage.day_counts(day, day).await.unwrap(), counted);
     assert_eq!(daily().await, expected);
 }
 

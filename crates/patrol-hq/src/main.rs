@@ -325,6 +325,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     t.elapsed().as_secs_f64()
                 );
             }
+            let t = std::time::Instant::now();
+            let rows = patrol_hq::service::rebuild_counts(&state)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot build the report counts: {e}"))?;
+            if rows > 0 {
+                eprintln!(
+                    "patrol-hq: built {rows} report-count rows from the ledger in {:.1} s",
+                    t.elapsed().as_secs_f64()
+                );
+            }
             serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }
         Command::Device(DeviceCommand::Add { name, qr }) => {

@@ -94,6 +94,28 @@ pub struct IngestPlan {
     /// Track rollups this upload creates or changes, written in the same transaction as the
     /// entries (see [`crate::projections::rollup`]).
     pub rollups: Vec<TrackRollup>,
+    /// Report counts this upload creates or changes, written in the same transaction as the
+    /// entries (see [`crate::projections::counts`]).
+    pub counts: Vec<DayCounts>,
+}
+
+/// What one device's entries of one local day add to that day's figures: patrols started and
+/// their crews, reports by kind, violations by type, flagged entries (everything of
+/// `/stats/daily` but post visits, which follow arrivals across days, the km, from the track
+/// rollups, and dispatch). Kept beside the ledger so a day's figures need not read its reports
+/// again; derived and rebuildable, and exactly what the figures count from the raw entries (see
+/// [`crate::projections::counts`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayCounts {
+    pub device_id: patrol_model::DeviceId,
+    /// The local day of the entries' event time, in `tz`.
+    pub day: chrono::NaiveDate,
+    /// The IANA zone the day was reckoned in; a row of another zone than the city's is not
+    /// trusted (the figures then read the raw entries).
+    pub tz: String,
+    /// The figures these entries give, in `/stats/daily`'s shape (`date` is `day`; post visits,
+    /// km and dispatch stay zero).
+    pub counts: patrol_model::v1::DailyStats,
 }
 
 /// The distance of one patrol on one local day so far, kept beside the ledger so a day's
@@ -144,6 +166,7 @@ impl Default for IngestPlan {
             skew_ms: 0,
             seen_ms: 0,
             rollups: Vec::new(),
+            counts: Vec::new(),
         }
     }
 }

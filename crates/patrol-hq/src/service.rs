@@ -189,6 +189,7 @@ pub async fn upload(
             ingest::flag_unknown_groups(&mut planned.plan, city);
         }
         planned.plan.rollups = plan_rollups(state, id, city.as_ref(), &planned.plan.new).await?;
+        planned.plan.counts = plan_counts(state, id, city.as_ref(), &planned.plan.new).await?;
         let accepted = u32::try_from(planned.plan.new.len()).unwrap_or(u32::MAX);
         let skew_ms = planned.plan.skew_ms;
         let kept = planned.plan.conflicts.len();
@@ -412,6 +413,113 @@ async fn plan_rollups(
     Ok(roll(&existing, new, &targets, &RollContext::of(city)))
 }
 
+/// The report-count rows an upload changes (see [`projections::counts`]): the device's rows of
+/// the days its entries fall on, plus the days of the held entries its supplements correct or
+/// withdraw. Read under the same head the plan was made against, like the track rollups.
+async fn plan_counts(
+    state: &AppState,
+    device: DeviceId,
+    city: Option<&patrol_model::City>,
+    new: &[crate::storage::StoredEntry],
+) -> ApiResult<Vec<crate::model::DayCounts>> {
+    use patrol_model::{EntryKind, Record};
+    use projections::counts::{days_touched, roll_counts};
+    let tz = city.map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+    let held_below = new.first().map_or(0, |e| e.entry.seq);
+    let mut held_targets: Vec<crate::storage::StoredEntry> = Vec::new();
+    for e in new
+        .iter()
+        .filter(|e| e.quarantine.is_none() && e.entry.kind == EntryKind::Supplement)
+    {
+        if let Ok(Record::Supplement(sup)) = e.entry.record()
+            && sup.target_seq < held_below
+            && !held_targets.iter().any(|t| t.entry.seq == sup.target_seq)
+            && let Some(t) = state
+                .storage
+                .entries(device, sup.target_seq, 1)
+                .await?
+                .into_iter()
+                .find(|t| t.entry.seq == sup.target_seq)
+        {
+            held_targets.push(t);
+        }
+    }
+    // Held supplements only ever name held entries: without a held target they change nothing.
+    let held_supplements: Vec<crate::storage::StoredEntry> = if held_targets.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .storage
+            .supplements()
+            .await?
+            .into_iter()
+            .filter(|s| s.entry.device_id == device)
+            .collect()
+    };
+    let days = days_touched(new, &held_targets, tz);
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing = state.storage.device_counts(device, &days).await?;
+    Ok(roll_counts(
+        &existing,
+        new,
+        &held_targets,
+        &held_supplements,
+        tz,
+    ))
+}
+
+/// Each day's report counts of `from..=to` summed over the devices, from the report-count rows
+/// (see [`projections::counts`]); `None` while the rows do not cover the ledger, or when one
+/// was reckoned in another zone (the figures then count the raw reports).
+pub async fn day_report_counts(
+    state: &AppState,
+    tz: chrono_tz::Tz,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> ApiResult<Option<std::collections::BTreeMap<chrono::NaiveDate, patrol_model::v1::DailyStats>>>
+{
+    use projections::counts::{all_in, per_day};
+    if !state.storage.counts_built().await? {
+        return Ok(None);
+    }
+    let rows = state.storage.day_counts(from, to).await?;
+    Ok(all_in(&rows, tz).then(|| per_day(&rows)))
+}
+
+/// Build the report-count rows of the whole ledger, device by device, when they do not cover it
+/// (a ledger stored before they existed). Run before serving, like [`rebuild_rollups`]. Returns
+/// how many rows were written.
+pub async fn rebuild_counts(state: &AppState) -> ApiResult<usize> {
+    if state.storage.counts_built().await? {
+        return Ok(0);
+    }
+    let city = state.storage.city().await?;
+    let tz = city
+        .as_ref()
+        .map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
+    let supplements = state.storage.supplements().await?;
+    let mut written = 0;
+    for d in state.storage.devices().await? {
+        let mut entries = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = state.storage.entries(d.id, from, 5000).await?;
+            let Some(last) = page.last().map(|e| e.entry.seq) else {
+                break;
+            };
+            entries.extend(page.into_iter().filter(projections::counts::counted));
+            from = last + 1;
+        }
+        let rows = projections::counts::counts_from_ledger(&entries, &supplements, tz);
+        written += rows.len();
+        state.storage.replace_counts(d.id, &rows).await?;
+    }
+    state.storage.set_counts_built(true).await?;
+    Ok(written)
+}
+
 /// Each patrol's metres on each day of `from..=to`, from the track rollups; the patrol-days a
 /// rollup cannot vouch for (dirty, another zone or gate, two devices on one patrol) are
 /// recomputed from the ledger. `None` while the rollups do not cover the ledger yet (the
@@ -534,10 +642,24 @@ pub async fn span_figures(
     const DAY_MS: i64 = 24 * 3600 * 1000;
     let supplements = state.storage.supplements().await?;
     let metres = day_metres(state, city, from, to, &supplements).await?;
-    let entries = match metres {
+    let counts = day_report_counts(state, tz, from, to).await?;
+    let entries = match (&metres, &counts) {
+        // The km from the track rollups and the reports from their counts: what is left to read
+        // is the post visits (and gaps), of the span and of the day before (a visit open across
+        // midnight is followed from its arrival).
+        (Some(_), Some(_)) => {
+            state
+                .storage
+                .entries_between(
+                    start.saturating_sub(DAY_MS),
+                    end,
+                    Some(projections::CARRIED_OVER),
+                )
+                .await?
+        }
         // The day before the span only for what carries over midnight (visits, gaps): its
         // reports would be read and decoded for nothing, and they are most of its entries.
-        Some(_) => {
+        (Some(_), None) => {
             let mut before = state
                 .storage
                 .entries_between(
@@ -554,15 +676,22 @@ pub async fn span_figures(
             );
             before
         }
-        None => {
+        (None, _) => {
             state
                 .storage
                 .entries_between(start.saturating_sub(DAY_MS), end, None)
                 .await?
         }
     };
-    let mut range =
-        projections::range_stats_with(&entries, &supplements, city, tz, from, to, metres.as_ref());
+    let mut range = projections::range_stats_given(
+        &entries,
+        &supplements,
+        city,
+        tz,
+        (from, to),
+        metres.as_ref(),
+        counts.as_ref(),
+    );
     // The dispatch figures of each day, and their totals (counts only: percentiles do not add).
     let midnight = |d: chrono::NaiveDate| {
         patrol_geo::duty::local_to_utc_ms(tz, d.and_time(chrono::NaiveTime::MIN))

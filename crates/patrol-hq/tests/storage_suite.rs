@@ -71,12 +71,90 @@ conformance!(
     operators_roles_expiry_revocation,
     sessions_end_expire_and_follow_their_operator,
     track_rollups_upsert_replace_and_read_by_day,
+    day_counts_upsert_replace_and_read_by_day,
     audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
     dispatch_inbox_numbers_acknowledges_and_resends,
 );
 
 // --- helpers ----------------------------------------------------------------------------------
+
+async fn day_counts_upsert_replace_and_read_by_day(s: &dyn Storage) {
+    use chrono::NaiveDate;
+    use patrol_hq::storage::DayCounts;
+    use patrol_model::ViolationType;
+    let d = device(1);
+    let other = device(2);
+    enrol(s, d).await;
+    enrol(s, other).await;
+    let day = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+    let row = |dev: DeviceId, on: NaiveDate, tallies: u32| DayCounts {
+        device_id: dev,
+        day: on,
+        tz: "Asia/Shanghai".into(),
+        counts: patrol_model::v1::DailyStats {
+            date: on,
+            timezone: "Asia/Shanghai".into(),
+            patrols: 1,
+            officer_trips: 2,
+            violations_total: tallies,
+            violations_by_type: [(ViolationType::NoHelmet, tallies)].into_iter().collect(),
+            volunteers_by_category: [(VolunteerCategory::RedVest, 3)].into_iter().collect(),
+            volunteers_total: 3,
+            flagged_entries: 1,
+            ..Default::default()
+        },
+    };
+    // A fresh ledger is covered by its (no) rows.
+    assert!(s.counts_built().await.unwrap());
+    // Written with an upload, in its transaction; a later upload replaces the row.
+    let mut chain = Chain::new(d);
+    let e1 = stored(chain.push(EntryKind::Violation, vec![1]), NOW, None);
+    let mut p = plan(0, vec![e1]);
+    p.counts = vec![row(d, day(29), 1), row(d, day(30), 4)];
+    s.commit_ingest(d, p).await.unwrap();
+    let e2 = stored(chain.push(EntryKind::Violation, vec![2]), NOW + 1, None);
+    let mut p = plan(1, vec![e2]);
+    p.counts = vec![row(d, day(29), 7)];
+    s.commit_ingest(d, p).await.unwrap();
+    let mut oc = Chain::new(other);
+    let o1 = stored(oc.push(EntryKind::Violation, vec![3]), NOW, None);
+    let mut p = plan(0, vec![o1]);
+    p.counts = vec![row(other, day(29), 2)];
+    s.commit_ingest(other, p).await.unwrap();
+    // By day, then device.
+    let mut both = vec![row(d, day(29), 7), row(other, day(29), 2)];
+    both.sort_by_key(|r| r.device_id.to_string());
+    assert_eq!(s.day_counts(day(29), day(29)).await.unwrap(), both);
+    assert_eq!(s.day_counts(day(29), day(30)).await.unwrap().len(), 3);
+    assert_eq!(
+        s.device_counts(d, &[day(30), day(28)]).await.unwrap(),
+        [row(d, day(30), 4)]
+    );
+    assert!(
+        s.device_counts(device(9), &[day(29)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A plan refused (head moved) writes no row.
+    let mut stale = plan(0, vec![]);
+    stale.counts = vec![row(d, day(27), 9)];
+    assert!(s.commit_ingest(d, stale).await.is_err());
+    assert!(s.device_counts(d, &[day(27)]).await.unwrap().is_empty());
+    // A rebuild replaces the device's rows (only that device's); the flag says whether they
+    // cover the ledger.
+    s.replace_counts(d, &[row(d, day(28), 5)]).await.unwrap();
+    assert_eq!(
+        s.day_counts(day(1), day(30)).await.unwrap(),
+        [row(d, day(28), 5), row(other, day(29), 2)]
+    );
+    assert!(s.device_counts(other, &[day(29)]).await.unwrap().len() == 1);
+    s.set_counts_built(false).await.unwrap();
+    assert!(!s.counts_built().await.unwrap());
+    s.set_counts_built(true).await.unwrap();
+    assert!(s.counts_built().await.unwrap());
+}
 
 fn device(n: u128) -> DeviceId {
     DeviceId(Uuid::from_u128(0x0193a000_0000_7000_8000_000000000000 | n))
@@ -1405,6 +1483,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0009_reports_by_kind_and_time.sql",
         "2c71d103cfd261d730f48c9868d59b0171c62514432367235ada363faf8e5c27",
     ),
+    (
+        "0010_day_counts.sql",
+        "27a3477d9db7f567a71174f2317a32f05ae5f6b6718ac6fa6ac64cab70a41be6",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1442,6 +1524,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0009_reports_by_kind_and_time.sql",
         "2c71d103cfd261d730f48c9868d59b0171c62514432367235ada363faf8e5c27",
+    ),
+    (
+        "0010_day_counts.sql",
+        "cd985ec06812307cc2510dfdec8a332220c85e5157053e2b8ab081479466a36e",
     ),
 ];
 

@@ -22,6 +22,7 @@
 //!   `(device_id, seq)`. Fix times inside track segments are the fixes' own.
 
 mod bulletin;
+pub mod counts;
 mod coverage;
 pub mod dispatch;
 mod patrols;
@@ -47,7 +48,8 @@ pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
 pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
 pub use reports::{REPORT_COLUMNS, ReportHistory, ReportItem, report_items, reports_csv};
 pub use stats::{
-    CARRIED_OVER, PatrolMetres, daily_stats, daily_stats_with, range_stats, range_stats_with,
+    CARRIED_OVER, PatrolMetres, daily_stats, daily_stats_given, daily_stats_with, range_stats,
+    range_stats_given, range_stats_with,
 };
 pub use units::{UnitPosition, unit_positions};
 

@@ -1,6 +1,6 @@
 //! Daily statistics in the seed's terms (警力人次, 警车台次, 群防力量, 救助, 纠纷, violations by type).
 
-use super::{local_date, standing};
+use super::{Standing, local_date, standing};
 use crate::storage::StoredEntry;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
@@ -89,6 +89,23 @@ pub fn daily_stats_with(
     date: NaiveDate,
     metres: Option<&PatrolMetres>,
 ) -> DailyStats {
+    daily_stats_given(window, supplements, city, tz, date, metres, None)
+}
+
+/// [`daily_stats_with`], with the day's report counts given too (`Some`, the sum of the
+/// devices' [`super::counts`] rows): then `window` need only hold the post arrivals and
+/// departures (and, without `metres`, the track segments and gaps); every other figure comes
+/// from `counts`. The figures are the same when `counts` holds exactly what the day's entries
+/// give (the rows do, a test holds them to it).
+pub fn daily_stats_given(
+    window: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+    tz: Tz,
+    date: NaiveDate,
+    metres: Option<&PatrolMetres>,
+    counts: Option<&DailyStats>,
+) -> DailyStats {
     let mut s = DailyStats {
         date,
         timezone: tz.name().to_owned(),
@@ -127,61 +144,21 @@ pub fn daily_stats_with(
         if !today {
             continue;
         }
-        if !e.stored.flags.is_empty() {
-            s.flagged_entries += 1;
-        }
         match &e.record {
-            Record::PatrolStarted(p) => {
-                s.patrols += 1;
-                s.officer_trips += u32::try_from(p.officers.len()).unwrap_or(u32::MAX).max(1);
-                if is_vehicle(p.mode) {
-                    s.vehicle_trips += 1;
-                }
-                for (&category, &n) in p.volunteers.iter().filter(|(_, n)| **n > 0) {
-                    *s.volunteers_by_category.entry(category).or_default() += n;
-                    s.volunteers_total += n;
-                }
-            }
             Record::TrackSegment(t) if metres.is_none() => {
                 tracks
                     .entry(t.patrol_id)
                     .or_default()
                     .extend_from_slice(&t.fixes);
             }
-            Record::Violation(v) => {
-                s.violations_total += 1;
-                *s.violations_by_type.entry(v.violation).or_default() += 1;
-                s.seized_items += v.seized_items;
-            }
-            Record::LostPerson(_) => {
-                s.lost_persons += 1;
-                s.assistance_cases += 1;
-            }
-            Record::TrafficAccident(_) => s.traffic_accidents += 1,
-            Record::Assistance(a) => match a.kind {
-                AssistanceKind::DisputeResolved => s.disputes_resolved += 1,
-                AssistanceKind::MedicalEscort => {
-                    s.medical_escorts += 1;
-                    s.assistance_cases += 1;
-                }
-                AssistanceKind::OtherHelp => s.assistance_cases += 1,
-            },
-            Record::Incident(i) => {
-                s.incidents += 1;
-                if i.kind == IncidentKind::Theft {
-                    s.thefts += 1;
-                }
-            }
-            // Counted above, with the visits of the whole window.
-            Record::PostArrived(_)
-            | Record::TrackSegment(_)
-            | Record::PatrolStopped(_)
-            | Record::PostLeft(_)
-            | Record::TrackGap(_)
-            | Record::Supplement(_) => {}
-            // Dispatch figures come from HQ's dispatch board (`service::dispatch`).
-            Record::DispatchStep(_) => {}
+            _ => {}
         }
+        if counts.is_none() {
+            count_standing(&mut s, e);
+        }
+    }
+    if let Some(given) = counts {
+        s.add(given);
     }
     let gate_m = City::accuracy_gate_of(city);
     // Summed in patrol order either way, so the given metres add up exactly as the segments'.
@@ -197,6 +174,63 @@ pub fn daily_stats_with(
     };
     s.km_patrolled = km(total);
     s
+}
+
+/// What one standing entry adds to its day's figures, post visits, km and dispatch aside:
+/// patrols started (with their officers, vehicles and volunteers), reports by kind, tallies by
+/// type and seized items, and a flagged entry. The same for the raw figures and the report-count
+/// rows ([`super::counts`]), which is what keeps them equal.
+pub(crate) fn count_standing(s: &mut DailyStats, e: &Standing<'_>) {
+    if !e.stored.flags.is_empty() {
+        s.flagged_entries += 1;
+    }
+    match &e.record {
+        Record::PatrolStarted(p) => {
+            s.patrols += 1;
+            s.officer_trips += u32::try_from(p.officers.len()).unwrap_or(u32::MAX).max(1);
+            if is_vehicle(p.mode) {
+                s.vehicle_trips += 1;
+            }
+            for (&category, &n) in p.volunteers.iter().filter(|(_, n)| **n > 0) {
+                *s.volunteers_by_category.entry(category).or_default() += n;
+                s.volunteers_total += n;
+            }
+        }
+        Record::Violation(v) => {
+            s.violations_total += 1;
+            *s.violations_by_type.entry(v.violation).or_default() += 1;
+            s.seized_items += v.seized_items;
+        }
+        Record::LostPerson(_) => {
+            s.lost_persons += 1;
+            s.assistance_cases += 1;
+        }
+        Record::TrafficAccident(_) => s.traffic_accidents += 1,
+        Record::Assistance(a) => match a.kind {
+            AssistanceKind::DisputeResolved => s.disputes_resolved += 1,
+            AssistanceKind::MedicalEscort => {
+                s.medical_escorts += 1;
+                s.assistance_cases += 1;
+            }
+            AssistanceKind::OtherHelp => s.assistance_cases += 1,
+        },
+        Record::Incident(i) => {
+            s.incidents += 1;
+            if i.kind == IncidentKind::Theft {
+                s.thefts += 1;
+            }
+        }
+        // Post visits follow arrivals across days (counted with the window); track segments
+        // are km (the track rollups, or the window's segments).
+        Record::PostArrived(_)
+        | Record::TrackSegment(_)
+        | Record::PatrolStopped(_)
+        | Record::PostLeft(_)
+        | Record::TrackGap(_)
+        | Record::Supplement(_) => {}
+        // Dispatch figures come from HQ's dispatch board (`service::dispatch`).
+        Record::DispatchStep(_) => {}
+    }
 }
 
 /// The figures of every local day from `from` to `to` (both included), their totals and per-day
@@ -236,6 +270,21 @@ pub fn range_stats_with(
     to: NaiveDate,
     metres: Option<&BTreeMap<NaiveDate, PatrolMetres>>,
 ) -> patrol_model::v1::RangeStats {
+    range_stats_given(entries, supplements, city, tz, (from, to), metres, None)
+}
+
+/// [`range_stats_with`] with each day's report counts given too (see [`daily_stats_given`]);
+/// a day missing from `counts` counts no reports.
+pub fn range_stats_given(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    city: Option<&City>,
+    tz: Tz,
+    (from, to): (NaiveDate, NaiveDate),
+    metres: Option<&BTreeMap<NaiveDate, PatrolMetres>>,
+    counts: Option<&BTreeMap<NaiveDate, DailyStats>>,
+) -> patrol_model::v1::RangeStats {
+    let no_counts = DailyStats::default();
     let none = PatrolMetres::new();
     let mut by_day: BTreeMap<NaiveDate, Vec<StoredEntry>> = BTreeMap::new();
     for e in entries {
@@ -260,7 +309,8 @@ pub fn range_stats_with(
             window.extend(today.iter().cloned());
         }
         let given = metres.map(|m| m.get(&day).unwrap_or(&none));
-        let s = daily_stats_with(&window, supplements, city, tz, day, given);
+        let counted = counts.map(|c| c.get(&day).unwrap_or(&no_counts));
+        let s = daily_stats_given(&window, supplements, city, tz, day, given, counted);
         totals.add(&s);
         daily.push(s);
         match day.succ_opt() {

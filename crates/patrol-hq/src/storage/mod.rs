@@ -102,7 +102,7 @@ pub struct PendingEnrollment {
 }
 
 pub use crate::model::{
-    AuditRecord, DispatchRow, Flag, InboxRow, IngestPlan, OperatorRow, Role, SessionRow,
+    AuditRecord, DayCounts, DispatchRow, Flag, InboxRow, IngestPlan, OperatorRow, Role, SessionRow,
     StoredEntry, TrackRollup, flags,
 };
 
@@ -223,6 +223,24 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Replace every rollup of `device` with `rows` (a rebuild).
     async fn replace_rollups(&self, device: DeviceId, rows: &[TrackRollup]) -> StorageResult<()>;
     async fn set_rollups_built(&self, built: bool) -> StorageResult<()>;
+    /// The device's report counts of these local days.
+    async fn device_counts(
+        &self,
+        device: DeviceId,
+        days: &[chrono::NaiveDate],
+    ) -> StorageResult<Vec<DayCounts>>;
+    /// Every device's report counts of the local days `from..=to`, by day then device.
+    async fn day_counts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<DayCounts>>;
+    /// Whether the report counts cover the whole ledger (false after upgrading a ledger stored
+    /// before they existed, until [`crate::service::rebuild_counts`] ran).
+    async fn counts_built(&self) -> StorageResult<bool>;
+    /// Replace every report-count row of `device` with `rows` (a rebuild).
+    async fn replace_counts(&self, device: DeviceId, rows: &[DayCounts]) -> StorageResult<()>;
+    async fn set_counts_built(&self, built: bool) -> StorageResult<()>;
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()>;
     /// The newest `limit` records, newest first.
     async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>>;

@@ -13,9 +13,9 @@ use super::shared::{
     RefItem, check_plan, clamp_i64, effective_cursor, to_i64,
 };
 use super::{
-    AuditRecord, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan, OperatorRow,
-    PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError, StorageResult,
-    StoredEntry, TrackRollup,
+    AuditRecord, DayCounts, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan,
+    OperatorRow, PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError,
+    StorageResult, StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "0009_reports_by_kind_and_time.sql",
         include_str!("../../migrations/postgres/0009_reports_by_kind_and_time.sql"),
+    ),
+    (
+        10,
+        "0010_day_counts.sql",
+        include_str!("../../migrations/postgres/0010_day_counts.sql"),
     ),
 ];
 
@@ -270,6 +275,40 @@ fn rollup_row(r: &Row) -> StorageResult<TrackRollup> {
         grid_key: r.try_get(16).pg()?,
     }
     .into_row()
+}
+
+fn counts_row(r: &Row) -> StorageResult<DayCounts> {
+    shared::CountsRaw {
+        device_id: r.try_get(0).pg()?,
+        day: r.try_get(1).pg()?,
+        tz: r.try_get(2).pg()?,
+        counts: r.try_get(3).pg()?,
+    }
+    .into_row()
+}
+
+/// Insert or replace report-count rows inside `tx`: one multi-row statement, not a round trip
+/// per row.
+async fn upsert_counts(
+    tx: &tokio_postgres::Transaction<'_>,
+    rows: &[DayCounts],
+) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let devices: Vec<String> = rows.iter().map(|r| r.device_id.to_string()).collect();
+    let days: Vec<String> = rows.iter().map(|r| r.day.to_string()).collect();
+    let tzs: Vec<&str> = rows.iter().map(|r| r.tz.as_str()).collect();
+    let counts: Vec<String> = rows.iter().map(shared::counts_json).collect();
+    tx.execute(
+        "INSERT INTO day_counts (device_id, day, tz, counts)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (device_id, day) DO UPDATE SET tz = excluded.tz, counts = excluded.counts",
+        &[&devices, &days, &tzs, &counts],
+    )
+    .await
+    .pg()?;
+    Ok(())
 }
 
 /// Insert or replace rollup rows inside `tx`.
@@ -918,6 +957,79 @@ impl Storage for PgStorage {
         Ok(())
     }
 
+    async fn device_counts(
+        &self,
+        device: DeviceId,
+        days: &[chrono::NaiveDate],
+    ) -> StorageResult<Vec<DayCounts>> {
+        let days: Vec<String> = days.iter().map(ToString::to_string).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, day, tz, counts FROM day_counts
+                 WHERE device_id = $1 AND day = ANY($2)",
+                &[&device.to_string(), &days],
+            )
+            .await
+            .pg()?;
+        rows.iter().map(counts_row).collect()
+    }
+
+    async fn day_counts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<DayCounts>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, day, tz, counts FROM day_counts WHERE day >= $1 AND day <= $2
+                 ORDER BY day, device_id",
+                &[&from.to_string(), &to.to_string()],
+            )
+            .await
+            .pg()?;
+        rows.iter().map(counts_row).collect()
+    }
+
+    async fn counts_built(&self) -> StorageResult<bool> {
+        let row = self
+            .client()
+            .await?
+            .query_one("SELECT counts_built FROM rollup_state WHERE id = 1", &[])
+            .await
+            .pg()?;
+        row.try_get(0).pg()
+    }
+
+    async fn replace_counts(&self, device: DeviceId, rows: &[DayCounts]) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.pg()?;
+        tx.execute(
+            "DELETE FROM day_counts WHERE device_id = $1",
+            &[&device.to_string()],
+        )
+        .await
+        .pg()?;
+        upsert_counts(&tx, rows).await?;
+        tx.commit().await.pg()?;
+        Ok(())
+    }
+
+    async fn set_counts_built(&self, built: bool) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE rollup_state SET counts_built = $1 WHERE id = 1",
+                &[&built],
+            )
+            .await
+            .pg()?;
+        Ok(())
+    }
+
     async fn append_audit(&self, r: &AuditRecord) -> StorageResult<()> {
         self.client()
             .await?
@@ -1099,6 +1211,7 @@ impl Storage for PgStorage {
             .pg()?;
         }
         upsert_rollups(&tx, &plan.rollups).await?;
+        upsert_counts(&tx, &plan.counts).await?;
         for (d, sha) in &writes.photo_refs {
             tx.execute(
                 "INSERT INTO entry_photos (device_id, sha256) VALUES ($1, $2)

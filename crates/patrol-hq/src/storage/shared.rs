@@ -594,6 +594,37 @@ pub fn operator_prefix(id_prefix: &str) -> StorageResult<String> {
     Ok(p)
 }
 
+/// A report-count row as both databases return it.
+pub struct CountsRaw {
+    pub device_id: String,
+    pub day: String,
+    pub tz: String,
+    pub counts: String,
+}
+
+impl CountsRaw {
+    pub fn into_row(self) -> StorageResult<super::DayCounts> {
+        Ok(super::DayCounts {
+            device_id: self
+                .device_id
+                .parse()
+                .map_err(|_| corrupt("counts device", &self.device_id))?,
+            day: self
+                .day
+                .parse()
+                .map_err(|_| corrupt("counts day", &self.day))?,
+            tz: self.tz,
+            counts: serde_json::from_str(&self.counts)
+                .map_err(|_| corrupt("counts figures", &self.counts))?,
+        })
+    }
+}
+
+/// A report-count row's figures as stored (JSON).
+pub fn counts_json(r: &super::DayCounts) -> String {
+    serde_json::to_string(&r.counts).unwrap_or_else(|_| "{}".into())
+}
+
 /// A track rollup row as both databases return it.
 pub struct RollupRaw {
     pub device_id: String,

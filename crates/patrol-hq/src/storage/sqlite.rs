@@ -12,9 +12,9 @@ use super::shared::{
     RefItem, check_plan, clamp_i64, effective_cursor, to_i64,
 };
 use super::{
-    AuditRecord, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan, OperatorRow,
-    PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError, StorageResult,
-    StoredEntry, TrackRollup,
+    AuditRecord, DayCounts, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan,
+    OperatorRow, PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError,
+    StorageResult, StoredEntry, TrackRollup,
 };
 use async_trait::async_trait;
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "0009_reports_by_kind_and_time.sql",
         include_str!("../../migrations/sqlite/0009_reports_by_kind_and_time.sql"),
+    ),
+    (
+        10,
+        "0010_day_counts.sql",
+        include_str!("../../migrations/sqlite/0010_day_counts.sql"),
     ),
 ];
 
@@ -260,6 +265,32 @@ fn rollup_row(r: &Row<'_>) -> rusqlite::Result<shared::RollupRaw> {
         presence: r.get(15)?,
         grid_key: r.get(16)?,
     })
+}
+
+fn counts_row(r: &Row<'_>) -> rusqlite::Result<shared::CountsRaw> {
+    Ok(shared::CountsRaw {
+        device_id: r.get(0)?,
+        day: r.get(1)?,
+        tz: r.get(2)?,
+        counts: r.get(3)?,
+    })
+}
+
+/// Insert or replace report-count rows inside `tx`.
+fn upsert_counts(tx: &rusqlite::Transaction<'_>, rows: &[DayCounts]) -> StorageResult<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO day_counts (device_id, day, tz, counts) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (device_id, day) DO UPDATE SET tz = excluded.tz, counts = excluded.counts",
+    )?;
+    for r in rows {
+        stmt.execute(params![
+            r.device_id.to_string(),
+            r.day.to_string(),
+            r.tz,
+            shared::counts_json(r)
+        ])?;
+    }
+    Ok(())
 }
 
 /// Insert or replace rollup rows inside `tx`.
@@ -902,6 +933,82 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn device_counts(
+        &self,
+        device: DeviceId,
+        days: &[chrono::NaiveDate],
+    ) -> StorageResult<Vec<DayCounts>> {
+        let days: Vec<String> = days.iter().map(ToString::to_string).collect();
+        self.call(move |c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, day, tz, counts FROM day_counts WHERE device_id = ?1 AND day = ?2",
+            )?;
+            for d in &days {
+                for raw in stmt.query_map(params![device.to_string(), d], counts_row)? {
+                    out.push(raw?.into_row()?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn day_counts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StorageResult<Vec<DayCounts>> {
+        self.call(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT device_id, day, tz, counts FROM day_counts WHERE day >= ?1 AND day <= ?2
+                 ORDER BY day, device_id",
+            )?;
+            let raws = stmt
+                .query_map(params![from.to_string(), to.to_string()], counts_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            raws.into_iter().map(shared::CountsRaw::into_row).collect()
+        })
+        .await
+    }
+
+    async fn counts_built(&self) -> StorageResult<bool> {
+        self.call(|c| {
+            Ok(c.query_row(
+                "SELECT counts_built FROM rollup_state WHERE id = 1",
+                [],
+                |r| r.get::<_, bool>(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn replace_counts(&self, device: DeviceId, rows: &[DayCounts]) -> StorageResult<()> {
+        let rows = rows.to_vec();
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM day_counts WHERE device_id = ?1",
+                [device.to_string()],
+            )?;
+            upsert_counts(&tx, &rows)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_counts_built(&self, built: bool) -> StorageResult<()> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE rollup_state SET counts_built = ?1 WHERE id = 1",
+                [built],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn append_audit(&self, record: &AuditRecord) -> StorageResult<()> {
         let r = record.clone();
         self.call(move |c| {
@@ -1052,6 +1159,7 @@ impl Storage for SqliteStorage {
                 }
             }
             upsert_rollups(&tx, &plan.rollups)?;
+            upsert_counts(&tx, &plan.counts)?;
             {
                 let mut refs = tx.prepare_cached(
                     "INSERT INTO entry_photos (device_id, sha256) VALUES (?1, ?2)

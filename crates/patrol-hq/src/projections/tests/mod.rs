@@ -1,5 +1,6 @@
 //! Tests of the projections, on entries sealed exactly as devices seal them.
 
+mod counts;
 mod rollup;
 mod stats;
 mod views;
