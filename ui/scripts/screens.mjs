@@ -729,10 +729,20 @@ async function walk(browser, base, vp) {
     await see('语言 / Language');
   });
 
-  await check(`${vp.name} stop patrol asks first`, async () => {
+  await check(`${vp.name} stop patrol is out of the thumb zone and asks first`, async () => {
     await go('#/patrol/live');
     await page.emulateMedia({ colorScheme: 'dark' });
     await see('结束巡逻');
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const stop = await page.getByTestId('live-stop').boundingBox();
+    const vh = page.viewportSize().height;
+    assert(stop && stop.height >= 48, `the stop button is ${stop?.height}px tall`);
+    // The thumb rests on the bottom half of a phone held in one hand; on a tablet the
+    // buttons' column starts with it, above the eight violations.
+    assert(stop.y + stop.height / 2 < vh * 0.3, `the stop button's middle is at ${Math.round(stop.y + stop.height / 2)} of ${vh}`);
+    const firstPad = await page.locator('.vbtn').first().boundingBox();
+    assert(firstPad && stop.y + stop.height <= firstPad.y, 'the stop button is not above the violation buttons');
+    assert((await page.getByTestId('live-group').textContent()).includes('铁骑'), `beside stop: ${await page.getByTestId('live-group').textContent()}`);
     await shot('live-patrol-dark');
     await page.emulateMedia({ colorScheme: 'light' });
     await tap('结束巡逻');
@@ -820,13 +830,17 @@ async function cardLayout(page, screen) {
 
 /**
  * The live patrol on a phone: all eight violation buttons wholly inside the viewport, without
- * scrolling, and none under the pinned stop bar.
+ * scrolling, and none under a bar pinned to the bottom.
  */
 async function liveFits(page, screen) {
   const r = await page.evaluate(() => {
     const vh = window.innerHeight;
     const vw = window.innerWidth;
-    const stop = document.querySelector('.live-stop')?.getBoundingClientRect().top ?? vh;
+    // Any bar pinned to the bottom of the screen (none on the live screen since stop moved to
+    // the top; a regression pinning one back is caught here).
+    const stop = Math.min(vh, ...[...document.querySelectorAll('main *')]
+      .filter((el) => ['sticky', 'fixed'].includes(getComputedStyle(el).position) && Math.abs(el.getBoundingClientRect().bottom - vh) < 2)
+      .map((el) => el.getBoundingClientRect().top));
     const buttons = [...document.querySelectorAll('.vbtn')].map((el) => {
       const b = el.getBoundingClientRect();
       return { v: el.dataset.violation, top: b.top, bottom: b.bottom, inside: b.top >= 0 && b.left >= 0 && b.right <= vw + 0.5 && b.bottom <= Math.min(vh, stop) + 0.5 };
@@ -1683,7 +1697,11 @@ const padLayout = (page) =>
   page.evaluate(() => {
     const vw = window.innerWidth;
     const vh = window.innerHeight;
-    const stop = document.querySelector('.live-stop')?.getBoundingClientRect().top ?? vh;
+    // Any bar pinned to the bottom of the screen (none on the live screen since stop moved to
+    // the top; a regression pinning one back is caught here).
+    const stop = Math.min(vh, ...[...document.querySelectorAll('main *')]
+      .filter((el) => ['sticky', 'fixed'].includes(getComputedStyle(el).position) && Math.abs(el.getBoundingClientRect().bottom - vh) < 2)
+      .map((el) => el.getBoundingClientRect().top));
     const buttons = [...document.querySelectorAll('.vbtn')].map((el) => {
       const b = el.getBoundingClientRect();
       return { v: el.dataset.violation, left: b.left, top: b.top, right: b.right, bottom: b.bottom, height: b.height };

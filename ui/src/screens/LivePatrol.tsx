@@ -1,5 +1,7 @@
 //! The patrol in progress: elapsed time, distance, grid cell, the route on a map, the one-tap
 //! violation buttons (`ViolationPad`, shared with post duty) and stop, behind a confirmation.
+//! Ending a patrol is the rarest and most destructive action, so its button sits at the top,
+//! beside the group and mode, away from the thumb that taps the violations at the bottom.
 //! On a phone the eight buttons come first, under the figures, so all of them are on the first
 //! screen without scrolling (360×640 in both languages); the GPS line follows, then the map folded
 //! into a strip (cell and heading, `MapStrip`) that one tap opens. Tablets, and phones held in
@@ -116,13 +118,17 @@ export function LivePatrol() {
     <GpsStatus gps={live.gps}>
       <span class="gps-extra">
         {' · '}
-        {tk(`patrol.mode.${p.mode}`)} · {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
+        {p.last_fix ? t('live.fixes', { n: p.fixes }) : t('live.no_fix')}
       </span>
     </GpsStatus>
   );
+  const groupName = ref?.groups.find((g) => g.id === p.group)?.name ?? p.group;
   const stopBar = (
-    <div class="actionbar live-stop">
-      <button type="button" class="btn btn-danger btn-wide" data-testid="live-stop" onClick={() => setConfirmStop(true)}>
+    <div class="live-stop">
+      <span class="live-stop-who" data-testid="live-group">
+        {groupName} · {tk(`patrol.mode.${p.mode}`)}
+      </span>
+      <button type="button" class="btn btn-danger live-stop-btn" data-testid="live-stop" onClick={() => setConfirmStop(true)}>
         {t('live.stop')}
       </button>
     </div>
@@ -139,15 +145,17 @@ export function LivePatrol() {
             {gpsLine}
           </div>
           <div class="live-right">
-            <ViolationPad />
             {stopBar}
+            <ViolationPad />
           </div>
         </main>
       ) : (
-        // A phone: the eight violation buttons right under the figures, all on the first screen
-        // (360×640 too) with stop pinned below them; the GPS line and the folded map follow.
+        // A phone: stop at the top, out of the thumb's way; the eight violation buttons right
+        // under the figures, all on the first screen (360×640 too); the GPS line and the folded
+        // map follow.
         <main class="screen live live-phone">
           <DispatchStrip />
+          {stopBar}
           {stats}
           <div class="live-pad">
             <ViolationPad />
@@ -156,7 +164,6 @@ export function LivePatrol() {
           <MapStrip cell={!p.last_fix ? '—' : (p.cell ?? t('live.cell_none'))} heading={headingOf(live.route, p.last_fix)} dispatch={onDispatch?.order.id ?? null}>
             {map}
           </MapStrip>
-          {stopBar}
         </main>
       )}
       {confirmStop ? (
