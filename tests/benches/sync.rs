@@ -2,13 +2,14 @@
 //!
 //! A 12-hour shift at 1 Hz (43,200 fixes in 30-fix track segments) plus 50 reports, recorded on a
 //! real device store, synced to the real HQ (embedded SQLite) over loopback HTTP through a
-//! counting proxy. Printed next to it: the same shift synced with plain JSON bodies, a raw
+//! counting proxy. Printed next to it: the same shift synced with gzip'd and plain JSON bodies, a raw
 //! rusqlite batch insert of the same rows on the same machine in the same run, and the bytes on
 //! the wire per fix (every header and body, both ways).
 
 use patrol_device::{Capture, Store, SystemClock};
 use patrol_model::*;
 use patrol_sync::SyncEngine;
+use patrol_sync::UploadEncoding::{self, Gzip, Plain, Zstd};
 use patrol_testkit::Hq;
 use patrol_testkit::Proxy;
 use std::sync::{Arc, Mutex};
@@ -24,12 +25,12 @@ async fn sync_shift(
     hq: &Hq,
     proxy: &Proxy,
     records: &[Record],
-    gzip: bool,
+    encoding: UploadEncoding,
 ) -> (f64, u64, Vec<Entry>) {
     let dir = tempfile::tempdir().unwrap();
     let store = Mutex::new(Store::open(dir.path(), Arc::new(SystemClock::new())).unwrap());
     let engine = SyncEngine::with_options(patrol_sync::SyncOptions {
-        gzip_uploads: gzip,
+        upload_encoding: encoding,
         ..Default::default()
     })
     .unwrap();
@@ -70,16 +71,20 @@ fn main() {
         }
         // A first sync warms HQ up (its first reference-data answer, statement caches), so that
         // neither measured run pays for it.
-        sync_shift(&hq, &proxy, &records(&shift::fixes(t0, FIXES, Noise::Phone)[..600]), true).await;
+        sync_shift(&hq, &proxy, &records(&shift::fixes(t0, FIXES, Noise::Phone)[..600]), Zstd).await;
         // Three syncs each (a fresh device every time), the median printed.
+        let mut zstd_runs = Vec::new();
         let mut gz_runs = Vec::new();
         let mut plain_runs = Vec::new();
-        let (mut gz_wire, mut plain_wire, mut entries) = (0, 0, Vec::new());
+        let (mut zstd_wire, mut gz_wire, mut plain_wire, mut entries) = (0, 0, 0, Vec::new());
         for _ in 0..3 {
-            let (secs, wire, e) = sync_shift(&hq, &proxy, &phone, true).await;
+            let (secs, wire, e) = sync_shift(&hq, &proxy, &phone, Zstd).await;
+            zstd_runs.push(secs);
+            (zstd_wire, entries) = (wire, e);
+            let (secs, wire, _) = sync_shift(&hq, &proxy, &phone, Gzip).await;
             gz_runs.push(secs);
-            (gz_wire, entries) = (wire, e);
-            let (secs, wire, _) = sync_shift(&hq, &proxy, &phone, false).await;
+            gz_wire = wire;
+            let (secs, wire, _) = sync_shift(&hq, &proxy, &phone, Plain).await;
             plain_runs.push(secs);
             plain_wire = wire;
         }
@@ -87,19 +92,22 @@ fn main() {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
-        let (secs, plain_secs) = (middle(gz_runs), middle(plain_runs));
+        let (secs, gz_secs, plain_secs) = (middle(zstd_runs), middle(gz_runs), middle(plain_runs));
         let reports = phone.iter().filter(|r| matches!(r, Record::Violation(_))).count();
         // The JSON of every entry as uploaded, without HTTP.
         let json: usize = entries.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
         let white = records(&shift::fixes(t0, FIXES, Noise::White));
-        let (_, white_gz, _) = sync_shift(&hq, &proxy, &white, true).await;
-        let (_, white_plain, _) = sync_shift(&hq, &proxy, &white, false).await;
+        let (_, white_zstd, _) = sync_shift(&hq, &proxy, &white, Zstd).await;
+        let (_, white_gz, _) = sync_shift(&hq, &proxy, &white, Gzip).await;
+        let (_, white_plain, _) = sync_shift(&hq, &proxy, &white, Plain).await;
 
         println!("12-hour shift at 1 Hz: {FIXES} fixes in {} segments + {reports} reports = {} entries", FIXES / PER_SEGMENT, entries.len());
-        println!("  sync to HQ over loopback (embedded SQLite), gzip'd bodies: {secs:.3} s  →  {:.0} fixes/s ingested", FIXES as f64 / secs);
+        println!("  sync to HQ over loopback (embedded SQLite), zstd'd bodies: {secs:.3} s  →  {:.0} fixes/s ingested", FIXES as f64 / secs);
+        println!("  the same with gzip'd JSON bodies:                        {gz_secs:.3} s  →  {:.0} fixes/s", FIXES as f64 / gz_secs);
         println!("  the same with plain JSON bodies:                         {plain_secs:.3} s  →  {:.0} fixes/s", FIXES as f64 / plain_secs);
         println!("  bytes on the wire per fix, every header and body both ways (phone-like noise | white noise in every field):");
-        println!("    gzip'd JSON bodies (what the device sends):  {:>5.1} | {:>5.1}", per_fix(gz_wire), per_fix(white_gz));
+        println!("    zstd'd JSON bodies (what the device sends):  {:>5.1} | {:>5.1}", per_fix(zstd_wire), per_fix(white_zstd));
+        println!("    gzip'd JSON bodies:                           {:>5.1} | {:>5.1}", per_fix(gz_wire), per_fix(white_gz));
         println!("    plain JSON bodies:                            {:>5.1} | {:>5.1}", per_fix(plain_wire), per_fix(white_plain));
         println!("    the entries' JSON alone, no HTTP:             {:>5.1}", per_fix(json as u64));
 

@@ -729,7 +729,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// Issue "city scale": upload bodies travel gzip'd when HQ says hello accepting it; the entries'
+/// Issue "city scale": upload bodies travel zstd'd or gzip'd when HQ says hello accepting it; the entries'
 /// bytes (and so every hash) are the same. A small body that unpacks past the limit is refused
 /// like any large one, and an encoding HQ cannot read is refused with a body saying so.
 #[tokio::test]
@@ -743,10 +743,12 @@ async fn gzipd_uploads_are_read_and_bombs_and_unknown_encodings_refused() {
         .json()
         .await
         .unwrap();
-    assert_eq!(hello.request_encodings, [v1::GZIP]);
+    assert_eq!(hello.request_encodings, [v1::ZSTD, v1::GZIP], "best first");
 
     let mut d = Device::enrolled(&hq, "G").await;
     let entries = d.record(3);
+    // Two more, sent zstd'd below (`record` answers the whole ledger).
+    let more = d.record(2)[3..].to_vec();
     let body = serde_json::to_vec(&UploadRequest {
         device_now_ms: T0,
         entries: entries.clone(),
@@ -788,4 +790,26 @@ async fn gzipd_uploads_are_read_and_bombs_and_unknown_encodings_refused() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let head: v1::Head = d.get(&hq, "head").await;
     assert_eq!(head.seq, 3, "nothing more was stored");
+
+    // zstd, what devices send since HQ lists it first: read the same way, the same limit on
+    // what it unpacks to, and a clear 400 for bytes that are not zstd.
+    let body = serde_json::to_vec(&UploadRequest {
+        device_now_ms: T0,
+        entries: more.clone(),
+    })
+    .unwrap();
+    let r = post(zstd::bulk::compress(&body, 3).unwrap(), "zstd")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r: UploadResponse = r.json().await.unwrap();
+    assert_eq!((r.head.seq, r.head.hash), (5, more[1].hash));
+    let squeezed = zstd::bulk::compress(&bomb, 3).unwrap();
+    assert!(squeezed.len() < 100_000, "{}", squeezed.len());
+    let r = post(squeezed, "zstd").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let r = post(b"not zstd at all".to_vec(), "zstd").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let head: v1::Head = d.get(&hq, "head").await;
+    assert_eq!(head.seq, 5, "nothing more was stored");
 }

@@ -87,7 +87,7 @@ impl IntoResponse for ApiError {
             ApiError::UnsupportedEncoding(enc) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_encoding",
-                format!("content-encoding `{enc}` is not accepted; send gzip or no encoding"),
+                format!("content-encoding `{enc}` is not accepted; send zstd, gzip or no encoding"),
             ),
             ApiError::ConflictWith(body) => return (StatusCode::CONFLICT, Json(body)).into_response(),
             ApiError::TooMany(m) => {

@@ -94,7 +94,7 @@ pub fn router(state: AppState) -> Router {
 pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let limit = state.max_body;
     routes
-        // The limit counts the bytes a handler reads: decompressed ones, so a small gzip'd body
+        // The limit counts the bytes a handler reads: decompressed ones, so a small gzip'd (or zstd'd) body
         // that unpacks to gigabytes stops at the limit (413) like any other.
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
@@ -159,7 +159,7 @@ pub async fn serve_tls(
 async fn known_encoding(req: Request, next: Next) -> Response {
     if let Some(enc) = req.headers().get(header::CONTENT_ENCODING) {
         let enc = enc.to_str().unwrap_or("?").trim().to_ascii_lowercase();
-        if !matches!(enc.as_str(), "gzip" | "identity" | "") {
+        if !matches!(enc.as_str(), "zstd" | "gzip" | "identity" | "") {
             return error::ApiError::UnsupportedEncoding(enc).into_response();
         }
     }

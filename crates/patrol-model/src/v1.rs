@@ -83,14 +83,18 @@ pub struct Hello {
     pub version: String,
     #[serde(default)]
     pub city: Option<String>,
-    /// `Content-Encoding`s HQ accepts on request bodies (`gzip`); a device sends uploads
-    /// compressed only when its HQ lists one, so an older HQ still gets plain JSON.
+    /// `Content-Encoding`s HQ accepts on request bodies, best first (`zstd`, `gzip`); a device
+    /// sends uploads compressed only in one its HQ lists, so an older HQ still gets what it
+    /// reads (gzip, or plain JSON).
     #[serde(default)]
     pub request_encodings: Vec<String>,
 }
 
-/// The request body encoding every HQ of this version accepts.
+/// A request body encoding every HQ of this version accepts.
 pub const GZIP: &str = "gzip";
+/// The request body encoding HQ prefers since protocol 1's `request_encodings` listed it:
+/// smaller than gzip on a shift's JSON and several times faster to make on the phone.
+pub const ZSTD: &str = "zstd";
 
 /// `POST /api/v1/enroll`: redeem a one-time code shown at the station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 //! secret was issued for, and a sync refuses, before sending anything, credentials naming any
 //! other address: the secret only ever goes to the HQ that issued it.
 
-use crate::client::{self, Failure, Hq, Transport};
+use crate::client::{self, Failure, Hq, Transport, UploadEncoding};
 use crate::plan::{self, BatchLimits, Outcome};
 use crate::report::{Progress, SyncReport};
 use crate::{Error, Result};
@@ -48,8 +48,9 @@ pub struct SyncOptions {
     /// the PEM file named by the `PATROL_HQ_CA` environment variable is used, if set (the CLI
     /// and scripts).
     pub trusted_roots: Vec<Vec<u8>>,
-    /// Send entry uploads gzip'd when HQ accepts it (on by default; off to compare the bytes).
-    pub gzip_uploads: bool,
+    /// How entry uploads may be compressed: the best of this and what HQ accepts (zstd by
+    /// default, then gzip; [`UploadEncoding::Plain`] to compare the bytes).
+    pub upload_encoding: UploadEncoding,
     /// Map pack bytes downloaded per sync at most (after the evidence); the rest follows in
     /// the next syncs, resumed where it stopped.
     pub map_pack_per_sync: u64,
@@ -74,7 +75,7 @@ impl Default for SyncOptions {
             connect_timeout: Duration::from_secs(10),
             silence: Duration::from_secs(15),
             trusted_roots: Vec::new(),
-            gzip_uploads: true,
+            upload_encoding: UploadEncoding::Zstd,
             map_pack_per_sync: 64 << 20,
         }
     }
@@ -307,7 +308,7 @@ impl SyncEngine {
             problems: Vec::new(),
             new_dispatches: Vec::new(),
             inbox_messages: 0,
-            gzip: false,
+            encoding: UploadEncoding::Plain,
         })
     }
 }
@@ -326,8 +327,8 @@ pub(crate) struct Session<'a, S, P> {
     pub new_dispatches: Vec<patrol_model::DispatchId>,
     /// Inbox messages stored in this session (orders and withdrawals).
     pub inbox_messages: usize,
-    /// HQ said hello accepting gzip'd request bodies: uploads go compressed.
-    pub gzip: bool,
+    /// How uploads go: the best encoding both the options allow and HQ's hello lists.
+    pub encoding: UploadEncoding,
 }
 
 /// What one pull of the dispatch inbox brought.
@@ -348,8 +349,10 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         if hello.protocol != v1::PROTOCOL {
             return Err(Error::mismatch(hello.protocol));
         }
-        self.gzip =
-            self.options.gzip_uploads && hello.request_encodings.iter().any(|e| e == v1::GZIP);
+        self.encoding = self
+            .options
+            .upload_encoding
+            .agreed(&hello.request_encodings);
         (self.progress)(Progress::Connected {
             server: hello.server,
             version: hello.version,

@@ -18,7 +18,7 @@ mod report;
 mod settle;
 mod upload;
 
-pub use client::normalize_hq_url;
+pub use client::{UploadEncoding, normalize_hq_url};
 pub use engine::{Credentials, InboxPull, StoreAccess, SyncEngine, SyncOptions};
 pub use error::{Error, Result};
 pub use queue::{KindWaiting, SyncQueue, sync_queue};

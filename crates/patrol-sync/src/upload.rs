@@ -72,7 +72,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     entries: s.entries(from, len)?,
                 })
             })?;
-            let body = JsonBody::new(&request, self.gzip);
+            let body = JsonBody::new(&request, self.encoding);
             let answer: Result<UploadResponse, _> = self
                 .call(|hq| body.attach(hq.request(Method::POST, &path)))
                 .await;
@@ -164,7 +164,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             })
             .ok()?;
         let path = format!("/api/v1/devices/{}/entries", self.device_id);
-        let body = JsonBody::new(&request, self.gzip);
+        let body = JsonBody::new(&request, self.encoding);
         let answer: Result<UploadResponse, _> = self
             .call(|hq| body.attach(hq.request(Method::POST, &path)))
             .await;

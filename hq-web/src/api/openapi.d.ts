@@ -1240,8 +1240,9 @@ export interface components {
             /** Format: int32 */
             protocol: number;
             /**
-             * @description `Content-Encoding`s HQ accepts on request bodies (`gzip`); a device sends uploads
-             *     compressed only when its HQ lists one, so an older HQ still gets plain JSON.
+             * @description `Content-Encoding`s HQ accepts on request bodies, best first (`zstd`, `gzip`); a device
+             *     sends uploads compressed only in one its HQ lists, so an older HQ still gets what it
+             *     reads (gzip, or plain JSON).
              */
             request_encodings?: string[];
             server: string;

@@ -90,8 +90,14 @@ fn apply(
     tz: Tz,
     away: bool,
 ) {
-    let entries: Vec<StoredEntry> = entries.iter().filter(|e| counted(e)).cloned().collect();
-    for e in standing(&entries, supplements) {
+    let kept: Vec<StoredEntry>;
+    let entries = if entries.iter().all(counted) {
+        entries
+    } else {
+        kept = entries.iter().filter(|e| counted(e)).cloned().collect();
+        &kept
+    };
+    for e in standing(entries, supplements) {
         let Some(day) = local_date(e.event_ms(), tz) else {
             continue;
         };
@@ -139,7 +145,8 @@ pub fn roll_counts(
         .map(|r| ((r.device_id, r.day), r.clone()))
         .collect();
     let before = rows.clone();
-    let mut now: Vec<StoredEntry> = new.to_vec();
+    // Only what can count is copied: an upload is mostly track segments.
+    let mut now: Vec<StoredEntry> = new.iter().filter(|e| counted(e)).cloned().collect();
     now.extend(held_targets.iter().cloned());
     apply(&mut rows, &now, held_supplements, tz, false);
     apply(&mut rows, held_targets, held_supplements, tz, true);
@@ -149,11 +156,12 @@ pub fn roll_counts(
         .collect()
 }
 
-/// The days `roll_counts` may change for this upload: those of its entries and of the held
-/// entries its supplements name.
+/// The days `roll_counts` may change for this upload: those of its entries that can count and
+/// of the held entries its supplements name.
 pub fn days_touched(new: &[StoredEntry], held_targets: &[StoredEntry], tz: Tz) -> Vec<NaiveDate> {
     let mut days: Vec<NaiveDate> = new
         .iter()
+        .filter(|e| counted(e))
         .chain(held_targets)
         .filter_map(|e| local_date(e.event_ms, tz))
         .collect();

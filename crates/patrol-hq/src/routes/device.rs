@@ -19,7 +19,7 @@ pub async fn hello(State(state): State<AppState>) -> ApiResult<Json<v1::Hello>> 
         server: "patrol-hq".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         city,
-        request_encodings: vec![v1::GZIP.into()],
+        request_encodings: vec![v1::ZSTD.into(), v1::GZIP.into()],
     }))
 }
 
