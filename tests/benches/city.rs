@@ -170,7 +170,7 @@ fn main() {
             ..served
         };
         println!(
-            "  /stats/daily (track rollups) identical to the recompute: {} ({} km)",
+            "  /stats/daily (track rollups and report counts) identical to the recompute: {} ({} km)",
             if served == recomputed { "yes" } else { "NO" },
             served.km_patrolled
         );
