@@ -1126,6 +1126,27 @@ async function dispatchWalk(browser, base) {
     await page.locator('h1', { hasText: '设置' }).waitFor();
   });
 
+  await check(`live ${vp.name}: undo names the tally it takes back, and takes back that one only`, async () => {
+    await go('#/patrol/live');
+    await page.locator('.vbtn').first().waitFor();
+    const count = async (v) => Number((await page.getByTestId(`count-${v}`).textContent()).match(/\d+/)[0]);
+    const [redLight, parking] = [await count('red-light'), await count('illegal-parking')];
+    await page.locator('[data-violation="illegal-parking"]').click();
+    await page.locator('[data-violation="red-light"]').click();
+    await see('已保存 · 闯红灯');
+    await page.waitForFunction((n) => document.querySelector('[data-testid="count-red-light"]')?.textContent?.includes(`今日 ${n}`), redLight + 1);
+    const undo = page.getByTestId('live-undo');
+    const name = await undo.getAttribute('aria-label');
+    assert(/^撤销误触：闯红灯 #\d+$/.test(name ?? ''), `the undo button is named ${name}`);
+    await undo.click();
+    await page.locator('[data-testid="last-saved"].is-undone').waitFor();
+    const text = (await page.getByTestId('last-saved').textContent()).trim();
+    assert(/^已撤销 · 闯红灯 #\d+$/.test(text), `after undo the slot says ${text}`);
+    assert(name.endsWith(text.split(' ').pop()), `undo named ${name}, took back ${text}`);
+    await page.waitForFunction((n) => document.querySelector('[data-testid="count-red-light"]')?.textContent?.includes(`今日 ${n}`), redLight);
+    assert((await count('illegal-parking')) === parking + 1, 'the tally before it was taken back too');
+  });
+
   await check(`sync ${vp.name}: offline, the queue still reads; a failed attempt says why in Chinese (HQ's words in the fold); Home warns`, async () => {
     await page.goto(`${base}/?fake-speed=25&fake-offline#/sync`);
     const queue = page.getByTestId('sync-queue');

@@ -1,7 +1,8 @@
 //! One-tap violation buttons (each with today's count) and the "last saved" slot above them,
 //! shared by the live patrol and the post-duty screens: `record_violation` needs no patrol.
 //! After a tap the slot says 已保存 and offers 添加详情 (add_violation_details) and an undo for
-//! a mis-tap (a withdrawal) — in the layout, so it never covers a button.
+//! a mis-tap (a withdrawal) that names the tally it takes back — in the layout, so it never
+//! covers a button.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, toApiError } from '../api';
@@ -23,7 +24,7 @@ function LastSaved(p: { last: Last | null; onDetails: () => void; onUndo: () => 
       {!l ? (
         <p class="tap-hint">{t('live.tap_hint')}</p>
       ) : l.undone ? (
-        <p class="last-text">{t('live.undone', { seq: fmtSeq(l.seq) })}</p>
+        <p class="last-text">{t('live.undone', { type: t(`violation.type.${l.type}`), seq: fmtSeq(l.seq) })}</p>
       ) : (
         <>
           <p class="last-text">
@@ -32,7 +33,13 @@ function LastSaved(p: { last: Last | null; onDetails: () => void; onUndo: () => 
           <button type="button" class="btn btn-strong last-btn" onClick={p.onDetails}>
             {t('live.add_details')}
           </button>
-          <button type="button" class="btn btn-secondary last-btn" onClick={p.onUndo}>
+          <button
+            type="button"
+            class="btn btn-secondary last-btn"
+            data-testid="live-undo"
+            aria-label={t('live.undo_named', { type: t(`violation.type.${l.type}`), seq: fmtSeq(l.seq) })}
+            onClick={p.onUndo}
+          >
             {t('live.undo')}
           </button>
         </>
