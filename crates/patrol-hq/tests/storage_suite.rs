@@ -1487,6 +1487,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0010_day_counts.sql",
         "27a3477d9db7f567a71174f2317a32f05ae5f6b6718ac6fa6ac64cab70a41be6",
     ),
+    (
+        "0011_lean_entry_indexes.sql",
+        "3f0fe011666338f8bf33605ffb5127e2295d67587b76b6a9e39d1dbc324b016d",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1528,6 +1532,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0010_day_counts.sql",
         "cd985ec06812307cc2510dfdec8a332220c85e5157053e2b8ab081479466a36e",
+    ),
+    (
+        "0011_lean_entry_indexes.sql",
+        "3f0fe011666338f8bf33605ffb5127e2295d67587b76b6a9e39d1dbc324b016d",
     ),
 ];
 

@@ -165,6 +165,18 @@ pub struct IngestWrites {
     pub head: Head,
 }
 
+/// The condition of the partial index `entries_kind` (migration 0011), to be added literally to
+/// a query on one kind of entry so that the planner may use that index (neither SQLite nor a
+/// generic PostgreSQL plan can prove it from a bound `kind = ?`). Empty for track segments,
+/// which the index leaves out: theirs is the primary key.
+pub fn not_a_track(kind: patrol_model::EntryKind) -> &'static str {
+    if kind == patrol_model::EntryKind::TrackSegment {
+        ""
+    } else {
+        "AND kind <> 'track_segment'"
+    }
+}
+
 /// Refuse a plan made against another head ([`StorageError::HeadMoved`]) or whose new
 /// entries are not this device's, contiguous from the head ([`StorageError::Corrupt`]);
 /// otherwise say what to write.

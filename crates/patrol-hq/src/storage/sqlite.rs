@@ -9,7 +9,7 @@
 
 use super::shared::{
     self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryRow, INBOX_COLUMNS, OperatorRaw, PhotoRaw,
-    RefItem, check_plan, clamp_i64, effective_cursor, to_i64,
+    RefItem, check_plan, clamp_i64, effective_cursor, not_a_track, to_i64,
 };
 use super::{
     AuditRecord, DayCounts, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan,
@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "0010_day_counts.sql",
         include_str!("../../migrations/sqlite/0010_day_counts.sql"),
+    ),
+    (
+        11,
+        "0011_lean_entry_indexes.sql",
+        include_str!("../../migrations/sqlite/0011_lean_entry_indexes.sql"),
     ),
 ];
 
@@ -415,6 +420,21 @@ fn between_filter(kinds: Option<&[Value]>) -> String {
         " AND kind <> 'track_segment'"
     };
     format!("AND kind IN ({}){skip}", placeholders(3, ks.len()))
+}
+
+/// A device's newest entry of a window (`?1` device, `?2..?3` the window, `?4` the kind if
+/// any). One indexed look per device, newest first: the primary key walked backwards (a track
+/// segment is nearly every entry), or `entries_kind` for any other kind (its partial condition
+/// said literally, see [`not_a_track`]).
+fn latest_sql(kind: Option<EntryKind>) -> String {
+    let filter = kind.map_or(String::new(), |k| {
+        format!("AND kind = ?4 {}", not_a_track(k))
+    });
+    format!(
+        "SELECT {ENTRY_COLUMNS} FROM entries
+         WHERE device_id = ?1 AND event_ms >= ?2 AND event_ms < ?3 {filter}
+         ORDER BY seq DESC LIMIT 1"
+    )
 }
 
 /// `?first, ?first+1, …` for an `IN (…)` list of `n` values.
@@ -1240,14 +1260,7 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<StoredEntry>> {
         let devices = devices.to_vec();
         self.call(move |c| {
-            // One indexed look per device: (kind, device_id, seq) or the primary key, newest first.
-            let filter = if kind.is_some() { "AND kind = ?4" } else { "" };
-            let sql = format!(
-                "SELECT {ENTRY_COLUMNS} FROM entries
-                 WHERE device_id = ?1 AND event_ms >= ?2 AND event_ms < ?3 {filter}
-                 ORDER BY seq DESC LIMIT 1"
-            );
-            let mut stmt = c.prepare_cached(&sql)?;
+            let mut stmt = c.prepare_cached(&latest_sql(kind))?;
             let mut out = Vec::new();
             for d in &devices {
                 let mut args = vec![
@@ -1292,7 +1305,10 @@ impl Storage for SqliteStorage {
         self.call(|c| {
             query_entries(
                 c,
-                "WHERE kind = ?1 ORDER BY device_id, seq",
+                &format!(
+                    "WHERE kind = ?1 {} ORDER BY device_id, seq",
+                    not_a_track(EntryKind::Supplement)
+                ),
                 vec![Value::Text(EntryKind::Supplement.as_str().into())],
             )
         })
@@ -1903,5 +1919,64 @@ mod tests {
         assert!(reports.contains("entries_kind_event"), "{reports}");
         let tracks = plan(&[EntryKind::TrackSegment]);
         assert!(!tracks.contains("entries_kind_event"), "{tracks}");
+    }
+
+    /// Track segments are not in `entries_kind` (0011): a device's newest one is found on the
+    /// primary key, never by scanning the window on the time index; the other kinds still
+    /// find the partial index, and so do the supplements.
+    #[tokio::test]
+    async fn lookups_by_kind_keep_an_index_without_tracks_in_entries_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.migrate().await.unwrap();
+        let conn = storage.conn.lock().unwrap();
+        let plan = |sql: &str, args: Vec<Value>| {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("; ")
+        };
+        let window = || {
+            vec![
+                Value::Text("d".into()),
+                Value::Integer(0),
+                Value::Integer(1),
+            ]
+        };
+        let with_kind = |k: EntryKind| {
+            let mut args = window();
+            args.push(Value::Text(k.as_str().into()));
+            args
+        };
+        let track = plan(
+            &latest_sql(Some(EntryKind::TrackSegment)),
+            with_kind(EntryKind::TrackSegment),
+        );
+        assert!(track.contains("sqlite_autoindex_entries_1"), "{track}");
+        let any = plan(&latest_sql(None), window());
+        assert!(any.contains("sqlite_autoindex_entries_1"), "{any}");
+        let arrival = plan(
+            &latest_sql(Some(EntryKind::PostArrived)),
+            with_kind(EntryKind::PostArrived),
+        );
+        assert!(arrival.contains("entries_kind"), "{arrival}");
+        let supplements = plan(
+            &format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE kind = ?1 {} ORDER BY device_id, seq",
+                not_a_track(EntryKind::Supplement)
+            ),
+            vec![Value::Text(EntryKind::Supplement.as_str().into())],
+        );
+        assert!(supplements.contains("entries_kind"), "{supplements}");
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!indexes.iter().any(|i| i == "entries_id"), "{indexes:?}");
     }
 }
