@@ -188,7 +188,14 @@ pub async fn upload(
         if let Some(city) = &city {
             ingest::flag_unknown_groups(&mut planned.plan, city);
         }
-        planned.plan.rollups = plan_rollups(state, id, city.as_ref(), &planned.plan.new).await?;
+        planned.plan.rollups = plan_rollups(
+            state,
+            id,
+            city.as_ref(),
+            &planned.plan.new,
+            &planned.decoded,
+        )
+        .await?;
         planned.plan.counts = plan_counts(state, id, city.as_ref(), &planned.plan.new).await?;
         let accepted = u32::try_from(planned.plan.new.len()).unwrap_or(u32::MAX);
         let skew_ms = planned.plan.skew_ms;
@@ -370,9 +377,10 @@ async fn plan_rollups(
     device: DeviceId,
     city: Option<&patrol_model::City>,
     new: &[crate::storage::StoredEntry],
+    decoded: &[Option<patrol_model::Record>],
 ) -> ApiResult<Vec<crate::model::TrackRollup>> {
     use patrol_model::{EntryKind, Record};
-    use projections::rollup::{RollContext, Target, roll};
+    use projections::rollup::{RollContext, Target, roll_decoded};
     let mut patrols = Vec::new();
     let mut targets = HashMap::new();
     let held_below = new.first().map_or(0, |e| e.entry.seq);
@@ -410,7 +418,13 @@ async fn plan_rollups(
     patrols.sort();
     patrols.dedup();
     let existing = state.storage.device_rollups(device, &patrols).await?;
-    Ok(roll(&existing, new, &targets, &RollContext::of(city)))
+    Ok(roll_decoded(
+        &existing,
+        new,
+        decoded,
+        &targets,
+        &RollContext::of(city),
+    ))
 }
 
 /// The report-count rows an upload changes (see [`projections::counts`]): the device's rows of

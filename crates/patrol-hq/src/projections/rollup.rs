@@ -25,6 +25,7 @@ use chrono_tz::Tz;
 use patrol_geo::GridIndex;
 use patrol_geo::track::{event_order, within_gate};
 use patrol_model::{City, DeviceId, EntryKind, GridCell, LatLon, PatrolId, PositionFix, Record};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
 /// What rows are computed under: the city's zone, accuracy gate and grid now.
@@ -91,12 +92,61 @@ impl HourCache {
     }
 }
 
-/// Add one segment's fixes (already in event order, all after `row.last_t`).
-/// Add `fixes` (in event order, after the row's last) to `row`. An interval between two fixes
-/// is presence unless it is longer than [`ROUTE_GAP_MS`] or a recorded gap (`gaps`, the
-/// patrol's [`patrol_model::TrackGap`] spans) lies within it: a phone that said it had no fix
-/// for three minutes was not seen in that cell for three minutes.
-fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext, gaps: &[(i64, i64)]) {
+/// What [`extend`] needs of a run of fixes that does not depend on the row: the fixes in event
+/// order, each one's grid cell and whether it passes the accuracy gate, and the distance from
+/// the gated fix before it in the run. Worked out per segment on every core before the rows are
+/// extended in order; the sums stay exact, since every distance is the same `distance_m` of the
+/// same two fixes and the row still adds them one after the other in event order.
+struct Prepared<'g> {
+    fixes: Vec<PositionFix>,
+    cells: Vec<&'g str>,
+    gated: Vec<bool>,
+    /// For a gated fix after another gated fix of the run, the distance between them.
+    steps: Vec<Option<f64>>,
+}
+
+impl<'g> Prepared<'g> {
+    /// `fixes` in event order (see [`event_order`]), under the context's grid and gate.
+    fn of(fixes: Vec<PositionFix>, ctx: &'g RollContext) -> Self {
+        let cells = fixes.iter().map(|f| cell_of(ctx, here(f))).collect();
+        let gated: Vec<bool> = fixes.iter().map(|f| within_gate(f, ctx.gate_m)).collect();
+        let mut last: Option<LatLon> = None;
+        let steps = fixes
+            .iter()
+            .zip(&gated)
+            .map(|(f, &g)| {
+                if !g {
+                    return None;
+                }
+                let step = last.map(|p| patrol_geo::distance_m(p, here(f)));
+                last = Some(here(f));
+                step
+            })
+            .collect();
+        Prepared {
+            fixes,
+            cells,
+            gated,
+            steps,
+        }
+    }
+}
+
+/// The grid cell at `p`, `""` outside the grid.
+fn cell_of(ctx: &RollContext, p: LatLon) -> &str {
+    ctx.grid.cell_at(p).map_or("", |c| c.as_str())
+}
+
+/// Add `prep`'s fixes (in event order, after the row's last) to `row`, under the same gate it
+/// was prepared with. An interval between two fixes is presence unless it is longer than
+/// [`ROUTE_GAP_MS`] or a recorded gap (`gaps`, the patrol's [`patrol_model::TrackGap`] spans)
+/// lies within it: a phone that said it had no fix for three minutes was not seen in that cell
+/// for three minutes.
+fn extend(row: &mut TrackRollup, prep: &Prepared, ctx: &RollContext, gaps: &[(i64, i64)]) {
+    debug_assert_eq!(
+        row.gate_m, ctx.gate_m,
+        "a row is extended under its own gate"
+    );
     let mut hours = HourCache::default();
     // Presence is summed per run of fixes in one cell and one half of the day, and added to the
     // row's map when the run ends: one map lookup per cell change, not one per fix.
@@ -110,14 +160,18 @@ fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext, gaps:
             slot[half] += ms;
         }
     };
-    for f in fixes {
+    for (j, f) in prep.fixes.iter().enumerate() {
         let Some(t) = f.time_ms else {
             continue;
         };
         if let (Some(prev), Some(lt)) = (row.last_any, row.last_t) {
             let dt = t - lt;
             if dt > 0 && dt <= ROUTE_GAP_MS && !patrol_geo::track::gap_between(lt, t, gaps) {
-                let cell = ctx.grid.cell_at(prev).map_or("", |c| c.as_str());
+                // The fix before this one in the run is `prev` (every fix here is timed).
+                let cell = match j.checked_sub(1) {
+                    Some(k) => prep.cells[k],
+                    None => cell_of(ctx, prev),
+                };
                 let by_day = (DAY_HOURS[0]..DAY_HOURS[1]).contains(&hours.hour(ctx.tz, lt));
                 let half = usize::from(!by_day);
                 match &mut run {
@@ -129,9 +183,10 @@ fn extend(row: &mut TrackRollup, fixes: &[PositionFix], ctx: &RollContext, gaps:
                 }
             }
         }
-        if within_gate(f, row.gate_m) {
+        if prep.gated[j] {
             if let Some(prev) = row.last_gated {
-                row.metres += patrol_geo::distance_m(prev, here(f));
+                row.metres +=
+                    prep.steps[j].unwrap_or_else(|| patrol_geo::distance_m(prev, here(f)));
             }
             row.first_gated = row.first_gated.or(Some(here(f)));
             row.last_gated = Some(here(f));
@@ -187,7 +242,34 @@ pub fn roll(
     targets: &HashMap<u64, Target>,
     ctx: &RollContext,
 ) -> Vec<TrackRollup> {
+    let decoded: Vec<Option<Record>> = new.iter().map(|e| e.entry.record().ok()).collect();
+    roll_decoded(existing, new, &decoded, targets, ctx)
+}
+
+/// [`roll`] with each new entry's record decoded already (`decoded[i]` is `new[i]`'s, `None`
+/// when it does not decode): the upload decoded them once, on every core, while planning.
+pub fn roll_decoded(
+    existing: &[TrackRollup],
+    new: &[StoredEntry],
+    decoded: &[Option<Record>],
+    targets: &HashMap<u64, Target>,
+    ctx: &RollContext,
+) -> Vec<TrackRollup> {
+    debug_assert_eq!(new.len(), decoded.len());
     let tz = ctx.tz;
+    // Each segment's fixes, cells and distances, on every core (a shift is ~1,500 segments of
+    // 30 fixes); the rows are then extended in order below.
+    let mut prepared: Vec<Option<Prepared>> = new
+        .par_iter()
+        .zip(decoded.par_iter())
+        .with_min_len(16)
+        .map(|(e, record)| match record {
+            Some(Record::TrackSegment(t)) if e.quarantine.is_none() => {
+                Some(Prepared::of(event_order(&t.fixes), ctx))
+            }
+            _ => None,
+        })
+        .collect();
     let mut rows: BTreeMap<(PatrolId, NaiveDate), TrackRollup> = existing
         .iter()
         .map(|r| ((r.patrol_id, r.day), r.clone()))
@@ -206,14 +288,20 @@ pub fn roll(
             )
         })
         .collect();
-    for e in new.iter().filter(|e| e.quarantine.is_none()) {
+    for (i, (e, record)) in new.iter().zip(decoded).enumerate() {
+        if e.quarantine.is_some() {
+            continue;
+        }
         let device = e.entry.device_id;
-        match e.entry.record() {
-            Ok(Record::TrackSegment(t)) => {
+        match record {
+            Some(Record::TrackSegment(t)) => {
                 let Some(day) = local_day(e.event_ms, tz) else {
                     continue;
                 };
-                let fixes = event_order(&t.fixes);
+                let Some(prep) = prepared[i].take() else {
+                    continue;
+                };
+                let fixes = &prep.fixes;
                 if fixes.is_empty() {
                     continue;
                 }
@@ -228,12 +316,12 @@ pub fn roll(
                     row.last_t = fixes.last().and_then(|f| f.time_ms).max(row.last_t);
                 } else {
                     // A trusted row has no recorded gap: a gap marks its patrol-days dirty.
-                    extend(row, &fixes, ctx, &[]);
+                    extend(row, &prep, ctx, &[]);
                 }
             }
             // A recorded gap: no distance across it, so its patrol-days are recomputed from
             // the ledger (where the gap is) instead of extended fix by fix.
-            Ok(Record::TrackGap(g)) => {
+            Some(Record::TrackGap(g)) => {
                 for day in [local_day(g.from_ms, tz), local_day(g.to_ms, tz)]
                     .into_iter()
                     .flatten()
@@ -244,7 +332,7 @@ pub fn roll(
                         .dirty = true;
                 }
             }
-            Ok(Record::Supplement(s)) => {
+            Some(Record::Supplement(s)) => {
                 let target = in_batch
                     .get(&s.target_seq)
                     .or_else(|| targets.get(&s.target_seq));
@@ -307,16 +395,16 @@ pub fn rollups_from_ledger(
     fixes
         .into_iter()
         .filter_map(|((device_id, patrol_id, day), fixes)| {
-            let ordered = event_order(&fixes);
-            if ordered.is_empty() {
+            let prep = Prepared::of(event_order(&fixes), ctx);
+            if prep.fixes.is_empty() {
                 return None;
             }
             let mut row = fresh(device_id, patrol_id, day, ctx);
             let g = gaps.get(&patrol_id).map_or(&[][..], Vec::as_slice);
-            extend(&mut row, &ordered, ctx, g);
+            extend(&mut row, &prep, ctx, g);
             // Nothing counts across a recorded tracking gap: the distance is the raw answer's.
             if !g.is_empty() {
-                row.metres = patrol_geo::track::patrolled_m_across(&ordered, row.gate_m, g);
+                row.metres = patrol_geo::track::patrolled_m_across(&prep.fixes, row.gate_m, g);
             }
             Some(row)
         })
