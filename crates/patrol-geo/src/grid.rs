@@ -105,6 +105,10 @@ struct IndexedCell {
     id: CellId,
     bounds: Rect<f64>,
     polygon: Polygon<f64>,
+    /// The ring is its own bounding rectangle (four axis-aligned corners, the usual patrol-grid
+    /// cell): a point is in it exactly when it is in the bounds, boundary included, so the
+    /// polygon test is skipped (a city's day asks this for every fix).
+    rect: bool,
 }
 
 impl GridIndex {
@@ -124,10 +128,12 @@ impl GridIndex {
                 }
                 let polygon = Polygon::new(LineString::new(ring), vec![]);
                 let bounds = bounding_rect(polygon.exterior())?;
+                let rect = is_rect(&polygon, &bounds);
                 Some(IndexedCell {
                     id: cell.id.clone(),
                     bounds,
                     polygon,
+                    rect,
                 })
             })
             .collect::<Vec<_>>();
@@ -144,7 +150,7 @@ impl GridIndex {
             .iter()
             .map(|&i| &self.cells[i as usize])
             .filter(|cell| in_rect(&cell.bounds, c))
-            .find(|cell| cell.polygon.coordinate_position(&c) != CoordPos::Outside)
+            .find(|cell| cell.rect || cell.polygon.coordinate_position(&c) != CoordPos::Outside)
             .map(|cell| &cell.id)
     }
 
@@ -180,6 +186,24 @@ fn bounding_rect(ring: &LineString<f64>) -> Option<Rect<f64>> {
 }
 
 /// Closed-box test: a point on the box's edge passes, so boundary points reach the exact test.
+/// Whether `polygon`'s ring (closing point dropped, no repeats) is exactly `bounds`: four
+/// corners, each edge axis-aligned, each corner one of the rectangle's.
+fn is_rect(polygon: &Polygon<f64>, bounds: &Rect<f64>) -> bool {
+    let ring = &polygon.exterior().0;
+    let corners: &[Coord<f64>] = match ring.as_slice() {
+        [a, b, c, d, e] if a == e => &[*a, *b, *c, *d],
+        [a, b, c, d] => &[*a, *b, *c, *d],
+        _ => return false,
+    };
+    let (lo, hi) = (bounds.min(), bounds.max());
+    let corner = |p: &Coord<f64>| (p.x == lo.x || p.x == hi.x) && (p.y == lo.y || p.y == hi.y);
+    let edges_aligned = (0..4).all(|i| {
+        let (p, q) = (corners[i], corners[(i + 1) % 4]);
+        (p.x == q.x) != (p.y == q.y)
+    });
+    lo.x < hi.x && lo.y < hi.y && corners.iter().all(corner) && edges_aligned
+}
+
 fn in_rect(r: &Rect<f64>, c: Coord<f64>) -> bool {
     let (lo, hi) = (r.min(), r.max());
     lo.x <= c.x && c.x <= hi.x && lo.y <= c.y && c.y <= hi.y

@@ -139,3 +139,63 @@ fn buckets_answer_exactly_as_a_full_scan() {
     );
     assert_eq!(GridIndex::new(&[]).cell_at(ll(29.0, 111.0)), None);
 }
+
+/// Axis-aligned rectangles skip the polygon test (`rect`); a lattice of points through and
+/// around every cell, their edges and corners included, finds the same cell as the polygon
+/// test everywhere, and a cell that is not its own bounding box (the L, a diamond, a
+/// quadrilateral with a slanted side) is never taken for a rectangle.
+#[test]
+fn rectangles_answer_as_their_polygons() {
+    let mut cells = changde();
+    cells.push(GridCell {
+        id: CellId::from("DIAMOND"),
+        name: String::new(),
+        ring: vec![
+            ll(29.06, 111.69),
+            ll(29.065, 111.695),
+            ll(29.07, 111.69),
+            ll(29.065, 111.685),
+        ],
+    });
+    cells.push(GridCell {
+        id: CellId::from("SLANT"),
+        name: String::new(),
+        ring: vec![
+            ll(29.00, 111.68),
+            ll(29.00, 111.70),
+            ll(29.01, 111.70),
+            ll(29.015, 111.68),
+        ],
+    });
+    let index = GridIndex::new(&cells);
+    let rects: Vec<&str> = index
+        .cells
+        .iter()
+        .filter(|c| c.rect)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(rects, ["WL-W", "WL-E"]);
+    let slow = |p: LatLon| {
+        let c = coord(p);
+        index
+            .buckets
+            .candidates(c)
+            .iter()
+            .map(|&i| &index.cells[i as usize])
+            .filter(|cell| in_rect(&cell.bounds, c))
+            .find(|cell| cell.polygon.coordinate_position(&c) != CoordPos::Outside)
+            .map(|cell| cell.id.as_str())
+    };
+    let mut checked = 0;
+    for i in 0..=160 {
+        for j in 0..=80 {
+            let p = ll(
+                28.995 + f64::from(i) * 0.0005,
+                111.675 + f64::from(j) * 0.0005,
+            );
+            assert_eq!(index.cell_at(p).map(|c| c.as_str()), slow(p), "at {p:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 161 * 81);
+}
