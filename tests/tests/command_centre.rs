@@ -1018,6 +1018,17 @@ async fn a_tracking_gap_is_a_gap_in_the_km_and_in_the_route() {
     )
     .unwrap();
     assert_eq!(raw.km_patrolled, stats.km_patrolled);
+    // Rollups rebuilt from the ledger (a ledger stored before they existed) know the gap too.
+    let state = patrol_hq::AppState::new(hq.storage.clone());
+    assert!(patrol_hq::service::rebuild_rollups(&state).await.unwrap() > 0);
+    let rebuilt: v1::DailyStats = serde_json::from_value(
+        hq.get_json(&format!("/api/v1/stats/daily?date={day}"))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(rebuilt.km_patrolled, stats.km_patrolled);
+    let patrols = hq.get_json(&format!("/api/v1/patrols?date={day}")).await;
+    assert_eq!(patrols[0]["km"], stats.km_patrolled, "{patrols}");
     let routes = hq
         .get_json(&format!("/api/v1/export/routes.geojson?date={day}"))
         .await;

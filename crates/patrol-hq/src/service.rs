@@ -516,16 +516,7 @@ pub async fn rebuild_counts(state: &AppState) -> ApiResult<usize> {
     let supplements = state.storage.supplements().await?;
     let mut written = 0;
     for d in state.storage.devices().await? {
-        let mut entries = Vec::new();
-        let mut from = 1;
-        loop {
-            let page = state.storage.entries(d.id, from, 5000).await?;
-            let Some(last) = page.last().map(|e| e.entry.seq) else {
-                break;
-            };
-            entries.extend(page.into_iter().filter(projections::counts::counted));
-            from = last + 1;
-        }
+        let entries = device_ledger(state, d.id, projections::counts::counted).await?;
         let rows = projections::counts::counts_from_ledger(&entries, &supplements, tz);
         written += rows.len();
         state.storage.replace_counts(d.id, &rows).await?;
@@ -602,27 +593,42 @@ pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
     let supplements = state.storage.supplements().await?;
     let mut written = 0;
     for d in state.storage.devices().await? {
-        let mut entries = Vec::new();
-        let mut from = 1;
-        loop {
-            let page = state.storage.entries(d.id, from, 5000).await?;
-            let Some(last) = page.last().map(|e| e.entry.seq) else {
-                break;
-            };
-            entries.extend(page.into_iter().filter(|e| {
-                matches!(
-                    e.entry.kind,
-                    patrol_model::EntryKind::TrackSegment | patrol_model::EntryKind::Supplement
-                )
-            }));
-            from = last + 1;
-        }
+        // The segments, and the recorded gaps: no distance or presence counts across one.
+        let entries = device_ledger(state, d.id, |e| {
+            matches!(
+                e.entry.kind,
+                patrol_model::EntryKind::TrackSegment
+                    | patrol_model::EntryKind::TrackGap
+                    | patrol_model::EntryKind::Supplement
+            )
+        })
+        .await?;
         let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, &ctx);
         written += rows.len();
         state.storage.replace_rollups(d.id, &rows).await?;
     }
     state.storage.set_rollups_built(true).await?;
     Ok(written)
+}
+
+/// A device's whole stored ledger, read page by page, keeping the entries `keep` wants (the
+/// rebuilds of the derived rows read every device's ledger once).
+async fn device_ledger(
+    state: &AppState,
+    device: DeviceId,
+    keep: impl Fn(&crate::storage::StoredEntry) -> bool,
+) -> ApiResult<Vec<crate::storage::StoredEntry>> {
+    let mut entries = Vec::new();
+    let mut from = 1;
+    loop {
+        let page = state.storage.entries(device, from, 5000).await?;
+        let Some(last) = page.last().map(|e| e.entry.seq) else {
+            break;
+        };
+        entries.extend(page.into_iter().filter(&keep));
+        from = last + 1;
+    }
+    Ok(entries)
 }
 
 /// Every kind but track segments: what the figures read when the rollups give the km, and all
