@@ -43,18 +43,26 @@ fn take_away(s: &mut DailyStats, o: &DailyStats) {
     fn sub(a: &mut u32, b: u32) {
         *a = a.saturating_sub(b);
     }
+    /// Take `o`'s counts away from `s`'s, dropping a key that reaches zero (a recompute never
+    /// shows a zero count).
+    fn sub_each<K: Ord + Clone>(
+        s: &mut std::collections::BTreeMap<K, u32>,
+        o: &std::collections::BTreeMap<K, u32>,
+    ) {
+        for (k, v) in o {
+            if let Some(n) = s.get_mut(k) {
+                sub(n, *v);
+                if *n == 0 {
+                    s.remove(k);
+                }
+            }
+        }
+    }
     sub(&mut s.patrols, o.patrols);
     sub(&mut s.officer_trips, o.officer_trips);
     sub(&mut s.vehicle_trips, o.vehicle_trips);
     sub(&mut s.volunteers_total, o.volunteers_total);
-    for (k, v) in &o.volunteers_by_category {
-        if let Some(n) = s.volunteers_by_category.get_mut(k) {
-            sub(n, *v);
-            if *n == 0 {
-                s.volunteers_by_category.remove(k);
-            }
-        }
-    }
+    sub_each(&mut s.volunteers_by_category, &o.volunteers_by_category);
     sub(&mut s.assistance_cases, o.assistance_cases);
     sub(&mut s.medical_escorts, o.medical_escorts);
     sub(&mut s.lost_persons, o.lost_persons);
@@ -63,14 +71,7 @@ fn take_away(s: &mut DailyStats, o: &DailyStats) {
     sub(&mut s.incidents, o.incidents);
     sub(&mut s.traffic_accidents, o.traffic_accidents);
     sub(&mut s.violations_total, o.violations_total);
-    for (k, v) in &o.violations_by_type {
-        if let Some(n) = s.violations_by_type.get_mut(k) {
-            sub(n, *v);
-            if *n == 0 {
-                s.violations_by_type.remove(k);
-            }
-        }
-    }
+    sub_each(&mut s.violations_by_type, &o.violations_by_type);
     sub(&mut s.seized_items, o.seized_items);
     sub(&mut s.flagged_entries, o.flagged_entries);
 }
