@@ -32,7 +32,7 @@ pub const MAX_CONFLICTS_PER_DEVICE: u32 = 64;
 pub struct Planned {
     pub plan: IngestPlan,
     /// Each new entry's record as decoded while planning (`decoded[i]` is `plan.new[i]`'s;
-    /// `None` when it did not decode), so the rollups need not decode it again.
+    /// `None` when the entry is quarantined), so the rollups need not decode it again.
     pub decoded: Vec<Option<Record>>,
     pub duplicates: u32,
     pub quarantined: Vec<EntryProblem>,
