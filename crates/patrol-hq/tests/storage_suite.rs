@@ -1491,6 +1491,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0011_lean_entry_indexes.sql",
         "3f0fe011666338f8bf33605ffb5127e2295d67587b76b6a9e39d1dbc324b016d",
     ),
+    (
+        "0012_rebuild_rollups_with_gaps.sql",
+        "36edc411684962d48df303428a78353bbf3e92940e76c8ba6b06ac2e76d41c54",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1536,6 +1540,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0011_lean_entry_indexes.sql",
         "3f0fe011666338f8bf33605ffb5127e2295d67587b76b6a9e39d1dbc324b016d",
+    ),
+    (
+        "0012_rebuild_rollups_with_gaps.sql",
+        "2b665aeb0e68e03241fdde49449d6315f57f507b4e528ebadef20ad2131965f3",
     ),
 ];
 
@@ -1653,6 +1661,47 @@ async fn sqlite_upgrades_photos_to_per_device_uploads() {
     assert_eq!(s.upload_bytes(d, &half).await.unwrap(), [0, 1, 2, 3]);
     assert!(s.photo_referenced(d, &done).await.unwrap());
     assert!(!s.photo_referenced(d, &half).await.unwrap());
+}
+
+/// Rollups rebuilt before schema 12 left out the recorded tracking gaps: a database of schema 11
+/// whose ledger holds a gap has its rollups marked for a rebuild by the upgrade; one without a
+/// gap keeps its rows as they are.
+#[tokio::test]
+async fn sqlite_upgrade_rebuilds_rollups_only_where_a_gap_is_recorded() {
+    for (kind, rebuilt) in [("track_gap", true), ("violation", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = device(1);
+        {
+            let mut raw = rusqlite::Connection::open(dir.path().join("hq.sqlite")).unwrap();
+            let tx = raw.transaction().unwrap();
+            for (version, _, sql) in &patrol_hq::storage::sqlite::MIGRATIONS[..11] {
+                tx.execute_batch(sql).unwrap();
+                tx.pragma_update(None, "user_version", version).unwrap();
+            }
+            tx.commit().unwrap();
+            raw.execute(
+                "INSERT INTO devices (id, name, secret_hash, status, enrolled_ms, head_seq, head_hash)
+                 VALUES (?1, 'd', 'x', 'active', 0, 0, zeroblob(32))",
+                [d.to_string()],
+            )
+            .unwrap();
+            raw.execute(
+                "INSERT INTO entries (device_id, seq, id, kind, wall_ms, mono_ms, payload, prev_hash,
+                                      hash, received_ms, event_ms)
+                 VALUES (?1, 1, 'e1', ?2, 0, 0, x'7b7d', zeroblob(32), zeroblob(32), 0, 0)",
+                rusqlite::params![d.to_string(), kind],
+            )
+            .unwrap();
+            raw.execute("UPDATE rollup_state SET built = 1", [])
+                .unwrap();
+        }
+        let s = SqliteStorage::open(dir.path()).unwrap();
+        assert_eq!(
+            !s.rollups_built().await.unwrap(),
+            rebuilt,
+            "a {kind} in the ledger"
+        );
+    }
 }
 
 #[tokio::test]

@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_lean_entry_indexes.sql",
         include_str!("../../migrations/postgres/0011_lean_entry_indexes.sql"),
     ),
+    (
+        12,
+        "0012_rebuild_rollups_with_gaps.sql",
+        include_str!("../../migrations/postgres/0012_rebuild_rollups_with_gaps.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.

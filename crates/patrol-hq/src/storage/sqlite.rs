@@ -86,6 +86,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_lean_entry_indexes.sql",
         include_str!("../../migrations/sqlite/0011_lean_entry_indexes.sql"),
     ),
+    (
+        12,
+        "0012_rebuild_rollups_with_gaps.sql",
+        include_str!("../../migrations/sqlite/0012_rebuild_rollups_with_gaps.sql"),
+    ),
 ];
 
 /// HQ's storage in one SQLite file.
