@@ -185,7 +185,6 @@ fn bounding_rect(ring: &LineString<f64>) -> Option<Rect<f64>> {
     Some(Rect::new(min, max))
 }
 
-/// Closed-box test: a point on the box's edge passes, so boundary points reach the exact test.
 /// Whether `polygon`'s ring (closing point dropped, no repeats) is exactly `bounds`: four
 /// corners, each edge axis-aligned, each corner one of the rectangle's.
 fn is_rect(polygon: &Polygon<f64>, bounds: &Rect<f64>) -> bool {
@@ -204,6 +203,7 @@ fn is_rect(polygon: &Polygon<f64>, bounds: &Rect<f64>) -> bool {
     lo.x < hi.x && lo.y < hi.y && corners.iter().all(corner) && edges_aligned
 }
 
+/// Closed-box test: a point on the box's edge passes, so boundary points reach the exact test.
 fn in_rect(r: &Rect<f64>, c: Coord<f64>) -> bool {
     let (lo, hi) = (r.min(), r.max());
     lo.x <= c.x && c.x <= hi.x && lo.y <= c.y && c.y <= hi.y
