@@ -1,11 +1,13 @@
 //! The shell: decides sign-in vs app from GET /api/v1/session, loads the city, keeps the push
-//! channel open and turns its events into ticks (uploads and dispatch changes debounced ~300 ms),
+//! channel open and turns its events into ticks (coalesced: a burst is one refetch, a steady
+//! stream refetches live answers at most every 2 s and the day's heavier figures every 10 s),
 //! and lays out the header (live indicator, operator, language, sign-out), the nav and the
 //! current view.
 
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { setUnauthorizedHandler } from './api/client';
 import { connectEvents } from './api/events';
+import { coalescer } from './lib/coalesce';
 import * as hq from './api/hq';
 import type { City, Session } from './api/types';
 import { language, onLanguage, setLanguage, t, type Key } from './i18n';
@@ -22,7 +24,14 @@ import { ReportsView } from './views/Reports';
 import { DispatchBoardView } from './views/Dispatch';
 import { DevicesView } from './views/Devices';
 
-const UPLOAD_DEBOUNCE_MS = 300;
+/** A burst of events (a send to several units, one device's batches) settles into one refetch. */
+const SETTLE_MS = 300;
+/** Live answers (units, devices, the dispatch board): at most one refetch per this, whatever
+ * the city's upload rate. `/units` for 1,000 devices is ~30 ms at HQ (the city bench). */
+const LIVE_GAP_MS = 2000;
+/** The day's figures (statistics, compliance, coverage, presence, the reports list): heavier at
+ * HQ (coverage ~100 ms for 1,000 devices' day) and slower to change, so refetched less often. */
+const FIGURES_GAP_MS = 10_000;
 /** How often the shell asks whether the session still stands (revoked or expired → sign-in). */
 const SESSION_CHECK_MS = 30_000;
 
@@ -58,10 +67,8 @@ export function App() {
 function Signed({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const view = useView();
   const [city, setCity] = useState<City | null>(null);
-  const [ticks, setTicks] = useState<Ticks>({ upload: 0, devices: 0, city: 0, dispatch: 0 });
+  const [ticks, setTicks] = useState<Ticks>({ upload: 0, figures: 0, devices: 0, city: 0, dispatch: 0 });
   const [live, setLive] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const dispatchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     hq.city().then(setCity, () => setCity(null));
@@ -74,17 +81,24 @@ function Signed({ session, onSignOut }: { session: Session; onSignOut: () => voi
 
   const bump = useCallback((k: keyof Ticks) => setTicks((x) => ({ ...x, [k]: x[k] + 1 })), []);
   useEffect(() => {
+    const upload = coalescer(() => bump('upload'), SETTLE_MS, LIVE_GAP_MS);
+    const figures = coalescer(() => bump('figures'), SETTLE_MS, FIGURES_GAP_MS);
+    // A send to several units, or a close telling each, comes as a burst: one refetch.
+    const dispatch = coalescer(() => bump('dispatch'), SETTLE_MS, LIVE_GAP_MS);
     const close = connectEvents({
       upload: () => {
-        if (timer.current) clearTimeout(timer.current);
-        timer.current = setTimeout(() => bump('upload'), UPLOAD_DEBOUNCE_MS);
+        upload.push();
+        figures.push();
       },
       devices: () => bump('devices'),
       city: () => bump('city'),
-      // A send to several units, or a close telling each, comes as a burst: one refetch.
-      dispatch: () => {
-        if (dispatchTimer.current) clearTimeout(dispatchTimer.current);
-        dispatchTimer.current = setTimeout(() => bump('dispatch'), UPLOAD_DEBOUNCE_MS);
+      dispatch: () => dispatch.push(),
+      // The page fell behind HQ's channel and missed events: everything may have moved.
+      lagged: () => {
+        upload.push();
+        figures.push();
+        dispatch.push();
+        bump('devices');
       },
       onState: (on) => {
         setLive(on);
@@ -94,8 +108,9 @@ function Signed({ session, onSignOut }: { session: Session; onSignOut: () => voi
     });
     return () => {
       close();
-      if (timer.current) clearTimeout(timer.current);
-      if (dispatchTimer.current) clearTimeout(dispatchTimer.current);
+      upload.close();
+      figures.close();
+      dispatch.close();
     };
   }, [bump]);
 

@@ -7,7 +7,9 @@ import { HqError } from './api/client';
 import type { City, Operator } from './api/types';
 import { hasKey, tInvalid, tk } from './i18n';
 
-export type Ticks = { upload: number; devices: number; city: number; dispatch: number };
+/** `upload` moves for live answers (at most every 2 s under a steady stream of uploads),
+ * `figures` for the day's heavier figures (at most every 10 s); see `app.tsx`. */
+export type Ticks = { upload: number; figures: number; devices: number; city: number; dispatch: number };
 export type AppState = {
   operator: Operator;
   city: City | null;

@@ -1,7 +1,8 @@
 //! 实时地图 — the live map: grid cells, posts coloured by whether they are held now, every unit
 //! as a circle coloured by the age of its fix (fresh / amber / grey, recomputed from `seen_ms`
 //! and the clock), a side list sortable by age, the coverage layer as a toggle, and a unit's
-//! route today on click. Units refetch on every pushed upload (debounced by the shell).
+//! route today on click. Units refetch on pushed uploads (`ticks.upload`, at most every 2 s),
+//! compliance and coverage on `ticks.figures` (at most every 10 s).
 //! The coverage view (`coverage` prop) is the same map with the layer on and its panel.
 
 import L from 'leaflet';
@@ -33,8 +34,8 @@ export function LiveView({ coverage: coverageMode = false }: { coverage?: boolea
   const today = cityToday(tz, now);
 
   const units = useLoad(hq.units, [ticks.upload, ticks.devices]);
-  const posts = useLoad(() => hq.compliance(today), [today, ticks.upload, Math.floor(now / 60_000)]);
-  const cov = useLoad<Coverage | null>(() => (showCoverage ? hq.coverage() : Promise.resolve(null)), [showCoverage, ticks.upload]);
+  const posts = useLoad(() => hq.compliance(today), [today, ticks.figures, Math.floor(now / 60_000)]);
+  const cov = useLoad<Coverage | null>(() => (showCoverage ? hq.coverage() : Promise.resolve(null)), [showCoverage, ticks.figures]);
 
   // Cells: plain outlines, or coloured by band when the coverage layer is on.
   useEffect(() => {

@@ -32,7 +32,7 @@ export function PostsView() {
   const now = useNow(30_000);
   const [date, setDate] = useState(rememberedDay(tz));
   const [map, setMap] = useState<L.Map | null>(null);
-  const rows = useLoad(() => hq.compliance(date), [date, ticks.upload, Math.floor(now / 60_000)]);
+  const rows = useLoad(() => hq.compliance(date), [date, ticks.figures, Math.floor(now / 60_000)]);
   const slots = useMemo(() => {
     const s = new Set<string>();
     for (const p of rows.data ?? []) for (const w of p.windows) s.add(slot(w));

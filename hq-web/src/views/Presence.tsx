@@ -19,7 +19,7 @@ export function PresenceView() {
   const [date, setDate] = useState(rememberedDay(tz));
   const [part, setPart] = useState<Part>('day');
   const [map, setMap] = useState<L.Map | null>(null);
-  const pres = useLoad(() => hq.presence(date), [date, ticks.upload]);
+  const pres = useLoad(() => hq.presence(date), [date, ticks.figures]);
 
   const minutes = useMemo(() => {
     const m = new Map<string, number>();

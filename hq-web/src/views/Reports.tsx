@@ -37,7 +37,7 @@ export function ReportsView() {
   const [group, setGroup] = useState('');
   const [cell, setCell] = useState('');
   const [open, setOpen] = useState<Report | null>(null);
-  const list = useLoad(() => hq.reports({ date, kind, group, cell }), [date, kind, group, cell, ticks.upload]);
+  const list = useLoad(() => hq.reports({ date, kind, group, cell }), [date, kind, group, cell, ticks.figures]);
 
   return (
     <section class="split wide-panel reverse" data-view-root="reports">

@@ -32,7 +32,7 @@ export function TodayView() {
     rememberDay(d);
     setDate(d);
   };
-  const stats = useLoad(() => hq.daily(date), [date, ticks.upload, ticks.dispatch]);
+  const stats = useLoad(() => hq.daily(date), [date, ticks.figures, ticks.dispatch]);
   return (
     <section class="page" data-view-root="today">
       <header class="page-head">
@@ -100,7 +100,7 @@ function Chart({ date }: { date: string }) {
   const [span, setSpan] = useState(7);
   const [metric, setMetric] = useState<keyof DailyStats>('officer_trips');
   const from = addDays(date, -(span - 1));
-  const range = useLoad(() => hq.range(from, date), [from, date, ticks.upload]);
+  const range = useLoad(() => hq.range(from, date), [from, date, ticks.figures]);
   const bars = (range.data?.daily ?? []).map((d) => ({
     label: shortDate(d.date),
     value: Number(d[metric]) || 0,
@@ -133,7 +133,7 @@ function Chart({ date }: { date: string }) {
 function BulletinCard({ date }: { date: string }) {
   const { ticks } = useApp();
   const lang = language();
-  const b = useLoad(() => hq.bulletin(date, lang), [date, lang, ticks.upload]);
+  const b = useLoad(() => hq.bulletin(date, lang), [date, lang, ticks.figures]);
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     if (!b.data) return;
