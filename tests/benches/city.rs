@@ -178,7 +178,8 @@ fn main() {
         println!("  {:<22} {:>9} {:>9} {:>9} {:>11}", "answer", "p50 ms", "p95 ms", "max ms", "bytes");
         // The first four are the page's live answers (target: p95 < 300 ms); presence and the
         // patrols list (replay's picker) are measured too, fewer times: they still read the
-        // day's segments.
+        // day's segments. Then the reports list: the page's newest 200, and the whole day's
+        // list in one answer as `/reports` gives it (for tools; the page no longer asks for it).
         for path in [
             "/api/v1/stats/daily",
             "/api/v1/units",
@@ -186,8 +187,13 @@ fn main() {
             "/api/v1/coverage",
             "/api/v1/presence",
             "/api/v1/patrols",
+            "/api/v1/reports/page",
+            "/api/v1/reports",
         ] {
-            let rounds = if path.ends_with("presence") || path.ends_with("patrols") {
+            let rounds = if path.ends_with("presence")
+                || path.ends_with("patrols")
+                || path.ends_with("reports")
+            {
                 rounds.min(3)
             } else {
                 rounds

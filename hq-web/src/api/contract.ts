@@ -29,6 +29,7 @@ export type Contract = [
   Holds<Fits<S['PatrolSummary'], T.PatrolSummary>>,
   Holds<Fits<S['PatrolTrack'], T.Track>>,
   Holds<Fits<S['ReportItem'], T.Report>>,
+  Holds<Fits<S['ReportsPage'], T.ReportsPage>>,
   Holds<Fits<S['DeviceRow'], T.DeviceRow>>,
   Holds<Fits<S['EnrollmentCode'], T.Enrollment>>,
   Holds<Fits<S['QuarantinedEntry'], T.QuarantineRow>>,

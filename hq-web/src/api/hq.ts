@@ -5,7 +5,7 @@ import { get, post, qs, request } from './client';
 import type {
   Board, Bulletin, City, CloseDispatch, ConflictRow, Coverage, DailyStats, DeviceRow, DispatchView, Enrollment,
   MapPack, NewDispatch, PatrolSummary, PostCompliance, Presence, QuarantineRow, RangeStats, Reassign, Recommendation,
-  Report, SendUnits, Session, Track, Unit,
+  Report, ReportsPage, SendUnits, Session, Track, Unit,
 } from './types';
 
 export const session = {
@@ -29,6 +29,10 @@ export const patrols = (date: string) => get<PatrolSummary[]>(`/api/v1/patrols${
 export const track = (patrolId: string) => get<Track>(`/api/v1/patrols/${encodeURIComponent(patrolId)}/track`);
 export type ReportFilter = { date: string; kind?: string; group?: string; cell?: string };
 export const reports = (f: ReportFilter) => get<Report[]>(`/api/v1/reports${qs(f)}`);
+/** The newest `limit` reports of the filter (a city's day holds tens of thousands), the total,
+ * and with `before` the page after an earlier one. */
+export const reportsPage = (f: ReportFilter & { limit?: number; before?: string }) =>
+  get<ReportsPage>(`/api/v1/reports/page${qs(f)}`);
 export const devices = () => get<DeviceRow[]>('/api/v1/devices');
 export const revokeDevice = (id: string) => post<unknown>(`/api/v1/devices/${encodeURIComponent(id)}/revoke`);
 export const enrol = (name: string) => post<Enrollment>('/api/v1/enrollments', { name });

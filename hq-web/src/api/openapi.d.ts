@@ -619,6 +619,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["reports_page"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -1618,6 +1634,15 @@ export interface components {
             seq: number;
             summary: string;
             type: string;
+        };
+        /** @description `GET /api/v1/reports/page`: one page of the reports list, newest first. */
+        ReportsPage: {
+            /** @description At most `limit` of them, newest first (event time, then device and seq). */
+            items: components["schemas"]["ReportItem"][];
+            /** @description Pass as `before` for the next, older page; absent on the last page. */
+            next?: string | null;
+            /** @description Standing reports matching the day and filters, all pages together. */
+            total: number;
         };
         /**
          * @description What an operator may do.
@@ -3854,6 +3879,68 @@ export interface operations {
                 };
             };
             /** @description bad day or span */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no or unknown operator token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description devices may not read HQ data */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reports_page: {
+        parameters: {
+            query?: {
+                /** @description one local day, YYYY-MM-DD (default today) */
+                date?: string;
+                /** @description or a span: first local day */
+                from?: string;
+                /** @description last local day, included */
+                to?: string;
+                /** @description entry kind, as /api/v1/reports */
+                kind?: string;
+                group?: string;
+                cell?: string;
+                /** @description reports per page, 1–2000 (default 200) */
+                limit?: number;
+                /** @description the `next` of the previous page: only reports older than it */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page of the standing reports, newest first, with the total and where the next page starts; a city's day holds tens of thousands, which the page never loads at once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportsPage"];
+                };
+            };
+            /** @description bad day, span, limit or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -182,6 +182,9 @@ export type Report = {
   record: unknown;
 };
 
+/** One page of the reports list, newest first: `next` is the `before` of the next, older page. */
+export type ReportsPage = { total: number; items: Report[]; next?: string | null };
+
 export type Head = { seq: number; hash: string };
 export type DeviceRow = {
   id: string;

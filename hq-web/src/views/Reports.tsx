@@ -1,9 +1,10 @@
-//! 报告 — the day's reports with filters (kind, group, grid cell, day), a detail pane with the
+//! 报告 — the day's reports, newest first a page at a time (a city's day holds tens of
+//! thousands), with filters (kind, group, grid cell, day), a detail pane with the
 //! photos HQ serves (cookie auth) and the supplements as a history, the day's CSV / GeoJSON /
 //! GPX downloads as plain links, and 派警 on a report: the Dispatch view opens with the form
 //! filled from it (HQ takes the report's place and time for the call).
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import * as hq from '../api/hq';
 import type { Report } from '../api/types';
 import { DateField, rememberDay, rememberedDay } from '../components/DateField';
@@ -15,6 +16,9 @@ import { fmtDateTime } from '../lib/time';
 import { useApp, useLoad } from '../state';
 import { dispatchFromReport } from './Dispatch';
 
+/** Reports per page, and the most the list holds (HQ's page limit). */
+const PAGE = 200;
+const MAX_SHOWN = 2000;
 
 /** A slug of a report's `type` in words, whichever dictionary knows it. */
 function typeText(r: Report): string {
@@ -37,7 +41,14 @@ export function ReportsView() {
   const [group, setGroup] = useState('');
   const [cell, setCell] = useState('');
   const [open, setOpen] = useState<Report | null>(null);
-  const list = useLoad(() => hq.reports({ date, kind, group, cell }), [date, kind, group, cell, ticks.figures]);
+  // The newest PAGE first, PAGE more per "earlier" tap: a city's day holds tens of thousands of
+  // reports (20 MB as one list), which no one reads row by row; the filters and the CSV are
+  // there for the rest.
+  const [shown, setShown] = useState(PAGE);
+  useEffect(() => setShown(PAGE), [date, kind, group, cell]);
+  const page = useLoad(() => hq.reportsPage({ date, kind, group, cell, limit: shown }), [date, kind, group, cell, shown, ticks.figures]);
+  const list = { ...page, data: page.data?.items };
+  const total = page.data?.total ?? 0;
 
   return (
     <section class="split wide-panel reverse" data-view-root="reports">
@@ -77,7 +88,11 @@ export function ReportsView() {
         </div>
         <ErrorLine error={list.error} />
         <Loading on={list.loading && !list.data} />
-        {list.data && <p class="muted" data-count={list.data.length}>{t('reports.count', { n: list.data.length })}</p>}
+        {list.data && (
+          <p class="muted" data-count={total} data-shown={list.data.length}>
+            {list.data.length < total ? t('reports.count_of', { n: total, shown: list.data.length }) : t('reports.count', { n: total })}
+          </p>
+        )}
         <div class="table-wrap">
           <table class="list-table" data-table="reports">
             <thead>
@@ -112,6 +127,17 @@ export function ReportsView() {
             </tbody>
           </table>
         </div>
+        {list.data && list.data.length < total && (
+          shown < MAX_SHOWN ? (
+            <div class="row more">
+              <button class="btn" onClick={() => setShown((n) => Math.min(n + PAGE, MAX_SHOWN))} disabled={page.loading} data-action="more">
+                {t('reports.more', { n: Math.min(PAGE, total - list.data.length) })}
+              </button>
+            </div>
+          ) : (
+            <p class="muted" data-note="more">{t('reports.more_limit')}</p>
+          )
+        )}
       </div>
       <aside class="panel">
         {open ? <Detail r={open} tz={tz} /> : <p class="muted">{t('reports.pick')}</p>}

@@ -46,7 +46,10 @@ pub use posts::{
 };
 pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
 pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
-pub use reports::{REPORT_COLUMNS, ReportHistory, ReportItem, report_items, reports_csv};
+pub use reports::{
+    REPORT_COLUMNS, ReportFilter, ReportHistory, ReportItem, ReportKey, report_items, report_page,
+    reports_csv,
+};
 pub use stats::{
     CARRIED_OVER, PatrolMetres, daily_stats, daily_stats_given, daily_stats_with, range_stats,
     range_stats_given, range_stats_with,

@@ -4,8 +4,9 @@ use super::{Standing, standing};
 use crate::storage::StoredEntry;
 use chrono::{SecondsFormat, TimeZone};
 use chrono_tz::Tz;
-use patrol_model::Record;
+use patrol_model::{DeviceId, PatrolId, Record};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The CSV header, in column order.
 ///
@@ -110,56 +111,141 @@ pub fn report_items(
     entries: &[StoredEntry],
     supplements: &[StoredEntry],
     tz: Tz,
-    group_of: &std::collections::HashMap<patrol_model::PatrolId, String>,
+    group_of: &HashMap<PatrolId, String>,
 ) -> Vec<ReportItem> {
-    let when: std::collections::HashMap<(patrol_model::DeviceId, u64), i64> = supplements
+    let when = supplement_times(entries, supplements);
+    standing(entries, supplements)
+        .into_iter()
+        .filter_map(|e| item(e, tz, group_of, &when))
+        .collect()
+}
+
+/// What the reports list is narrowed to: an entry kind (`violation`, …), a patrol group, a grid
+/// cell. `None` keeps every one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportFilter<'q> {
+    pub kind: Option<&'q str>,
+    pub group: Option<&'q str>,
+    pub cell: Option<&'q str>,
+}
+
+/// Where a page of the reports list sorts: event time, device, seq.
+pub type ReportKey = (i64, DeviceId, u64);
+
+/// One page of the standing reports among `entries` that `filter` keeps, newest first (by
+/// [`ReportKey`], descending), older than `before` when given: at most `limit` items, the
+/// number kept by the filter over all pages, and whether an older page follows. The same items
+/// as [`report_items`] then filtered, but only the page's are built: a city's day holds tens
+/// of thousands.
+pub fn report_page(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+    tz: Tz,
+    group_of: &HashMap<PatrolId, String>,
+    filter: ReportFilter<'_>,
+    before: Option<ReportKey>,
+    limit: usize,
+) -> (usize, Vec<ReportItem>, bool) {
+    let mut kept: Vec<Standing<'_>> = standing(entries, supplements)
+        .into_iter()
+        .filter(|e| {
+            let s = e.stored;
+            is_report(&e.record)
+                && filter.kind.is_none_or(|k| s.entry.kind.as_str() == k)
+                && filter
+                    .cell
+                    .is_none_or(|c| s.entry.cell.as_ref().map(|c| c.as_str()) == Some(c))
+                && filter.group.is_none_or(|g| {
+                    e.record
+                        .patrol_id()
+                        .and_then(|p| group_of.get(&p))
+                        .is_some_and(|mine| mine == g)
+                })
+        })
+        .collect();
+    let total = kept.len();
+    let key = |e: &Standing<'_>| (e.event_ms(), e.device_id(), e.seq());
+    kept.retain(|e| before.is_none_or(|b| key(e) < b));
+    kept.sort_unstable_by_key(|e| std::cmp::Reverse(key(e)));
+    let more = kept.len() > limit;
+    kept.truncate(limit);
+    let when = supplement_times(entries, supplements);
+    let items = kept
+        .into_iter()
+        .filter_map(|e| item(e, tz, group_of, &when))
+        .collect();
+    (total, items, more)
+}
+
+/// When each supplement was added (HQ's estimate), by device and seq.
+fn supplement_times(
+    entries: &[StoredEntry],
+    supplements: &[StoredEntry],
+) -> HashMap<(DeviceId, u64), i64> {
+    supplements
         .iter()
         .chain(entries.iter())
         .filter(|s| s.entry.kind == patrol_model::EntryKind::Supplement)
         .map(|s| ((s.entry.device_id, s.entry.seq), s.event_ms))
-        .collect();
-    standing(entries, supplements)
-        .into_iter()
-        .filter_map(|e| {
-            let d = detail(&e.record)?;
-            let s = e.stored;
-            let patrol = e.record.patrol_id();
-            Some(ReportItem {
-                device_id: s.entry.device_id.to_string(),
-                seq: s.entry.seq,
-                entry_id: s.entry.id.to_string(),
-                kind: s.entry.kind.as_str().to_owned(),
-                local_time: tz
-                    .timestamp_millis_opt(s.event_ms)
-                    .single()
-                    .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-                    .unwrap_or_default(),
-                event_ms: s.event_ms,
-                cell: s.entry.cell.as_ref().map(|c| c.as_str().to_owned()),
-                patrol_id: patrol.map(|p| p.to_string()),
-                group: patrol.and_then(|p| group_of.get(&p).cloned()),
-                kind_type: d.kind_type,
-                post_id: d.post_id,
-                plate: d.plate,
-                summary: d.summary,
-                outcome: d.outcome,
-                seized_items: d.seized_items,
-                flags: s.flags.iter().map(|f| f.as_str().to_owned()).collect(),
-                corrected: e.corrected,
-                photos: e.record.photos().iter().map(|p| p.sha256.clone()).collect(),
-                history: e
-                    .corrected_by
-                    .iter()
-                    .map(|seq| ReportHistory {
-                        seq: *seq,
-                        kind: "correction".into(),
-                        at_ms: when.get(&(s.entry.device_id, *seq)).copied(),
-                    })
-                    .collect(),
-                record: serde_json::to_value(&e.record).unwrap_or_default(),
-            })
-        })
         .collect()
+}
+
+/// A record the reports list shows (what [`detail`] describes).
+fn is_report(record: &Record) -> bool {
+    !matches!(
+        record,
+        Record::PatrolStarted(_)
+            | Record::PatrolStopped(_)
+            | Record::TrackSegment(_)
+            | Record::TrackGap(_)
+            | Record::Supplement(_)
+    )
+}
+
+/// A standing report as the page shows it; `None` for what is not a report.
+fn item(
+    e: Standing<'_>,
+    tz: Tz,
+    group_of: &HashMap<PatrolId, String>,
+    when: &HashMap<(DeviceId, u64), i64>,
+) -> Option<ReportItem> {
+    let d = detail(&e.record)?;
+    let s = e.stored;
+    let patrol = e.record.patrol_id();
+    Some(ReportItem {
+        device_id: s.entry.device_id.to_string(),
+        seq: s.entry.seq,
+        entry_id: s.entry.id.to_string(),
+        kind: s.entry.kind.as_str().to_owned(),
+        local_time: tz
+            .timestamp_millis_opt(s.event_ms)
+            .single()
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+            .unwrap_or_default(),
+        event_ms: s.event_ms,
+        cell: s.entry.cell.as_ref().map(|c| c.as_str().to_owned()),
+        patrol_id: patrol.map(|p| p.to_string()),
+        group: patrol.and_then(|p| group_of.get(&p).cloned()),
+        kind_type: d.kind_type,
+        post_id: d.post_id,
+        plate: d.plate,
+        summary: d.summary,
+        outcome: d.outcome,
+        seized_items: d.seized_items,
+        flags: s.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+        corrected: e.corrected,
+        photos: e.record.photos().iter().map(|p| p.sha256.clone()).collect(),
+        history: e
+            .corrected_by
+            .iter()
+            .map(|seq| ReportHistory {
+                seq: *seq,
+                kind: "correction".into(),
+                at_ms: when.get(&(s.entry.device_id, *seq)).copied(),
+            })
+            .collect(),
+        record: serde_json::to_value(&e.record).unwrap_or_default(),
+    })
 }
 
 /// Columns that differ by kind.

@@ -168,14 +168,39 @@ pub async fn reports(
     op: OperatorAuth,
     Query(q): Query<ReportsQuery>,
 ) -> ApiResult<Json<Vec<projections::ReportItem>>> {
+    let src = report_sources(&state, &op, &q).await?;
+    let f = q.filter();
+    let mut items = projections::report_items(&src.window, &src.supplements, src.tz, &src.group_of);
+    items.retain(|r| {
+        f.kind.is_none_or(|k| r.kind == k)
+            && f.group.is_none_or(|g| r.group.as_deref() == Some(g))
+            && f.cell.is_none_or(|c| r.cell.as_deref() == Some(c))
+    });
+    Ok(Json(items))
+}
+
+/// What the reports list is read from: the entries of `q`'s day or span (all but track
+/// segments), every supplement, the group of each patrol and the city's zone.
+struct ReportSources {
+    window: Vec<crate::storage::StoredEntry>,
+    supplements: Vec<crate::storage::StoredEntry>,
+    group_of: HashMap<PatrolId, String>,
+    tz: chrono_tz::Tz,
+}
+
+async fn report_sources(
+    state: &AppState,
+    op: &OperatorAuth,
+    q: &ReportsQuery,
+) -> ApiResult<ReportSources> {
     let dq = DateQuery {
         date: q.date.clone(),
         from: q.from.clone(),
         to: q.to.clone(),
         patrol: None,
     };
-    let (_, tz, _, _, start, end) = span(&state, &dq).await?;
-    service::audit(&state, &op.0, "read_reports", q.date.clone()).await?;
+    let (_, tz, _, _, start, end) = span(state, &dq).await?;
+    service::audit(state, &op.0, "read_reports", q.date.clone()).await?;
     let window = state
         .storage
         .entries_between(start, end, Some(service::NOT_TRACKS))
@@ -186,17 +211,108 @@ pub async fn reports(
         .entries_between(start - DAY_MS, end, Some(&[EntryKind::PatrolStarted]))
         .await?;
     let supplements = state.storage.supplements().await?;
-    let group_of: HashMap<PatrolId, String> = projections::patrols(&starts, &supplements, None)
+    let group_of = projections::patrols(&starts, &supplements, None)
         .into_iter()
         .map(|p| (p.patrol_id, p.group.to_string()))
         .collect();
-    let mut items = projections::report_items(&window, &supplements, tz, &group_of);
-    items.retain(|r| {
-        q.kind.as_ref().is_none_or(|k| &r.kind == k)
-            && q.group.as_ref().is_none_or(|g| r.group.as_ref() == Some(g))
-            && q.cell.as_ref().is_none_or(|c| r.cell.as_ref() == Some(c))
-    });
-    Ok(Json(items))
+    Ok(ReportSources {
+        window,
+        supplements,
+        group_of,
+        tz,
+    })
+}
+
+impl ReportsQuery {
+    fn filter(&self) -> projections::ReportFilter<'_> {
+        projections::ReportFilter {
+            kind: self.kind.as_deref(),
+            group: self.group.as_deref(),
+            cell: self.cell.as_deref(),
+        }
+    }
+}
+
+/// Reports per page when `limit` is not given.
+pub const REPORTS_PAGE: usize = 200;
+/// Most reports in one page.
+pub const REPORTS_PAGE_MAX: usize = 2000;
+
+#[derive(Debug, Deserialize)]
+pub struct ReportsPageQuery {
+    #[serde(flatten)]
+    filter: ReportsQuery,
+    limit: Option<String>,
+    before: Option<String>,
+}
+
+/// `GET /api/v1/reports/page`: one page of the reports list, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportsPage {
+    /// Standing reports matching the day and filters, all pages together.
+    pub total: usize,
+    /// At most `limit` of them, newest first (event time, then device and seq).
+    pub items: Vec<projections::ReportItem>,
+    /// Pass as `before` for the next, older page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// Where a page ends: the last item's event time, device and seq.
+fn cursor(r: &projections::ReportItem) -> String {
+    format!("{}:{}:{}", r.event_ms, r.device_id, r.seq)
+}
+
+/// The sort key `cursor` wrote, or what is wrong with it.
+fn parse_cursor(s: &str) -> Result<projections::ReportKey, ApiError> {
+    let bad = || {
+        ApiError::bad(
+            "bad_cursor",
+            format!("before={s:?} is not a cursor this endpoint gave (EVENT_MS:DEVICE_ID:SEQ)"),
+        )
+    };
+    let mut parts = s.splitn(3, ':');
+    let (Some(ms), Some(device), Some(seq)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    Ok((
+        ms.parse().map_err(|_| bad())?,
+        device.parse().map_err(|_| bad())?,
+        seq.parse().map_err(|_| bad())?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/page", tag = "command", params(("date" = Option<String>, Query, description = "one local day, YYYY-MM-DD (default today)"), ("from" = Option<String>, Query, description = "or a span: first local day"), ("to" = Option<String>, Query, description = "last local day, included"), ("kind" = Option<String>, Query, description = "entry kind, as /api/v1/reports"), ("group" = Option<String>, Query), ("cell" = Option<String>, Query), ("limit" = Option<u32>, Query, description = "reports per page, 1–2000 (default 200)"), ("before" = Option<String>, Query, description = "the `next` of the previous page: only reports older than it")), security(("operator" = [])), responses((status = 200, description = "one page of the standing reports, newest first, with the total and where the next page starts; a city's day holds tens of thousands, which the page never loads at once", body = ReportsPage), (status = 400, description = "bad day, span, limit or cursor", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
+pub async fn reports_page(
+    State(state): State<AppState>,
+    op: OperatorAuth,
+    Query(q): Query<ReportsPageQuery>,
+) -> ApiResult<Json<ReportsPage>> {
+    let limit = match q.limit.as_deref() {
+        None => REPORTS_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=REPORTS_PAGE_MAX).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "bad_limit",
+                    format!("limit={l:?}: a page holds 1 to {REPORTS_PAGE_MAX} reports"),
+                )
+            })?,
+    };
+    let before = q.before.as_deref().map(parse_cursor).transpose()?;
+    let src = report_sources(&state, &op, &q.filter).await?;
+    let (total, items, more) = projections::report_page(
+        &src.window,
+        &src.supplements,
+        src.tz,
+        &src.group_of,
+        q.filter.filter(),
+        before,
+        limit,
+    );
+    let next = more.then(|| items.last().map(cursor)).flatten();
+    Ok(Json(ReportsPage { total, items, next }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -78,6 +78,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(command::presence))
         .routes(routes!(command::patrol_track))
         .routes(routes!(command::reports))
+        .routes(routes!(command::reports_page))
         .routes(routes!(command::bulletin))
         .routes(routes!(command::map_info))
         .routes(routes!(command::map_tile))

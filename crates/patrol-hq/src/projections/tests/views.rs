@@ -129,6 +129,99 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The page endpoint's projection is the full list filtered, newest first, cut into pages:
+/// every kind the list shows, a correction that moves a report into another kind's filter, a
+/// withdrawal, ties at one millisecond across devices, groups and cells.
+#[test]
+fn a_reports_page_is_the_full_list_filtered_newest_first() {
+    use crate::projections::{ReportFilter, report_items, report_page};
+    let (mut a, mut b) = (Device::new(1), Device::new(2));
+    let (pa, pb) = (patrol(1), patrol(2));
+    let mut entries = vec![
+        a.push(at(8, 0), start(pa, PatrolMode::Foot, &[], &[])),
+        b.push(at(8, 0), start(pb, PatrolMode::Car, &[], &[])),
+    ];
+    for i in 0..6u32 {
+        // The same minute on both devices: ties broken by device, then seq.
+        entries.push(a.push(
+            at(8, 10 + i),
+            violation(ViolationType::ALL[i as usize % 8], i),
+        ));
+        entries.push(b.push(at(8, 10 + i), violation(RedLight, 0)));
+    }
+    entries.push(a.push(at(9, 0), arrive("P05")));
+    let mut on_b = b.push(at(9, 5), violation(NoHelmet, 1));
+    on_b.entry.cell = Some("WL-01-01".into());
+    entries.push(on_b);
+    let fix = a.supplement(at(10, 0), &entries[2], Some(violation(UmbrellaRig, 2)));
+    let gone = b.supplement(at(10, 1), &entries[3], None);
+    let supplements = [fix, gone];
+    let groups: std::collections::HashMap<PatrolId, String> =
+        [(pa, "G01".to_owned()), (pb, "G02".to_owned())].into();
+    let all = report_items(&entries, &supplements, TZ, &groups);
+    assert_eq!(all.len(), 13, "13 reports, one withdrawn, one check-in");
+    let newest_first = |mut v: Vec<crate::projections::ReportItem>| {
+        v.reverse();
+        v
+    };
+    for filter in [
+        ReportFilter::default(),
+        ReportFilter {
+            kind: Some("violation"),
+            ..Default::default()
+        },
+        ReportFilter {
+            kind: Some("post_arrived"),
+            ..Default::default()
+        },
+        ReportFilter {
+            group: Some("G02"),
+            ..Default::default()
+        },
+        ReportFilter {
+            group: Some("G99"),
+            ..Default::default()
+        },
+        ReportFilter {
+            cell: Some("WL-01-01"),
+            ..Default::default()
+        },
+        ReportFilter {
+            kind: Some("violation"),
+            group: Some("G01"),
+            cell: Some("WL-03-07"),
+        },
+    ] {
+        let expected = newest_first(
+            all.iter()
+                .filter(|r| {
+                    filter.kind.is_none_or(|k| r.kind == k)
+                        && filter.group.is_none_or(|g| r.group.as_deref() == Some(g))
+                        && filter.cell.is_none_or(|c| r.cell.as_deref() == Some(c))
+                })
+                .cloned()
+                .collect(),
+        );
+        for limit in [1, 2, 5, 100] {
+            let (mut paged, mut before) = (Vec::new(), None);
+            loop {
+                let (total, items, more) =
+                    report_page(&entries, &supplements, TZ, &groups, filter, before, limit);
+                assert_eq!(total, expected.len(), "{filter:?}");
+                assert!(items.len() <= limit);
+                before = items
+                    .last()
+                    .map(|r| (r.event_ms, r.device_id.parse().unwrap(), r.seq));
+                paged.extend(items);
+                if !more {
+                    break;
+                }
+            }
+            assert_eq!(paged, expected, "{filter:?}, pages of {limit}");
+        }
+    }
+}
+
 #[test]
 fn reports_csv_rows() {
     let mut d = Device::new(1);
