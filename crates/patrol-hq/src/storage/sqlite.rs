@@ -1,8 +1,13 @@
 //! SQLite storage, HQ's zero-setup default: one file `hq.sqlite` in the data folder (WAL,
 //! `synchronous=FULL`, foreign keys on), schema from the numbered files in
-//! `migrations/sqlite/`, tracked by `PRAGMA user_version`. The connection is blocking, so every
-//! call runs on tokio's blocking pool behind one mutex; writes take `BEGIN IMMEDIATE`, so a
-//! head check and the insert it guards never interleave with another writer.
+//! `migrations/sqlite/`, tracked by `PRAGMA user_version`. Connections are blocking, so every
+//! call runs on tokio's blocking pool. One connection writes, behind one mutex; writes take
+//! `BEGIN IMMEDIATE`, so a head check and the insert it guards never interleave with another
+//! writer. Reads that write nothing go to a few read-only connections ([`READERS`]): in WAL
+//! mode each read sees the last commit and neither waits for the writer nor holds it up, so
+//! the command centre's answers and the devices' uploads no longer queue behind each other
+//! (and use both cores). A database in memory, or a file SQLite refused WAL for, reads on the
+//! writer.
 //!
 //! The [`shared`] module holds what both backends must do alike (row decoding, the reference
 //! data version counter): `postgres.rs` uses it too, so the two cannot drift apart.
@@ -93,11 +98,63 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// Read-only connections beside the writer. Two cores here: two readers run beside the writer
+/// and a third waits its turn without holding a thread.
+pub const READERS: usize = 3;
+
 /// HQ's storage in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
+    readers: Option<Arc<Readers>>,
     path: Option<PathBuf>,
+}
+
+/// The idle read-only connections, and a permit per connection: a read waits (asynchronously)
+/// for a permit, so it always finds one idle.
+#[derive(Debug)]
+struct Readers {
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+/// A reader taken from the pool, put back when dropped (after a panic too).
+struct Lent<'a> {
+    pool: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(c);
+        }
+    }
+}
+
+impl Readers {
+    /// `n` read-only connections to the WAL database at `path`.
+    fn open(path: &Path, n: usize) -> StorageResult<Self> {
+        use rusqlite::OpenFlags;
+        let mut idle = Vec::with_capacity(n);
+        for _ in 0..n {
+            let c = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            c.busy_timeout(Duration::from_secs(10))?;
+            c.pragma_update(None, "cache_size", -32768)?;
+            idle.push(c);
+        }
+        Ok(Self {
+            idle: Mutex::new(idle),
+            permits: Arc::new(tokio::sync::Semaphore::new(n)),
+        })
+    }
 }
 
 impl SqliteStorage {
@@ -115,10 +172,17 @@ impl SqliteStorage {
         conn.busy_timeout(Duration::from_secs(10))?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
+        let wal = mode.eq_ignore_ascii_case("wal");
+        if !wal {
             tracing::warn!(path = %path.display(), mode, "SQLite refused WAL journal mode");
         }
-        Self::setup(conn, Some(path))
+        let mut store = Self::setup(conn, Some(path.clone()))?;
+        // Opened after the migrations, so every reader sees the schema they made. Without WAL
+        // a reader would block the writer: reads then stay on the writer.
+        if wal {
+            store.readers = Some(Arc::new(Readers::open(&path, READERS)?));
+        }
+        Ok(store)
     }
 
     /// A private in-memory database, for tests.
@@ -136,6 +200,7 @@ impl SqliteStorage {
         apply_migrations(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers: None,
             path,
         })
     }
@@ -170,6 +235,39 @@ impl SqliteStorage {
             // itself is still sound.
             let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("storage task failed: {e}")))?
+    }
+
+    /// Run `f`, which only reads, on an idle read-only connection (on the writer when there are
+    /// none). It sees everything committed before it started.
+    async fn read<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let Some(readers) = &self.readers else {
+            return self.call(f).await;
+        };
+        let readers = Arc::clone(readers);
+        let permit = Arc::clone(&readers.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| StorageError::Backend(format!("storage readers closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let conn = readers
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .expect("a reader permit is held, so a reader is idle");
+            let mut lent = Lent {
+                pool: &readers,
+                conn: Some(conn),
+            };
+            f(lent.conn.as_mut().expect("lent until dropped"))
         })
         .await
         .map_err(|e| StorageError::Backend(format!("storage task failed: {e}")))?
@@ -623,7 +721,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn pending_enrollments(&self, now_ms: i64) -> StorageResult<Vec<PendingEnrollment>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT name, created_ms, expires_ms FROM enrollment_codes
                  WHERE used_ms IS NULL AND expires_ms > ?1
@@ -657,11 +755,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn device(&self, id: DeviceId) -> StorageResult<Option<DeviceRow>> {
-        self.call(move |c| get_device(c, id)).await
+        self.read(move |c| get_device(c, id)).await
     }
 
     async fn devices(&self) -> StorageResult<Vec<DeviceRow>> {
-        self.call(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {DEVICE_COLUMNS} FROM devices ORDER BY enrolled_ms, id"
             ))?;
@@ -708,7 +806,7 @@ impl Storage for SqliteStorage {
 
     async fn operator(&self, token_hash: &str) -> StorageResult<Option<OperatorRow>> {
         let token_hash = token_hash.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             c.query_row(
                 &format!("SELECT {OPERATOR_COLUMNS} FROM operators WHERE token_hash = ?1"),
                 [token_hash],
@@ -722,7 +820,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn operators(&self) -> StorageResult<Vec<OperatorRow>> {
-        self.call(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {OPERATOR_COLUMNS} FROM operators ORDER BY created_ms, token_hash"
             ))?;
@@ -798,7 +896,7 @@ impl Storage for SqliteStorage {
         session_hash: &str,
     ) -> StorageResult<Option<(SessionRow, OperatorRow)>> {
         let session_hash = session_hash.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             let Some(raw) = c
                 .query_row(
                     &format!(
@@ -856,7 +954,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn sessions(&self, now_ms: i64) -> StorageResult<Vec<SessionRow>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {SESSION_COLUMNS} FROM operator_sessions
                  WHERE ended_ms IS NULL AND expires_ms > ?1
@@ -876,7 +974,7 @@ impl Storage for SqliteStorage {
         patrols: &[PatrolId],
     ) -> StorageResult<Vec<TrackRollup>> {
         let ids: Vec<String> = patrols.iter().map(ToString::to_string).collect();
-        self.call(move |c| {
+        self.read(move |c| {
             let mut out = Vec::new();
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE device_id = ?1 AND patrol_id = ?2"
@@ -896,7 +994,7 @@ impl Storage for SqliteStorage {
         if args.is_empty() {
             return Ok(vec![]);
         }
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE patrol_id IN ({})
                  ORDER BY patrol_id, day, device_id",
@@ -915,7 +1013,7 @@ impl Storage for SqliteStorage {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StorageResult<Vec<TrackRollup>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE day >= ?1 AND day <= ?2
                  ORDER BY day, patrol_id, device_id"
@@ -929,7 +1027,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn rollups_built(&self) -> StorageResult<bool> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(
                 c.query_row("SELECT built FROM rollup_state WHERE id = 1", [], |r| {
                     r.get::<_, bool>(0)
@@ -968,7 +1066,7 @@ impl Storage for SqliteStorage {
         days: &[chrono::NaiveDate],
     ) -> StorageResult<Vec<DayCounts>> {
         let days: Vec<String> = days.iter().map(ToString::to_string).collect();
-        self.call(move |c| {
+        self.read(move |c| {
             let mut out = Vec::new();
             let mut stmt = c.prepare_cached(
                 "SELECT device_id, day, tz, counts FROM day_counts WHERE device_id = ?1 AND day = ?2",
@@ -988,7 +1086,7 @@ impl Storage for SqliteStorage {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StorageResult<Vec<DayCounts>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT device_id, day, tz, counts FROM day_counts WHERE day >= ?1 AND day <= ?2
                  ORDER BY day, device_id",
@@ -1002,7 +1100,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn counts_built(&self) -> StorageResult<bool> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(c.query_row(
                 "SELECT counts_built FROM rollup_state WHERE id = 1",
                 [],
@@ -1059,7 +1157,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn audit(&self, limit: u32) -> StorageResult<Vec<AuditRecord>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT at_ms, operator, role, address, action, target FROM audit
                  ORDER BY n DESC LIMIT ?1",
@@ -1087,7 +1185,7 @@ impl Storage for SqliteStorage {
 
     async fn operator_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {
         let token_hash = token_hash.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 "SELECT name FROM operators WHERE token_hash = ?1",
                 [token_hash],
@@ -1104,7 +1202,7 @@ impl Storage for SqliteStorage {
         from_seq: u64,
         to_seq: u64,
     ) -> StorageResult<Vec<(u64, Hash)>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, hash FROM entries
                  WHERE device_id = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq",
@@ -1222,7 +1320,7 @@ impl Storage for SqliteStorage {
         from_seq: u64,
         limit: u32,
     ) -> StorageResult<Vec<StoredEntry>> {
-        self.call(move |c| {
+        self.read(move |c| {
             query_entries(
                 c,
                 "WHERE device_id = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
@@ -1244,7 +1342,7 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<Vec<StoredEntry>> {
         let kinds: Option<Vec<Value>> =
             kinds.map(|ks| ks.iter().map(|k| Value::Text(k.as_str().into())).collect());
-        self.call(move |c| {
+        self.read(move |c| {
             let mut args = vec![Value::Integer(from_ms), Value::Integer(to_ms)];
             if kinds.as_ref().is_some_and(Vec::is_empty) {
                 return Ok(vec![]);
@@ -1268,7 +1366,7 @@ impl Storage for SqliteStorage {
         to_ms: i64,
     ) -> StorageResult<Vec<StoredEntry>> {
         let devices = devices.to_vec();
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&latest_sql(kind))?;
             let mut out = Vec::new();
             for d in &devices {
@@ -1297,7 +1395,7 @@ impl Storage for SqliteStorage {
         if args.is_empty() {
             return Ok(vec![]);
         }
-        self.call(move |c| {
+        self.read(move |c| {
             query_entries(
                 c,
                 &format!(
@@ -1311,7 +1409,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn supplements(&self) -> StorageResult<Vec<StoredEntry>> {
-        self.call(|c| {
+        self.read(|c| {
             query_entries(
                 c,
                 &format!(
@@ -1328,7 +1426,7 @@ impl Storage for SqliteStorage {
         &self,
         device: Option<DeviceId>,
     ) -> StorageResult<Vec<(DeviceId, EntryProblem)>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT device_id, seq, quarantine_code, quarantine_reason FROM entries
                  WHERE quarantine_code IS NOT NULL AND (?1 IS NULL OR device_id = ?1)
@@ -1355,7 +1453,7 @@ impl Storage for SqliteStorage {
         &self,
         device: Option<DeviceId>,
     ) -> StorageResult<Vec<(DeviceId, Conflict)>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT device_id, seq, hq_hash, device_hash FROM conflicts
                  WHERE ?1 IS NULL OR device_id = ?1
@@ -1380,7 +1478,7 @@ impl Storage for SqliteStorage {
 
     async fn photo(&self, sha256: &str) -> StorageResult<Option<PhotoRow>> {
         let sha256 = sha256.to_owned();
-        self.call(move |c| get_photo(c, &sha256)).await
+        self.read(move |c| get_photo(c, &sha256)).await
     }
 
     async fn photo_upload(
@@ -1460,7 +1558,7 @@ impl Storage for SqliteStorage {
 
     async fn photo_bytes(&self, sha256: &str) -> StorageResult<Vec<u8>> {
         let sha256 = sha256.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             if get_photo(c, &sha256)?.is_none() {
                 return Err(StorageError::UnknownPhoto(sha256));
             }
@@ -1548,7 +1646,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT p.sha256, p.size, p.mime, p.device_id, p.received_bytes, p.complete
                  FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
@@ -1564,7 +1662,7 @@ impl Storage for SqliteStorage {
 
     async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool> {
         let sha256 = sha256.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM entry_photos WHERE device_id = ?1 AND sha256 = ?2)",
                 params![device.to_string(), sha256],
@@ -1575,7 +1673,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn uploads_pending_bytes(&self, device: DeviceId) -> StorageResult<u64> {
-        self.call(move |c| {
+        self.read(move |c| {
             let n: i64 = c.query_row(
                 "SELECT COALESCE(SUM(size), 0) FROM photo_uploads WHERE device_id = ?1",
                 [device.to_string()],
@@ -1621,7 +1719,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn city(&self) -> StorageResult<Option<City>> {
-        self.call(|c| {
+        self.read(|c| {
             let (header, items) = load_reference(c, i64::MIN, false)?;
             header.map(|h| shared::city(&h, items)).transpose()
         })
@@ -1629,7 +1727,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let tx = c.transaction()?;
             let counter: Option<i64> = tx
                 .query_row("SELECT counter FROM reference_city WHERE id = 1", [], |r| {
@@ -1682,7 +1780,7 @@ impl Storage for SqliteStorage {
 
     async fn dispatches_by_id(&self, ids: &[DispatchId]) -> StorageResult<Vec<DispatchRow>> {
         let ids = json_ids(ids);
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {DISPATCH_COLUMNS} FROM dispatches
                  WHERE dispatch_id IN (SELECT value FROM json_each(?1))"
@@ -1698,7 +1796,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn dispatches(&self, from_ms: i64, to_ms: i64) -> StorageResult<Vec<DispatchRow>> {
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {DISPATCH_COLUMNS} FROM dispatches
                  WHERE (call_ms >= ?1 AND call_ms < ?2) OR (closed_ms IS NULL AND call_ms < ?1)
@@ -1794,7 +1892,7 @@ impl Storage for SqliteStorage {
         limit: u32,
     ) -> StorageResult<Vec<InboxRow>> {
         let after = clamp_i64(after);
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
                  WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
@@ -1808,7 +1906,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn inbox_head(&self, device: DeviceId) -> StorageResult<u64> {
-        self.call(move |c| {
+        self.read(move |c| {
             let head: i64 = c.query_row(
                 "SELECT COALESCE(MAX(seq), 0) FROM dispatch_inbox WHERE device_id = ?1",
                 [device.to_string()],
@@ -1850,7 +1948,7 @@ impl Storage for SqliteStorage {
 
     async fn inbox_of(&self, dispatches: &[DispatchId]) -> StorageResult<Vec<InboxRow>> {
         let ids = json_ids(dispatches);
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {INBOX_COLUMNS} FROM dispatch_inbox
                  WHERE dispatch_id IN (SELECT value FROM json_each(?1))
@@ -1896,6 +1994,65 @@ impl Storage for SqliteStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A read answers while the writer is held inside an open transaction (it would wait for
+    /// the writer if reads shared its connection), sees only what was committed before it
+    /// started, and sees the commit once it is made. A read that panics gives its connection
+    /// back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_neither_wait_for_the_writer_nor_see_what_it_has_not_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_operator("一号台", "h1", 1).await.unwrap();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let writer = {
+            let storage = storage.clone();
+            tokio::spawn(async move {
+                storage
+                    .call(move |c| {
+                        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                        tx.execute(
+                            "INSERT INTO operators (token_hash, name, role, created_ms)
+                             VALUES ('h2', '二号台', 'viewer', 2)",
+                            [],
+                        )?;
+                        started_tx.send(()).unwrap();
+                        release_rx.recv().unwrap();
+                        tx.commit()?;
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        started_rx.await.unwrap();
+        // The writer is mid-transaction and holds its connection: reads still answer.
+        let names = |ops: Vec<OperatorRow>| ops.into_iter().map(|o| o.name).collect::<Vec<_>>();
+        let during = tokio::time::timeout(Duration::from_secs(20), storage.operators())
+            .await
+            .expect("a read waited for the writer")
+            .unwrap();
+        assert_eq!(names(during), ["一号台"]);
+        release_tx.send(()).unwrap();
+        writer.await.unwrap().unwrap();
+        let mut after = names(storage.operators().await.unwrap());
+        after.sort();
+        assert_eq!(after, ["一号台", "二号台"]);
+
+        // A panicking read returns its connection: READERS more reads still find one each.
+        let r = storage
+            .read(|_| -> StorageResult<()> { panic!("a read that panics") })
+            .await;
+        assert!(r.is_err());
+        let reads: Vec<_> = (0..READERS * 2).map(|_| storage.operators()).collect();
+        for r in futures_util::future::join_all(reads).await {
+            assert_eq!(r.unwrap().len(), 2);
+        }
+        assert_eq!(
+            storage.readers.as_ref().unwrap().idle.lock().unwrap().len(),
+            READERS
+        );
+    }
 
     /// The day's figures read a kind's entries of the window through `entries_kind_event`,
     /// whatever the history holds; with track segments asked for, the plain time index.
