@@ -354,6 +354,47 @@ async function main() {
       await page.screenshot({ path: `${OUT}1920x1080-zh-CN-devices-code.png` });
     });
 
+    await check('reports: the newest first, a page at a time; "earlier" adds the next page', async () => {
+      // The demo day holds fewer reports than a page (200): the page's requests are narrowed
+      // to a quarter of the limit it asks for, so the real HQ answers 50, then 100, of them.
+      const narrowed = [];
+      await page.route('**/api/v1/reports/page?*', (route) => {
+        const url = new URL(route.request().url());
+        const asked = Number(url.searchParams.get('limit') ?? 200);
+        url.searchParams.set('limit', String(Math.max(1, Math.floor(asked / 4))));
+        narrowed.push(asked);
+        return route.continue({ url: url.toString() });
+      });
+      try {
+        await openView(page, 'live');
+        await openView(page, 'reports');
+        // The simulated day (before 09:00 the simulator fills the day before the page's today).
+        let day = await page.inputValue('input[data-field=date]');
+        if (SIM_DATE && SIM_DATE !== day) {
+          await page.fill('input[data-field=date]', SIM_DATE);
+          await page.locator('input[data-field=date]').dispatchEvent('change');
+          day = SIM_DATE;
+        }
+        const all = await hqJson(page, 'GET', `/api/v1/reports/page?date=${day}&limit=2000`);
+        assert(all.total > 100, `the simulated day ${day} holds ${all.total} reports, too few to page`);
+        const rows = '[data-table=reports] tbody tr';
+        await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 50, rows, { timeout: 8000 });
+        const count = page.locator('[data-count]');
+        assert(Number(await count.getAttribute('data-count')) === all.total, `the page says ${await count.getAttribute('data-count')} of ${all.total}`);
+        assert(((await count.textContent()) ?? '').includes(String(all.total)), 'the total is not shown');
+        const first = await page.locator(rows).first().getAttribute('data-entry');
+        assert(first === all.items[0].entry_id, `the first row is ${first}, the newest report ${all.items[0].entry_id}`);
+        await page.locator('[data-action=more]').click();
+        await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 100, rows, { timeout: 8000 });
+        const shown = await page.$$eval(rows, (trs) => trs.map((tr) => tr.getAttribute('data-entry')));
+        const expected = all.items.slice(0, 100).map((r) => r.entry_id);
+        assert(JSON.stringify(shown) === JSON.stringify(expected), 'the rows are not the newest 100 in order');
+        assert(narrowed.includes(200) && narrowed.includes(400), `the page asked for ${narrowed.join(', ')}`);
+      } finally {
+        await page.unroute('**/api/v1/reports/page?*');
+      }
+    });
+
     if (process.env.HQ_UPLOAD_CMD) {
       await check('live map: a new upload appears without a reload (≤ 5 s)', async () => {
         await openView(page, 'live');
