@@ -5,7 +5,9 @@
 //! patrol at 1 Hz in 30-second segments plus a report, on their own real device stores, all
 //! call `SyncEngine::sync` at once against one HQ over loopback HTTP. Printed: errors, the
 //! time each device's whole sync took (hello, reference data, inbox, head, upload, receipt) at
-//! p50 / p99 / max, and the fixes per second HQ sustained. On embedded SQLite, and on
+//! p50 / p99 / max, and the fixes per second HQ sustained; meanwhile an operator's page asks
+//! `/units` and `/stats/daily` over and over (what the live map and Today refetch), and their
+//! answer times during the burst are printed too. On embedded SQLite, and on
 //! PostgreSQL when `PATROL_BENCH_PG` names a database (`postgres://…`; it is written to).
 
 use patrol_device::{Capture, Store, SystemClock};
@@ -85,6 +87,34 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
             engine,
         }));
     }
+    // The command centre during the burst: one operator asking what the page asks, back to back.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let operator = {
+        let stop = Arc::clone(&stop);
+        let (url, token) = (hq.url(), hq.operator_token.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut answers: [(&str, Vec<f64>); 2] = [
+                ("/api/v1/units", Vec::new()),
+                ("/api/v1/stats/daily", Vec::new()),
+            ];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for (path, ms) in &mut answers {
+                    let t = Instant::now();
+                    let r = client
+                        .get(format!("{url}{path}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(r.status().is_success(), "{path}: {}", r.status());
+                    r.bytes().await.unwrap();
+                    ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            answers
+        })
+    };
     let t = Instant::now();
     let tasks: Vec<_> = fleet
         .iter()
@@ -112,6 +142,8 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
         }
     }
     let wall = t.elapsed().as_secs_f64();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let answers = operator.await.unwrap();
     times.sort_by(f64::total_cmp);
     let at = |q: f64| percentile(&times, q);
     println!(
@@ -125,6 +157,20 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
         at(1.0),
         fixes as f64 / wall
     );
+    for (path, mut ms) in answers {
+        ms.sort_by(f64::total_cmp);
+        if ms.is_empty() {
+            continue;
+        }
+        println!(
+            "  meanwhile an operator's {}: {} answers, p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+            path.trim_start_matches("/api/v1/"),
+            ms.len(),
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.95),
+            ms[ms.len() - 1]
+        );
+    }
     for e in errors.iter().take(3) {
         println!("  error: {e}");
     }

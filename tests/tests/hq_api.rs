@@ -813,3 +813,62 @@ async fn gzipd_uploads_are_read_and_bombs_and_unknown_encodings_refused() {
     let head: v1::Head = d.get(&hq, "head").await;
     assert_eq!(head.seq, 5, "nothing more was stored");
 }
+
+/// Devices arriving together queue for HQ's upload slots instead of being refused: with one
+/// slot, twenty devices syncing at once all finish clean, and HQ holds every entry of each
+/// ledger exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_beyond_the_upload_slots_queue_and_none_is_refused() {
+    let hq = Hq::builder().upload_slots(1).start().await;
+    let mut devices = Vec::new();
+    for n in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Mutex::new(
+            Store::open(dir.path(), Arc::new(patrol_device::SystemClock::new())).unwrap(),
+        );
+        let engine = patrol_sync::SyncEngine::new().unwrap();
+        let code = hq.enrollment_code(&format!("queue-{n}")).await;
+        engine.enroll(&store, &hq.url(), &code).await.unwrap();
+        let patrol = PatrolId::new();
+        let records: Vec<Record> = std::iter::once(Record::PatrolStarted(PatrolStart {
+            patrol_id: patrol,
+            mode: PatrolMode::Foot,
+            group: "G03".into(),
+            officers: vec!["赵强".into()],
+            volunteers: Default::default(),
+            vehicle_plate: None,
+        }))
+        .chain((0..10).map(|i| {
+            let fixes: Vec<PositionFix> = (0..30)
+                .map(|k| PositionFix::at(1_750_000_000_000 + (i * 30 + k) * 1000, 29.03, 111.69))
+                .collect();
+            Record::TrackSegment(TrackSegment::new(patrol, fixes))
+        }))
+        .collect();
+        store
+            .lock()
+            .unwrap()
+            .append_all(&records, Capture::default())
+            .unwrap();
+        devices.push(Arc::new((dir, store, engine)));
+    }
+    let syncs: Vec<_> = devices
+        .iter()
+        .cloned()
+        .map(|d| tokio::spawn(async move { d.2.sync(&d.1, |_| {}).await }))
+        .collect();
+    for s in syncs {
+        let report = s.await.unwrap().expect("a queued device is not refused");
+        assert!(report.is_clean(), "{report}");
+    }
+    for d in &devices {
+        let id = d.1.lock().unwrap().device_id();
+        let held = hq.storage.entries(id, 1, 1000).await.unwrap();
+        assert_eq!(held.len(), 11, "device {id}");
+        assert!(
+            held.iter()
+                .enumerate()
+                .all(|(i, e)| e.entry.seq == i as u64 + 1)
+        );
+    }
+}

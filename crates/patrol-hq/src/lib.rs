@@ -57,6 +57,16 @@ pub struct AppState {
     pub web: Arc<web::WebAssets>,
     /// The city's map pack, when the operator gave one.
     pub map_pack: Option<Arc<map::MapPack>>,
+    /// Uploads planned and committed at once ([`upload_slots`]); the rest wait their turn
+    /// without holding a thread, so a thousand devices arriving together queue instead of
+    /// sharing the cores a thousand ways, and the command centre's answers keep their share.
+    pub uploads: Arc<tokio::sync::Semaphore>,
+}
+
+/// Uploads in flight at once: twice the cores (planning uses every core; the second half
+/// keeps the database busy while the first plans).
+pub fn upload_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 impl AppState {
@@ -71,6 +81,7 @@ impl AppState {
             events: events::Events::default(),
             web: Arc::new(web::WebAssets::embedded()),
             map_pack: None,
+            uploads: Arc::new(tokio::sync::Semaphore::new(upload_slots())),
         }
     }
 

@@ -57,6 +57,12 @@ enum Command {
         /// overlays (docs/map-pack.md says how to make one). Without it the page draws none.
         #[arg(long, value_name = "FILE")]
         map_pack: Option<PathBuf>,
+        /// Uploads planned and committed at once; more wait their turn (a queue, never a
+        /// refusal). Default: twice the cores. On PostgreSQL with spare database cores, more
+        /// raises the fleet's throughput at the cost of the command centre's answers during a
+        /// burst (README, "Performance").
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        upload_slots: Option<u16>,
     },
     /// Enrolled devices and enrolment codes.
     #[command(subcommand)]
@@ -291,11 +297,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             insecure_http,
             web_dir,
             map_pack,
+            upload_slots,
         } => {
             let tls = tls_cert
                 .zip(tls_key)
                 .map(|(cert, key)| TlsFiles { cert, key });
             let mut state = state;
+            if let Some(n) = upload_slots {
+                state.uploads = std::sync::Arc::new(tokio::sync::Semaphore::new(usize::from(n)));
+            }
             if let Some(dir) = web_dir {
                 if !dir.join("index.html").is_file() {
                     bail!(

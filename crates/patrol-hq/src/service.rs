@@ -146,6 +146,12 @@ pub async fn upload(
             format!("entry {} has seq 0; seqs start at 1", e.id),
         ));
     }
+    // Wait for an upload slot (a queue, not a refusal: the device's request just takes longer).
+    let _slot = state
+        .uploads
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Busy("HQ is shutting down".into()))?;
     // The groups a patrol start may name (read once per upload; the city changes rarely).
     let city = state.storage.city().await?;
     for _ in 0..REPLANS {

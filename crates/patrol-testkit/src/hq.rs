@@ -34,9 +34,16 @@ pub struct Builder {
     city: Option<(City, i64)>,
     max_body: Option<usize>,
     map_pack: Option<PathBuf>,
+    upload_slots: Option<usize>,
 }
 
 impl Builder {
+    /// Plan and commit at most `n` uploads at once (`serve --upload-slots`).
+    pub fn upload_slots(mut self, n: usize) -> Builder {
+        self.upload_slots = Some(n);
+        self
+    }
+
     /// Load `city` instead of the demo city, imported at `at_ms`.
     pub fn city(mut self, city: City, at_ms: i64) -> Builder {
         self.city = Some((city, at_ms));
@@ -104,6 +111,9 @@ impl Builder {
         if let Some(m) = self.max_body {
             state.max_body = m;
         }
+        if let Some(n) = self.upload_slots {
+            state.uploads = Arc::new(tokio::sync::Semaphore::new(n));
+        }
         if let Some(file) = &self.map_pack {
             let pack = patrol_hq::map::MapPack::open(file).expect("the test map pack opens");
             state.map_pack = Some(Arc::new(pack));
@@ -131,6 +141,7 @@ impl Hq {
             city: Some((crate::city::demo(), 0)),
             max_body: None,
             map_pack: None,
+            upload_slots: None,
         }
     }
 
