@@ -5,7 +5,7 @@ import { get, post, qs, request } from './client';
 import type {
   Board, Bulletin, City, CloseDispatch, ConflictRow, Coverage, DailyStats, DeviceRow, DispatchView, Enrollment,
   MapPack, NewDispatch, PatrolSummary, PostCompliance, Presence, QuarantineRow, RangeStats, Reassign, Recommendation,
-  Report, ReportsPage, SendUnits, Session, Track, Unit,
+  ReportsPage, SendUnits, Session, Track, Unit,
 } from './types';
 
 export const session = {
@@ -28,7 +28,6 @@ export const presence = (date: string) => get<Presence>(`/api/v1/presence${qs({ 
 export const patrols = (date: string) => get<PatrolSummary[]>(`/api/v1/patrols${qs({ date })}`);
 export const track = (patrolId: string) => get<Track>(`/api/v1/patrols/${encodeURIComponent(patrolId)}/track`);
 export type ReportFilter = { date: string; kind?: string; group?: string; cell?: string };
-export const reports = (f: ReportFilter) => get<Report[]>(`/api/v1/reports${qs(f)}`);
 /** The newest `limit` reports of the filter (a city's day holds tens of thousands), the total,
  * and with `before` the page after an earlier one. */
 export const reportsPage = (f: ReportFilter & { limit?: number; before?: string }) =>

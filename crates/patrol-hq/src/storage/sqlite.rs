@@ -98,8 +98,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Read-only connections beside the writer. Two cores here: two readers run beside the writer
-/// and a third waits its turn without holding a thread.
+/// Read-only connections beside the writer: three reads run at once (on two cores more would
+/// only share them), and a fourth waits for a permit without holding a thread.
 pub const READERS: usize = 3;
 
 /// HQ's storage in one SQLite file.
