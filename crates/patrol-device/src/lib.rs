@@ -15,7 +15,8 @@ pub use store::suggest::{
     PostStanding, PostSuggestion, SUGGEST_WINDOW_MS, SuggestedAction, post_standing, suggest,
 };
 pub use store::{
-    Capture, DispatchCard, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy, OpenReport,
-    OutboxCounts, Quarantined, SavedReceipt, SceneSuggestion, Started, Store, VerifyReport,
+    Capture, ChainCheck, DispatchCard, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy,
+    OpenReport, OutboxCounts, Quarantined, SavedReceipt, SceneSuggestion, Started, Store,
+    VerifyReport,
 };
 pub use warning::Warning;

@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use patrol_device::{Capture, Error, FlushPolicy};
+use patrol_model::Clock as _;
 use patrol_model::*;
 
 #[test]
@@ -106,6 +107,108 @@ fn tampering_with_one_payload_byte_names_that_seq() {
         s.ensure_intact(),
         Err(Error::ChainBroken(ChainError::BadHash { seq: 3 }))
     ));
+}
+
+/// What a sync checks between whole checks: the entries after a seq, chained onto a hash given
+/// from outside (HQ's head). Damage below that seq is the whole check's to find; damage after it,
+/// or a hash that is not the entry's, is found here.
+#[test]
+fn the_check_after_a_seq_reads_only_what_follows_and_chains_onto_the_given_hash() {
+    let (dir, mut s, clock) = store();
+    let entries: Vec<Entry> = (0..5)
+        .map(|_| {
+            s.append(
+                &violation(ViolationType::IllegalParking),
+                Capture::default(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let check = s.verify_after(2, entries[1].hash).unwrap();
+    assert_eq!((check.after_seq, check.entries), (2, 3));
+    assert_eq!(check.head, (5, entries[4].hash));
+    assert_eq!(check.broken, None);
+    // Nothing after the head: nothing read, the head is the anchor.
+    let check = s.verify_after(5, entries[4].hash).unwrap();
+    assert_eq!(
+        (check.entries, check.head, check.broken),
+        (0, (5, entries[4].hash), None)
+    );
+    // An anchor that is not seq 2's hash: seq 3 does not chain onto it.
+    let check = s.verify_after(2, entries[0].hash).unwrap();
+    assert_eq!(
+        check.broken.as_ref().map(ChainError::seq),
+        Some(3),
+        "{check:?}"
+    );
+    assert_eq!(s.verify_after(0, Hash::GENESIS).unwrap().entries, 5);
+
+    drop(s);
+    let damage = |seq: i64| {
+        let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
+        conn.execute_batch("DROP TRIGGER IF EXISTS ledger_no_update")
+            .unwrap();
+        conn.execute(
+            "UPDATE ledger SET wall_ms = wall_ms + 1 WHERE seq = ?1",
+            [seq],
+        )
+        .unwrap();
+    };
+    damage(1);
+    let s = reopen(&dir, &clock);
+    assert_eq!(s.verify_after(2, entries[1].hash).unwrap().broken, None);
+    assert_eq!(
+        s.verify().unwrap().broken.as_ref().map(ChainError::seq),
+        Some(1)
+    );
+    drop(s);
+    damage(4);
+    let s = reopen(&dir, &clock);
+    let check = s.verify_after(2, entries[1].hash).unwrap();
+    assert_eq!(
+        check.broken.as_ref().map(ChainError::seq),
+        Some(4),
+        "{check:?}"
+    );
+    assert_eq!(check.head, (3, entries[2].hash), "the last intact entry");
+}
+
+/// The whole check is due a period after the last one found the ledger intact (a new store
+/// counts as checked when made), at once when the clock reads earlier than that check, and not
+/// renewed by a check that found damage.
+#[test]
+fn the_whole_check_falls_due_by_the_clock() {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let (dir, mut s, clock) = store();
+    assert!(!s.full_check_due(day).unwrap(), "a new store is checked");
+    clock.advance_ms(24 * 3_600_000 - 1);
+    assert!(!s.full_check_due(day).unwrap());
+    clock.advance_ms(1);
+    assert!(s.full_check_due(day).unwrap());
+    s.append(&violation(ViolationType::RedLight), Capture::default())
+        .unwrap();
+    assert!(s.verify().unwrap().is_intact());
+    assert!(!s.full_check_due(day).unwrap());
+    clock.set_wall_ms(clock.wall_ms() - 1);
+    assert!(s.full_check_due(day).unwrap(), "a clock put back");
+    assert!(s.verify().unwrap().is_intact());
+    assert!(!s.full_check_due(day).unwrap());
+
+    drop(s);
+    let conn = rusqlite::Connection::open(dir.path().join("device.sqlite")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER ledger_no_update;
+         UPDATE ledger SET wall_ms = wall_ms + 1 WHERE seq = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = reopen(&dir, &clock);
+    clock.advance_ms(24 * 3_600_000);
+    assert!(!s.verify().unwrap().is_intact());
+    assert!(
+        s.full_check_due(day).unwrap(),
+        "still due: the ledger was not intact"
+    );
 }
 
 #[test]

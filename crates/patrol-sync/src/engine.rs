@@ -1,6 +1,6 @@
 //! The sync engine: does the HTTP and the store updates around the pure decisions of
-//! [`crate::plan`]. One sync = verify the local chain, hello, reference data, HQ's head, entries,
-//! photos, receipt. It holds the store only between network calls (through [`StoreAccess`]), so
+//! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello,
+//! reference data, HQ's head, the check of every entry after it, entries, photos, receipt. It holds the store only between network calls (through [`StoreAccess`]), so
 //! the app can keep recording while a sync waits on the network; it never writes a ledger row.
 //!
 //! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
@@ -54,6 +54,11 @@ pub struct SyncOptions {
     /// Map pack bytes downloaded per sync at most (after the evidence); the rest follows in
     /// the next syncs, resumed where it stopped.
     pub map_pack_per_sync: u64,
+    /// How often a sync first checks the whole ledger ([`Store::verify`]: SQLite's own check,
+    /// then every entry's hash and link from seq 1). In between, a sync checks the entries it
+    /// sends, chained onto the head HQ confirmed ([`Store::verify_after`]), so its cost grows
+    /// with what waits and not with months of history.
+    pub full_check_every: Duration,
 }
 
 /// `PATROL_HQ_CA=FILE`: the city's certificate authority (PEM) for an engine whose options
@@ -77,6 +82,7 @@ impl Default for SyncOptions {
             trusted_roots: Vec::new(),
             upload_encoding: UploadEncoding::Zstd,
             map_pack_per_sync: 64 << 20,
+            full_check_every: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -241,15 +247,23 @@ impl SyncEngine {
         progress: impl FnMut(Progress),
     ) -> Result<SyncReport> {
         self.check_hq(store, creds)?;
-        let entries = store.with_store(|s| -> Result<_> {
+        // The whole ledger when its check is due (a broken chain is never synced); otherwise
+        // the upload checks what it sends, once HQ has confirmed the head it chains onto.
+        let checked = store.with_store(|s| -> Result<_> {
+            if !s.full_check_due(self.options.full_check_every)? {
+                return Ok(None);
+            }
             let report = s.verify()?;
             if let Some(b) = report.broken {
                 return Err(Error::ChainBroken(b));
             }
-            Ok(report.entries)
+            Ok(Some(report.entries))
         })?;
         let mut session = self.session(store, creds, progress)?;
-        (session.progress)(Progress::Checked { entries });
+        if let Some(entries) = checked {
+            session.fully_checked = true;
+            (session.progress)(Progress::Checked { entries });
+        }
         session.run().await
     }
 
@@ -309,6 +323,7 @@ impl SyncEngine {
             new_dispatches: Vec::new(),
             inbox_messages: 0,
             encoding: UploadEncoding::Plain,
+            fully_checked: false,
         })
     }
 }
@@ -329,6 +344,8 @@ pub(crate) struct Session<'a, S, P> {
     pub inbox_messages: usize,
     /// How uploads go: the best encoding both the options allow and HQ's hello lists.
     pub encoding: UploadEncoding,
+    /// This sync began with the whole ledger's check: the upload need not check again.
+    pub fully_checked: bool,
 }
 
 /// What one pull of the dispatch inbox brought.

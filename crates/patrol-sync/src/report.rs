@@ -9,7 +9,8 @@ use std::time::Duration;
 /// Steps of a running sync, for a progress line or bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    /// The local chain verified.
+    /// The local chain verified: the whole ledger when its check was due, else the entries
+    /// about to be sent (`entries` read either way).
     Checked { entries: u64 },
     /// HQ answered and speaks this device's protocol.
     Connected { server: String, version: String },

@@ -28,7 +28,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         let local_head = self.store.with_store(|s| s.head())?.0;
         let mut hq_head = head.seq;
         match self.check(head, local_head)? {
-            HeadCheck::Behind { .. } => {}
+            HeadCheck::Behind { .. } => self.check_unsent(head)?,
             HeadCheck::UpToDate => return Ok(out),
             bad => {
                 let told = self.report_fork(head.seq, local_head).await;
@@ -172,6 +172,25 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     }
 
     /// Compare HQ's head with the local ledger.
+    /// Every entry after HQ's `head`, chained onto it (the head's hash was just found equal to
+    /// this ledger's entry at that seq): nothing broken is ever sent. Skipped when this sync
+    /// began with the whole ledger's check.
+    fn check_unsent(&mut self, head: Head) -> Result<()> {
+        if self.fully_checked {
+            return Ok(());
+        }
+        let check = self
+            .store
+            .with_store(|s| s.verify_after(head.seq, head.hash))?;
+        if let Some(b) = check.broken {
+            return Err(Error::ChainBroken(b));
+        }
+        (self.progress)(Progress::Checked {
+            entries: check.entries,
+        });
+        Ok(())
+    }
+
     fn check(&self, head: Head, local_head: u64) -> Result<HeadCheck> {
         let local_hash = match head.seq {
             0 => None,

@@ -351,6 +351,58 @@ fn a_broken_local_chain_is_never_sent() {
     assert_eq!(head.seq, 0, "not one entry sent");
 }
 
+/// Between the daily whole-ledger checks a sync checks only what it sends, chained onto the head
+/// HQ confirmed: an entry HQ already holds, damaged on the phone afterwards, does not hold new
+/// evidence back (HQ's copy is intact), until the next whole check finds it and stops syncing.
+#[test]
+fn a_sync_checks_what_it_sends_and_the_whole_ledger_once_a_day() {
+    let hq = hq();
+    let mut d = enrolled(&hq);
+    d.violations(3);
+    let checked = |d: &mut Device| {
+        let mut seen = Vec::new();
+        let r = blocking::sync_with_options(&mut d.store, fast(), |p| {
+            if let patrol_sync::Progress::Checked { entries } = p {
+                seen.push(entries);
+            }
+        });
+        (r, seen)
+    };
+    // A new store counts as checked when it was made: the first sync checks the three it sends.
+    let (r, seen) = checked(&mut d);
+    assert!(r.unwrap().is_clean());
+    assert_eq!(seen, [3]);
+
+    // Seq 2, already at HQ, damaged on the phone; two new entries.
+    let db = rusqlite::Connection::open(d.dir.path().join("device.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER ledger_no_update;
+         UPDATE ledger SET wall_ms = wall_ms + 1 WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(db);
+    d.violations(2);
+    let (r, seen) = checked(&mut d);
+    let report = r.unwrap();
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.receipt.head.seq, 5);
+    assert_eq!(seen, [2], "only seq 4 and 5 were read");
+
+    // A day after the store was made its whole check is due, and it finds seq 2.
+    d.clock.advance_ms(24 * 3_600_000);
+    d.violation(vec![]);
+    let (r, seen) = checked(&mut d);
+    let err = r.unwrap_err();
+    assert!(
+        matches!(&err, Error::ChainBroken(c) if c.seq() == 2),
+        "{err}"
+    );
+    assert!(seen.is_empty(), "{seen:?}");
+    let id = d.store.device_id();
+    let head = hq.rt.block_on(hq.storage.device(id)).unwrap().unwrap().head;
+    assert_eq!(head.seq, 5, "nothing more sent from a broken ledger");
+}
+
 #[test]
 fn a_protocol_mismatch_names_both_versions() {
     let hq = hq();

@@ -3,7 +3,7 @@
 //! transaction, so a concurrent writer can never take the same seq and a crash leaves either
 //! the whole entry or nothing.
 
-use super::Store;
+use super::{Store, get_meta, set_meta};
 use crate::{Error, Result};
 use patrol_model::{
     CellId, ChainError, ChainVerifier, Entry, EntryId, EntryKind, Hash, LatLon, Record,
@@ -36,6 +36,24 @@ impl VerifyReport {
         self.integrity == "ok" && self.broken.is_none()
     }
 }
+
+/// The chain of the entries after one seq, checked onto a hash known to be right (HQ's
+/// confirmed head): what a sync is about to send. See [`Store::verify_after`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// The entries checked are those after this seq.
+    pub after_seq: u64,
+    /// Entries read, as [`VerifyReport::entries`].
+    pub entries: u64,
+    /// Seq and hash of the last entry found intact (`after_seq` and its hash when none was).
+    pub head: (u64, Hash),
+    /// The first broken entry, if any.
+    pub broken: Option<ChainError>,
+}
+
+/// `meta` key: when (device wall clock, ms) the whole ledger was last found intact, by
+/// [`Store::verify`] (or the store created, empty).
+pub(crate) const FULL_CHECK_MS: &str = "verify.full_ms";
 
 /// Entries by sync state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -196,9 +214,42 @@ impl Store {
         e
     }
 
-    /// `PRAGMA quick_check`, then every entry's hash and link from seq 1 to the head.
+    /// `PRAGMA quick_check`, then every entry's hash and link from seq 1 to the head. An intact
+    /// ledger is remembered as checked now (see [`Store::full_check_due`]).
     pub fn verify(&self) -> Result<VerifyReport> {
-        verify_conn(&self.conn, self.device_id)
+        let report = verify_conn(&self.conn, self.device_id)?;
+        if report.is_intact() {
+            set_meta(&self.conn, FULL_CHECK_MS, &self.clock.wall_ms().to_string())?;
+        }
+        Ok(report)
+    }
+
+    /// Every entry after `seq`, each hash and link, chained onto `hash`: the entry at `seq` as
+    /// HQ holds it (its head, which the sync has just compared with this ledger's entry at that
+    /// seq). This is what a sync sends, checked in time that grows with what waits rather than
+    /// with the whole history; [`Store::verify`] still reads everything, on its own schedule.
+    pub fn verify_after(&self, seq: u64, hash: Hash) -> Result<ChainCheck> {
+        let mut verifier = ChainVerifier::resume(self.device_id, seq, hash);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM ledger WHERE seq > ?1 ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query([i64::try_from(seq).unwrap_or(i64::MAX)])?;
+        let (entries, broken) = check_rows(&mut rows, self.device_id, &mut verifier)?;
+        Ok(ChainCheck {
+            after_seq: seq,
+            entries,
+            head: verifier.head(),
+            broken,
+        })
+    }
+
+    /// Whether the whole ledger is due a [`Store::verify`]: never checked, checked `every` or
+    /// longer ago, or the clock now reads earlier than the last check (a clock put back).
+    pub fn full_check_due(&self, every: std::time::Duration) -> Result<bool> {
+        let last = get_meta(&self.conn, FULL_CHECK_MS)?.and_then(|v| v.parse::<i64>().ok());
+        let now = self.clock.wall_ms();
+        let every = i64::try_from(every.as_millis()).unwrap_or(i64::MAX);
+        Ok(last.is_none_or(|last| now < last || now - last >= every))
     }
 
     /// Refuse to go on (sync, for example) when the last check found the chain broken.
@@ -236,10 +287,26 @@ pub(crate) fn verify_conn(
 ) -> Result<VerifyReport> {
     let integrity: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     let mut verifier = ChainVerifier::new(device_id);
-    let mut entries = 0;
-    let mut broken = None;
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM ledger ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
+    let (entries, broken) = check_rows(&mut rows, device_id, &mut verifier)?;
+    Ok(VerifyReport {
+        integrity,
+        entries,
+        head: verifier.head(),
+        broken,
+    })
+}
+
+/// Push ledger rows (in seq order) through `verifier` until the first broken one: how many
+/// were read (a broken entry included, one whose payload did not even read not), and what
+/// broke.
+fn check_rows(
+    rows: &mut rusqlite::Rows<'_>,
+    device_id: patrol_model::DeviceId,
+    verifier: &mut ChainVerifier,
+) -> Result<(u64, Option<ChainError>)> {
+    let mut entries = 0;
     while let Some(row) = rows.next()? {
         let entry = match read_row(row) {
             Ok(mut e) => {
@@ -248,25 +315,19 @@ pub(crate) fn verify_conn(
             }
             Err(err) => {
                 let seq = row.get::<_, i64>(0)? as u64;
-                broken = Some(ChainError::BadPayload {
+                let broken = ChainError::BadPayload {
                     seq,
                     reason: err.to_string(),
-                });
-                break;
+                };
+                return Ok((entries, Some(broken)));
             }
         };
         entries += 1;
         if let Err(e) = verifier.push(&entry) {
-            broken = Some(e);
-            break;
+            return Ok((entries, Some(e)));
         }
     }
-    Ok(VerifyReport {
-        integrity,
-        entries,
-        head: verifier.head(),
-        broken,
-    })
+    Ok((entries, None))
 }
 
 pub(crate) fn head_in(conn: &rusqlite::Connection) -> Result<(u64, Hash)> {

@@ -20,7 +20,7 @@ pub use dispatch::{DispatchCard, SceneSuggestion};
 pub use drafts::Draft;
 pub use encrypt::EncryptStep;
 pub(crate) use encrypt::sync_dir;
-pub use ledger::{Capture, OutboxCounts, VerifyReport};
+pub use ledger::{Capture, ChainCheck, OutboxCounts, VerifyReport};
 pub use migrations::MIGRATIONS;
 pub use outbox::{Enrollment, Quarantined, SavedReceipt};
 pub use recorder::{FixOutcome, FlushPolicy, Started};
@@ -156,6 +156,9 @@ impl Store {
             None => {
                 let id = DeviceId::new();
                 set_meta(&tx, "device_id", &id.to_string())?;
+                // A new ledger is empty, so wholly intact: its first full check is due a
+                // check period from now (the sync checks every entry it sends meanwhile).
+                set_meta(&tx, ledger::FULL_CHECK_MS, &clock.wall_ms().to_string())?;
                 id
             }
         };
