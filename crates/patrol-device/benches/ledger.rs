@@ -3,12 +3,14 @@
 //! - appending fixes one by one through the durable buffer (each a committed transaction, as on
 //!   the phone at 1 Hz), and appending pre-built 30-fix track segments;
 //! - bytes per fix of the track codec against plain JSON and gzip'd JSON of the same fixes;
-//! - a report commit, and the chain checks a sync makes on a month of history.
+//! - a report commit; and on a month of history, the chain checks before a sync and the
+//!   views the app reads while a patrol runs.
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use patrol_device::{Capture, ManualClock, Store};
 use patrol_model::*;
+use patrol_testkit::shift::{self, Noise};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
@@ -153,33 +155,29 @@ fn main() {
         verify.elapsed().as_secs_f64() * 1e3
     );
 
-    // 5. The check before a sync on a phone that has kept a month of shifts: 30 days of 12-hour
-    // 1 Hz patrols, all held by HQ, and one new 30-s segment waiting (a sync every 30 s during a
-    // patrol). Until this round every sync checked the whole ledger; now it checks what it sends,
-    // chained onto HQ's head, and the whole ledger once a day.
+    // 5. A phone that has kept a month of shifts: 29 days of 12-hour 1 Hz patrols (each with
+    // 50 reports), all held by HQ, and today's patrol running for 6 hours, one new 30-s segment
+    // waiting (the app syncs every 30 s during a patrol).
+    let day_ms = 86_400_000_i64;
     let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
     let mut store = Store::open(dir.path(), Arc::new(clock.clone())).unwrap();
-    for day in 0..30_i64 {
-        let patrol = PatrolId::new();
-        let later = |t: Option<i64>| t.map(|t| t + day * 86_400_000);
-        let segments: Vec<Record> = fixes
-            .chunks(30)
-            .map(|c| {
-                let moved: Vec<PositionFix> = c
-                    .iter()
-                    .map(|f| PositionFix {
-                        time_ms: later(f.time_ms),
-                        gnss_ms: later(f.gnss_ms),
-                        ..*f
-                    })
-                    .collect();
-                Record::TrackSegment(TrackSegment::new(patrol, moved))
-            })
-            .collect();
-        store.append_all(&segments, Capture::default()).unwrap();
+    store.set_city(&patrol_testkit::city::demo(), None).unwrap();
+    for day in 0..29_i64 {
+        let fixes = shift::fixes(T0 + day * day_ms, shift::TWELVE_HOURS, Noise::Phone);
+        store
+            .append_all(&shift::records(&fixes), Capture::default())
+            .unwrap();
     }
+    let today = shift::fixes(T0 + 29 * day_ms, shift::TWELVE_HOURS / 2, Noise::Phone);
+    let mut running = shift::records(&today);
+    let last = running.pop();
+    assert!(matches!(last, Some(Record::PatrolStopped(_))));
+    let new_segment = running.pop().unwrap();
+    store.append_all(&running, Capture::default()).unwrap();
     let (held, held_hash) = store.head().unwrap();
-    store.append(&segments[0], Capture::default()).unwrap();
+    store.append(&new_segment, Capture::default()).unwrap();
+    clock.set_wall_ms(T0 + 29 * day_ms + shift::TWELVE_HOURS as i64 / 2 * 1000);
     let median = |f: &mut dyn FnMut() -> u64| {
         let mut ms = Vec::new();
         let mut n = 0;
@@ -194,8 +192,28 @@ fn main() {
     let (whole, entries) = median(&mut || store.verify().unwrap().entries);
     let (sent, sent_entries) = median(&mut || store.verify_after(held, held_hash).unwrap().entries);
     println!(
-        "the check before a sync, 30 days of 12-hour shifts held by HQ ({entries} entries) + 1 new segment:"
+        "a month on the phone: 29 days of 12-hour shifts held by HQ + today's 6 hours ({entries} entries), 1 new segment waiting:"
     );
-    println!("  the whole ledger (every sync did this; now once a day): {whole:.1} ms");
-    println!("  what the sync sends, chained onto HQ's head: {sent:.2} ms ({sent_entries} entry)");
+    println!(
+        "  the check before a sync, the whole ledger (every sync did this; now once a day): {whole:.1} ms"
+    );
+    println!(
+        "  the check before a sync, what it sends chained onto HQ's head: {sent:.2} ms ({sent_entries} entry)"
+    );
+    let (live, fixes) = median(&mut || store.live_patrol().unwrap().unwrap().0.fixes as u64);
+    println!("  the running patrol's live view (Home; {fixes} fixes): {live:.1} ms");
+    let date = store.today().unwrap();
+    let (tally, _) = median(&mut || {
+        store
+            .day_tally(date)
+            .unwrap()
+            .violations
+            .values()
+            .sum::<u32>() as u64
+    });
+    println!("  today's tally (Home): {tally:.1} ms");
+    let (duty, _) = median(&mut || store.post_duty(date).unwrap().len() as u64);
+    println!("  the posts' minutes on duty today (Posts): {duty:.1} ms");
+    let (suggest, _) = median(&mut || u64::from(store.post_suggestion().unwrap().is_some()));
+    println!("  the post suggestion (every few seconds while the app is open): {suggest:.1} ms");
 }

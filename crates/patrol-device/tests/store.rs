@@ -352,6 +352,98 @@ fn fixes_are_buffered_durably_and_sealed_into_segments() {
     ));
 }
 
+/// A patrol's fixes and gaps are read from its start on, not from the whole ledger: the answer
+/// is the one the whole ledger gives (the oracle here), for the running patrol, for an earlier
+/// one, with a withdrawn segment, with a supplement of an earlier patrol's report made during
+/// this one, and for segments no start names (then everything is read).
+#[test]
+fn a_patrols_fixes_are_read_from_its_start_and_equal_the_whole_ledgers() {
+    let (_dir, mut s, clock) = store();
+    s.set_flush_policy(FlushPolicy {
+        max_fixes: 4,
+        max_span_ms: 60_000,
+    });
+    let mut t = T0;
+    let mut walk = |s: &mut patrol_device::Store, n: usize| {
+        for _ in 0..n {
+            t += 1000;
+            clock.set_wall_ms(t);
+            s.record_fix(PositionFix::at(t, 29.03 + (t - T0) as f64 * 1e-8, 111.69))
+                .unwrap();
+        }
+    };
+    // Segments that no start names, appended as a tool could.
+    let stray = PatrolId::new();
+    s.append(
+        &Record::TrackSegment(TrackSegment::new(
+            stray,
+            vec![PositionFix::at(T0 - 5000, 29.0, 111.6)],
+        )),
+        Capture::default(),
+    )
+    .unwrap();
+    let a = s.start_patrol(start("G07"), Capture::default()).unwrap();
+    walk(&mut s, 10);
+    let report = s
+        .append(&violation(ViolationType::NoHelmet), Capture::default())
+        .unwrap();
+    s.stop_patrol(None, Capture::default()).unwrap();
+    let b = s.start_patrol(start("G07"), Capture::default()).unwrap();
+    walk(&mut s, 9);
+    // During patrol B: patrol A's report corrected, one of B's segments withdrawn.
+    let supplement = |target: &Entry, correction: Option<Record>| {
+        Record::Supplement(Supplement {
+            target_id: target.id,
+            target_seq: target.seq,
+            reason: "录入错误".into(),
+            correction: correction.map(Box::new),
+        })
+    };
+    s.append(
+        &supplement(&report, Some(violation(ViolationType::RedLight))),
+        Capture::default(),
+    )
+    .unwrap();
+    let b_segment = s
+        .entries_of_after(&[EntryKind::TrackSegment], b.seq)
+        .unwrap()
+        .remove(0);
+    s.append(&supplement(&b_segment, None), Capture::default())
+        .unwrap();
+    walk(&mut s, 2);
+
+    let oracle = |s: &patrol_device::Store, patrol: PatrolId| -> Vec<PositionFix> {
+        let mut fixes: Vec<PositionFix> = s
+            .standing(&[EntryKind::TrackSegment])
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.record {
+                Record::TrackSegment(t) if t.patrol_id == patrol => Some(t.fixes),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        fixes.extend(s.buffered_fixes(patrol).unwrap());
+        fixes
+    };
+    let id = |e: &Entry| match e.record().unwrap() {
+        Record::PatrolStarted(p) => p.patrol_id,
+        _ => unreachable!(),
+    };
+    let (a, b) = (id(&a), id(&b));
+    let b_fixes = s.patrol_fixes(b).unwrap();
+    assert_eq!(b_fixes, oracle(&s, b));
+    assert_eq!(
+        b_fixes.len(),
+        11 - 4,
+        "B's first segment withdrawn, its buffer included"
+    );
+    assert_eq!(s.patrol_fixes(a).unwrap(), oracle(&s, a));
+    assert_eq!(s.patrol_fixes(a).unwrap().len(), 10);
+    assert_eq!(s.patrol_fixes(stray).unwrap().len(), 1);
+    assert_eq!(s.live_patrol().unwrap().unwrap().0.fixes, 7);
+}
+
 #[test]
 fn drafts_survive_restart_and_finalize_atomically() {
     let (dir, s, clock) = store();

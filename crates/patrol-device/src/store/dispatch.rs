@@ -274,8 +274,8 @@ impl Store {
         if waiting.is_empty() {
             return Ok(None);
         }
-        let mut fixes = self.patrol_fixes(open.patrol_id)?;
-        fixes.extend(self.buffered_fixes(open.patrol_id)?);
+        // The sealed segments, then the buffer (once: `patrol_fixes` includes it).
+        let fixes = self.patrol_fixes(open.patrol_id)?;
         let gate = patrol_model::City::accuracy_gate_of(self.city()?.as_ref());
         let params = patrol_geo::fence::FenceParams::scene(gate);
         for card in waiting {

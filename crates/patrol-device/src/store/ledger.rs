@@ -190,13 +190,21 @@ impl Store {
 
     /// Every entry of the given kinds, in seq order.
     pub fn entries_of(&self, kinds: &[EntryKind]) -> Result<Vec<Entry>> {
+        self.entries_of_after(kinds, 0)
+    }
+
+    /// The entries of the given kinds with seqs after `after_seq`, in seq order (read through
+    /// the `(kind, seq)` index: what precedes `after_seq` is not read at all).
+    pub fn entries_of_after(&self, kinds: &[EntryKind], after_seq: u64) -> Result<Vec<Entry>> {
         let list = kinds
             .iter()
             .map(|k| format!("'{}'", k.as_str()))
             .collect::<Vec<_>>()
             .join(",");
-        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE kind IN ({list}) ORDER BY seq");
-        self.query_entries(&sql, [])
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ledger WHERE kind IN ({list}) AND seq > ?1 ORDER BY seq"
+        );
+        self.query_entries(&sql, [i64::try_from(after_seq).unwrap_or(i64::MAX)])
     }
 
     fn query_entries(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Entry>> {

@@ -27,6 +27,28 @@ impl Store {
         Ok(patrol_model::standing(&entries)?)
     }
 
+    /// Entries of `kinds` with seqs after `after_seq`, as they stand: for those entries the same
+    /// answer as [`Store::standing`] (a supplement always comes after the entry it names), in
+    /// time that grows with what follows `after_seq` rather than with the whole ledger.
+    pub fn standing_after(&self, kinds: &[EntryKind], after_seq: u64) -> Result<Vec<Effective>> {
+        let entries = self.entries_of_after(&patrol_model::with_supplements(kinds), after_seq)?;
+        Ok(patrol_model::standing(&entries)?)
+    }
+
+    /// Where a patrol's own entries begin: the seq of the first start naming it. A patrol id is
+    /// made by its start, and the recorder and an import both write the start before any of
+    /// its segments and gaps. 0 when no start names it (then the whole ledger is read).
+    fn patrol_floor(&self, patrol_id: PatrolId) -> Result<u64> {
+        for e in self.entries_of(&[EntryKind::PatrolStarted])? {
+            if let Ok(Record::PatrolStarted(s)) = e.record()
+                && s.patrol_id == patrol_id
+            {
+                return Ok(e.seq);
+            }
+        }
+        Ok(0)
+    }
+
     /// Every entry with supplements applied, withdrawn ones included (marked).
     pub fn history(&self) -> Result<Vec<Effective>> {
         let entries = self.entries(1, usize::MAX >> 1)?;
@@ -80,9 +102,12 @@ impl Store {
     }
 
     /// Every fix of a patrol so far: sealed segments (withdrawn ones left out), then the buffer.
+    /// Read from the patrol's start on, so a month of earlier shifts costs nothing here (the
+    /// app asks on every Home refresh and every few seconds for the post suggestion).
     pub fn patrol_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
         let mut fixes: Vec<PositionFix> = Vec::new();
-        for e in self.standing(&[EntryKind::TrackSegment])? {
+        let floor = self.patrol_floor(patrol_id)?;
+        for e in self.standing_after(&[EntryKind::TrackSegment], floor)? {
             if let Record::TrackSegment(t) = e.record
                 && t.patrol_id == patrol_id
             {
@@ -95,8 +120,9 @@ impl Store {
 
     /// The tracking gaps recorded on a patrol, `(from_ms, to_ms)` (withdrawn ones left out).
     pub fn patrol_gaps(&self, patrol_id: PatrolId) -> Result<Vec<(i64, i64)>> {
+        let floor = self.patrol_floor(patrol_id)?;
         Ok(self
-            .standing(&[EntryKind::TrackGap])?
+            .standing_after(&[EntryKind::TrackGap], floor)?
             .into_iter()
             .filter_map(|e| match e.record {
                 Record::TrackGap(g) if g.patrol_id == patrol_id => Some(g.span()),
