@@ -233,5 +233,8 @@ fn main() {
         store.record_fix(fix).unwrap();
         each.push(one.elapsed().as_secs_f64() * 1e3);
     }
-    println!("  record_fix, 10 minutes more of the patrol: {}", spread(&mut each));
+    println!(
+        "  record_fix, 10 minutes more of the patrol: {}",
+        spread(&mut each)
+    );
 }

@@ -44,8 +44,15 @@ pub fn sync_queue(store: &Store) -> patrol_device::Result<SyncQueue> {
             oldest_ms,
         })
         .collect();
-    let referenced = plan::referenced_photos(&store.entries_of(crate::photos::PHOTO_KINDS)?);
-    let photos = plan::photos_to_upload(&referenced, &store.pending_photos()?);
+    // Every report's photos are read only when some photo is still on the device alone: once
+    // everything is at HQ (most of the time) the screen's answer costs nothing per report kept.
+    let pending = store.pending_photos()?;
+    let photos = if pending.is_empty() {
+        Vec::new()
+    } else {
+        let referenced = plan::referenced_photos(&store.entries_of(crate::photos::PHOTO_KINDS)?);
+        plan::photos_to_upload(&referenced, &pending)
+    };
     let front = store.front_of_queue()?;
     Ok(SyncQueue {
         entries_waiting: waiting.iter().map(|w| w.count).sum(),

@@ -53,6 +53,16 @@ fn enroll_sync_and_receipt() {
     d.violations(3);
     d.violation(vec![photo.clone()]);
     d.violations(2);
+    // What the sync screen shows offline: six entries and the one named photo (not the draft's).
+    let queue = patrol_sync::sync_queue(&d.store).unwrap();
+    assert_eq!(
+        (
+            queue.entries_waiting,
+            queue.photos_waiting,
+            queue.photo_bytes_waiting
+        ),
+        (6, 1, 600 * 1024)
+    );
 
     let mut steps = Vec::new();
     let report = blocking::sync_with_options(&mut d.store, fast(), |p| steps.push(p)).unwrap();
@@ -92,6 +102,8 @@ fn enroll_sync_and_receipt() {
         1,
         "only the draft's photo"
     );
+    let queue = patrol_sync::sync_queue(&d.store).unwrap();
+    assert_eq!((queue.entries_waiting, queue.photos_waiting), (0, 0));
     let (saved, _) = patrol_sync::last_receipt(&d.store).unwrap().unwrap();
     assert_eq!(saved, report.receipt);
     let stored = hq
