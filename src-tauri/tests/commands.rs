@@ -449,6 +449,23 @@ fn fixes_are_recorded_only_while_a_patrol_runs() {
         .map(|s| s["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["track_segment", "patrol_stopped"]);
+    // The History screen leaves track segments out, and its limit counts what it lists.
+    let kinds = |args: Value| -> Vec<String> {
+        app.ok("history", args)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        kinds(json!({"limit": 3})),
+        ["patrol_stopped", "track_segment", "violation"]
+    );
+    assert_eq!(
+        kinds(json!({"limit": 3, "tracks": false})),
+        ["patrol_stopped", "violation", "patrol_started"]
+    );
 }
 
 #[test]

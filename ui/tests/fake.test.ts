@@ -475,6 +475,13 @@ describe('history answers the generated shapes', () => {
     expect(recordOf(hist.find((x) => x.seq === help.seq)!, 'assistance')?.people).toBe(1);
     const track = hist.find((x) => x.kind === 'track_segment');
     expect(track && recordOf(track, 'track_segment')).toEqual({ patrol_id: expect.any(String), fixes: 3, first_ms: expect.any(Number), last_ms: clock });
+
+    // Without track segments, as the History screen asks: the same items, less the segments,
+    // and the limit counts only what is listed.
+    const listed = await api.history(300, false);
+    expect(listed.map((x) => x.seq)).toEqual(hist.filter((x) => x.kind !== 'track_segment').map((x) => x.seq));
+    expect((await api.history(1, false))[0].kind).toBe('patrol_stopped');
+    expect((await api.history(2, false)).map((x) => x.kind)).toEqual(['patrol_stopped', 'assistance']);
   });
 });
 

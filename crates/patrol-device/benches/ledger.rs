@@ -216,6 +216,17 @@ fn main() {
     println!("  the posts' minutes on duty today (Posts): {duty:.1} ms");
     let (suggest, _) = median(&mut || u64::from(store.post_suggestion().unwrap().is_some()));
     println!("  the post suggestion (every few seconds while the app is open): {suggest:.1} ms");
+    // The History screen: its 300 newest, as the whole ledger gives them (what the app did until
+    // this round) and as read from the oldest of them on, track segments left out.
+    let (whole, _) = median(&mut || {
+        let mut n = store.history().unwrap().len();
+        n += store.entries_of(&[EntryKind::Supplement]).unwrap().len();
+        n.min(300) as u64
+    });
+    let (newest, listed) = median(&mut || store.recent(300, false).unwrap().len() as u64);
+    println!(
+        "  the History screen's 300 newest: from the whole ledger {whole:.1} ms; read from the oldest of them on, without track segments {newest:.1} ms ({listed} listed)"
+    );
     // The patrol goes on: fixes at 1 Hz from where today's 6 hours stopped.
     let mut each = Vec::with_capacity(600);
     let mut t = clock.wall_ms();

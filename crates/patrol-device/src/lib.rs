@@ -16,7 +16,7 @@ pub use store::suggest::{
 };
 pub use store::{
     Capture, ChainCheck, DispatchCard, Draft, EncryptStep, Enrollment, FixOutcome, FlushPolicy,
-    OpenReport, OutboxCounts, Quarantined, SavedReceipt, SceneSuggestion, Started, Store,
+    OpenReport, OutboxCounts, Quarantined, Recent, SavedReceipt, SceneSuggestion, Started, Store,
     VerifyReport,
 };
 pub use warning::Warning;

@@ -444,6 +444,99 @@ fn a_patrols_fixes_are_read_from_its_start_and_equal_the_whole_ledgers() {
     assert_eq!(s.live_patrol().unwrap().unwrap().0.fixes, 7);
 }
 
+/// The officer's list reads only its newest entries, and for every length, with and without
+/// track segments, it equals the list made from the whole ledger (the oracle): the entries as
+/// they stand, the supplements as entries of their own. Corrections of entries older than the
+/// list, withdrawals inside it and a correction of a correction's target all appear as before.
+#[test]
+fn the_newest_entries_equal_the_whole_ledgers_newest_for_every_length() {
+    let (_dir, mut s, clock) = store();
+    s.set_flush_policy(FlushPolicy {
+        max_fixes: 3,
+        max_span_ms: 60_000,
+    });
+    let supplement = |target: &Entry, correction: Option<Record>| {
+        Record::Supplement(Supplement {
+            target_id: target.id,
+            target_seq: target.seq,
+            reason: "录入错误".into(),
+            correction: correction.map(Box::new),
+        })
+    };
+    let mut t = T0;
+    let old = s
+        .append(&violation(ViolationType::NoHelmet), Capture::default())
+        .unwrap();
+    s.start_patrol(start("G07"), Capture::default()).unwrap();
+    for i in 0..20 {
+        t += 1000;
+        clock.set_wall_ms(t);
+        s.record_fix(PositionFix::at(t, 29.03 + i as f64 * 1e-5, 111.69))
+            .unwrap();
+        if i % 6 == 0 {
+            s.append(&violation(ViolationType::RedLight), Capture::default())
+                .unwrap();
+        }
+    }
+    let late = s
+        .append(
+            &violation(ViolationType::IllegalParking),
+            Capture::default(),
+        )
+        .unwrap();
+    s.append(
+        &supplement(&old, Some(violation(ViolationType::UmbrellaRig))),
+        Capture::default(),
+    )
+    .unwrap();
+    s.append(&supplement(&late, None), Capture::default())
+        .unwrap();
+    s.stop_patrol(None, Capture::default()).unwrap();
+
+    // An item as the list shows it: seq, the record as it stands (none for a supplement), the
+    // correcting seqs and the withdrawing seq.
+    type Item = (u64, Option<Record>, Vec<u64>, Option<u64>);
+    let oracle = |limit: usize, tracks: bool| -> Vec<Item> {
+        let mut all: Vec<Item> = s
+            .history()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.entry.seq, Some(e.record), e.corrected_by, e.withdrawn_by))
+            .collect();
+        for e in s.entries_of(&[EntryKind::Supplement]).unwrap() {
+            all.push((e.seq, None, vec![], None));
+        }
+        all.retain(|(seq, ..)| {
+            tracks || s.entry(*seq).unwrap().unwrap().kind != EntryKind::TrackSegment
+        });
+        all.sort_by_key(|r| std::cmp::Reverse(r.0));
+        all.truncate(limit);
+        all
+    };
+    let head = s.head().unwrap().0 as usize;
+    for tracks in [true, false] {
+        for limit in 0..=head + 1 {
+            let got: Vec<_> = s
+                .recent(limit, tracks)
+                .unwrap()
+                .into_iter()
+                .map(|r| match r {
+                    patrol_device::Recent::Entry(e) => {
+                        (e.entry.seq, Some(e.record), e.corrected_by, e.withdrawn_by)
+                    }
+                    patrol_device::Recent::Supplement(e) => (e.seq, None, vec![], None),
+                })
+                .collect();
+            assert_eq!(got, oracle(limit, tracks), "limit {limit}, tracks {tracks}");
+        }
+    }
+    let reports = s.recent(300, false).unwrap();
+    assert!(
+        reports.iter().any(|r| r.seq() == old.seq),
+        "the first report is still listed behind the patrol's route"
+    );
+}
+
 #[test]
 fn drafts_survive_restart_and_finalize_atomically() {
     let (dir, s, clock) = store();

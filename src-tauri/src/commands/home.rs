@@ -4,7 +4,8 @@
 use crate::dto::{HistoryItem, Home, OpenPatrol, SyncMarks};
 use crate::error::{CmdResult, CommandError};
 use crate::state::{AppState, ledger_problem};
-use patrol_model::{City, EntryKind};
+use patrol_device::Recent;
+use patrol_model::City;
 use tauri::State;
 
 /// Newest entries `history` returns without a `limit`.
@@ -45,25 +46,26 @@ pub fn reference(state: State<'_, AppState>) -> CmdResult<Option<City>> {
     state.with_store(|s| s.city())
 }
 
-/// Every entry as it stands (corrections applied, withdrawals marked), newest first.
+/// The newest entries as they stand (corrections applied, withdrawals marked), supplements as
+/// entries of their own, newest first; `tracks: false` leaves track segments out, so `limit`
+/// counts what the officer reads. Only those entries are read ([`patrol_device::Store::recent`]).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn history(
     state: State<'_, AppState>,
     limit: Option<usize>,
+    tracks: Option<bool>,
 ) -> CmdResult<Vec<HistoryItem>> {
     let limit = limit.unwrap_or(DEFAULT_HISTORY);
     state.with_store(|s| -> CmdResult<_> {
         let marks = SyncMarks::of(s)?;
-        let mut items: Vec<HistoryItem> = s
-            .history()?
+        s.recent(limit, tracks.unwrap_or(true))?
             .iter()
-            .map(|e| HistoryItem::standing(e, &marks))
-            .collect();
-        for e in s.entries_of(&[EntryKind::Supplement])? {
-            items.push(HistoryItem::supplement(&e, &marks).map_err(CommandError::from)?);
-        }
-        items.sort_by_key(|i| std::cmp::Reverse(i.seq));
-        items.truncate(limit);
-        Ok(items)
+            .map(|r| match r {
+                Recent::Entry(e) => Ok(HistoryItem::standing(e, &marks)),
+                Recent::Supplement(e) => {
+                    HistoryItem::supplement(e, &marks).map_err(CommandError::from)
+                }
+            })
+            .collect()
     })
 }

@@ -66,7 +66,9 @@ export function makeApi(t: Transport) {
     postLeave: (post_id: string, evidence?: VisitEvidence) =>
       call('post_leave', evidence ? { post_id, evidence } : { post_id }),
     postSuggestion: () => call('post_suggestion'),
-    history: (limit?: number) => call('history', limit === undefined ? {} : { limit }),
+    /** `tracks: false` leaves track segments out, so `limit` counts what the officer reads. */
+    history: (limit?: number, tracks?: boolean) =>
+      call('history', { ...(limit === undefined ? {} : { limit }), ...(tracks === undefined ? {} : { tracks }) }),
     supplement: (a: Commands['supplement']['args']) => call('supplement', a),
     syncNow: (onProgress: (p: SyncProgress) => void): Promise<Receipt> =>
       call('sync_now', { on_progress: t.channel<SyncProgress>(onProgress) }),

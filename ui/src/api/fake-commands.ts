@@ -383,7 +383,11 @@ export const handlers: { [C in Command]: Handler<C> } = {
     ctx.s.open ? suggestPost(ctx.s.reference?.posts ?? [], postStanding(ctx), ctx.s.open.route, ctx.now()) : null,
   history: (ctx, a) => {
     const limit = a.limit ?? 200;
-    return [...ctx.s.entries].reverse().slice(0, limit).map((e) => historyItem(ctx.s.entries, e));
+    return [...ctx.s.entries]
+      .reverse()
+      .filter((e) => a.tracks !== false || e.kind !== 'track_segment')
+      .slice(0, limit)
+      .map((e) => historyItem(ctx.s.entries, e));
   },
   supplement: (ctx, a) => supplement(ctx, Number(a.seq), String(a.reason ?? ''), a.correction ?? null),
   sync_now: (ctx, a) => runSync(ctx, a.on_progress),

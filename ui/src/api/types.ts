@@ -418,7 +418,8 @@ export interface Commands {
   post_arrive: { args: PostArriveArgs; ret: G.Saved };
   post_leave: { args: PostLeaveArgs; ret: G.Saved };
   post_suggestion: { args: undefined; ret: G.PostSuggestion | null };
-  history: { args: { limit?: number }; ret: G.HistoryItem[] };
+  /** `tracks: false`: track segments left out, `limit` counting the rest (default: all kinds). */
+  history: { args: { limit?: number; tracks?: boolean }; ret: G.HistoryItem[] };
   /** `correction`: the corrected body (any record's JSON), or null to withdraw. */
   supplement: { args: { seq: number; reason: string; correction: unknown | null }; ret: G.Saved };
   sync_now: { args: { on_progress: unknown }; ret: G.Receipt };

@@ -387,7 +387,7 @@ const en: Record<keyof typeof zh, string> = {
 
   'history.title': 'History',
   'history.empty': 'Nothing recorded yet',
-  'history.hidden_tracks': '{n} track segments not listed',
+  'history.tracks_elsewhere': 'Track segments are not listed here',
   'history.sync.pending': 'Pending',
   'history.sync.acked': 'Synced',
   'history.sync.quarantined': 'Needs review',

@@ -387,7 +387,7 @@ const zh = {
 
   'history.title': '记录',
   'history.empty': '暂无记录',
-  'history.hidden_tracks': '另有 {n} 个轨迹段未列出',
+  'history.tracks_elsewhere': '轨迹段不在此列出',
   'history.sync.pending': '待同步',
   'history.sync.acked': '已同步',
   'history.sync.quarantined': '待核查',

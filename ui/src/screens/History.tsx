@@ -124,7 +124,7 @@ export function History() {
   const [dialogErr, setDialogErr] = useState<string | null>(null);
   const load = useCallback(() => {
     void api()
-      .history(300)
+      .history(300, false)
       .then(setItems)
       .catch((e) => errorToast(e, (x) => tError(x).title));
   }, []);
@@ -148,8 +148,9 @@ export function History() {
     }
   };
 
-  const shown = (items ?? []).filter((i) => i.kind !== 'track_segment');
-  const hidden = (items ?? []).length - shown.length;
+  // The core leaves track segments out, so 300 is 300 things the officer saved, not the last
+  // two and a half hours of route (a segment every 30 s).
+  const shown = items ?? [];
   return (
     <>
       <AppHeader title={t('history.title')} />
@@ -175,7 +176,7 @@ export function History() {
                 <Item key={i.seq} item={i} all={items ?? []} onWithdraw={setWithdraw} />
               ))}
             </ul>
-            {hidden > 0 ? <p class="muted small">{t('history.hidden_tracks', { n: hidden })}</p> : null}
+            {shown.length > 0 ? <p class="muted small">{t('history.tracks_elsewhere')}</p> : null}
           </>
         )}
       </main>

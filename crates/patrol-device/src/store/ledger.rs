@@ -188,6 +188,17 @@ impl Store {
         self.query_entries(&sql, params![from as i64, limit as i64])
     }
 
+    /// Every entry after `after_seq`, in seq order; track segments left out unless `tracks`.
+    pub(crate) fn entries_after(&self, after_seq: u64, tracks: bool) -> Result<Vec<Entry>> {
+        let skip = if tracks {
+            ""
+        } else {
+            "AND kind <> 'track_segment'"
+        };
+        let sql = format!("SELECT {COLUMNS} FROM ledger WHERE seq > ?1 {skip} ORDER BY seq");
+        self.query_entries(&sql, [i64::try_from(after_seq).unwrap_or(i64::MAX)])
+    }
+
     /// Every entry of the given kinds, in seq order.
     pub fn entries_of(&self, kinds: &[EntryKind]) -> Result<Vec<Entry>> {
         self.entries_of_after(kinds, 0)

@@ -23,6 +23,7 @@ pub(crate) use encrypt::sync_dir;
 pub use ledger::{Capture, ChainCheck, OutboxCounts, VerifyReport};
 pub use migrations::MIGRATIONS;
 pub use outbox::{Enrollment, Quarantined, SavedReceipt};
+pub use queries::Recent;
 pub use recorder::{FixOutcome, FlushPolicy, Started};
 
 use crate::{Clock, Error, KeySource, Result, StoreKey};

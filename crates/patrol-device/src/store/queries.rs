@@ -4,10 +4,29 @@ use super::Store;
 use crate::Result;
 use crate::views::{self, DayTally, PostDuty};
 use chrono::NaiveDate;
-use patrol_model::{City, Effective, EntryKind, LatLon, PatrolId, PositionFix, Record};
+use patrol_model::{City, Effective, Entry, EntryKind, LatLon, PatrolId, PositionFix, Record};
+use rusqlite::OptionalExtension;
 
 /// A fix older than this says nothing about where the officer is now (post ordering).
 const POSITION_FRESH_MS: i64 = 10 * 60 * 1000;
+
+/// One of the newest entries ([`Store::recent`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recent {
+    /// An entry as it stands (boxed: a record is much bigger than a supplement's raw entry).
+    Entry(Box<Effective>),
+    /// A supplement, listed as itself (its target shows it applied).
+    Supplement(Entry),
+}
+
+impl Recent {
+    pub fn seq(&self) -> u64 {
+        match self {
+            Recent::Entry(e) => e.entry.seq,
+            Recent::Supplement(e) => e.seq,
+        }
+    }
+}
 
 /// Kinds that count in a day's tally.
 const TALLY_KINDS: &[EntryKind] = &[
@@ -47,6 +66,45 @@ impl Store {
             }
         }
         Ok(0)
+    }
+
+    /// The newest `limit` entries, newest first, each as it stands (corrections applied,
+    /// withdrawals marked), supplements among them as entries of their own; track segments
+    /// left out unless `tracks`. Read from the oldest of them on, not from seq 1: a supplement
+    /// always comes after the entry it names, so each one stands exactly as in
+    /// [`Store::history`], and the officer's list costs the same in the first week and the
+    /// twelfth month.
+    pub fn recent(&self, limit: usize, tracks: bool) -> Result<Vec<Recent>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let skip = if tracks {
+            ""
+        } else {
+            "WHERE kind <> 'track_segment'"
+        };
+        let floor: Option<i64> = self
+            .conn
+            .query_row(
+                &format!("SELECT seq FROM ledger {skip} ORDER BY seq DESC LIMIT 1 OFFSET ?1"),
+                [i64::try_from(limit - 1).unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let floor = floor.map_or(0, |f| u64::try_from(f - 1).unwrap_or(0));
+        let rows = self.entries_after(floor, tracks)?;
+        let mut out: Vec<Recent> = patrol_model::apply_supplements(&rows)?
+            .into_iter()
+            .map(|e| Recent::Entry(Box::new(e)))
+            .collect();
+        out.extend(
+            rows.into_iter()
+                .filter(|e| e.kind == EntryKind::Supplement)
+                .map(Recent::Supplement),
+        );
+        out.sort_by_key(|r| std::cmp::Reverse(r.seq()));
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// Every entry with supplements applied, withdrawn ones included (marked).
