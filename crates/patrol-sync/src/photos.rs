@@ -22,7 +22,8 @@ pub(crate) const PHOTO_KINDS: &[EntryKind] = &[
 /// What the photo step did.
 #[derive(Debug, Default)]
 pub(crate) struct PhotosDone {
-    /// Every photo the entries name.
+    /// Every photo the entries name; empty when no photo was waiting (then none is needed:
+    /// what is left to send is what the entries name among the photos waiting).
     pub referenced: Vec<PhotoRef>,
     pub uploaded: u32,
 }
@@ -30,8 +31,14 @@ pub(crate) struct PhotosDone {
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     pub(crate) async fn upload_photos(&mut self) -> Result<PhotosDone> {
         let (referenced, todo) = self.store.with_store(|s| -> patrol_device::Result<_> {
+            // No photo on the device alone (most syncs): nothing to find among the reports,
+            // so they are not read.
+            let pending = s.pending_photos()?;
+            if pending.is_empty() {
+                return Ok((Vec::new(), Vec::new()));
+            }
             let referenced = plan::referenced_photos(&s.entries_of(PHOTO_KINDS)?);
-            let todo = plan::photos_to_upload(&referenced, &s.pending_photos()?);
+            let todo = plan::photos_to_upload(&referenced, &pending);
             Ok((referenced, todo))
         })?;
         let mut uploaded = 0;
