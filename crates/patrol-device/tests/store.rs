@@ -537,6 +537,74 @@ fn the_newest_entries_equal_the_whole_ledgers_newest_for_every_length() {
     );
 }
 
+/// A day's tally reads only the entries around that day, and equals the tally over the whole
+/// ledger for each of four days: with a correction and a withdrawal made days later, an entry
+/// whose GNSS time is the day before its wall clock, and a patrol start.
+#[test]
+fn a_days_tally_equals_the_whole_ledgers_for_every_day() {
+    let (_dir, mut s, clock) = store();
+    let day = 86_400_000;
+    let mut kept = Vec::new();
+    for d in 0..3 {
+        clock.set_wall_ms(T0 + d * day);
+        for t in [ViolationType::NoHelmet, ViolationType::RedLight] {
+            kept.push(s.append(&violation(t), Capture::default()).unwrap());
+        }
+    }
+    s.start_patrol(start("G07"), Capture::default()).unwrap();
+    s.append(
+        &violation(ViolationType::IllegalParking),
+        Capture {
+            gnss_ms: Some(T0 + 2 * day - day / 2),
+            position: None,
+        },
+    )
+    .unwrap();
+    let supplement = |target: &Entry, correction: Option<Record>| {
+        Record::Supplement(Supplement {
+            target_id: target.id,
+            target_seq: target.seq,
+            reason: "录入错误".into(),
+            correction: correction.map(Box::new),
+        })
+    };
+    s.append(
+        &supplement(&kept[0], Some(violation(ViolationType::UmbrellaRig))),
+        Capture::default(),
+    )
+    .unwrap();
+    s.append(&supplement(&kept[3], None), Capture::default())
+        .unwrap();
+    let tz = s.timezone().unwrap();
+    let kinds = [
+        EntryKind::PatrolStarted,
+        EntryKind::Violation,
+        EntryKind::LostPerson,
+        EntryKind::TrafficAccident,
+        EntryKind::Assistance,
+        EntryKind::Incident,
+        EntryKind::PostArrived,
+    ];
+    let whole = s.standing(&kinds).unwrap();
+    let first = s.today().unwrap() - chrono::Days::new(3);
+    let mut seen = 0;
+    for d in 0..5 {
+        let date = first + chrono::Days::new(d);
+        let tally = s.day_tally(date).unwrap();
+        assert_eq!(
+            tally,
+            patrol_device::views::day_tally(&whole, tz, date),
+            "{date}"
+        );
+        seen += tally.entries.values().sum::<u32>();
+    }
+    assert_eq!(
+        seen,
+        6 - 1 + 1 + 1,
+        "six, one withdrawn, the late one and the start"
+    );
+}
+
 #[test]
 fn drafts_survive_restart_and_finalize_atomically() {
     let (dir, s, clock) = store();

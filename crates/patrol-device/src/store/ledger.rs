@@ -199,6 +199,33 @@ impl Store {
         self.query_entries(&sql, [i64::try_from(after_seq).unwrap_or(i64::MAX)])
     }
 
+    /// The entries of the given kinds whose event time (GNSS time when known, else the wall
+    /// clock, as [`patrol_model::Effective::event_ms`]) is in `from_ms..to_ms`, in seq order,
+    /// then every supplement after the first of them: what a view of that span needs to see
+    /// them as they stand. Only the matching rows' payloads are read.
+    pub(crate) fn entries_between(
+        &self,
+        kinds: &[EntryKind],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Entry>> {
+        let list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM ledger WHERE kind IN ({list})
+             AND coalesce(gnss_ms, wall_ms) >= ?1 AND coalesce(gnss_ms, wall_ms) < ?2
+             ORDER BY seq"
+        );
+        let mut out = self.query_entries(&sql, params![from_ms, to_ms])?;
+        if let Some(first) = out.first().map(|e| e.seq) {
+            out.extend(self.entries_of_after(&[EntryKind::Supplement], first)?);
+        }
+        Ok(out)
+    }
+
     /// Every entry of the given kinds, in seq order.
     pub fn entries_of(&self, kinds: &[EntryKind]) -> Result<Vec<Entry>> {
         self.entries_of_after(kinds, 0)

@@ -123,10 +123,22 @@ impl Store {
         )
     }
 
+    /// The day's tally: the entries whose event time falls within a day either side of the
+    /// local date are read (the view keeps the date's own), not every report ever kept; a
+    /// correction never moves an entry to another day (its event time is the original's).
     pub fn day_tally(&self, date: NaiveDate) -> Result<DayTally> {
+        let tz = self.timezone()?;
+        let noon = date
+            .and_hms_opt(12, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or(0);
+        const DAY_MS: i64 = 86_400_000;
+        // In any zone the local date starts at most 26 h before its noon read as UTC and ends
+        // at most 25 h after it: two days either side covers it.
+        let entries = self.entries_between(TALLY_KINDS, noon - 2 * DAY_MS, noon + 2 * DAY_MS)?;
         Ok(views::day_tally(
-            &self.standing(TALLY_KINDS)?,
-            self.timezone()?,
+            &patrol_model::standing(&entries)?,
+            tz,
             date,
         ))
     }
