@@ -51,6 +51,37 @@ async fn sync_shift(
     (secs, proxy.bytes().total() - before, entries)
 }
 
+/// The first hour of `records` recorded and synced live, as the app does on patrol: a sync after
+/// every 30-s segment (a report goes with the segment after it). Syncs, bytes both ways, fixes.
+async fn live_hour(hq: &Hq, proxy: &Proxy, records: &[Record]) -> (u64, u64, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Mutex::new(Store::open(dir.path(), Arc::new(SystemClock::new())).unwrap());
+    let engine = SyncEngine::new().unwrap();
+    engine
+        .enroll(&store, &proxy.url(), &hq.enrollment_code("live").await)
+        .await
+        .unwrap();
+    let before = proxy.bytes().total();
+    let (mut syncs, mut fixes) = (0, 0);
+    for r in records {
+        store
+            .lock()
+            .unwrap()
+            .append_all(std::slice::from_ref(r), Capture::default())
+            .unwrap();
+        if let Record::TrackSegment(t) = r {
+            fixes += t.fixes.len() as u64;
+            let report = engine.sync(&store, |_| {}).await.unwrap();
+            assert!(report.is_clean(), "{report}");
+            syncs += 1;
+            if fixes >= 3600 {
+                break;
+            }
+        }
+    }
+    (syncs, proxy.bytes().total() - before, fixes)
+}
+
 fn main() {
     let rt = patrol_testkit::bench::runtime();
     rt.block_on(async {
@@ -110,6 +141,12 @@ fn main() {
         println!("    gzip'd JSON bodies:                           {:>5.1} | {:>5.1}", per_fix(gz_wire), per_fix(white_gz));
         println!("    plain JSON bodies:                            {:>5.1} | {:>5.1}", per_fix(plain_wire), per_fix(white_plain));
         println!("    the entries' JSON alone, no HTTP:             {:>5.1}", per_fix(json as u64));
+        let (syncs, live, live_fixes) = live_hour(&hq, &proxy, &phone).await;
+        println!(
+            "  the first hour synced live, a sync after each 30-s segment as the app does on patrol: {syncs} syncs, {} bytes per sync, {:.1} bytes per fix",
+            live / syncs,
+            live as f64 / live_fixes as f64
+        );
 
         // Three times each, the median printed: one run is at the mercy of a checkpoint.
         let median = |mut v: Vec<f64>| {
