@@ -275,7 +275,7 @@ impl From<&SyncReport> for Receipt {
         Receipt {
             hq_head_seq: r.receipt.head.seq,
             entries_held: r.receipt.entries_held,
-            photos_held: r.receipt.photos.len(),
+            photos_held: usize::try_from(r.receipt.photo_count()).unwrap_or(usize::MAX),
             pending: r.pending,
             quarantined: r.quarantined.clone(),
             stuck: r.stuck.clone(),
@@ -310,7 +310,7 @@ impl Receipt {
         Ok(Some(Receipt {
             hq_head_seq: r.head.seq,
             entries_held: r.entries_held,
-            photos_held: r.photos.len(),
+            photos_held: usize::try_from(r.photo_count()).unwrap_or(usize::MAX),
             pending,
             quarantined,
             stuck,
@@ -400,6 +400,7 @@ mod tests {
             },
             entries_held: 0,
             photos: vec![],
+            photos_held: 0,
             quarantined: vec![],
             conflicts: vec![],
             skew_ms: 0,

@@ -872,3 +872,46 @@ async fn devices_beyond_the_upload_slots_queue_and_none_is_refused() {
         );
     }
 }
+
+/// A receipt may be asked about some photos only (`?photos=`): the device's receipt every 30 s
+/// of a patrol then does not grow with every photo it ever took. A list that is not SHA-256s
+/// in lowercase hex, or longer than the limit, is refused naming what is wrong.
+#[tokio::test]
+async fn a_receipt_asked_about_some_photos_names_only_those_and_refuses_a_bad_list() {
+    let hq = Hq::start().await;
+    let d = Device::enrolled(&hq, "D").await;
+    let receipt = |photos: String| {
+        http()
+            // Hex and commas need no escaping in a query.
+            .get(format!(
+                "{}/api/v1/devices/{}/receipt?photos={photos}",
+                hq.url(),
+                d.store.device_id()
+            ))
+            .bearer_auth(&d.token)
+            .send()
+    };
+    let ok: Value = receipt(String::new()).await.unwrap().json().await.unwrap();
+    assert_eq!((&ok["photos"], &ok["photos_held"]), (&json!([]), &json!(0)));
+    let unknown = "ab".repeat(32);
+    let ok: Value = receipt(unknown.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ok["photos"], json!([]), "HQ does not hold it");
+    for (bad, says) in [
+        ("xyz".to_owned(), "\"xyz\""),
+        ("AB".repeat(32), "lowercase"),
+        (vec![unknown.as_str(); 101].join(","), "at most 100"),
+    ] {
+        let (s, code, msg) = error_code(receipt(bad).await.unwrap()).await;
+        assert_eq!(
+            (s, code.as_str()),
+            (StatusCode::BAD_REQUEST, "bad_photos"),
+            "{msg}"
+        );
+        assert!(msg.contains(says), "{msg}");
+    }
+}

@@ -242,15 +242,20 @@ pub async fn upload(
     )))
 }
 
-/// What HQ holds of a device's ledger: its head, its photos, and every entry it keeps aside
-/// (quarantined with the rule it broke, or in conflict). The end of every sync and import.
-pub async fn receipt(state: &AppState, id: DeviceId) -> ApiResult<Receipt> {
+/// What HQ holds of a device's ledger: its head, its photos (all, or those of `asked` it holds),
+/// and every entry it keeps aside (quarantined with the rule it broke, or in conflict). The end
+/// of every sync and import.
+pub async fn receipt(
+    state: &AppState,
+    id: DeviceId,
+    asked: Option<&[String]>,
+) -> ApiResult<Receipt> {
     let device = state
         .storage
         .device(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
-    let photos = state
+    let held: Vec<String> = state
         .storage
         .photos_of(id)
         .await?
@@ -258,6 +263,11 @@ pub async fn receipt(state: &AppState, id: DeviceId) -> ApiResult<Receipt> {
         .filter(|p| p.complete)
         .map(|p| p.sha256)
         .collect();
+    let photos_held = held.len() as u64;
+    let photos = match asked {
+        None => held,
+        Some(asked) => held.into_iter().filter(|p| asked.contains(p)).collect(),
+    };
     let mut quarantined: Vec<_> = state
         .storage
         .quarantined(Some(id))
@@ -289,6 +299,7 @@ pub async fn receipt(state: &AppState, id: DeviceId) -> ApiResult<Receipt> {
         head: device.head,
         entries_held: device.head.seq,
         photos,
+        photos_held,
         quarantined,
         conflicts,
         skew_ms: device.skew_ms,

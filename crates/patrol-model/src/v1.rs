@@ -329,6 +329,17 @@ impl ReferenceChanges {
     }
 }
 
+impl Receipt {
+    /// How many photos HQ holds from the device: `photos_held`, or the length of the whole list
+    /// from an HQ that does not count them.
+    pub fn photo_count(&self) -> u64 {
+        self.photos_held.max(self.photos.len() as u64)
+    }
+}
+
+/// The most photos one receipt request may ask about (`?photos=`).
+pub const RECEIPT_PHOTOS_MAX: usize = 100;
+
 /// `GET /api/v1/devices/{device_id}/receipt`: what HQ holds of this device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -338,8 +349,15 @@ pub struct Receipt {
     pub head: Head,
     /// HQ holds every seq from 1 to `head.seq` (0 = nothing yet).
     pub entries_held: u64,
-    /// SHA-256 of every complete photo HQ holds from this device.
+    /// SHA-256 of every complete photo HQ holds from this device; when the request names photos
+    /// (`?photos=SHA,SHA`, at most [`RECEIPT_PHOTOS_MAX`]), of those among them only. A device
+    /// asks about the photos it has not seen HQ confirm, so its receipt every 30 s of a patrol
+    /// does not grow with every photo it ever took.
     pub photos: Vec<String>,
+    /// How many complete photos HQ holds from this device, whatever `photos` lists (0 from an
+    /// HQ that predates it: then `photos` is the whole list).
+    #[serde(default)]
+    pub photos_held: u64,
     #[serde(default)]
     pub quarantined: Vec<EntryProblem>,
     #[serde(default)]

@@ -390,8 +390,13 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         let upload = self.upload_entries(head).await?;
         let photos = self.upload_photos().await?;
 
+        // The receipt names only the photos this device still waits on HQ for (those pending
+        // when the photo step began, uploaded by it or not): it does not grow with every photo
+        // the device ever took, and is fetched every 30 s of a patrol.
+        let asked = photos.asked.join(",");
+        let path = format!("/api/v1/devices/{device}/receipt");
         let receipt: Receipt = self
-            .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/receipt")))
+            .call(|hq| hq.request_query(Method::GET, &path, &[("photos", &asked)]))
             .await
             .map_err(Failure::into_error)?;
         (self.progress)(Progress::Receipt {

@@ -25,21 +25,31 @@ pub(crate) struct PhotosDone {
     /// Every photo the entries name; empty when no photo was waiting (then none is needed:
     /// what is left to send is what the entries name among the photos waiting).
     pub referenced: Vec<PhotoRef>,
+    /// The photos waiting when the step began (at most the receipt's limit): what the receipt
+    /// is asked about, so it confirms each one HQ now holds however it got there.
+    pub asked: Vec<String>,
     pub uploaded: u32,
 }
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     pub(crate) async fn upload_photos(&mut self) -> Result<PhotosDone> {
-        let (referenced, todo) = self.store.with_store(|s| -> patrol_device::Result<_> {
+        let (referenced, todo, asked) = self.store.with_store(|s| -> patrol_device::Result<_> {
             // No photo on the device alone (most syncs): nothing to find among the reports,
             // so they are not read.
             let pending = s.pending_photos()?;
             if pending.is_empty() {
-                return Ok((Vec::new(), Vec::new()));
+                return Ok((Vec::new(), Vec::new(), Vec::new()));
             }
             let referenced = plan::referenced_photos(&s.entries_of(PHOTO_KINDS)?);
             let todo = plan::photos_to_upload(&referenced, &pending);
-            Ok((referenced, todo))
+            // The ones the entries name first (a draft's photo may wait for months).
+            let asked = todo
+                .iter()
+                .chain(pending.iter().filter(|p| !todo.contains(p)))
+                .take(patrol_model::v1::RECEIPT_PHOTOS_MAX)
+                .map(|p| p.sha256.clone())
+                .collect();
+            Ok((referenced, todo, asked))
         })?;
         let mut uploaded = 0;
         for photo in todo {
@@ -59,6 +69,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         }
         Ok(PhotosDone {
             referenced,
+            asked,
             uploaded,
         })
     }

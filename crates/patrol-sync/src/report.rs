@@ -88,7 +88,7 @@ impl SyncReport {
 
 /// "HQ holds seq 1–42 (42 entries), 3 photos"
 pub fn receipt_summary(r: &Receipt) -> String {
-    let photos = plural(r.photos.len() as u64, "photo", "photos");
+    let photos = plural(r.photo_count(), "photo", "photos");
     if r.head.seq == 0 {
         format!("HQ holds no entries yet, {photos}")
     } else {
@@ -165,6 +165,7 @@ mod tests {
                 },
                 entries_held: seq,
                 photos: vec!["ab".repeat(32); photos],
+                photos_held: 0,
                 quarantined: vec![],
                 conflicts: vec![],
                 skew_ms: 0,
@@ -203,6 +204,13 @@ mod tests {
         check(
             report(0, 0),
             "HQ holds no entries yet, 0 photos; pending 0; quarantined 0",
+        );
+        // An HQ that counts its photos lists only those asked about.
+        let mut r = report(42, 1);
+        r.receipt.photos_held = 3;
+        check(
+            r,
+            "HQ holds seq 1–42 (42 entries), 3 photos; pending 0; quarantined 0",
         );
         let mut r = report(41, 0);
         r.pending = 2;

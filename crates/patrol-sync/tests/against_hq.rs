@@ -118,6 +118,15 @@ fn enroll_sync_and_receipt() {
         (again.uploaded, again.duplicates, again.photos_uploaded),
         (0, 0, 0)
     );
+    // Only the draft's photo waits, and HQ does not hold it: the receipt lists none, and
+    // still counts the one it holds.
+    assert!(
+        again.receipt.photos.is_empty(),
+        "{:?}",
+        again.receipt.photos
+    );
+    assert_eq!(again.receipt.photo_count(), 1);
+    assert!(again.to_string().contains("1 photo;"), "{again}");
     d.violation(vec![]);
     let more = sync(&mut d, fast()).unwrap();
     assert_eq!(

@@ -1538,8 +1538,19 @@ export interface components {
              * @description HQ's clock when it wrote this receipt.
              */
             hq_time_ms: number;
-            /** @description SHA-256 of every complete photo HQ holds from this device. */
+            /**
+             * @description SHA-256 of every complete photo HQ holds from this device; when the request names photos
+             *     (`?photos=SHA,SHA`, at most [`RECEIPT_PHOTOS_MAX`]), of those among them only. A device
+             *     asks about the photos it has not seen HQ confirm, so its receipt every 30 s of a patrol
+             *     does not grow with every photo it ever took.
+             */
             photos: string[];
+            /**
+             * Format: int64
+             * @description How many complete photos HQ holds from this device, whatever `photos` lists (0 from an
+             *     HQ that predates it: then `photos` is the whole list).
+             */
+            photos_held?: number;
             quarantined?: components["schemas"]["EntryProblem"][];
             /** Format: int64 */
             skew_ms: number;
@@ -2437,7 +2448,13 @@ export interface operations {
     };
     receipt: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Comma-separated SHA-256s (lowercase hex) of the photos to report on, at most 100; empty
+                 *     for none. Without it, every photo HQ holds from the device is listed.
+                 */
+                photos?: string;
+            };
             header?: never;
             path: {
                 device_id: string;

@@ -5,7 +5,7 @@ use crate::auth::{ClientAddr, DeviceAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, service};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use patrol_model::DeviceId;
 use patrol_model::v1::{
     self, EnrollRequest, EnrollResponse, Head, Receipt, UploadRequest, UploadResponse,
@@ -75,12 +75,61 @@ pub async fn upload(
     service::upload(&state, id, &req).await.map(Json)
 }
 
-#[utoipa::path(get, path = "/api/v1/devices/{device_id}/receipt", tag = "device", params(("device_id" = String, Path)), security(("device" = [])), responses((status = 200, body = v1::Receipt), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody)))]
+/// `?photos=SHA,SHA`: ask only about these photos (see [`v1::Receipt::photos`]).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptQuery {
+    /// Comma-separated SHA-256s (lowercase hex) of the photos to report on, at most 100; empty
+    /// for none. Without it, every photo HQ holds from the device is listed.
+    photos: Option<String>,
+}
+
+impl ReceiptQuery {
+    /// The photos asked about, checked: `None` when the request names none.
+    fn asked(&self) -> ApiResult<Option<Vec<String>>> {
+        let Some(list) = &self.photos else {
+            return Ok(None);
+        };
+        let asked: Vec<String> = list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if asked.len() > v1::RECEIPT_PHOTOS_MAX {
+            return Err(ApiError::bad(
+                "bad_photos",
+                format!(
+                    "photos names {} photos; ask about at most {}",
+                    asked.len(),
+                    v1::RECEIPT_PHOTOS_MAX
+                ),
+            ));
+        }
+        if let Some(bad) = asked.iter().find(|p| {
+            p.len() != 64
+                || !p
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }) {
+            return Err(ApiError::bad(
+                "bad_photos",
+                format!("photos: {bad:?} is not a SHA-256 in lowercase hex"),
+            ));
+        }
+        Ok(Some(asked))
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/receipt", tag = "device", params(("device_id" = String, Path), ReceiptQuery), security(("device" = [])), responses((status = 200, body = v1::Receipt), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody)))]
 pub async fn receipt(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
+    Query(q): Query<ReceiptQuery>,
 ) -> ApiResult<Json<Receipt>> {
     let id = own(&auth, &id)?;
-    service::receipt(&state, id).await.map(Json)
+    let asked = q.asked()?;
+    service::receipt(&state, id, asked.as_deref())
+        .await
+        .map(Json)
 }

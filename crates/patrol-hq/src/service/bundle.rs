@@ -132,6 +132,6 @@ pub async fn import(state: &AppState, bundle: Bundle) -> ApiResult<Imported> {
         photos_stored,
         photos_held,
         photos_unreferenced,
-        receipt: receipt(state, id).await?,
+        receipt: receipt(state, id, None).await?,
     })
 }

@@ -242,6 +242,7 @@ fn receipts_name_quarantined_and_conflicting_entries() {
         head: head(9, 9),
         entries_held: 9,
         photos: vec![],
+        photos_held: 0,
         quarantined: vec![problem(2, "unknown_kind")],
         conflicts: vec![Conflict {
             seq: 7,
