@@ -18,8 +18,8 @@ use patrol_model::DeviceId;
 use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Head, Receipt, ReferenceChanges};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Knobs of a sync; the defaults suit a phone on a patchy mobile network.
 #[derive(Debug, Clone)]
@@ -59,6 +59,10 @@ pub struct SyncOptions {
     /// sends, chained onto the head HQ confirmed ([`Store::verify_after`]), so its cost grows
     /// with what waits and not with months of history.
     pub full_check_every: Duration,
+    /// How long an engine trusts HQ's last hello (its protocol, the body encodings it takes)
+    /// before asking again; every answer still carries HQ's protocol, and a sync that ends in
+    /// any trouble forgets it. `Duration::ZERO` asks every sync.
+    pub hello_every: Duration,
 }
 
 /// `PATROL_HQ_CA=FILE`: the city's certificate authority (PEM) for an engine whose options
@@ -83,6 +87,9 @@ impl Default for SyncOptions {
             upload_encoding: UploadEncoding::Zstd,
             map_pack_per_sync: 64 << 20,
             full_check_every: Duration::from_secs(24 * 3600),
+            // A patrol syncs every 30 s: one request in six, one round trip on a mobile
+            // network, for an answer that changes when HQ is upgraded.
+            hello_every: Duration::from_secs(600),
         }
     }
 }
@@ -127,11 +134,21 @@ impl Credentials {
     }
 }
 
-/// The device's sync client. Cheap to clone; one per app is enough.
+/// The device's sync client. Cheap to clone (clones share what they learned of HQ); one per
+/// app is enough.
 #[derive(Debug, Clone)]
 pub struct SyncEngine {
     transport: Transport,
     options: SyncOptions,
+    known: Arc<Mutex<Option<KnownHq>>>,
+}
+
+/// HQ's last hello, for [`SyncOptions::hello_every`].
+#[derive(Debug, Clone)]
+struct KnownHq {
+    base: String,
+    at: Instant,
+    hello: v1::Hello,
 }
 
 impl SyncEngine {
@@ -157,7 +174,11 @@ impl SyncEngine {
             options.connect_timeout,
             &options.trusted_roots,
         )?;
-        Ok(Self { transport, options })
+        Ok(Self {
+            transport,
+            options,
+            known: Arc::default(),
+        })
     }
 
     pub fn options(&self) -> &SyncOptions {
@@ -264,7 +285,12 @@ impl SyncEngine {
             session.fully_checked = true;
             (session.progress)(Progress::Checked { entries });
         }
-        session.run().await
+        let result = session.run().await;
+        // Any trouble, and the next sync asks HQ's hello again.
+        if !matches!(&result, Ok(r) if r.is_clean()) {
+            *self.known.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+        result
     }
 
     /// Pull this unit's dispatch inbox once, store it and acknowledge it: the live channel of
@@ -312,6 +338,8 @@ impl SyncEngine {
         let device_id = store.with_store(|s| s.device_id());
         let token = v1::device_token(device_id, &creds.secret);
         Ok(Session {
+            known: &self.known,
+            base: base.clone(),
             hq: Hq::new(self.transport.clone(), base, Some(token)),
             store,
             options: &self.options,
@@ -330,6 +358,9 @@ impl SyncEngine {
 
 /// One sync in progress.
 pub(crate) struct Session<'a, S, P> {
+    /// The engine's memory of HQ's last hello, and HQ's address it is kept for.
+    known: &'a Mutex<Option<KnownHq>>,
+    base: String,
     pub hq: Hq,
     pub store: &'a S,
     pub options: &'a SyncOptions,
@@ -359,13 +390,24 @@ pub struct InboxPull {
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     async fn run(&mut self) -> Result<SyncReport> {
-        let hello: v1::Hello = self
-            .call(|hq| hq.request(Method::GET, "/api/v1/hello"))
-            .await
-            .map_err(Failure::into_error)?;
-        if hello.protocol != v1::PROTOCOL {
-            return Err(Error::mismatch(hello.protocol));
-        }
+        let hello = match self.recent_hello() {
+            Some(hello) => hello,
+            None => {
+                let hello: v1::Hello = self
+                    .call(|hq| hq.request(Method::GET, "/api/v1/hello"))
+                    .await
+                    .map_err(Failure::into_error)?;
+                if hello.protocol != v1::PROTOCOL {
+                    return Err(Error::mismatch(hello.protocol));
+                }
+                *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some(KnownHq {
+                    base: self.base.clone(),
+                    at: Instant::now(),
+                    hello: hello.clone(),
+                });
+                hello
+            }
+        };
         self.encoding = self
             .options
             .upload_encoding
@@ -407,6 +449,16 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             self.pull_map_pack(&want).await;
         }
         self.finish(head, upload, photos, receipt)
+    }
+
+    /// HQ's hello from an earlier sync of this engine, if it was this HQ's and is recent enough
+    /// ([`SyncOptions::hello_every`]).
+    fn recent_hello(&self) -> Option<v1::Hello> {
+        let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        known
+            .as_ref()
+            .filter(|k| k.base == self.base && k.at.elapsed() < self.options.hello_every)
+            .map(|k| k.hello.clone())
     }
 
     /// Download what changed in the reference data since the stored cursor and save it.

@@ -549,3 +549,59 @@ fn enrolment_brings_the_grid_before_the_first_sync() {
     assert_eq!(city.name, "常德 (sync test)");
     assert!(d.store.reference_cursor().unwrap().is_some());
 }
+
+/// One engine (the app's) asks HQ's hello once and trusts it for `hello_every` (a patrol syncs
+/// every 30 s): after a sync that ends in trouble, or when the time is up, it asks again.
+#[test]
+fn an_engine_asks_hqs_hello_again_only_after_a_while_or_after_trouble() {
+    let hq = hq();
+    let chaos = hq.proxy();
+    let mut d = Device::new();
+    blocking::enroll(
+        &mut d.store,
+        &chaos.url(),
+        &hq.enrollment_code("巡逻终端 07"),
+    )
+    .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hellos = || {
+        chaos
+            .seen()
+            .iter()
+            .filter(|s| s.starts_with("GET /api/v1/hello"))
+            .count()
+    };
+    let sync_with = |engine: &patrol_sync::SyncEngine, d: &mut Device| {
+        d.violation(vec![]);
+        rt.block_on(engine.sync(&std::sync::Mutex::new(&mut d.store), |_| {}))
+    };
+    let enrolled = hellos();
+    let engine = patrol_sync::SyncEngine::with_options(fast()).unwrap();
+    for n in 1..=3 {
+        assert!(sync_with(&engine, &mut d).unwrap().is_clean());
+        assert_eq!(hellos(), enrolled + 1, "sync {n}: one hello");
+    }
+    // A sync that ends in trouble (HQ refuses the receipt): the next one asks again.
+    let device = d.store.device_id();
+    chaos.inject(
+        &format!("GET /api/v1/devices/{device}/receipt"),
+        Fault::Answer(400, 1, r#"{"code":"bad_request","message":"no"}"#.into()),
+    );
+    assert!(sync_with(&engine, &mut d).is_err());
+    assert_eq!(hellos(), enrolled + 1);
+    assert!(sync_with(&engine, &mut d).unwrap().is_clean());
+    assert_eq!(hellos(), enrolled + 2, "asked again after the trouble");
+    // An engine told to ask every time does.
+    let every = patrol_sync::SyncEngine::with_options(SyncOptions {
+        hello_every: Duration::ZERO,
+        ..fast()
+    })
+    .unwrap();
+    for n in 1..=2 {
+        assert!(sync_with(&every, &mut d).unwrap().is_clean());
+        assert_eq!(hellos(), enrolled + 2 + n);
+    }
+}
