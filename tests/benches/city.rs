@@ -119,11 +119,30 @@ fn main() {
             _ => (Hq::start().await, "embedded SQLite"),
         };
         let now = chrono::Utc::now().timestamp_millis();
+        // The day's hours must fall on one local date, the one the answers are asked about:
+        // they end now, or, before that many hours of today have passed, at the local midnight
+        // that began today (yesterday's day then; /units and /coverage still answer for now).
+        let tz = patrol_testkit::city::demo().tz();
+        let midnight = chrono::TimeZone::timestamp_millis_opt(&tz, now)
+            .unwrap()
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| chrono::TimeZone::from_local_datetime(&tz, &t).earliest())
+            .map_or(now, |t| t.timestamp_millis());
+        let end = if now - hours as i64 * 3_600_000 >= midnight {
+            now
+        } else {
+            midnight - 1000
+        };
+        let day = chrono::TimeZone::timestamp_millis_opt(&tz, end).unwrap().date_naive();
+        if end != now {
+            println!("(before {hours}:00 here: the day is yesterday's, {day}, its last {hours} hours)");
+        }
         let t = Instant::now();
         let (mut entries_total, mut fixes_total) = (0usize, 0usize);
         for n in 0..devices {
             let device = DeviceId::new();
-            let entries = ledger(device, n, now, hours, every);
+            let entries = ledger(device, n, end, hours, every);
             entries_total += entries.len();
             fixes_total += (hours * 3600 / every) as usize;
             hq.device_with_ledger(device, &format!("bench {n}"), &entries, now)
@@ -140,15 +159,13 @@ fn main() {
         );
         // Where the time goes for one day's figures: reading, then deriving.
         let t = Instant::now();
-        let window = hq.storage.entries_between(now - 36 * 3_600_000, now + 3_600_000, None).await.unwrap();
+        let window = hq.storage.entries_between(end - 36 * 3_600_000, end + 3_600_000, None).await.unwrap();
         let read = t.elapsed().as_secs_f64() * 1000.0;
         let t = Instant::now();
         let sup = hq.storage.supplements().await.unwrap();
         let sup_ms = t.elapsed().as_secs_f64() * 1000.0;
         let city = hq.storage.city().await.unwrap();
-        let tz = city.as_ref().unwrap().tz();
         let t = Instant::now();
-        let day = chrono::TimeZone::timestamp_millis_opt(&tz, now).unwrap().date_naive();
         let recomputed = patrol_hq::projections::daily_stats(&window, &sup, city.as_ref(), tz, day);
         let derive = t.elapsed().as_secs_f64() * 1000.0;
         drop(window);
@@ -202,8 +219,14 @@ fn main() {
             let mut bytes = 0;
             for _ in 0..rounds {
                 let t = Instant::now();
+                // The live answers are for now; the rest for the day's date.
+                let query = if path.ends_with("units") || path.ends_with("coverage") {
+                    String::new()
+                } else {
+                    format!("?date={day}")
+                };
                 let r = client
-                    .get(format!("{}{path}", hq.url()))
+                    .get(format!("{}{path}{query}", hq.url()))
                     .bearer_auth(&hq.operator_token)
                     .send()
                     .await

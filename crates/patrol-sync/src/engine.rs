@@ -1,7 +1,9 @@
 //! The sync engine: does the HTTP and the store updates around the pure decisions of
-//! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello,
-//! reference data, HQ's head, the check of every entry after it, entries, photos, receipt. It holds the store only between network calls (through [`StoreAccess`]), so
-//! the app can keep recording while a sync waits on the network; it never writes a ledger row.
+//! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello
+//! (unless this engine had one in the last ten minutes), reference data, HQ's head, the check of
+//! every entry after it, entries, photos, receipt. It holds the store only between network calls
+//! (through [`StoreAccess`]), so the app can keep recording while a sync waits on the network;
+//! it never writes a ledger row.
 //!
 //! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
 //! settings, which is what the CLI uses. The app keeps the secret in the OS keystore instead and

@@ -123,7 +123,7 @@ impl Store {
         )
     }
 
-    /// The day's tally: the entries whose event time falls within a day either side of the
+    /// The day's tally: the entries whose event time falls within two days either side of the
     /// local date are read (the view keeps the date's own), not every report ever kept; a
     /// correction never moves an entry to another day (its event time is the original's).
     pub fn day_tally(&self, date: NaiveDate) -> Result<DayTally> {
