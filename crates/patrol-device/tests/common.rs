@@ -51,3 +51,13 @@ pub fn city() -> City {
     }))
     .unwrap()
 }
+
+/// A supplement of `target`: its correction, or (`None`) its withdrawal.
+pub fn supplement(target: &Entry, correction: Option<Record>) -> Record {
+    Record::Supplement(Supplement {
+        target_id: target.id,
+        target_seq: target.seq,
+        reason: "录入错误".into(),
+        correction: correction.map(Box::new),
+    })
+}

@@ -391,14 +391,6 @@ fn a_patrols_fixes_are_read_from_its_start_and_equal_the_whole_ledgers() {
     let b = s.start_patrol(start("G07"), Capture::default()).unwrap();
     walk(&mut s, 9);
     // During patrol B: patrol A's report corrected, one of B's segments withdrawn.
-    let supplement = |target: &Entry, correction: Option<Record>| {
-        Record::Supplement(Supplement {
-            target_id: target.id,
-            target_seq: target.seq,
-            reason: "录入错误".into(),
-            correction: correction.map(Box::new),
-        })
-    };
     s.append(
         &supplement(&report, Some(violation(ViolationType::RedLight))),
         Capture::default(),
@@ -455,14 +447,6 @@ fn the_newest_entries_equal_the_whole_ledgers_newest_for_every_length() {
         max_fixes: 3,
         max_span_ms: 60_000,
     });
-    let supplement = |target: &Entry, correction: Option<Record>| {
-        Record::Supplement(Supplement {
-            target_id: target.id,
-            target_seq: target.seq,
-            reason: "录入错误".into(),
-            correction: correction.map(Box::new),
-        })
-    };
     let mut t = T0;
     let old = s
         .append(&violation(ViolationType::NoHelmet), Capture::default())
@@ -560,14 +544,6 @@ fn a_days_tally_equals_the_whole_ledgers_for_every_day() {
         },
     )
     .unwrap();
-    let supplement = |target: &Entry, correction: Option<Record>| {
-        Record::Supplement(Supplement {
-            target_id: target.id,
-            target_seq: target.seq,
-            reason: "录入错误".into(),
-            correction: correction.map(Box::new),
-        })
-    };
     s.append(
         &supplement(&kept[0], Some(violation(ViolationType::UmbrellaRig))),
         Capture::default(),
