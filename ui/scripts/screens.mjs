@@ -8,7 +8,8 @@
 // at that phone size, the live patrol's eight violation buttons all on the first screen in
 // zh-CN and en, a long English "saved" line cut with an ellipsis in its fixed slot. Last, the
 // plate keypad at 360×640 (see `plateWalk`): typed on the keys, checked as typed, saved;
-// "export to file" offline at 360×640 (see `bundleWalk`); scanning HQ's QR code at enrolment
+// "export to file" offline at 360×640 (see `bundleWalk`); a history longer than one page (see
+// `historyWalk`); scanning HQ's QR code at enrolment
 // (see `scanWalk`); the city map pack's tiles under the live map, and the schematic without
 // one (see `mapWalk`); and issue 12's matrix (see
 // `matrixWalk`): 320×640 to 768×1024 × zh-CN, en × light, dark, the live patrol's eight buttons
@@ -1570,6 +1571,73 @@ async function bundleWalk(browser, base) {
 }
 
 /**
+ * A long history (360×640): 330 saved things behind a patrol's route. The list shows the newest
+ * 300 with no track segment among them, says so, and "再显示更早的 300 条" shows the rest, the
+ * oldest at the bottom, after which the button is gone.
+ */
+async function historyWalk(browser, base) {
+  const vp = { name: '360x640', width: 360, height: 640 };
+  console.log(`# long history ${vp.name}`);
+  const { ctx, page, pageErrors, offsite } = await openPage(browser, vp);
+  const { see, go, layout, shot } = helpers(page, vp.name);
+  await page.goto(`${base}/?fake-reset&fake-enrolled#/`);
+
+  await check(`history ${vp.name}: the newest 300 without the route, then 300 earlier`, async () => {
+    await see('开始巡逻');
+    await go('#/posts');
+    await page.locator('[data-violation="red-light"]').click();
+    await see('已保存 · 闯红灯');
+    // 329 more, and a track segment between every ten: written into the fake's ledger as the
+    // store would keep them, then the page opened again on them.
+    await page.evaluate(() => {
+      const key = 'patrol-ui-fake-v1';
+      const s = JSON.parse(localStorage.getItem(key));
+      const base = s.entries.find((e) => e.kind === 'violation');
+      let seq = Math.max(...s.entries.map((e) => e.seq));
+      for (let i = 0; i < 329; i++) {
+        if (i % 10 === 0) {
+          seq += 1;
+          const at = base.wall_ms;
+          const record = { patrol_id: crypto.randomUUID(), fixes: 30, first_ms: at, last_ms: at };
+          s.entries.push({ ...base, seq, id: crypto.randomUUID(), kind: 'track_segment', record });
+        }
+        seq += 1;
+        s.entries.push({ ...base, seq, id: crypto.randomUUID() });
+      }
+      localStorage.setItem(key, JSON.stringify(s));
+    });
+    // Not a reload: the address still says fake-reset.
+    await page.goto(`${base}/#/history`);
+    await see('闯红灯');
+    const entries = page.locator('.entry-list').first().locator('.entry');
+    await page.waitForFunction(() => document.querySelectorAll('.entry-list .entry').length > 0);
+    const first = await entries.count();
+    assert(first === 300, `${first} listed at first`);
+    await see('轨迹段不在此列出');
+    const earlier = page.getByTestId('history-earlier');
+    assert((await earlier.textContent()) === '再显示更早的 300 条', `button: ${await earlier.textContent()}`);
+    const h = (await earlier.boundingBox())?.height ?? 0;
+    assert(h >= 48, `the earlier button is ${h}px tall`);
+    await layout('history-long');
+    await earlier.click();
+    await page.waitForFunction(() => document.querySelectorAll('.entry-list .entry').length > 300);
+    const all = await entries.count();
+    assert(all === 330, `${all} listed after "earlier"`);
+    const seqs = await entries.evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    assert(seqs.every((s, i) => i === 0 || s < seqs[i - 1]), 'not newest first');
+    assert((await earlier.count()) === 0, 'the button stays when nothing is left');
+    await shot('history-long');
+  });
+
+  await check(`history ${vp.name}: no page errors, no CSP violations, no network beyond 127.0.0.1`, async () => {
+    assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    assert(offsite.length === 0, `requests off the machine: ${offsite.join(', ')}`);
+  });
+
+  await ctx.close();
+}
+
+/**
  * Scanning HQ's QR code at enrolment (360×640, a phone with the fake's scanner, `?fake-scan=`):
  * the scan button is a big enabled target with no desktop note; a scanned code fills the code
  * field (normalised), says so and moves on to the HQ address (the QR code never holds it), or
@@ -1988,6 +2056,7 @@ async function main() {
     await dispatchWalk(browser, base);
     await plateWalk(browser, base);
     await bundleWalk(browser, base);
+    await historyWalk(browser, base);
     await scanWalk(browser, base);
     await mapWalk(browser, base);
     await matrixWalk(browser, base);

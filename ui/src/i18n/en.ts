@@ -388,6 +388,7 @@ const en: Record<keyof typeof zh, string> = {
   'history.title': 'History',
   'history.empty': 'Nothing recorded yet',
   'history.tracks_elsewhere': 'Track segments are not listed here',
+  'history.earlier': 'Show {n} earlier',
   'history.sync.pending': 'Pending',
   'history.sync.acked': 'Synced',
   'history.sync.quarantined': 'Needs review',

@@ -388,6 +388,7 @@ const zh = {
   'history.title': '记录',
   'history.empty': '暂无记录',
   'history.tracks_elsewhere': '轨迹段不在此列出',
+  'history.earlier': '再显示更早的 {n} 条',
   'history.sync.pending': '待同步',
   'history.sync.acked': '已同步',
   'history.sync.quarantined': '待核查',

@@ -30,6 +30,8 @@ function correctPath(now: HistoryItem): string {
 }
 
 const FILTERS = ['all', 'dispatches'] as const;
+/** How many saved things the list shows at first, and adds with each "earlier". */
+const PAGE = 300;
 type Filter = (typeof FILTERS)[number];
 
 function Item(p: { item: HistoryItem; all: HistoryItem[]; onWithdraw: (i: HistoryItem) => void }) {
@@ -122,12 +124,15 @@ export function History() {
   const [withdraw, setWithdraw] = useState<HistoryItem | null>(null);
   const [busy, setBusy] = useState(false);
   const [dialogErr, setDialogErr] = useState<string | null>(null);
+  // The newest PAGE things saved; "earlier" asks for PAGE more each time (the core reads only
+  // from the oldest asked for, so a longer list stays cheap), and a refresh keeps the length.
+  const [limit, setLimit] = useState(PAGE);
   const load = useCallback(() => {
     void api()
-      .history(300, false)
+      .history(limit, false)
       .then(setItems)
       .catch((e) => errorToast(e, (x) => tError(x).title));
-  }, []);
+  }, [limit]);
   useEffect(load, [load]);
   useLedger(load);
 
@@ -176,6 +181,11 @@ export function History() {
                 <Item key={i.seq} item={i} all={items ?? []} onWithdraw={setWithdraw} />
               ))}
             </ul>
+            {items && items.length >= limit ? (
+              <button type="button" class="btn btn-secondary btn-wide" onClick={() => setLimit(limit + PAGE)} data-testid="history-earlier">
+                {t('history.earlier', { n: PAGE })}
+              </button>
+            ) : null}
             {shown.length > 0 ? <p class="muted small">{t('history.tracks_elsewhere')}</p> : null}
           </>
         )}
