@@ -214,6 +214,10 @@ fn main() {
     println!("  today's tally (Home): {tally:.1} ms");
     let (duty, _) = median(&mut || store.post_duty(date).unwrap().len() as u64);
     println!("  the posts' minutes on duty today (Posts): {duty:.1} ms");
+    let (counts, _) = median(&mut || store.outbox_counts().unwrap().pending);
+    println!("  the outbox's counts (Home, and the auto-sync loop every 30 s): {counts:.1} ms");
+    let (open, _) = median(&mut || u64::from(store.open_patrol().unwrap().is_some()));
+    println!("  the running patrol (every fix, every screen): {open:.2} ms");
     let (suggest, _) = median(&mut || u64::from(store.post_suggestion().unwrap().is_some()));
     println!("  the post suggestion (every few seconds while the app is open): {suggest:.1} ms");
     // The History screen: its 300 newest, as the whole ledger gives them (what the app did until

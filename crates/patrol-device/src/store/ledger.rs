@@ -307,21 +307,23 @@ impl Store {
         }
     }
 
+    /// Entries by sync state. Pending and quarantined entries are counted through the
+    /// `(state, seq)` index, so the answer costs what waits, not the months acknowledged; the
+    /// acknowledged are the rest (`count(*)` walks the smallest index without reading a row).
     pub fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let mut counts = OutboxCounts::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (state, n) = row?;
-            match state.as_str() {
-                "pending" => counts.pending = n as u64,
-                "acked" => counts.acked = n as u64,
-                _ => counts.quarantined = n as u64,
-            }
-        }
-        Ok(counts)
+        let (total, pending, quarantined): (i64, i64, i64) = self.conn.query_row(
+            "SELECT (SELECT count(*) FROM outbox),
+                    (SELECT count(*) FROM outbox WHERE state = 'pending'),
+                    (SELECT count(*) FROM outbox WHERE state = 'quarantined')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(OutboxCounts {
+            pending: n(pending),
+            acked: n(total - pending - quarantined),
+            quarantined: n(quarantined),
+        })
     }
 }
 
