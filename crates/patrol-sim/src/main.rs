@@ -34,7 +34,7 @@ struct Args {
     /// Posts to staff (default: every post of the city).
     #[arg(long)]
     posts: Option<usize>,
-    /// Local day to simulate (default: today, or yesterday before 09:00), never past now.
+    /// The last local day to simulate (default: today, up to now), never past now.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<String>,
     /// Community patrol teams (station officers with the neighbourhood's volunteers).
@@ -78,18 +78,14 @@ async fn run(args: Args) -> Result<()> {
     let date = match &args.date {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .with_context(|| format!("--date `{d}` must be YYYY-MM-DD"))?,
-        None => {
-            let local = tz
-                .timestamp_millis_opt(now_ms)
-                .single()
-                .context("clock out of range")?;
-            let today = local.date_naive();
-            if local.time() < chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time") {
-                today.pred_opt().unwrap_or(today)
-            } else {
-                today
-            }
-        }
+        // Today, whatever the hour: patrols run around the clock, so even at 02:00 the night
+        // sorties are out, and the command centre's page (which opens on today) shows them
+        // live; a sortie still under way at now is left open.
+        None => tz
+            .timestamp_millis_opt(now_ms)
+            .single()
+            .context("clock out of range")?
+            .date_naive(),
     };
     let tmp;
     let data = match &args.data {

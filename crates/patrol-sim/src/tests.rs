@@ -17,12 +17,10 @@ fn within(value: u32, target: f64, tolerance: f64) -> bool {
 }
 use std::sync::Arc;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_city_through_two_days_lands_on_the_storys_figures_at_hq() {
+/// A real HQ on `127.0.0.1:0` holding the demo city, and an operator's token for it.
+async fn demo_hq(dir: &std::path::Path, now_ms: i64) -> (City, String, String) {
     let city: City = serde_json::from_str(include_str!("../../../demo/changde-city.json")).unwrap();
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let dir = tempfile::tempdir().unwrap();
-    let storage = Arc::new(SqliteStorage::open(dir.path()).unwrap());
+    let storage = Arc::new(SqliteStorage::open(dir).unwrap());
     storage.import_city(&city, now_ms).await.unwrap();
     let token = format!("op_{}", patrol_hq::auth::random_secret(16));
     storage
@@ -32,6 +30,26 @@ async fn the_demo_city_through_two_days_lands_on_the_storys_figures_at_hq() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(patrol_hq::serve(listener, AppState::new(storage)));
+    (city, url, token)
+}
+
+async fn units_on_the_map(url: &str, token: &str) -> Vec<serde_json::Value> {
+    reqwest::Client::new()
+        .get(format!("{url}/api/v1/units"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_city_through_two_days_lands_on_the_storys_figures_at_hq() {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let dir = tempfile::tempdir().unwrap();
+    let (city, url, token) = demo_hq(dir.path(), now_ms).await;
 
     // Yesterday, a whole day in the past, as the last day of the run: its night sorties stay
     // open, so they are on the live map at any hour of today (it looks two days back for a start).
@@ -98,14 +116,46 @@ async fn the_demo_city_through_two_days_lands_on_the_storys_figures_at_hq() {
     }
 
     // Each group's last night sortie is still out: HQ's live map shows it.
-    let units: Vec<serde_json::Value> = reqwest::Client::new()
-        .get(format!("{url}/api/v1/units"))
-        .bearer_auth(&token)
-        .send()
-        .await
+    let units = units_on_the_map(&url, &token).await;
+    assert_eq!(units.len(), groups, "{} units on the map", units.len());
+}
+
+/// The simulator's default run ends today at now, whatever the hour: at 02:30 the groups'
+/// first sorties of the day are under way, recorded up to that instant and left open, so the
+/// command centre's page (which opens on today) shows them out rather than an empty day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_cut_at_half_past_two_leaves_the_night_sorties_out() {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let dir = tempfile::tempdir().unwrap();
+    let (city, url, token) = demo_hq(dir.path(), now_ms).await;
+    // Yesterday at 02:30 stands for "now": in the past, so nothing reads as from the future.
+    let day = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap()
-        .json()
-        .await
+        .with_timezone(&city.tz())
+        .date_naive()
+        .pred_opt()
         .unwrap();
+    let cut = plan::local_ms(&city, day, 2, 30);
+    let groups = city.groups.len();
+    let plan = SimPlan {
+        city: &city,
+        dates: vec![day],
+        until_ms: cut,
+        groups,
+        posts: city.posts.len(),
+        communities: plan::COMMUNITY_TEAMS,
+        seed: 2026,
+        fix_every_s: 600,
+        parallel: 8,
+    };
+    let hq = Hq::new(&url, &token).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let totals = simulate(&plan, &hq, data.path()).await.unwrap();
+    // Only the groups had started by 02:30 (posts open at the morning peak, lane walks by day).
+    assert_eq!(totals.devices, groups);
+    assert!(totals.fixes > 0);
+    let s = hq.daily_stats(day).await.unwrap();
+    assert!(s.officer_trips > 0 && s.vehicle_trips > 0, "{s:?}");
+    let units = units_on_the_map(&url, &token).await;
     assert_eq!(units.len(), groups, "{} units on the map", units.len());
 }
