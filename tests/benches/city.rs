@@ -245,6 +245,49 @@ fn main() {
                 bytes
             );
         }
+        // Deeper into the list: the page after the first (its `next`), and the violations only.
+        let first: serde_json::Value = client
+            .get(format!("{}/api/v1/reports/page?date={day}", hq.url()))
+            .bearer_auth(&hq.operator_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let next = first["next"].as_str().unwrap_or_default().to_owned();
+        for (label, query) in [
+            ("reports/page, 2nd", format!("date={day}&before={next}")),
+            ("reports/page, kind", format!("date={day}&kind=violation")),
+        ] {
+            let mut ms = Vec::with_capacity(rounds);
+            let mut bytes = 0;
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let r = client
+                    .get(format!("{}/api/v1/reports/page?{query}", hq.url()))
+                    .bearer_auth(&hq.operator_token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{query}: {}", r.status());
+                bytes = r.bytes().await.unwrap().len();
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            ms.sort_by(f64::total_cmp);
+            println!(
+                "  {:<22} {:>9.1} {:>9.1} {:>9.1} {:>11}",
+                label,
+                percentile(&ms, 0.5),
+                percentile(&ms, 0.95),
+                ms[ms.len() - 1],
+                bytes
+            );
+        }
+        println!(
+            "  (the reports pages: the day's {} reports counted and ordered by key, only the page's read whole)",
+            first["total"]
+        );
     });
 }
 

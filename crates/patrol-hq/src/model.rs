@@ -3,7 +3,7 @@
 //! [`crate::service`] runs the use cases around both.
 
 use patrol_model::v1::{Conflict, EntryProblem};
-use patrol_model::{Entry, PatrolId};
+use patrol_model::{CellId, DeviceId, Entry, EntryId, EntryKind, PatrolId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -76,6 +76,21 @@ pub struct StoredEntry {
     pub flags: Vec<Flag>,
     /// Set when the entry is chained but kept out of projections.
     pub quarantine: Option<EntryProblem>,
+}
+
+/// A stored entry without its payload, hashes and clocks: what the reports list needs to
+/// filter, count and order a day's tens of thousands of reports before it reads the few it
+/// shows ([`crate::storage::Storage::entry_keys_between`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryKey {
+    pub device_id: DeviceId,
+    pub seq: u64,
+    pub id: EntryId,
+    pub kind: EntryKind,
+    pub cell: Option<CellId>,
+    pub event_ms: i64,
+    /// As stored: the patrol of the record as uploaded (a correction may name another).
+    pub patrol_id: Option<PatrolId>,
 }
 
 /// What the planner decided for one upload, to be committed atomically.

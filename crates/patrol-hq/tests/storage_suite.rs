@@ -10,8 +10,8 @@ use chrono::NaiveTime;
 use patrol_hq::storage::postgres::PgStorage;
 use patrol_hq::storage::sqlite::SqliteStorage;
 use patrol_hq::storage::{
-    AuditRecord, DeviceRow, DeviceStatus, DispatchRow, ImportSummary, IngestPlan, PhotoRow, Role,
-    Storage, StorageError, StoredEntry, TrackRollup, flags,
+    AuditRecord, DeviceRow, DeviceStatus, DispatchRow, EntryKey, ImportSummary, IngestPlan,
+    PhotoRow, Role, Storage, StorageError, StoredEntry, TrackRollup, flags,
 };
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
 use patrol_model::{
@@ -711,6 +711,47 @@ async fn entry_queries_filter_and_order(s: &dyn Storage) {
 
     assert_eq!(keys(&s.supplements().await.unwrap()), [(a, 3), (b, 2)]);
 
+    // The reports list's keys: the window's entries of the kinds asked, without payloads; the
+    // stored columns as they are.
+    let mut found = s
+        .entry_keys_between(NOW, NOW + 10_000, &[Violation, PatrolStarted])
+        .await
+        .unwrap();
+    found.sort_by_key(|k| (k.device_id, k.seq));
+    let want: Vec<_> = [&all_a[0], &all_a[3]]
+        .into_iter()
+        .chain(s.entries(b, 1, 10).await.unwrap().iter().step_by(2))
+        .map(|e| EntryKey {
+            device_id: e.entry.device_id,
+            seq: e.entry.seq,
+            id: e.entry.id,
+            kind: e.entry.kind,
+            cell: e.entry.cell.clone(),
+            event_ms: e.event_ms,
+            patrol_id: e.patrol_id,
+        })
+        .collect();
+    assert_eq!(found, want);
+    let window = s
+        .entry_keys_between(NOW + 1_000, NOW + 4_000, &[Violation])
+        .await
+        .unwrap();
+    assert!(window.is_empty(), "{window:?}");
+    assert!(
+        s.entry_keys_between(NOW, NOW + 10_000, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Entries by key, in device and seq order whatever the order asked; unknown keys left out.
+    let at = s
+        .entries_at(&[(b, 3), (a, 4), (device(3), 1), (a, 9), (a, 1)])
+        .await
+        .unwrap();
+    assert_eq!(keys(&at), [(a, 1), (a, 4), (b, 3)]);
+    assert_eq!(at[1], all_a[3]);
+    assert!(s.entries_at(&[]).await.unwrap().is_empty());
+
     // Each device's latest entry in ledger order, of a kind or of any, within the window.
     let latest = |kind, from, to| {
         let devices = [a, b, device(3)];
@@ -872,6 +913,12 @@ async fn quarantine_and_flags_round_trip(s: &dyn Storage) {
         vec![(a, problem(1)), (b, problem(1))]
     );
     assert!(s.quarantined(Some(device(3))).await.unwrap().is_empty());
+    // A quarantined entry is never one of the reports list's keys.
+    let listed = s
+        .entry_keys_between(NOW - 10, NOW + 10, &[EntryKind::Violation])
+        .await
+        .unwrap();
+    assert!(listed.is_empty(), "{listed:?}");
 }
 
 async fn payload_bytes_round_trip(s: &dyn Storage) {
@@ -1495,6 +1542,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0012_rebuild_rollups_with_gaps.sql",
         "36edc411684962d48df303428a78353bbf3e92940e76c8ba6b06ac2e76d41c54",
     ),
+    (
+        "0013_report_keys_in_the_index.sql",
+        "61344f410c23ee5db9fba58884999c06d20a84d72ac9194f0fa9ed0f5b410dd3",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1544,6 +1595,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0012_rebuild_rollups_with_gaps.sql",
         "2b665aeb0e68e03241fdde49449d6315f57f507b4e528ebadef20ad2131965f3",
+    ),
+    (
+        "0013_report_keys_in_the_index.sql",
+        "822b8e9511b833fa6bbb50e0aa2bc5485da42fd954bc36c8f9d5b81c60f5616d",
     ),
 ];
 

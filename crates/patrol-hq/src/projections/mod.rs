@@ -47,8 +47,8 @@ pub use posts::{
 pub use presence::{CellPresence, DAY_HOURS, Presence, presence};
 pub use replay::{PatrolTrack, STOP_MIN_MS, STOP_RADIUS_M, Stop, track};
 pub use reports::{
-    REPORT_COLUMNS, ReportFilter, ReportHistory, ReportItem, ReportKey, report_items, report_page,
-    reports_csv,
+    REPORT_COLUMNS, REPORT_KINDS, ReportFilter, ReportHistory, ReportItem, ReportKey, report_items,
+    report_page, report_page_keys, reports_csv,
 };
 pub use stats::{
     CARRIED_OVER, PatrolMetres, daily_stats, daily_stats_given, daily_stats_with, range_stats,

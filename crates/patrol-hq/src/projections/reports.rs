@@ -1,10 +1,10 @@
 //! The reports table as CSV: one row per standing report or post check-in/out.
 
 use super::{Standing, standing};
-use crate::storage::StoredEntry;
+use crate::storage::{EntryKey, StoredEntry};
 use chrono::{SecondsFormat, TimeZone};
 use chrono_tz::Tz;
-use patrol_model::{DeviceId, PatrolId, Record};
+use patrol_model::{DeviceId, EntryId, EntryKind, PatrolId, Record};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -175,6 +175,102 @@ pub fn report_page(
         .filter_map(|e| item(e, tz, group_of, &when))
         .collect();
     (total, items, more)
+}
+
+/// The kinds the reports list shows: every record but patrol starts and stops, track segments
+/// and gaps, and supplements (as [`is_report`] says of a record).
+pub const REPORT_KINDS: &[EntryKind] = &[
+    EntryKind::Violation,
+    EntryKind::LostPerson,
+    EntryKind::TrafficAccident,
+    EntryKind::Assistance,
+    EntryKind::Incident,
+    EntryKind::PostArrived,
+    EntryKind::PostLeft,
+    EntryKind::DispatchStep,
+];
+
+/// [`report_page`] without reading a payload of the window: which of `keys` (a window's
+/// unquarantined entries, [`crate::storage::Storage::entry_keys_between`]) make up the page,
+/// with the total and whether an older page follows. `supplements` are every supplement HQ
+/// holds (they are few); only they are decoded. The page's entries, read by their keys and
+/// given to [`report_page`] with the same filter and no cursor, give the page's items: the
+/// same total, items and `more` as [`report_page`] over the whole window.
+///
+/// A supplement acts as [`patrol_model::apply_supplements`] has it: on an earlier entry of its
+/// own device whose id it names; a correction of the same kind replaces the record (so it may
+/// name another patrol, and with it another group), one of another kind is ignored, and a
+/// withdrawal takes the entry off the list.
+pub fn report_page_keys(
+    keys: &[EntryKey],
+    supplements: &[StoredEntry],
+    group_of: &HashMap<PatrolId, String>,
+    filter: ReportFilter<'_>,
+    before: Option<ReportKey>,
+    limit: usize,
+) -> (usize, Vec<(DeviceId, u64)>, bool) {
+    // What each supplement does, by the entry it names, in ledger order.
+    type Effect = (u64, EntryId, Option<Record>);
+    let mut effects: HashMap<(DeviceId, u64), Vec<Effect>> = HashMap::new();
+    for s in supplements
+        .iter()
+        .filter(|s| s.quarantine.is_none() && s.entry.kind == EntryKind::Supplement)
+    {
+        if let Ok(Record::Supplement(sup)) = s.entry.record() {
+            effects
+                .entry((s.entry.device_id, sup.target_seq))
+                .or_default()
+                .push((s.entry.seq, sup.target_id, sup.correction.map(|c| *c)));
+        }
+    }
+    for list in effects.values_mut() {
+        list.sort_by_key(|e| e.0);
+        list.dedup_by_key(|e| e.0);
+    }
+    let mut kept: Vec<ReportKey> = keys
+        .iter()
+        .filter(|k| REPORT_KINDS.contains(&k.kind))
+        .filter_map(|k| {
+            let mut patrol = k.patrol_id;
+            for (seq, target_id, correction) in effects
+                .get(&(k.device_id, k.seq))
+                .map_or(&[][..], Vec::as_slice)
+            {
+                if *seq <= k.seq || *target_id != k.id {
+                    continue;
+                }
+                match correction {
+                    Some(c) if c.kind() == k.kind => patrol = c.patrol_id(),
+                    Some(_) => {}
+                    None => return None,
+                }
+            }
+            let keep = filter.kind.is_none_or(|want| k.kind.as_str() == want)
+                && filter
+                    .cell
+                    .is_none_or(|c| k.cell.as_ref().map(|c| c.as_str()) == Some(c))
+                && filter.group.is_none_or(|g| {
+                    patrol
+                        .and_then(|p| group_of.get(&p))
+                        .is_some_and(|mine| mine == g)
+                });
+            keep.then_some((k.event_ms, k.device_id, k.seq))
+        })
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let total = kept.len();
+    if let Some(b) = before {
+        kept.truncate(kept.partition_point(|k| *k < b));
+    }
+    let more = kept.len() > limit;
+    let page = kept
+        .iter()
+        .rev()
+        .take(limit)
+        .map(|&(_, device, seq)| (device, seq))
+        .collect();
+    (total, page, more)
 }
 
 /// When each supplement was added (HQ's estimate), by device and seq.

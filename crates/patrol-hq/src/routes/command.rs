@@ -205,22 +205,32 @@ async fn report_sources(
         .storage
         .entries_between(start, end, Some(service::NOT_TRACKS))
         .await?;
-    // The groups of the patrols these reports were made on (started up to a day before).
-    let starts = state
-        .storage
-        .entries_between(start - DAY_MS, end, Some(&[EntryKind::PatrolStarted]))
-        .await?;
     let supplements = state.storage.supplements().await?;
-    let group_of = projections::patrols(&starts, &supplements, None)
-        .into_iter()
-        .map(|p| (p.patrol_id, p.group.to_string()))
-        .collect();
+    let group_of = groups_of_patrols(state, start, end, &supplements).await?;
     Ok(ReportSources {
         window,
         supplements,
         group_of,
         tz,
     })
+}
+
+/// The group of each patrol the reports of `start..end` may have been made on (those started
+/// up to a day before).
+async fn groups_of_patrols(
+    state: &AppState,
+    start: i64,
+    end: i64,
+    supplements: &[crate::storage::StoredEntry],
+) -> ApiResult<HashMap<PatrolId, String>> {
+    let starts = state
+        .storage
+        .entries_between(start - DAY_MS, end, Some(&[EntryKind::PatrolStarted]))
+        .await?;
+    Ok(projections::patrols(&starts, supplements, None)
+        .into_iter()
+        .map(|p| (p.patrol_id, p.group.to_string()))
+        .collect())
 }
 
 impl ReportsQuery {
@@ -301,16 +311,28 @@ pub async fn reports_page(
             })?,
     };
     let before = q.before.as_deref().map(parse_cursor).transpose()?;
-    let src = report_sources(&state, &op, &q.filter).await?;
-    let (total, items, more) = projections::report_page(
-        &src.window,
-        &src.supplements,
-        src.tz,
-        &src.group_of,
-        q.filter.filter(),
-        before,
-        limit,
-    );
+    // The day's reports are tens of thousands at a city's scale: they are filtered, counted
+    // and ordered by their keys, and only the page's are read whole.
+    let dq = DateQuery {
+        date: q.filter.date.clone(),
+        from: q.filter.from.clone(),
+        to: q.filter.to.clone(),
+        patrol: None,
+    };
+    let (_, tz, _, _, start, end) = span(&state, &dq).await?;
+    service::audit(&state, &op.0, "read_reports", q.filter.date.clone()).await?;
+    let keys = state
+        .storage
+        .entry_keys_between(start, end, projections::REPORT_KINDS)
+        .await?;
+    let supplements = state.storage.supplements().await?;
+    let group_of = groups_of_patrols(&state, start, end, &supplements).await?;
+    let filter = q.filter.filter();
+    let (total, page, more) =
+        projections::report_page_keys(&keys, &supplements, &group_of, filter, before, limit);
+    let rows = state.storage.entries_at(&page).await?;
+    let (_, items, _) =
+        projections::report_page(&rows, &supplements, tz, &group_of, filter, None, limit);
     let next = more.then(|| items.last().map(cursor)).flatten();
     Ok(Json(ReportsPage { total, items, next }))
 }

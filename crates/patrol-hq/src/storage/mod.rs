@@ -102,8 +102,8 @@ pub struct PendingEnrollment {
 }
 
 pub use crate::model::{
-    AuditRecord, DayCounts, DispatchRow, Flag, InboxRow, IngestPlan, OperatorRow, Role, SessionRow,
-    StoredEntry, TrackRollup, flags,
+    AuditRecord, DayCounts, DispatchRow, EntryKey, Flag, InboxRow, IngestPlan, OperatorRow, Role,
+    SessionRow, StoredEntry, TrackRollup, flags,
 };
 
 /// A photo, or one device's upload of it.
@@ -274,6 +274,17 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         to_ms: i64,
         kinds: Option<&[EntryKind]>,
     ) -> StorageResult<Vec<StoredEntry>>;
+    /// The keys of every unquarantined entry of `kinds` with `from_ms <= event_ms < to_ms`,
+    /// without payloads, in no particular order: a day's reports to filter, count and order.
+    async fn entry_keys_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: &[EntryKind],
+    ) -> StorageResult<Vec<EntryKey>>;
+    /// The stored entries at these (device, seq), ordered by device then seq; keys not stored
+    /// are left out.
+    async fn entries_at(&self, keys: &[(DeviceId, u64)]) -> StorageResult<Vec<StoredEntry>>;
     /// Every entry of these patrols (all devices), ordered by device then seq.
     async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>>;
     /// For each of `devices`, its latest entry in ledger order (of `kind`, or of any kind) with

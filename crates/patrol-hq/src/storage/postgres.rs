@@ -9,11 +9,12 @@
 //! [`super::sqlite::shared`], so the two backends cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryRow, INBOX_COLUMNS, OperatorRaw, PhotoRaw,
-    RefItem, check_plan, clamp_i64, effective_cursor, not_a_track, to_i64,
+    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryKeyRow, EntryRow, INBOX_COLUMNS,
+    KEY_COLUMNS, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64, effective_cursor,
+    not_a_track, to_i64,
 };
 use super::{
-    AuditRecord, DayCounts, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan,
+    AuditRecord, DayCounts, DeviceRow, DispatchRow, EntryKey, ImportSummary, InboxRow, IngestPlan,
     OperatorRow, PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError,
     StorageResult, StoredEntry, TrackRollup,
 };
@@ -88,6 +89,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "0012_rebuild_rollups_with_gaps.sql",
         include_str!("../../migrations/postgres/0012_rebuild_rollups_with_gaps.sql"),
+    ),
+    (
+        13,
+        "0013_report_keys_in_the_index.sql",
+        include_str!("../../migrations/postgres/0013_report_keys_in_the_index.sql"),
     ),
 ];
 
@@ -1368,6 +1374,64 @@ impl Storage for PgStorage {
                 .await
             }
         }
+    }
+
+    async fn entry_keys_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: &[EntryKind],
+    ) -> StorageResult<Vec<EntryKey>> {
+        let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        if kinds.is_empty() {
+            return Ok(vec![]);
+        }
+        // Never asked with track segments: the partial index (kind, event_ms) applies, its
+        // condition said literally as in `entries_between`.
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM entries
+                 WHERE kind = ANY($3) AND kind <> 'track_segment'
+                   AND event_ms >= $1 AND event_ms < $2 AND quarantine_code IS NULL"
+            ))
+            .await
+            .pg()?;
+        let rows = client
+            .query(&stmt, &[&from_ms, &to_ms, &kinds])
+            .await
+            .pg()?;
+        rows.iter()
+            .map(|r| {
+                EntryKeyRow {
+                    device_id: r.try_get(0).pg()?,
+                    seq: r.try_get(1).pg()?,
+                    id: r.try_get(2).pg()?,
+                    kind: r.try_get(3).pg()?,
+                    cell: r.try_get(4).pg()?,
+                    event_ms: r.try_get(5).pg()?,
+                    patrol_id: r.try_get(6).pg()?,
+                }
+                .into_key()
+            })
+            .collect()
+    }
+
+    async fn entries_at(&self, keys: &[(DeviceId, u64)]) -> StorageResult<Vec<StoredEntry>> {
+        let devices: Vec<String> = keys.iter().map(|(d, _)| d.to_string()).collect();
+        let seqs: Vec<i64> = keys
+            .iter()
+            .map(|(_, seq)| to_i64("seq", *seq))
+            .collect::<StorageResult<_>>()?;
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        self.query_entries(
+            "WHERE (device_id, seq) IN (SELECT * FROM unnest($1::TEXT[], $2::BIGINT[]))
+             ORDER BY device_id, seq",
+            &[&devices, &seqs],
+        )
+        .await
     }
 
     async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>> {

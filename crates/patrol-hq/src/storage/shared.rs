@@ -2,8 +2,8 @@
 //! rows, the checks of an ingest plan, enrolment and photo rules, the reference version counter.
 
 use super::{
-    DeviceRow, DeviceStatus, ImportSummary, IngestPlan, PhotoRow, StorageError, StorageResult,
-    StoredEntry,
+    DeviceRow, DeviceStatus, EntryKey, ImportSummary, IngestPlan, PhotoRow, StorageError,
+    StorageResult, StoredEntry,
 };
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges, RemovedItem};
 use patrol_model::{City, DeviceId, Entry, EntryId, Hash, PatrolId};
@@ -140,6 +140,44 @@ impl EntryRow {
             quarantine: self.quarantine_code.map(|code| {
                 EntryProblem::new(seq, code, self.quarantine_reason.unwrap_or_default())
             }),
+        })
+    }
+}
+
+/// An [`EntryKey`] as both databases read it (`KEY_COLUMNS`).
+#[derive(Debug, Clone)]
+pub struct EntryKeyRow {
+    pub device_id: String,
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub cell: Option<String>,
+    pub event_ms: i64,
+    pub patrol_id: Option<String>,
+}
+
+/// The columns of an [`EntryKeyRow`], in its order.
+pub const KEY_COLUMNS: &str = "device_id, seq, id, kind, cell, event_ms, patrol_id";
+
+impl EntryKeyRow {
+    pub fn into_key(self) -> StorageResult<EntryKey> {
+        Ok(EntryKey {
+            device_id: device_id(&self.device_id)?,
+            seq: to_u64("entry seq", self.seq)?,
+            id: self
+                .id
+                .parse::<EntryId>()
+                .map_err(|_| corrupt("entry id", &self.id))?,
+            kind: self
+                .kind
+                .parse()
+                .map_err(|_| corrupt("entry kind", &self.kind))?,
+            cell: self.cell.map(|c| c.as_str().into()),
+            event_ms: self.event_ms,
+            patrol_id: self
+                .patrol_id
+                .map(|p| p.parse::<PatrolId>().map_err(|_| corrupt("patrol id", &p)))
+                .transpose()?,
         })
     }
 }

@@ -13,11 +13,12 @@
 //! data version counter): `postgres.rs` uses it too, so the two cannot drift apart.
 
 use super::shared::{
-    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryRow, INBOX_COLUMNS, OperatorRaw, PhotoRaw,
-    RefItem, check_plan, clamp_i64, effective_cursor, not_a_track, to_i64,
+    self, CityHeader, DISPATCH_COLUMNS, DeviceRaw, EntryKeyRow, EntryRow, INBOX_COLUMNS,
+    KEY_COLUMNS, OperatorRaw, PhotoRaw, RefItem, check_plan, clamp_i64, effective_cursor,
+    not_a_track, to_i64,
 };
 use super::{
-    AuditRecord, DayCounts, DeviceRow, DispatchRow, ImportSummary, InboxRow, IngestPlan,
+    AuditRecord, DayCounts, DeviceRow, DispatchRow, EntryKey, ImportSummary, InboxRow, IngestPlan,
     OperatorRow, PendingEnrollment, PhotoRow, Role, SessionRow, Storage, StorageError,
     StorageResult, StoredEntry, TrackRollup,
 };
@@ -95,6 +96,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "0012_rebuild_rollups_with_gaps.sql",
         include_str!("../../migrations/sqlite/0012_rebuild_rollups_with_gaps.sql"),
+    ),
+    (
+        13,
+        "0013_report_keys_in_the_index.sql",
+        include_str!("../../migrations/sqlite/0013_report_keys_in_the_index.sql"),
     ),
 ];
 
@@ -527,6 +533,16 @@ fn between_filter(kinds: Option<&[Value]>) -> String {
         " AND kind <> 'track_segment'"
     };
     format!("AND kind IN ({}){skip}", placeholders(3, ks.len()))
+}
+
+/// [`Storage::entry_keys_between`]'s query (`?1..?2` the window, `?3…` the kinds): read from
+/// the covering index `entries_kind_event` (0013) alone, never from the table's rows.
+fn keys_sql(kinds: &[Value]) -> String {
+    format!(
+        "SELECT {KEY_COLUMNS} FROM entries
+         WHERE event_ms >= ?1 AND event_ms < ?2 {} AND quarantine_code IS NULL",
+        between_filter(Some(kinds))
+    )
 }
 
 /// A device's newest entry of a window (`?1` device, `?2..?3` the window, `?4` the kind if
@@ -1390,6 +1406,59 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn entry_keys_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: &[EntryKind],
+    ) -> StorageResult<Vec<EntryKey>> {
+        if kinds.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut args = vec![Value::Integer(from_ms), Value::Integer(to_ms)];
+        args.extend(kinds.iter().map(|k| Value::Text(k.as_str().into())));
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&keys_sql(&args[2..]))?;
+            let rows = stmt
+                .query_map(params_from_iter(args.iter()), |r| {
+                    Ok(EntryKeyRow {
+                        device_id: r.get(0)?,
+                        seq: r.get(1)?,
+                        id: r.get(2)?,
+                        kind: r.get(3)?,
+                        cell: r.get(4)?,
+                        event_ms: r.get(5)?,
+                        patrol_id: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(EntryKeyRow::into_key).collect()
+        })
+        .await
+    }
+
+    async fn entries_at(&self, keys: &[(DeviceId, u64)]) -> StorageResult<Vec<StoredEntry>> {
+        let mut keys: Vec<(String, i64)> = keys
+            .iter()
+            .map(|(d, seq)| Ok((d.to_string(), to_i64("seq", *seq)?)))
+            .collect::<StorageResult<_>>()?;
+        keys.sort_unstable();
+        keys.dedup();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE device_id = ?1 AND seq = ?2"
+            ))?;
+            let mut out = Vec::with_capacity(keys.len());
+            for (device, seq) in &keys {
+                if let Some(row) = stmt.query_row((device, seq), entry_row).optional()? {
+                    out.push(row.into_stored()?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn patrol_entries(&self, patrols: &[PatrolId]) -> StorageResult<Vec<StoredEntry>> {
         let args: Vec<Value> = patrols.iter().map(|p| Value::Text(p.to_string())).collect();
         if args.is_empty() {
@@ -2085,6 +2154,24 @@ mod tests {
         assert!(reports.contains("entries_kind_event"), "{reports}");
         let tracks = plan(&[EntryKind::TrackSegment]);
         assert!(!tracks.contains("entries_kind_event"), "{tracks}");
+        // The reports list's keys come from the index alone (0013).
+        let ks: Vec<Value> = crate::projections::REPORT_KINDS
+            .iter()
+            .map(|k| Value::Text(k.as_str().into()))
+            .collect();
+        let mut args = vec![Value::Integer(0), Value::Integer(1)];
+        args.extend(ks.iter().cloned());
+        let conn = storage.conn.lock().unwrap();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", keys_sql(&ks)))
+            .unwrap();
+        let keys = stmt
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("; ");
+        assert!(keys.contains("COVERING INDEX entries_kind_event"), "{keys}");
     }
 
     /// Track segments are not in `entries_kind` (0011): a device's newest one is found on the

@@ -134,7 +134,7 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 /// withdrawal, ties at one millisecond across devices, groups and cells.
 #[test]
 fn a_reports_page_is_the_full_list_filtered_newest_first() {
-    use crate::projections::{ReportFilter, report_items, report_page};
+    use crate::projections::{ReportFilter, report_items, report_page, report_page_keys};
     let (mut a, mut b) = (Device::new(1), Device::new(2));
     let (pa, pb) = (patrol(1), patrol(2));
     let mut entries = vec![
@@ -153,13 +153,63 @@ fn a_reports_page_is_the_full_list_filtered_newest_first() {
     let mut on_b = b.push(at(9, 5), violation(NoHelmet, 1));
     on_b.entry.cell = Some("WL-01-01".into());
     entries.push(on_b);
+    // A report on b's patrol that a correction moves onto a's (so into G01's filter).
+    let on_pb = |ty, n| match violation(ty, n) {
+        Record::Violation(v) => Record::Violation(ViolationTally {
+            patrol_id: Some(pb),
+            ..v
+        }),
+        _ => unreachable!(),
+    };
+    entries.push(b.push(at(9, 10), on_pb(IllegalParking, 0)));
+    let moved = match on_pb(IllegalParking, 1) {
+        Record::Violation(v) => Record::Violation(ViolationTally {
+            patrol_id: Some(pa),
+            ..v
+        }),
+        _ => unreachable!(),
+    };
+    // A report HQ quarantined: never listed.
+    let mut held = a.push(at(9, 20), violation(NoHelmet, 0));
+    held.quarantine = Some(patrol_model::v1::EntryProblem::new(
+        held.entry.seq,
+        "bad_record",
+        "test",
+    ));
+    entries.push(held);
     let fix = a.supplement(at(10, 0), &entries[2], Some(violation(UmbrellaRig, 2)));
     let gone = b.supplement(at(10, 1), &entries[3], None);
-    let supplements = [fix, gone];
+    let to_pa = b.supplement(at(10, 2), &entries[16], Some(moved));
+    // Ignored: a correction of another kind, and a withdrawal naming another entry's id.
+    let other_kind = a.supplement(at(10, 3), &entries[4], Some(arrive("P01")));
+    let mut wrong_id = a.supplement(at(10, 4), &entries[6], None);
+    if let Ok(Record::Supplement(mut s)) = wrong_id.entry.record() {
+        s.target_id = entries[4].entry.id;
+        wrong_id = a.push(at(10, 4), Record::Supplement(s));
+    }
+    let supplements = [fix, gone, to_pa, other_kind, wrong_id];
     let groups: std::collections::HashMap<PatrolId, String> =
         [(pa, "G01".to_owned()), (pb, "G02".to_owned())].into();
     let all = report_items(&entries, &supplements, TZ, &groups);
-    assert_eq!(all.len(), 13, "13 reports, one withdrawn, one check-in");
+    assert_eq!(
+        all.len(),
+        14,
+        "14 reports (one withdrawn, one quarantined), one check-in"
+    );
+    // What `entry_keys_between` reads: the window's unquarantined entries, without payloads.
+    let keys: Vec<crate::storage::EntryKey> = entries
+        .iter()
+        .filter(|s| s.quarantine.is_none())
+        .map(|s| crate::storage::EntryKey {
+            device_id: s.entry.device_id,
+            seq: s.entry.seq,
+            id: s.entry.id,
+            kind: s.entry.kind,
+            cell: s.entry.cell.clone(),
+            event_ms: s.event_ms,
+            patrol_id: s.patrol_id,
+        })
+        .collect();
     let newest_first = |mut v: Vec<crate::projections::ReportItem>| {
         v.reverse();
         v
@@ -180,6 +230,10 @@ fn a_reports_page_is_the_full_list_filtered_newest_first() {
         },
         ReportFilter {
             group: Some("G99"),
+            ..Default::default()
+        },
+        ReportFilter {
+            group: Some("G01"),
             ..Default::default()
         },
         ReportFilter {
@@ -208,6 +262,21 @@ fn a_reports_page_is_the_full_list_filtered_newest_first() {
                 let (total, items, more) =
                     report_page(&entries, &supplements, TZ, &groups, filter, before, limit);
                 assert_eq!(total, expected.len(), "{filter:?}");
+                // The same page by keys, then only the page's entries read whole.
+                let (by_keys, page, more_by_keys) =
+                    report_page_keys(&keys, &supplements, &groups, filter, before, limit);
+                let rows: Vec<StoredEntry> = entries
+                    .iter()
+                    .filter(|s| page.contains(&(s.entry.device_id, s.entry.seq)))
+                    .cloned()
+                    .collect();
+                let (_, from_keys, _) =
+                    report_page(&rows, &supplements, TZ, &groups, filter, None, limit);
+                assert_eq!(
+                    (by_keys, &from_keys, more_by_keys),
+                    (total, &items, more),
+                    "{filter:?}, limit {limit}, before {before:?}"
+                );
                 assert!(items.len() <= limit);
                 before = items
                     .last()
