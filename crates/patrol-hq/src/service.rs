@@ -12,7 +12,9 @@ use crate::limits::Refused;
 use crate::storage::StorageError;
 use crate::{AppState, ingest, projections};
 use patrol_model::DeviceId;
-use patrol_model::v1::{EnrollRequest, EnrollResponse, Receipt, UploadRequest, UploadResponse};
+use patrol_model::v1::{
+    self, EnrollRequest, EnrollResponse, Receipt, UploadRequest, UploadResponse,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -240,6 +242,27 @@ pub async fn upload(
     Err(ApiError::Busy(format!(
         "device {id}: other uploads of this device keep committing; retry shortly"
     )))
+}
+
+/// HQ's head for a device, with what else its sync needs to fetch: the reference data's cursor,
+/// the map pack offered, and where the device's dispatch inbox stands. The first call of a
+/// sync, so a device that holds all of it skips the reference and inbox requests.
+pub async fn head(state: &AppState, id: DeviceId) -> ApiResult<v1::HeadAnswer> {
+    let device = state
+        .storage
+        .device(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
+    let news = state.storage.sync_news(id).await?;
+    Ok(v1::HeadAnswer {
+        head: device.head,
+        news: Some(v1::SyncNews {
+            reference: news.reference.map(|c| c.to_string()),
+            map_pack: state.map_pack.as_ref().map(|p| p.reference.clone()),
+            inbox_head: news.inbox_head,
+            inbox_undelivered: news.inbox_undelivered,
+        }),
+    })
 }
 
 /// What HQ holds of a device's ledger: its head, its photos (all, or those of `asked` it holds),

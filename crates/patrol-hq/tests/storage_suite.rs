@@ -1392,8 +1392,13 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
     assert_eq!(s.city().await.unwrap(), None);
     assert_eq!(s.reference_since(0).await.unwrap(), None);
 
+    assert_eq!(s.sync_news(device(1)).await.unwrap().reference, None);
     let v1 = city_v1();
     let first = s.import_city(&v1, NOW).await.unwrap();
+    // A sync's head answer names the cursor `/reference` would answer with.
+    let cursor = s.reference_since(0).await.unwrap().unwrap().cursor;
+    let news = s.sync_news(device(1)).await.unwrap().reference;
+    assert_eq!(news.map(|c| c.to_string()), Some(cursor));
     let c1 = first.cursor;
     assert!(c1 >= 4, "{first:?}");
     assert_eq!(first, summary(4, 0, 0, 0, c1));
@@ -1899,6 +1904,16 @@ async fn dispatch_inbox_numbers_acknowledges_and_resends(s: &dyn Storage) {
             (b, 1, None)
         ]
     );
+    // What a sync's head answer says of each inbox: its newest seq and oldest undelivered.
+    let news = |d| async move {
+        let n = s.sync_news(d).await.unwrap();
+        (n.reference, n.inbox_head, n.inbox_undelivered)
+    };
+    assert_eq!(news(a).await, (None, 4, Some(4)));
+    assert_eq!(news(b).await, (None, 1, Some(1)));
+    assert_eq!(news(device(3)).await, (None, 0, None));
+    s.ack_inbox(a, 4, NOW + 4_000).await.unwrap();
+    assert_eq!(news(a).await, (None, 4, None));
 
     // Closing: once; the day's list keeps open ones from earlier days.
     assert!(

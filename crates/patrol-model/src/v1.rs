@@ -128,6 +128,39 @@ pub struct Head {
     pub hash: Hash,
 }
 
+/// `GET /api/v1/devices/{device_id}/head`: HQ's head for the device and, from an HQ that says,
+/// what else a sync needs to fetch. A patrol syncs every 30 s, and reference data and dispatch
+/// orders change far less often: a device that already holds what `news` names skips those
+/// requests, and still sees every change at its next sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeadAnswer {
+    #[serde(flatten)]
+    pub head: Head,
+    /// Absent from an HQ older than this field: then the device asks for everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news: Option<SyncNews>,
+}
+
+/// What HQ holds for a device besides its ledger, as of the head's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SyncNews {
+    /// The reference data's cursor now, as `GET /api/v1/reference` would answer it; absent
+    /// while HQ has no city. A device holding this cursor has nothing to download.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// The map pack HQ offers, if any, so a device without it resumes the download.
+    #[serde(default)]
+    pub map_pack: Option<MapPackRef>,
+    /// The newest seq in the device's dispatch inbox (0 when empty).
+    pub inbox_head: u64,
+    /// The oldest message HQ has not seen the device store (its acknowledgement may have been
+    /// lost); absent when every one is delivered.
+    #[serde(default)]
+    pub inbox_undelivered: Option<u64>,
+}
+
 /// `POST /api/v1/devices/{device_id}/entries`: a batch of entries in seq order, starting at or
 /// below HQ's `head.seq + 1` (re-sent entries are no-ops).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! The sync engine: does the HTTP and the store updates around the pure decisions of
 //! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello
-//! (unless this engine had one in the last ten minutes), reference data, HQ's head, the check of
-//! every entry after it, entries, photos, receipt. It holds the store only between network calls
+//! (unless this engine had one in the last ten minutes), HQ's head (which says whether
+//! reference data or dispatch orders changed), reference data and the inbox when they did, the
+//! check of every entry after the head, entries, photos, receipt. It holds the store only between network calls
 //! (through [`StoreAccess`]), so the app can keep recording while a sync waits on the network;
 //! it never writes a ledger row.
 //!
@@ -17,7 +18,7 @@ use crate::report::{Progress, SyncReport};
 use crate::{Error, Result};
 use patrol_device::Store;
 use patrol_model::DeviceId;
-use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Head, Receipt, ReferenceChanges};
+use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Receipt, ReferenceChanges};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -418,19 +419,35 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             server: hello.server,
             version: hello.version,
         });
-        let map_pack = self.pull_reference().await?;
-        // Orders first: a unit being sent somewhere must not wait for its uploads. Trouble
-        // here is reported and never keeps evidence from reaching HQ.
-        if let Err(e) = self.pull_inbox(0).await {
-            self.problems
-                .push(format!("dispatch inbox not pulled: {e}"));
-        }
-
+        // HQ's head first: it also says whether reference data or dispatch orders wait, so a
+        // sync every 30 s of a patrol asks for them only when they changed.
         let device = self.device_id;
-        let head: Head = self
+        let answer: v1::HeadAnswer = self
             .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/head")))
             .await
             .map_err(Failure::into_error)?;
+        let head = answer.head;
+        let (reference_cursor, inbox_cursor) = self
+            .store
+            .with_store(|s| -> Result<_> { Ok((s.reference_cursor()?, s.inbox_cursor()?)) })?;
+        let wanted = plan::wanted(
+            answer.news.as_ref(),
+            reference_cursor.as_deref(),
+            inbox_cursor,
+        );
+        let map_pack = if wanted.reference {
+            self.pull_reference().await?
+        } else {
+            answer.news.and_then(|n| n.map_pack)
+        };
+        // Orders before the uploads: a unit being sent somewhere must not wait for its
+        // evidence. Trouble here is reported and never keeps evidence from reaching HQ.
+        if wanted.inbox
+            && let Err(e) = self.pull_inbox(0).await
+        {
+            self.problems
+                .push(format!("dispatch inbox not pulled: {e}"));
+        }
         let upload = self.upload_entries(head).await?;
         let photos = self.upload_photos().await?;
 

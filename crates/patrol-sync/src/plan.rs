@@ -4,7 +4,9 @@
 //! reads a clock; the engine does the HTTP and SQLite around these decisions.
 
 use patrol_device::Quarantined;
-use patrol_model::v1::{Conflict, EntryProblem, Head, PhotoUpload, Receipt, UploadResponse};
+use patrol_model::v1::{
+    Conflict, EntryProblem, Head, PhotoUpload, Receipt, SyncNews, UploadResponse,
+};
 use patrol_model::{Entry, Hash, PhotoRef};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
@@ -354,6 +356,38 @@ pub fn next_chunk(upload: &PhotoUpload, chunk: u64) -> Option<Range<u64>> {
         return None;
     }
     Some(upload.offset..(upload.offset + chunk.max(1)).min(upload.size))
+}
+
+/// Which of the optional downloads a sync makes, from what HQ's head answer said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// Reference data: HQ's cursor is not the one the device holds.
+    pub reference: bool,
+    /// The dispatch inbox: a message the device has not stored, or one HQ has not seen it
+    /// store (its acknowledgement lost: asking again acknowledges it).
+    pub inbox: bool,
+}
+
+/// What to download besides the ledger's upload. An HQ that sends no `news` (older than it)
+/// gets asked for both, every sync, as before; HQ without a city has no reference data to give.
+pub fn wanted(
+    news: Option<&SyncNews>,
+    reference_cursor: Option<&str>,
+    inbox_cursor: u64,
+) -> Wanted {
+    let Some(n) = news else {
+        return Wanted {
+            reference: true,
+            inbox: true,
+        };
+    };
+    Wanted {
+        reference: n
+            .reference
+            .as_deref()
+            .is_some_and(|hq| Some(hq) != reference_cursor),
+        inbox: n.inbox_head > inbox_cursor || n.inbox_undelivered.is_some(),
+    }
 }
 
 #[cfg(test)]

@@ -605,3 +605,124 @@ fn an_engine_asks_hqs_hello_again_only_after_a_while_or_after_trouble() {
         assert_eq!(hellos(), enrolled + 2 + n);
     }
 }
+
+/// A patrol syncs every 30 s, and reference data and dispatch orders rarely change: HQ's head
+/// answer says where both stand, and the engine asks for them only when they changed. Every
+/// change still arrives at the next sync: a new city, a new order, and an order whose
+/// acknowledgement never reached HQ (asked for again, which acknowledges it).
+#[test]
+fn a_sync_asks_for_reference_data_and_orders_only_when_hqs_head_says_they_changed() {
+    let hq = hq();
+    let chaos = hq.proxy();
+    let mut d = Device::new();
+    blocking::enroll(
+        &mut d.store,
+        &chaos.url(),
+        &hq.enrollment_code("巡逻终端 09"),
+    )
+    .unwrap();
+    let device = d.store.device_id();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = patrol_sync::SyncEngine::with_options(fast()).unwrap();
+    // The requests one sync made, without their query strings.
+    let mut seen_before = chaos.seen().len();
+    let mut sync_once = |d: &mut Device| {
+        d.violation(vec![]);
+        let report = rt.block_on(engine.sync(&std::sync::Mutex::new(&mut d.store), |_| {}));
+        let seen = chaos.seen();
+        let made: Vec<String> = seen[seen_before..]
+            .iter()
+            .map(|s| {
+                let mut words = s.split_whitespace();
+                let (method, path) = (words.next().unwrap(), words.next().unwrap());
+                let path = path.split('?').next().unwrap();
+                format!("{method} {path}").replace(&device.to_string(), "D")
+            })
+            .collect();
+        seen_before = seen.len();
+        (report, made)
+    };
+    let (report, made) = sync_once(&mut d);
+    assert!(report.unwrap().is_clean());
+    assert_eq!(
+        made,
+        [
+            "GET /api/v1/hello",
+            "GET /api/v1/devices/D/head",
+            "POST /api/v1/devices/D/entries",
+            "GET /api/v1/devices/D/receipt",
+        ],
+        "the city came with the enrolment and no order waits"
+    );
+
+    // The city changes at HQ: the next sync downloads it, the one after does not.
+    let mut city = hq.block_on(hq.storage.city()).unwrap().unwrap();
+    city.name = "常德 (sync test, renamed)".into();
+    hq.block_on(hq.storage.import_city(&city, T0 + 1_000))
+        .unwrap();
+    let (report, made) = sync_once(&mut d);
+    assert!(report.unwrap().is_clean());
+    assert!(
+        made.contains(&"GET /api/v1/reference".to_owned()),
+        "{made:?}"
+    );
+    assert_eq!(d.store.city().unwrap().unwrap().name, city.name);
+    let (_, made) = sync_once(&mut d);
+    assert_eq!(made.len(), 3, "head, entries, receipt: {made:?}");
+
+    // An order for this device: pulled and acknowledged by the next sync.
+    let order = |address: &str| {
+        hq.block_on(hq.post_json(
+            "/api/v1/dispatches",
+            serde_json::json!({"kind": "theft", "tier": 3,
+                "target": {"lat": 29.03, "lon": 111.69}, "address": address,
+                "units": [device]}),
+        ))
+    };
+    order("人民路 18 号");
+    let (report, made) = sync_once(&mut d);
+    assert!(report.unwrap().is_clean());
+    assert!(
+        made.contains(&"GET /api/v1/devices/D/inbox".to_owned()),
+        "{made:?}"
+    );
+    assert!(made.contains(&"POST /api/v1/devices/D/inbox/ack".to_owned()));
+    assert_eq!(d.store.inbox_cursor().unwrap(), 1);
+    let (_, made) = sync_once(&mut d);
+    assert_eq!(made.len(), 3, "nothing new: {made:?}");
+
+    // Another order, whose acknowledgement never reaches HQ: stored on the device, still
+    // undelivered at HQ. The next sync asks again (which acknowledges it), the one after not.
+    order("武陵大道 6 号");
+    for _ in 0..fast().max_attempts {
+        chaos.inject(
+            &format!("POST /api/v1/devices/{device}/inbox/ack"),
+            Fault::Refuse,
+        );
+    }
+    let _ = sync_once(&mut d);
+    assert_eq!(d.store.inbox_cursor().unwrap(), 2);
+    let undelivered = || {
+        hq.block_on(hq.storage.sync_news(device))
+            .unwrap()
+            .inbox_undelivered
+    };
+    assert_eq!(undelivered(), Some(2));
+    let (report, made) = sync_once(&mut d);
+    assert!(report.unwrap().is_clean());
+    assert!(
+        made.contains(&"GET /api/v1/devices/D/inbox".to_owned()),
+        "{made:?}"
+    );
+    assert_eq!(undelivered(), None);
+    let (_, made) = sync_once(&mut d);
+    assert!(
+        !made
+            .iter()
+            .any(|m| m.contains("inbox") || m.contains("reference")),
+        "{made:?}"
+    );
+}

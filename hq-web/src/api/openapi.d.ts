@@ -1250,6 +1250,15 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /**
+         * @description `GET /api/v1/devices/{device_id}/head`: HQ's head for the device and, from an HQ that says,
+         *     what else a sync needs to fetch. A patrol syncs every 30 s, and reference data and dispatch
+         *     orders change far less often: a device that already holds what `news` names skips those
+         *     requests, and still sees every change at its next sync.
+         */
+        HeadAnswer: components["schemas"]["Head"] & {
+            news?: null | components["schemas"]["SyncNews"];
+        };
         /** @description `GET /api/v1/hello`: who is there and which protocol it speaks. */
         Hello: {
             city?: string | null;
@@ -1757,6 +1766,26 @@ export interface components {
             lon: number;
             /** Format: int64 */
             to_ms: number;
+        };
+        /** @description What HQ holds for a device besides its ledger, as of the head's answer. */
+        SyncNews: {
+            /**
+             * Format: int64
+             * @description The newest seq in the device's dispatch inbox (0 when empty).
+             */
+            inbox_head: number;
+            /**
+             * Format: int64
+             * @description The oldest message HQ has not seen the device store (its acknowledgement may have been
+             *     lost); absent when every one is delivered.
+             */
+            inbox_undelivered?: number | null;
+            map_pack?: null | components["schemas"]["MapPackRef"];
+            /**
+             * @description The reference data's cursor now, as `GET /api/v1/reference` would answer it; absent
+             *     while HQ has no city. A device holding this cursor has nothing to download.
+             */
+            reference?: string | null;
         };
         /** @description One unit on the map. */
         UnitPosition: {
@@ -2302,12 +2331,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description HQ's head for the device, and what else a sync needs to fetch (`news`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Head"];
+                    "application/json": components["schemas"]["HeadAnswer"];
                 };
             };
             /** @description bad input */

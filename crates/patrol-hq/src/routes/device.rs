@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use patrol_model::DeviceId;
 use patrol_model::v1::{
-    self, EnrollRequest, EnrollResponse, Head, Receipt, UploadRequest, UploadResponse,
+    self, EnrollRequest, EnrollResponse, Receipt, UploadRequest, UploadResponse,
 };
 
 #[utoipa::path(get, path = "/api/v1/hello", tag = "device", responses((status = 200, body = v1::Hello)))]
@@ -49,19 +49,14 @@ pub(crate) fn own(auth: &DeviceAuth, path_id: &str) -> ApiResult<DeviceId> {
     Ok(id)
 }
 
-#[utoipa::path(get, path = "/api/v1/devices/{device_id}/head", tag = "device", params(("device_id" = String, Path)), security(("device" = [])), responses((status = 200, body = v1::Head), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/head", tag = "device", params(("device_id" = String, Path)), security(("device" = [])), responses((status = 200, description = "HQ's head for the device, and what else a sync needs to fetch (`news`)", body = v1::HeadAnswer), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody)))]
 pub async fn head(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
-) -> ApiResult<Json<Head>> {
+) -> ApiResult<Json<v1::HeadAnswer>> {
     let id = own(&auth, &id)?;
-    let device = state
-        .storage
-        .device(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
-    Ok(Json(device.head))
+    Ok(Json(service::head(&state, id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/entries", tag = "device", params(("device_id" = String, Path)), request_body = v1::UploadRequest, security(("device" = [])), responses((status = 200, body = v1::UploadResponse), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody), (status = 413, description = "batch too large", body = v1::ErrorBody)))]

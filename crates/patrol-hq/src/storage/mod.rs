@@ -106,6 +106,14 @@ pub use crate::model::{
     SessionRow, StoredEntry, TrackRollup, flags,
 };
 
+/// [`Storage::sync_news`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncNewsRow {
+    pub reference: Option<u64>,
+    pub inbox_head: u64,
+    pub inbox_undelivered: Option<u64>,
+}
+
 /// A photo, or one device's upload of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhotoRow {
@@ -390,6 +398,9 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     -> StorageResult<Vec<InboxRow>>;
     /// The newest seq in the device's inbox (0 when empty).
     async fn inbox_head(&self, device: DeviceId) -> StorageResult<u64>;
+    /// What a device's sync may need besides its ledger, in one read: the reference data's
+    /// counter (`None` without a city), the inbox's newest seq and its oldest undelivered one.
+    async fn sync_news(&self, device: DeviceId) -> StorageResult<SyncNewsRow>;
     /// The device has stored every message through `through`: mark those not yet delivered
     /// as delivered now, and return them.
     async fn ack_inbox(

@@ -1993,6 +1993,30 @@ impl Storage for PgStorage {
         Ok(head.unsigned_abs())
     }
 
+    async fn sync_news(&self, device: DeviceId) -> StorageResult<super::SyncNewsRow> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT (SELECT counter FROM reference_city WHERE id = 1)::BIGINT,
+                        (SELECT COALESCE(MAX(seq), 0) FROM dispatch_inbox
+                          WHERE device_id = $1)::BIGINT,
+                        (SELECT MIN(seq) FROM dispatch_inbox
+                          WHERE device_id = $1 AND delivered_ms IS NULL)::BIGINT",
+                &[&device.to_string()],
+            )
+            .await
+            .pg()?;
+        let reference: Option<i64> = row.try_get(0).pg()?;
+        let head: i64 = row.try_get(1).pg()?;
+        let undelivered: Option<i64> = row.try_get(2).pg()?;
+        Ok(super::SyncNewsRow {
+            reference: reference.map(i64::unsigned_abs),
+            inbox_head: head.unsigned_abs(),
+            inbox_undelivered: undelivered.map(i64::unsigned_abs),
+        })
+    }
+
     async fn ack_inbox(
         &self,
         device: DeviceId,

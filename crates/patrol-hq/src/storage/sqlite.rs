@@ -1986,6 +1986,25 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn sync_news(&self, device: DeviceId) -> StorageResult<super::SyncNewsRow> {
+        self.read(move |c| {
+            let (reference, head, undelivered): (Option<i64>, i64, Option<i64>) = c.query_row(
+                "SELECT (SELECT counter FROM reference_city WHERE id = 1),
+                        (SELECT COALESCE(MAX(seq), 0) FROM dispatch_inbox WHERE device_id = ?1),
+                        (SELECT MIN(seq) FROM dispatch_inbox
+                          WHERE device_id = ?1 AND delivered_ms IS NULL)",
+                [device.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            Ok(super::SyncNewsRow {
+                reference: reference.map(i64::unsigned_abs),
+                inbox_head: head.unsigned_abs(),
+                inbox_undelivered: undelivered.map(i64::unsigned_abs),
+            })
+        })
+        .await
+    }
+
     async fn ack_inbox(
         &self,
         device: DeviceId,

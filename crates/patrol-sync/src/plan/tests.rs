@@ -358,3 +358,46 @@ fn chunks_start_where_hq_says() {
     check(0, 1000, true, 256, None); // complete wins
     check(0, 10, false, 0, Some((0, 1))); // a zero chunk still moves
 }
+
+#[test]
+fn a_sync_downloads_reference_data_and_orders_only_when_hq_says_they_changed() {
+    use patrol_model::v1::SyncNews;
+    let news = |reference: Option<&str>, inbox_head: u64, undelivered: Option<u64>| SyncNews {
+        reference: reference.map(str::to_owned),
+        map_pack: None,
+        inbox_head,
+        inbox_undelivered: undelivered,
+    };
+    #[track_caller]
+    fn check(news: Option<&SyncNews>, cursor: Option<&str>, inbox: u64, want: (bool, bool)) {
+        let w = wanted(news, cursor, inbox);
+        assert_eq!((w.reference, w.inbox), want);
+    }
+    // An older HQ says nothing: both, every sync.
+    check(None, Some("7"), 3, (true, true));
+    // Nothing changed: neither.
+    check(
+        Some(&news(Some("7"), 3, None)),
+        Some("7"),
+        3,
+        (false, false),
+    );
+    // The city changed at HQ, or the device never had it.
+    check(Some(&news(Some("8"), 3, None)), Some("7"), 3, (true, false));
+    check(Some(&news(Some("8"), 0, None)), None, 0, (true, false));
+    // HQ has no city: nothing to ask for.
+    check(Some(&news(None, 0, None)), None, 0, (false, false));
+    // A new order, or one stored whose acknowledgement HQ never got.
+    check(
+        Some(&news(Some("7"), 4, Some(4))),
+        Some("7"),
+        3,
+        (false, true),
+    );
+    check(
+        Some(&news(Some("7"), 3, Some(2))),
+        Some("7"),
+        3,
+        (false, true),
+    );
+}
