@@ -19,6 +19,36 @@ pub(crate) const PHOTO_KINDS: &[EntryKind] = &[
     EntryKind::Supplement,
 ];
 
+/// The photos still on the device alone, and which of them the entries name.
+pub(crate) struct Waiting {
+    /// Every photo on the device HQ has not confirmed (a draft's among them).
+    pub pending: Vec<PhotoRef>,
+    /// Every photo the entries name; empty when none is pending (then the reports are not
+    /// read: most of the time everything is at HQ, and a month of reports costs nothing here).
+    pub referenced: Vec<PhotoRef>,
+    /// The pending photos the entries name: what goes to HQ.
+    pub todo: Vec<PhotoRef>,
+}
+
+/// What waits to go, for the photo step and the officer's sync screen alike.
+pub(crate) fn waiting(store: &patrol_device::Store) -> patrol_device::Result<Waiting> {
+    let pending = store.pending_photos()?;
+    if pending.is_empty() {
+        return Ok(Waiting {
+            pending,
+            referenced: Vec::new(),
+            todo: Vec::new(),
+        });
+    }
+    let referenced = plan::referenced_photos(&store.entries_of(PHOTO_KINDS)?);
+    let todo = plan::photos_to_upload(&referenced, &pending);
+    Ok(Waiting {
+        pending,
+        referenced,
+        todo,
+    })
+}
+
 /// What the photo step did.
 #[derive(Debug, Default)]
 pub(crate) struct PhotosDone {
@@ -33,24 +63,18 @@ pub(crate) struct PhotosDone {
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     pub(crate) async fn upload_photos(&mut self) -> Result<PhotosDone> {
-        let (referenced, todo, asked) = self.store.with_store(|s| -> patrol_device::Result<_> {
-            // No photo on the device alone (most syncs): nothing to find among the reports,
-            // so they are not read.
-            let pending = s.pending_photos()?;
-            if pending.is_empty() {
-                return Ok((Vec::new(), Vec::new(), Vec::new()));
-            }
-            let referenced = plan::referenced_photos(&s.entries_of(PHOTO_KINDS)?);
-            let todo = plan::photos_to_upload(&referenced, &pending);
-            // The ones the entries name first (a draft's photo may wait for months).
-            let asked = todo
-                .iter()
-                .chain(pending.iter().filter(|p| !todo.contains(p)))
-                .take(patrol_model::v1::RECEIPT_PHOTOS_MAX)
-                .map(|p| p.sha256.clone())
-                .collect();
-            Ok((referenced, todo, asked))
-        })?;
+        let Waiting {
+            pending,
+            referenced,
+            todo,
+        } = self.store.with_store(|s| waiting(s))?;
+        // The ones the entries name first (a draft's photo may wait for months).
+        let asked = todo
+            .iter()
+            .chain(pending.iter().filter(|p| !todo.contains(p)))
+            .take(patrol_model::v1::RECEIPT_PHOTOS_MAX)
+            .map(|p| p.sha256.clone())
+            .collect();
         let mut uploaded = 0;
         for photo in todo {
             match self.upload_photo(&photo).await {

@@ -2,7 +2,6 @@
 //! ledger names that HQ does not hold (with their bytes), and the front of the queue with its
 //! failed attempts. Read from the store alone: it answers offline.
 
-use crate::plan;
 use patrol_device::Store;
 use patrol_model::EntryKind;
 use serde::Serialize;
@@ -44,15 +43,8 @@ pub fn sync_queue(store: &Store) -> patrol_device::Result<SyncQueue> {
             oldest_ms,
         })
         .collect();
-    // Every report's photos are read only when some photo is still on the device alone: once
-    // everything is at HQ (most of the time) the screen's answer costs nothing per report kept.
-    let pending = store.pending_photos()?;
-    let photos = if pending.is_empty() {
-        Vec::new()
-    } else {
-        let referenced = plan::referenced_photos(&store.entries_of(crate::photos::PHOTO_KINDS)?);
-        plan::photos_to_upload(&referenced, &pending)
-    };
+    // The same photos the next sync sends (the reports are read only when one waits).
+    let photos = crate::photos::waiting(store)?.todo;
     let front = store.front_of_queue()?;
     Ok(SyncQueue {
         entries_waiting: waiting.iter().map(|w| w.count).sum(),

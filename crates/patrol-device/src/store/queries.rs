@@ -175,8 +175,12 @@ impl Store {
     /// Read from the patrol's start on, so a month of earlier shifts costs nothing here (the
     /// app asks on every Home refresh and every few seconds for the post suggestion).
     pub fn patrol_fixes(&self, patrol_id: PatrolId) -> Result<Vec<PositionFix>> {
+        self.patrol_fixes_from(patrol_id, self.patrol_floor(patrol_id)?)
+    }
+
+    /// [`Store::patrol_fixes`] read from `floor`, the seq of the patrol's start.
+    fn patrol_fixes_from(&self, patrol_id: PatrolId, floor: u64) -> Result<Vec<PositionFix>> {
         let mut fixes: Vec<PositionFix> = Vec::new();
-        let floor = self.patrol_floor(patrol_id)?;
         for e in self.standing_after(&[EntryKind::TrackSegment], floor)? {
             if let Record::TrackSegment(t) = e.record
                 && t.patrol_id == patrol_id
@@ -190,7 +194,11 @@ impl Store {
 
     /// The tracking gaps recorded on a patrol, `(from_ms, to_ms)` (withdrawn ones left out).
     pub fn patrol_gaps(&self, patrol_id: PatrolId) -> Result<Vec<(i64, i64)>> {
-        let floor = self.patrol_floor(patrol_id)?;
+        self.patrol_gaps_from(patrol_id, self.patrol_floor(patrol_id)?)
+    }
+
+    /// [`Store::patrol_gaps`] read from `floor`, the seq of the patrol's start.
+    fn patrol_gaps_from(&self, patrol_id: PatrolId, floor: u64) -> Result<Vec<(i64, i64)>> {
         Ok(self
             .standing_after(&[EntryKind::TrackGap], floor)?
             .into_iter()
@@ -220,7 +228,9 @@ impl Store {
         let Some(open) = self.open_patrol()? else {
             return Ok(None);
         };
-        let fixes = self.patrol_fixes(open.patrol_id)?;
+        // Its segments and gaps are read from its start, looked up once for both.
+        let floor = self.patrol_floor(open.patrol_id)?;
+        let fixes = self.patrol_fixes_from(open.patrol_id, floor)?;
         let buffered = self.buffered_fixes(open.patrol_id)?.len();
         let last_fix = fixes.last().copied();
         let cell = match (&self.grid, last_fix) {
@@ -236,7 +246,7 @@ impl Store {
         let distance_m = patrol_geo::track::patrolled_m_across(
             &fixes,
             gate_m,
-            &self.patrol_gaps(open.patrol_id)?,
+            &self.patrol_gaps_from(open.patrol_id, floor)?,
         );
         let view = views::LivePatrol {
             patrol_id: open.patrol_id,
