@@ -197,7 +197,7 @@ fn main() {
         // patrols list (replay's picker) are measured too, fewer times: they still read the
         // day's segments. Then the reports list: the page's newest 200, and the whole day's
         // list in one answer as `/reports` gives it (for tools; the page no longer asks for it).
-        for path in [
+        let mut rows: Vec<(String, String, usize)> = [
             "/api/v1/stats/daily",
             "/api/v1/units",
             "/api/v1/posts/compliance",
@@ -206,45 +206,20 @@ fn main() {
             "/api/v1/patrols",
             "/api/v1/reports/page",
             "/api/v1/reports",
-        ] {
-            let rounds = if path.ends_with("presence")
-                || path.ends_with("patrols")
-                || path.ends_with("reports")
-            {
-                rounds.min(3)
+        ]
+        .into_iter()
+        .map(|path| {
+            let few = path.ends_with("presence") || path.ends_with("patrols") || path.ends_with("reports");
+            // The live answers are for now; the rest for the day's date.
+            let query = if path.ends_with("units") || path.ends_with("coverage") {
+                String::new()
             } else {
-                rounds
+                format!("?date={day}")
             };
-            let mut ms = Vec::with_capacity(rounds);
-            let mut bytes = 0;
-            for _ in 0..rounds {
-                let t = Instant::now();
-                // The live answers are for now; the rest for the day's date.
-                let query = if path.ends_with("units") || path.ends_with("coverage") {
-                    String::new()
-                } else {
-                    format!("?date={day}")
-                };
-                let r = client
-                    .get(format!("{}{path}{query}", hq.url()))
-                    .bearer_auth(&hq.operator_token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{path}: {}", r.status());
-                bytes = r.bytes().await.unwrap().len();
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            ms.sort_by(f64::total_cmp);
-            println!(
-                "  {:<22} {:>9.1} {:>9.1} {:>9.1} {:>11}",
-                path.trim_start_matches("/api/v1/"),
-                percentile(&ms, 0.5),
-                percentile(&ms, 0.95),
-                ms[ms.len() - 1],
-                bytes
-            );
-        }
+            let label = path.trim_start_matches("/api/v1/").to_owned();
+            (label, format!("{path}{query}"), if few { rounds.min(3) } else { rounds })
+        })
+        .collect();
         // Deeper into the list: the page after the first (its `next`), and the violations only.
         let first: serde_json::Value = client
             .get(format!("{}/api/v1/reports/page?date={day}", hq.url()))
@@ -255,22 +230,31 @@ fn main() {
             .json()
             .await
             .unwrap();
-        let next = first["next"].as_str().unwrap_or_default().to_owned();
-        for (label, query) in [
-            ("reports/page, 2nd", format!("date={day}&before={next}")),
-            ("reports/page, kind", format!("date={day}&kind=violation")),
-        ] {
+        // (A day of fewer than 200 reports has one page.)
+        if let Some(next) = first["next"].as_str() {
+            rows.push((
+                "reports/page, 2nd".into(),
+                format!("/api/v1/reports/page?date={day}&before={next}"),
+                rounds,
+            ));
+        }
+        rows.push((
+            "reports/page, kind".into(),
+            format!("/api/v1/reports/page?date={day}&kind=violation"),
+            rounds,
+        ));
+        for (label, path, rounds) in rows {
             let mut ms = Vec::with_capacity(rounds);
             let mut bytes = 0;
             for _ in 0..rounds {
                 let t = Instant::now();
                 let r = client
-                    .get(format!("{}/api/v1/reports/page?{query}", hq.url()))
+                    .get(format!("{}{path}", hq.url()))
                     .bearer_auth(&hq.operator_token)
                     .send()
                     .await
                     .unwrap();
-                assert!(r.status().is_success(), "{query}: {}", r.status());
+                assert!(r.status().is_success(), "{path}: {}", r.status());
                 bytes = r.bytes().await.unwrap().len();
                 ms.push(t.elapsed().as_secs_f64() * 1000.0);
             }

@@ -109,14 +109,8 @@ impl EntryRow {
         let entry = Entry {
             device_id: device_id(&self.device_id)?,
             seq,
-            id: self
-                .id
-                .parse::<EntryId>()
-                .map_err(|_| corrupt("entry id", &self.id))?,
-            kind: self
-                .kind
-                .parse()
-                .map_err(|_| corrupt("entry kind", &self.kind))?,
+            id: entry_id(&self.id)?,
+            kind: entry_kind(&self.kind)?,
             wall_ms: self.wall_ms,
             mono_ms: self.mono_ms,
             gnss_ms: self.gnss_ms,
@@ -125,10 +119,7 @@ impl EntryRow {
             prev_hash: hash("prev_hash", &self.prev_hash)?,
             hash: hash("hash", &self.hash)?,
         };
-        let patrol_id = self
-            .patrol_id
-            .map(|p| p.parse::<PatrolId>().map_err(|_| corrupt("patrol id", &p)))
-            .transpose()?;
+        let patrol_id = patrol_id(self.patrol_id)?;
         let flags: Vec<super::Flag> =
             serde_json::from_str(&self.flags).map_err(|_| corrupt("flags", &self.flags))?;
         Ok(StoredEntry {
@@ -164,22 +155,26 @@ impl EntryKeyRow {
         Ok(EntryKey {
             device_id: device_id(&self.device_id)?,
             seq: to_u64("entry seq", self.seq)?,
-            id: self
-                .id
-                .parse::<EntryId>()
-                .map_err(|_| corrupt("entry id", &self.id))?,
-            kind: self
-                .kind
-                .parse()
-                .map_err(|_| corrupt("entry kind", &self.kind))?,
+            id: entry_id(&self.id)?,
+            kind: entry_kind(&self.kind)?,
             cell: self.cell.map(|c| c.as_str().into()),
             event_ms: self.event_ms,
-            patrol_id: self
-                .patrol_id
-                .map(|p| p.parse::<PatrolId>().map_err(|_| corrupt("patrol id", &p)))
-                .transpose()?,
+            patrol_id: patrol_id(self.patrol_id)?,
         })
     }
+}
+
+fn entry_id(s: &str) -> StorageResult<EntryId> {
+    s.parse().map_err(|_| corrupt("entry id", s))
+}
+
+fn entry_kind(s: &str) -> StorageResult<patrol_model::EntryKind> {
+    s.parse().map_err(|_| corrupt("entry kind", s))
+}
+
+fn patrol_id(s: Option<String>) -> StorageResult<Option<PatrolId>> {
+    s.map(|p| p.parse().map_err(|_| corrupt("patrol id", &p)))
+        .transpose()
 }
 
 /// A conflict row ready to insert.
