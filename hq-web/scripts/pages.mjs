@@ -13,8 +13,8 @@
 // a revoked session (HQ_REVOKE_CMD revokes HQ_REVOKE_TOKEN's operator, else HQ_TOKEN's) and
 // an expired one (a 5-second session, `ttl_s`) land on sign-in;
 // nothing is requested beyond HQ's origin, no CSP violation, no page error. A check whose env
-// var is missing is skipped and says so. HQ_SIM_DATE names the day the simulator filled (before
-// 09:00 in the city, the day before the page's today; replay then opens that day). Screenshots
+// var is missing is skipped and says so. HQ_SIM_DATE names the day the simulator filled (the day
+// before the page's today; replay then opens that day). Screenshots
 // go to ../artifacts/hq-web/ (SCREENS_DIR).
 import { execSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';

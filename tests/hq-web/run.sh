@@ -7,7 +7,7 @@
 #   HQ_REVOKE_TOKEN           a second operator's token, and HQ_REVOKE_CMD revokes it
 #   HQ_UPLOAD_CMD             one more device starts a patrol and uploads its position
 #   HQ_DEVICE_CLI             that device's `patrol --data …` (takes dispatches: sync, accept, arrive)
-#   HQ_SIM_DATE               the local day the simulator filled (before 09:00, the day before)
+#   HQ_SIM_DATE               the local day the simulator filled (yesterday in the city)
 # With HQ_WEB_DIR_DEV=1, HQ serves the page from hq-web/dist (`npm run build` there first)
 # instead of the copy built into the binary: for testing the page before the binary is rebuilt.
 # Screenshots land in artifacts/hq-web/. Ends with `hq-web: N passed, M failed`.
@@ -64,8 +64,12 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || fail "HQ did not start: $(cat "$hq_log")"
 
-echo "== simulating a patrol day against $url"
-"$sim_bin" --hq "$url" --operator-token "$token" --data "$data/devices" --days 1 >"$data/stats.json"
+# Yesterday in the city, whole, whatever the hour: the checks need a full day of reports (the
+# reports list pages through them) and units still out (its last night sorties stay open). The
+# simulator's own default, today up to now, holds a handful of reports at 02:00.
+sim_date=$(TZ=Asia/Shanghai date -d yesterday +%F)
+echo "== simulating a patrol day ($sim_date) against $url"
+"$sim_bin" --hq "$url" --operator-token "$token" --data "$data/devices" --date "$sim_date" --days 1 >"$data/stats.json"
 
 # One more device: enrols, starts a car patrol in the city centre and uploads two fixes 31 s
 # apart (a sealed segment), so a new unit appears on the live map.

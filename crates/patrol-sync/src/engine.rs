@@ -2,9 +2,9 @@
 //! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello
 //! (unless this engine had one in the last ten minutes), HQ's head (which says whether
 //! reference data or dispatch orders changed), reference data and the inbox when they did, the
-//! check of every entry after the head, entries, photos, receipt. It holds the store only between network calls
-//! (through [`StoreAccess`]), so the app can keep recording while a sync waits on the network;
-//! it never writes a ledger row.
+//! check of every entry after the head, entries, photos, receipt. It holds the store only
+//! between network calls (through [`StoreAccess`]), so the app can keep recording while a sync
+//! waits on the network; it never writes a ledger row.
 //!
 //! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
 //! settings, which is what the CLI uses. The app keeps the secret in the OS keystore instead and
