@@ -2,7 +2,7 @@
 //! conflicts. Entries come from a real device store, so hashes and chains are the real thing.
 
 use patrol_device::{Capture, ManualClock, Store};
-use patrol_model::v1::{self, EnrollRequest, UploadRequest, UploadResponse};
+use patrol_model::v1::{self, EnrollRequest, Receipt, UploadRequest, UploadResponse};
 use patrol_model::*;
 use patrol_testkit::Hq;
 use reqwest::StatusCode;
@@ -914,4 +914,49 @@ async fn a_receipt_asked_about_some_photos_names_only_those_and_refuses_a_bad_li
         );
         assert!(msg.contains(says), "{msg}");
     }
+}
+
+/// `?receipt=true` on an upload: the answer carries the device's receipt as of that commit (no
+/// photo named, the held ones counted), equal to the receipt asked for right after; without it
+/// the answer has none, as before.
+#[tokio::test]
+async fn an_upload_asked_for_its_receipt_answers_with_it() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq, "D").await;
+    let entries = d.record(3);
+    let send = |query: &'static str, batch: Vec<Entry>| {
+        http()
+            .post(format!("{}{query}", d.entries_url(&hq)))
+            .bearer_auth(&d.token)
+            .json(&UploadRequest {
+                device_now_ms: chrono::Utc::now().timestamp_millis(),
+                entries: batch,
+            })
+            .send()
+    };
+    let plain: UploadResponse = send("", entries[..2].to_vec())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(plain.receipt.is_none());
+    let with: UploadResponse = send("?receipt=true", entries.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let carried = with.receipt.expect("the receipt, asked for");
+    assert_eq!((carried.head, carried.entries_held), (with.head, 3));
+    let asked: Receipt = d.get(&hq, "receipt?photos=").await;
+    assert_eq!(
+        Receipt {
+            hq_time_ms: asked.hq_time_ms,
+            ..carried
+        },
+        asked
+    );
+    let bad = send("?receipt=maybe", entries).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

@@ -233,6 +233,7 @@ pub async fn upload(
                     rejected: planned.rejected,
                     conflicts: planned.conflicts,
                     skew_ms,
+                    receipt: None,
                 });
             }
             Err(StorageError::HeadMoved { .. }) => continue,

@@ -227,6 +227,10 @@ pub struct UploadResponse {
     pub conflicts: Vec<Conflict>,
     /// HQ's estimate of the device clock's offset (device − HQ), ms.
     pub skew_ms: i64,
+    /// The device's receipt as of this upload's commit, when asked for (`?receipt=true`): the
+    /// last batch of a sync with no photo to send asks, and needs no receipt request after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
 }
 
 /// `POST /api/v1/photos`: announce a photo before sending its bytes.

@@ -2,7 +2,8 @@
 //! [`crate::plan`]. One sync = check the whole local chain when that is due (daily), hello
 //! (unless this engine had one in the last ten minutes), HQ's head (which says whether
 //! reference data or dispatch orders changed), reference data and the inbox when they did, the
-//! check of every entry after the head, entries, photos, receipt. It holds the store only
+//! check of every entry after the head, entries, photos, receipt (carried by the last batch's
+//! answer when no photo waits). It holds the store only
 //! between network calls (through [`StoreAccess`]), so the app can keep recording while a sync
 //! waits on the network; it never writes a ledger row.
 //!
@@ -448,18 +449,27 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             self.problems
                 .push(format!("dispatch inbox not pulled: {e}"));
         }
-        let upload = self.upload_entries(head).await?;
+        // With no photo waiting (nearly every sync of a patrol), the last batch's answer
+        // carries the receipt: nothing the sync does after it can change what HQ holds.
+        let no_photos = self
+            .store
+            .with_store(|s| s.pending_photos().map(|p| p.is_empty()))?;
+        let mut upload = self.upload_entries(head, no_photos).await?;
         let photos = self.upload_photos().await?;
 
         // The receipt names only the photos this device still waits on HQ for (those pending
         // when the photo step began, uploaded by it or not): it does not grow with every photo
         // the device ever took, and is fetched every 30 s of a patrol.
-        let asked = photos.asked.join(",");
-        let path = format!("/api/v1/devices/{device}/receipt");
-        let receipt: Receipt = self
-            .call(|hq| hq.request_query(Method::GET, &path, &[("photos", &asked)]))
-            .await
-            .map_err(Failure::into_error)?;
+        let receipt: Receipt = match upload.receipt.take() {
+            Some(r) if photos.asked.is_empty() && photos.uploaded == 0 => r,
+            _ => {
+                let asked = photos.asked.join(",");
+                let path = format!("/api/v1/devices/{device}/receipt");
+                self.call(|hq| hq.request_query(Method::GET, &path, &[("photos", &asked)]))
+                    .await
+                    .map_err(Failure::into_error)?
+            }
+        };
         (self.progress)(Progress::Receipt {
             head: receipt.head.seq,
         });

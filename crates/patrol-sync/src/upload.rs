@@ -20,10 +20,18 @@ pub(crate) struct Uploaded {
     pub refused: Option<String>,
     /// The last failure that left entries waiting.
     pub last_error: Option<String>,
+    /// The receipt HQ sent with the last batch, when asked for ([`Session::upload_entries`]).
+    pub receipt: Option<patrol_model::v1::Receipt>,
 }
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
-    pub(crate) async fn upload_entries(&mut self, head: Head) -> Result<Uploaded> {
+    /// With `with_receipt`, the batch that reaches the local head asks HQ for the receipt in
+    /// its answer (`?receipt=true`), sparing the sync its receipt request when nothing follows.
+    pub(crate) async fn upload_entries(
+        &mut self,
+        head: Head,
+        with_receipt: bool,
+    ) -> Result<Uploaded> {
         let mut out = Uploaded::default();
         let local_head = self.store.with_store(|s| s.head())?.0;
         let mut hq_head = head.seq;
@@ -73,10 +81,15 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                 })
             })?;
             let body = JsonBody::new(&request, self.encoding);
+            let query: &[(&str, &str)] = if with_receipt && to == local_head {
+                &[("receipt", "true")]
+            } else {
+                &[]
+            };
             let answer: Result<UploadResponse, _> = self
-                .call(|hq| body.attach(hq.request(Method::POST, &path)))
+                .call(|hq| body.attach(hq.request_query(Method::POST, &path, query)))
                 .await;
-            let resp = match answer {
+            let mut resp = match answer {
                 Ok(resp) => resp,
                 Err(f) => {
                     let reason = match f.outcome {
@@ -110,6 +123,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
 
             out.accepted += resp.accepted;
             out.duplicates += resp.duplicates;
+            out.receipt = resp.receipt.take();
             let update = plan::upload_update(hq_head, &resp);
             self.store
                 .with_store(|s| s.record_upload(update.acked_through, &update.quarantine))?;

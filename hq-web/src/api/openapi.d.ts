@@ -1846,6 +1846,7 @@ export interface components {
             head: components["schemas"]["Head"];
             /** @description Stored and chained, but kept out of HQ's figures (payload invalid or of an unknown kind). */
             quarantined?: components["schemas"]["EntryProblem"][];
+            receipt?: null | components["schemas"]["Receipt"];
             /** @description Refused: they cannot be chained (bad hash, bad link, gap). The upload stops at the first. */
             rejected?: components["schemas"]["EntryProblem"][];
             /**
@@ -2261,7 +2262,13 @@ export interface operations {
     };
     upload: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description `true`: the answer carries the device's receipt as of this commit, listing no photo
+                 *     (`photos_held` counts them), so the last batch of a sync needs no receipt request.
+                 */
+                receipt?: boolean;
+            };
             header?: never;
             path: {
                 device_id: string;

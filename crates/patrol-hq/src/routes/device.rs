@@ -59,15 +59,31 @@ pub async fn head(
     Ok(Json(service::head(&state, id).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/devices/{device_id}/entries", tag = "device", params(("device_id" = String, Path)), request_body = v1::UploadRequest, security(("device" = [])), responses((status = 200, body = v1::UploadResponse), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody), (status = 413, description = "batch too large", body = v1::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/devices/{device_id}/entries", tag = "device", params(("device_id" = String, Path), UploadQuery), request_body = v1::UploadRequest, security(("device" = [])), responses((status = 200, body = v1::UploadResponse), (status = 400, description = "bad input", body = v1::ErrorBody), (status = 401, description = "no or wrong credentials", body = v1::ErrorBody), (status = 403, description = "revoked device or not its own ledger", body = v1::ErrorBody), (status = 413, description = "batch too large", body = v1::ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
     ApiJson(req): ApiJson<UploadRequest>,
 ) -> ApiResult<Json<UploadResponse>> {
     let id = own(&auth, &id)?;
-    service::upload(&state, id, &req).await.map(Json)
+    let mut resp = service::upload(&state, id, &req).await?;
+    if q.receipt {
+        // Asked by a sync with no photo waiting: none to name, the held ones counted.
+        resp.receipt = Some(service::receipt(&state, id, Some(&[] as &[String])).await?);
+    }
+    Ok(Json(resp))
+}
+
+/// `?receipt=true`: answer with the device's receipt too (see [`v1::UploadResponse::receipt`]).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// `true`: the answer carries the device's receipt as of this commit, listing no photo
+    /// (`photos_held` counts them), so the last batch of a sync needs no receipt request.
+    #[serde(default)]
+    receipt: bool,
 }
 
 /// `?photos=SHA,SHA`: ask only about these photos (see [`v1::Receipt::photos`]).

@@ -180,6 +180,7 @@ fn response(seq: u64, quarantined: &[u64], rejected: &[u64], conflicts: &[u64]) 
             })
             .collect(),
         skew_ms: 0,
+        receipt: None,
     }
 }
 
