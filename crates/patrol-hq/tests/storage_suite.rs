@@ -63,6 +63,7 @@ conformance!(
     concurrent_commits_one_wins,
     hashes_of_a_range,
     entry_queries_filter_and_order,
+    supplements_are_numbered_as_they_arrive,
     quarantine_and_flags_round_trip,
     payload_bytes_round_trip,
     photos_chunked_upload,
@@ -778,6 +779,66 @@ async fn entry_queries_filter_and_order(s: &dyn Storage) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Each stored supplement gets the next place in `supplement_log`, in the transaction that
+/// stores it, so HQ's in-memory copy reads only the new ones: places `1..=n` without a hole,
+/// in the order the uploads committed (two devices' uploads committing at once too), every
+/// supplement and nothing else.
+async fn supplements_are_numbered_as_they_arrive(s: &dyn Storage) {
+    use EntryKind::*;
+    let (a, b, c) = (device(1), device(2), device(3));
+    let mut chains = std::collections::HashMap::new();
+    for d in [a, b, c] {
+        enrol(s, d).await;
+        chains.insert(d, Chain::new(d));
+    }
+    let mut commit = |d: DeviceId, head: u64, kinds: &[EntryKind]| {
+        let chain = chains.get_mut(&d).unwrap();
+        let new: Vec<StoredEntry> = kinds
+            .iter()
+            .map(|k| stored(chain.push(*k, vec![1, 2, 3]), NOW, None))
+            .collect();
+        plan(head, new)
+    };
+    let (first, second) = (
+        commit(b, 0, &[PatrolStarted, Supplement]),
+        commit(a, 0, &[Violation, Supplement, Supplement]),
+    );
+    s.commit_ingest(b, first).await.unwrap();
+    s.commit_ingest(a, second).await.unwrap();
+    let placed = |v: Vec<(u64, StoredEntry)>| -> Vec<(u64, DeviceId, u64)> {
+        v.into_iter()
+            .map(|(n, e)| (n, e.entry.device_id, e.entry.seq))
+            .collect()
+    };
+    assert_eq!(
+        placed(s.supplements_since(0).await.unwrap()),
+        [(1, b, 2), (2, a, 2), (3, a, 3)]
+    );
+    assert_eq!(placed(s.supplements_since(2).await.unwrap()), [(3, a, 3)]);
+    assert!(s.supplements_since(3).await.unwrap().is_empty());
+    assert!(s.supplements_since(99).await.unwrap().is_empty());
+    // An upload without a supplement takes no place.
+    let none = commit(b, 2, &[Violation]);
+    s.commit_ingest(b, none).await.unwrap();
+    assert!(s.supplements_since(3).await.unwrap().is_empty());
+
+    // Two devices' uploads at once: the places still run without a hole.
+    let (x, y) = (
+        commit(a, 3, &[Supplement, Violation, Supplement]),
+        commit(c, 0, &[Supplement]),
+    );
+    let (rx, ry) = tokio::join!(s.commit_ingest(a, x), s.commit_ingest(c, y));
+    rx.unwrap();
+    ry.unwrap();
+    let all = placed(s.supplements_since(0).await.unwrap());
+    let places: Vec<u64> = all.iter().map(|p| p.0).collect();
+    assert_eq!(places, [1, 2, 3, 4, 5, 6]);
+    let mut held: Vec<(DeviceId, u64)> = all.iter().map(|p| (p.1, p.2)).collect();
+    held.sort();
+    assert_eq!(held, keys(&s.supplements().await.unwrap()));
+    assert!(held.contains(&(c, 1)) && held.contains(&(a, 4)) && held.contains(&(a, 6)));
 }
 
 async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
@@ -1551,6 +1612,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0013_report_keys_in_the_index.sql",
         "61344f410c23ee5db9fba58884999c06d20a84d72ac9194f0fa9ed0f5b410dd3",
     ),
+    (
+        "0014_supplement_log.sql",
+        "091498fb6d685a035c9e43a2cd6a15faa3c07f53ee76e54b216dc0bad52de5e4",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1604,6 +1669,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0013_report_keys_in_the_index.sql",
         "822b8e9511b833fa6bbb50e0aa2bc5485da42fd954bc36c8f9d5b81c60f5616d",
+    ),
+    (
+        "0014_supplement_log.sql",
+        "25cfe6b879064376c1be9bfa06fdab657bb468ba4c7125d1248e792e49c57e5a",
     ),
 ];
 
@@ -1762,6 +1831,54 @@ async fn sqlite_upgrade_rebuilds_rollups_only_where_a_gap_is_recorded() {
             "a {kind} in the ledger"
         );
     }
+}
+
+/// A database of schema 13 already holds supplements: the upgrade numbers them by device and
+/// seq, and the next one stored takes the place after them.
+#[tokio::test]
+async fn sqlite_upgrade_numbers_the_supplements_already_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (device(1), device(2));
+    {
+        let mut raw = rusqlite::Connection::open(dir.path().join("hq.sqlite")).unwrap();
+        let tx = raw.transaction().unwrap();
+        for (version, _, sql) in &patrol_hq::storage::sqlite::MIGRATIONS[..13] {
+            tx.execute_batch(sql).unwrap();
+            tx.pragma_update(None, "user_version", version).unwrap();
+        }
+        tx.commit().unwrap();
+        for d in [b, a] {
+            raw.execute(
+                "INSERT INTO devices (id, name, secret_hash, status, enrolled_ms, head_seq, head_hash)
+                 VALUES (?1, 'd', 'x', 'active', 0, 0, zeroblob(32))",
+                [d.to_string()],
+            )
+            .unwrap();
+        }
+        for (d, seq, kind) in [
+            (b, 1, "supplement"),
+            (a, 1, "violation"),
+            (a, 2, "supplement"),
+            (b, 2, "supplement"),
+        ] {
+            raw.execute(
+                "INSERT INTO entries (device_id, seq, id, kind, wall_ms, mono_ms, payload, prev_hash,
+                                      hash, received_ms, event_ms)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, x'7b7d', zeroblob(32), zeroblob(32), 0, 0)",
+                rusqlite::params![d.to_string(), seq, EntryId::new().to_string(), kind],
+            )
+            .unwrap();
+        }
+    }
+    let s = SqliteStorage::open(dir.path()).unwrap();
+    let places: Vec<(u64, DeviceId, u64)> = s
+        .supplements_since(0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(n, e)| (n, e.entry.device_id, e.entry.seq))
+        .collect();
+    assert_eq!(places, [(1, a, 2), (2, b, 1), (3, b, 2)]);
 }
 
 #[tokio::test]

@@ -305,8 +305,14 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         from_ms: i64,
         to_ms: i64,
     ) -> StorageResult<Vec<StoredEntry>>;
-    /// Every supplement entry (they are few), ordered by device then seq.
+    /// Every supplement entry, ordered by device then seq. They grow with the campaign's
+    /// history: the command centre's answers take only those naming the entries they read from
+    /// [`crate::service::supplements_of`], which holds them in memory and reads only new ones.
     async fn supplements(&self) -> StorageResult<Vec<StoredEntry>>;
+    /// The supplements stored after the `after`th (`0`: all), each with its place in the order
+    /// they arrived (migration 0014's `supplement_log`), in that order. The places held are
+    /// always `1..=n` without a hole: a reader never sees one before those under it.
+    async fn supplements_since(&self, after: u64) -> StorageResult<Vec<(u64, StoredEntry)>>;
     async fn quarantined(
         &self,
         device: Option<DeviceId>,

@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_report_keys_in_the_index.sql",
         include_str!("../../migrations/postgres/0013_report_keys_in_the_index.sql"),
     ),
+    (
+        14,
+        "0014_supplement_log.sql",
+        include_str!("../../migrations/postgres/0014_supplement_log.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
@@ -211,6 +216,10 @@ impl PgStorage {
         rows.iter().map(|r| entry_row(r)?.into_stored()).collect()
     }
 }
+
+/// The advisory lock that numbers supplements in `supplement_log` one upload at a time
+/// ("patrol" and 14, its migration).
+const SUPPLEMENT_LOG_LOCK: i64 = 0x7061_7472_6f6c_0014;
 
 const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, \
      prev_hash, hash, received_ms, event_ms, patrol_id, flags, quarantine_code, quarantine_reason";
@@ -1239,6 +1248,32 @@ impl Storage for PgStorage {
         }
         upsert_rollups(&tx, &plan.rollups).await?;
         upsert_counts(&tx, &plan.counts).await?;
+        // The supplements' places. Uploads of different devices commit side by side, so the
+        // numbering takes a lock held to the commit: the places commit in order, and a reader
+        // never sees a place before those under it (migration 0014).
+        let mut next: Option<i64> = None;
+        for r in writes.supplements() {
+            let n = match next {
+                Some(n) => n,
+                None => {
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SUPPLEMENT_LOG_LOCK])
+                        .await
+                        .pg()?;
+                    tx.query_one("SELECT COALESCE(MAX(n), 0) + 1 FROM supplement_log", &[])
+                        .await
+                        .pg()?
+                        .try_get(0)
+                        .pg()?
+                }
+            };
+            tx.execute(
+                "INSERT INTO supplement_log (n, device_id, seq) VALUES ($1, $2, $3)",
+                &[&n, &r.device_id, &r.seq],
+            )
+            .await
+            .pg()?;
+            next = Some(n + 1);
+        }
         for (d, sha) in &writes.photo_refs {
             tx.execute(
                 "INSERT INTO entry_photos (device_id, sha256) VALUES ($1, $2)
@@ -1451,6 +1486,24 @@ impl Storage for PgStorage {
             &[],
         )
         .await
+    }
+
+    async fn supplements_since(&self, after: u64) -> StorageResult<Vec<(u64, StoredEntry)>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS}, n FROM supplement_log JOIN entries USING (device_id, seq)
+                 WHERE n > $1 ORDER BY n"
+            ))
+            .await
+            .pg()?;
+        let rows = client.query(&stmt, &[&clamp_i64(after)]).await.pg()?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.try_get(17).pg()?;
+                Ok((n.unsigned_abs(), entry_row(r)?.into_stored()?))
+            })
+            .collect()
     }
 
     async fn quarantined(

@@ -198,6 +198,15 @@ pub struct IngestWrites {
     pub head: Head,
 }
 
+impl IngestWrites {
+    /// The supplements among the new rows, in seq order: each gets the next place in
+    /// `supplement_log`, in the same transaction.
+    pub fn supplements(&self) -> impl Iterator<Item = &EntryRow> {
+        let kind = patrol_model::EntryKind::Supplement.as_str();
+        self.entries.iter().filter(move |r| r.kind == kind)
+    }
+}
+
 /// The condition of the partial index `entries_kind` (migration 0011), to be added literally to
 /// a query on one kind of entry so that the planner may use that index (neither SQLite nor a
 /// generic PostgreSQL plan can prove it from a bound `kind = ?`). Empty for track segments,

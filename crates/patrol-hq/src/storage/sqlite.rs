@@ -102,6 +102,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_report_keys_in_the_index.sql",
         include_str!("../../migrations/sqlite/0013_report_keys_in_the_index.sql"),
     ),
+    (
+        14,
+        "0014_supplement_log.sql",
+        include_str!("../../migrations/sqlite/0014_supplement_log.sql"),
+    ),
 ];
 
 /// Read-only connections beside the writer: three reads run at once (on two cores more would
@@ -1304,6 +1309,26 @@ impl Storage for SqliteStorage {
             upsert_rollups(&tx, &plan.rollups)?;
             upsert_counts(&tx, &plan.counts)?;
             {
+                // The supplements' places: the IMMEDIATE transaction is the only writer, so the
+                // places commit in order.
+                let mut next: Option<i64> = None;
+                let mut log = tx.prepare_cached(
+                    "INSERT INTO supplement_log (n, device_id, seq) VALUES (?1, ?2, ?3)",
+                )?;
+                for r in writes.supplements() {
+                    let n = match next {
+                        Some(n) => n,
+                        None => tx.query_row(
+                            "SELECT COALESCE(MAX(n), 0) + 1 FROM supplement_log",
+                            [],
+                            |row| row.get(0),
+                        )?,
+                    };
+                    log.execute(params![n, r.device_id, r.seq])?;
+                    next = Some(n + 1);
+                }
+            }
+            {
                 let mut refs = tx.prepare_cached(
                     "INSERT INTO entry_photos (device_id, sha256) VALUES (?1, ?2)
                      ON CONFLICT (device_id, sha256) DO NOTHING",
@@ -1487,6 +1512,24 @@ impl Storage for SqliteStorage {
                 ),
                 vec![Value::Text(EntryKind::Supplement.as_str().into())],
             )
+        })
+        .await
+    }
+
+    async fn supplements_since(&self, after: u64) -> StorageResult<Vec<(u64, StoredEntry)>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS}, n FROM supplement_log JOIN entries USING (device_id, seq)
+                 WHERE n > ?1 ORDER BY n"
+            ))?;
+            let rows = stmt
+                .query_map([clamp_i64(after)], |r| {
+                    Ok((r.get::<_, i64>(17)?, entry_row(r)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(n, row)| Ok((n.unsigned_abs(), row.into_stored()?)))
+                .collect()
         })
         .await
     }
