@@ -1038,6 +1038,133 @@ async fn a_tracking_gap_is_a_gap_in_the_km_and_in_the_route() {
     assert_eq!(geometry["coordinates"].as_array().unwrap().len(), 2);
 }
 
+/// HQ holds the supplements in memory and reads only the new ones: a withdrawal and a
+/// correction uploaded after the page has answered show in its next answer, and what HQ holds
+/// is always what storage holds.
+#[tokio::test]
+async fn a_correction_uploaded_after_an_answer_shows_in_the_next_one() {
+    let hq = Hq::start().await;
+    let mut d = Device::enrolled(&hq).await;
+    let start = PatrolStart {
+        patrol_id: PatrolId::new(),
+        mode: PatrolMode::Foot,
+        group: "G03".into(),
+        officers: vec!["王芳".into()],
+        volunteers: Default::default(),
+        vehicle_plate: None,
+    };
+    let patrol = start.patrol_id;
+    d.store.start_patrol(start, Capture::default()).unwrap();
+    let mut reports = Vec::new();
+    for _ in 0..2 {
+        d.clock.advance_ms(1000);
+        reports.push(
+            d.store
+                .append(
+                    &Record::Violation(ViolationTally {
+                        patrol_id: Some(patrol),
+                        plate: Some("湘J12345".parse().unwrap()),
+                        ..ViolationTally::new(ViolationType::NoHelmet)
+                    }),
+                    Capture::default(),
+                )
+                .unwrap(),
+        );
+    }
+    d.upload_all(&hq).await;
+    let (cookie, _) = sign_in(&hq, &hq.operator_token, None).await;
+    let page = || async {
+        let r = get(&hq, "/api/v1/reports/page", &cookie).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json::<Value>().await.unwrap()
+    };
+    let held = || async {
+        let held: Vec<(DeviceId, u64)> = patrol_hq::service::supplements(&hq.state)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.entry.device_id, e.entry.seq))
+            .collect();
+        let stored: Vec<(DeviceId, u64)> = hq
+            .storage
+            .supplements()
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.entry.device_id, e.entry.seq))
+            .collect();
+        assert_eq!(held, stored, "HQ holds what storage holds");
+        held.len()
+    };
+    assert_eq!(page().await["total"], 2);
+    assert_eq!(held().await, 0);
+
+    // The first report withdrawn, after the page has answered.
+    d.clock.advance_ms(1000);
+    d.store
+        .append(
+            &Record::Supplement(Supplement {
+                target_id: reports[0].id,
+                target_seq: reports[0].seq,
+                reason: "误录".into(),
+                correction: None,
+            }),
+            Capture::default(),
+        )
+        .unwrap();
+    d.upload_all(&hq).await;
+    let after = page().await;
+    assert_eq!(after["total"], 1, "{after}");
+    assert_eq!(after["items"][0]["seq"], reports[1].seq);
+    assert_eq!(held().await, 1);
+
+    // The second corrected: its new plate in the next answer.
+    d.clock.advance_ms(1000);
+    d.store
+        .append(
+            &Record::Supplement(Supplement {
+                target_id: reports[1].id,
+                target_seq: reports[1].seq,
+                reason: "车牌更正".into(),
+                correction: Some(Box::new(Record::Violation(ViolationTally {
+                    patrol_id: Some(patrol),
+                    plate: Some("湘J54321".parse().unwrap()),
+                    ..ViolationTally::new(ViolationType::NoHelmet)
+                }))),
+            }),
+            Capture::default(),
+        )
+        .unwrap();
+    d.upload_all(&hq).await;
+    let after = page().await;
+    assert_eq!(after["total"], 1, "{after}");
+    assert_eq!(after["items"][0]["plate"], "湘J54321", "{after}");
+    assert_eq!(after["items"][0]["corrected"], true);
+    assert_eq!(held().await, 2);
+
+    // An answer gets the supplements naming the entries it read, and no others.
+    let device = d.store.device_id();
+    let naming = |keys: Vec<(DeviceId, u64)>| async {
+        patrol_hq::service::supplements_naming(&hq.state, keys)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.entry.seq)
+            .collect::<Vec<u64>>()
+    };
+    let (withdrawal, correction) = (reports[1].seq + 1, reports[1].seq + 2);
+    assert_eq!(naming(vec![(device, reports[1].seq)]).await, [correction]);
+    assert_eq!(
+        naming(vec![(device, reports[1].seq), (device, reports[0].seq)]).await,
+        [withdrawal, correction]
+    );
+    assert!(
+        naming(vec![(device, 1), (DeviceId::new(), reports[1].seq)])
+            .await
+            .is_empty()
+    );
+}
+
 /// A city's day holds tens of thousands of reports: the page reads them a page at a time,
 /// newest first. Paging to the end gives exactly the full list (reversed), once each, ties in
 /// event time broken by device and seq; a bad limit or cursor is refused saying why.

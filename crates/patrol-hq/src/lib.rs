@@ -61,6 +61,9 @@ pub struct AppState {
     /// without holding a thread, so a thousand devices arriving together queue instead of
     /// sharing the cores a thousand ways, and the command centre's answers keep their share.
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Every supplement stored, held in memory by the entry it names and topped up with the
+    /// new ones ([`service::supplements_of`]).
+    pub supplements: Arc<service::SupplementCache>,
 }
 
 /// Uploads in flight at once: twice the cores (planning uses every core; the second half
@@ -82,6 +85,7 @@ impl AppState {
             web: Arc::new(web::WebAssets::embedded()),
             map_pack: None,
             uploads: Arc::new(tokio::sync::Semaphore::new(upload_slots())),
+            supplements: Arc::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::auth::{enrollment_code, hash_secret, normalize_code, random_secret};
 use crate::error::{ApiError, ApiResult};
 use crate::events::HqEvent;
 use crate::limits::Refused;
+use crate::model::StoredEntry;
 use crate::storage::StorageError;
 use crate::{AppState, ingest, projections};
 use patrol_model::DeviceId;
@@ -243,6 +244,87 @@ pub async fn upload(
     Err(ApiError::Busy(format!(
         "device {id}: other uploads of this device keep committing; retry shortly"
     )))
+}
+
+/// The supplements HQ holds, in memory: each with the seq of the entry it names (decoded once,
+/// when it is first read), in the order they arrived, indexed by the entry they name.
+#[derive(Debug, Default)]
+pub struct SupplementCache(tokio::sync::Mutex<HeldSupplements>);
+
+#[derive(Debug, Default)]
+struct HeldSupplements {
+    /// The `supplement_log` place of the last one read.
+    through: u64,
+    list: Vec<StoredEntry>,
+    /// Places in `list` by the entry each names: (device, target seq). A supplement whose
+    /// payload does not decode names nothing (the ledger's rules ignore it too).
+    by_target: HashMap<(DeviceId, u64), Vec<usize>>,
+}
+
+impl HeldSupplements {
+    /// Read the supplements stored since the last look: one indexed query that finds nothing,
+    /// most of the time. Exact, not a cache that may be stale: supplements are never changed
+    /// or removed, and their places in `supplement_log` commit in order (several HQ processes
+    /// over one database each top up their own from it).
+    async fn top_up(&mut self, state: &AppState) -> ApiResult<()> {
+        for (n, e) in state.storage.supplements_since(self.through).await? {
+            if let Ok(patrol_model::Record::Supplement(sup)) = e.entry.record() {
+                self.by_target
+                    .entry((e.entry.device_id, sup.target_seq))
+                    .or_default()
+                    .push(self.list.len());
+            }
+            self.list.push(e);
+            self.through = n;
+        }
+        Ok(())
+    }
+}
+
+/// Every supplement HQ holds, ordered by device then seq: what
+/// [`crate::storage::Storage::supplements`] reads (the tests hold one to the other).
+pub async fn supplements(state: &AppState) -> ApiResult<Vec<StoredEntry>> {
+    let mut held = state.supplements.0.lock().await;
+    held.top_up(state).await?;
+    let mut all = held.list.clone();
+    all.sort_by_key(|e| (e.entry.device_id, e.entry.seq));
+    Ok(all)
+}
+
+/// The supplements that name one of `entries`, ordered by device then seq: all an answer
+/// derived from `entries` needs. A supplement acts only on the entry it names (never on another
+/// supplement), so one naming an entry the answer did not read changes nothing in it; and a
+/// correction may name a report of any day, so without this every answer would read and
+/// decode every supplement ever stored, a number that grows with the campaign's history.
+pub async fn supplements_of(
+    state: &AppState,
+    entries: &[StoredEntry],
+) -> ApiResult<Vec<StoredEntry>> {
+    supplements_naming(
+        state,
+        entries.iter().map(|e| (e.entry.device_id, e.entry.seq)),
+    )
+    .await
+}
+
+/// [`supplements_of`] the entries at `keys` (device, seq).
+pub async fn supplements_naming(
+    state: &AppState,
+    keys: impl IntoIterator<Item = (DeviceId, u64)>,
+) -> ApiResult<Vec<StoredEntry>> {
+    let mut held = state.supplements.0.lock().await;
+    held.top_up(state).await?;
+    let mut places: Vec<usize> = keys
+        .into_iter()
+        .filter_map(|k| held.by_target.get(&k))
+        .flatten()
+        .copied()
+        .collect();
+    places.sort_unstable();
+    places.dedup();
+    let mut found: Vec<StoredEntry> = places.into_iter().map(|i| held.list[i].clone()).collect();
+    found.sort_by_key(|e| (e.entry.device_id, e.entry.seq));
+    Ok(found)
 }
 
 /// HQ's head for a device, with what else its sync needs to fetch: the reference data's cursor,
@@ -503,13 +585,7 @@ async fn plan_counts(
     let held_supplements: Vec<crate::storage::StoredEntry> = if held_targets.is_empty() {
         Vec::new()
     } else {
-        state
-            .storage
-            .supplements()
-            .await?
-            .into_iter()
-            .filter(|s| s.entry.device_id == device)
-            .collect()
+        supplements_of(state, &held_targets).await?
     };
     let days = days_touched(new, &held_targets, tz);
     if days.is_empty() {
@@ -554,10 +630,10 @@ pub async fn rebuild_counts(state: &AppState) -> ApiResult<usize> {
     let tz = city
         .as_ref()
         .map_or(chrono_tz::Asia::Shanghai, patrol_model::City::tz);
-    let supplements = state.storage.supplements().await?;
     let mut written = 0;
     for d in state.storage.devices().await? {
         let entries = device_ledger(state, d.id, projections::counts::counted).await?;
+        let supplements = supplements_of(state, &entries).await?;
         let rows = projections::counts::counts_from_ledger(&entries, &supplements, tz);
         written += rows.len();
         state.storage.replace_counts(d.id, &rows).await?;
@@ -575,7 +651,6 @@ pub async fn day_metres(
     city: Option<&patrol_model::City>,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
-    supplements: &[crate::storage::StoredEntry],
 ) -> ApiResult<Option<std::collections::BTreeMap<chrono::NaiveDate, projections::PatrolMetres>>> {
     use projections::rollup::{RollContext, finished_metres, patrol_metres_of_day, trusted};
     use std::collections::BTreeMap;
@@ -608,12 +683,13 @@ pub async fn day_metres(
         ids.sort();
         ids.dedup();
         let entries = state.storage.patrol_entries(&ids).await?;
+        let supplements = supplements_of(state, &entries).await?;
         // Once per day, not once per patrol: each pass derives every patrol of the day.
         let mut by_day: BTreeMap<chrono::NaiveDate, projections::PatrolMetres> = BTreeMap::new();
         for (day, patrol) in recompute {
             let m = by_day
                 .entry(day)
-                .or_insert_with(|| patrol_metres_of_day(&entries, supplements, tz, day, gate_m));
+                .or_insert_with(|| patrol_metres_of_day(&entries, &supplements, tz, day, gate_m));
             if let Some(v) = m.get(&patrol) {
                 out.entry(day).or_default().insert(patrol, *v);
             }
@@ -631,7 +707,6 @@ pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
     }
     let city = state.storage.city().await?;
     let ctx = projections::rollup::RollContext::of(city.as_ref());
-    let supplements = state.storage.supplements().await?;
     let mut written = 0;
     for d in state.storage.devices().await? {
         // The segments, and the recorded gaps: no distance or presence counts across one.
@@ -644,6 +719,7 @@ pub async fn rebuild_rollups(state: &AppState) -> ApiResult<usize> {
             )
         })
         .await?;
+        let supplements = supplements_of(state, &entries).await?;
         let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, &ctx);
         written += rows.len();
         state.storage.replace_rollups(d.id, &rows).await?;
@@ -701,8 +777,7 @@ pub async fn span_figures(
     (start, end): (i64, i64),
 ) -> ApiResult<patrol_model::v1::RangeStats> {
     const DAY_MS: i64 = 24 * 3600 * 1000;
-    let supplements = state.storage.supplements().await?;
-    let metres = day_metres(state, city, from, to, &supplements).await?;
+    let metres = day_metres(state, city, from, to).await?;
     let counts = day_report_counts(state, tz, from, to).await?;
     let entries = match (&metres, &counts) {
         // The km from the track rollups and the reports from their counts: what is left to read
@@ -744,6 +819,7 @@ pub async fn span_figures(
                 .await?
         }
     };
+    let supplements = supplements_of(state, &entries).await?;
     let mut range = projections::range_stats_given(
         &entries,
         &supplements,
@@ -786,7 +862,6 @@ async fn trusted_rows(
     state: &AppState,
     ctx: &projections::rollup::RollContext,
     rows: Vec<crate::model::TrackRollup>,
-    supplements: &[crate::storage::StoredEntry],
 ) -> ApiResult<Vec<crate::model::TrackRollup>> {
     let (mut good, bad): (Vec<_>, Vec<_>) = rows
         .into_iter()
@@ -796,12 +871,13 @@ async fn trusted_rows(
         ids.sort();
         ids.dedup();
         let entries = state.storage.patrol_entries(&ids).await?;
+        let supplements = supplements_of(state, &entries).await?;
         let keys: std::collections::HashSet<_> = bad
             .iter()
             .map(|r| (r.device_id, r.patrol_id, r.day))
             .collect();
         good.extend(
-            projections::rollup::rollups_from_ledger(&entries, supplements, ctx)
+            projections::rollup::rollups_from_ledger(&entries, &supplements, ctx)
                 .into_iter()
                 .filter(|r| keys.contains(&(r.device_id, r.patrol_id, r.day))),
         );
@@ -819,9 +895,8 @@ pub async fn day_presence(
         return Ok(None);
     }
     let ctx = projections::rollup::RollContext::of(Some(city));
-    let supplements = state.storage.supplements().await?;
     let rows = state.storage.day_rollups(day, day).await?;
-    let rows = trusted_rows(state, &ctx, rows, &supplements).await?;
+    let rows = trusted_rows(state, &ctx, rows).await?;
     Ok(Some(projections::presence(&rows, &city.cells, day)))
 }
 
@@ -837,7 +912,6 @@ pub async fn span_patrols(
         return Ok(None);
     }
     let ctx = projections::rollup::RollContext::of(city);
-    let supplements = state.storage.supplements().await?;
     let starts = state
         .storage
         .entries_between(start, end, Some(&[EntryKind::PatrolStarted]))
@@ -861,8 +935,9 @@ pub async fn span_patrols(
             .filter(|e| e.patrol_id.is_some_and(|p| ids.binary_search(&p).is_ok())),
     );
     let rows = state.storage.patrol_rollups(&ids).await?;
-    let rows = trusted_rows(state, &ctx, rows, &supplements).await?;
+    let rows = trusted_rows(state, &ctx, rows).await?;
     let totals = projections::rollup::patrol_totals(&rows);
+    let supplements = supplements_of(state, &entries).await?;
     let mut out = projections::patrols(&entries, &supplements, city);
     for p in &mut out {
         if let Some((fixes, km)) = totals.get(&p.patrol_id) {

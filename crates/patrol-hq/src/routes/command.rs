@@ -124,7 +124,7 @@ pub async fn presence(
         .await?;
     let ids: Vec<PatrolId> = starts.iter().filter_map(|s| s.patrol_id).collect();
     let entries = state.storage.patrol_entries(&ids).await?;
-    let supplements = state.storage.supplements().await?;
+    let supplements = service::supplements_of(&state, &entries).await?;
     let ctx = projections::rollup::RollContext::of(Some(&city));
     let rows = projections::rollup::rollups_from_ledger(&entries, &supplements, &ctx);
     Ok(Json(projections::presence(&rows, &city.cells, day)))
@@ -141,7 +141,7 @@ pub async fn patrol_track(
         .map_err(|_| ApiError::bad("bad_patrol", format!("`{id}` is not a patrol id")))?;
     service::audit(&state, &op.0, "read_route", Some(patrol.to_string())).await?;
     let entries = state.storage.patrol_entries(&[patrol]).await?;
-    let supplements = state.storage.supplements().await?;
+    let supplements = service::supplements_of(&state, &entries).await?;
     let city = state.storage.city().await?;
     let route = projections::patrol_routes(&entries, &supplements, city.as_ref())
         .into_iter()
@@ -205,8 +205,8 @@ async fn report_sources(
         .storage
         .entries_between(start, end, Some(service::NOT_TRACKS))
         .await?;
-    let supplements = state.storage.supplements().await?;
-    let group_of = groups_of_patrols(state, start, end, &supplements).await?;
+    let supplements = service::supplements_of(state, &window).await?;
+    let group_of = groups_of_patrols(state, start, end).await?;
     Ok(ReportSources {
         window,
         supplements,
@@ -221,13 +221,13 @@ async fn groups_of_patrols(
     state: &AppState,
     start: i64,
     end: i64,
-    supplements: &[crate::storage::StoredEntry],
 ) -> ApiResult<HashMap<PatrolId, String>> {
     let starts = state
         .storage
         .entries_between(start - DAY_MS, end, Some(&[EntryKind::PatrolStarted]))
         .await?;
-    Ok(projections::patrols(&starts, supplements, None)
+    let supplements = service::supplements_of(state, &starts).await?;
+    Ok(projections::patrols(&starts, &supplements, None)
         .into_iter()
         .map(|p| (p.patrol_id, p.group.to_string()))
         .collect())
@@ -325,8 +325,9 @@ pub async fn reports_page(
         .storage
         .entry_keys_between(start, end, projections::REPORT_KINDS)
         .await?;
-    let supplements = state.storage.supplements().await?;
-    let group_of = groups_of_patrols(&state, start, end, &supplements).await?;
+    let supplements =
+        service::supplements_naming(&state, keys.iter().map(|k| (k.device_id, k.seq))).await?;
+    let group_of = groups_of_patrols(&state, start, end).await?;
     let filter = q.filter.filter();
     let (total, page, more) =
         projections::report_page_keys(&keys, &supplements, &group_of, filter, before, limit);

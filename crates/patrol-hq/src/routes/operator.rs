@@ -275,7 +275,7 @@ async fn day_patrol_entries(state: &AppState, q: &DateQuery) -> ApiResult<Vec<St
 /// Routes of the patrols started that day (or of `patrol`), ready for GPX or GeoJSON.
 async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx::ExportTrack>> {
     let entries = day_patrol_entries(state, q).await?;
-    let supplements = state.storage.supplements().await?;
+    let supplements = service::supplements_of(state, &entries).await?;
     let city = state.storage.city().await?;
     Ok(projections::route_tracks(&projections::patrol_routes(
         &entries,
@@ -299,7 +299,7 @@ pub async fn patrols(
         }
     }
     let entries = day_patrol_entries(&state, &q).await?;
-    let supplements = state.storage.supplements().await?;
+    let supplements = service::supplements_of(&state, &entries).await?;
     // The city's accuracy gate decides which fixes count in `km`.
     Ok(Json(projections::patrols(
         &entries,
@@ -351,7 +351,11 @@ pub async fn reports_csv(
     // A byte-order mark so spreadsheet programs read the Chinese text as UTF-8.
     let csv = format!(
         "\u{FEFF}{}",
-        projections::reports_csv(&window, &state.storage.supplements().await?, tz)
+        projections::reports_csv(
+            &window,
+            &service::supplements_of(&state, &window).await?,
+            tz
+        )
     );
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
 }
@@ -395,7 +399,7 @@ pub async fn post_compliance(
                 .await?,
         );
     }
-    let supplements = state.storage.supplements().await?;
+    let supplements = service::supplements_of(&state, &window).await?;
     let now = state.now_ms();
     let mut out = Vec::new();
     let mut day = from;

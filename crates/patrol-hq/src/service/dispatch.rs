@@ -361,7 +361,7 @@ async fn views_of(state: &AppState, rows: Vec<DispatchRow>) -> ApiResult<Vec<Dis
         .partition(|e| e.entry.kind == EntryKind::DispatchStep);
     // Supplements of any time may touch these steps.
     let mut supplements = supplements;
-    supplements.extend(state.storage.supplements().await?);
+    supplements.extend(crate::service::supplements_of(state, &steps).await?);
     let times = pd::step_times(&steps, &supplements);
     Ok(pd::board(
         &rows,
