@@ -958,5 +958,25 @@ async fn an_upload_asked_for_its_receipt_answers_with_it() {
         asked
     );
     let bad = send("?receipt=maybe", entries).await.unwrap();
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let (status, code, message) = error_code(bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(code, "bad_query");
+    assert!(message.contains("receipt"), "{message}");
+    // Every route's query string is refused the same way, as JSON naming what is wrong.
+    let bad = http()
+        .get(format!(
+            "{}/api/v1/devices/{}/inbox?after=x",
+            hq.url(),
+            d.store.device_id()
+        ))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap();
+    let (status, code, message) = error_code(bad).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "bad_query")
+    );
+    assert!(message.contains("after"), "{message}");
 }

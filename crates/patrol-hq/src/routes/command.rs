@@ -2,12 +2,13 @@
 //! "1-3-5 minute" coverage layer, presence per cell, a patrol's replay, the reports list, the
 //! daily bulletin and the city's map pack.
 
+use super::json::ApiQuery;
 use super::operator::{DAY_MS, DateQuery, span};
 use crate::auth::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, projections, service};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -110,7 +111,7 @@ impl DayQuery {
 pub async fn presence(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<DayQuery>,
+    ApiQuery(q): ApiQuery<DayQuery>,
 ) -> ApiResult<Json<projections::Presence>> {
     let (city, _, day, _, start, end) = span(&state, &q.as_date_query()).await?;
     let city = city.ok_or_else(|| ApiError::NotFound("HQ has no city yet".into()))?;
@@ -166,7 +167,7 @@ pub struct ReportsQuery {
 pub async fn reports(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<ReportsQuery>,
+    ApiQuery(q): ApiQuery<ReportsQuery>,
 ) -> ApiResult<Json<Vec<projections::ReportItem>>> {
     let src = report_sources(&state, &op, &q).await?;
     let f = q.filter();
@@ -295,7 +296,7 @@ fn parse_cursor(s: &str) -> Result<projections::ReportKey, ApiError> {
 pub async fn reports_page(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<ReportsPageQuery>,
+    ApiQuery(q): ApiQuery<ReportsPageQuery>,
 ) -> ApiResult<Json<ReportsPage>> {
     let limit = match q.limit.as_deref() {
         None => REPORTS_PAGE,
@@ -360,7 +361,7 @@ pub struct Bulletin {
 pub async fn bulletin(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<BulletinQuery>,
+    ApiQuery(q): ApiQuery<BulletinQuery>,
 ) -> ApiResult<Json<Bulletin>> {
     let lang = projections::Lang::parse(q.lang.as_deref())
         .ok_or_else(|| ApiError::bad("bad_lang", "lang must be zh-CN or en"))?;

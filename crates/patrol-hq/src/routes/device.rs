@@ -1,11 +1,12 @@
 //! What devices call: hello, enrolment, head, upload, receipt.
 
 use super::ApiJson;
+use super::json::ApiQuery;
 use crate::auth::{ClientAddr, DeviceAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, service};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use patrol_model::DeviceId;
 use patrol_model::v1::{
     self, EnrollRequest, EnrollResponse, Receipt, UploadRequest, UploadResponse,
@@ -64,7 +65,7 @@ pub async fn upload(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
-    Query(q): Query<UploadQuery>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     ApiJson(req): ApiJson<UploadRequest>,
 ) -> ApiResult<Json<UploadResponse>> {
     let id = own(&auth, &id)?;
@@ -136,7 +137,7 @@ pub async fn receipt(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
-    Query(q): Query<ReceiptQuery>,
+    ApiQuery(q): ApiQuery<ReceiptQuery>,
 ) -> ApiResult<Json<Receipt>> {
     let id = own(&auth, &id)?;
     let asked = q.asked()?;

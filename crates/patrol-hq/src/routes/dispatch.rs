@@ -5,6 +5,7 @@
 
 use super::ApiJson;
 use super::device::own;
+use super::json::ApiQuery;
 use super::operator::{DateQuery, span};
 use crate::AppState;
 use crate::auth::{DeviceAuth, OperatorAuth};
@@ -12,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::projections::dispatch::{DispatchView, Recommendation};
 use crate::service::dispatch::{self as svc, Board, NewDispatch};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use patrol_model::dispatch::{InboxAck, InboxPage};
 use patrol_model::v1;
 use patrol_model::{DeviceId, DispatchId, LatLon};
@@ -27,7 +28,7 @@ fn dispatch_id(s: &str) -> ApiResult<DispatchId> {
 pub async fn board(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<Json<Board>> {
     let (_, tz, from, to, start, end) = span(&state, &q).await?;
     if from != to {
@@ -69,7 +70,7 @@ pub struct PointQuery {
 pub async fn recommend(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<PointQuery>,
+    ApiQuery(q): ApiQuery<PointQuery>,
 ) -> ApiResult<Json<Vec<Recommendation>>> {
     let target = LatLon {
         lat: q.lat,
@@ -157,7 +158,7 @@ pub async fn inbox(
     State(state): State<AppState>,
     auth: DeviceAuth,
     Path(id): Path<String>,
-    Query(q): Query<InboxQuery>,
+    ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<InboxPage>> {
     let id = own(&auth, &id)?;
     Ok(Json(svc::inbox(&state, id, q.after, q.wait).await?))

@@ -4,12 +4,13 @@
 //! simply part of the next answer — never double counted.
 
 use super::ApiJson;
+use super::json::ApiQuery;
 use crate::auth::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::storage::{DeviceRow, ImportSummary, StoredEntry};
 use crate::{AppState, projections, service, verify};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, TimeZone};
@@ -188,7 +189,7 @@ pub(crate) const DAY_MS: i64 = 24 * 3600 * 1000;
 pub async fn daily_stats(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<axum::response::Response> {
     let (city, tz, from, to, start, end) = span(&state, &q).await?;
     // A span asked of the daily figures: each day of it, with totals and averages.
@@ -206,7 +207,7 @@ pub async fn daily_stats(
 pub async fn range_stats(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<Json<v1::RangeStats>> {
     let (city, tz, from, to, start, end) = span(&state, &q).await?;
     range(&state, city.as_ref(), tz, from, to, start, end).await
@@ -223,7 +224,7 @@ pub struct CampaignQuery {
 pub async fn campaign_stats(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<CampaignQuery>,
+    ApiQuery(q): ApiQuery<CampaignQuery>,
 ) -> ApiResult<Json<v1::RangeStats>> {
     let city = state.storage.city().await?;
     let Some(from) = city.as_ref().and_then(|c| c.settings.campaign_start) else {
@@ -288,7 +289,7 @@ async fn day_tracks(state: &AppState, q: &DateQuery) -> ApiResult<Vec<patrol_gpx
 pub async fn patrols(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "read_patrols", q.date.clone()).await?;
     let city = state.storage.city().await?;
@@ -312,7 +313,7 @@ pub async fn patrols(
 pub async fn routes_geojson(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "export_routes_geojson", q.date.clone()).await?;
     let tracks = day_tracks(&state, &q).await?;
@@ -326,7 +327,7 @@ pub async fn routes_geojson(
 pub async fn routes_gpx(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "export_routes_gpx", q.date.clone()).await?;
     let tracks = day_tracks(&state, &q).await?;
@@ -340,7 +341,7 @@ pub async fn routes_gpx(
 pub async fn reports_csv(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     service::audit(&state, &op.0, "export_reports_csv", q.date.clone()).await?;
     let (_, tz, _, _, start, end) = span(&state, &q).await?;
@@ -364,7 +365,7 @@ pub async fn reports_csv(
 pub async fn post_compliance(
     State(state): State<AppState>,
     _op: OperatorAuth,
-    Query(q): Query<DateQuery>,
+    ApiQuery(q): ApiQuery<DateQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let (city, _, from, to, start, end) = span(&state, &q).await?;
     let Some(city) = city else {
@@ -505,7 +506,7 @@ pub async fn ledger(
     State(state): State<AppState>,
     op: OperatorAuth,
     Path(id): Path<String>,
-    Query(q): Query<LedgerQuery>,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> ApiResult<Json<Vec<StoredEntry>>> {
     let id: DeviceId = id
         .parse()
@@ -571,7 +572,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(state): State<AppState>,
     op: OperatorAuth,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<crate::storage::AuditRecord>>> {
     op.0.require_admin()?;
     service::audit(&state, &op.0, "read_audit", None).await?;

@@ -1,13 +1,14 @@
 //! Reference data for devices, incrementally: what changed since the device's cursor, and the
 //! city's map pack in resumable byte ranges.
 
+use super::json::ApiQuery;
 use crate::AppState;
 use crate::auth::DeviceAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::map::{ByteRange, parse_range};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
@@ -24,7 +25,7 @@ pub struct CursorQuery {
 pub async fn changes(
     State(state): State<AppState>,
     _auth: DeviceAuth,
-    Query(q): Query<CursorQuery>,
+    ApiQuery(q): ApiQuery<CursorQuery>,
 ) -> ApiResult<Json<ReferenceChanges>> {
     let cursor = match q.cursor.as_deref() {
         None | Some("") => 0,
