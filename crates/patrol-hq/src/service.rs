@@ -361,19 +361,7 @@ pub async fn receipt(
         .device(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
-    let held: Vec<String> = state
-        .storage
-        .photos_of(id)
-        .await?
-        .into_iter()
-        .filter(|p| p.complete)
-        .map(|p| p.sha256)
-        .collect();
-    let photos_held = held.len() as u64;
-    let photos = match asked {
-        None => held,
-        Some(asked) => held.into_iter().filter(|p| asked.contains(p)).collect(),
-    };
+    let (photos_held, photos) = state.storage.photos_held(id, asked).await?;
     let mut quarantined: Vec<_> = state
         .storage
         .quarantined(Some(id))

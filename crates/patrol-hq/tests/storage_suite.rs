@@ -1175,15 +1175,28 @@ async fn photos_chunked_upload(s: &dyn Storage) {
     s.begin_photo(&other, 5, "image/jpeg", d, NOW + 2)
         .await
         .unwrap();
-    let listed: Vec<(String, bool)> = s
-        .photos_of(d)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.sha256, p.complete))
-        .collect();
-    assert_eq!(listed, vec![(sha.clone(), true)], "complete photos only");
-    assert!(s.photos_of(device(2)).await.unwrap().is_empty());
+    assert_eq!(
+        s.photos_held(d, None).await.unwrap(),
+        (1, vec![sha.clone()]),
+        "complete photos only"
+    );
+    // Asked about some: those among them it holds (each once), and still the count of all.
+    let asked = [
+        other.clone(),
+        sha.clone(),
+        sha.clone(),
+        Hash::of(b"x").to_hex(),
+    ];
+    assert_eq!(
+        s.photos_held(d, Some(&asked)).await.unwrap(),
+        (1, vec![sha.clone()])
+    );
+    assert_eq!(
+        s.photos_held(d, Some(&[other.clone()])).await.unwrap(),
+        (1, vec![])
+    );
+    assert_eq!(s.photos_held(d, Some(&[])).await.unwrap(), (1, vec![]));
+    assert_eq!(s.photos_held(device(2), None).await.unwrap(), (0, vec![]));
 
     let unknown = Hash::of(b"nobody").to_hex();
     for err in [
@@ -1262,14 +1275,10 @@ async fn photos_cannot_be_squatted(s: &dyn Storage) {
     assert_eq!(s.photo_bytes(&sha).await.unwrap(), bytes);
     assert_eq!(s.photo_upload(squatter, &sha).await.unwrap(), None);
     for d in [honest, squatter] {
-        let held: Vec<String> = s
-            .photos_of(d)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.sha256)
-            .collect();
-        assert_eq!(held, vec![sha.clone()]);
+        assert_eq!(
+            s.photos_held(d, None).await.unwrap(),
+            (1, vec![sha.clone()])
+        );
     }
 }
 

@@ -360,8 +360,15 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         sha256: &str,
         verified: bool,
     ) -> StorageResult<PhotoRow>;
-    /// Complete photos named by this device's stored entries, whoever uploaded them.
-    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>>;
+    /// How many complete photos this device's stored entries name (whoever uploaded them), and
+    /// their SHA-256 in the order they were first announced: all of them, or those of `asked`
+    /// only. A receipt every 30 s of a patrol asks about a few, so its cost does not grow with
+    /// every photo the device ever took.
+    async fn photos_held(
+        &self,
+        device: DeviceId,
+        asked: Option<&[String]>,
+    ) -> StorageResult<(u64, Vec<String>)>;
     /// Whether one of this device's stored (not quarantined) entries names the photo.
     async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool>;
     /// Bytes announced by this device's uploads still in progress (for its quota).

@@ -1739,19 +1739,48 @@ impl Storage for PgStorage {
         Ok(row)
     }
 
-    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                "SELECT p.sha256, p.size, p.mime, p.device_id, p.received_bytes, p.complete
-                 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
-                 WHERE r.device_id = $1 ORDER BY p.created_ms, p.sha256",
-                &[&device.to_string()],
+    async fn photos_held(
+        &self,
+        device: DeviceId,
+        asked: Option<&[String]>,
+    ) -> StorageResult<(u64, Vec<String>)> {
+        let client = self.client().await?;
+        let d = device.to_string();
+        let held: i64 = client
+            .query_one(
+                "SELECT count(*) FROM entry_photos r JOIN photos p ON p.sha256 = r.sha256
+                 WHERE r.device_id = $1 AND p.complete",
+                &[&d],
             )
             .await
+            .pg()?
+            .try_get(0)
             .pg()?;
-        rows.iter().map(photo_row).collect()
+        let rows =
+            match asked {
+                None => client
+                    .query(
+                        "SELECT p.sha256 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                         WHERE r.device_id = $1 AND p.complete
+                         ORDER BY p.created_ms, p.sha256",
+                        &[&d],
+                    )
+                    .await,
+                Some(asked) => client
+                    .query(
+                        "SELECT p.sha256 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                         WHERE r.device_id = $1 AND r.sha256 = ANY($2) AND p.complete
+                         ORDER BY p.created_ms, p.sha256",
+                        &[&d, &asked],
+                    )
+                    .await,
+            }
+            .pg()?;
+        let listed = rows
+            .iter()
+            .map(|r| r.try_get(0).pg())
+            .collect::<StorageResult<Vec<String>>>()?;
+        Ok((held.unsigned_abs(), listed))
     }
 
     async fn photo_referenced(&self, device: DeviceId, sha256: &str) -> StorageResult<bool> {

@@ -1757,17 +1757,51 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn photos_of(&self, device: DeviceId) -> StorageResult<Vec<PhotoRow>> {
+    async fn photos_held(
+        &self,
+        device: DeviceId,
+        asked: Option<&[String]>,
+    ) -> StorageResult<(u64, Vec<String>)> {
+        let asked = asked.map(<[String]>::to_vec);
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT p.sha256, p.size, p.mime, p.device_id, p.received_bytes, p.complete
-                 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
-                 WHERE r.device_id = ?1 ORDER BY p.created_ms, p.sha256",
-            )?;
-            let raws = stmt
-                .query_map([device.to_string()], photo_raw)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            raws.into_iter().map(PhotoRaw::into_row).collect()
+            let d = device.to_string();
+            let held: i64 = c
+                .prepare_cached(
+                    "SELECT count(*) FROM entry_photos r JOIN photos p ON p.sha256 = r.sha256
+                     WHERE r.device_id = ?1 AND p.complete = 1",
+                )?
+                .query_row([&d], |r| r.get(0))?;
+            let listed = match asked {
+                None => c
+                    .prepare_cached(
+                        "SELECT p.sha256 FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                         WHERE r.device_id = ?1 AND p.complete = 1
+                         ORDER BY p.created_ms, p.sha256",
+                    )?
+                    .query_map([&d], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?,
+                Some(mut asked) => {
+                    asked.sort();
+                    asked.dedup();
+                    let mut stmt = c.prepare_cached(
+                        "SELECT p.created_ms, p.sha256
+                         FROM photos p JOIN entry_photos r ON r.sha256 = p.sha256
+                         WHERE r.device_id = ?1 AND r.sha256 = ?2 AND p.complete = 1",
+                    )?;
+                    let mut found: Vec<(i64, String)> = Vec::new();
+                    for sha in &asked {
+                        if let Some(row) = stmt
+                            .query_row(params![d, sha], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()?
+                        {
+                            found.push(row);
+                        }
+                    }
+                    found.sort();
+                    found.into_iter().map(|(_, sha)| sha).collect()
+                }
+            };
+            Ok((held.unsigned_abs(), listed))
         })
         .await
     }
