@@ -244,29 +244,7 @@ fn main() {
             rounds,
         ));
         for (label, path, rounds) in rows {
-            let mut ms = Vec::with_capacity(rounds);
-            let mut bytes = 0;
-            for _ in 0..rounds {
-                let t = Instant::now();
-                let r = client
-                    .get(format!("{}{path}", hq.url()))
-                    .bearer_auth(&hq.operator_token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{path}: {}", r.status());
-                bytes = r.bytes().await.unwrap().len();
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            ms.sort_by(f64::total_cmp);
-            println!(
-                "  {:<22} {:>9.1} {:>9.1} {:>9.1} {:>11}",
-                label,
-                percentile(&ms, 0.5),
-                percentile(&ms, 0.95),
-                ms[ms.len() - 1],
-                bytes
-            );
+            timed(&hq, &client, &label, &path, rounds, "").await;
         }
         println!(
             "  (the reports pages: the day's {} reports counted and ordered by key, only the page's read whole)",
@@ -300,29 +278,44 @@ fn main() {
             ("stats/daily", format!("/api/v1/stats/daily?date={day}")),
             ("reports/page", format!("/api/v1/reports/page?date={day}")),
         ] {
-            let mut ms = Vec::with_capacity(rounds);
-            for _ in 0..rounds {
-                let t = Instant::now();
-                let r = client
-                    .get(format!("{}{path}", hq.url()))
-                    .bearer_auth(&hq.operator_token)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success(), "{path}: {}", r.status());
-                r.bytes().await.unwrap();
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            ms.sort_by(f64::total_cmp);
-            println!(
-                "  {:<22} {:>9.1} {:>9.1} {:>9.1}   (with the corrections)",
-                label,
-                percentile(&ms, 0.5),
-                percentile(&ms, 0.95),
-                ms[ms.len() - 1]
-            );
+            timed(&hq, &client, label, &path, rounds, "   (with the corrections)").await;
         }
     });
+}
+
+/// GET `path` `rounds` times with the operator's token; print its p50, p95 and max in ms and the
+/// answer's bytes under `label`, followed by `note`.
+async fn timed(
+    hq: &Hq,
+    client: &reqwest::Client,
+    label: &str,
+    path: &str,
+    rounds: usize,
+    note: &str,
+) {
+    let mut ms = Vec::with_capacity(rounds);
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        let r = client
+            .get(format!("{}{path}", hq.url()))
+            .bearer_auth(&hq.operator_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        bytes = r.bytes().await.unwrap().len();
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "  {:<22} {:>9.1} {:>9.1} {:>9.1} {:>11}{note}",
+        label,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.95),
+        ms[ms.len() - 1],
+        bytes
+    );
 }
 
 /// `n` violations from `from_ms`, an hour apart, each corrected (its plate) a minute later:
