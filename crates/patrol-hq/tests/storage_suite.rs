@@ -1192,7 +1192,9 @@ async fn photos_chunked_upload(s: &dyn Storage) {
         (1, vec![sha.clone()])
     );
     assert_eq!(
-        s.photos_held(d, Some(&[other.clone()])).await.unwrap(),
+        s.photos_held(d, Some(std::slice::from_ref(&other)))
+            .await
+            .unwrap(),
         (1, vec![])
     );
     assert_eq!(s.photos_held(d, Some(&[])).await.unwrap(), (1, vec![]));

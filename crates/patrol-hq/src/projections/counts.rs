@@ -131,8 +131,8 @@ pub fn counts_from_ledger(
 
 /// The rows an upload changes. `existing` holds the device's current rows of the days
 /// concerned; `new` the entries the upload stores (its supplements among them); `held_targets`
-/// the entries HQ already holds that those supplements name; `held_supplements` every supplement
-/// of the device HQ already holds. Rows in another zone than `tz` are carried on as they are
+/// the entries HQ already holds that those supplements name; `held_supplements` at least every
+/// supplement HQ already holds naming one of `held_targets`. Rows in another zone than `tz` are carried on as they are
 /// (the figures do not trust them; a rebuild puts them right).
 pub fn roll_counts(
     existing: &[DayCounts],

@@ -123,7 +123,8 @@ struct Stay {
 /// beyond `now_ms`: a phone that went silent on post is not believed to hold it for ever. Pass
 /// the day's check-ins and check-outs (with a margin before it, so a visit opened earlier is
 /// followed), at least each of their devices' latest entry and latest track segment (HQ passes
-/// just those, not a city's day of segments), and every supplement of the devices concerned. Visits of all devices are merged,
+/// just those, not a city's day of segments), and at least the supplements naming one of them.
+/// Visits of all devices are merged,
 /// so a post held by two officers at once counts once.
 pub fn post_compliance(
     entries: &[StoredEntry],

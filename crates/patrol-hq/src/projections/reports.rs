@@ -192,8 +192,8 @@ pub const REPORT_KINDS: &[EntryKind] = &[
 
 /// [`report_page`] without reading a payload of the window: which of `keys` (a window's
 /// unquarantined entries, [`crate::storage::Storage::entry_keys_between`]) make up the page,
-/// with the total and whether an older page follows. `supplements` are every supplement HQ
-/// holds (they are few); only they are decoded. The page's entries, read by their keys and
+/// with the total and whether an older page follows. `supplements` are at least those naming
+/// one of `keys` (HQ passes just those); only they are decoded. The page's entries, read by their keys and
 /// given to [`report_page`] with the same filter and no cursor, give the page's items: the
 /// same total, items and `more` as [`report_page`] over the whole window.
 ///

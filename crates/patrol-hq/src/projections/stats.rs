@@ -30,7 +30,7 @@ pub(crate) fn is_vehicle(mode: PatrolMode) -> bool {
 ///
 /// `window` holds the entries whose `event_ms` may fall on that day (a margin either side is
 /// fine: every entry is kept only when the local date of its `event_ms` is `date`), and
-/// `supplements` every supplement of the devices concerned. Withdrawn entries count nowhere; a
+/// `supplements` at least those naming one of them. Withdrawn entries count nowhere; a
 /// corrected entry counts as corrected, on the day of the original entry. The definitions:
 ///
 /// - `patrols`: `patrol_started` entries of the day — a patrol counts on the day it started.
@@ -235,8 +235,8 @@ pub(crate) fn count_standing(s: &mut DailyStats, e: &Standing<'_>) {
 
 /// The figures of every local day from `from` to `to` (both included), their totals and per-day
 /// averages. `entries` holds the span's entries (a day's margin before `from` lets a visit open
-/// across midnight be followed, as [`daily_stats`] does), `supplements` every supplement of the
-/// devices concerned. Each day is computed from its own entries and those of the day before, so
+/// across midnight be followed, as [`daily_stats`] does), `supplements` at least those naming
+/// one of them. Each day is computed from its own entries and those of the day before, so
 /// the cost is linear in the entries, not in days × entries; every day's figures equal
 /// [`daily_stats`] for that day (a test holds them to it).
 pub fn range_stats(

@@ -181,7 +181,7 @@ pub async fn reports(
 }
 
 /// What the reports list is read from: the entries of `q`'s day or span (all but track
-/// segments), every supplement, the group of each patrol and the city's zone.
+/// segments), the supplements naming them, the group of each patrol and the city's zone.
 struct ReportSources {
     window: Vec<crate::storage::StoredEntry>,
     supplements: Vec<crate::storage::StoredEntry>,

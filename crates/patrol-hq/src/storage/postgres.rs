@@ -105,6 +105,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.
 const MIGRATION_LOCK: i64 = 0x7061_7472_6f6c_0001;
 const REFERENCE_LOCK: i64 = 0x7061_7472_6f6c_0002;
+/// Numbers supplements in `supplement_log` one upload at a time (migration 0014).
+const SUPPLEMENT_LOG_LOCK: i64 = 0x7061_7472_6f6c_0003;
 
 /// Connections per HQ process.
 const POOL_SIZE: usize = 16;
@@ -216,10 +218,6 @@ impl PgStorage {
         rows.iter().map(|r| entry_row(r)?.into_stored()).collect()
     }
 }
-
-/// The advisory lock that numbers supplements in `supplement_log` one upload at a time
-/// ("patrol" and 14, its migration).
-const SUPPLEMENT_LOG_LOCK: i64 = 0x7061_7472_6f6c_0014;
 
 const ENTRY_COLUMNS: &str = "device_id, seq, id, kind, wall_ms, mono_ms, gnss_ms, cell, payload, \
      prev_hash, hash, received_ms, event_ms, patrol_id, flags, quarantine_code, quarantine_reason";
@@ -1744,7 +1742,15 @@ impl Storage for PgStorage {
         device: DeviceId,
         asked: Option<&[String]>,
     ) -> StorageResult<(u64, Vec<String>)> {
-        let client = self.client().await?;
+        let mut client = self.client().await?;
+        // The count and the list from one snapshot.
+        let client = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .pg()?;
         let d = device.to_string();
         let held: i64 = client
             .query_one(
@@ -1780,6 +1786,7 @@ impl Storage for PgStorage {
             .iter()
             .map(|r| r.try_get(0).pg())
             .collect::<StorageResult<Vec<String>>>()?;
+        client.commit().await.pg()?;
         Ok((held.unsigned_abs(), listed))
     }
 

@@ -1764,6 +1764,8 @@ impl Storage for SqliteStorage {
     ) -> StorageResult<(u64, Vec<String>)> {
         let asked = asked.map(<[String]>::to_vec);
         self.read(move |c| {
+            // The count and the list from one snapshot.
+            let c = c.transaction()?;
             let d = device.to_string();
             let held: i64 = c
                 .prepare_cached(
