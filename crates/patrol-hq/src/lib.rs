@@ -64,6 +64,9 @@ pub struct AppState {
     /// Every supplement stored, held in memory by the entry it names and topped up with the
     /// new ones ([`service::supplements_of`]).
     pub supplements: Arc<service::SupplementCache>,
+    /// How often a waiting inbox long-poll looks in the database for an order nobody woke it
+    /// for (`serve --inbox-recheck-s`).
+    pub inbox_recheck: std::time::Duration,
 }
 
 /// Uploads in flight at once: twice the cores (planning uses every core; the second half
@@ -86,6 +89,7 @@ impl AppState {
             map_pack: None,
             uploads: Arc::new(tokio::sync::Semaphore::new(upload_slots())),
             supplements: Arc::default(),
+            inbox_recheck: std::time::Duration::from_secs(5),
         }
     }
 

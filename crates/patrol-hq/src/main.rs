@@ -63,6 +63,12 @@ enum Command {
         /// burst (README, "Performance").
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         upload_slots: Option<u16>,
+        /// How often a device's waiting inbox long-poll looks in the database for an order
+        /// nobody woke it for (seconds). An order sent through this HQ, or through another HQ
+        /// process over the same PostgreSQL, wakes it at once; this only bounds the delay when
+        /// that wake-up is lost. Each look is a query per waiting device.
+        #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        inbox_recheck_s: u64,
     },
     /// Enrolled devices and enrolment codes.
     #[command(subcommand)]
@@ -298,6 +304,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             web_dir,
             map_pack,
             upload_slots,
+            inbox_recheck_s,
         } => {
             let tls = tls_cert
                 .zip(tls_key)
@@ -306,6 +313,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(n) = upload_slots {
                 state.uploads = std::sync::Arc::new(tokio::sync::Semaphore::new(usize::from(n)));
             }
+            state.inbox_recheck = std::time::Duration::from_secs(inbox_recheck_s);
             if let Some(dir) = web_dir {
                 if !dir.join("index.html").is_file() {
                     bail!(
@@ -344,6 +352,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     "patrol-hq: built {rows} report-count rows from the ledger in {:.1} s",
                     t.elapsed().as_secs_f64()
                 );
+            }
+            // Other HQ processes over the same PostgreSQL: their uploads and orders reach this
+            // one's pages and waiting inboxes as they happen.
+            if let Err(e) = storage.share_events(&state.events).await {
+                tracing::warn!(error = %e, "pages here hear other HQ processes only by polling until this clears");
             }
             serve(state, &listen, tls, behind_proxy, insecure_http).await?;
         }

@@ -143,3 +143,211 @@ async fn a_withdrawal_through_one_hq_is_in_the_others_next_answer() {
         assert_eq!((listed(&a), listed(&b)), (vec![1, 3], vec![1, 3]));
     });
 }
+
+/// A command-centre page's live channel (`/api/v1/events`), read over a raw connection.
+struct LiveChannel {
+    stream: std::net::TcpStream,
+    seen: String,
+}
+
+impl LiveChannel {
+    fn open(hq: &HqProcess, token: &str) -> LiveChannel {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(hq.addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /api/v1/events HTTP/1.1\r\nhost: hq\r\nauthorization: Bearer {token}\r\n\r\n"
+        )
+        .unwrap();
+        let mut channel = LiveChannel {
+            stream,
+            seen: String::new(),
+        };
+        // The answer's head: from here on the page is subscribed.
+        channel.read_until(|seen| seen.contains("\r\n\r\n"));
+        assert!(channel.seen.starts_with("HTTP/1.1 200"), "{}", channel.seen);
+        channel
+    }
+
+    /// Read until `done` holds for what was read so far; gives up after 30 s (the page's own
+    /// poll would have caught up long before: what is tested here is that the event comes at
+    /// all, not how fast).
+    fn read_until(&mut self, done: impl Fn(&str) -> bool) {
+        use std::io::Read;
+        let t0 = std::time::Instant::now();
+        let mut buf = [0u8; 4096];
+        while !done(&self.seen) {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "no such event; the channel said: {}",
+                self.seen
+            );
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the channel closed: {}", self.seen),
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    /// The `head_seq` of every `upload` event read so far, in order.
+    fn uploads(&self) -> Vec<u64> {
+        self.seen
+            .split("event: upload\n")
+            .skip(1)
+            .filter_map(|rest| {
+                let data = rest.strip_prefix("data: ")?.lines().next()?;
+                let v: serde_json::Value = serde_json::from_str(data).ok()?;
+                v["head_seq"].as_u64()
+            })
+            .collect()
+    }
+}
+
+/// Behind a load balancer, a device uploads through one HQ process while the duty officer's
+/// page is served by another, and an order is sent through one while the unit's phone waits on
+/// the other: both hear of it as it happens, through PostgreSQL, and no process hears its own
+/// news twice. The waiting inbox's own look in the database is set to an hour, so only the
+/// wake-up from the other process can answer it in time.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_as_they_happen() {
+    let db = pg::TestDb::create().await;
+    let url = db.url.clone();
+    tokio::task::block_in_place(|| {
+        let mut a = hq(&["--db", &url]);
+        let mut b = hq(&["--db", &url]);
+        a.start();
+        b.start_with(&["--inbox-recheck-s", "3600"]);
+        let op = a.cli(&["operator", "add", "值班长"]).trim().to_owned();
+        let device = DeviceId::new();
+        let token = enrol(&a, device);
+        let mut on_a = LiveChannel::open(&a, &op);
+        let mut on_b = LiveChannel::open(&b, &op);
+
+        let now = chrono::Utc::now().timestamp_millis();
+        let entries = chain(device, 5, now);
+        assert_eq!(upload(&a, &token, &entries[..3], 10), 3);
+        assert_eq!(upload(&a, &token, &entries[..4], 10), 4);
+        let head_4 = |seen: &str| seen.contains("\"head_seq\":4");
+        on_b.read_until(head_4);
+        on_a.read_until(head_4);
+        assert_eq!(on_b.uploads(), vec![3, 4], "B heard A's uploads");
+        assert_eq!(
+            on_a.uploads(),
+            vec![3, 4],
+            "A heard its own once: {}",
+            on_a.seen
+        );
+
+        // The unit's phone waits on B for an order; the duty officer sends one through A.
+        let path = format!("/api/v1/devices/{device}/inbox?after=0&wait=15");
+        let (addr, device_token) = (b.addr, token.clone());
+        let waiting = std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let answer = request(addr, "GET", &path, Some(&device_token), None).unwrap();
+            (answer, t0.elapsed())
+        });
+        // Long enough for the long-poll to have looked once and be waiting.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let order = serde_json::json!({
+            "kind": "dispute", "tier": 3,
+            "target": {"lat": 29.03, "lon": 111.69},
+            "units": [device],
+        })
+        .to_string();
+        let (status, created) = request(
+            a.addr,
+            "POST",
+            "/api/v1/dispatches",
+            Some(&op),
+            Some(&order),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{created}");
+        let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let ((status, page), waited) = waiting.join().unwrap();
+        assert_eq!(status, 200, "{page}");
+        let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(
+            items.len(),
+            1,
+            "woken by A's order before its 15 s ran out ({waited:?}): {page}"
+        );
+        assert_eq!(
+            (items[0]["message"].as_str(), items[0]["id"].as_str()),
+            (Some("order"), Some(id.as_str())),
+            "{page}"
+        );
+        // And B's page heard of the order too.
+        on_b.read_until(|seen| seen.contains(&id));
+
+        // The database drops the connections the processes listen on (a failover, a restart,
+        // an administrator's kill): each process listens again, and hears the others again.
+        let before = listeners(&url);
+        assert_eq!(before.len(), 2, "one listener per process: {before:?}");
+        run_sql(
+            &url,
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE query = 'LISTEN patrol_hq_events' AND datname = current_database()",
+        );
+        let t0 = std::time::Instant::now();
+        loop {
+            let now = listeners(&url);
+            if now.len() == 2 && now.iter().all(|p| !before.contains(p)) {
+                break;
+            }
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "not listening again: {now:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(upload(&a, &token, &entries, 10), 5);
+        let head_5 = |seen: &str| seen.contains("\"head_seq\":5");
+        on_b.read_until(head_5);
+        on_a.read_until(head_5);
+        assert_eq!(on_b.uploads(), vec![3, 4, 5]);
+        // Long after an echo of its own would have come back: still each once.
+        assert_eq!(on_a.uploads(), vec![3, 4, 5], "{}", on_a.seen);
+    });
+}
+
+/// Run `sql` on the test's database.
+fn run_sql(url: &str, sql: &str) {
+    tokio::runtime::Handle::current().block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+    });
+}
+
+/// The server processes of the sessions listening for HQ's events on the test's database.
+fn listeners(url: &str) -> Vec<i32> {
+    tokio::runtime::Handle::current().block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN patrol_hq_events' AND datname = current_database() ORDER BY pid",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    })
+}

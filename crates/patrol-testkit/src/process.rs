@@ -75,9 +75,15 @@ impl HqProcess {
     }
 
     pub fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// [`HqProcess::start`] with more of `serve`'s flags.
+    pub fn start_with(&mut self, serve_args: &[&str]) {
         let child = Command::new(&self.bin)
             .args(&self.args)
             .args(["serve", "--listen", &self.addr.to_string()])
+            .args(serve_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

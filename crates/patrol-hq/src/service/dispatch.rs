@@ -29,9 +29,6 @@ use std::time::Duration;
 
 /// Messages one inbox pull returns at most.
 pub const INBOX_PAGE: u32 = 100;
-/// How often a waiting long-poll looks for messages no event announced (written by another HQ
-/// process or `patrol-hq dispatch` on the command line). HQ's own sends wake it at once.
-const RECHECK: Duration = Duration::from_secs(5);
 /// The longest a long-poll waits (seconds); the app asks for 25.
 pub const MAX_WAIT_S: u64 = 30;
 /// Times an undelivered order is sent again (every timeout, so about five minutes of trying);
@@ -458,12 +455,13 @@ pub async fn inbox(
         if !page.items.is_empty() || tokio::time::Instant::now() >= deadline || *closing.borrow() {
             return Ok(page);
         }
-        // A message written by another HQ process (or the command line) wakes nobody here:
-        // look again now and then. Not every second: a thousand open apps would be two
-        // thousand queries a second for nothing.
+        // A message written here, or by another HQ process over the same PostgreSQL, wakes
+        // this at once; one written by the command line, or whose wake-up was lost, does not:
+        // look again now and then. Not every second: a thousand open apps would be a thousand
+        // queries a second for nothing.
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {}
-            _ = tokio::time::sleep(RECHECK) => {}
+            _ = tokio::time::sleep(state.inbox_recheck) => {}
             _ = closing.changed() => {}
             _ = async {
                 loop {

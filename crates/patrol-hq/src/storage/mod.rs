@@ -3,6 +3,7 @@
 //! quarantined is decided by the pure [`crate::ingest`] planner, and storage commits the plan
 //! atomically — refusing it if the device's head moved meanwhile (another upload won the race).
 
+mod pg_relay;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
@@ -140,6 +141,13 @@ pub struct ImportSummary {
 pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Create or upgrade the schema.
     async fn migrate(&self) -> StorageResult<()>;
+
+    /// Several HQ processes serve from this store (PostgreSQL): carry `events` between them,
+    /// so a page or a waiting inbox served by one hears what another published. Returns once
+    /// this process hears the others. Nothing to do for a store only one process serves.
+    async fn share_events(&self, _events: &crate::events::Events) -> StorageResult<()> {
+        Ok(())
+    }
 
     // --- identity ---------------------------------------------------------------------------
     async fn create_enrollment(

@@ -115,6 +115,9 @@ const POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PgStorage {
     pool: Pool,
+    /// How to open a connection of its own: the live events' `LISTEN` ([`super::pg_relay`]).
+    config: tokio_postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
 }
 
 impl fmt::Debug for PgStorage {
@@ -189,15 +192,19 @@ impl PgStorage {
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
-        let manager = match tls.connector {
-            Some(connector) => Manager::from_config(config, connector, manager_config),
-            None => Manager::from_config(config, NoTls, manager_config),
+        let manager = match tls.connector.clone() {
+            Some(connector) => Manager::from_config(config.clone(), connector, manager_config),
+            None => Manager::from_config(config.clone(), NoTls, manager_config),
         };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .build()
             .map_err(|e| StorageError::Backend(format!("postgres pool: {e}")))?;
-        let storage = Self { pool };
+        let storage = Self {
+            pool,
+            config,
+            tls: tls.connector,
+        };
         storage.migrate().await?;
         Ok(storage)
     }
@@ -547,6 +554,18 @@ async fn load_reference(
 
 #[async_trait]
 impl Storage for PgStorage {
+    async fn share_events(&self, events: &crate::events::Events) -> StorageResult<()> {
+        let pool = self.pool.clone();
+        let config = self.config.clone();
+        match self.tls.clone() {
+            Some(tls) => super::pg_relay::start(pool, config, tls, events).await,
+            None => super::pg_relay::start(pool, config, NoTls, events).await,
+        }
+        .map_err(|e| {
+            StorageError::Backend(format!("postgres: cannot hear other HQ processes: {e}"))
+        })
+    }
+
     async fn migrate(&self) -> StorageResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.pg()?;
