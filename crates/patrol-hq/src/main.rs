@@ -294,6 +294,28 @@ async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let storage = open(&cli).await?;
     let state = AppState::new(storage.clone());
+    // What a command changes is told to the serving HQ processes when it is done (PostgreSQL:
+    // their pages refetch, a unit waiting for an order wakes). `serve` relays for itself.
+    let mut told = match cli.command {
+        Command::Serve { .. } => None,
+        _ => state.events.relay(),
+    };
+    let code = command(cli, storage.clone(), state).await?;
+    if let Some(told) = &mut told {
+        let mut events = Vec::new();
+        while let Ok(e) = told.try_recv() {
+            events.push(e);
+        }
+        if let Err(e) = storage.tell_other_processes(events).await {
+            eprintln!(
+                "patrol-hq: done, but the serving HQs were not told ({e}); their pages catch up by polling"
+            );
+        }
+    }
+    Ok(code)
+}
+
+async fn command(cli: Cli, storage: Arc<dyn Storage>, state: AppState) -> Result<ExitCode> {
     match cli.command {
         Command::Serve {
             listen,
@@ -407,6 +429,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("no device {id}");
             }
             audit(&state, "device_revoked", Some(id.to_string())).await?;
+            state.events.publish(patrol_hq::events::HqEvent::Devices);
             eprintln!("device {id} revoked");
         }
         Command::Operator(OperatorCommand::Add {
@@ -513,6 +536,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: invalid {e}", file.display()))?;
             let s = storage.import_city(&city, state.now_ms()).await?;
             audit(&state, "city_imported", Some(city.name.clone())).await?;
+            state.events.publish(patrol_hq::events::HqEvent::City);
             eprintln!(
                 "{}: {} cells, {} posts, {} groups ({} added, {} changed, {} removed, {} unchanged)",
                 city.name,

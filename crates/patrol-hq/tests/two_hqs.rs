@@ -213,9 +213,9 @@ impl LiveChannel {
 }
 
 /// Behind a load balancer, a device uploads through one HQ process while the duty officer's
-/// page is served by another, and an order is sent through one while the unit's phone waits on
-/// the other: both hear of it as it happens, through PostgreSQL, and no process hears its own
-/// news twice. The waiting inbox's own look in the database is set to an hour, so only the
+/// page is served by another, and an order is sent through one (then closed from the command
+/// line) while the unit's phone waits on the other: each hears of it as it happens, through
+/// PostgreSQL, and no process hears its own news twice. The waiting inbox's own look in the database is set to an hour, so only the
 /// wake-up from the other process can answer it in time.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_as_they_happen() {
@@ -280,10 +280,13 @@ async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_a
         assert_eq!(status, 200, "{page}");
         let page: serde_json::Value = serde_json::from_str(&page).unwrap();
         let items = page["items"].as_array().unwrap();
-        assert_eq!(
-            items.len(),
-            1,
-            "woken by A's order before its 15 s ran out ({waited:?}): {page}"
+        assert_eq!(items.len(), 1, "{page}");
+        // Unwoken, the long-poll would find the order only at its 15-s deadline (B's own look
+        // is an hour away); woken, it answers within milliseconds. The bound is far from both,
+        // so a busy machine does not decide it.
+        assert!(
+            waited < std::time::Duration::from_secs(10),
+            "not woken: answered after {waited:?}"
         );
         assert_eq!(
             (items[0]["message"].as_str(), items[0]["id"].as_str()),
@@ -292,6 +295,29 @@ async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_a
         );
         // And B's page heard of the order too.
         on_b.read_until(|seen| seen.contains(&id));
+
+        // The order closed from the command line (a process of its own, which serves nothing):
+        // the phone waiting on B is told it is withdrawn.
+        let path = format!("/api/v1/devices/{device}/inbox?after=1&wait=15");
+        let (addr, device_token) = (b.addr, token.clone());
+        let waiting = std::thread::spawn(move || {
+            let t0 = std::time::Instant::now();
+            let answer = request(addr, "GET", &path, Some(&device_token), None).unwrap();
+            (answer, t0.elapsed())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        a.cli(&["dispatch", "close", &id, "--reason", "已处置"]);
+        let ((status, page), waited) = waiting.join().unwrap();
+        assert!(
+            waited < std::time::Duration::from_secs(10),
+            "not woken: answered after {waited:?}"
+        );
+        assert_eq!(status, 200, "{page}");
+        let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+        assert_eq!(
+            page["items"][0]["message"], "withdrawn",
+            "woken by the command line: {page}"
+        );
 
         // The database drops the connections the processes listen on (a failover, a restart,
         // an administrator's kill): each process listens again, and hears the others again.

@@ -455,9 +455,9 @@ pub async fn inbox(
         if !page.items.is_empty() || tokio::time::Instant::now() >= deadline || *closing.borrow() {
             return Ok(page);
         }
-        // A message written here, or by another HQ process over the same PostgreSQL, wakes
-        // this at once; one written by the command line, or whose wake-up was lost, does not:
-        // look again now and then. Not every second: a thousand open apps would be a thousand
+        // A message written here, or by another HQ process or the command line over the same
+        // PostgreSQL, wakes this at once; one written by the command line beside an SQLite HQ,
+        // or whose wake-up was lost, does not: look again now and then. Not every second: a thousand open apps would be a thousand
         // queries a second for nothing.
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {}

@@ -149,6 +149,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         Ok(())
     }
 
+    /// Tell the HQ processes serving from this store what a command-line run changed (their
+    /// pages refetch, a unit's waiting inbox wakes). Nothing to do for a store only one
+    /// process serves.
+    async fn tell_other_processes(&self, _events: Vec<crate::events::Shared>) -> StorageResult<()> {
+        Ok(())
+    }
+
     // --- identity ---------------------------------------------------------------------------
     async fn create_enrollment(
         &self,

@@ -104,6 +104,31 @@ where
         .unwrap_or_else(|_| Err("the listener stopped".into()))
 }
 
+/// Send `events` to every HQ process listening, in as few notifications as fit.
+async fn notify(pool: &Pool, me: uuid::Uuid, events: Vec<Shared>) -> Result<(), String> {
+    let client = pool.get().await.map_err(|e| e.to_string())?;
+    let stmt = client
+        .prepare_cached("SELECT pg_notify($1, $2)")
+        .await
+        .map_err(|e| e.to_string())?;
+    for payload in payloads(me, events) {
+        client
+            .execute(&stmt, &[&CHANNEL, &payload])
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// What a command-line run published (an order sent, a device revoked, a city imported), told
+/// to the serving HQ processes before the command exits.
+pub(super) async fn tell(pool: &Pool, events: Vec<Shared>) -> Result<(), String> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    notify(pool, uuid::Uuid::now_v7(), events).await
+}
+
 /// The out task: until HQ drops its events.
 async fn send(pool: Pool, me: uuid::Uuid, mut outbound: mpsc::Receiver<Shared>) {
     let mut failing = false;
@@ -112,22 +137,7 @@ async fn send(pool: Pool, me: uuid::Uuid, mut outbound: mpsc::Receiver<Shared>) 
         while let Ok(more) = outbound.try_recv() {
             events.push(more);
         }
-        let result = async {
-            let client = pool.get().await.map_err(|e| e.to_string())?;
-            let stmt = client
-                .prepare_cached("SELECT pg_notify($1, $2)")
-                .await
-                .map_err(|e| e.to_string())?;
-            for payload in payloads(me, events) {
-                client
-                    .execute(&stmt, &[&CHANNEL, &payload])
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok::<(), String>(())
-        }
-        .await;
-        match result {
+        match notify(&pool, me, events).await {
             Ok(()) if failing => {
                 tracing::info!("telling the other HQ processes again");
                 failing = false;

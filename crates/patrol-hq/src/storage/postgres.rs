@@ -566,6 +566,12 @@ impl Storage for PgStorage {
         })
     }
 
+    async fn tell_other_processes(&self, events: Vec<crate::events::Shared>) -> StorageResult<()> {
+        super::pg_relay::tell(&self.pool, events)
+            .await
+            .map_err(|e| StorageError::Backend(format!("postgres: cannot tell HQ processes: {e}")))
+    }
+
     async fn migrate(&self) -> StorageResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.pg()?;
