@@ -25,6 +25,17 @@ struct Cli {
     /// Use PostgreSQL instead of the embedded SQLite file.
     #[arg(long, global = true, env = "PATROL_HQ_DB", value_name = "postgres://…")]
     db: Option<String>,
+    /// A streaming replica of --db for the command centre's reads of the ledger (the day's
+    /// figures, units, coverage, reports, replay); everything checked or written stays on
+    /// --db. Reads go to --db while the replica cannot be reached.
+    #[arg(
+        long,
+        global = true,
+        env = "PATROL_HQ_READ_DB",
+        value_name = "postgres://…",
+        requires = "db"
+    )]
+    read_db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -267,7 +278,7 @@ fn main() -> ExitCode {
 async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
     let storage: Arc<dyn Storage> = match &cli.db {
         Some(url) => Arc::new(
-            PgStorage::connect(url)
+            PgStorage::connect_with_replica(url, cli.read_db.as_deref())
                 .await
                 .context("cannot connect to PostgreSQL")?,
         ),

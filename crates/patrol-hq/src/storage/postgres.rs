@@ -23,6 +23,8 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, 
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
 use patrol_model::{City, DeviceId, DispatchId, EntryKind, Hash, PatrolId};
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
@@ -111,10 +113,31 @@ const SUPPLEMENT_LOG_LOCK: i64 = 0x7061_7472_6f6c_0003;
 /// Connections per HQ process.
 const POOL_SIZE: usize = 16;
 
+/// Where a read of the ledger goes. The command centre's reads of a span of entries, their
+/// rollups and counts (the day's figures, units, coverage, reports, replay) may go to a
+/// streaming replica: they tolerate the replica's lag (the page refetches on events and polls
+/// every minute), and they are most of HQ's reading at a city's scale. Everything an upload,
+/// an enrolment, a dispatch or an audit line checks or writes reads the primary: a check
+/// against a lagging copy could pass what the primary would refuse. A replica that cannot be
+/// reached sends its reads to the primary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Primary,
+    Replica,
+}
+
+/// How long a replica may take to give a connection before its read goes to the primary.
+const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// HQ's storage in a PostgreSQL database.
 #[derive(Clone)]
 pub struct PgStorage {
     pool: Pool,
+    /// A streaming replica for the command centre's reads of the ledger, when HQ was given one
+    /// (`--read-db`): see [`Side`].
+    replica: Option<Pool>,
+    /// The replica could not be reached at the last try (its reads went to the primary).
+    replica_down: Arc<AtomicBool>,
     /// How to open a connection of its own: the live events' `LISTEN` ([`super::pg_relay`]).
     config: tokio_postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -171,41 +194,103 @@ fn pg_error(e: &tokio_postgres::Error) -> StorageError {
     }
 }
 
+/// A pool of connections to `url` (TLS as the URL's `sslmode` asks), with the URL's parsed
+/// config and TLS connector for connections of their own. A replica's pool gives up on a
+/// connection after [`REPLICA_TIMEOUT`] and checks each one before handing it out, so a read
+/// meant for a replica that went away goes to the primary instead of failing.
+fn pool_for(
+    url: &str,
+    replica: bool,
+) -> StorageResult<(
+    Pool,
+    tokio_postgres::Config,
+    Option<tokio_postgres_rustls::MakeRustlsConnect>,
+)> {
+    // Never echo the URL: it may hold a password.
+    let tls = crate::tls::postgres::connector_for(url)
+        .map_err(|e| StorageError::Backend(e.to_string()))?;
+    let mut config = tls.config;
+    // NOTICE lines ("relation already exists, skipping") are noise on an operator's terminal;
+    // warnings and errors still reach the log. And HQ answers "stored" only for a commit that
+    // survives a crash of the server: a cluster configured with `synchronous_commit = off`
+    // would lose acknowledged evidence, so HQ's sessions insist (a crash test of the server
+    // caught exactly that).
+    let options = config.get_options().unwrap_or("").to_owned();
+    config.options(
+        format!("{options} -c client_min_messages=warning -c synchronous_commit=on").trim(),
+    );
+    if replica {
+        config.connect_timeout(REPLICA_TIMEOUT);
+    }
+    let manager_config = ManagerConfig {
+        recycling_method: if replica {
+            RecyclingMethod::Verified
+        } else {
+            RecyclingMethod::Fast
+        },
+    };
+    let manager = match tls.connector.clone() {
+        Some(connector) => Manager::from_config(config.clone(), connector, manager_config),
+        None => Manager::from_config(config.clone(), NoTls, manager_config),
+    };
+    let mut builder = Pool::builder(manager).max_size(POOL_SIZE);
+    if replica {
+        builder = builder
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(REPLICA_TIMEOUT))
+            .create_timeout(Some(REPLICA_TIMEOUT))
+            .recycle_timeout(Some(REPLICA_TIMEOUT));
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| StorageError::Backend(format!("postgres pool: {e}")))?;
+    Ok((pool, config, tls.connector))
+}
+
 impl PgStorage {
     /// Connect to `url` (`postgres://user:password@host:port/database?sslmode=…`; TLS as
     /// [`crate::tls::postgres`] describes) and bring the schema up to date, so the store is
     /// ready to use; [`Storage::migrate`] is then a no-op.
     pub async fn connect(url: &str) -> StorageResult<Self> {
-        // Never echo the URL: it may hold a password.
-        let tls = crate::tls::postgres::connector_for(url)
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        let mut config = tls.config;
-        // NOTICE lines ("relation already exists, skipping") are noise on an operator's
-        // terminal; warnings and errors still reach the log. And HQ answers "stored" only for a
-        // commit that survives a crash of the server: a cluster configured with
-        // `synchronous_commit = off` would lose acknowledged evidence, so HQ's sessions insist
-        // (a crash test of the server caught exactly that).
-        let options = config.get_options().unwrap_or("").to_owned();
-        config.options(
-            format!("{options} -c client_min_messages=warning -c synchronous_commit=on").trim(),
-        );
-        let manager_config = ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
+        Self::connect_with_replica(url, None).await
+    }
+
+    /// [`PgStorage::connect`], with the command centre's reads of the ledger going to the
+    /// streaming replica at `replica_url` ([`Side`]). The replica is never written or migrated;
+    /// one that cannot be reached now is tried again at each read, the primary answering
+    /// meanwhile.
+    pub async fn connect_with_replica(url: &str, replica_url: Option<&str>) -> StorageResult<Self> {
+        let (pool, config, tls) = pool_for(url, false)?;
+        let replica = match replica_url {
+            Some(r) => Some(pool_for(r, true)?.0),
+            None => None,
         };
-        let manager = match tls.connector.clone() {
-            Some(connector) => Manager::from_config(config.clone(), connector, manager_config),
-            None => Manager::from_config(config.clone(), NoTls, manager_config),
-        };
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .build()
-            .map_err(|e| StorageError::Backend(format!("postgres pool: {e}")))?;
         let storage = Self {
             pool,
+            replica,
+            replica_down: Arc::default(),
             config,
-            tls: tls.connector,
+            tls,
         };
         storage.migrate().await?;
+        if let Some(replica) = &storage.replica {
+            match replica.get().await {
+                Ok(c) => match c.query_one("SELECT pg_is_in_recovery()", &[]).await {
+                    Ok(row) if row.get::<_, bool>(0) => {}
+                    Ok(_) => tracing::warn!(
+                        "--read-db is not a standby (pg_is_in_recovery is false): is it the \
+                         primary, or a copy that no longer follows it?"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %pg_error(&e), "--read-db answered, but not as PostgreSQL")
+                    }
+                },
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "--read-db cannot be reached; its reads go to the primary until it can"
+                ),
+            }
+        }
         Ok(storage)
     }
 
@@ -213,12 +298,44 @@ impl PgStorage {
         self.pool.get().await.pg()
     }
 
+    /// A connection to read from on `side`: the replica when there is one and it answers,
+    /// else the primary.
+    async fn client_on(&self, side: Side) -> StorageResult<deadpool_postgres::Object> {
+        let (Side::Replica, Some(replica)) = (side, &self.replica) else {
+            return self.client().await;
+        };
+        match replica.get().await {
+            Ok(c) => {
+                if self.replica_down.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the command centre reads from the replica again");
+                }
+                Ok(c)
+            }
+            Err(e) => {
+                if !self.replica_down.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "the replica cannot be reached; the command centre reads from the primary");
+                }
+                self.client().await
+            }
+        }
+    }
+
     async fn query_entries(
         &self,
         where_order: &str,
         args: &[&(dyn ToSql + Sync)],
     ) -> StorageResult<Vec<StoredEntry>> {
-        let client = self.client().await?;
+        self.query_entries_on(Side::Primary, where_order, args)
+            .await
+    }
+
+    async fn query_entries_on(
+        &self,
+        side: Side,
+        where_order: &str,
+        args: &[&(dyn ToSql + Sync)],
+    ) -> StorageResult<Vec<StoredEntry>> {
+        let client = self.client_on(side).await?;
         let sql = format!("SELECT {ENTRY_COLUMNS} FROM entries {where_order}");
         let stmt = client.prepare_cached(&sql).await.pg()?;
         let rows = client.query(&stmt, args).await.pg()?;
@@ -950,7 +1067,12 @@ impl Storage for PgStorage {
             "SELECT {ROLLUP_COLUMNS} FROM track_rollups WHERE patrol_id = ANY($1)
              ORDER BY patrol_id, day, device_id"
         );
-        let rows = self.client().await?.query(&sql, &[&ids]).await.pg()?;
+        let rows = self
+            .client_on(Side::Replica)
+            .await?
+            .query(&sql, &[&ids])
+            .await
+            .pg()?;
         rows.iter().map(rollup_row).collect()
     }
 
@@ -964,7 +1086,7 @@ impl Storage for PgStorage {
              ORDER BY day, patrol_id, device_id"
         );
         let rows = self
-            .client()
+            .client_on(Side::Replica)
             .await?
             .query(&sql, &[&from.to_string(), &to.to_string()])
             .await
@@ -1030,7 +1152,7 @@ impl Storage for PgStorage {
         to: chrono::NaiveDate,
     ) -> StorageResult<Vec<DayCounts>> {
         let rows = self
-            .client()
+            .client_on(Side::Replica)
             .await?
             .query(
                 "SELECT device_id, day, tz, counts FROM day_counts WHERE day >= $1 AND day <= $2
@@ -1356,7 +1478,8 @@ impl Storage for PgStorage {
             // applies to the generic plan too: each kind's entries of the window, not of all
             // time and not a bitmap of the window's track segments.
             Some(kinds) if !kinds.iter().any(|k| k == EntryKind::TrackSegment.as_str()) => {
-                self.query_entries(
+                self.query_entries_on(
+                    Side::Replica,
                     "WHERE kind = ANY($3) AND kind <> 'track_segment'
                        AND event_ms >= $1 AND event_ms < $2
                      ORDER BY device_id, seq",
@@ -1365,7 +1488,8 @@ impl Storage for PgStorage {
                 .await
             }
             Some(kinds) => {
-                self.query_entries(
+                self.query_entries_on(
+                    Side::Replica,
                     // `+ 0`: the kind index, not a bitmap of the whole window (see below).
                     "WHERE kind = ANY($3) AND event_ms + 0 >= $1 AND event_ms + 0 < $2
                      ORDER BY device_id, seq",
@@ -1374,7 +1498,8 @@ impl Storage for PgStorage {
                 .await
             }
             None => {
-                self.query_entries(
+                self.query_entries_on(
+                    Side::Replica,
                     "WHERE event_ms >= $1 AND event_ms < $2 ORDER BY device_id, seq",
                     &[&from_ms, &to_ms],
                 )
@@ -1415,11 +1540,16 @@ impl Storage for PgStorage {
                      ORDER BY device_id, seq",
                     not_a_track(kind)
                 );
-                self.query_entries(&sql, &[&ids, &from_ms, &to_ms, &kind.as_str()])
-                    .await
+                self.query_entries_on(
+                    Side::Replica,
+                    &sql,
+                    &[&ids, &from_ms, &to_ms, &kind.as_str()],
+                )
+                .await
             }
             None => {
-                self.query_entries(
+                self.query_entries_on(
+                    Side::Replica,
                     "WHERE (device_id, seq) IN (
                          SELECT d.id, l.seq FROM unnest($1::TEXT[]) AS d(id)
                          CROSS JOIN LATERAL (
@@ -1446,7 +1576,7 @@ impl Storage for PgStorage {
         }
         // Never asked with track segments: the partial index (kind, event_ms) applies, its
         // condition said literally as in `entries_between`.
-        let client = self.client().await?;
+        let client = self.client_on(Side::Replica).await?;
         let stmt = client
             .prepare_cached(&format!(
                 "SELECT {KEY_COLUMNS} FROM entries
@@ -1484,7 +1614,8 @@ impl Storage for PgStorage {
         if keys.is_empty() {
             return Ok(vec![]);
         }
-        self.query_entries(
+        self.query_entries_on(
+            Side::Replica,
             "WHERE (device_id, seq) IN (SELECT * FROM unnest($1::TEXT[], $2::BIGINT[]))
              ORDER BY device_id, seq",
             &[&devices, &seqs],
@@ -1497,8 +1628,12 @@ impl Storage for PgStorage {
             return Ok(vec![]);
         }
         let ids: Vec<String> = patrols.iter().map(|p| p.to_string()).collect();
-        self.query_entries("WHERE patrol_id = ANY($1) ORDER BY device_id, seq", &[&ids])
-            .await
+        self.query_entries_on(
+            Side::Replica,
+            "WHERE patrol_id = ANY($1) ORDER BY device_id, seq",
+            &[&ids],
+        )
+        .await
     }
 
     async fn supplements(&self) -> StorageResult<Vec<StoredEntry>> {

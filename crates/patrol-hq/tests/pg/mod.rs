@@ -80,6 +80,44 @@ impl TestDb {
     }
 }
 
+/// A streaming replica of the test's database, stopped on drop.
+#[allow(dead_code)] // used by the replica tests, not by every binary sharing this module
+pub struct Replica {
+    /// The test's database on the replica.
+    pub url: String,
+    cluster: Cluster,
+}
+
+#[allow(dead_code)]
+impl TestDb {
+    /// A streaming replica of the cluster holding this database; `None` on a server the tests
+    /// do not own (`PATROL_TEST_PG`), where they cannot make one.
+    pub fn replica(&self) -> Option<Replica> {
+        let primary = self._cluster.as_ref()?;
+        let cluster = primary.replica();
+        Some(Replica {
+            url: cluster.url(&self.name),
+            cluster,
+        })
+    }
+}
+
+#[allow(dead_code)]
+impl Replica {
+    /// Stop the replica's server at once, as a crash would.
+    pub fn stop(&mut self) {
+        check(
+            self.cluster
+                .pg("pg_ctl")
+                .arg("-D")
+                .arg(&self.cluster.data)
+                .args(["-m", "immediate", "-w", "stop"]),
+            "pg_ctl stop",
+        );
+        self.cluster.port = 0;
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         // Our own cluster disappears with its temp dir; someone else's server is tidied up.
@@ -189,6 +227,22 @@ impl Cluster {
                  creates the user) or run the tests as another user"
             );
         }
+        let mut cluster = Cluster::unstarted(bindir, as_postgres_user);
+        check(
+            cluster
+                .pg("initdb")
+                .arg("-D")
+                .arg(&cluster.data)
+                .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"])
+                .arg("--no-sync"),
+            "initdb",
+        );
+        cluster.serve();
+        cluster
+    }
+
+    /// A cluster's place, not yet made: a temp dir `postgres` may use.
+    fn unstarted(bindir: PathBuf, as_postgres_user: bool) -> Cluster {
         // In memory when the machine has a tmpfs: the suite's databases never compete with
         // `target/` for disk (a full disk once failed CI here). As root the dir must also be
         // reachable by `postgres`: /dev/shm and /tmp are, $TMPDIR may not be.
@@ -213,44 +267,38 @@ impl Cluster {
                 "chown the cluster dir to postgres",
             );
         }
-        let data = dir.path().join("data");
-        let mut cluster = Cluster {
+        Cluster {
             bindir,
-            data,
+            data: dir.path().join("data"),
             port: 0,
             as_postgres_user,
             _dir: dir,
-        };
-        check(
-            cluster
-                .pg("initdb")
-                .arg("-D")
-                .arg(&cluster.data)
-                .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale"])
-                .arg("--no-sync"),
-            "initdb",
-        );
+        }
+    }
+
+    /// Start the server on a free port.
+    fn serve(&mut self) {
         // A port can be taken between asking for it and the server binding it: try a few.
         let mut last_error = String::new();
         for _ in 0..5 {
-            cluster.port = free_port();
-            let socket_dir = cluster._dir.path().display().to_string();
+            self.port = free_port();
+            let socket_dir = self._dir.path().display().to_string();
             let options = format!(
                 "-k {socket_dir} -p {} -c listen_addresses=127.0.0.1 -c fsync=off \
                  -c synchronous_commit=off -c full_page_writes=off \
                  -c max_wal_size=64MB -c min_wal_size=32MB",
-                cluster.port
+                self.port
             );
-            let log = cluster._dir.path().join("server.log");
-            let out = run(cluster
+            let log = self._dir.path().join("server.log");
+            let out = run(self
                 .pg("pg_ctl")
                 .arg("-D")
-                .arg(&cluster.data)
+                .arg(&self.data)
                 .arg("-l")
                 .arg(&log)
                 .args(["-w", "-t", "60", "-o", &options, "start"]));
             if out.status.success() {
-                return cluster;
+                return;
             }
             last_error = format!(
                 "{}{}\n{}",
@@ -259,7 +307,35 @@ impl Cluster {
                 std::fs::read_to_string(&log).unwrap_or_default()
             );
         }
+        self.port = 0;
         panic!("pg_ctl start failed:\n{last_error}");
+    }
+
+    /// A streaming replica of this cluster (`pg_basebackup -R`), a server of its own.
+    fn replica(&self) -> Cluster {
+        let mut replica = Cluster::unstarted(self.bindir.clone(), self.as_postgres_user);
+        check(
+            replica
+                .pg("pg_basebackup")
+                .arg("-D")
+                .arg(&replica.data)
+                .args([
+                    "-R",
+                    "-X",
+                    "stream",
+                    "--no-sync",
+                    // Not a spread checkpoint first: that waits minutes on an idle server.
+                    "--checkpoint=fast",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                ])
+                .args(["-p", &self.port.to_string()]),
+            "pg_basebackup",
+        );
+        replica.serve();
+        replica
     }
 
     /// A PostgreSQL program, run as the `postgres` user when we are root.
