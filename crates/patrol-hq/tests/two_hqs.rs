@@ -377,3 +377,73 @@ fn listeners(url: &str) -> Vec<i32> {
             .collect()
     })
 }
+
+/// One HTTP/1.1 exchange with extra header lines: status, the answer's head, its body.
+fn exchange(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n{headers}\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Behind a load balancer, the duty officer's next request may reach either process: a
+/// session signed in through one is good on the other, and signing out through the other ends
+/// it on both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_signed_in_through_one_hq_is_good_on_the_other_until_signed_out_there() {
+    let db = pg::TestDb::create().await;
+    let url = db.url.clone();
+    tokio::task::block_in_place(|| {
+        let mut a = hq(&["--db", &url]);
+        let mut b = hq(&["--db", &url]);
+        a.start();
+        b.start();
+        let op = a.cli(&["operator", "add", "值班长"]).trim().to_owned();
+        let sign_in = serde_json::json!({ "token": op }).to_string();
+        let (status, head, body) = exchange(a.addr, "POST", "/api/v1/session", "", &sign_in);
+        assert_eq!(status, 200, "{body}");
+        let cookie = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .starts_with("set-cookie:")
+                    .then(|| l[11..].trim())
+            })
+            .and_then(|c| c.split(';').next())
+            .unwrap()
+            .to_owned();
+        let with_cookie = format!("cookie: {cookie}\r\n");
+        for hq in [&a, &b] {
+            let (status, _, body) = exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "");
+            assert_eq!(status, 200, "{body}");
+            let (status, _, body) =
+                exchange(hq.addr, "GET", "/api/v1/stats/daily", &with_cookie, "");
+            assert_eq!(status, 200, "{body}");
+        }
+        let signing_out = format!("{with_cookie}x-requested-with: patrol-hq-web\r\n");
+        let (status, _, body) = exchange(b.addr, "DELETE", "/api/v1/session", &signing_out, "");
+        assert_eq!(status, 204, "{body}");
+        for hq in [&a, &b] {
+            let (status, _, body) = exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "");
+            assert_eq!(status, 401, "signed out everywhere: {body}");
+        }
+    });
+}
