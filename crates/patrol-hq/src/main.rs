@@ -36,6 +36,10 @@ struct Cli {
         requires = "db"
     )]
     read_db: Option<String>,
+    /// Seconds the --read-db replica may fall behind (WAL waiting, its last replayed commit
+    /// older than this) before the command centre's reads go back to --db until it catches up.
+    #[arg(long, global = true, env = "PATROL_HQ_READ_DB_MAX_LAG_S", value_name = "SECONDS", default_value_t = patrol_hq::storage::postgres::MAX_REPLICA_LAG_S, requires = "read_db")]
+    read_db_max_lag_s: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -278,7 +282,7 @@ fn main() -> ExitCode {
 async fn open(cli: &Cli) -> Result<Arc<dyn Storage>> {
     let storage: Arc<dyn Storage> = match &cli.db {
         Some(url) => Arc::new(
-            PgStorage::connect_with_replica(url, cli.read_db.as_deref())
+            PgStorage::connect_with_replica(url, cli.read_db.as_deref(), cli.read_db_max_lag_s)
                 .await
                 .context("cannot connect to PostgreSQL")?,
         ),

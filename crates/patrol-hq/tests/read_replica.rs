@@ -60,8 +60,9 @@ fn reports(hq: &HqProcess, op: &str) -> u64 {
 /// Issue "city scale", the next step on PostgreSQL: the command centre's reads go to a
 /// streaming replica, and everything an upload checks and writes to the primary. While the
 /// replica's replay is paused the page shows what the replica holds, though the upload was
-/// stored (its head answers from the primary); once replay resumes the page shows it. When
-/// the replica is gone the page answers from the primary.
+/// stored (its head answers from the primary), unless the replica is further behind than HQ
+/// allows; once replay resumes the page shows it. When the replica is gone the page answers
+/// from the primary.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_command_centre_reads_from_the_replica_and_the_primary_when_it_is_gone() {
     let db = pg::TestDb::create().await;
@@ -99,6 +100,26 @@ async fn the_command_centre_reads_from_the_replica_and_the_primary_when_it_is_go
         .unwrap();
         assert_eq!(serde_json::from_str::<Head>(&head).unwrap().seq, 4);
         assert_eq!(reports(&hq, &op), 3, "the page reads the replica");
+        // A second HQ process that allows its replica one second behind: with the replay
+        // paused longer than that, it reads the primary.
+        let mut strict = HqProcess::new(
+            env!("CARGO_BIN_EXE_patrol-hq"),
+            &[
+                "--db",
+                &primary_url,
+                "--read-db",
+                &replica_url,
+                "--read-db-max-lag-s",
+                "1",
+            ],
+        );
+        strict.start();
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(
+            reports(&strict, &op),
+            4,
+            "too far behind: the primary answers"
+        );
         one(&replica_url, "SELECT pg_wal_replay_resume()");
         caught_up(&primary_url, &replica_url);
         assert_eq!(reports(&hq, &op), 4);

@@ -23,8 +23,7 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, PoolError, 
 use patrol_model::v1::{Conflict, EntryProblem, Head, ReferenceChanges};
 use patrol_model::{City, DeviceId, DispatchId, EntryKind, Hash, PatrolId};
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
@@ -129,6 +128,30 @@ enum Side {
 /// How long a replica may take to give a connection before its read goes to the primary.
 const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// A replica with WAL still to replay whose last replayed commit is older than this is too far
+/// behind for the command centre: its reads go to the primary until it catches up. (An idle
+/// primary commits nothing; a replica that has replayed all it received is never behind.)
+/// `--read-db-max-lag-s` changes it.
+pub const MAX_REPLICA_LAG_S: u32 = 30;
+
+/// How often HQ asks the replica how far behind it is.
+const REPLICA_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether a replica may answer the command centre: it has replayed everything it received
+/// (and is not paused), or its last replayed commit is recent enough.
+fn replica_fresh(replayed_all: bool, lag_s: f64, max_lag_s: u32) -> bool {
+    replayed_all || lag_s < f64::from(max_lag_s)
+}
+
+/// What HQ last learnt of its replica.
+#[derive(Debug, Default)]
+struct ReplicaHealth {
+    /// When it was last asked how far behind it is, and whether it was fresh enough.
+    checked: Option<(std::time::Instant, bool)>,
+    /// It could not be reached, or was too far behind, at the last try.
+    down: bool,
+}
+
 /// HQ's storage in a PostgreSQL database.
 #[derive(Clone)]
 pub struct PgStorage {
@@ -136,8 +159,10 @@ pub struct PgStorage {
     /// A streaming replica for the command centre's reads of the ledger, when HQ was given one
     /// (`--read-db`): see [`Side`].
     replica: Option<Pool>,
-    /// The replica could not be reached at the last try (its reads went to the primary).
-    replica_down: Arc<AtomicBool>,
+    /// Whether the replica answered, and was fresh enough, at the last try.
+    replica_health: Arc<std::sync::Mutex<ReplicaHealth>>,
+    /// How far behind the replica may be ([`MAX_REPLICA_LAG_S`]).
+    replica_max_lag_s: u32,
     /// How to open a connection of its own: the live events' `LISTEN` ([`super::pg_relay`]).
     config: tokio_postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
@@ -252,14 +277,18 @@ impl PgStorage {
     /// [`crate::tls::postgres`] describes) and bring the schema up to date, so the store is
     /// ready to use; [`Storage::migrate`] is then a no-op.
     pub async fn connect(url: &str) -> StorageResult<Self> {
-        Self::connect_with_replica(url, None).await
+        Self::connect_with_replica(url, None, MAX_REPLICA_LAG_S).await
     }
 
     /// [`PgStorage::connect`], with the command centre's reads of the ledger going to the
-    /// streaming replica at `replica_url` ([`Side`]). The replica is never written or migrated;
-    /// one that cannot be reached now is tried again at each read, the primary answering
-    /// meanwhile.
-    pub async fn connect_with_replica(url: &str, replica_url: Option<&str>) -> StorageResult<Self> {
+    /// streaming replica at `replica_url` ([`Side`]) while it is at most `max_lag_s` seconds
+    /// behind. The replica is never written or migrated; one that cannot be reached, or is too
+    /// far behind, is tried again at later reads, the primary answering meanwhile.
+    pub async fn connect_with_replica(
+        url: &str,
+        replica_url: Option<&str>,
+        max_lag_s: u32,
+    ) -> StorageResult<Self> {
         let (pool, config, tls) = pool_for(url, false)?;
         let replica = match replica_url {
             Some(r) => Some(pool_for(r, true)?.0),
@@ -268,7 +297,8 @@ impl PgStorage {
         let storage = Self {
             pool,
             replica,
-            replica_down: Arc::default(),
+            replica_health: Arc::default(),
+            replica_max_lag_s: max_lag_s,
             config,
             tls,
         };
@@ -298,23 +328,89 @@ impl PgStorage {
         self.pool.get().await.pg()
     }
 
-    /// A connection to read from on `side`: the replica when there is one and it answers,
-    /// else the primary.
+    /// A connection to read from on `side`: the replica when there is one, it answers and it
+    /// is not too far behind (`replica_max_lag_s`), else the primary.
     async fn client_on(&self, side: Side) -> StorageResult<deadpool_postgres::Object> {
         let (Side::Replica, Some(replica)) = (side, &self.replica) else {
             return self.client().await;
         };
-        match replica.get().await {
+        let usable = match replica.get().await {
             Ok(c) => {
-                if self.replica_down.swap(false, Ordering::Relaxed) {
+                let due = {
+                    let h = self
+                        .replica_health
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    h.checked
+                        .is_none_or(|(at, _)| at.elapsed() >= REPLICA_CHECK_EVERY)
+                };
+                if due {
+                    let fresh = match c
+                        .query_one(
+                            "SELECT (pg_last_wal_receive_lsn() IS NOT DISTINCT FROM
+                                     pg_last_wal_replay_lsn() AND NOT pg_is_wal_replay_paused()),
+                                    COALESCE(EXTRACT(EPOCH FROM now()
+                                             - pg_last_xact_replay_timestamp())::float8, 0)",
+                            &[],
+                        )
+                        .await
+                    {
+                        Ok(row) => {
+                            let (all, lag): (bool, f64) = (row.get(0), row.get(1));
+                            let fresh = replica_fresh(all, lag, self.replica_max_lag_s);
+                            if !fresh {
+                                tracing::warn!(
+                                    lag_s = lag,
+                                    "the replica is behind; the command centre reads from the primary until it catches up"
+                                );
+                            }
+                            fresh
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %pg_error(&e), "cannot ask the replica how far behind it is");
+                            false
+                        }
+                    };
+                    let mut h = self
+                        .replica_health
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    h.checked = Some((std::time::Instant::now(), fresh));
+                }
+                let h = self
+                    .replica_health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                h.checked.is_some_and(|(_, fresh)| fresh).then_some(c)
+            }
+            Err(e) => {
+                let mut h = self
+                    .replica_health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if !h.down {
+                    tracing::warn!(error = %e, "the replica cannot be reached; the command centre reads from the primary");
+                }
+                h.down = true;
+                None
+            }
+        };
+        match usable {
+            Some(c) => {
+                let mut h = self
+                    .replica_health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if std::mem::take(&mut h.down) {
                     tracing::info!("the command centre reads from the replica again");
                 }
                 Ok(c)
             }
-            Err(e) => {
-                if !self.replica_down.swap(true, Ordering::Relaxed) {
-                    tracing::warn!(error = %e, "the replica cannot be reached; the command centre reads from the primary");
-                }
+            None => {
+                self.replica_health
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .down = true;
                 self.client().await
             }
         }
@@ -2324,5 +2420,20 @@ impl Storage for PgStorage {
             .collect::<StorageResult<Vec<_>>>()?;
         rows.sort_by_key(|r| (r.device_id, r.seq));
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replica_fresh;
+
+    #[test]
+    fn a_replica_answers_while_caught_up_or_recently_replaying() {
+        // Caught up, however long ago the primary last committed (a quiet night).
+        assert!(replica_fresh(true, 6.0 * 3600.0, 30));
+        // WAL waiting, but the last commit replayed seconds ago.
+        assert!(replica_fresh(false, 3.0, 30));
+        // WAL waiting and nothing replayed for minutes: stuck or paused, so the primary answers.
+        assert!(!replica_fresh(false, 120.0, 30));
     }
 }
