@@ -8,7 +8,9 @@
 //! p50 / p99 / max, and the fixes per second HQ sustained; meanwhile an operator's page asks
 //! `/units` and `/stats/daily` over and over (what the live map and Today refetch), and their
 //! answer times during the burst are printed too. On embedded SQLite, and on
-//! PostgreSQL when `PATROL_BENCH_PG` names a database (`postgres://…`; it is written to).
+//! PostgreSQL when `PATROL_BENCH_PG` names a server (`postgres://…`; the bench makes a fresh
+//! database there for each run): once as one HQ, once with HQ telling other HQ processes what
+//! it publishes (`NOTIFY`).
 
 use patrol_device::{Capture, Store, SystemClock};
 use patrol_model::*;
@@ -176,6 +178,31 @@ async fn fleet(label: &str, hq: &Hq, devices: usize, minutes: usize) {
     }
 }
 
+/// `name`, dropped and made again on the server `url` names: its URL.
+async fn fresh_database(url: &str, name: &str) -> String {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("PATROL_BENCH_PG connects");
+    tokio::spawn(conn);
+    // Two statements: neither may run inside a transaction block, which one batch would be.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        client
+            .batch_execute(&sql)
+            .await
+            .expect("the bench may create databases on PATROL_BENCH_PG's server");
+    }
+    let (base, query) = url.split_once('?').map_or((url, ""), |(b, q)| (b, q));
+    let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    if query.is_empty() {
+        format!("{server}/{name}")
+    } else {
+        format!("{server}/{name}?{query}")
+    }
+}
+
 fn main() {
     let devices = env("FLEET_DEVICES", 1000);
     let minutes = env("FLEET_MINUTES", 10);
@@ -185,8 +212,27 @@ fn main() {
         fleet("embedded SQLite", &hq, devices, minutes).await;
         match std::env::var("PATROL_BENCH_PG") {
             Ok(url) if !url.trim().is_empty() => {
-                let hq = Hq::start_postgres(&url).await;
+                // Each run on a fresh database of its own, so the second does not answer the
+                // operator over the first one's devices too.
+                let hq =
+                    Hq::start_postgres(&fresh_database(&url, "patrol_bench_fleet").await).await;
                 fleet("PostgreSQL", &hq, devices, minutes).await;
+                // The same again with HQ telling other HQ processes what it publishes (one
+                // event per upload, by NOTIFY), as it does when served behind a load balancer.
+                let hq =
+                    Hq::start_postgres(&fresh_database(&url, "patrol_bench_fleet_notify").await)
+                        .await;
+                hq.storage
+                    .share_events(&hq.state.events)
+                    .await
+                    .expect("HQ listens for the other processes");
+                fleet(
+                    "PostgreSQL, telling other HQ processes (NOTIFY)",
+                    &hq,
+                    devices,
+                    minutes,
+                )
+                .await;
             }
             _ => println!("PostgreSQL: set PATROL_BENCH_PG=postgres://… to measure it too"),
         }
