@@ -340,6 +340,11 @@ async fn an_upload_reaches_an_open_live_channel() {
             .unwrap()
             .starts_with("text/event-stream")
     );
+    // nginx, the documented proxy, buffers an answer unless told not to: a buffered stream
+    // would reach the page only when the buffer fills.
+    assert_eq!(stream.headers()["x-accel-buffering"], "no");
+    let cache: Vec<_> = stream.headers().get_all("cache-control").iter().collect();
+    assert_eq!(cache, ["no-cache"]);
     d.patrol();
     d.upload_all(&hq).await;
     let mut seen = String::new();

@@ -39,7 +39,7 @@ pub async fn events(
     State(state): State<AppState>,
     _op: OperatorAuth,
     headers: HeaderMap,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+) -> impl IntoResponse {
     let (rx, closed) = state.events.subscribe();
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -57,7 +57,7 @@ pub async fn events(
                             Err(RecvError::Lagged(_)) => Event::default().event("lagged").data("{}"),
                             Err(RecvError::Closed) => return None,
                         };
-                        return Some((Ok(event), (rx, closed, recheck, state, headers)));
+                        return Some((Ok::<_, Infallible>(event), (rx, closed, recheck, state, headers)));
                     }
                     _ = recheck.tick() => {
                         if !still_authorised(&state, &headers).await {
@@ -69,7 +69,21 @@ pub async fn events(
             }
         },
     );
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    (
+        // A proxy in front (nginx, the documented one) must pass each event on as it comes,
+        // not hold the stream in its buffer.
+        [
+            (
+                header::HeaderName::from_static("x-accel-buffering"),
+                header::HeaderValue::from_static("no"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-cache"),
+            ),
+        ],
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    )
 }
 
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "command", security(("operator" = [])), responses((status = 200, description = "the estimated best arrival time per grid cell, in 1/3/5/over-5 minute bands, with the model's parameters", body = projections::Coverage), (status = 404, description = "HQ has no city yet", body = v1::ErrorBody), (status = 401, description = "no or unknown operator token", body = v1::ErrorBody), (status = 403, description = "devices may not read HQ data", body = v1::ErrorBody)))]
