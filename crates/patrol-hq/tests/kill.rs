@@ -10,13 +10,13 @@
 mod pg;
 
 use patrol_testkit::chain::tallies as chain;
-use patrol_testkit::process::{HqProcess, enrol, request, upload};
+use patrol_testkit::process::{HqProcess, enrol, head, request, upload};
 
 fn hq(store: &[&str]) -> HqProcess {
     HqProcess::new(env!("CARGO_BIN_EXE_patrol-hq"), store)
 }
 use patrol_model::DeviceId;
-use patrol_model::v1::{self, Head};
+use patrol_model::v1;
 use rand::Rng;
 use std::time::Duration;
 
@@ -53,15 +53,7 @@ fn killed_mid_ingest(label: &str, store: &[&str], kills: usize, between: &dyn Fn
         // Every entry HQ ever confirmed survives the kill.
         between(k);
         hq.start();
-        let (_, head) = request(
-            addr,
-            "GET",
-            &format!("/api/v1/devices/{device}/head"),
-            Some(&token),
-            None,
-        )
-        .unwrap();
-        let head: Head = serde_json::from_str(&head).unwrap();
+        let head = head(addr, device, &token).unwrap();
         assert!(
             head.seq >= confirmed,
             "{label}: HQ confirmed {confirmed} but holds {}",
@@ -69,15 +61,7 @@ fn killed_mid_ingest(label: &str, store: &[&str], kills: usize, between: &dyn Fn
         );
     }
     upload(&hq, &token, &entries, 50);
-    let (_, head) = request(
-        hq.addr,
-        "GET",
-        &format!("/api/v1/devices/{device}/head"),
-        Some(&token),
-        None,
-    )
-    .unwrap();
-    let head: Head = serde_json::from_str(&head).unwrap();
+    let head = head(hq.addr, device, &token).unwrap();
     let n = entries.len() as u64;
     assert_eq!(
         (head.seq, head.hash),
@@ -172,15 +156,7 @@ fn a_full_database_refuses_cleanly_and_recovers() {
     hq.args.truncate(2);
     hq.start();
     upload(&hq, &token, &entries, 200);
-    let (_, head) = request(
-        hq.addr,
-        "GET",
-        &format!("/api/v1/devices/{device}/head"),
-        Some(&token),
-        None,
-    )
-    .unwrap();
-    assert_eq!(serde_json::from_str::<Head>(&head).unwrap().seq, 3000);
+    assert_eq!(head(hq.addr, device, &token).unwrap().seq, 3000);
     println!(
         "soak: database full after {held} of 3000 entries: 507 storage_full, nothing half-stored, all 3000 held once space returned"
     );

@@ -5,9 +5,8 @@
 mod pg;
 
 use patrol_model::DeviceId;
-use patrol_model::v1::Head;
 use patrol_testkit::chain::tallies as chain;
-use patrol_testkit::process::{HqProcess, enrol, request, upload};
+use patrol_testkit::process::{HqProcess, enrol, head, request, upload};
 use std::time::{Duration, Instant};
 
 /// Run `sql` on `url` and return the first column of its one row, as text.
@@ -90,15 +89,7 @@ async fn the_command_centre_reads_from_the_replica_and_the_primary_when_it_is_go
         // page shows the replica's day until it catches up.
         one(&replica_url, "SELECT pg_wal_replay_pause()");
         assert_eq!(upload(&hq, &token, &entries[..4], 10), 4);
-        let (_, head) = request(
-            hq.addr,
-            "GET",
-            &format!("/api/v1/devices/{device}/head"),
-            Some(&token),
-            None,
-        )
-        .unwrap();
-        assert_eq!(serde_json::from_str::<Head>(&head).unwrap().seq, 4);
+        assert_eq!(head(hq.addr, device, &token).unwrap().seq, 4);
         assert_eq!(reports(&hq, &op), 3, "the page reads the replica");
         // A second HQ process that allows its replica one second behind: with the replay
         // paused longer than that, it reads the primary.

@@ -4,12 +4,22 @@
 mod pg;
 
 use patrol_testkit::chain::tallies as chain;
-use patrol_testkit::process::{HqProcess, enrol, request, upload};
+use patrol_testkit::process::{HqProcess, enrol, exchange, head, request, upload};
 
 fn hq(store: &[&str]) -> HqProcess {
     HqProcess::new(env!("CARGO_BIN_EXE_patrol-hq"), store)
 }
-use patrol_model::v1::{self, Head};
+
+/// Two HQ processes serving from the database at `url`, started (the second with
+/// `b_serve`, more of `serve`'s flags).
+fn two_hqs(url: &str, b_serve: &[&str]) -> (HqProcess, HqProcess) {
+    let mut a = hq(&["--db", url]);
+    let mut b = hq(&["--db", url]);
+    a.start();
+    b.start_with(b_serve);
+    (a, b)
+}
+use patrol_model::v1;
 use patrol_model::{DeviceId, Entry};
 
 /// Issue "city scale": two HQ processes over one PostgreSQL, as behind a load balancer. Each
@@ -21,10 +31,7 @@ async fn two_hq_processes_over_one_postgres_take_the_same_devices_exactly_once()
     let db = pg::TestDb::create().await;
     let url = db.url.clone();
     tokio::task::block_in_place(|| {
-        let mut a = hq(&["--db", &url]);
-        let mut b = hq(&["--db", &url]);
-        a.start();
-        b.start();
+        let (mut a, mut b) = two_hqs(&url, &[]);
         let now = chrono::Utc::now().timestamp_millis();
         let devices: Vec<(Vec<Entry>, String)> = (0..4)
             .map(|i| {
@@ -44,16 +51,7 @@ async fn two_hq_processes_over_one_postgres_take_the_same_devices_exactly_once()
         for (entries, token) in &devices {
             let device = entries[0].device_id;
             for hq in [&a, &b] {
-                let (status, head) = request(
-                    hq.addr,
-                    "GET",
-                    &format!("/api/v1/devices/{device}/head"),
-                    Some(token),
-                    None,
-                )
-                .unwrap();
-                assert_eq!(status, 200, "{head}");
-                let head: Head = serde_json::from_str(&head).unwrap();
+                let head = head(hq.addr, device, token).unwrap();
                 assert_eq!((head.seq, head.hash), (240, entries[239].hash));
                 let (_, receipt) = request(
                     hq.addr,
@@ -84,10 +82,7 @@ async fn a_withdrawal_through_one_hq_is_in_the_others_next_answer() {
     let db = pg::TestDb::create().await;
     let url = db.url.clone();
     tokio::task::block_in_place(|| {
-        let mut a = hq(&["--db", &url]);
-        let mut b = hq(&["--db", &url]);
-        a.start();
-        b.start();
+        let (a, b) = two_hqs(&url, &[]);
         let op = a.cli(&["operator", "add", "值班长"]).trim().to_owned();
         let device = DeviceId::new();
         let token = enrol(&a, device);
@@ -215,17 +210,15 @@ impl LiveChannel {
 /// Behind a load balancer, a device uploads through one HQ process while the duty officer's
 /// page is served by another, and an order is sent through one (then closed from the command
 /// line) while the unit's phone waits on the other: each hears of it as it happens, through
-/// PostgreSQL, and no process hears its own news twice. The waiting inbox's own look in the database is set to an hour, so only the
-/// wake-up from the other process can answer it in time.
+/// PostgreSQL, and no process hears its own news twice. The waiting inbox's own look in the
+/// database is set to an hour, so only the wake-up from the other process can answer it in
+/// time.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_as_they_happen() {
     let db = pg::TestDb::create().await;
     let url = db.url.clone();
     tokio::task::block_in_place(|| {
-        let mut a = hq(&["--db", &url]);
-        let mut b = hq(&["--db", &url]);
-        a.start();
-        b.start_with(&["--inbox-recheck-s", "3600"]);
+        let (a, b) = two_hqs(&url, &["--inbox-recheck-s", "3600"]);
         let op = a.cli(&["operator", "add", "值班长"]).trim().to_owned();
         let device = DeviceId::new();
         let token = enrol(&a, device);
@@ -378,32 +371,6 @@ fn listeners(url: &str) -> Vec<i32> {
     })
 }
 
-/// One HTTP/1.1 exchange with extra header lines: status, the answer's head, its body.
-fn exchange(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &str,
-    body: &str,
-) -> (u16, String, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n{headers}\
-         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_owned(), body.to_owned())
-}
-
 /// Behind a load balancer, the duty officer's next request may reach either process: a
 /// session signed in through one is good on the other, and signing out through the other ends
 /// it on both.
@@ -412,13 +379,11 @@ async fn a_session_signed_in_through_one_hq_is_good_on_the_other_until_signed_ou
     let db = pg::TestDb::create().await;
     let url = db.url.clone();
     tokio::task::block_in_place(|| {
-        let mut a = hq(&["--db", &url]);
-        let mut b = hq(&["--db", &url]);
-        a.start();
-        b.start();
+        let (a, b) = two_hqs(&url, &[]);
         let op = a.cli(&["operator", "add", "值班长"]).trim().to_owned();
         let sign_in = serde_json::json!({ "token": op }).to_string();
-        let (status, head, body) = exchange(a.addr, "POST", "/api/v1/session", "", &sign_in);
+        let (status, head, body) =
+            exchange(a.addr, "POST", "/api/v1/session", "", &sign_in).unwrap();
         assert_eq!(status, 200, "{body}");
         let cookie = head
             .lines()
@@ -432,17 +397,20 @@ async fn a_session_signed_in_through_one_hq_is_good_on_the_other_until_signed_ou
             .to_owned();
         let with_cookie = format!("cookie: {cookie}\r\n");
         for hq in [&a, &b] {
-            let (status, _, body) = exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "");
+            let (status, _, body) =
+                exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "").unwrap();
             assert_eq!(status, 200, "{body}");
             let (status, _, body) =
-                exchange(hq.addr, "GET", "/api/v1/stats/daily", &with_cookie, "");
+                exchange(hq.addr, "GET", "/api/v1/stats/daily", &with_cookie, "").unwrap();
             assert_eq!(status, 200, "{body}");
         }
         let signing_out = format!("{with_cookie}x-requested-with: patrol-hq-web\r\n");
-        let (status, _, body) = exchange(b.addr, "DELETE", "/api/v1/session", &signing_out, "");
+        let (status, _, body) =
+            exchange(b.addr, "DELETE", "/api/v1/session", &signing_out, "").unwrap();
         assert_eq!(status, 204, "{body}");
         for hq in [&a, &b] {
-            let (status, _, body) = exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "");
+            let (status, _, body) =
+                exchange(hq.addr, "GET", "/api/v1/session", &with_cookie, "").unwrap();
             assert_eq!(status, 401, "signed out everywhere: {body}");
         }
     });

@@ -18,21 +18,32 @@ pub fn request(
     token: Option<&str>,
     body: Option<&str>,
 ) -> Option<(u16, String)> {
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    exchange(addr, method, path, &auth, body.unwrap_or("")).map(|(status, _, body)| (status, body))
+}
+
+/// One HTTP/1.1 request with `headers` (whole lines, each ending in CRLF): the status, the
+/// answer's head and its body; `None` when HQ is not there.
+pub fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> Option<(u16, String, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
-    let body = body.unwrap_or("");
-    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n{auth}\
+        "{method} {path} HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n{headers}\
          content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
-    let status = out.split(' ').nth(1)?.parse().ok()?;
-    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
-    Some((status, body))
+    let (head, body) = out.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, head.to_owned(), body.to_owned()))
 }
 
 /// The `patrol-hq` binary serving as a child process, with the store arguments it is given.
@@ -120,22 +131,24 @@ pub fn enrol(hq: &HqProcess, device: DeviceId) -> String {
     v1::device_token(device, &e.secret)
 }
 
+/// The device's head at HQ; `None` when HQ is not there or does not answer 200.
+pub fn head(addr: SocketAddr, device: DeviceId, token: &str) -> Option<Head> {
+    let path = format!("/api/v1/devices/{device}/head");
+    match request(addr, "GET", &path, Some(token), None)? {
+        (200, body) => Some(serde_json::from_str(&body).expect("a head")),
+        _ => None,
+    }
+}
+
 /// Upload from HQ's head in batches until HQ is gone or holds everything. Returns the highest
 /// head HQ confirmed with a 200.
 pub fn upload(hq: &HqProcess, token: &str, entries: &[Entry], batch: usize) -> u64 {
     let device = entries[0].device_id;
     let mut confirmed = 0;
     loop {
-        let Some((200, head)) = request(
-            hq.addr,
-            "GET",
-            &format!("/api/v1/devices/{device}/head"),
-            Some(token),
-            None,
-        ) else {
+        let Some(head) = head(hq.addr, device, token) else {
             return confirmed;
         };
-        let head: Head = serde_json::from_str(&head).unwrap();
         confirmed = confirmed.max(head.seq);
         let from = head.seq as usize;
         if from >= entries.len() {
