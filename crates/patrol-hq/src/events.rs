@@ -38,6 +38,10 @@ pub enum HqEvent {
     City,
     /// A dispatch was created, sent, delivered, resent, reassigned or closed.
     Dispatch { dispatch_id: String },
+    /// Events may have been missed (this process stopped hearing the other HQ processes for a
+    /// while): refetch everything, as after a page's own `lagged`. Never sent to other
+    /// processes.
+    Lagged,
 }
 
 impl HqEvent {
@@ -48,6 +52,7 @@ impl HqEvent {
             HqEvent::Devices => "devices",
             HqEvent::City => "city",
             HqEvent::Dispatch { .. } => "dispatch",
+            HqEvent::Lagged => "lagged",
         }
     }
 }

@@ -313,7 +313,8 @@ async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_a
         );
 
         // The database drops the connections the processes listen on (a failover, a restart,
-        // an administrator's kill): each process listens again, and hears the others again.
+        // an administrator's kill): each process listens again, tells its pages to refetch,
+        // and hears the others again.
         let before = listeners(&url);
         assert_eq!(before.len(), 2, "one listener per process: {before:?}");
         run_sql(
@@ -331,6 +332,11 @@ async fn an_upload_and_an_order_through_one_hq_reach_the_others_page_and_inbox_a
                 "not listening again: {now:?}"
             );
             std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Whatever the other process sent meanwhile is lost to each: their pages are told to
+        // refetch everything.
+        for page in [&mut on_a, &mut on_b] {
+            page.read_until(|seen| seen.contains("event: lagged\ndata: {}"));
         }
         assert_eq!(upload(&a, &token, &entries, 10), 5);
         let head_5 = |seen: &str| seen.contains("\"head_seq\":5");

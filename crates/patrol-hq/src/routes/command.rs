@@ -51,10 +51,13 @@ pub async fn events(
                 tokio::select! {
                     got = rx.recv() => {
                         let event = match got {
+                            // Told by the relay, or fallen behind here: the same to the page.
+                            Ok(crate::events::HqEvent::Lagged) | Err(RecvError::Lagged(_)) => {
+                                Event::default().event("lagged").data("{}")
+                            }
                             Ok(e) => Event::default()
                                 .event(e.name())
                                 .data(serde_json::to_string(&e).unwrap_or_default()),
-                            Err(RecvError::Lagged(_)) => Event::default().event("lagged").data("{}"),
                             Err(RecvError::Closed) => return None,
                         };
                         return Some((Ok::<_, Infallible>(event), (rx, closed, recheck, state, headers)));

@@ -12,9 +12,10 @@
 //!   that hands what the others sent to [`Events::arrived`]. Every notification carries its
 //!   sender's process id, so a process skips its own. When the connection drops it reconnects,
 //!   waiting longer each time up to [`MAX_BACKOFF`]; what was sent meanwhile is lost to this
-//!   process, and its pages catch up by their own polling, as they would without a relay.
+//!   process, so once it listens again it tells its own pages `lagged` and they refetch
+//!   everything.
 
-use crate::events::{Events, Shared};
+use crate::events::{Events, HqEvent, Shared};
 use deadpool_postgres::Pool;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -205,6 +206,9 @@ async fn listen<T>(
                             let _ = tx.send(Ok(()));
                         } else {
                             tracing::info!("listening to the other HQ processes again");
+                            // What they sent meanwhile is lost to this process: its pages
+                            // refetch everything now rather than at their next poll.
+                            events.arrived(Shared::Page(HqEvent::Lagged));
                         }
                         backoff = Duration::from_millis(500);
                         loop {
@@ -252,7 +256,6 @@ async fn listen<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::HqEvent;
 
     fn upload(i: u64) -> Shared {
         Shared::Page(HqEvent::Upload {
