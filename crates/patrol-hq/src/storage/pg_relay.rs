@@ -20,7 +20,7 @@ use deadpool_postgres::Pool;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{AsyncMessage, Socket};
 
@@ -41,26 +41,27 @@ struct Note {
     events: Vec<Shared>,
 }
 
-/// `events` packed into as few payloads as fit under [`MAX_PAYLOAD`] each, in order.
+/// `events` packed into as few payloads as fit under [`MAX_PAYLOAD`] each, in order. Each event
+/// is serialised once; a payload is the JSON of a [`Note`], written around them.
 fn payloads(from: uuid::Uuid, events: Vec<Shared>) -> Vec<String> {
-    let encode = |events: Vec<Shared>| {
-        serde_json::to_string(&Note { from, events }).expect("events always serialize")
-    };
+    let head = format!(r#"{{"from":"{from}","events":["#);
+    let tail = "]}";
     let mut out = Vec::new();
-    let mut batch: Vec<Shared> = Vec::new();
-    let mut size = 0;
+    let mut payload = head.clone();
     for e in events {
-        // An event's own JSON plus the comma between events.
-        let len = serde_json::to_string(&e).map_or(0, |j| j.len()) + 1;
-        if !batch.is_empty() && size + len > MAX_PAYLOAD {
-            out.push(encode(std::mem::take(&mut batch)));
-            size = 0;
+        let json = serde_json::to_string(&e).expect("events always serialize");
+        let first = payload.len() == head.len();
+        if !first && payload.len() + 1 + json.len() + tail.len() > MAX_PAYLOAD {
+            payload.push_str(tail);
+            out.push(std::mem::replace(&mut payload, head.clone()));
+        } else if !first {
+            payload.push(',');
         }
-        size += len;
-        batch.push(e);
+        payload.push_str(&json);
     }
-    if !batch.is_empty() {
-        out.push(encode(batch));
+    if payload.len() > head.len() {
+        payload.push_str(tail);
+        out.push(payload);
     }
     out
 }
@@ -98,7 +99,7 @@ where
     };
     let me = uuid::Uuid::now_v7();
     tokio::spawn(send(pool, me, outbound));
-    let (listening_tx, listening) = tokio::sync::oneshot::channel();
+    let (listening_tx, listening) = oneshot::channel();
     tokio::spawn(listen(config, tls, me, events.clone(), listening_tx));
     listening
         .await
@@ -165,7 +166,7 @@ async fn listen<T>(
     tls: T,
     me: uuid::Uuid,
     events: Events,
-    listening: tokio::sync::oneshot::Sender<Result<(), String>>,
+    listening: oneshot::Sender<Result<(), String>>,
 ) where
     T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
     T::Stream: Send,
@@ -175,73 +176,25 @@ async fn listen<T>(
     let mut listening = Some(listening);
     let mut backoff = Duration::from_millis(500);
     let mut closing = events.closing();
-    loop {
-        if *closing.borrow() {
-            return;
-        }
-        match config.connect(tls.clone()).await {
-            Ok((client, mut connection)) => {
-                // The connection's messages, driven on a task of their own; notifications come
-                // back here.
-                let (notes_tx, mut notes) = mpsc::unbounded_channel::<String>();
-                let driver = tokio::spawn(async move {
-                    let mut messages =
-                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                    while let Some(message) = messages.next().await {
-                        match message {
-                            Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
-                                if notes_tx.send(n.payload().to_owned()).is_err() {
-                                    return None;
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(e) => return Some(e.to_string()),
-                        }
-                    }
-                    None
-                });
-                match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
-                    Ok(()) => {
-                        if let Some(tx) = listening.take() {
-                            let _ = tx.send(Ok(()));
-                        } else {
-                            tracing::info!("listening to the other HQ processes again");
-                            // What they sent meanwhile is lost to this process: its pages
-                            // refetch everything now rather than at their next poll.
-                            events.arrived(Shared::Page(HqEvent::Lagged));
-                        }
-                        backoff = Duration::from_millis(500);
-                        loop {
-                            tokio::select! {
-                                note = notes.recv() => match note {
-                                    Some(payload) => {
-                                        for shared in read(me, &payload).into_iter().flatten() {
-                                            events.arrived(shared);
-                                        }
-                                    }
-                                    None => break,
-                                },
-                                _ = closing.changed() => {
-                                    driver.abort();
-                                    return;
-                                }
-                            }
-                        }
-                        let why = driver.await.ok().flatten().unwrap_or_default();
-                        tracing::warn!(error = %why, "lost the connection that hears the other HQ processes; listening again");
-                    }
-                    Err(e) => {
-                        driver.abort();
-                        if let Some(tx) = listening.take() {
-                            let _ = tx.send(Err(format!("LISTEN {CHANNEL}: {e}")));
-                        }
-                    }
-                }
-                drop(client);
+    while !*closing.borrow() {
+        match listen_once(
+            &config,
+            tls.clone(),
+            me,
+            &events,
+            &mut listening,
+            &mut closing,
+        )
+        .await
+        {
+            Ok(Ended::Closing) => return,
+            Ok(Ended::Lost(why)) => {
+                tracing::warn!(error = %why, "lost the connection that hears the other HQ processes; listening again");
+                backoff = Duration::from_millis(500);
             }
             Err(e) => {
                 if let Some(tx) = listening.take() {
-                    let _ = tx.send(Err(e.to_string()));
+                    let _ = tx.send(Err(e));
                 }
             }
         }
@@ -251,6 +204,79 @@ async fn listen<T>(
         }
         backoff = (backoff * 2).min(MAX_BACKOFF);
     }
+}
+
+/// How a connection that listened ended.
+enum Ended {
+    /// HQ is closing.
+    Closing,
+    /// The connection dropped, for this reason.
+    Lost(String),
+}
+
+/// One connection's life: connect, `LISTEN`, and hand on what arrives until it drops or HQ
+/// closes. The first time it listens it answers `listening`; every later time it tells this
+/// process's pages `lagged`. `Err` when it could not listen at all.
+async fn listen_once<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    me: uuid::Uuid,
+    events: &Events,
+    listening: &mut Option<oneshot::Sender<Result<(), String>>>,
+    closing: &mut tokio::sync::watch::Receiver<bool>,
+) -> Result<Ended, String>
+where
+    T: MakeTlsConnect<Socket> + Clone + Send + Sync + 'static,
+    T::Stream: Send,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, mut connection) = config.connect(tls).await.map_err(|e| e.to_string())?;
+    // The connection's messages, driven on a task of their own; notifications come back here.
+    let (notes_tx, mut notes) = mpsc::unbounded_channel::<String>();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
+                    if notes_tx.send(n.payload().to_owned()).is_err() {
+                        return None;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return Some(e.to_string()),
+            }
+        }
+        None
+    });
+    if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+        driver.abort();
+        return Err(format!("LISTEN {CHANNEL}: {e}"));
+    }
+    match listening.take() {
+        Some(tx) => {
+            let _ = tx.send(Ok(()));
+        }
+        None => {
+            tracing::info!("listening to the other HQ processes again");
+            // What they sent meanwhile is lost to this process: its pages refetch everything
+            // now rather than at their next poll.
+            events.arrived(Shared::Page(HqEvent::Lagged));
+        }
+    }
+    loop {
+        tokio::select! {
+            note = notes.recv() => match note {
+                Some(payload) => read(me, &payload).into_iter().flatten().for_each(|shared| events.arrived(shared)),
+                None => break,
+            },
+            _ = closing.changed() => {
+                driver.abort();
+                return Ok(Ended::Closing);
+            }
+        }
+    }
+    Ok(Ended::Lost(driver.await.ok().flatten().unwrap_or_default()))
 }
 
 #[cfg(test)]
@@ -277,6 +303,16 @@ mod tests {
         assert_eq!(back, burst);
         // The sender skips its own.
         assert!(sent.iter().all(|p| read(me, p).is_none()));
+        // Written around each event's JSON, a payload is exactly a note's JSON.
+        let one = vec![upload(7), upload(8)];
+        let note = Note {
+            from: me,
+            events: one.clone(),
+        };
+        assert_eq!(
+            payloads(me, one),
+            vec![serde_json::to_string(&note).unwrap()]
+        );
     }
 
     #[test]

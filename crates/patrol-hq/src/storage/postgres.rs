@@ -146,10 +146,66 @@ fn replica_fresh(replayed_all: bool, lag_s: f64, max_lag_s: u32) -> bool {
 /// What HQ last learnt of its replica.
 #[derive(Debug, Default)]
 struct ReplicaHealth {
-    /// When it was last asked how far behind it is, and whether it was fresh enough.
-    checked: Option<(std::time::Instant, bool)>,
-    /// It could not be reached, or was too far behind, at the last try.
-    down: bool,
+    /// When it was last asked how far behind it is, and the answer: fresh enough, or why not.
+    checked: Option<(std::time::Instant, Result<(), String>)>,
+    /// Whether it answered the command centre's last read (`None` before the first), so only a
+    /// change is logged, not every read or every check.
+    serving: Option<bool>,
+}
+
+impl ReplicaHealth {
+    /// The last check's answer, unless a new one is due.
+    fn known(&self) -> Option<Result<(), String>> {
+        self.checked
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < REPLICA_CHECK_EVERY)
+            .map(|(_, fresh)| fresh.clone())
+    }
+
+    /// Whether the replica answers this read (`Err` says why not); a change is logged.
+    fn serve(&mut self, verdict: Result<(), &str>) {
+        match (self.serving, verdict) {
+            (Some(false), Ok(())) => {
+                tracing::info!("the command centre reads from the replica again")
+            }
+            (None | Some(true), Err(why)) => tracing::warn!(
+                why,
+                "the command centre reads from the primary until the replica is usable"
+            ),
+            _ => {}
+        }
+        self.serving = Some(verdict.is_ok());
+    }
+}
+
+/// Whether the replica behind `client` may answer the command centre, or why not.
+async fn replica_freshness(
+    client: &deadpool_postgres::Object,
+    max_lag_s: u32,
+) -> Result<(), String> {
+    let row = client
+        .query_one(
+            "SELECT (pg_last_wal_receive_lsn() IS NOT DISTINCT FROM
+                     pg_last_wal_replay_lsn() AND NOT pg_is_wal_replay_paused()),
+                    COALESCE(EXTRACT(EPOCH FROM now()
+                             - pg_last_xact_replay_timestamp())::float8, 0)",
+            &[],
+        )
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot ask the replica how far behind it is: {}",
+                pg_error(&e)
+            )
+        })?;
+    let (replayed_all, lag_s): (bool, f64) = (row.get(0), row.get(1));
+    if replica_fresh(replayed_all, lag_s, max_lag_s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the replica is {lag_s:.0} s behind (at most {max_lag_s} allowed)"
+        ))
+    }
 }
 
 /// HQ's storage in a PostgreSQL database.
@@ -329,90 +385,36 @@ impl PgStorage {
     }
 
     /// A connection to read from on `side`: the replica when there is one, it answers and it
-    /// is not too far behind (`replica_max_lag_s`), else the primary.
+    /// is not too far behind (`replica_max_lag_s`, asked every [`REPLICA_CHECK_EVERY`]), else
+    /// the primary.
     async fn client_on(&self, side: Side) -> StorageResult<deadpool_postgres::Object> {
         let (Side::Replica, Some(replica)) = (side, &self.replica) else {
             return self.client().await;
         };
-        let usable = match replica.get().await {
-            Ok(c) => {
-                let due = {
-                    let h = self
-                        .replica_health
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
-                    h.checked
-                        .is_none_or(|(at, _)| at.elapsed() >= REPLICA_CHECK_EVERY)
+        let health = || {
+            self.replica_health
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        let (client, verdict) = match replica.get().await {
+            Err(e) => (None, Err(format!("the replica cannot be reached: {e}"))),
+            Ok(client) => {
+                let known = health().known();
+                let verdict = match known {
+                    Some(verdict) => verdict,
+                    None => {
+                        let verdict = replica_freshness(&client, self.replica_max_lag_s).await;
+                        health().checked = Some((std::time::Instant::now(), verdict.clone()));
+                        verdict
+                    }
                 };
-                if due {
-                    let fresh = match c
-                        .query_one(
-                            "SELECT (pg_last_wal_receive_lsn() IS NOT DISTINCT FROM
-                                     pg_last_wal_replay_lsn() AND NOT pg_is_wal_replay_paused()),
-                                    COALESCE(EXTRACT(EPOCH FROM now()
-                                             - pg_last_xact_replay_timestamp())::float8, 0)",
-                            &[],
-                        )
-                        .await
-                    {
-                        Ok(row) => {
-                            let (all, lag): (bool, f64) = (row.get(0), row.get(1));
-                            let fresh = replica_fresh(all, lag, self.replica_max_lag_s);
-                            if !fresh {
-                                tracing::warn!(
-                                    lag_s = lag,
-                                    "the replica is behind; the command centre reads from the primary until it catches up"
-                                );
-                            }
-                            fresh
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %pg_error(&e), "cannot ask the replica how far behind it is");
-                            false
-                        }
-                    };
-                    let mut h = self
-                        .replica_health
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
-                    h.checked = Some((std::time::Instant::now(), fresh));
-                }
-                let h = self
-                    .replica_health
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                h.checked.is_some_and(|(_, fresh)| fresh).then_some(c)
-            }
-            Err(e) => {
-                let mut h = self
-                    .replica_health
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if !h.down {
-                    tracing::warn!(error = %e, "the replica cannot be reached; the command centre reads from the primary");
-                }
-                h.down = true;
-                None
+                (Some(client), verdict)
             }
         };
-        match usable {
-            Some(c) => {
-                let mut h = self
-                    .replica_health
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if std::mem::take(&mut h.down) {
-                    tracing::info!("the command centre reads from the replica again");
-                }
-                Ok(c)
-            }
-            None => {
-                self.replica_health
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .down = true;
-                self.client().await
-            }
+        health().serve(verdict.as_ref().map(|_| ()).map_err(String::as_str));
+        match (client, verdict) {
+            (Some(client), Ok(())) => Ok(client),
+            _ => self.client().await,
         }
     }
 
@@ -2425,7 +2427,8 @@ impl Storage for PgStorage {
 
 #[cfg(test)]
 mod tests {
-    use super::replica_fresh;
+    use super::{REPLICA_CHECK_EVERY, ReplicaHealth, replica_fresh};
+    use std::time::Instant;
 
     #[test]
     fn a_replica_answers_while_caught_up_or_recently_replaying() {
@@ -2435,5 +2438,21 @@ mod tests {
         assert!(replica_fresh(false, 3.0, 30));
         // WAL waiting and nothing replayed for minutes: stuck or paused, so the primary answers.
         assert!(!replica_fresh(false, 120.0, 30));
+    }
+
+    #[test]
+    fn a_replica_is_asked_again_only_once_its_last_answer_is_old() {
+        let mut health = ReplicaHealth::default();
+        assert_eq!(health.known(), None, "never asked");
+        health.checked = Some((Instant::now(), Err("40 s behind".into())));
+        assert_eq!(health.known(), Some(Err("40 s behind".into())));
+        if let Some(long_ago) = Instant::now().checked_sub(REPLICA_CHECK_EVERY) {
+            health.checked = Some((long_ago, Ok(())));
+            assert_eq!(health.known(), None, "due again");
+        }
+        health.serve(Err("40 s behind"));
+        assert_eq!(health.serving, Some(false));
+        health.serve(Ok(()));
+        assert_eq!(health.serving, Some(true));
     }
 }
