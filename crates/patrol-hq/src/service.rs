@@ -235,6 +235,7 @@ pub async fn upload(
                     conflicts: planned.conflicts,
                     skew_ms,
                     receipt: None,
+                    news: None,
                 });
             }
             Err(StorageError::HeadMoved { .. }) => continue,
@@ -336,15 +337,21 @@ pub async fn head(state: &AppState, id: DeviceId) -> ApiResult<v1::HeadAnswer> {
         .device(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("device {id}")))?;
-    let news = state.storage.sync_news(id).await?;
     Ok(v1::HeadAnswer {
         head: device.head,
-        news: Some(v1::SyncNews {
-            reference: news.reference.map(|c| c.to_string()),
-            map_pack: state.map_pack.as_ref().map(|p| p.reference.clone()),
-            inbox_head: news.inbox_head,
-            inbox_undelivered: news.inbox_undelivered,
-        }),
+        news: Some(news(state, id).await?),
+    })
+}
+
+/// What a device's sync needs to fetch besides its upload: where the reference data and its
+/// dispatch inbox stand, and the map pack HQ offers.
+pub async fn news(state: &AppState, id: DeviceId) -> ApiResult<v1::SyncNews> {
+    let news = state.storage.sync_news(id).await?;
+    Ok(v1::SyncNews {
+        reference: news.reference.map(|c| c.to_string()),
+        map_pack: state.map_pack.as_ref().map(|p| p.reference.clone()),
+        inbox_head: news.inbox_head,
+        inbox_undelivered: news.inbox_undelivered,
     })
 }
 

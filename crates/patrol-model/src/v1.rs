@@ -208,7 +208,7 @@ pub struct Conflict {
     pub device_hash: Hash,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadResponse {
     /// HQ's new high-water mark.
@@ -231,6 +231,12 @@ pub struct UploadResponse {
     /// last batch of a sync with no photo to send asks, and needs no receipt request after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<Receipt>,
+    /// What the head's answer says besides the head ([`HeadAnswer::news`]), as of this upload's
+    /// commit, when asked for (`?news=true`): a patrol's sync every 30 s that knows HQ's head
+    /// from its last sync sends its entries straight away and learns here whether reference
+    /// data or orders wait, one request instead of two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub news: Option<SyncNews>,
 }
 
 /// `POST /api/v1/photos`: announce a photo before sending its bytes.

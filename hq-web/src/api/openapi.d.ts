@@ -1844,6 +1844,7 @@ export interface components {
             duplicates: number;
             /** @description HQ's new high-water mark. */
             head: components["schemas"]["Head"];
+            news?: null | components["schemas"]["SyncNews"];
             /** @description Stored and chained, but kept out of HQ's figures (payload invalid or of an unknown kind). */
             quarantined?: components["schemas"]["EntryProblem"][];
             receipt?: null | components["schemas"]["Receipt"];
@@ -2268,6 +2269,11 @@ export interface operations {
                  *     (`photos_held` counts them), so the last batch of a sync needs no receipt request.
                  */
                 receipt?: boolean;
+                /**
+                 * @description `true`: the answer carries `news` as `GET …/head` would (reference data, dispatch
+                 *     inbox, map pack), so a sync that knows HQ's head needs no head request.
+                 */
+                news?: boolean;
             };
             header?: never;
             path: {

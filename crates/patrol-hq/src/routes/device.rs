@@ -74,10 +74,14 @@ pub async fn upload(
         // Asked by a sync with no photo waiting: none to name, the held ones counted.
         resp.receipt = Some(service::receipt(&state, id, Some(&[] as &[String])).await?);
     }
+    if q.news {
+        resp.news = Some(service::news(&state, id).await?);
+    }
     Ok(Json(resp))
 }
 
-/// `?receipt=true`: answer with the device's receipt too (see [`v1::UploadResponse::receipt`]).
+/// `?receipt=true`: answer with the device's receipt too (see [`v1::UploadResponse::receipt`]);
+/// `?news=true`: and with what the head's answer would say besides the head.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
@@ -85,6 +89,10 @@ pub struct UploadQuery {
     /// (`photos_held` counts them), so the last batch of a sync needs no receipt request.
     #[serde(default)]
     receipt: bool,
+    /// `true`: the answer carries `news` as `GET …/head` would (reference data, dispatch
+    /// inbox, map pack), so a sync that knows HQ's head needs no head request.
+    #[serde(default)]
+    news: bool,
 }
 
 /// `?photos=SHA,SHA`: ask only about these photos (see [`v1::Receipt::photos`]).
