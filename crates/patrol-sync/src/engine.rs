@@ -3,9 +3,17 @@
 //! (unless this engine had one in the last ten minutes), HQ's head (which says whether
 //! reference data or dispatch orders changed), reference data and the inbox when they did, the
 //! check of every entry after the head, entries, photos, receipt (carried by the last batch's
-//! answer when no photo waits). It holds the store only
-//! between network calls (through [`StoreAccess`]), so the app can keep recording while a sync
-//! waits on the network; it never writes a ledger row.
+//! answer when no photo waits).
+//!
+//! The live path: when this engine's last sync of the device ended clean within those ten
+//! minutes, it knows HQ's head, and a sync with one batch and no photo to send skips the head:
+//! the check of what it sends, then one upload whose answer carries the receipt and the news
+//! (`?receipt=true&news=true`), then reference data and the inbox if the news says so. That is
+//! a patrol's sync every 30 s. An answer that does not settle the sync ([`plan::live_settles`])
+//! is not recorded, and the sync goes the usual way.
+//!
+//! It holds the store only between network calls (through [`StoreAccess`]), so the app can keep
+//! recording while a sync waits on the network; it never writes a ledger row.
 //!
 //! Credentials: [`SyncEngine::enroll`] keeps the HQ address and the device secret in the store's
 //! settings, which is what the CLI uses. The app keeps the secret in the OS keystore instead and
@@ -16,10 +24,11 @@
 use crate::client::{self, Failure, Hq, Transport, UploadEncoding};
 use crate::plan::{self, BatchLimits, Outcome};
 use crate::report::{Progress, SyncReport};
+use crate::upload::Uploaded;
 use crate::{Error, Result};
 use patrol_device::Store;
 use patrol_model::DeviceId;
-use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Receipt, ReferenceChanges};
+use patrol_model::v1::{self, EnrollRequest, EnrollResponse, Head, Receipt, ReferenceChanges};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -147,12 +156,14 @@ pub struct SyncEngine {
     known: Arc<Mutex<Option<KnownHq>>>,
 }
 
-/// HQ's last hello, for [`SyncOptions::hello_every`].
+/// HQ's last hello, for [`SyncOptions::hello_every`], and where the last clean sync left HQ's
+/// head for a device (the live path, [`Session::upload_live`]).
 #[derive(Debug, Clone)]
 struct KnownHq {
     base: String,
     at: Instant,
     hello: v1::Hello,
+    head: Option<(DeviceId, Head)>,
 }
 
 impl SyncEngine {
@@ -290,10 +301,17 @@ impl SyncEngine {
             (session.progress)(Progress::Checked { entries });
         }
         let result = session.run().await;
-        // Any trouble, and the next sync asks HQ's hello again.
-        if !matches!(&result, Ok(r) if r.is_clean()) {
-            *self.known.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        match (&result, known.as_mut()) {
+            // HQ holds this ledger to its end: the next sync may send straight onto it.
+            (Ok(r), Some(k)) if r.is_clean() && k.base == session.base => {
+                k.head = Some((session.device_id, r.receipt.head));
+            }
+            (Ok(r), _) if r.is_clean() => {}
+            // Any trouble, and the next sync asks HQ's hello and head again.
+            _ => *known = None,
         }
+        drop(known);
         result
     }
 
@@ -394,8 +412,8 @@ pub struct InboxPull {
 
 impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
     async fn run(&mut self) -> Result<SyncReport> {
-        let hello = match self.recent_hello() {
-            Some(hello) => hello,
+        let (hello, known_head) = match self.recent() {
+            Some(known) => known,
             None => {
                 let hello: v1::Hello = self
                     .call(|hq| hq.request(Method::GET, "/api/v1/hello"))
@@ -408,8 +426,9 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     base: self.base.clone(),
                     at: Instant::now(),
                     hello: hello.clone(),
+                    head: None,
                 });
-                hello
+                (hello, None)
             }
         };
         self.encoding = self
@@ -420,46 +439,23 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             server: hello.server,
             version: hello.version,
         });
-        // HQ's head first: it also says whether reference data or dispatch orders wait, so a
-        // sync every 30 s of a patrol asks for them only when they changed.
-        let device = self.device_id;
-        let answer: v1::HeadAnswer = self
-            .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/head")))
-            .await
-            .map_err(Failure::into_error)?;
-        let head = answer.head;
-        let (reference_cursor, inbox_cursor) = self
-            .store
-            .with_store(|s| -> Result<_> { Ok((s.reference_cursor()?, s.inbox_cursor()?)) })?;
-        let wanted = plan::wanted(
-            answer.news.as_ref(),
-            reference_cursor.as_deref(),
-            inbox_cursor,
-        );
-        let map_pack = if wanted.reference {
-            self.pull_reference().await?
-        } else {
-            answer.news.and_then(|n| n.map_pack)
+        // A patrol's sync every 30 s sends one segment onto the head its last sync left at HQ:
+        // one request, whose answer carries the receipt and the news (the live path). Anything
+        // unusual, and the usual way below.
+        let live = match known_head {
+            Some(head) => self.upload_live(head).await?,
+            None => None,
         };
-        // Orders before the uploads: a unit being sent somewhere must not wait for its
-        // evidence. Trouble here is reported and never keeps evidence from reaching HQ.
-        if wanted.inbox
-            && let Err(e) = self.pull_inbox(0).await
-        {
-            self.problems
-                .push(format!("dispatch inbox not pulled: {e}"));
-        }
-        // With no photo waiting (nearly every sync of a patrol), the last batch's answer
-        // carries the receipt: nothing the sync does after it can change what HQ holds.
-        let no_photos = self
-            .store
-            .with_store(|s| s.pending_photos().map(|p| p.is_empty()))?;
-        let mut upload = self.upload_entries(head, no_photos).await?;
+        let (head, mut upload, map_pack) = match live {
+            Some(done) => done,
+            None => self.upload_usual().await?,
+        };
         let photos = self.upload_photos().await?;
 
         // The receipt names only the photos this device still waits on HQ for (those pending
         // when the photo step began, uploaded by it or not): it does not grow with every photo
         // the device ever took, and is fetched every 30 s of a patrol.
+        let device = self.device_id;
         let receipt: Receipt = match upload.receipt.take() {
             Some(r) if photos.asked.is_empty() && photos.uploaded == 0 => r,
             _ => {
@@ -480,14 +476,67 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         self.finish(head, upload, photos, receipt)
     }
 
+    /// The usual way: HQ's head first, then what it says changed (reference data, orders),
+    /// then the entries after the head. HQ's head before the upload, the upload, and the map
+    /// pack to download.
+    async fn upload_usual(&mut self) -> Result<(Head, Uploaded, Option<v1::MapPackRef>)> {
+        // HQ's head first: it also says whether reference data or dispatch orders wait, so a
+        // sync every 30 s of a patrol asks for them only when they changed.
+        let device = self.device_id;
+        let answer: v1::HeadAnswer = self
+            .call(|hq| hq.request(Method::GET, &format!("/api/v1/devices/{device}/head")))
+            .await
+            .map_err(Failure::into_error)?;
+        let head = answer.head;
+        // Orders before the uploads: a unit being sent somewhere must not wait for its
+        // evidence.
+        let map_pack = self.follow_news(answer.news).await?;
+        // With no photo waiting (nearly every sync of a patrol), the last batch's answer
+        // carries the receipt: nothing the sync does after it can change what HQ holds.
+        let no_photos = self
+            .store
+            .with_store(|s| s.pending_photos().map(|p| p.is_empty()))?;
+        let upload = self.upload_entries(head, no_photos).await?;
+        Ok((head, upload, map_pack))
+    }
+
+    /// Download what HQ's `news` says changed: reference data, then the dispatch inbox. The
+    /// map pack HQ offers, to download last. Trouble with the inbox is reported and never
+    /// keeps evidence from reaching HQ.
+    pub(crate) async fn follow_news(
+        &mut self,
+        news: Option<v1::SyncNews>,
+    ) -> Result<Option<v1::MapPackRef>> {
+        let (reference_cursor, inbox_cursor) = self
+            .store
+            .with_store(|s| -> Result<_> { Ok((s.reference_cursor()?, s.inbox_cursor()?)) })?;
+        let wanted = plan::wanted(news.as_ref(), reference_cursor.as_deref(), inbox_cursor);
+        let map_pack = if wanted.reference {
+            self.pull_reference().await?
+        } else {
+            news.and_then(|n| n.map_pack)
+        };
+        if wanted.inbox
+            && let Err(e) = self.pull_inbox(0).await
+        {
+            self.problems
+                .push(format!("dispatch inbox not pulled: {e}"));
+        }
+        Ok(map_pack)
+    }
+
     /// HQ's hello from an earlier sync of this engine, if it was this HQ's and is recent enough
-    /// ([`SyncOptions::hello_every`]).
-    fn recent_hello(&self) -> Option<v1::Hello> {
+    /// ([`SyncOptions::hello_every`]), with HQ's head for this device as that engine's last
+    /// clean sync left it.
+    fn recent(&self) -> Option<(v1::Hello, Option<Head>)> {
         let known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
         known
             .as_ref()
             .filter(|k| k.base == self.base && k.at.elapsed() < self.options.hello_every)
-            .map(|k| k.hello.clone())
+            .map(|k| {
+                let head = k.head.filter(|(d, _)| *d == self.device_id).map(|(_, h)| h);
+                (k.hello.clone(), head)
+            })
     }
 
     /// Download what changed in the reference data since the stored cursor and save it.

@@ -42,6 +42,18 @@ pub fn entry_wire_bytes(payload_len: u64) -> u64 {
     512 + payload_len.div_ceil(3) * 4
 }
 
+/// [`entry_wire_bytes`] by seq, from `payloads`: the payload sizes of seq `first` on.
+pub fn wire_bytes_from(first: u64, payloads: &[u64]) -> impl Fn(u64) -> u64 + '_ {
+    move |seq| {
+        let payload = seq
+            .checked_sub(first)
+            .and_then(|i| payloads.get(usize::try_from(i).ok()?))
+            .copied()
+            .unwrap_or(0);
+        entry_wire_bytes(payload)
+    }
+}
+
 /// The seqs to send, in order, as batches within `limits`: from HQ's head + 1 through the local
 /// head. `wire_bytes(seq)` estimates one entry's size. A batch always holds at least one entry,
 /// even one over the byte limit (HQ's 413 then says so).
@@ -187,6 +199,46 @@ pub fn check_head(hq: Head, local_head: u64, local_hash_at_hq: Option<Hash>) -> 
     } else {
         HeadCheck::Behind { from: hq.seq + 1 }
     }
+}
+
+/// Whether a sync may send at once, without asking HQ's head first (the live path: a patrol's
+/// sync every 30 s, one request instead of two). `known` is HQ's head as this engine's last
+/// clean sync of this device left it; it must still be this ledger's (`local_hash_at_known` is
+/// the local entry at its seq) with entries after it. No photo may wait (the upload's answer
+/// then carries the receipt that ends the sync), and what waits must go in one batch (a backlog
+/// goes the usual way, which pulls orders before the evidence). The batch, or `None` for the
+/// usual way.
+pub fn live_batch(
+    known: Head,
+    local_head: u64,
+    local_hash_at_known: Option<Hash>,
+    photos_waiting: bool,
+    limits: BatchLimits,
+    wire_bytes: impl Fn(u64) -> u64,
+) -> Option<RangeInclusive<u64>> {
+    if photos_waiting
+        || !matches!(
+            check_head(known, local_head, local_hash_at_known),
+            HeadCheck::Behind { .. }
+        )
+    {
+        return None;
+    }
+    let mut batches = batches(known.seq, local_head, limits, wire_bytes);
+    (batches.len() == 1).then(|| batches.remove(0))
+}
+
+/// Whether the live path's answer ends the sync: HQ refused nothing, holds this ledger through
+/// `through` (the batch's end; `local_hash_at_head` is the local entry at the answer's head),
+/// and sent the receipt. Anything else (HQ's head moved under the engine: a restored HQ, a
+/// second device under this id) and the sync goes the usual way, HQ's head first, which says
+/// what is wrong; what HQ took from the batch stays taken, and nothing of the answer is
+/// recorded.
+pub fn live_settles(resp: &UploadResponse, through: u64, local_hash_at_head: Option<Hash>) -> bool {
+    resp.rejected.is_empty()
+        && resp.conflicts.is_empty()
+        && resp.receipt.is_some()
+        && check_head(resp.head, through, local_hash_at_head) == HeadCheck::UpToDate
 }
 
 /// How one upload answer changes the outbox, and whether the queue can go on.

@@ -53,20 +53,13 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         let sizes = self
             .store
             .with_store(|s| s.payload_sizes(first, local_head))?;
-        let wire_bytes = |seq: u64| {
-            let payload = seq
-                .checked_sub(first)
-                .and_then(|i| sizes.get(i as usize))
-                .copied()
-                .unwrap_or(0);
-            plan::entry_wire_bytes(payload)
-        };
+        let wire_bytes = plan::wire_bytes_from(first, &sizes);
         let mut limits = self.options.batch;
         let device = self.device_id;
         let path = format!("/api/v1/devices/{device}/entries");
 
         while hq_head < local_head {
-            let Some(range) = plan::batches(hq_head, local_head, limits, wire_bytes)
+            let Some(range) = plan::batches(hq_head, local_head, limits, &wire_bytes)
                 .into_iter()
                 .next()
             else {
@@ -155,6 +148,92 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
             }
         }
         Ok(out)
+    }
+
+    /// The live path ([`plan::live_batch`]): what waits, sent straight onto `known` (HQ's head
+    /// as this engine's last clean sync left it) in one request, whose answer carries the
+    /// receipt and the news the head's answer would have. `None` when the path does not apply
+    /// or HQ's answer does not end the sync ([`plan::live_settles`]): then nothing of it is
+    /// recorded and the sync goes the usual way, HQ's head first. Only a network that does not
+    /// answer, or HQ refusing this device, ends the sync here, as it would the usual way.
+    pub(crate) async fn upload_live(
+        &mut self,
+        known: Head,
+    ) -> Result<Option<(Head, Uploaded, Option<patrol_model::v1::MapPackRef>)>> {
+        let limits = self.options.batch;
+        let batch = self.store.with_store(|s| -> Result<_> {
+            let local_head = s.head()?.0;
+            let at_known = match known.seq {
+                0 => None,
+                seq => s.entry(seq)?.map(|e| e.hash),
+            };
+            let waiting = !s.pending_photos()?.is_empty();
+            // One batch at most is read: a longer backlog goes the usual way anyway.
+            let first = known.seq + 1;
+            let last = local_head.min(known.seq + limits.max_entries as u64);
+            let sizes = if last >= first {
+                s.payload_sizes(first, last)?
+            } else {
+                Vec::new()
+            };
+            Ok(plan::live_batch(
+                known,
+                local_head,
+                at_known,
+                waiting,
+                limits,
+                plan::wire_bytes_from(first, &sizes),
+            ))
+        })?;
+        let Some(batch) = batch else {
+            return Ok(None);
+        };
+        // Nothing broken is ever sent, this way or the usual one.
+        self.check_unsent(known)?;
+        let (from, through) = (*batch.start(), *batch.end());
+        let request = self.store.with_store(|s| -> patrol_device::Result<_> {
+            Ok(UploadRequest {
+                device_now_ms: s.clock().wall_ms(),
+                entries: s.entries(from, (through - from + 1) as usize)?,
+            })
+        })?;
+        let body = JsonBody::new(&request, self.encoding);
+        let path = format!("/api/v1/devices/{}/entries", self.device_id);
+        let query = [("receipt", "true"), ("news", "true")];
+        let answer: Result<UploadResponse, _> = self
+            .call(|hq| body.attach(hq.request_query(Method::POST, &path, &query)))
+            .await;
+        let mut resp = match answer {
+            Ok(resp) => resp,
+            Err(f) => match f.outcome {
+                Outcome::Auth | Outcome::ProtocolMismatch => return Err(f.into_error()),
+                Outcome::Transient if f.status.is_none() => return Err(f.into_error()),
+                // HQ answered, but not with a stored batch: the usual way says why.
+                _ => return Ok(None),
+            },
+        };
+        let at_head = self.store.with_store(|s| match resp.head.seq {
+            0 => Ok(None),
+            seq => s.entry(seq).map(|e| e.map(|e| e.hash)),
+        })?;
+        if !plan::live_settles(&resp, through, at_head) {
+            return Ok(None);
+        }
+        let update = plan::upload_update(known.seq, &resp);
+        self.store
+            .with_store(|s| s.record_upload(update.acked_through, &update.quarantine))?;
+        (self.progress)(Progress::Uploaded {
+            through: resp.head.seq,
+            of: through,
+        });
+        let map_pack = self.follow_news(resp.news.take()).await?;
+        let upload = Uploaded {
+            accepted: resp.accepted,
+            duplicates: resp.duplicates,
+            receipt: resp.receipt.take(),
+            ..Uploaded::default()
+        };
+        Ok(Some((known, upload, map_pack)))
     }
 
     /// This ledger and HQ's disagree (a restored backup, a cloned phone): show HQ this device's

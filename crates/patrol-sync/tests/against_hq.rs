@@ -511,6 +511,7 @@ fn a_queue_hq_never_moves_is_reported_stuck_after_three_tries() {
         conflicts: vec![],
         skew_ms: 0,
         receipt: None,
+        news: None,
     };
     let body = serde_json::to_string(&nothing).unwrap();
     for attempt in 1..=3 {
@@ -585,13 +586,16 @@ fn an_engine_asks_hqs_hello_again_only_after_a_while_or_after_trouble() {
         assert!(sync_with(&engine, &mut d).unwrap().is_clean());
         assert_eq!(hellos(), enrolled + 1, "sync {n}: one hello");
     }
-    // A sync that ends in trouble (HQ refuses to say its head): the next one asks again.
+    // A sync that ends in trouble (HQ refuses the entries, sent straight away and again after
+    // asking its head): the next one asks again.
     let device = d.store.device_id();
-    chaos.inject(
-        &format!("GET /api/v1/devices/{device}/head"),
-        Fault::Answer(400, 1, r#"{"code":"bad_request","message":"no"}"#.into()),
-    );
-    assert!(sync_with(&engine, &mut d).is_err());
+    for _ in 0..2 {
+        chaos.inject(
+            &format!("POST /api/v1/devices/{device}/entries"),
+            Fault::Answer(400, 1, r#"{"code":"bad_request","message":"no"}"#.into()),
+        );
+    }
+    assert!(!sync_with(&engine, &mut d).unwrap().is_clean());
     assert_eq!(hellos(), enrolled + 1);
     assert!(sync_with(&engine, &mut d).unwrap().is_clean());
     assert_eq!(hellos(), enrolled + 2, "asked again after the trouble");
@@ -607,46 +611,59 @@ fn an_engine_asks_hqs_hello_again_only_after_a_while_or_after_trouble() {
     }
 }
 
+/// A device enrolled through the fault proxy and synced by one engine, as the app's.
+struct Watched {
+    chaos: patrol_testkit::Proxy,
+    d: Device,
+    device: patrol_model::DeviceId,
+    rt: tokio::runtime::Runtime,
+    engine: patrol_sync::SyncEngine,
+    /// The proxy's requests before the next sync.
+    seen: usize,
+}
+
+impl Watched {
+    fn new(hq: &BlockingHq, name: &str) -> Watched {
+        let chaos = hq.proxy();
+        let mut d = Device::new();
+        blocking::enroll(&mut d.store, &chaos.url(), &hq.enrollment_code(name)).unwrap();
+        Watched {
+            seen: chaos.seen().len(),
+            device: d.store.device_id(),
+            chaos,
+            d,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            engine: patrol_sync::SyncEngine::with_options(fast()).unwrap(),
+        }
+    }
+
+    /// Record `new` violations and sync: the report, and the requests the sync made
+    /// ([`requests`]).
+    fn sync(&mut self, new: usize) -> (patrol_sync::Result<SyncReport>, Vec<String>) {
+        self.d.violations(new);
+        let store = std::sync::Mutex::new(&mut self.d.store);
+        let report = self.rt.block_on(self.engine.sync(&store, |_| {}));
+        let seen = self.chaos.seen();
+        let made = requests(&seen[self.seen..], self.device);
+        self.seen = seen.len();
+        (report, made)
+    }
+}
+
 /// A patrol syncs every 30 s, and reference data and dispatch orders rarely change: HQ's head
-/// answer says where both stand, and the engine asks for them only when they changed. Every
+/// answer (or, on the live path, the upload's) says where both stand, and the engine asks for
+/// them only when they changed. Every
 /// change still arrives at the next sync: a new city, a new order, and an order whose
 /// acknowledgement never reached HQ (asked for again, which acknowledges it).
 #[test]
 fn a_sync_asks_for_reference_data_and_orders_only_when_hqs_head_says_they_changed() {
     let hq = hq();
-    let chaos = hq.proxy();
-    let mut d = Device::new();
-    blocking::enroll(
-        &mut d.store,
-        &chaos.url(),
-        &hq.enrollment_code("巡逻终端 09"),
-    )
-    .unwrap();
-    let device = d.store.device_id();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let engine = patrol_sync::SyncEngine::with_options(fast()).unwrap();
-    // The requests one sync made, without their query strings.
-    let mut seen_before = chaos.seen().len();
-    let mut sync_once = |d: &mut Device| {
-        d.violation(vec![]);
-        let report = rt.block_on(engine.sync(&std::sync::Mutex::new(&mut d.store), |_| {}));
-        let seen = chaos.seen();
-        let made: Vec<String> = seen[seen_before..]
-            .iter()
-            .map(|s| {
-                let mut words = s.split_whitespace();
-                let (method, path) = (words.next().unwrap(), words.next().unwrap());
-                let path = path.split('?').next().unwrap();
-                format!("{method} {path}").replace(&device.to_string(), "D")
-            })
-            .collect();
-        seen_before = seen.len();
-        (report, made)
-    };
-    let (report, made) = sync_once(&mut d);
+    let mut w = Watched::new(&hq, "巡逻终端 09");
+    let device = w.device;
+    let (report, made) = w.sync(1);
     assert!(report.unwrap().is_clean());
     assert_eq!(
         made,
@@ -658,25 +675,26 @@ fn a_sync_asks_for_reference_data_and_orders_only_when_hqs_head_says_they_change
         "the city came with the enrolment, no order waits, no photo: the receipt came with the upload"
     );
     // That receipt settled the outbox as a receipt request would have.
-    assert_eq!(d.store.outbox_counts().unwrap().pending, 0);
+    assert_eq!(w.d.store.outbox_counts().unwrap().pending, 0);
     let saved: v1::Receipt =
-        serde_json::from_str(&d.store.last_receipt().unwrap().unwrap().json).unwrap();
-    assert_eq!(saved.head.seq, d.store.head().unwrap().0);
+        serde_json::from_str(&w.d.store.last_receipt().unwrap().unwrap().json).unwrap();
+    assert_eq!(saved.head.seq, w.d.store.head().unwrap().0);
 
     // The city changes at HQ: the next sync downloads it, the one after does not.
     let mut city = hq.block_on(hq.storage.city()).unwrap().unwrap();
     city.name = "常德 (sync test, renamed)".into();
     hq.block_on(hq.storage.import_city(&city, T0 + 1_000))
         .unwrap();
-    let (report, made) = sync_once(&mut d);
+    let (report, made) = w.sync(1);
     assert!(report.unwrap().is_clean());
     assert!(
         made.contains(&"GET /api/v1/reference".to_owned()),
         "{made:?}"
     );
-    assert_eq!(d.store.city().unwrap().unwrap().name, city.name);
-    let (_, made) = sync_once(&mut d);
-    assert_eq!(made.len(), 2, "head, entries: {made:?}");
+    assert_eq!(w.d.store.city().unwrap().unwrap().name, city.name);
+    // HQ's head as that sync left it is known: one request, whose answer says nothing changed.
+    let (_, made) = w.sync(1);
+    assert_eq!(made, ["POST /api/v1/devices/D/entries"]);
 
     // An order for this device: pulled and acknowledged by the next sync.
     let order = |address: &str| {
@@ -688,46 +706,127 @@ fn a_sync_asks_for_reference_data_and_orders_only_when_hqs_head_says_they_change
         ))
     };
     order("人民路 18 号");
-    let (report, made) = sync_once(&mut d);
+    let (report, made) = w.sync(1);
     assert!(report.unwrap().is_clean());
     assert!(
         made.contains(&"GET /api/v1/devices/D/inbox".to_owned()),
         "{made:?}"
     );
     assert!(made.contains(&"POST /api/v1/devices/D/inbox/ack".to_owned()));
-    assert_eq!(d.store.inbox_cursor().unwrap(), 1);
-    let (_, made) = sync_once(&mut d);
-    assert_eq!(made.len(), 2, "nothing new: {made:?}");
+    assert_eq!(w.d.store.inbox_cursor().unwrap(), 1);
+    let (_, made) = w.sync(1);
+    assert_eq!(made, ["POST /api/v1/devices/D/entries"], "nothing new");
 
     // Another order, whose acknowledgement never reaches HQ: stored on the device, still
     // undelivered at HQ. The next sync asks again (which acknowledges it), the one after not.
     order("武陵大道 6 号");
     for _ in 0..fast().max_attempts {
-        chaos.inject(
+        w.chaos.inject(
             &format!("POST /api/v1/devices/{device}/inbox/ack"),
             Fault::Refuse,
         );
     }
-    let _ = sync_once(&mut d);
-    assert_eq!(d.store.inbox_cursor().unwrap(), 2);
+    let _ = w.sync(1);
+    assert_eq!(w.d.store.inbox_cursor().unwrap(), 2);
     let undelivered = || {
         hq.block_on(hq.storage.sync_news(device))
             .unwrap()
             .inbox_undelivered
     };
     assert_eq!(undelivered(), Some(2));
-    let (report, made) = sync_once(&mut d);
+    let (report, made) = w.sync(1);
     assert!(report.unwrap().is_clean());
     assert!(
         made.contains(&"GET /api/v1/devices/D/inbox".to_owned()),
         "{made:?}"
     );
     assert_eq!(undelivered(), None);
-    let (_, made) = sync_once(&mut d);
+    let (_, made) = w.sync(1);
     assert!(
         !made
             .iter()
             .any(|m| m.contains("inbox") || m.contains("reference")),
         "{made:?}"
     );
+}
+
+/// The live path: a patrol's sync every 30 s sends its segment straight onto the head the
+/// engine's last clean sync left at HQ, one request whose answer carries the receipt and the
+/// news. A lost answer is sent again and counted once; an answer that does not fit goes the
+/// usual way, HQ's head first; a device whose ledger is no longer the one HQ's head was taken
+/// from never sends this way.
+#[test]
+fn a_patrols_sync_is_one_request_onto_the_head_its_last_sync_left() {
+    let hq = hq();
+    let mut w = Watched::new(&hq, "巡逻终端 11");
+    let device = w.device;
+    let sync_once = |w: &mut Watched, new: usize| {
+        let (report, made) = w.sync(new);
+        (report.unwrap(), made)
+    };
+    let held = |d: &Device| {
+        let stored = hq.block_on(hq.storage.entries(device, 1, 10_000)).unwrap();
+        let seqs: Vec<u64> = stored.iter().map(|e| e.entry.seq).collect();
+        assert_eq!(seqs, (1..=d.head()).collect::<Vec<_>>(), "each entry once");
+    };
+
+    let (report, made) = sync_once(&mut w, 2);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(made.len(), 3, "hello, head, entries: {made:?}");
+    let (report, made) = sync_once(&mut w, 1);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(made, ["POST /api/v1/devices/D/entries"]);
+    assert_eq!((report.uploaded, report.receipt.head.seq), (1, 3));
+    assert_eq!(w.d.store.outbox_counts().unwrap().pending, 0);
+    held(&w.d);
+
+    // HQ stores the batch but its answer is lost: sent again, HQ counts it once.
+    w.chaos.inject(
+        &format!("POST /api/v1/devices/{device}/entries"),
+        Fault::LoseAnswer,
+    );
+    let (report, made) = sync_once(&mut w, 2);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(made, ["POST /api/v1/devices/D/entries"; 2]);
+    assert_eq!((report.uploaded, report.duplicates), (0, 2));
+    held(&w.d);
+
+    // An answer the live path cannot settle on: the usual way, HQ's head first.
+    w.chaos.inject(
+        &format!("POST /api/v1/devices/{device}/entries"),
+        Fault::Answer(409, 1, r#"{"code":"conflict","message":"not now"}"#.into()),
+    );
+    let (report, made) = sync_once(&mut w, 1);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(
+        made,
+        [
+            "POST /api/v1/devices/D/entries",
+            "GET /api/v1/devices/D/head",
+            "POST /api/v1/devices/D/entries",
+        ]
+    );
+    assert_eq!(report.uploaded, 1);
+    held(&w.d);
+    // The usual way ended clean too: the next sync is one request again.
+    let (_, made) = sync_once(&mut w, 1);
+    assert_eq!(made, ["POST /api/v1/devices/D/entries"]);
+
+    // The phone is restored from a backup and records on: its entries after the backup are
+    // not the ones HQ's head was taken from. Nothing goes straight; HQ's head says why.
+    let backup = tempfile::tempdir().unwrap();
+    w.d.closed(|dir| copy_store(dir, backup.path()));
+    let (report, _) = sync_once(&mut w, 2);
+    assert!(report.is_clean(), "{report}");
+    let hq_head = report.receipt.head.seq;
+    w.d.closed(|dir| copy_store(backup.path(), dir));
+    let (report, made) = sync_once(&mut w, 3);
+    assert_eq!(made[0], "GET /api/v1/devices/D/head", "{made:?}");
+    assert!(report.stuck.is_some(), "{report}");
+    assert_eq!(
+        report.uploaded, 0,
+        "nothing chained onto a different history"
+    );
+    let stored = hq.block_on(hq.storage.entries(device, 1, 10_000)).unwrap();
+    assert_eq!(stored.len() as u64, hq_head, "HQ holds what it held");
 }

@@ -181,6 +181,7 @@ fn response(seq: u64, quarantined: &[u64], rejected: &[u64], conflicts: &[u64]) 
             .collect(),
         skew_ms: 0,
         receipt: None,
+        news: None,
     }
 }
 
@@ -401,4 +402,83 @@ fn a_sync_downloads_reference_data_and_orders_only_when_hq_says_they_changed() {
         3,
         (false, true),
     );
+}
+
+#[test]
+fn a_sync_sends_at_once_only_onto_a_known_head_with_one_batch_and_no_photo() {
+    let limits = BatchLimits::default();
+    let small = |_| 200;
+    // HQ held seq 10 at the last clean sync; the ledger is that one, with 2 more.
+    let known = head(10, 10);
+    assert_eq!(
+        live_batch(known, 12, Some(h(10)), false, limits, small),
+        Some(11..=12)
+    );
+    // A photo waits: the usual way, which sends it and asks the receipt about it.
+    assert_eq!(
+        live_batch(known, 12, Some(h(10)), true, limits, small),
+        None
+    );
+    // Nothing new: the usual way asks HQ's head, which says what else waits.
+    assert_eq!(
+        live_batch(known, 10, Some(h(10)), false, limits, small),
+        None
+    );
+    // The local entry at the known seq is another (a restored phone): the usual way.
+    assert_eq!(
+        live_batch(known, 12, Some(h(9)), false, limits, small),
+        None
+    );
+    // The ledger is shorter than HQ's head (restored from a backup): the usual way.
+    assert_eq!(live_batch(known, 8, None, false, limits, small), None);
+    // A backlog of more than one batch: the usual way, which pulls orders first.
+    assert_eq!(
+        live_batch(known, 10 + 501, Some(h(10)), false, limits, small),
+        None
+    );
+    assert_eq!(
+        live_batch(known, 12, Some(h(10)), false, limits, |_| 600 * 1024),
+        None
+    );
+    // HQ held nothing at the last clean sync.
+    assert_eq!(
+        live_batch(head(0, 0), 3, None, false, limits, small),
+        Some(1..=3)
+    );
+}
+
+#[test]
+fn only_a_clean_answer_through_the_batch_ends_a_live_sync() {
+    let receipt = |seq: u64| Receipt {
+        device_id: DeviceId::new(),
+        head: head(seq, seq as u8),
+        entries_held: seq,
+        photos: vec![],
+        photos_held: 0,
+        quarantined: vec![],
+        conflicts: vec![],
+        skew_ms: 0,
+        hq_time_ms: 0,
+    };
+    let answer = |seq, rejected: &[u64], conflicts: &[u64]| UploadResponse {
+        receipt: Some(receipt(seq)),
+        ..response(seq, &[], rejected, conflicts)
+    };
+    assert!(live_settles(&answer(12, &[], &[]), 12, Some(h(12))));
+    // A quarantined entry is stored and chained: the sync still ends here.
+    let quarantined = UploadResponse {
+        receipt: Some(receipt(12)),
+        ..response(12, &[11], &[], &[])
+    };
+    assert!(live_settles(&quarantined, 12, Some(h(12))));
+    // No receipt (an HQ that does not send it): the usual way fetches it.
+    assert!(!live_settles(&response(12, &[], &[], &[]), 12, Some(h(12))));
+    // HQ's head is lower than the engine thought (a restored HQ): a gap, refused.
+    assert!(!live_settles(&answer(8, &[11], &[]), 12, Some(h(8))));
+    // HQ holds other entries at these seqs (a second device under this id).
+    assert!(!live_settles(&answer(12, &[], &[11]), 12, Some(h(12))));
+    // HQ's head is not this ledger's entry at that seq.
+    assert!(!live_settles(&answer(12, &[], &[]), 12, Some(h(7))));
+    // HQ stopped short of the batch's end.
+    assert!(!live_settles(&answer(11, &[], &[]), 12, Some(h(11))));
 }

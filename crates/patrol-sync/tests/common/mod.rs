@@ -88,6 +88,19 @@ impl Device {
     }
 }
 
+/// The request lines the fault proxy saw (`seen`), as `METHOD /path` without their query
+/// strings and with `device`'s id written `D`.
+pub fn requests(seen: &[String], device: DeviceId) -> Vec<String> {
+    seen.iter()
+        .map(|s| {
+            let mut words = s.split_whitespace();
+            let (method, path) = (words.next().unwrap(), words.next().unwrap());
+            let path = path.split('?').next().unwrap();
+            format!("{method} {path}").replace(&device.to_string(), "D")
+        })
+        .collect()
+}
+
 /// Replace the device files in `to` with those in `from` (photos included).
 pub fn copy_store(from: &std::path::Path, to: &std::path::Path) {
     for e in std::fs::read_dir(to).unwrap() {
