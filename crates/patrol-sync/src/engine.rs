@@ -156,14 +156,15 @@ pub struct SyncEngine {
     known: Arc<Mutex<Option<KnownHq>>>,
 }
 
-/// HQ's last hello, for [`SyncOptions::hello_every`], and where the last clean sync left HQ's
-/// head for a device (the live path, [`Session::upload_live`]).
+/// HQ's last hello, for [`SyncOptions::hello_every`], and where each device's last clean sync
+/// left HQ's head for it (the live path, [`Session::upload_live`]; an engine may sync several
+/// devices, as `patrol-sim` does).
 #[derive(Debug, Clone)]
 struct KnownHq {
     base: String,
     at: Instant,
     hello: v1::Hello,
-    head: Option<(DeviceId, Head)>,
+    heads: std::collections::HashMap<DeviceId, Head>,
 }
 
 impl SyncEngine {
@@ -305,7 +306,7 @@ impl SyncEngine {
         match (&result, known.as_mut()) {
             // HQ holds this ledger to its end: the next sync may send straight onto it.
             (Ok(r), Some(k)) if r.is_clean() && k.base == session.base => {
-                k.head = Some((session.device_id, r.receipt.head));
+                k.heads.insert(session.device_id, r.receipt.head);
             }
             (Ok(r), _) if r.is_clean() => {}
             // Any trouble, and the next sync asks HQ's hello and head again.
@@ -426,7 +427,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
                     base: self.base.clone(),
                     at: Instant::now(),
                     hello: hello.clone(),
-                    head: None,
+                    heads: Default::default(),
                 });
                 (hello, None)
             }
@@ -533,10 +534,7 @@ impl<S: StoreAccess, P: FnMut(Progress)> Session<'_, S, P> {
         known
             .as_ref()
             .filter(|k| k.base == self.base && k.at.elapsed() < self.options.hello_every)
-            .map(|k| {
-                let head = k.head.filter(|(d, _)| *d == self.device_id).map(|(_, h)| h);
-                (k.hello.clone(), head)
-            })
+            .map(|k| (k.hello.clone(), k.heads.get(&self.device_id).copied()))
     }
 
     /// Download what changed in the reference data since the stored cursor and save it.
