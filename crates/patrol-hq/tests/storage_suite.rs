@@ -1627,6 +1627,10 @@ const SQLITE_SHIPPED: &[(&str, &str)] = &[
         "0014_supplement_log.sql",
         "091498fb6d685a035c9e43a2cd6a15faa3c07f53ee76e54b216dc0bad52de5e4",
     ),
+    (
+        "0015_entries_checked_by_their_upload.sql",
+        "ac65d68f86904418a1f385b39b5618cb13708eb4d6723d5a922b768e254e423a",
+    ),
 ];
 const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
@@ -1684,6 +1688,10 @@ const POSTGRES_SHIPPED: &[(&str, &str)] = &[
     (
         "0014_supplement_log.sql",
         "25cfe6b879064376c1be9bfa06fdab657bb468ba4c7125d1248e792e49c57e5a",
+    ),
+    (
+        "0015_entries_checked_by_their_upload.sql",
+        "923c7768a6b543375f42588ceda4cd7ce0e7d2bdbe30963871df780732965c96",
     ),
 ];
 
@@ -1910,6 +1918,43 @@ async fn postgres_refuses_a_newer_schema() {
     let _ = task.await;
     let err = PgStorage::connect(&db.url).await.unwrap_err();
     assert!(matches!(err, StorageError::Corrupt(_)), "{err:?}");
+}
+
+/// A device is revoked, never deleted, on both backends (migration 0015): on PostgreSQL no
+/// foreign key from its entries says so any more.
+#[tokio::test]
+async fn a_device_is_never_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(dir.path()).unwrap();
+    enrol(&s, device(1)).await;
+    drop(s);
+    let raw = rusqlite::Connection::open(dir.path().join("hq.sqlite")).unwrap();
+    let err = raw
+        .execute("DELETE FROM devices", [])
+        .expect_err("SQLite refuses");
+    assert!(err.to_string().contains("never deleted"), "{err}");
+
+    let db = pg::TestDb::create().await;
+    let s = PgStorage::connect(&db.url).await.unwrap();
+    enrol(&s, device(1)).await;
+    let (client, conn) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let task = tokio::spawn(conn);
+    let err = client
+        .batch_execute("DELETE FROM devices")
+        .await
+        .expect_err("PostgreSQL refuses");
+    let message = err.as_db_error().map(|e| e.message().to_owned());
+    assert!(
+        message
+            .as_deref()
+            .is_some_and(|m| m.contains("never deleted")),
+        "{err:?}"
+    );
+    drop(client);
+    let _ = task.await;
+    assert_eq!(s.devices().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -101,6 +101,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0014_supplement_log.sql",
         include_str!("../../migrations/postgres/0014_supplement_log.sql"),
     ),
+    (
+        15,
+        "0015_entries_checked_by_their_upload.sql",
+        include_str!("../../migrations/postgres/0015_entries_checked_by_their_upload.sql"),
+    ),
 ];
 
 /// Advisory lock keys ("patrol" in ASCII, then a number), held for one transaction.

@@ -107,6 +107,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0014_supplement_log.sql",
         include_str!("../../migrations/sqlite/0014_supplement_log.sql"),
     ),
+    (
+        15,
+        "0015_entries_checked_by_their_upload.sql",
+        include_str!("../../migrations/sqlite/0015_entries_checked_by_their_upload.sql"),
+    ),
 ];
 
 /// Read-only connections beside the writer: three reads run at once (on two cores more would
