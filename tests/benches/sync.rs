@@ -52,8 +52,9 @@ async fn sync_shift(
 }
 
 /// The first hour of `records` recorded and synced live, as the app does on patrol: a sync after
-/// every 30-s segment (a report goes with the segment after it). Syncs, bytes both ways, fixes.
-async fn live_hour(hq: &Hq, proxy: &Proxy, records: &[Record]) -> (u64, u64, u64) {
+/// every 30-s segment (a report goes with the segment after it). Syncs, HTTP requests, bytes both
+/// ways, fixes.
+async fn live_hour(hq: &Hq, proxy: &Proxy, records: &[Record]) -> (u64, u64, u64, u64) {
     let dir = tempfile::tempdir().unwrap();
     let store = Mutex::new(Store::open(dir.path(), Arc::new(SystemClock::new())).unwrap());
     let engine = SyncEngine::new().unwrap();
@@ -62,7 +63,7 @@ async fn live_hour(hq: &Hq, proxy: &Proxy, records: &[Record]) -> (u64, u64, u64
         .await
         .unwrap();
     let before = proxy.bytes().total();
-    let (mut syncs, mut fixes) = (0, 0);
+    let (mut syncs, mut requests, mut fixes) = (0, 0, 0);
     for r in records {
         store
             .lock()
@@ -74,12 +75,13 @@ async fn live_hour(hq: &Hq, proxy: &Proxy, records: &[Record]) -> (u64, u64, u64
             let report = engine.sync(&store, |_| {}).await.unwrap();
             assert!(report.is_clean(), "{report}");
             syncs += 1;
+            requests += u64::from(report.attempts);
             if fixes >= 3600 {
                 break;
             }
         }
     }
-    (syncs, proxy.bytes().total() - before, fixes)
+    (syncs, requests, proxy.bytes().total() - before, fixes)
 }
 
 fn main() {
@@ -141,9 +143,10 @@ fn main() {
         println!("    gzip'd JSON bodies:                           {:>5.1} | {:>5.1}", per_fix(gz_wire), per_fix(white_gz));
         println!("    plain JSON bodies:                            {:>5.1} | {:>5.1}", per_fix(plain_wire), per_fix(white_plain));
         println!("    the entries' JSON alone, no HTTP:             {:>5.1}", per_fix(json as u64));
-        let (syncs, live, live_fixes) = live_hour(&hq, &proxy, &phone).await;
+        let (syncs, requests, live, live_fixes) = live_hour(&hq, &proxy, &phone).await;
         println!(
-            "  the first hour synced live, a sync after each 30-s segment as the app does on patrol: {syncs} syncs, {} bytes per sync, {:.1} bytes per fix",
+            "  the first hour synced live, a sync after each 30-s segment as the app does on patrol: {syncs} syncs, {:.2} requests per sync, {} bytes per sync, {:.1} bytes per fix",
+            requests as f64 / syncs as f64,
             live / syncs,
             live as f64 / live_fixes as f64
         );
