@@ -1410,7 +1410,7 @@ impl Storage for PgStorage {
         if status != "active" {
             return Err(StorageError::Revoked(device));
         }
-        let writes = check_plan(device, shared::head(seq, &hash)?, &plan)?;
+        let writes = check_plan(device, &id, shared::head(seq, &hash)?, &plan)?;
         if !writes.entries.is_empty() {
             // Binary COPY, in the same transaction as the head it moves: the rows stream to the
             // server in one go, with no statement per row or per batch and no copy of each

@@ -1262,7 +1262,8 @@ impl Storage for SqliteStorage {
                 return Err(StorageError::Revoked(device));
             }
             let head = shared::head(seq, &hash)?;
-            let writes = check_plan(device, head, &plan)?;
+            let id = device.to_string();
+            let writes = check_plan(device, &id, head, &plan)?;
             {
                 let mut insert = tx.prepare_cached(&format!(
                     "INSERT INTO entries ({ENTRY_COLUMNS})
