@@ -81,7 +81,7 @@ pub struct EntryRow {
 
 /// An entry about to be written, in [`EntryRow`]'s columns, borrowing what the plan holds: an
 /// upload writes ~1,500 of these per shift, and copying each payload and hash into a row of its
-/// own, and giving every column a string of its own, was a tenth of HQ's CPU at ingest.
+/// own, and giving every column a string of its own, was about 7% of HQ's samples at ingest.
 #[derive(Debug, Clone)]
 pub struct NewEntryRow<'a> {
     /// The device's id as text, once per upload.
