@@ -400,20 +400,26 @@ struct Meter {
 }
 
 impl Meter {
+    /// Reading the server's figures scans `/proc`, so it comes first here and last in
+    /// [`Meter::stop`]: neither the wall time nor this process's CPU counts the scan.
     fn start() -> Meter {
+        let server_cpu = bench::cpu_of_processes("postgres").unwrap_or(0.0);
+        let cpu = bench::cpu_of_this_process().unwrap_or(f64::NAN);
         Meter {
             t: Instant::now(),
-            cpu: bench::cpu_of_this_process().unwrap_or(f64::NAN),
-            server_cpu: bench::cpu_of_processes("postgres").unwrap_or(0.0),
+            cpu,
+            server_cpu,
         }
     }
 
     fn stop(self) -> Cost {
         let wall = self.t.elapsed().as_secs_f64();
+        let cpu = bench::cpu_of_this_process().unwrap_or(f64::NAN) - self.cpu;
+        let server_cpu = bench::cpu_of_processes("postgres").unwrap_or(0.0) - self.server_cpu;
         Cost {
             wall,
-            cpu: bench::cpu_of_this_process().unwrap_or(f64::NAN) - self.cpu,
-            server_cpu: bench::cpu_of_processes("postgres").unwrap_or(0.0) - self.server_cpu,
+            cpu,
+            server_cpu,
         }
     }
 }
