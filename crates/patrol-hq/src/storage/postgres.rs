@@ -1410,7 +1410,7 @@ impl Storage for PgStorage {
         if status != "active" {
             return Err(StorageError::Revoked(device));
         }
-        let writes = check_plan(device, &id, shared::head(seq, &hash)?, &plan)?;
+        let writes = check_plan(device, shared::head(seq, &hash)?, &plan)?;
         if !writes.entries.is_empty() {
             // Binary COPY, in the same transaction as the head it moves: the rows stream to the
             // server in one go, with no statement per row or per batch and no copy of each
@@ -1449,7 +1449,7 @@ impl Storage for PgStorage {
                 writer
                     .as_mut()
                     .write(&[
-                        &r.device_id,
+                        &id,
                         &r.seq,
                         &r.id,
                         &r.kind,
@@ -1516,7 +1516,7 @@ impl Storage for PgStorage {
             };
             tx.execute(
                 "INSERT INTO supplement_log (n, device_id, seq) VALUES ($1, $2, $3)",
-                &[&n, &r.device_id, &r.seq],
+                &[&n, &id, &r.seq],
             )
             .await
             .pg()?;

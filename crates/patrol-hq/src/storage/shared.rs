@@ -79,13 +79,12 @@ pub struct EntryRow {
     pub quarantine_reason: Option<String>,
 }
 
-/// An entry about to be written, in [`EntryRow`]'s columns, borrowing what the plan holds: an
-/// upload writes ~1,500 of these per shift, and copying each payload and hash into a row of its
-/// own, and giving every column a string of its own, was about 7% of HQ's samples at ingest.
+/// An entry about to be written, in [`EntryRow`]'s columns but its device's (the upload's,
+/// which the commit writes beside each row), borrowing what the plan holds: an upload writes
+/// ~1,500 of these per shift, and copying each payload and hash into a row of its own, and
+/// giving every column a string of its own, was about 7% of HQ's samples at ingest.
 #[derive(Debug, Clone)]
 pub struct NewEntryRow<'a> {
-    /// The device's id as text, once per upload.
-    pub device_id: &'a str,
     pub seq: i64,
     pub id: String,
     pub kind: &'static str,
@@ -106,8 +105,7 @@ pub struct NewEntryRow<'a> {
 }
 
 impl<'a> NewEntryRow<'a> {
-    /// `device_id` is `s`'s device as text.
-    pub fn of(device_id: &'a str, s: &'a StoredEntry) -> StorageResult<Self> {
+    pub fn of(s: &'a StoredEntry) -> StorageResult<Self> {
         let e = &s.entry;
         let flags = if s.flags.is_empty() {
             std::borrow::Cow::Borrowed("[]")
@@ -117,7 +115,6 @@ impl<'a> NewEntryRow<'a> {
                 .into()
         };
         Ok(Self {
-            device_id,
             seq: to_i64("seq", e.seq)?,
             id: e.id.to_string(),
             kind: e.kind.as_str(),
@@ -257,12 +254,11 @@ pub fn not_a_track(kind: patrol_model::EntryKind) -> &'static str {
 /// Refuse a plan made against another head ([`StorageError::HeadMoved`]) or whose new
 /// entries are not this device's, contiguous from the head ([`StorageError::Corrupt`]);
 /// otherwise say what to write.
-pub fn check_plan<'a>(
+pub fn check_plan(
     device: DeviceId,
-    device_text: &'a str,
     head: Head,
-    plan: &'a IngestPlan,
-) -> StorageResult<IngestWrites<'a>> {
+    plan: &IngestPlan,
+) -> StorageResult<IngestWrites<'_>> {
     if head.seq != plan.expected_head {
         return Err(StorageError::HeadMoved {
             expected: plan.expected_head,
@@ -286,7 +282,7 @@ pub fn check_plan<'a>(
                 s.entry.seq, s.entry.device_id
             )));
         }
-        entries.push(NewEntryRow::of(device_text, s)?);
+        entries.push(NewEntryRow::of(s)?);
         if s.quarantine.is_none()
             && s.entry.kind.may_name_photos()
             && let Ok(record) = s.entry.record()

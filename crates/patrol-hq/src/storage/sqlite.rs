@@ -1248,11 +1248,12 @@ impl Storage for SqliteStorage {
 
     async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head> {
         self.call(move |c| {
+            let id = device.to_string();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let head: Option<(i64, Vec<u8>, String)> = tx
                 .query_row(
                     "SELECT head_seq, head_hash, status FROM devices WHERE id = ?1",
-                    [device.to_string()],
+                    [&id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
@@ -1262,8 +1263,7 @@ impl Storage for SqliteStorage {
                 return Err(StorageError::Revoked(device));
             }
             let head = shared::head(seq, &hash)?;
-            let id = device.to_string();
-            let writes = check_plan(device, &id, head, &plan)?;
+            let writes = check_plan(device, head, &plan)?;
             {
                 let mut insert = tx.prepare_cached(&format!(
                     "INSERT INTO entries ({ENTRY_COLUMNS})
@@ -1272,7 +1272,7 @@ impl Storage for SqliteStorage {
                 ))?;
                 for r in &writes.entries {
                     insert.execute(params![
-                        r.device_id,
+                        id,
                         r.seq,
                         r.id,
                         r.kind,
@@ -1330,7 +1330,7 @@ impl Storage for SqliteStorage {
                             |row| row.get(0),
                         )?,
                     };
-                    log.execute(params![n, r.device_id, r.seq])?;
+                    log.execute(params![n, id, r.seq])?;
                     next = Some(n + 1);
                 }
             }
@@ -1348,7 +1348,7 @@ impl Storage for SqliteStorage {
                 "UPDATE devices SET head_seq = ?2, head_hash = ?3, skew_ms = ?4, last_seen_ms = ?5
                  WHERE id = ?1",
                 params![
-                    device.to_string(),
+                    id,
                     to_i64("seq", new_head.seq)?,
                     new_head.hash.0.to_vec(),
                     plan.skew_ms,
