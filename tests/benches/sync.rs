@@ -122,11 +122,7 @@ fn main() {
             plain_runs.push(secs);
             plain_wire = wire;
         }
-        let middle = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        let (secs, gz_secs, plain_secs) = (middle(zstd_runs), middle(gz_runs), middle(plain_runs));
+        let (secs, gz_secs, plain_secs) = (median(zstd_runs), median(gz_runs), median(plain_runs));
         let reports = phone.iter().filter(|r| matches!(r, Record::Violation(_))).count();
         // The JSON of every entry as uploaded, without HTTP.
         let json: usize = entries.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
@@ -153,10 +149,6 @@ fn main() {
         );
 
         // Three times each, the median printed: one run is at the mercy of a checkpoint.
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
         // Like with like: the bare insert writes into a new table, so HQ's ingest is timed on a
         // new HQ too; and, beside it, on the HQ that already holds this run's synced shifts.
         let mut raw = Vec::new();
@@ -171,7 +163,7 @@ fn main() {
         }
         let (raw_cost, ingest_cost) = (median_cost(&raw), median_cost(&ingest));
         let (raw, ingest) = (raw_cost.wall, ingest_cost.wall);
-        let ingest_held = median(ingest_held.iter().map(|c: &Cost| c.wall).collect());
+        let ingest_held = median_cost(&ingest_held).wall;
         let schema = median(schema);
         println!("  raw rusqlite batch insert of the same rows: {raw:.3} s  →  {:.0} fixes/s", FIXES as f64 / raw);
         println!(
@@ -429,18 +421,20 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// The median of `runs`.
+fn median(mut runs: Vec<f64>) -> f64 {
+    runs.sort_by(f64::total_cmp);
+    bench::percentile(&runs, 0.5)
+}
+
 /// The median of each of a cost's figures over several runs (one run is at the mercy of a
 /// checkpoint or of the other tenants of the machine).
 fn median_cost(runs: &[Cost]) -> Cost {
-    let median = |f: fn(&Cost) -> f64| {
-        let mut v: Vec<f64> = runs.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
+    let of = |f: fn(&Cost) -> f64| median(runs.iter().map(f).collect());
     Cost {
-        wall: median(|c| c.wall),
-        cpu: median(|c| c.cpu),
-        server_cpu: median(|c| c.server_cpu),
+        wall: of(|c| c.wall),
+        cpu: of(|c| c.cpu),
+        server_cpu: of(|c| c.server_cpu),
     }
 }
 
