@@ -109,6 +109,9 @@ pub struct IngestPlan {
     /// Track rollups this upload creates or changes, written in the same transaction as the
     /// entries (see [`crate::projections::rollup`]).
     pub rollups: Vec<TrackRollup>,
+    /// More track rollups, still to be rolled from `new`: storage runs the job inside the
+    /// commit (beside its inserts where it can) and writes its rows with `rollups`.
+    pub roll: Option<crate::projections::rollup::RollJob>,
     /// Report counts this upload creates or changes, written in the same transaction as the
     /// entries (see [`crate::projections::counts`]).
     pub counts: Vec<DayCounts>,
@@ -181,6 +184,7 @@ impl Default for IngestPlan {
             skew_ms: 0,
             seen_ms: 0,
             rollups: Vec::new(),
+            roll: None,
             counts: Vec::new(),
         }
     }

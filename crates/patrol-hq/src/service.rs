@@ -197,12 +197,12 @@ pub async fn upload(
         if let Some(city) = &city {
             ingest::flag_unknown_groups(&mut planned.plan, city);
         }
-        planned.plan.rollups = plan_rollups(
+        planned.plan.roll = plan_rollups(
             state,
             id,
             city.as_ref(),
             &planned.plan.new,
-            &planned.decoded,
+            std::mem::take(&mut planned.decoded),
         )
         .await?;
         planned.plan.counts = plan_counts(state, id, city.as_ref(), &planned.plan.new).await?;
@@ -486,19 +486,20 @@ pub async fn new_enrollment(state: &AppState, name: &str) -> ApiResult<Enrollmen
     })
 }
 
-/// The track rollups an upload changes (see [`projections::rollup`]): the device's rows of the
-/// patrols its new segments belong to, extended in order, or marked dirty. Read under the same
-/// head the plan was made against: if another upload of the device commits first, the plan
-/// (and these rows with it) is made again.
+/// What the track rollups an upload changes are rolled from (see [`projections::rollup`]): the
+/// device's rows of the patrols its new segments belong to, to be extended in order or marked
+/// dirty when storage runs the job inside the commit (`None`: the upload changes none). Read
+/// under the same head the plan was made against: if another upload of the device commits
+/// first, the plan (and these rows with it) is made again.
 async fn plan_rollups(
     state: &AppState,
     device: DeviceId,
     city: Option<&patrol_model::City>,
     new: &[crate::storage::StoredEntry],
-    decoded: &[Option<patrol_model::Record>],
-) -> ApiResult<Vec<crate::model::TrackRollup>> {
+    decoded: Vec<Option<patrol_model::Record>>,
+) -> ApiResult<Option<projections::rollup::RollJob>> {
     use patrol_model::{EntryKind, Record};
-    use projections::rollup::{RollContext, Target, roll_decoded};
+    use projections::rollup::{RollContext, RollJob, Target};
     let mut patrols = Vec::new();
     let mut targets = HashMap::new();
     let held_below = new.first().map_or(0, |e| e.entry.seq);
@@ -531,18 +532,17 @@ async fn plan_rollups(
         }
     }
     if patrols.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     patrols.sort();
     patrols.dedup();
     let existing = state.storage.device_rollups(device, &patrols).await?;
-    Ok(roll_decoded(
-        &existing,
-        new,
+    Ok(Some(RollJob {
+        existing,
         decoded,
-        &targets,
-        &RollContext::of(city),
-    ))
+        targets,
+        ctx: std::sync::Arc::new(RollContext::of(city)),
+    }))
 }
 
 /// The report-count rows an upload changes (see [`projections::counts`]): the device's rows of

@@ -72,6 +72,7 @@ conformance!(
     operators_roles_expiry_revocation,
     sessions_end_expire_and_follow_their_operator,
     track_rollups_upsert_replace_and_read_by_day,
+    a_plans_roll_job_is_rolled_and_written_in_its_commit,
     day_counts_upsert_replace_and_read_by_day,
     audit_trail_is_kept_newest_first,
     import_city_versions_and_tombstones,
@@ -928,6 +929,58 @@ async fn track_rollups_upsert_replace_and_read_by_day(s: &dyn Storage) {
     assert!(!s.rollups_built().await.unwrap());
     s.set_rollups_built(true).await.unwrap();
     assert!(s.rollups_built().await.unwrap());
+}
+
+/// The rollups still to be rolled (`IngestPlan::roll`) are rolled inside the commit (SQLite
+/// beside its inserts) and written in its transaction, exactly the rows the job gives; a plan
+/// refused because the head moved writes none.
+async fn a_plans_roll_job_is_rolled_and_written_in_its_commit(s: &dyn Storage) {
+    use patrol_hq::projections::rollup::{RollContext, RollJob};
+    use patrol_testkit::shift::{self, Noise};
+    let d = device(1);
+    enrol(s, d).await;
+    let fixes = shift::fixes(NOW, 60, Noise::Phone);
+    let segment = |fs: &[patrol_model::PositionFix]| {
+        Some(Record::TrackSegment(patrol_model::TrackSegment::new(
+            patrol(5),
+            fs.iter().cloned(),
+        )))
+    };
+    let mut chain = Chain::new(d);
+    let new = vec![
+        stored(
+            chain.push(EntryKind::TrackSegment, vec![1]),
+            NOW,
+            Some(patrol(5)),
+        ),
+        stored(
+            chain.push(EntryKind::TrackSegment, vec![2]),
+            NOW + 30_000,
+            Some(patrol(5)),
+        ),
+    ];
+    let job = RollJob {
+        existing: vec![],
+        decoded: vec![segment(&fixes[..30]), segment(&fixes[30..])],
+        targets: Default::default(),
+        ctx: std::sync::Arc::new(RollContext::of(None)),
+    };
+    let want = job.run(&new);
+    assert!(
+        !want.is_empty() && want.iter().all(|r| r.fixes > 0),
+        "{want:?}"
+    );
+    let mut stale = plan(1, new.clone());
+    stale.roll = Some(job.clone());
+    assert!(matches!(
+        s.commit_ingest(d, stale).await,
+        Err(StorageError::HeadMoved { .. })
+    ));
+    assert!(s.device_rollups(d, &[patrol(5)]).await.unwrap().is_empty());
+    let mut p = plan(0, new);
+    p.roll = Some(job);
+    s.commit_ingest(d, p).await.unwrap();
+    assert_eq!(s.device_rollups(d, &[patrol(5)]).await.unwrap(), want);
 }
 
 async fn quarantine_and_flags_round_trip(s: &dyn Storage) {

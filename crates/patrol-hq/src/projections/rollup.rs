@@ -246,6 +246,26 @@ pub fn roll(
     roll_decoded(existing, new, &decoded, targets, ctx)
 }
 
+/// The rows an upload changes, still to be rolled: everything [`roll_decoded`] takes but the
+/// new entries themselves, which the plan carries. Storage runs it inside the commit, beside
+/// the inserts where it can (SQLite rolls on a second core while its one writer inserts), and
+/// writes the rows in the same transaction as the entries.
+#[derive(Debug, Clone)]
+pub struct RollJob {
+    pub existing: Vec<TrackRollup>,
+    /// `decoded[i]` is the plan's `new[i]`'s record, as decoded while planning.
+    pub decoded: Vec<Option<Record>>,
+    pub targets: HashMap<u64, Target>,
+    pub ctx: std::sync::Arc<RollContext>,
+}
+
+impl RollJob {
+    /// The rows, for the plan's `new` entries (the ones `decoded` was made from).
+    pub fn run(&self, new: &[StoredEntry]) -> Vec<TrackRollup> {
+        roll_decoded(&self.existing, new, &self.decoded, &self.targets, &self.ctx)
+    }
+}
+
 /// [`roll`] with each new entry's record decoded already (`decoded[i]` is `new[i]`'s, `None`
 /// when it does not decode): the upload decoded them once, on every core, while planning.
 pub fn roll_decoded(
