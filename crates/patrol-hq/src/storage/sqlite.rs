@@ -1357,6 +1357,25 @@ impl Storage for SqliteStorage {
     }
 
     async fn commit_ingest(&self, device: DeviceId, plan: IngestPlan) -> StorageResult<Head> {
+        // The upload's track rollups are rolled on the rayon pool from now on: while the
+        // upload waits for the one writer, and while the writer inserts its entries. The
+        // writer is SQLite's bottleneck and the rolling is HQ's own work, so on two cores they
+        // overlap, and the writer's turn is no longer for the rolling.
+        let plan = Arc::new(plan);
+        let rolling = plan.roll.is_some().then(|| {
+            let (done, rx) = std::sync::mpsc::sync_channel(1);
+            let plan = Arc::clone(&plan);
+            rayon::spawn(move || {
+                let rows = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    plan.roll
+                        .as_ref()
+                        .map(|j| j.run(&plan.new))
+                        .unwrap_or_default()
+                }));
+                let _ = done.send(rows);
+            });
+            rx
+        });
         self.call(move |c| {
             let id = device.to_string();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1374,64 +1393,61 @@ impl Storage for SqliteStorage {
             }
             let head = shared::head(seq, &hash)?;
             let writes = check_plan(device, head, &plan)?;
-            // The upload's track rollups are rolled on a second core while this one inserts
-            // the entries: the one writer is SQLite's bottleneck, the rolling is HQ's own work.
-            let rolled = std::thread::scope(|s| -> StorageResult<Vec<TrackRollup>> {
-                let job = plan.roll.as_ref().map(|j| s.spawn(|| j.run(&plan.new)));
-                {
-                    let mut insert = tx.prepare_cached(&format!(
-                        "INSERT INTO entries ({ENTRY_COLUMNS})
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                                 ?16, ?17)"
-                    ))?;
-                    for r in &writes.entries {
-                        insert.execute(params![
-                            id,
-                            r.seq,
-                            r.id,
-                            r.kind,
-                            r.wall_ms,
-                            r.mono_ms,
-                            r.gnss_ms,
-                            r.cell,
-                            r.payload,
-                            r.prev_hash,
-                            r.hash,
-                            r.received_ms,
-                            r.event_ms,
-                            r.patrol_id,
-                            r.flags,
-                            r.quarantine_code,
-                            r.quarantine_reason
-                        ])?;
-                    }
-                    // At most `max_conflicts` rows per device; the IMMEDIATE transaction makes the
-                    // count and the insert one step.
-                    let mut conflict = tx.prepare_cached(
-                        "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
-                                                received_ms)
-                         SELECT ?1, ?2, ?3, ?4, ?5, ?6
-                         WHERE (SELECT count(*) FROM conflicts WHERE device_id = ?1) < ?7
-                         ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
-                    )?;
-                    for k in &writes.conflicts {
-                        conflict.execute(params![
-                            k.device_id,
-                            k.seq,
-                            k.hq_hash,
-                            k.device_hash,
-                            k.device_entry,
-                            plan.seen_ms,
-                            i64::from(plan.max_conflicts)
-                        ])?;
-                    }
+            {
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT INTO entries ({ENTRY_COLUMNS})
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17)"
+                ))?;
+                for r in &writes.entries {
+                    insert.execute(params![
+                        id,
+                        r.seq,
+                        r.id,
+                        r.kind,
+                        r.wall_ms,
+                        r.mono_ms,
+                        r.gnss_ms,
+                        r.cell,
+                        r.payload,
+                        r.prev_hash,
+                        r.hash,
+                        r.received_ms,
+                        r.event_ms,
+                        r.patrol_id,
+                        r.flags,
+                        r.quarantine_code,
+                        r.quarantine_reason
+                    ])?;
                 }
-                job.map_or(Ok(Vec::new()), |j| {
-                    j.join().map_err(|_| {
-                        StorageError::Backend("rolling the upload's track rollups failed".into())
-                    })
-                })
-            })?;
+                // At most `max_conflicts` rows per device; the IMMEDIATE transaction makes the
+                // count and the insert one step.
+                let mut conflict = tx.prepare_cached(
+                    "INSERT INTO conflicts (device_id, seq, hq_hash, device_hash, device_entry,
+                                            received_ms)
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                     WHERE (SELECT count(*) FROM conflicts WHERE device_id = ?1) < ?7
+                     ON CONFLICT (device_id, seq, device_hash) DO NOTHING",
+                )?;
+                for k in &writes.conflicts {
+                    conflict.execute(params![
+                        k.device_id,
+                        k.seq,
+                        k.hq_hash,
+                        k.device_hash,
+                        k.device_entry,
+                        plan.seen_ms,
+                        i64::from(plan.max_conflicts)
+                    ])?;
+                }
+            }
+            // Rolled meanwhile on the other cores (see above); usually done by now.
+            let rolled = match &rolling {
+                None => Vec::new(),
+                Some(rx) => rx.recv().ok().and_then(Result::ok).ok_or_else(|| {
+                    StorageError::Backend("rolling the upload's track rollups failed".into())
+                })?,
+            };
             upsert_rollups(&tx, &plan.rollups)?;
             upsert_rollups(&tx, &rolled)?;
             upsert_counts(&tx, &plan.counts)?;
