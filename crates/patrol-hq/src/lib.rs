@@ -64,6 +64,8 @@ pub struct AppState {
     /// Every supplement stored, held in memory by the entry it names and topped up with the
     /// new ones ([`service::supplements_of`]).
     pub supplements: Arc<service::SupplementCache>,
+    /// The city, held in memory while the reference counter is unchanged ([`service::city`]).
+    pub city: Arc<service::CityCache>,
     /// How often a waiting inbox long-poll looks in the database for an order nobody woke it
     /// for (`serve --inbox-recheck-s`).
     pub inbox_recheck: std::time::Duration,
@@ -89,6 +91,7 @@ impl AppState {
             map_pack: None,
             uploads: Arc::new(tokio::sync::Semaphore::new(upload_slots())),
             supplements: Arc::default(),
+            city: Arc::default(),
             inbox_recheck: std::time::Duration::from_secs(5),
         }
     }

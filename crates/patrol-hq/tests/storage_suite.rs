@@ -1516,6 +1516,7 @@ fn summary(added: u32, changed: u32, removed: u32, unchanged: u32, cursor: u64) 
 async fn import_city_versions_and_tombstones(s: &dyn Storage) {
     assert_eq!(s.city().await.unwrap(), None);
     assert_eq!(s.reference_since(0).await.unwrap(), None);
+    assert_eq!(s.reference_counter().await.unwrap(), None);
 
     assert_eq!(s.sync_news(device(1)).await.unwrap().reference, None);
     let v1 = city_v1();
@@ -1533,11 +1534,13 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
     assert_eq!(everything.cursor, c1.to_string());
     assert!(everything.removed.is_empty());
 
+    assert_eq!(s.reference_counter().await.unwrap(), Some(c1));
     // The same city again changes nothing, not even the cursor.
     assert_eq!(
         s.import_city(&v1, NOW + 1).await.unwrap(),
         summary(0, 0, 0, 4, c1)
     );
+    assert_eq!(s.reference_counter().await.unwrap(), Some(c1));
 
     // One cell renamed, the post gone.
     let mut v2 = v1.clone();
@@ -1546,6 +1549,7 @@ async fn import_city_versions_and_tombstones(s: &dyn Storage) {
     let second = s.import_city(&v2, NOW + 2).await.unwrap();
     let c2 = c1 + 2;
     assert_eq!(second, summary(0, 1, 1, 2, c2));
+    assert_eq!(s.reference_counter().await.unwrap(), Some(c2));
     let since_c1 = s.reference_since(c1).await.unwrap().unwrap();
     assert_eq!(
         since_c1,

@@ -393,6 +393,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Replace the city: changed items get a new version, missing ones a tombstone.
     async fn import_city(&self, city: &City, now_ms: i64) -> StorageResult<ImportSummary>;
     async fn city(&self) -> StorageResult<Option<City>>;
+    /// The reference data's counter (`None` before the first import): every change to the
+    /// city (an item, its name, zone or settings) takes a new value, so while it is the same
+    /// the city is too. One row read, for answers that keep the city in memory.
+    async fn reference_counter(&self) -> StorageResult<Option<u64>>;
     /// What changed after `cursor` (0 = everything).
     async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>>;
 

@@ -2139,6 +2139,17 @@ impl Storage for PgStorage {
         Ok(plan.summary)
     }
 
+    async fn reference_counter(&self) -> StorageResult<Option<u64>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt("SELECT counter FROM reference_city WHERE id = 1", &[])
+            .await
+            .pg()?;
+        row.map(|r| shared::to_u64("reference counter", r.try_get(0).pg()?))
+            .transpose()
+    }
+
     async fn city(&self) -> StorageResult<Option<City>> {
         let mut client = self.client().await?;
         // One snapshot for header and items, even if an import commits meanwhile.

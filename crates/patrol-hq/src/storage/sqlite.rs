@@ -2017,6 +2017,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn reference_counter(&self) -> StorageResult<Option<u64>> {
+        self.read(|c| {
+            let n: Option<i64> = c
+                .query_row("SELECT counter FROM reference_city WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            n.map(|n| shared::to_u64("reference counter", n))
+                .transpose()
+        })
+        .await
+    }
+
     async fn reference_since(&self, cursor: u64) -> StorageResult<Option<ReferenceChanges>> {
         self.read(move |c| {
             let tx = c.transaction()?;
