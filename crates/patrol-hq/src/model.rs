@@ -109,8 +109,9 @@ pub struct IngestPlan {
     /// Track rollups this upload creates or changes, written in the same transaction as the
     /// entries (see [`crate::projections::rollup`]).
     pub rollups: Vec<TrackRollup>,
-    /// More track rollups, still to be rolled from `new`: storage runs the job inside the
-    /// commit (beside its inserts where it can) and writes its rows with `rollups`.
+    /// More track rollups, still to be rolled from `new`: storage runs the job as part of the
+    /// commit (SQLite on the rayon pool, out of its writer's turn) and writes its rows with
+    /// `rollups`.
     pub roll: Option<crate::projections::rollup::RollJob>,
     /// Report counts this upload creates or changes, written in the same transaction as the
     /// entries (see [`crate::projections::counts`]).

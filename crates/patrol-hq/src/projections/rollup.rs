@@ -247,9 +247,9 @@ pub fn roll(
 }
 
 /// The rows an upload changes, still to be rolled: everything [`roll_decoded`] takes but the
-/// new entries themselves, which the plan carries. Storage runs it inside the commit, beside
-/// the inserts where it can (SQLite rolls on a second core while its one writer inserts), and
-/// writes the rows in the same transaction as the entries.
+/// new entries themselves, which the plan carries. Storage runs it as part of the commit and
+/// writes the rows in the same transaction as the entries: SQLite on the rayon pool while the
+/// upload waits for its one writer and while the writer inserts; PostgreSQL first.
 #[derive(Debug, Clone)]
 pub struct RollJob {
     pub existing: Vec<TrackRollup>,
